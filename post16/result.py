@@ -1,0 +1,148 @@
+"""``run_post16``: every post-16 output for one authority in one typed result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from post16.attainment import attainment_at_19, load_attainment19
+from post16.config import Post16Config, Post16Settings
+from post16.participation import group_splits, load_nccis, participation_table, resolve_la, trend_chart
+from post16.risk import RoniReport, train_and_rank
+from post16.sixth_form import sixth_form_demand, sixth_form_summary
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Post16Result:
+    """Post-16 participation, attainment at 19, sixth-form demand and risk of NEET for one LA.
+
+    Attributes
+    ----------
+    la_code, la_name, region_name
+        The authority (DfE three-digit code) and its region.
+    participation
+        :func:`post16.participation.participation_table` (long: year, measure, LA, England,
+        region, rank, target).
+    groups
+        :func:`post16.participation.group_splits` (SEND and vulnerable group NEET-or-not-known).
+    attainment19
+        :func:`post16.attainment.attainment_at_19` (empty when there is no data for the LA).
+    sixth_form, sixth_form_totals
+        :func:`post16.sixth_form.sixth_form_demand` and its summary, or None without demand data.
+    sixth_form_source
+        Where the Year 12-13 numbers came from (e.g. "forecast by school", "actual rolls").
+    roni
+        The risk-of-NEET report, or None without pupil data. Personal data: serve to authorised
+        roles only.
+    config
+        The settings used.
+    notes
+        Plain-language caveats for the reader.
+    """
+
+    la_code: str
+    la_name: str
+    region_name: str
+    participation: pd.DataFrame
+    groups: pd.DataFrame
+    attainment19: pd.DataFrame
+    sixth_form: pd.DataFrame | None
+    sixth_form_totals: pd.DataFrame | None
+    sixth_form_source: str | None
+    roni: RoniReport | None
+    config: Post16Config
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def latest(self, measure: str = "participation_pct") -> pd.Series:
+        """The latest year's row of a participation measure."""
+        rows = self.participation[self.participation["measure"] == measure]
+        return rows.sort_values("year").iloc[-1]
+
+    def trend_figure(self):
+        """Participation and NEET-or-not-known trend chart (matplotlib Figure) for the report."""
+        return trend_chart(self.participation, self.la_name, self.config.participation_target_pct)
+
+
+def run_post16(
+    config: Post16Config,
+    *,
+    la: str | None = None,
+    nccis: pd.DataFrame | None = None,
+    attainment: pd.DataFrame | None = None,
+    demand: pd.DataFrame | None = None,
+    demand_source: str = "forecast",
+    schools: pd.DataFrame | None = None,
+    pupils: pd.DataFrame | None = None,
+    settings: Post16Settings | None = None,
+    today: dt.date | None = None,
+) -> Post16Result:
+    """Run every post-16 analysis the data allows.
+
+    Parameters
+    ----------
+    config
+        The ``post16`` scenario section.
+    la
+        Authority code or name; defaults to ``config.la_code``.
+    nccis, attainment
+        Reference tables; the shipped NCCIS and LAIT extracts when omitted.
+    demand
+        Year 12-13 pupils by school or planning area (a forecast frame or the rolls); with
+        ``schools`` it gives sixth-form demand.
+    demand_source
+        Label for where ``demand`` came from, carried into the result.
+    schools
+        Canonical schools table.
+    pupils
+        Pupil-level table for the risk-of-NEET model (needs ``settings`` for the pseudonym key).
+    settings
+        Secrets (pseudonym key).
+    today
+        Reference date for retention.
+
+    Returns
+    -------
+    Post16Result
+    """
+    la = la or config.la_code
+    if not la:
+        raise ValueError("No authority given: set post16.la_code in scenario.yaml (e.g. '358') or pass --la.")
+    nccis = load_nccis() if nccis is None else nccis
+    row = resolve_la(nccis, la)
+    notes = []
+    attainment = load_attainment19() if attainment is None else attainment
+    sixth = totals = None
+    if demand is not None and schools is not None:
+        sixth = sixth_form_demand(demand, schools)
+        totals = sixth_form_summary(sixth)
+    else:
+        notes.append("Sixth-form demand not assessed: no Year 12-13 forecast or rolls with a schools table.")
+    roni = None
+    if pupils is not None:
+        if settings is None:
+            raise ValueError("Pupil data needs the pseudonym key: set SUFFICIENCY_POST16_PSEUDONYM_KEY.")
+        roni = train_and_rank(pupils, config, settings, today)
+        if roni.synthetic:
+            notes.append("The risk-of-NEET results use a SYNTHETIC pupil cohort for demonstration, not real pupils.")
+    log.info("post-16 analysis for LA %s done", row["la_code"])
+    return Post16Result(
+        la_code=str(row["la_code"]),
+        la_name=str(row["la_name"]),
+        region_name=str(row["region_name"]),
+        participation=participation_table(nccis, str(row["la_code"]), config.participation_target_pct),
+        groups=group_splits(nccis, str(row["la_code"])),
+        attainment19=attainment_at_19(
+            attainment, str(row["la_code"]), config.level2_at_19_target_pct, config.level3_at_19_target_pct
+        ),
+        sixth_form=sixth,
+        sixth_form_totals=totals,
+        sixth_form_source=demand_source if sixth is not None else None,
+        roni=roni,
+        config=config,
+        notes=tuple(notes),
+    )

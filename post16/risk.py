@@ -1,0 +1,206 @@
+"""From a pupil table to a ranked, explained Year 9-11 risk-of-NEET list, with its evaluation.
+
+The pupil table is the authority's own history (past cohorts with their NEET outcome at 16-17)
+plus the pupils now in Years 9-11 (outcome empty). It is read, checked, cut to the retention
+period and pseudonymised before anything else; logs carry counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from post16.config import Post16Config, Post16Settings
+from post16.evaluation import calibration_table, choose_threshold, evaluate, fairness_report
+from post16.privacy import PSEUDONYM_COLUMN, RAW_ID_COLUMN, apply_retention, delete_after, pseudonymise_table
+from post16.roni import RoniModel
+from sufficiency.errors import InputError, Problem
+
+log = logging.getLogger(__name__)
+
+RANKED_YEARS = (9, 10, 11)
+
+
+@dataclass(frozen=True)
+class RoniReport:
+    """The risk-of-NEET model's choice, evaluation, fairness audit and ranked list.
+
+    Attributes
+    ----------
+    synthetic
+        True when the pupils came from :mod:`post16.synthetic` (every table says so).
+    chosen_model, cv_log_loss
+        The candidate chosen and each candidate's cross-validated log loss.
+    surrogate_r2
+        Fidelity of the explanation model (1.0 for logistic regression).
+    metrics
+        :func:`post16.evaluation.evaluate` on the held-out history.
+    calibration
+        Calibration curve of the held-out history.
+    fairness
+        :func:`post16.evaluation.fairness_report` on the held-out history.
+    ranked
+        Year 9-11 pupils by descending risk: ``rank, pupil_ref, school_id, ncy, risk, flagged,
+        top_factors, synthetic, delete_after``.
+    factors
+        Long table of the factors behind each ranked pupil's score (``pupil_ref, order, factor,
+        feature, value, contribution``).
+    delete_after
+        Date by which the ranked list must be deleted under the retention setting.
+    """
+
+    synthetic: bool
+    chosen_model: str
+    cv_log_loss: dict[str, float]
+    surrogate_r2: float
+    metrics: dict[str, float]
+    calibration: pd.DataFrame
+    fairness: pd.DataFrame
+    ranked: pd.DataFrame
+    factors: pd.DataFrame
+    delete_after: dt.date
+    max_calibration_error: float
+
+    @property
+    def calibration_within_bound(self) -> bool:
+        """Whether held-out expected calibration error is within the configured bound."""
+        return self.metrics["ece"] <= self.max_calibration_error
+
+    @property
+    def flagged_groups(self) -> pd.DataFrame:
+        """Rows of the fairness audit that differ materially."""
+        return self.fairness[self.fairness["flag"]]
+
+
+def read_pupils(path: Path | str, config: Post16Config) -> pd.DataFrame:
+    """Read and check a pupil CSV (``pupil_id, ncy, neet`` and the model's feature columns).
+
+    Raises
+    ------
+    sufficiency.InputError
+        Listing every missing column and every out-of-range value by file, row and column.
+    """
+    path = Path(path)
+    pupils = pd.read_csv(path, dtype={RAW_ID_COLUMN: "string"})
+    check_pupils(pupils, config, file=path.name)
+    return pupils
+
+
+def check_pupils(pupils: pd.DataFrame, config: Post16Config, file: str = "pupils") -> None:
+    """Raise :class:`sufficiency.InputError` naming each problem in a pupil table."""
+    roni = config.roni
+    required = [RAW_ID_COLUMN, "ncy", "neet", *roni.numeric_features, *roni.binary_features]
+    problems = [
+        Problem(file, None, col, "required column is missing", f"add a '{col}' column (see post16 docs)")
+        for col in required
+        if col not in pupils.columns and not (col == RAW_ID_COLUMN and PSEUDONYM_COLUMN in pupils.columns)
+    ]
+    rules = {col: (0, 1) for col in (*roni.binary_features, "neet")}
+    rules.update({"attendance_pct": (0, 100), "ncy": (0, 14)})
+    for col, (low, high) in rules.items():
+        if col not in pupils.columns:
+            continue
+        values = pd.to_numeric(pupils[col], errors="coerce")
+        bad = pupils[col].notna() & (values.isna() | (values < low) | (values > high))
+        # Row numbers as a spreadsheet shows them: header is row 1. Report the first few.
+        for idx in np.flatnonzero(bad.to_numpy())[:5]:
+            problems.append(
+                Problem(file, int(idx) + 2, col, f"value '{pupils[col].iloc[idx]}' is outside {low}-{high}",
+                        f"correct it to a number from {low} to {high}, or leave it empty if unknown")
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _ranked_list(model: RoniModel, current: pd.DataFrame, threshold: float, top: int, expiry: dt.date, synthetic: bool):
+    risk = model.risk(current)
+    factors = model.explain(current, top=top)
+    factors.insert(0, PSEUDONYM_COLUMN, current.loc[factors["row"], PSEUDONYM_COLUMN].to_numpy())
+    factors = factors.drop(columns="row")
+    joined = factors.groupby(PSEUDONYM_COLUMN, sort=False)["factor"].agg("; ".join)
+    ranked = current[[PSEUDONYM_COLUMN, *[c for c in ("school_id", "ncy") if c in current.columns]]].copy()
+    ranked["risk"] = np.round(risk, 4)
+    ranked["flagged"] = risk >= threshold
+    ranked["top_factors"] = ranked[PSEUDONYM_COLUMN].map(joined).fillna("")
+    ranked["synthetic"] = synthetic
+    ranked["delete_after"] = expiry.isoformat()
+    ranked = ranked.sort_values("risk", ascending=False, kind="stable").reset_index(drop=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked, factors
+
+
+def train_and_rank(
+    pupils: pd.DataFrame, config: Post16Config, settings: Post16Settings, today: dt.date | None = None
+) -> RoniReport:
+    """Fit the RONI model on the history, evaluate it on held-out pupils and rank Years 9-11.
+
+    Parameters
+    ----------
+    pupils
+        Pupil table (see :func:`check_pupils`); raw ids are replaced by pseudonyms at once.
+    config
+        Post-16 settings (features, tolerances, threshold rule, retention).
+    settings
+        Holds the pseudonym key.
+    today
+        Reference date for retention (defaults to today).
+
+    Returns
+    -------
+    RoniReport
+    """
+    roni = config.roni
+    check_pupils(pupils, config)
+    pupils = pseudonymise_table(apply_retention(pupils, config.retention_days, today), settings)
+    synthetic = bool(pupils["synthetic"].any()) if "synthetic" in pupils.columns else False
+    outcome = pd.to_numeric(pupils["neet"], errors="coerce")
+    history = pupils[outcome.notna().to_numpy()]
+    current = pupils[outcome.isna().to_numpy() & pupils["ncy"].isin(RANKED_YEARS).to_numpy()]
+    y = outcome[outcome.notna()].astype(int).to_numpy()
+    if y.sum() < 2 * roni.cv_folds or len(history) < 200:
+        raise ValueError(
+            f"The pupil history has {len(history)} pupils and {int(y.sum())} NEET outcomes; the model needs at "
+            f"least 200 pupils and {2 * roni.cv_folds} NEET outcomes. Add earlier cohorts."
+        )
+    log.info("risk-of-NEET model: %d pupils with outcomes, %d to rank", len(history), len(current))
+    train, test, y_train, y_test = train_test_split(
+        history, y, test_size=roni.test_share, stratify=y, random_state=roni.random_state
+    )
+    model = RoniModel(roni.numeric_features, roni.binary_features, cv_folds=roni.cv_folds,
+                      calibration_method=roni.calibration_method, random_state=roni.random_state).fit(train, y_train)
+    test_risk = model.risk(test)
+    threshold = choose_threshold(test_risk, roni.flag_share, roni.threshold)
+    groups = _audit_groups(test, roni.fairness_groups)
+    expiry = delete_after(config.retention_days, today)
+    ranked, factors = _ranked_list(model, current, threshold, roni.top_factors, expiry, synthetic)
+    log.info("risk-of-NEET model chosen: %s; %d pupils flagged", model.chosen_, int(ranked["flagged"].sum()))
+    return RoniReport(
+        synthetic=synthetic,
+        chosen_model=model.chosen_,
+        cv_log_loss=model.cv_log_loss_,
+        surrogate_r2=model.surrogate_r2_,
+        metrics=evaluate(y_test, test_risk, threshold, roni.calibration_bins),
+        calibration=calibration_table(y_test, test_risk, roni.calibration_bins),
+        fairness=fairness_report(y_test, test_risk, groups, threshold, roni),
+        ranked=ranked,
+        factors=factors,
+        delete_after=expiry,
+        max_calibration_error=roni.max_calibration_error,
+    )
+
+
+def _audit_groups(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The audited columns present, deriving ``sen_status`` from the SEN flags when absent."""
+    groups = pd.DataFrame(index=frame.index)
+    for col in columns:
+        if col in frame.columns:
+            groups[col] = frame[col]
+        elif col == "sen_status" and {"ehcp", "sen_support"} <= set(frame.columns):
+            groups[col] = np.select([frame["ehcp"] == 1, frame["sen_support"] == 1], ["EHCP", "SEN support"], "No SEN")
+    return groups

@@ -1,0 +1,99 @@
+"""Sixth-form demand: Year 12 and 13 pupils against post-16 places, by school or planning area.
+
+Demand is any long table of pupils by ``year`` and ``ncy`` keyed by ``school_id`` or
+``planning_area_id``: the forecasting engine's ``Forecast.by_school`` / ``Forecast.by_area`` (whose
+Years 12-13 come from staying-on ratios) or the actual ``rolls``. Only rows with ncy 12-13 are used.
+
+Post-16 places: a school whose ``ncy_high`` is 13 has a sixth form. Its places are the
+``post16_capacity`` column of the schools table where given (places across Years 12 and 13), else
+its published admission number for each of the two year groups (``2 * pan``), the same per-year-group
+basis DfE's net capacity assessment uses for the main school.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SIXTH_FORM_NCY = (12, 13)
+
+
+def post16_places(schools: pd.DataFrame) -> pd.DataFrame:
+    """Post-16 places for each school with a sixth form.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id, planning_area_id, places, places_basis`` (``"post16_capacity"`` or ``"2 x pan"``).
+    """
+    sixth = schools[pd.to_numeric(schools["ncy_high"], errors="coerce") >= 13].copy()
+    by_pan = 2 * pd.to_numeric(sixth.get("pan"), errors="coerce")
+    given = pd.to_numeric(sixth["post16_capacity"], errors="coerce") if "post16_capacity" in sixth else pd.Series(np.nan, index=sixth.index)
+    sixth["places"] = given.fillna(by_pan).fillna(0).astype(int)
+    sixth["places_basis"] = np.where(given.notna(), "post16_capacity", "2 x pan")
+    cols = ["school_id", "planning_area_id", "places", "places_basis"]
+    return sixth[[c for c in cols if c in sixth.columns]].reset_index(drop=True)
+
+
+def sixth_form_demand(demand: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Year 12 and 13 pupils against post-16 places, with the drop-out from Year 12 to Year 13.
+
+    Parameters
+    ----------
+    demand
+        Long table ``school_id`` or ``planning_area_id``, ``year, ncy, pupils``.
+    schools
+        Canonical schools table (``school_id, planning_area_id, ncy_high, pan``, optional
+        ``post16_capacity``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per provider (or planning area) and year: ``<key>, year, year12, year13, pupils,
+        places, surplus, shortfall, utilisation_pct, retention_12_to_13_pct, dropout_12_to_13_pct``.
+        ``surplus`` is places minus pupils (negative when short), ``shortfall`` the places missing.
+        Retention compares Year 13 with the same provider's Year 12 a year earlier, so the first
+        year has none.
+    """
+    key = "school_id" if "school_id" in demand.columns else "planning_area_id"
+    if key not in demand.columns:
+        raise ValueError("demand needs a 'school_id' or 'planning_area_id' column (Forecast.by_school / by_area)")
+    rows = demand[demand["ncy"].isin(SIXTH_FORM_NCY)]
+    wide = (
+        rows.pivot_table(index=[key, "year"], columns="ncy", values="pupils", aggfunc="sum", fill_value=0)
+        .reindex(columns=list(SIXTH_FORM_NCY), fill_value=0)
+        .rename(columns={12: "year12", 13: "year13"})
+        .reset_index()
+    )
+    wide.columns.name = None
+    places = post16_places(schools).groupby(key)["places"].sum()
+    wide["pupils"] = wide["year12"] + wide["year13"]
+    wide["places"] = wide[key].map(places).fillna(0).astype(int)
+    wide["surplus"] = wide["places"] - wide["pupils"]
+    wide["shortfall"] = (-wide["surplus"]).clip(lower=0)
+    wide["utilisation_pct"] = (100 * wide["pupils"] / wide["places"].replace(0, np.nan)).round(1)
+    earlier = wide[[key, "year", "year12"]].assign(year=wide["year"] + 1).rename(columns={"year12": "prior_year12"})
+    wide = wide.merge(earlier, on=[key, "year"], how="left")
+    wide["retention_12_to_13_pct"] = (100 * wide["year13"] / wide["prior_year12"].replace(0, np.nan)).round(1)
+    wide["dropout_12_to_13_pct"] = (100 - wide["retention_12_to_13_pct"]).round(1)
+    return wide.drop(columns="prior_year12").sort_values([key, "year"]).reset_index(drop=True)
+
+
+def sixth_form_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Authority totals by year from :func:`sixth_form_demand`, with the providers that are short.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year, year12, year13, pupils, places, surplus, shortfall, providers_short,
+        retention_12_to_13_pct`` (shortfall sums each provider's missing places, without offsetting
+        one provider's spare places against another's shortage, as DfE counts places needed).
+    """
+    grouped = table.groupby("year")
+    out = grouped[["year12", "year13", "pupils", "places", "shortfall"]].sum()
+    out["surplus"] = out["places"] - out["pupils"]
+    out["providers_short"] = grouped["shortfall"].apply(lambda s: int((s > 0).sum()))
+    prior = out["year12"].shift(1).where(out.index.to_series().diff() == 1)
+    out["retention_12_to_13_pct"] = (100 * out["year13"] / prior.replace(0, np.nan)).round(1)
+    cols = ["year12", "year13", "pupils", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct"]
+    return out[cols].reset_index()

@@ -1,0 +1,170 @@
+"""Loading a data folder into one typed, validated bundle: :func:`load_inputs`.
+
+A data folder holds one file per canonical table (``schools.csv``, ``rolls.xlsx``,
+``planning_areas.geojson``, ...) and optionally a ``scenario.yaml``. Loading is all or nothing:
+either every table is valid and an :class:`Inputs` comes back, or :class:`InputError` lists
+every problem found, each with file, row, column, what was expected and what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from sufficiency.crosscheck import cross_check
+from sufficiency.derive import complete_planning_areas, complete_schools, locate_housing
+from sufficiency.errors import InputError, Problem
+from sufficiency.readers import RawTable, file_hash, find_table_files, read_table
+from sufficiency.scenario import Scenario, load_scenario
+from sufficiency.schemas import TABLES
+from sufficiency.validation import parse_table
+
+SCENARIO_FILE = "scenario.yaml"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every canonical table of one data folder, validated, with where it came from.
+
+    Tables that were not given are ``None``; ``schools``, ``rolls`` and ``planning_areas`` are
+    always present (planning areas are derived from the schools when no file gives them).
+    """
+
+    folder: Path
+    scenario: Scenario
+    schools: pd.DataFrame
+    rolls: pd.DataFrame
+    planning_areas: gpd.GeoDataFrame | pd.DataFrame
+    wards: gpd.GeoDataFrame | pd.DataFrame | None = None
+    births: pd.DataFrame | None = None
+    population: pd.DataFrame | None = None
+    housing: pd.DataFrame | None = None
+    pupil_yields: pd.DataFrame | None = None
+    options: pd.DataFrame | None = None
+    school_indicators: pd.DataFrame | None = None
+    #: File name to SHA-256 of its bytes, for provenance.
+    source_hashes: dict[str, str] = field(default_factory=dict)
+    #: Problems that did not stop loading (for example a point given to its nearest area).
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        """The academic years with rolls, in order."""
+        return sorted(int(y) for y in self.rolls["year"].unique())
+
+    def replace(self, **changes: Any) -> Inputs:
+        """A copy with some tables or the scenario replaced."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def _with_geometry(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    if raw.geometry is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=raw.geometry.set_axis(frame.index), crs=raw.geometry.crs)
+
+
+def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
+    """Tables given with lon/lat columns get point geometry in British National Grid."""
+    cols = {c.lower(): c for c in raw.frame.columns}
+    lon = cols.get("lon") or cols.get("longitude")
+    lat = cols.get("lat") or cols.get("latitude")
+    if raw.geometry is not None or not lon or not lat or "x" in raw.frame.columns:
+        return []
+    xs = pd.to_numeric(raw.frame[lon], errors="coerce")
+    ys = pd.to_numeric(raw.frame[lat], errors="coerce")
+    bad = (xs.isna() | ys.isna()) & raw.frame[lon].notna()
+    problems = [
+        Problem(raw.file, raw.row_number(i), lon, f"'{raw.frame.at[i, lon]}' is not a longitude",
+                "Write decimal degrees, e.g. -2.3481")
+        for i in bad[bad].index[:20]
+    ]
+    points = gpd.GeoSeries(gpd.points_from_xy(xs, ys), index=raw.frame.index, crs="EPSG:4326")
+    raw.geometry = points.to_crs("EPSG:27700")
+    return problems
+
+
+def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem]]:
+    paths, problems = find_table_files(folder, list(TABLES))
+    for name in ("schools", "rolls"):
+        if name not in paths:
+            problems.append(
+                Problem(f"{name}.csv", None, None, f"the {name} table is missing from {folder}",
+                        f"Add {name}.csv (or .xlsx): see the README's input format; columns "
+                        + ", ".join(TABLES[name].required_columns))
+            )
+    tables: dict[str, pd.DataFrame] = {}
+    files = {name: p.name for name, p in paths.items()}
+    hashes = {p.name: file_hash(p) for p in paths.values()}
+    for name, path in paths.items():
+        raw, found = read_table(path)
+        problems += found
+        if raw is None:
+            continue
+        problems += _lonlat_to_geometry(raw)
+        spec = TABLES[name]
+        derivable = {"planning_area_id"} if raw.geometry is not None or "x" in raw.frame else set()
+        frame, found = parse_table(raw, spec, derivable)
+        problems += found
+        tables[name] = _with_geometry(frame, raw)
+    return tables, files, hashes, problems
+
+
+def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[Inputs | None, list[Problem]]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None, [Problem(str(folder), None, None, "the data folder does not exist",
+                              "Give the path of a folder holding schools.csv and rolls.csv")]
+    tables, files, hashes, problems = _read_tables(folder)
+    scenario_path = folder / SCENARIO_FILE
+    scenario, found = load_scenario(scenario_path if scenario_path.is_file() else None, scenario_overrides)
+    problems += found
+    if scenario_path.is_file():
+        hashes[SCENARIO_FILE] = file_hash(scenario_path)
+    if any(p.severity == "error" for p in problems) or "schools" not in tables or "rolls" not in tables:
+        return None, problems
+    warnings: list[Problem] = []
+    tables["schools"], found = complete_schools(tables, files)
+    warnings += found
+    tables["planning_areas"] = complete_planning_areas(tables)
+    if "housing" in tables:
+        tables["housing"], found = locate_housing(tables, files)
+        warnings += found
+    problems += cross_check(tables, files) + warnings
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    inputs = Inputs(folder=folder, scenario=scenario, source_hashes=hashes, warnings=warnings,
+                    **{k: v for k, v in tables.items()})
+    return inputs, problems
+
+
+def validate_folder(folder: str | Path, scenario_overrides: dict[str, Any] | None = None) -> list[Problem]:
+    """Every problem (errors and warnings) in a data folder; an empty list means it is ready."""
+    return _collect(Path(folder), scenario_overrides)[1]
+
+
+def load_inputs(folder: str | Path, scenario_overrides: dict[str, Any] | None = None) -> Inputs:
+    """Load and validate a data folder.
+
+    Parameters
+    ----------
+    folder
+        A folder holding at least ``schools`` and ``rolls`` (CSV, XLSX, GeoJSON or GeoPackage),
+        and optionally the other canonical tables and a ``scenario.yaml``.
+    scenario_overrides
+        Settings applied on top of the folder's ``scenario.yaml``.
+
+    Raises
+    ------
+    InputError
+        With every problem found; nothing is returned half-loaded.
+    """
+    inputs, problems = _collect(Path(folder), scenario_overrides)
+    if inputs is None:
+        raise InputError(problems)
+    return inputs

@@ -1,0 +1,202 @@
+"""Turning text tables into typed canonical tables, with a problem for every bad cell.
+
+Types are parsed here, column by column and vectorised, so that each message can name the
+row, the column, the value found and what was expected. The declarative checks (ranges and
+allowed values) then run through each table's pandera schema and are translated back into the
+same kind of message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import shapely
+
+from geodata import outside_great_britain
+from geodata.crs import GB_BOUNDS, looks_like_lonlat
+from sufficiency.errors import Problem
+from sufficiency.readers import RawTable
+from sufficiency.schemas import ColumnSpec, TableSpec
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+#: More problems than this in one column are summarised, so a wholly wrong file stays readable.
+MAX_PER_COLUMN = 20
+
+
+def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: str) -> list[Problem]:
+    """One problem per bad cell, capped at MAX_PER_COLUMN with a summary line."""
+    idx = bad[bad].index
+    problems = [
+        Problem(raw.file, raw.row_number(i), col, message.format(value=raw.frame.at[i, col]), fix)
+        for i in idx[:MAX_PER_COLUMN]
+    ]
+    if len(idx) > MAX_PER_COLUMN:
+        problems.append(Problem(raw.file, None, col, f"{len(idx) - MAX_PER_COLUMN} more cells like these", fix))
+    return problems
+
+
+def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, list[Problem]]:
+    text = raw.frame[spec.name]
+    missing = text.isna()
+    problems: list[Problem] = []
+    if not spec.nullable and missing.any():
+        problems += _cell_problems(
+            raw, spec.name, missing, "is empty; expected " + spec.description,
+            "Fill in the cell or remove the row",
+        )
+    if spec.kind == "str":
+        return text.astype(object).where(~missing, None), problems
+    if spec.kind == "bool":
+        lower = text.str.lower()
+        bad = ~missing & ~lower.isin(_TRUE | _FALSE)
+        problems += _cell_problems(raw, spec.name, bad, "'{value}' is not yes or no", "Write true or false")
+        return lower.isin(_TRUE).astype(bool), problems
+    numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype(float)
+    not_number = ~missing & numbers.isna()
+    problems += _cell_problems(
+        raw, spec.name, not_number, "'{value}' is not a number; expected " + spec.description,
+        "Write a plain number such as 42",
+    )
+    if spec.kind == "int":
+        fractional = numbers.notna() & (numbers != np.round(numbers))
+        problems += _cell_problems(
+            raw, spec.name, fractional, "'{value}' is not a whole number; expected " + spec.description,
+            "Round it to a whole number, or check the column holds counts",
+        )
+        return numbers.round().astype("Int64"), problems
+    return numbers, problems
+
+
+def _translate_schema_errors(raw: RawTable, spec: TableSpec, exc: pa.errors.SchemaErrors) -> list[Problem]:
+    cases = exc.failure_cases
+    problems: list[Problem] = []
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        col = spec.column(str(column))
+        expected = str(check)
+        fix = f"Correct the value; expected {col.description}" if col else "Correct the value"
+        for _, case in group.head(MAX_PER_COLUMN).iterrows():
+            row = None if pd.isna(case["index"]) else raw.row_number(int(case["index"]))
+            problems.append(Problem(raw.file, row, str(column), f"'{case['failure_case']}' {expected}", fix))
+    return problems
+
+
+def _duplicate_problems(raw: RawTable, spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
+    key = [k for k in spec.key if k in frame.columns]
+    if not key:
+        return []
+    dup = frame.duplicated(key, keep=False)
+    if not dup.any():
+        return []
+    problems = []
+    groups = frame[dup].groupby(key, dropna=False, sort=False).groups
+    for values, index in list(groups.items())[:MAX_PER_COLUMN]:
+        values = values if isinstance(values, tuple) else (values,)
+        rows = [raw.row_number(i) for i in index]
+        label = ", ".join(f"{k}={v}" for k, v in zip(key, values, strict=True))
+        problems.append(
+            Problem(
+                raw.file, rows[1], None,
+                f"duplicate key ({label}): the same key is on rows " + ", ".join(map(str, rows)),
+                "Keep one row per " + ", ".join(key) + " (add the figures together if they are parts of one)",
+            )
+        )
+    return problems
+
+
+def _coordinate_problems(raw: RawTable, frame: pd.DataFrame) -> list[Problem]:
+    """x/y must be British National Grid metres inside Great Britain."""
+    if not {"x", "y"} <= set(frame.columns):
+        return []
+    xs, ys = frame["x"].to_numpy(float), frame["y"].to_numpy(float)
+    if looks_like_lonlat(xs, ys):
+        return [
+            Problem(
+                raw.file, None, "x",
+                "x and y hold longitude and latitude, not British National Grid metres",
+                "Rename the columns to lon and lat (they are then converted), or convert to EPSG:27700",
+            )
+        ]
+    x0, y0, x1, y1 = GB_BOUNDS
+    bad = pd.Series(np.isfinite(xs) & ~((xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)), index=frame.index)
+    return _cell_problems(
+        raw, "x", bad, "the point ({value}, y) lies outside Great Britain in British National Grid",
+        "Check the coordinates are eastings and northings in metres (EPSG:27700)",
+    )
+
+
+def _geometry_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
+    geom = raw.geometry
+    if geom is None:
+        return []
+    problems: list[Problem] = []
+    empty = pd.Series(geom.isna().to_numpy() | geom.is_empty.to_numpy(), index=raw.frame.index)
+    problems += _cell_problems(raw, "geometry", empty, "the feature has no geometry",
+                               "Draw the feature's geometry or remove it")
+    arr = geom.to_numpy()
+    invalid = pd.Series(~empty.to_numpy() & ~shapely.is_valid(arr), index=raw.frame.index)
+    for i in invalid[invalid].index[:MAX_PER_COLUMN]:
+        problems.append(
+            Problem(raw.file, raw.row_number(i), "geometry",
+                    f"the geometry is not valid ({shapely.is_valid_reason(arr[i])})",
+                    "Repair it, e.g. with QGIS 'Fix geometries'")
+        )
+    outside = outside_great_britain(geom.to_frame())
+    if outside.any():
+        problems += _cell_problems(
+            raw, "geometry", pd.Series(outside, index=raw.frame.index),
+            "the feature lies outside Great Britain once converted to British National Grid, so its "
+            "coordinate reference system is probably declared wrongly",
+            "Check the CRS the file declares matches its coordinates (e.g. EPSG:27700 or EPSG:4326)",
+        )
+    if spec.geometry == "points":
+        types = pd.Series(geom.geom_type.to_numpy(), index=raw.frame.index)
+        problems += _cell_problems(raw, "geometry", ~empty & (types != "Point"),
+                                   "expected a point location", "Give each feature a single point")
+    return problems
+
+
+def parse_table(raw: RawTable, spec: TableSpec, derivable: set[str] = frozenset()) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse and check one table.
+
+    Parameters
+    ----------
+    raw
+        The table as read.
+    spec
+        Its canonical specification.
+    derivable
+        Required columns that may be absent because they can be derived (for example a school's
+        planning area from its location).
+    """
+    problems: list[Problem] = []
+    present = set(raw.frame.columns)
+    for name in spec.required_columns:
+        if name not in present and name not in derivable:
+            col = spec.column(name)
+            problems.append(
+                Problem(raw.file, 1 if raw.first_row == 2 else None, name,
+                        f"the required column '{name}' is missing; expected {col.description}",
+                        f"Add a column headed '{name}'. Columns found: " + ", ".join(raw.frame.columns))
+            )
+    if problems:
+        return raw.frame, problems
+    typed = raw.frame.copy()
+    for col in spec.columns:
+        if col.name in present:
+            typed[col.name], found = _parse_column(raw, col)
+            problems += found
+    problems += _geometry_problems(raw, spec)
+    if problems:
+        return typed, problems
+    schema_cols = [c.name for c in spec.columns if c.name in present]
+    checked = typed[schema_cols].astype({c.name: "int64" for c in spec.columns
+                                         if c.name in present and c.kind == "int" and not c.nullable})
+    try:
+        spec.schema().validate(checked, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems += _translate_schema_errors(raw, spec, exc)
+    problems += _duplicate_problems(raw, spec, typed)
+    problems += _coordinate_problems(raw, typed)
+    return typed, problems

@@ -1,0 +1,44 @@
+"""Settings of the standards module (the ``standards`` section of a scenario)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StandardsConfig(BaseModel):
+    """How schools are risk-assessed and which authority is benchmarked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    la_number: int | None = Field(
+        default=None,
+        description="The authority's three-digit DfE LA number as used by LAIT (e.g. 358 for "
+                    "Trafford). Needed for the LA-level KPI rows, benchmarking and targets.",
+    )
+    rules_file: Path | None = Field(
+        default=None,
+        description="Risk rule file (YAML). Default: the rule set shipped with the product, "
+                    "standards/rules/risk_rules_v1.yaml.",
+    )
+    targets_file: Path | None = Field(
+        default=None,
+        description="Strategy targets file (YAML or CSV: indicator, baseline, target, deadline). "
+                    "Relative paths are read from the data folder. None: no targets.",
+    )
+    year: int | None = Field(
+        default=None,
+        description="Academic year (by its autumn) to assess. Default: the latest year in "
+                    "school_indicators.",
+    )
+    inspection_interval_years: float = Field(
+        default=4.0, gt=0,
+        description="Years between routine inspections of a school judged good or better. "
+                    "Ofsted inspects such schools about every four years (School inspection "
+                    "handbook, section 5 and 8, 2024).",
+    )
+    trend_tolerance: float = Field(
+        default=0.0, ge=0,
+        description="Year-on-year changes no larger than this are reported as 'no change'.",
+    )

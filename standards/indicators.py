@@ -1,0 +1,80 @@
+"""Turn the canonical ``school_indicators`` table into numbers the rules can compare.
+
+The canonical ``value`` column is text so a data folder can say what a planner would write:
+an Ofsted grade as a word ("Good"), a report-card grade as a word ("Needs attention"), a
+date as ``2024-05-15`` or ``20240515``, a flag as ``yes``/``no``. Everything becomes a number
+on the scales documented in ``standards/data/school_indicator_vocabulary.csv``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+OFSTED_WORDS = {"outstanding": 1, "good": 2, "requires improvement": 3, "inadequate": 4,
+                "serious weaknesses": 4, "special measures": 4}
+REPORT_CARD_WORDS = {"urgent improvement": 1, "needs attention": 2, "expected standard": 3,
+                     "strong standard": 4, "exceptional": 5, "met": 1, "not met": 0}
+FLAG_WORDS = {"yes": 1, "no": 0, "true": 1, "false": 0, "y": 1, "n": 0}
+
+
+class IndicatorError(ValueError):
+    """Values that cannot be read, naming the rows, indicators and what was expected."""
+
+
+def _words_to_numbers(indicator: pd.Series, text: pd.Series) -> pd.Series:
+    lower = text.str.strip().str.lower()
+    out = pd.Series(np.nan, index=text.index)
+    grade = indicator.isin(["ofsted_overall_grade", "ofsted_previous_grade"])
+    out[grade] = lower[grade].map(OFSTED_WORDS)
+    card = indicator.str.startswith("ofsted_rc_")
+    out[card] = lower[card].map(REPORT_CARD_WORDS)
+    out = out.fillna(lower.map(FLAG_WORDS))
+    dates = indicator.eq("ofsted_inspection_date")
+    iso = pd.to_datetime(text[dates], format="%Y-%m-%d", errors="coerce")
+    out[dates] = out[dates].fillna(iso.dt.strftime("%Y%m%d").astype(float))
+    return out
+
+
+def numeric_indicators(school_indicators: pd.DataFrame,
+                       source: str = "school_indicators") -> pd.DataFrame:
+    """Return a copy of ``school_indicators`` with ``value`` as float.
+
+    Parameters
+    ----------
+    school_indicators : pandas.DataFrame
+        school_id, year, indicator, value (numbers or words, see the module docstring).
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows, ``school_id`` as str, ``year`` as int, ``value`` as float. Empty values are
+        dropped (a missing figure is no row, never zero).
+
+    Raises
+    ------
+    IndicatorError
+        Listing up to five unreadable rows (data row numbers counted from 2, after the header).
+    """
+    df = school_indicators.copy()
+    df["school_id"] = df["school_id"].astype(str)
+    df["year"] = pd.to_numeric(df["year"], errors="raise").astype(int)
+    raw = df["value"]
+    text = raw.astype("string")
+    empty = raw.isna() | text.str.strip().isin(["", "nan", "NA"]).fillna(True)
+    number = pd.to_numeric(raw.where(~empty), errors="coerce")
+    words = _words_to_numbers(df["indicator"].astype(str), text.fillna(""))
+    value = number.fillna(words)
+    bad = value.isna() & ~empty
+    if bad.any():
+        rows = df[bad].head(5)
+        listed = "; ".join(f"row {i + 2}: {r.indicator}={r.value!r}"
+                           for i, r in zip(rows.index, rows.itertuples()))
+        raise IndicatorError(
+            f"{source}: {int(bad.sum())} values could not be read ({listed}). Use a number, an "
+            "Ofsted or report-card grade in words, a date as YYYY-MM-DD, or yes/no; see "
+            "standards/data/school_indicator_vocabulary.csv.")
+    df["value"] = value.astype(float)
+    return df[~empty].reset_index(drop=True)

@@ -1,0 +1,203 @@
+"""``sufficiency post16 DATA_DIR``: participation, attainment at 19, sixth-form demand and risk of NEET."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from post16.config import Post16Config, Post16Settings
+from post16.privacy import ephemeral_settings
+from post16.result import Post16Result, run_post16
+from post16.risk import read_pupils
+from post16.synthetic import synthetic_pupils
+
+log = logging.getLogger(__name__)
+MEASURE_NAMES = {
+    "participation_pct": "In education or training",
+    "neet_pct": "NEET",
+    "not_known_pct": "Not known",
+    "neet_or_not_known_pct": "NEET or not known",
+    "september_guarantee_pct": "September Guarantee offers",
+}
+
+
+def _config(inputs) -> Post16Config:
+    section = getattr(inputs.scenario, "post16", None)
+    return section if isinstance(section, Post16Config) else Post16Config.model_validate(section or {})
+
+
+def _demand(inputs, console: Console) -> tuple[pd.DataFrame | None, str]:
+    """Year 12-13 numbers: the forecast by school when the forecasting engine runs, else actual rolls."""
+    try:
+        from forecasting import run_forecast
+    except ImportError:
+        run_forecast = None
+    if run_forecast is not None:
+        try:
+            return run_forecast(inputs).by_school, "forecast by school (staying-on ratios)"
+        except Exception as exc:  # the forecast is optional here: say why and fall back to the rolls
+            console.print(f"[yellow]Forecast not available ({exc}); sixth-form demand uses actual rolls.[/yellow]")
+    return inputs.rolls, "actual rolls"
+
+
+def _pupils(pupils_file: Path | None, synthetic_demo: bool, config: Post16Config):
+    if pupils_file is not None:
+        try:
+            settings = Post16Settings()
+        except ValidationError as exc:
+            raise typer.BadParameter(
+                "pupil data needs a pseudonym key: set SUFFICIENCY_POST16_PSEUDONYM_KEY to a secret of at least "
+                f"16 characters (for example the output of `openssl rand -hex 32`). ({exc.errors()[0]['msg']})",
+                param_hint="--pupils",
+            ) from None
+        return read_pupils(pupils_file, config), settings
+    if synthetic_demo:
+        return synthetic_pupils(random_state=config.roni.random_state), ephemeral_settings(config.roni.random_state)
+    return None, None
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _participation_table(result: Post16Result) -> Table:
+    table = Table(title=f"16-17 year olds, {result.la_name} (NCCIS; % of cohort)")
+    for col in ("Measure", "Year", result.la_name, "Region", "England", "Rank", "Target"):
+        table.add_column(col, justify="left" if col == "Measure" else "right")
+    latest_year = result.participation["year"].max()
+    for _, row in result.participation[result.participation["year"] == latest_year].iterrows():
+        target = "-" if pd.isna(row["target"]) else f"{row['target']:g} ({'met' if row['meets_target'] else 'not met'})"
+        table.add_row(MEASURE_NAMES.get(row["measure"], row["measure"]), str(row["year"]), _fmt(row["la"]),
+                      _fmt(row["region"]), _fmt(row["england"]), f"{row['rank']} of {row['of']}", target)
+    return table
+
+
+def _frame_table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right")
+    for _, row in frame[columns].iterrows():
+        table.add_row(*[_fmt(v) for v in row.tolist()])
+    return table
+
+
+def _roni_tables(result: Post16Result) -> list[Table]:
+    roni = result.roni
+    label = " [SYNTHETIC DATA]" if roni.synthetic else ""
+    m = roni.metrics
+    summary = Table(title=f"Risk-of-NEET model{label}: {roni.chosen_model}, calibrated")
+    summary.add_column("Measure")
+    summary.add_column("Model", justify="right")
+    summary.add_column("Baseline (base rate)", justify="right")
+    rows = [
+        ("CV log loss", f"{roni.cv_log_loss[roni.chosen_model]:.4f}", "-"),
+        ("Held-out log loss", f"{m['log_loss']:.4f}", f"{m['baseline_log_loss']:.4f}"),
+        ("ROC AUC", f"{m['roc_auc']:.3f}", "0.500"),
+        ("PR AUC", f"{m['pr_auc']:.3f}", f"{m['baseline_pr_auc']:.3f}"),
+        ("Expected calibration error", f"{m['ece']:.3f} (bound {roni.max_calibration_error:g})", "-"),
+        (f"Recall at threshold {m['threshold']:.3f}", f"{m['recall']:.2f}", "-"),
+        ("Share flagged", f"{m['flagged_share']:.2f}", "-"),
+    ]
+    for row in rows:
+        summary.add_row(*row)
+    flagged = roni.flagged_groups
+    fairness = Table(title=f"Groups whose calibration or recall differs materially{label}")
+    for col in ("Attribute", "Group", "Pupils", "NEET", "Observed", "Predicted", "Recall", "Why"):
+        fairness.add_column(col)
+    for _, row in flagged.iterrows():
+        fairness.add_row(str(row["attribute"]), str(row["group"]), str(row["n"]), str(row["neet"]),
+                         f"{row['observed_rate']:.3f}", f"{row['mean_predicted']:.3f}", _fmt(row["recall"], 2), row["reason"])
+    return [summary, fairness]
+
+
+def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    frames = {
+        "participation.csv": result.participation,
+        "participation_groups.csv": result.groups,
+        "attainment19.csv": result.attainment19,
+        "sixth_form.csv": result.sixth_form,
+        "sixth_form_totals.csv": result.sixth_form_totals,
+    }
+    if result.roni is not None:
+        tag = "_SYNTHETIC" if result.roni.synthetic else ""
+        metrics = pd.DataFrame([{**result.roni.metrics, "model": result.roni.chosen_model, "synthetic": result.roni.synthetic}])
+        frames.update({
+            f"roni_metrics{tag}.csv": metrics,
+            f"roni_calibration{tag}.csv": result.roni.calibration,
+            f"roni_fairness{tag}.csv": result.roni.fairness,
+            f"roni_ranked_years9to11{tag}.csv": result.roni.ranked,
+        })
+    written = []
+    for name, frame in frames.items():
+        if frame is not None:
+            frame.to_csv(out / name, index=False)
+            written.append(out / name)
+    fig = result.trend_figure()
+    fig.savefig(out / "participation_trend.png")
+    written.append(out / "participation_trend.png")
+    return written
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``post16`` command to the ``sufficiency`` app."""
+
+    @app.command("post16")
+    def post16_command(
+        data_dir: Annotated[Path, typer.Argument(help="Data folder (schools, rolls, scenario.yaml ...).", exists=True, file_okay=False)],
+        la: Annotated[str | None, typer.Option(help="LA code (358), GSS code or name; default post16.la_code.")] = None,
+        out: Annotated[Path, typer.Option(help="Folder for the CSV and chart outputs.")] = Path("post16_out"),
+        pupils: Annotated[Path | None, typer.Option(help="Pupil CSV for the risk-of-NEET model (personal data).", exists=True, dir_okay=False)] = None,
+        synthetic_demo: Annotated[bool, typer.Option("--synthetic-demo", help="Run the risk-of-NEET model on a SYNTHETIC cohort.")] = False,
+        forecast: Annotated[bool, typer.Option(help="Use the pupil forecast for Years 12-13 (else actual rolls).")] = True,
+    ) -> None:
+        """Post-16: participation and NEET against the target, attainment at 19, sixth-form demand, risk of NEET."""
+        from sufficiency import InputError, load_inputs
+
+        console = Console()
+        try:
+            inputs = load_inputs(data_dir)
+        except InputError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        config = _config(inputs)
+        if forecast:
+            demand, source = _demand(inputs, console)
+        else:
+            demand, source = inputs.rolls, "actual rolls"
+        pupil_table, settings = _pupils(pupils, synthetic_demo, config)
+        try:
+            result = run_post16(config, la=la, demand=demand, demand_source=source, schools=inputs.schools,
+                                pupils=pupil_table, settings=settings, today=dt.date.today())
+        except (LookupError, ValueError) as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        console.print(_participation_table(result))
+        console.print(_frame_table("SEND and vulnerable groups: NEET or not known (%)",
+                                   result.groups[result.groups["year"] == result.groups["year"].max()],
+                                   ["year", "group", "cohort_share_pct", "la", "region", "england"]))
+        if not result.attainment19.empty:
+            latest = result.attainment19[result.attainment19["year"] == result.attainment19["year"].max()]
+            console.print(_frame_table("Attainment by 19 (%)", latest, ["year", "measure", "la", "target", "gap_to_target", "england"]))
+        if result.sixth_form_totals is not None:
+            console.print(_frame_table(f"Sixth-form demand ({source})", result.sixth_form_totals,
+                                       ["year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct"]))
+        if result.roni is not None:
+            for table in _roni_tables(result):
+                console.print(table)
+            console.print(f"Ranked Year 9-11 list: {len(result.roni.ranked)} pupils (pseudonymised), "
+                          f"{int(result.roni.ranked['flagged'].sum())} flagged; delete after {result.roni.delete_after}.")
+        for note in result.notes:
+            console.print(f"[yellow]{note}[/yellow]")
+        written = _write_outputs(result, out)
+        console.print(f"Wrote {len(written)} files to {out}")

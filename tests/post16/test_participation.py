@@ -1,0 +1,120 @@
+"""Participation, NEET and not known from NCCIS, checked by hand against the source files.
+
+Each literal below was read from the DfE NCCIS LA dashboard CSV for that year
+(``UD_NEETNK_LA_dashboard_*.csv``), columns TOTAL_participating_in_education_and_training_percent,
+NEET_percent, Notknown_percent, NEET_not_known_percent, September_guarantee_Offer_made_percent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from post16.data.build_data import build_nccis
+from post16.participation import group_splits, load_nccis, participation_table, resolve_la, trend_chart
+
+
+@pytest.fixture(scope="module")
+def nccis() -> pd.DataFrame:
+    return load_nccis()
+
+
+def _value(table: pd.DataFrame, year: int, measure: str, column: str = "la") -> float:
+    row = table[(table["year"] == year) & (table["measure"] == measure)]
+    assert len(row) == 1
+    return row[column].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("la", "year", "participation", "neet", "not_known", "neet_nk", "guarantee"),
+    [
+        ("358", 2025, 94.5, 2.3, 1.8, 4.2, 96.3),  # Trafford
+        ("E08000009", 2021, 94.2, 2.3, 2.5, 4.8, 96.1),  # Trafford by GSS code
+        ("Camden", 2021, 95.0, 1.8, 1.4, 3.2, 98.7),
+        ("886", 2022, 91.5, 2.8, 2.3, 5.1, 94.6),  # Kent
+        ("370", 2025, 92.2, 3.9, 2.3, 6.2, 99.6),  # Barnsley
+        ("890", 2022, 86.7, 4.6, 2.0, 6.6, 85.3),  # Blackpool
+    ],
+)
+def test_figures_match_the_source_files(nccis, la, year, participation, neet, not_known, neet_nk, guarantee):
+    table = participation_table(nccis, la)
+    assert _value(table, year, "participation_pct") == pytest.approx(participation)
+    assert _value(table, year, "neet_pct") == pytest.approx(neet)
+    assert _value(table, year, "not_known_pct") == pytest.approx(not_known)
+    assert _value(table, year, "neet_or_not_known_pct") == pytest.approx(neet_nk)
+    assert _value(table, year, "september_guarantee_pct") == pytest.approx(guarantee)
+
+
+def test_comparators_are_england_and_the_region(nccis):
+    table = participation_table(nccis, "358")
+    # England and North West rows of the 2025 and 2021 files.
+    assert _value(table, 2025, "participation_pct", "england") == pytest.approx(92.0)
+    assert _value(table, 2025, "participation_pct", "region") == pytest.approx(90.6)
+    assert _value(table, 2021, "participation_pct", "region") == pytest.approx(92.7)
+    assert _value(table, 2023, "neet_or_not_known_pct", "england") == pytest.approx(5.2)
+
+
+def test_target_gap_and_the_boundary(nccis):
+    trafford = participation_table(nccis, "358", target_pct=95.0)
+    assert _value(trafford, 2025, "participation_pct", "gap_to_target") == pytest.approx(-0.5)
+    assert not _value(trafford, 2025, "participation_pct", "meets_target")
+    camden = participation_table(nccis, "202", target_pct=95.0)
+    assert _value(camden, 2021, "participation_pct", "meets_target")  # exactly 95.0 meets it
+    assert pd.isna(_value(camden, 2021, "neet_pct", "target"))
+
+
+def test_rank_counts_the_authorities_doing_better(nccis):
+    table = participation_table(nccis, "358")
+    las = nccis[(nccis["geographic_level"] == "Local authority") & (nccis["year"] == 2025)]
+    better = int((las["participation_pct"] > 94.5).sum())
+    assert _value(table, 2025, "participation_pct", "rank") == better + 1
+    # Luton's 2025 participation is suppressed ('c') so 150 of 151 LAs are ranked.
+    assert _value(table, 2025, "participation_pct", "of") == 150
+    assert _value(table, 2025, "neet_pct", "of") == 151
+    # For NEET, lower is better: the LA with the lowest NEET rate ranks first.
+    best = las.loc[las["neet_pct"].idxmin(), "la_code"]
+    assert _value(participation_table(nccis, best), 2025, "neet_pct", "rank") == 1
+
+
+def test_suppressed_cells_are_missing_not_zero(nccis):
+    luton = nccis[(nccis["la_name"] == "Luton") & (nccis["year"] == 2025)]
+    assert luton["participation_pct"].isna().all()
+    assert luton["september_guarantee_pct"].iloc[0] == pytest.approx(97.0)
+
+
+def test_send_and_vulnerable_group_splits(nccis):
+    splits = group_splits(nccis, "358")
+    row = splits[(splits["year"] == 2024) & (splits["group"] == "EHCP")].iloc[0]
+    assert (row["cohort_share_pct"], row["la"], row["england"]) == pytest.approx((6.3, 9.8, 10.2))
+    vg = splits[(splits["year"] == 2024) & (splits["group"] == "Vulnerable group")].iloc[0]
+    assert vg["la"] == pytest.approx(15.4)
+    assert vg["gap_to_england"] == pytest.approx(15.4 - 27.7, abs=0.05)
+    # The 2021 file has no LA-level splits: those years are left out, not reported as zero.
+    assert 2021 not in set(splits["year"])
+
+
+def test_unknown_authority_names_what_to_type(nccis):
+    with pytest.raises(LookupError, match="three-digit DfE code"):
+        resolve_la(nccis, "Atlantis")
+    assert resolve_la(nccis, "trafford")["la_code"] == "358"
+
+
+def test_trend_chart_has_both_panels_and_the_target(nccis):
+    fig = trend_chart(participation_table(nccis, "358"), "Trafford", 95.0)
+    axes = fig.get_axes()
+    assert len(axes) == 2
+    target_lines = [line for line in axes[0].get_lines() if np.allclose(line.get_ydata(), 95.0)]
+    assert target_lines
+
+
+@pytest.mark.shared
+def test_shipped_table_rebuilds_from_the_shared_source(shared_neet_dir):
+    rebuilt = build_nccis(shared_neet_dir)
+    shipped = load_nccis()
+    assert len(rebuilt) == len(shipped)
+    key = ["year", "geographic_level", "region_code", "la_code"]
+    merged = shipped.merge(rebuilt, on=key, suffixes=("", "_new"))
+    assert len(merged) == len(shipped)
+    for col in ("participation_pct", "neet_pct", "not_known_pct", "september_guarantee_pct"):
+        assert np.allclose(merged[col], merged[f"{col}_new"], equal_nan=True)

@@ -1,0 +1,107 @@
+"""optimiser: turn a pupil forecast into a least-cost capital programme.
+
+Pipeline (as PyPSA's): :func:`check_inputs` → :func:`build_model` → :func:`solve` → :class:`Plan`.
+:func:`run_plan` does all four and reports the greedy baseline beside the optimum;
+:func:`greedy_plan` gives the baseline alone. The formulation is written out in
+:mod:`optimiser.model`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from optimiser.checks import PlanInputs, SpecificationError, check_inputs
+from optimiser.config import OptimiserConfig
+from optimiser.greedy import evaluate_decisions, greedy_decisions
+from optimiser.model import PlanModel, build_model
+from optimiser.plan import Plan, build_plan
+from optimiser.solve import SolveResult, available_solvers, solve
+
+__all__ = [
+    "OptimiserConfig", "Plan", "PlanInputs", "PlanModel", "SolveResult", "SpecificationError",
+    "available_solvers", "build_model", "check_inputs", "greedy_plan", "run_plan", "solve",
+]
+
+
+def _prepare(demand, schools, config, options, distances, planning_areas, base_year) -> PlanModel:
+    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year)
+    return build_model(inputs)
+
+
+def greedy_plan(
+    demand: pd.DataFrame,
+    schools: pd.DataFrame,
+    config: OptimiserConfig | None = None,
+    options: pd.DataFrame | None = None,
+    distances: pd.DataFrame | np.ndarray | None = None,
+    planning_areas: pd.DataFrame | None = None,
+    base_year: int | None = None,
+) -> Plan:
+    """The greedy baseline: the cheapest single scheme for each deficit, year by year.
+
+    Takes the same arguments as :func:`run_plan` and returns a :class:`Plan` costed by the same
+    objective (see :mod:`optimiser.greedy`).
+    """
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year)
+    result = evaluate_decisions(model, greedy_decisions(model))
+    return build_plan(model, result)
+
+
+def run_plan(
+    demand: pd.DataFrame,
+    schools: pd.DataFrame,
+    config: OptimiserConfig | None = None,
+    options: pd.DataFrame | None = None,
+    distances: pd.DataFrame | np.ndarray | None = None,
+    planning_areas: pd.DataFrame | None = None,
+    base_year: int | None = None,
+    solver: str | None = None,
+) -> Plan:
+    """Choose expansions, bulge classes, new schools and reductions at least cost.
+
+    Parameters
+    ----------
+    demand : DataFrame
+        Forecast pupils ``planning_area_id, year, ncy, pupils`` (``Forecast.by_area``).
+    schools : DataFrame
+        Canonical schools table (pan, net_capacity, ncy_low/high, ofsted, max_forms_of_entry,
+        can_bulge, first_preferences, ...).
+    config : OptimiserConfig, optional
+        Costs, rules, budgets and solver settings; defaults when None.
+    options : DataFrame, optional
+        The council's candidate schemes; generated from the schools when None.
+    distances : DataFrame or ndarray, optional
+        Planning-area distances in metres indexed by planning_area_id, e.g.
+        ``geodata.centroid_distances(planning_areas)``. None: no moves between areas.
+    planning_areas : DataFrame, optional
+        planning_area_id and phase.
+    base_year : int, optional
+        Last year of data; schemes open from ``base_year`` plus their lead time. Default: the
+        year before the first forecast year.
+    solver : {"highs", "cbc"}, optional
+        Overrides ``config.solver``.
+
+    Returns
+    -------
+    Plan
+        The optimal (or best found) programme, with the greedy baseline in ``plan.baseline``.
+
+    Raises
+    ------
+    SpecificationError
+        When the inputs cannot make a plan; the message names each problem.
+    """
+    config = config or OptimiserConfig()
+    start = time.perf_counter()
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year)
+    baseline_result = evaluate_decisions(model, greedy_decisions(model), solver=solver)
+    baseline = build_plan(model, baseline_result)
+    result = solve(model, solver=solver, warm=config.warm_start and baseline_result.status == "greedy")
+    if result.status not in ("optimal", "feasible"):
+        raise SpecificationError([f"the solver found no plan ({result.solver}: {result.status}, {result.message})"])
+    plan = build_plan(model, result, baseline)
+    plan.total_seconds = time.perf_counter() - start
+    return plan

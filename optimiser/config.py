@@ -1,0 +1,247 @@
+"""Settings of the optimiser: costs, lead times, distances, rules, budgets and the solver.
+
+Every default cites its source. Where no published rule exists the description says that the value
+is a local assumption, so a council can see what to set for itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: One form of entry is 30 places per year group (infant class size limit of 30, School Admissions
+#: (Infant Class Sizes) (England) Regulations 2012; DfE counts FE in 30s).
+FORM_OF_ENTRY = 30
+
+#: Statutory walking distance: 2 miles for a child under 8, 3 miles from 8 (Education Act 1996
+#: s.444(5), DfE "Travel to school for children of compulsory school age", 2024). In metres.
+MILE_M = 1609.344
+WALK_UNDER_8_M = 2 * MILE_M
+WALK_FROM_8_M = 3 * MILE_M
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PhaseCosts(_Strict):
+    """Capital cost per place in one phase (pounds, 2024/25 prices)."""
+
+    new_school: float = Field(..., ge=0, description="Cost per place of a new school.")
+    permanent_expansion: float = Field(..., ge=0, description="Cost per place of a permanent expansion.")
+    temporary: float = Field(..., ge=0, description="Cost per place of temporary accommodation (a bulge class).")
+
+
+class PreferenceRule(_Strict):
+    """Expand popular and good or outstanding schools first."""
+
+    enabled: bool = Field(True, description="Apply the rule. Principle of the council's education strategy.")
+    weight: float = Field(
+        0.25,
+        ge=0,
+        le=5,
+        description=(
+            "Largest mark-up on the capital cost of an expansion or bulge, as a fraction, given to a "
+            "school that is neither popular nor good: half of it for first preferences below the "
+            "admission number (scaled by the shortfall of preferences) and half for an Ofsted grade "
+            "below Good. A weighting in the objective only: the reported costs stay real money. Local "
+            "assumption."
+        ),
+    )
+
+
+class BanRule(_Strict):
+    """Do not expand schools judged inadequate."""
+
+    enabled: bool = Field(
+        True,
+        description=(
+            "Forbid expansions and bulge classes at schools whose latest Ofsted grade is Inadequate "
+            "(DfE: a school in special measures is not a candidate for growth)."
+        ),
+    )
+    weight: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "None makes the rule absolute. A number turns it into a preference: the capital cost of "
+            "growth at an inadequate school is marked up by this fraction in the objective."
+        ),
+    )
+
+
+class MinimumSizeRule(_Strict):
+    """New provision is at least a given size."""
+
+    enabled: bool = Field(True, description="Apply the rule (Barnet education strategy: new schools at least 2 FE).")
+    forms_of_entry: int = Field(2, ge=1, le=12, description="Smallest new school, in forms of entry.")
+
+
+class Rules(_Strict):
+    """The council's principles, each a toggle with a weight."""
+
+    prefer_popular_good: PreferenceRule = Field(default_factory=PreferenceRule, description="Expand popular, good or outstanding schools first.")
+    no_expansion_inadequate: BanRule = Field(default_factory=BanRule, description="Do not grow schools judged Inadequate.")
+    minimum_new_school: MinimumSizeRule = Field(default_factory=MinimumSizeRule, description="New schools are at least this many forms of entry.")
+
+
+class OptimiserConfig(_Strict):
+    """Everything the optimiser assumes. Unknown keys are refused."""
+
+    # --- what is counted -------------------------------------------------------------------
+    year_groups: list[int] = Field(
+        default_factory=lambda: list(range(0, 12)),
+        description=(
+            "National curriculum years planned for. Default Reception to Year 11, the statutory "
+            "school age groups the DfE School Capacity survey counts places for; sixth form is "
+            "planned in post16."
+        ),
+    )
+    margin: float = Field(
+        0.02,
+        ge=0,
+        le=0.5,
+        description=(
+            "Operating margin of surplus kept in every planning area, year group and year, as a "
+            "fraction of pupils. Default 2%: a local assumption, as no DfE rule sets one; DfE "
+            "guidance keeps surplus to about 5% at most."
+        ),
+    )
+    # --- capital costs ---------------------------------------------------------------------
+    primary_costs: PhaseCosts = Field(
+        default_factory=lambda: PhaseCosts(new_school=25_089, permanent_expansion=21_014, temporary=9_935),
+        description="Primary cost per place: DfE School Places Scorecards 2024/25 (England averages).",
+    )
+    secondary_costs: PhaseCosts = Field(
+        default_factory=lambda: PhaseCosts(new_school=30_394, permanent_expansion=28_902, temporary=11_153),
+        description="Secondary cost per place: DfE School Places Scorecards 2024/25 (England averages).",
+    )
+    reduction_cost: float = Field(
+        0.0, ge=0, description="One-off cost of reducing a school's admission number by one FE (consultation only). Local assumption."
+    )
+    closure_cost: float = Field(
+        500_000.0,
+        ge=0,
+        description=(
+            "One-off cost of closing or amalgamating a school (statutory process, redundancy, site "
+            "works). Local assumption; set from the council's own last closure."
+        ),
+    )
+    # --- revenue, travel, shortfall ------------------------------------------------------
+    surplus_place_cost: float = Field(
+        500.0,
+        ge=0,
+        description=(
+            "Revenue cost of one empty place for one year (fixed costs of a place that brings no "
+            "per-pupil funding). Local assumption: no DfE figure exists."
+        ),
+    )
+    travel_penalty: float = Field(
+        300.0,
+        ge=0,
+        description=(
+            "Penalty for each pupil placed for a year in a neighbouring planning area within "
+            "walking distance. Local assumption expressing the preference for a local place."
+        ),
+    )
+    shortfall_penalty: float = Field(
+        1_000_000.0,
+        gt=0,
+        description=(
+            "Penalty for each place short of pupils plus margin for a year. Local assumption, set far "
+            "above the cost of any place (a 2 FE primary costs about £10.5m for 420 places) so a "
+            "shortfall is chosen only when no scheme can be afforded or built in time."
+        ),
+    )
+    walk_under_8_m: float = Field(
+        WALK_UNDER_8_M, gt=0, description="Statutory walking distance under 8, metres (2 miles, Education Act 1996 s.444)."
+    )
+    walk_from_8_m: float = Field(
+        WALK_FROM_8_M, gt=0, description="Statutory walking distance from 8, metres (3 miles, Education Act 1996 s.444)."
+    )
+    allow_travel: bool = Field(
+        True, description="Let pupils be placed in a neighbouring planning area within walking distance."
+    )
+    # --- lead times and scheme sizes -------------------------------------------------------
+    expansion_lead_time: int = Field(2, ge=0, le=10, description="Years from decision to first extra intake of a permanent expansion (local practice; design, planning, build).")
+    new_school_lead_time: int = Field(3, ge=0, le=10, description="Years from decision to opening of a new school (local practice; free school presumption route).")
+    bulge_lead_time: int = Field(1, ge=0, le=5, description="Years from decision to a bulge class (temporary classroom procured within a year).")
+    reduction_lead_time: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description=(
+            "Years from decision to a lower admission number: arrangements are determined by 28 "
+            "February some 18 months before entry (School Admissions Code 2021, para 1.46)."
+        ),
+    )
+    closure_lead_time: int = Field(2, ge=0, le=5, description="Years from decision to closure (statutory proposal and consultation, School Organisation Regulations 2013).")
+    bulge_ncys: list[int] = Field(
+        default_factory=lambda: [0, 7],
+        description="Year groups a bulge class may start in: Reception and Year 7, the points of entry.",
+    )
+    entry_ncys: list[int] = Field(
+        default_factory=lambda: [0, 7],
+        description="Points of entry from which a new or expanded intake phases in (Reception primary, Year 7 secondary).",
+    )
+    new_school_sizes: list[int] = Field(
+        default_factory=lambda: [1, 2, 3],
+        description="Sizes of new school considered in every planning area, in FE (those below the minimum-size rule are dropped).",
+    )
+    max_new_schools_per_area: int = Field(1, ge=0, le=5, description="New schools allowed in one planning area over the horizon.")
+    max_reduction_fe: int = Field(1, ge=0, le=6, description="Largest reduction of one school's admission number over the horizon, FE.")
+    min_fe_after_reduction: int = Field(1, ge=0, le=6, description="A school keeps at least this many FE after a reduction.")
+    generate_closures: bool = Field(
+        False, description="Consider closing any school. Off by default: closures come from the council's own options table."
+    )
+    # --- appraisal -----------------------------------------------------------------------
+    discount_rate: float = Field(
+        0.035, ge=0, le=0.2, description="Real discount rate: HM Treasury Green Book social time preference rate, 3.5%."
+    )
+    asset_life_years: int = Field(
+        60,
+        ge=1,
+        le=150,
+        description=(
+            "Life of a permanent school building, for the residual value at the horizon's end "
+            "(Green Book: include residual values). 60 years is the design life DfE's school "
+            "output specification asks for."
+        ),
+    )
+    # --- rules and budgets -------------------------------------------------------------------
+    rules: Rules = Field(default_factory=Rules, description="The council's principles, each a toggle with a weight.")
+    capital_budget: float | None = Field(None, ge=0, description="Total capital budget over the horizon, pounds. None: unlimited.")
+    annual_budget: float | dict[int, float] | None = Field(
+        None, description="Capital budget per year (one figure for every year, or year: amount). None: unlimited."
+    )
+    # --- solver ------------------------------------------------------------------------------
+    solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (default) or CBC, both through PuLP.")
+    fallback_solver: bool = Field(True, description="Retry with the other solver when the first is unavailable or fails.")
+    time_limit: float = Field(120.0, gt=0, description="Solver time limit, seconds.")
+    gap: float = Field(0.001, ge=0, le=1, description="Relative optimality gap at which the solver stops (0.1%).")
+    threads: int | None = Field(None, ge=1, description="Solver threads; None lets the solver choose.")
+    warm_start: bool = Field(True, description="Start the solver from the greedy plan, so the result is never worse than it.")
+    msg: bool = Field(False, description="Show the solver's log.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "OptimiserConfig":
+        if self.min_fe_after_reduction < 0:
+            raise ValueError("min_fe_after_reduction must be >= 0")
+        if not self.year_groups:
+            raise ValueError("year_groups must list at least one national curriculum year")
+        return self
+
+    def costs(self, phase: str) -> PhaseCosts:
+        """Cost per place for ``phase`` ("primary" or "secondary")."""
+        return self.secondary_costs if phase == "secondary" else self.primary_costs
+
+    def walking_limit(self, ncy: int) -> float:
+        """Statutory walking distance for a year group: under 8 is Reception to Year 2."""
+        return self.walk_under_8_m if ncy <= 2 else self.walk_from_8_m
+
+    def annual_budget_for(self, year: int) -> float | None:
+        """Budget for one year, or None when unlimited."""
+        if self.annual_budget is None or isinstance(self.annual_budget, (int, float)):
+            return self.annual_budget
+        return self.annual_budget.get(year)

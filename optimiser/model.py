@@ -1,0 +1,319 @@
+r"""The capital-programme MILP: which schemes to build, where and when, at least cost.
+
+Formulation
+-----------
+Sets
+
+- :math:`P` planning areas, :math:`G` year groups (NCY), :math:`T = \{t_1..t_K\}` planning years
+  (after the base year :math:`t_0`).
+- :math:`C \subseteq P \times G \times T` cells: every area × year group × year with pupils, places
+  or a scheme that could add places.
+- :math:`O` candidate schemes, of kind *expand*, *bulge*, *new_school*, *reduce* or *close*; scheme
+  :math:`o` lies in area :math:`p_o`, enters at year group :math:`e_o`, covers year groups
+  :math:`[l_o, h_o]`, adds :math:`f_o` places per unit to each (negative for *reduce*), may open
+  from year :math:`a_o` (earliest year, and base year plus lead time :math:`L_o`) and costs
+  :math:`K_o` a unit.
+- :math:`A \subseteq P \times P \times G` moves between areas within the statutory walking
+  distance (2 miles for Reception to Year 2, 3 miles from Year 3).
+
+Variables
+
+- :math:`n_{o,t} \in \{0..U_o\}` units of persistent scheme :math:`o` open by year :math:`t`
+  (expand, new school, reduce, close); :math:`n_{o,t} \ge n_{o,t-1}`. Units opened in
+  :math:`t` are :math:`\Delta n_{o,t} = n_{o,t} - n_{o,t-1}`.
+- :math:`b_{o,t} \in \{0, 1\}` a bulge class of scheme :math:`o` entering in year :math:`t`.
+- :math:`x_{p,q,g,t} \ge 0` pupils of area :math:`p` placed in area :math:`q`.
+- :math:`s_{p,g,t} \ge 0` shortfall of places; :math:`v_{p,g,t} \ge 0` empty places.
+
+Capacity of a cell, per cohort (an intake phases in one year group a year; a bulge class moves up
+with its cohort; a closure removes all of a school's places at once):
+
+.. math::
+
+    cap_{p,g,t} = B_{p,g} + \sum_{o \in O_p^{pers}: l_o \le g \le h_o} f_o\, n_{o,\,t-(g-e_o)}
+        + \sum_{o \in O_p^{bulge}} f_o\, b_{o,\,t-(g-e_o)}
+        - \sum_{o \in O_p^{close}} B_{s_o,g}\, n_{o,t}
+
+where :math:`B` are today's places (admission number in each year group of a school's range) and
+terms whose year falls before the horizon vanish. Pupils to place in a cell:
+:math:`d_{p,g,t} = D_{p,g,t} - \sum_q x_{p,q,g,t} + \sum_q x_{q,p,g,t}`.
+
+Constraints
+
+1. Sufficiency with margin :math:`m`: :math:`cap_{p,g,t} + s_{p,g,t} \ge (1+m)\, d_{p,g,t}`.
+   No offsetting across year groups or areas other than by explicit moves :math:`x`.
+2. Empty places: :math:`v_{p,g,t} \ge cap_{p,g,t} - d_{p,g,t}`.
+3. Moves: :math:`\sum_q x_{p,q,g,t} \le D_{p,g,t}`.
+4. Site limit: :math:`\sum_{o \in expand(s,e)} FE_o\, n_{o,t_K} \le FE^{max}_s - PAN_s/30`;
+   reductions keep the configured minimum FE; at most the configured number of new schools
+   per area.
+5. A school that closes takes no other scheme: :math:`n_{o,t_K} \le U_o (1 - n_{c,t_K})` and
+   :math:`b_{o,t} \le 1 - n_{c,t_K}`.
+6. Budgets: :math:`\sum_o K_o (n_{o,t_K} + \sum_t b_{o,t}) \le \text{budget}`; per year, each
+   scheme's cost spread evenly over its lead-time years before opening.
+
+Objective (pounds, discounted at the Green Book rate :math:`r`, :math:`\delta_t=(1+r)^{-(t-t_0)}`)
+
+.. math::
+
+    \min \sum_{o,t} K_o (1+\mu_o)\,\big(\bar\delta^{spend}_{o,t} - \rho_{o,t}\,\delta_{t_K}\big)\,\Delta n_{o,t}
+      + \sum_{o,t} K_o (1+\mu_o)\,\bar\delta^{spend}_{o,t}\, b_{o,t}
+      + \sum_{p,g,t} \delta_t \big(c^{empty} v_{p,g,t} + c^{short} s_{p,g,t}
+      + c^{travel} \textstyle\sum_q x_{p,q,g,t}\big)
+
+with :math:`\bar\delta^{spend}` the mean discount factor over the years the money is spent,
+:math:`\rho_{o,t} = \max(0, 1 - (t_K - t + 1)/\text{life})` the residual value of a permanent
+building at the horizon's end (Green Book), and :math:`\mu_o` the rule mark-up (popularity,
+Ofsted) that weights choices without changing reported costs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimiser.checks import PlanInputs
+
+PERSISTENT = ("expand", "new_school", "reduce", "close")
+
+
+@dataclass
+class PlanModel:
+    """The PuLP problem and handles on its variables and expressions."""
+
+    problem: pulp.LpProblem
+    inputs: PlanInputs
+    units: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    moves: dict[tuple[str, str, int, int], pulp.LpVariable] = field(default_factory=dict)
+    shortfall: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    empty: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    capacity: dict[int, pulp.LpAffineExpression] = field(default_factory=dict)
+    served: dict[int, pulp.LpAffineExpression] = field(default_factory=dict)
+    costs: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
+    spend: dict[int, pulp.LpAffineExpression] = field(default_factory=dict)
+    base_capacity: np.ndarray | None = None
+
+
+def discount(inputs: PlanInputs, years) -> np.ndarray:
+    """Green Book discount factor for each year, counted from the base year."""
+    return (1.0 + inputs.config.discount_rate) ** -(np.asarray(years, dtype=float) - inputs.base_year)
+
+
+def build_model(inputs: PlanInputs) -> PlanModel:
+    """Build the MILP of :mod:`optimiser.model` from checked inputs, one constraint family a function."""
+    model = PlanModel(pulp.LpProblem("capital_programme", pulp.LpMinimize), inputs)
+    define_scheme_variables(model)
+    define_capacity(model)
+    define_moves(model)
+    define_sufficiency(model)
+    define_site_limits(model)
+    define_closures(model)
+    define_capital_costs(model)
+    define_budgets(model)
+    define_objective(model)
+    return model
+
+
+def define_scheme_variables(model: PlanModel) -> None:
+    """n (persistent, cumulative, non-decreasing) and b (bulge, one a year) for each open year."""
+    opts, years = model.inputs.options, model.inputs.years
+    for o in opts.itertuples(index=False):
+        open_years = [t for t in years if t >= o.earliest_open]
+        persistent = o.kind in PERSISTENT
+        previous = None
+        for t in open_years:
+            var = pulp.LpVariable(f"u_{_safe(o.option_id)}_{t}", 0, int(o.max_units) if persistent else 1,
+                                  cat=pulp.LpInteger)
+            model.units[(o.option_id, t)] = var
+            if persistent and previous is not None:
+                model.problem += var - previous >= 0, f"grow_{_safe(o.option_id)}_{t}"
+            previous = var
+
+
+def _effects(model: PlanModel) -> pd.DataFrame:
+    """One row per (scheme unit variable, cell) with the places it adds there."""
+    inputs = model.inputs
+    opts = inputs.options.reset_index(drop=True)
+    cells = inputs.demand.reset_index().rename(columns={"index": "cell"})
+    phased = opts[opts["kind"] != "close"]
+    span = (phased["ncy_high"] - phased["ncy_low"] + 1).astype(int)
+    rows = phased.loc[phased.index.repeat(span)].copy()
+    rows["ncy"] = rows["ncy_low"].astype(int).to_numpy() + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int)
+    rows = rows.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy"])
+    rows["open_year"] = rows["year"] - (rows["ncy"] - rows["entry_ncy"])
+    rows["coef"] = rows["places_per_unit"]
+    closing = opts[opts["kind"] == "close"][["option_id", "school_id"]].merge(inputs.places, on="school_id")
+    closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy"])
+    closing = closing.assign(open_year=closing["year"], coef=-closing["places"])
+    out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]], closing[["option_id", "cell", "open_year", "coef"]]])
+    keys = pd.Series(list(zip(out["option_id"], out["open_year"])), index=out.index)
+    return out[keys.isin(model.units.keys()).to_numpy()]
+
+
+def define_capacity(model: PlanModel) -> None:
+    """Places per cell after the schemes: today's places plus each scheme's phased effect."""
+    cells = model.inputs.demand
+    base = model.inputs.places.groupby(["planning_area_id", "ncy"])["places"].sum()
+    idx = pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy"]])
+    model.base_capacity = base.reindex(idx).fillna(0.0).to_numpy()
+    terms: dict[int, list] = defaultdict(list)
+    eff = _effects(model)
+    for oid, cell, t, coef in zip(eff["option_id"], eff["cell"], eff["open_year"], eff["coef"]):
+        terms[cell].append((model.units[(oid, t)], float(coef)))
+    for cell in range(len(cells)):
+        model.capacity[cell] = pulp.LpAffineExpression(terms.get(cell, []), constant=float(model.base_capacity[cell]))
+
+
+def define_moves(model: PlanModel) -> None:
+    """Pupils placed in a neighbouring area, no more than live in the area."""
+    cells = model.inputs.demand
+    pairs = model.inputs.pairs
+    index = {k: i for i, k in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"]))}
+    demand = cells["pupils"].to_numpy()
+    out_terms: dict[int, list] = defaultdict(list)
+    in_terms: dict[int, list] = defaultdict(list)
+    for p, q, g in zip(pairs["from_area"], pairs["to_area"], pairs["ncy"]):
+        for t in model.inputs.years:
+            src, dst = index[(p, g, t)], index[(q, g, t)]
+            if demand[src] <= 0:
+                continue
+            var = pulp.LpVariable(f"x_{_safe(p)}_{_safe(q)}_{g}_{t}", 0, float(demand[src]))
+            model.moves[(p, q, g, t)] = var
+            out_terms[src].append((var, -1.0))
+            in_terms[dst].append((var, 1.0))
+    for cell in range(len(cells)):
+        model.served[cell] = pulp.LpAffineExpression(out_terms.get(cell, []) + in_terms.get(cell, []),
+                                                     constant=float(demand[cell]))
+        if len(out_terms.get(cell, [])) > 1:
+            model.problem += pulp.LpAffineExpression(out_terms[cell]) >= -float(demand[cell]), f"moves_{cell}"
+
+
+def define_sufficiency(model: PlanModel) -> None:
+    """Capacity plus shortfall covers pupils plus margin; empty places are counted."""
+    margin = 1.0 + model.inputs.config.margin
+    for cell, cap in model.capacity.items():
+        s = model.shortfall[cell] = pulp.LpVariable(f"short_{cell}", 0)
+        v = model.empty[cell] = pulp.LpVariable(f"empty_{cell}", 0)
+        model.problem += cap + s - margin * model.served[cell] >= 0, f"sufficiency_{cell}"
+        model.problem += v - cap + model.served[cell] >= 0, f"empty_{cell}"
+
+
+def _last_unit(model: PlanModel, option_id: str) -> pulp.LpVariable | None:
+    years = [t for t in reversed(model.inputs.years) if (option_id, t) in model.units]
+    return model.units[(option_id, years[0])] if years else None
+
+
+def define_site_limits(model: PlanModel) -> None:
+    """Expansions within the site's FE limit; reductions keep the minimum; new schools per area."""
+    inputs, cfg = model.inputs, model.inputs.config
+    opts = inputs.options
+    fe_now = inputs.schools.set_index("school_id")["pan"] / 30.0
+    fe_max = inputs.schools.set_index("school_id")["max_forms_of_entry"]
+    groups = {
+        "expand": (lambda s: fe_max.get(s, np.nan) - fe_now.get(s, 0.0)),
+        "reduce": (lambda s: min(cfg.max_reduction_fe, fe_now.get(s, 0.0) - cfg.min_fe_after_reduction)),
+    }
+    for kind, room in groups.items():
+        sub = opts[opts["kind"] == kind]
+        for (school, entry), grp in sub.groupby(["school_id", "entry_ncy"]):
+            limit = room(school)
+            terms = [(v, float(fe)) for oid, fe in zip(grp["option_id"], grp["forms_of_entry"])
+                     if (v := _last_unit(model, oid)) is not None]
+            if terms and pd.notna(limit):
+                model.problem += pulp.LpAffineExpression(terms) <= float(np.floor(limit + 1e-9)), f"site_{kind}_{_safe(school)}_{entry}"
+    new = opts[opts["kind"] == "new_school"]
+    for area, grp in new.groupby("planning_area_id"):
+        terms = [(v, 1.0) for oid in grp["option_id"] if (v := _last_unit(model, oid)) is not None]
+        if terms:
+            model.problem += pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area, f"new_schools_{_safe(area)}"
+
+
+def define_closures(model: PlanModel) -> None:
+    """A school that closes takes no expansion, bulge or reduction."""
+    opts = model.inputs.options
+    for c in opts[opts["kind"] == "close"].itertuples(index=False):
+        closed = _last_unit(model, c.option_id)
+        if closed is None:
+            continue
+        for o in opts[(opts["school_id"] == c.school_id) & (opts["kind"] != "close")].itertuples(index=False):
+            for t in model.inputs.years:
+                if (o.option_id, t) in model.units and (o.kind == "bulge" or t == model.inputs.years[-1]):
+                    bound = 1 if o.kind == "bulge" else int(o.max_units)
+                    model.problem += model.units[(o.option_id, t)] + bound * closed <= bound, f"closed_{_safe(o.option_id)}_{t}"
+
+
+def _spend_years(t: int, lead: int) -> list[int]:
+    return list(range(t - lead, t)) if lead > 0 else [t]
+
+
+def define_capital_costs(model: PlanModel) -> None:
+    """Discounted capital net of residual value, the rule weighting, and the spend per year."""
+    inputs = model.inputs
+    years, last = inputs.years, inputs.years[-1]
+    life = inputs.config.asset_life_years
+    d_last = float(discount(inputs, [last])[0])
+    real, weighting, undiscounted, residual = [], [], [], []
+    spend: dict[int, list] = defaultdict(list)
+    for o in inputs.options.itertuples(index=False):
+        open_years = [t for t in years if (o.option_id, t) in model.units]
+        w = {}
+        for t in open_years:
+            spend_disc = float(discount(inputs, _spend_years(t, int(o.lead_time_years))).mean())
+            rho = max(0.0, 1.0 - (last - t + 1) / life) if o.kind in ("expand", "new_school") else 0.0
+            w[t] = (spend_disc - rho * d_last, rho * d_last)
+        for i, t in enumerate(open_years):
+            var = model.units[(o.option_id, t)]
+            nxt = open_years[i + 1] if i + 1 < len(open_years) and o.kind in PERSISTENT else None
+            net = w[t][0] - (w[nxt][0] if nxt else 0.0)
+            res = w[t][1] - (w[nxt][1] if nxt else 0.0)
+            real.append((var, o.capital_cost * net))
+            residual.append((var, o.capital_cost * res))
+            weighting.append((var, o.capital_cost * o.quality_markup * net))
+            undiscounted.append((var, o.capital_cost * (1.0 if nxt is None else 0.0) if o.kind in PERSISTENT else o.capital_cost))
+            for y in _spend_years(t, int(o.lead_time_years)):
+                share = o.capital_cost / max(int(o.lead_time_years), 1)
+                spend[y].append((var, share))
+            if nxt is not None:
+                # Units open in t only (n_t - n_next applies from the next year); spend follows opening.
+                for y in _spend_years(nxt, int(o.lead_time_years)):
+                    spend[y].append((var, -o.capital_cost / max(int(o.lead_time_years), 1)))
+    model.costs["capital_discounted"] = pulp.LpAffineExpression(real)
+    model.costs["residual_value"] = pulp.LpAffineExpression(residual)
+    model.costs["rule_weighting"] = pulp.LpAffineExpression(weighting)
+    model.costs["capital"] = pulp.LpAffineExpression(undiscounted)
+    model.spend = {y: pulp.LpAffineExpression(v) for y, v in spend.items()}
+
+
+def define_budgets(model: PlanModel) -> None:
+    """Total capital budget, and a budget per year on the spend profile."""
+    cfg = model.inputs.config
+    if cfg.capital_budget is not None:
+        model.problem += model.costs["capital"] <= cfg.capital_budget, "budget_total"
+    for y, expr in model.spend.items():
+        limit = cfg.annual_budget_for(y)
+        if limit is not None:
+            model.problem += expr <= limit, f"budget_{y}"
+
+
+def define_objective(model: PlanModel) -> None:
+    """Discounted capital net of residual value plus discounted revenue, travel and shortfall."""
+    cfg = model.inputs.config
+    cells = model.inputs.demand
+    d = discount(model.inputs, cells["year"])
+    model.costs["surplus_revenue"] = pulp.LpAffineExpression(
+        [(model.empty[c], cfg.surplus_place_cost * d[c]) for c in model.empty])
+    model.costs["shortfall_penalty"] = pulp.LpAffineExpression(
+        [(model.shortfall[c], cfg.shortfall_penalty * d[c]) for c in model.shortfall])
+    d_year = dict(zip(model.inputs.years, discount(model.inputs, model.inputs.years)))
+    model.costs["travel_penalty"] = pulp.LpAffineExpression(
+        [(v, cfg.travel_penalty * d_year[k[3]]) for k, v in model.moves.items()])
+    model.problem += pulp.lpSum(model.costs[k] for k in
+                                ("capital_discounted", "rule_weighting", "surplus_revenue", "shortfall_penalty", "travel_penalty"))
+
+
+def _safe(text: object) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in str(text))

@@ -1,0 +1,257 @@
+"""Candidate schemes: the options table, completed with defaults, or generated from the schools.
+
+Every scheme the model may choose is one row of a table with its capacity effect spelled out:
+which planning area and year groups it changes, by how many places a unit, from which year, at
+what cost. The model reads only this table, so a council's own options table and the generated
+defaults are treated alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimiser.config import FORM_OF_ENTRY, OptimiserConfig
+
+OPTION_COLUMNS = [
+    "option_id", "kind", "school_id", "planning_area_id", "phase", "forms_of_entry",
+    "places_per_unit", "entry_ncy", "ncy_low", "ncy_high", "max_units", "capital_cost",
+    "earliest_open", "lead_time_years", "quality_markup", "label",
+]
+KINDS = ("expand", "bulge", "new_school", "reduce", "close")
+GOOD_GRADES = ("Outstanding", "Good")
+
+
+def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
+    """Places per school and year group today: the admission number in every year of its range.
+
+    Uses ``sufficiency.capacity.places_by_year_group`` when the core package provides it, so the
+    whole product counts places one way; the fallback computes the same thing.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        Canonical schools table (school_id, planning_area_id, ncy_low, ncy_high, pan).
+
+    Returns
+    -------
+    DataFrame
+        school_id, planning_area_id, ncy, places.
+    """
+    try:
+        from sufficiency.capacity import places_by_year_group as core
+    except ImportError:
+        core = None
+    if core is not None:
+        return core(schools)[["school_id", "planning_area_id", "ncy", "places"]]
+    low = schools["ncy_low"].astype(int).to_numpy()
+    high = schools["ncy_high"].astype(int).to_numpy()
+    span = np.maximum(high - low + 1, 0)
+    rows = schools.loc[schools.index.repeat(span), ["school_id", "planning_area_id", "pan"]]
+    offset = np.concatenate([np.arange(n) for n in span]) if span.sum() else np.array([], dtype=int)
+    out = rows.assign(ncy=np.repeat(low, span) + offset).rename(columns={"pan": "places"})
+    out["places"] = out["places"].astype(float)
+    return out[["school_id", "planning_area_id", "ncy", "places"]].reset_index(drop=True)
+
+
+def entry_block(ncy_low: int, ncy_high: int, entry: int, entries: list[int]) -> tuple[int, int]:
+    """Year groups an intake at ``entry`` passes through before the next point of entry."""
+    later = [e for e in sorted(entries) if e > entry]
+    end = min(ncy_high, (later[0] - 1) if later else ncy_high)
+    return max(ncy_low, entry), end
+
+
+def school_entries(ncy_low: int, ncy_high: int, entries: list[int]) -> list[int]:
+    """Points of entry of a school: each configured entry whose block it teaches, moved up to its
+    lowest year group (a junior school admits at Year 3)."""
+    out = []
+    ordered = sorted(entries)
+    for i, e in enumerate(ordered):
+        block_hi = ordered[i + 1] - 1 if i + 1 < len(ordered) else 13
+        if ncy_low <= block_hi and ncy_high >= e:
+            out.append(max(e, ncy_low))
+    return out
+
+
+def _phase_of(entry: int) -> str:
+    return "secondary" if entry >= 7 else "primary"
+
+
+def quality_markup(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
+    """Mark-up on the cost of growing each school, from the council's rules (0 = no mark-up).
+
+    Popularity is first preferences over admission number, as the DfE preference data count it.
+    """
+    markup = pd.Series(0.0, index=schools["school_id"].to_numpy())
+    rule = config.rules.prefer_popular_good
+    ofsted = schools.get("ofsted", pd.Series("Not inspected", index=schools.index)).fillna("Not inspected")
+    if rule.enabled:
+        prefs = pd.to_numeric(schools.get("first_preferences"), errors="coerce") if "first_preferences" in schools else None
+        if prefs is not None:
+            ratio = (prefs / schools["pan"].replace(0, np.nan)).clip(upper=1.0)
+            unpopular = (1.0 - ratio).fillna(0.0).to_numpy()
+        else:
+            unpopular = np.zeros(len(schools))
+        not_good = (~ofsted.isin(GOOD_GRADES)).to_numpy(dtype=float)
+        markup += rule.weight * (0.5 * unpopular + 0.5 * not_good)
+    ban = config.rules.no_expansion_inadequate
+    if ban.enabled and ban.weight is not None:
+        markup += ban.weight * (ofsted == "Inadequate").to_numpy(dtype=float)
+    return markup
+
+
+def generate_options(
+    schools: pd.DataFrame, areas: pd.DataFrame, config: OptimiserConfig, base_year: int
+) -> pd.DataFrame:
+    """Default candidate schemes: expand, bulge and reduce every school; a new school per area.
+
+    Parameters
+    ----------
+    schools : DataFrame
+        Canonical schools table.
+    areas : DataFrame
+        planning_area_id, phase of every planning area with demand.
+    config : OptimiserConfig
+        Costs, sizes and lead times.
+    base_year : int
+        Last year of data; nothing opens before ``base_year + lead time``.
+    """
+    rows: list[dict] = []
+    for s in schools.itertuples(index=False):
+        for entry in school_entries(int(s.ncy_low), int(s.ncy_high), config.entry_ncys):
+            rows += _school_options(s, entry, config, base_year)
+    for a in areas.itertuples(index=False):
+        rows += _new_school_options(a.planning_area_id, a.phase, config, base_year)
+    return pd.DataFrame(rows, columns=OPTION_COLUMNS[:-2] + ["label"]).assign(quality_markup=0.0)[OPTION_COLUMNS]
+
+
+def _school_options(s, entry: int, config: OptimiserConfig, base_year: int) -> list[dict]:
+    lo, hi = entry_block(int(s.ncy_low), int(s.ncy_high), entry, config.entry_ncys)
+    groups = hi - lo + 1
+    costs = config.costs(_phase_of(entry))
+    fe_now = float(s.pan) / FORM_OF_ENTRY
+    headroom = int(np.floor(float(s.max_forms_of_entry) - fe_now + 1e-9)) if pd.notna(s.max_forms_of_entry) else 0
+    common = dict(school_id=s.school_id, planning_area_id=s.planning_area_id, phase=_phase_of(entry),
+                  entry_ncy=entry, ncy_low=lo, ncy_high=hi)
+    out = []
+    if headroom > 0:
+        out.append(dict(common, option_id=f"expand:{s.school_id}:{entry}", kind="expand", forms_of_entry=1,
+                        places_per_unit=FORM_OF_ENTRY, max_units=headroom,
+                        capital_cost=FORM_OF_ENTRY * groups * costs.permanent_expansion,
+                        earliest_open=base_year + config.expansion_lead_time,
+                        lead_time_years=config.expansion_lead_time, label=f"Expand {s.name} by 1 FE"))
+    if entry in config.bulge_ncys and bool(s.can_bulge):
+        out.append(dict(common, option_id=f"bulge:{s.school_id}:{entry}", kind="bulge", forms_of_entry=1,
+                        places_per_unit=FORM_OF_ENTRY, max_units=1,
+                        capital_cost=FORM_OF_ENTRY * costs.temporary,
+                        earliest_open=base_year + config.bulge_lead_time,
+                        lead_time_years=config.bulge_lead_time, label=f"Bulge class at {s.name}"))
+    reducible = int(min(config.max_reduction_fe, np.floor(fe_now - config.min_fe_after_reduction + 1e-9)))
+    if reducible > 0:
+        out.append(dict(common, option_id=f"reduce:{s.school_id}:{entry}", kind="reduce", forms_of_entry=1,
+                        places_per_unit=-FORM_OF_ENTRY, max_units=reducible, capital_cost=config.reduction_cost,
+                        earliest_open=base_year + config.reduction_lead_time,
+                        lead_time_years=config.reduction_lead_time, label=f"Reduce {s.name} by 1 FE"))
+    if config.generate_closures and entry == max(int(s.ncy_low), config.entry_ncys[0]):
+        out.append(dict(common, option_id=f"close:{s.school_id}", kind="close", forms_of_entry=fe_now,
+                        places_per_unit=np.nan, max_units=1, capital_cost=config.closure_cost,
+                        ncy_low=int(s.ncy_low), ncy_high=int(s.ncy_high),
+                        earliest_open=base_year + config.closure_lead_time,
+                        lead_time_years=config.closure_lead_time, label=f"Close {s.name}"))
+    return out
+
+
+def _new_school_options(area: str, phase: str, config: OptimiserConfig, base_year: int) -> list[dict]:
+    rule = config.rules.minimum_new_school
+    entry = 7 if phase == "secondary" else 0
+    lo, hi = (7, 11) if phase == "secondary" else (0, 6)
+    costs = config.costs(phase)
+    out = []
+    for fe in sorted(set(config.new_school_sizes)):
+        if rule.enabled and fe < rule.forms_of_entry:
+            continue
+        out.append(dict(option_id=f"new:{area}:{fe}fe", kind="new_school", school_id=None, planning_area_id=area,
+                        phase=phase, forms_of_entry=fe, places_per_unit=FORM_OF_ENTRY * fe, entry_ncy=entry,
+                        ncy_low=lo, ncy_high=hi, max_units=1,
+                        capital_cost=FORM_OF_ENTRY * fe * (hi - lo + 1) * costs.new_school,
+                        earliest_open=base_year + config.new_school_lead_time,
+                        lead_time_years=config.new_school_lead_time,
+                        label=f"New {fe} FE {phase} school in {area}"))
+    return out
+
+
+def complete_options(
+    options: pd.DataFrame, schools: pd.DataFrame, areas: pd.DataFrame, config: OptimiserConfig, base_year: int
+) -> pd.DataFrame:
+    """Fill a council's options table (canonical columns) into the model's scheme table.
+
+    Costs left blank take the DfE scorecard cost per place; lead times left blank take the
+    configured ones. Each row may be chosen once (a bulge once a year).
+    """
+    by_school = schools.set_index("school_id")
+    phase_of_area = areas.set_index("planning_area_id")["phase"]
+    rows = []
+    for o in options.itertuples(index=False):
+        kind = o.kind
+        fe = float(o.forms_of_entry) if pd.notna(getattr(o, "forms_of_entry", np.nan)) else 1.0
+        lead = _lead_time(kind, getattr(o, "lead_time_years", np.nan), config)
+        school = getattr(o, "school_id", None)
+        if kind == "new_school" or school is None or pd.isna(school):
+            area = o.planning_area_id
+            phase = phase_of_area.get(area, "primary")
+            entry = 7 if phase == "secondary" else 0
+            lo, hi = (7, 11) if phase == "secondary" else (0, 6)
+            name = f"new {fe:g} FE {phase} school in {area}"
+        else:
+            s = by_school.loc[school]
+            area, lo_s, hi_s = s.planning_area_id, int(s.ncy_low), int(s.ncy_high)
+            entry = school_entries(lo_s, hi_s, config.entry_ncys)[0]
+            lo, hi = entry_block(lo_s, hi_s, entry, config.entry_ncys) if kind != "close" else (lo_s, hi_s)
+            phase, name = _phase_of(entry), str(s["name"])
+        groups = hi - lo + 1
+        cost = getattr(o, "capital_cost", np.nan)
+        if pd.isna(cost):
+            cost = _default_cost(kind, fe, groups, config.costs(phase), config)
+        sign = -1 if kind == "reduce" else 1
+        earliest = getattr(o, "earliest_year", np.nan)
+        opens = max(int(earliest) if pd.notna(earliest) else base_year, base_year + lead)
+        rows.append(dict(option_id=str(o.option_id), kind=kind, school_id=None if kind == "new_school" else school,
+                         planning_area_id=area, phase=phase, forms_of_entry=fe,
+                         places_per_unit=np.nan if kind == "close" else sign * FORM_OF_ENTRY * fe,
+                         entry_ncy=entry, ncy_low=lo, ncy_high=hi, max_units=1, capital_cost=float(cost),
+                         earliest_open=opens, lead_time_years=lead, quality_markup=0.0,
+                         label=f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school" else name.capitalize()))
+    return pd.DataFrame(rows, columns=OPTION_COLUMNS)
+
+
+def _lead_time(kind: str, given: float, config: OptimiserConfig) -> int:
+    if pd.notna(given):
+        return int(given)
+    return {"expand": config.expansion_lead_time, "bulge": config.bulge_lead_time,
+            "new_school": config.new_school_lead_time, "reduce": config.reduction_lead_time,
+            "close": config.closure_lead_time}[kind]
+
+
+def _default_cost(kind: str, fe: float, groups: int, costs, config: OptimiserConfig) -> float:
+    places = FORM_OF_ENTRY * fe
+    return {"expand": places * groups * costs.permanent_expansion, "bulge": places * costs.temporary,
+            "new_school": places * groups * costs.new_school, "reduce": config.reduction_cost * fe,
+            "close": config.closure_cost}[kind]
+
+
+def apply_rules(options: pd.DataFrame, schools: pd.DataFrame, config: OptimiserConfig) -> pd.DataFrame:
+    """Drop what the rules forbid and set the preference mark-up on what they weigh."""
+    grows = options["kind"].isin(["expand", "bulge"])
+    ban = config.rules.no_expansion_inadequate
+    if ban.enabled and ban.weight is None and "ofsted" in schools:
+        inadequate = set(schools.loc[schools["ofsted"] == "Inadequate", "school_id"])
+        options = options[~(grows & options["school_id"].isin(inadequate))]
+        grows = options["kind"].isin(["expand", "bulge"])
+    rule = config.rules.minimum_new_school
+    if rule.enabled:
+        small = (options["kind"] == "new_school") & (options["forms_of_entry"] < rule.forms_of_entry)
+        options, grows = options[~small], grows[~small]
+    markup = quality_markup(schools, config)
+    options = options.copy()
+    options["quality_markup"] = np.where(grows, options["school_id"].map(markup).fillna(0.0), 0.0)
+    return options.reset_index(drop=True)

@@ -1,0 +1,154 @@
+"""The Plan: the schemes chosen, capacity against demand after them, costs, shortfall and solve.
+
+Built from a solved model (or from the greedy baseline evaluated on the same model), so both are
+read and costed the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimiser.model import PERSISTENT, PlanModel
+from optimiser.solve import SolveResult
+
+SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry",
+                  "places", "capital_cost", "reason"]
+AFTER_COLUMNS = ["planning_area_id", "year", "ncy", "demand", "capacity", "surplus", "shortfall"]
+COST_ITEMS = ["capital", "capital_discounted", "residual_value", "surplus_revenue", "travel_penalty",
+              "shortfall_penalty", "rule_weighting", "objective"]
+
+
+@dataclass
+class Plan:
+    """A capital programme and its consequences.
+
+    Attributes
+    ----------
+    schemes : DataFrame
+        option_id, kind, school_id, planning_area_id, year (first year of the new intake or of the
+        change), forms_of_entry, places (added once fully in, negative when removed), capital_cost
+        (undiscounted pounds) and a one-line reason.
+    sufficiency_after : DataFrame
+        planning_area_id, year, ncy, demand (pupils to place in the area's schools, after any
+        moves to or from neighbouring areas), capacity, surplus (capacity - demand) and shortfall
+        (places short of demand plus margin).
+    costs : Series
+        Cost breakdown in pounds: capital (undiscounted), capital_discounted (net of residual
+        value), residual_value, surplus_revenue, travel_penalty, shortfall_penalty (all
+        discounted), rule_weighting (objective weighting only, not money) and objective.
+    shortfall : DataFrame
+        The rows of ``sufficiency_after`` with a shortfall.
+    transfers : DataFrame
+        from_area, to_area, ncy, year, pupils placed in a neighbouring area.
+    solve : SolveResult
+        Solver, status, objective, bound, gap and time.
+    baseline : Plan or None
+        The greedy baseline, costed the same way, for comparison.
+    """
+
+    schemes: pd.DataFrame
+    sufficiency_after: pd.DataFrame
+    costs: pd.Series
+    shortfall: pd.DataFrame
+    transfers: pd.DataFrame
+    solve: SolveResult
+    baseline: "Plan | None" = field(default=None, repr=False)
+    total_seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return self.solve.status
+
+    @property
+    def gap(self) -> float:
+        return self.solve.gap
+
+    @property
+    def seconds(self) -> float:
+        return self.solve.seconds
+
+    @property
+    def total_shortfall(self) -> float:
+        """Place-years short over the horizon."""
+        return float(self.sufficiency_after["shortfall"].sum())
+
+
+def unit_values(model: PlanModel) -> dict[tuple[str, int], int]:
+    """Solved unit variables rounded to whole schemes."""
+    return {k: int(round(v.varValue or 0.0)) for k, v in model.units.items()}
+
+
+def chosen_schemes(model: PlanModel) -> pd.DataFrame:
+    """One row per scheme opened: option and year with the units opened that year."""
+    values = unit_values(model)
+    rows = []
+    for o in model.inputs.options.itertuples(index=False):
+        previous = 0
+        for t in model.inputs.years:
+            if (o.option_id, t) not in values:
+                continue
+            now = values[(o.option_id, t)]
+            opened = now - previous if o.kind in PERSISTENT else now
+            previous = now if o.kind in PERSISTENT else previous
+            if opened > 0:
+                rows.append((o.option_id, t, opened))
+    return pd.DataFrame(rows, columns=["option_id", "year", "units"])
+
+
+def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = None) -> Plan:
+    """Read the solved model into a :class:`Plan`."""
+    from optimiser.reasons import explain
+
+    inputs = model.inputs
+    chosen = chosen_schemes(model)
+    schemes = _scheme_table(model, chosen)
+    schemes["reason"] = explain(model, schemes)
+    after = _after_table(model)
+    transfers = pd.DataFrame(
+        [(*k, float(v.varValue or 0.0)) for k, v in model.moves.items() if (v.varValue or 0.0) > 1e-6],
+        columns=["from_area", "to_area", "ncy", "year", "pupils"])
+    costs = {k: float(model.costs[k].value() or 0.0) for k in
+             ("capital", "residual_value", "surplus_revenue", "travel_penalty", "shortfall_penalty", "rule_weighting")}
+    costs["capital_discounted"] = float(model.costs["capital_discounted"].value() or 0.0)
+    costs["objective"] = sum(costs[k] for k in ("capital_discounted", "surplus_revenue", "travel_penalty",
+                                                 "shortfall_penalty", "rule_weighting"))
+    del inputs
+    return Plan(schemes[SCHEME_COLUMNS], after, pd.Series(costs)[COST_ITEMS],
+                after[after["shortfall"] > 1e-6].reset_index(drop=True), transfers, result, baseline)
+
+
+def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
+    opts = model.inputs.options.set_index("option_id")
+    if chosen.empty:
+        return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units"])
+    o = opts.loc[chosen["option_id"]].reset_index()
+    groups = (o["ncy_high"] - o["ncy_low"] + 1).to_numpy()
+    closing = model.inputs.places.groupby("school_id")["places"].sum()
+    per_unit = np.where(o["kind"] == "bulge", o["places_per_unit"],
+                        np.where(o["kind"] == "close", -o["school_id"].map(closing).fillna(0.0),
+                                 o["places_per_unit"] * groups))
+    return pd.DataFrame({
+        "option_id": o["option_id"], "kind": o["kind"], "school_id": o["school_id"],
+        "planning_area_id": o["planning_area_id"], "year": chosen["year"].to_numpy(),
+        "forms_of_entry": o["forms_of_entry"].to_numpy() * chosen["units"].to_numpy(),
+        "places": per_unit * chosen["units"].to_numpy(),
+        "capital_cost": o["capital_cost"].to_numpy() * chosen["units"].to_numpy(),
+        "units": chosen["units"].to_numpy(),
+    }).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
+
+
+def _after_table(model: PlanModel) -> pd.DataFrame:
+    cells = model.inputs.demand
+    margin = 1.0 + model.inputs.config.margin
+    capacity = np.array([model.capacity[c].value() for c in range(len(cells))], dtype=float)
+    demand = np.array([model.served[c].value() for c in range(len(cells))], dtype=float)
+    shortfall = np.clip(margin * demand - capacity, 0.0, None)
+    shortfall[shortfall < 1e-6] = 0.0
+    out = cells[["planning_area_id", "year", "ncy"]].copy()
+    out["demand"], out["capacity"] = demand.round(6), capacity.round(6)
+    out["surplus"] = (capacity - demand).round(6)
+    out["shortfall"] = shortfall.round(6)
+    return out[AFTER_COLUMNS].sort_values(["planning_area_id", "year", "ncy"]).reset_index(drop=True)

@@ -1,0 +1,109 @@
+"""One line for every scheme: which deficit it meets, and why it rather than the next cheapest."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from optimiser.model import PlanModel
+
+GROWTH = ("expand", "bulge", "new_school")
+
+
+def ncy_label(g: int) -> str:
+    """Reception for 0, otherwise 'Year g'."""
+    return "Reception" if int(g) == 0 else f"Year {int(g)}"
+
+
+def _money(x: float) -> str:
+    return f"£{x / 1e6:.2f}m" if abs(x) >= 1e6 else f"£{x / 1e3:.0f}k"
+
+
+def _gaps(model: PlanModel) -> pd.DataFrame:
+    """Before any scheme: places minus pupils plus margin, per cell (negative is a deficit)."""
+    cells = model.inputs.demand.copy()
+    cells["gap"] = model.base_capacity - (1.0 + model.inputs.config.margin) * cells["pupils"]
+    return cells
+
+
+def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
+    """A reason for each row of ``schemes`` (see :func:`optimiser.plan.build_plan`)."""
+    if schemes.empty:
+        return []
+    gaps = _gaps(model)
+    opts = model.inputs.options.set_index("option_id")
+    out = []
+    for s in schemes.itertuples(index=False):
+        o = opts.loc[s.option_id]
+        if s.kind in GROWTH:
+            out.append(_growth_reason(model, gaps, s, o, opts))
+        else:
+            out.append(_removal_reason(gaps, s, o))
+    return out
+
+
+def _reach(gaps: pd.DataFrame, o: pd.Series, year: int, kind: str) -> pd.DataFrame:
+    """Cells a scheme opened in ``year`` adds places to."""
+    sub = gaps[(gaps["planning_area_id"] == o["planning_area_id"]) & gaps["ncy"].between(o["ncy_low"], o["ncy_high"])]
+    lag = sub["year"] - (sub["ncy"] - o["entry_ncy"])
+    return sub[(lag == year) if kind == "bulge" else (lag >= year)]
+
+
+def _growth_reason(model, gaps, s, o, opts) -> str:
+    reach = _reach(gaps, o, s.year, s.kind)
+    if reach.empty or reach["gap"].min() >= 0:
+        need = "adds places for pupils from neighbouring areas and later cohorts"
+        worst = None
+    else:
+        worst = reach.loc[reach["gap"].idxmin()]
+        years_short = int((reach[reach["ncy"] == o["entry_ncy"]]["gap"] < 0).sum())
+        need = (f"meets a deficit of {-worst['gap']:.0f} places in {ncy_label(worst['ncy'])}, "
+                f"{o['planning_area_id']}, {int(worst['year'])}"
+                + (f" (intake short in {years_short} year(s))" if years_short else ""))
+    return f"{need}; {_versus(model, s, o, opts, worst)}"
+
+
+def _versus(model: PlanModel, s, o, opts: pd.DataFrame, worst) -> str:
+    """Compare with the cheapest other scheme that could add places in the same area and year group."""
+    g = o["entry_ncy"] if worst is None else worst["ncy"]
+    alt = opts[(opts["planning_area_id"] == o["planning_area_id"]) & opts["kind"].isin(GROWTH)
+               & (opts["ncy_low"] <= g) & (opts["ncy_high"] >= g) & (opts.index != s.option_id)]
+    if alt.empty:
+        return "the only scheme that can add places here"
+    per_unit = s.capital_cost / max(s.units, 1)
+    cheaper = alt[alt["capital_cost"] < per_unit].sort_values("capital_cost")
+    if cheaper.empty:
+        nxt = alt.sort_values("capital_cost").iloc[0]
+        return f"cheapest scheme here ({_money(per_unit)} a unit; next {nxt['label']}, {_money(nxt['capital_cost'])})"
+    nxt = cheaper.iloc[0]
+    why = _why_not(model, s, o, nxt, worst)
+    return f"chosen over the cheaper {nxt['label']} ({_money(nxt['capital_cost'])}): {why}"
+
+
+def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
+    if worst is not None and alt["earliest_open"] > worst["year"] - (worst["ncy"] - alt["entry_ncy"]):
+        return f"it cannot open before {int(alt['earliest_open'])}"
+    if alt["kind"] == "bulge" and s.kind != "bulge":
+        return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
+    used = sum(int(round(v.varValue or 0)) for (oid, _), v in model.units.items() if oid == alt.name)
+    if alt["kind"] == "expand" and used >= alt["max_units"]:
+        return "that site is already at its limit"
+    if alt["quality_markup"] > 0:
+        return "the council's rules favour growing popular, good schools"
+    if s.kind == "bulge":
+        return "the need is one cohort, so a bulge class avoids permanent places that would stand empty"
+    return "fewer empty places and lower cost over the horizon once later years and residual value are counted"
+
+
+def _removal_reason(gaps: pd.DataFrame, s, o: pd.Series) -> str:
+    sub = gaps[(gaps["planning_area_id"] == o["planning_area_id"]) & gaps["ncy"].between(o["ncy_low"], o["ncy_high"])
+               & (gaps["year"] >= s.year)]
+    if sub.empty:
+        return "removes places beyond the forecast"
+    spare = sub.groupby("year")["gap"].sum()
+    places = sub.groupby("year")["pupils"].sum()
+    year = int(spare.idxmax())
+    rate = spare[year] / max(places[year], 1.0) * 100
+    verb = "closes" if s.kind == "close" else "removes"
+    return (f"{verb} {abs(s.places):.0f} places: {o['planning_area_id']} has {spare[year]:.0f} spare places beyond the "
+            f"margin in {year} ({rate:.0f}% of pupils), and an empty place costs revenue every year")
+

@@ -1,0 +1,153 @@
+"""Solve the model with HiGHS (default) or CBC through PuLP, and report the true gap.
+
+A time-limited CBC run can call itself "Optimal" when it stopped early, so the status reported
+here comes from the incumbent and the best bound the solver proved, not from PuLP's label.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulp
+
+from optimiser.model import PlanModel
+
+SOLVERS = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD"}
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """How the solve went.
+
+    Attributes
+    ----------
+    solver : str
+        "highs" or "cbc".
+    status : str
+        "optimal" (gap within tolerance), "feasible" (stopped with a gap), "infeasible" or "error".
+    objective, bound : float
+        Incumbent objective and the best proven lower bound.
+    gap : float
+        Relative gap ``(objective - bound) / max(|objective|, 1)``.
+    seconds : float
+        Wall-clock time of the solve.
+    """
+
+    solver: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    message: str = ""
+
+
+class _WarmHiGHS(pulp.HiGHS):
+    """PuLP's HiGHS interface that hands the variables' current values to HiGHS as a start."""
+
+    def callSolver(self, lp):  # noqa: N802 - PuLP's name
+        values = [v.varValue for v in lp.variables()]
+        if all(x is not None for x in values):
+            import highspy
+
+            start = highspy.HighsSolution()
+            start.col_value = [float(x) for x in values]
+            start.value_valid = True
+            lp.solverModel.setSolution(start)
+        lp.solverModel.run()
+
+
+def available_solvers() -> list[str]:
+    """Solvers PuLP can run here, by this package's names."""
+    found = set(pulp.listSolvers(onlyAvailable=True))
+    return [name for name, pulp_name in SOLVERS.items() if pulp_name in found]
+
+
+def solve(model: PlanModel, solver: str | None = None, warm: bool = False) -> SolveResult:
+    """Solve ``model`` with the configured solver, falling back to the other one on failure.
+
+    Parameters
+    ----------
+    model : PlanModel
+        The built model; variables receive their solved values.
+    solver : {"highs", "cbc"}, optional
+        Overrides ``config.solver``.
+    warm : bool
+        Start from the variables' current values (set by the greedy plan).
+    """
+    cfg = model.inputs.config
+    first = solver or cfg.solver
+    order = [first] + ([s for s in SOLVERS if s != first] if cfg.fallback_solver else [])
+    messages = []
+    for name in order:
+        if name not in available_solvers():
+            messages.append(f"{name} is not available")
+            continue
+        try:
+            result = _solve_with(model, name, warm)
+        except pulp.PulpSolverError as exc:
+            messages.append(f"{name} failed: {exc}")
+            continue
+        if result.status in ("optimal", "feasible", "infeasible"):
+            return result if not messages else SolveResult(**{**result.__dict__, "message": "; ".join(messages)})
+        messages.append(f"{name}: {result.message}")
+    return SolveResult(first, "error", float("nan"), float("nan"), float("nan"), 0.0, "; ".join(messages))
+
+
+def _solve_with(model: PlanModel, name: str, warm: bool) -> SolveResult:
+    cfg = model.inputs.config
+    start = time.perf_counter()
+    if name == "highs":
+        kwargs = dict(msg=cfg.msg, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads)
+        engine = _WarmHiGHS(**kwargs) if warm else pulp.HiGHS(**kwargs)
+        model.problem.solve(engine)
+        seconds = time.perf_counter() - start
+        return _highs_result(model, seconds)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "cbc.log"
+        engine = pulp.PULP_CBC_CMD(msg=cfg.msg, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads,
+                                   warmStart=warm, logPath=str(log), keepFiles=False)
+        model.problem.solve(engine)
+        seconds = time.perf_counter() - start
+        text = log.read_text() if log.exists() else ""
+    return _cbc_result(model, text, seconds)
+
+
+def _relative(objective: float, bound: float) -> float:
+    return max(0.0, objective - bound) / max(abs(objective), 1.0)
+
+
+def _highs_result(model: PlanModel, seconds: float) -> SolveResult:
+    h = model.problem.solverModel
+    info = h.getInfo()
+    status_text = h.modelStatusToString(h.getModelStatus())
+    if info.primal_solution_status != 2:  # 2 = feasible
+        kind = "infeasible" if "nfeasible" in status_text else "error"
+        return SolveResult("highs", kind, float("nan"), float("nan"), float("nan"), seconds, status_text)
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if model.problem.isMIP() else objective
+    gap = _relative(objective, bound)
+    status = "optimal" if gap <= model.inputs.config.gap + 1e-9 else "feasible"
+    return SolveResult("highs", status, objective, bound, gap, seconds, status_text)
+
+
+def _cbc_result(model: PlanModel, log: str, seconds: float) -> SolveResult:
+    label = pulp.LpStatus[model.problem.status]
+    if model.problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        kind = "infeasible" if label == "Infeasible" else "error"
+        return SolveResult("cbc", kind, float("nan"), float("nan"), float("nan"), seconds, label)
+    objective = float(pulp.value(model.problem.objective))
+    bound = objective
+    found = re.search(r"Lower bound:\s+(-?[\d.eE+-]+)", log)
+    stopped = re.search(r"Result - (.*)", log)
+    if found:
+        bound = float(found.group(1))
+    elif stopped and "Optimal solution found" not in stopped.group(1):
+        bound = float("-inf")
+    gap = _relative(objective, bound) if bound > float("-inf") else float("inf")
+    status = "optimal" if gap <= model.inputs.config.gap + 1e-9 else "feasible"
+    return SolveResult("cbc", status, objective, bound, gap, seconds, stopped.group(1).strip() if stopped else label)

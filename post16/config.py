@@ -102,7 +102,10 @@ class RoniConfig(BaseModel):
         0.15,
         gt=0,
         le=1,
-        description="A group is flagged when its recall at the threshold differs from the overall by more.",
+        description=(
+            "A group is flagged when its recall at the threshold differs from the overall recall by more than "
+            "this and by more than two binomial standard errors."
+        ),
     )
     min_group_size: int = Field(
         30, ge=1, description="Groups smaller than this (or with fewer than 5 NEET outcomes) are not judged."

@@ -15,7 +15,7 @@ from post16.synthetic import synthetic_pupils
 
 TODAY = dt.date(2026, 1, 15)
 #: Extra NEET risk for one group that no model input carries: the model must miss it.
-HIDDEN = {"ethnicity": {"Black": 1.3}}
+HIDDEN = {"gender": {"M": 1.5}}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +31,7 @@ def shared_neet_dir() -> Path:
 @pytest.fixture(scope="session")
 def cohort():
     """A SYNTHETIC cohort with a deliberately hidden group effect."""
-    return synthetic_pupils(3000, 600, random_state=7, hidden_group_log_odds=HIDDEN, recorded_on=TODAY)
+    return synthetic_pupils(4000, 600, random_state=7, hidden_group_log_odds=HIDDEN, recorded_on=TODAY)
 
 
 @pytest.fixture(scope="session")

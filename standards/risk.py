@@ -108,8 +108,9 @@ def _previous(series: pd.Series, lag: int = 1) -> pd.Series:
     return series.groupby(level="school_id").shift(lag)
 
 
-def _gap_to_national(wide: pd.DataFrame, indicator: str, phase: pd.Series,
+def gap_to_national(wide: pd.DataFrame, indicator: str, phase: pd.Series,
                      national: pd.DataFrame) -> pd.Series:
+    """Return ``indicator`` minus the national figure for each school's phase and year."""
     nat = national[national["indicator"] == indicator]
     lookup = nat.set_index(["phase", "year"])["national"]
     years = wide.index.get_level_values("year")
@@ -129,7 +130,7 @@ def _measure(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
         return wide[crit.indicator]
     if crit.measure == "change":
         return wide[crit.indicator] - _previous(wide[crit.indicator])
-    return _gap_to_national(wide, crit.indicator, phase, national)
+    return gap_to_national(wide, crit.indicator, phase, national)
 
 
 def evaluate_rule(rule: Rule, wide: pd.DataFrame, phase: pd.Series,
@@ -227,7 +228,8 @@ def risk_summary(schools: pd.DataFrame, year: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns phase, category, this_year, last_year, change; a row for every phase present
-        and every category, plus an "all" phase.
+        and every category, plus an "all" phase. last_year and change are NaN when the year
+        before was not assessed.
     """
     both = schools[schools["year"].isin([year, year - 1])]
     both = pd.concat([both, both.assign(phase="all")])
@@ -237,5 +239,8 @@ def risk_summary(schools: pd.DataFrame, year: int) -> pd.DataFrame:
     full = pd.MultiIndex.from_product([phases, list(CATEGORIES)], names=["phase", "category"])
     counts = counts.reindex(full, fill_value=0)
     counts.columns = ["this_year", "last_year"]
+    if not (schools["year"] == year - 1).any():
+        # No assessment last year: the comparison is not available, not zero.
+        counts["last_year"] = np.nan
     counts["change"] = counts["this_year"] - counts["last_year"]
     return counts.reset_index()

@@ -1,0 +1,144 @@
+"""One call that runs the whole standards module and bundles what it found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from standards.benchmark import benchmark_la
+from standards.config import StandardsConfig
+from standards.indicators import numeric_indicators
+from standards.kpi import kpi_tables, share_good_or_better
+from standards.lait import la_series, lait_values, national_comparators
+from standards.overrides import Override, apply_overrides
+from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
+from standards.rules import load_rules
+from standards.targets import Target, authority_measures, load_targets, target_status
+
+
+@dataclass(frozen=True)
+class StandardsResult:
+    """Everything the standards module reports for one authority and year.
+
+    Attributes
+    ----------
+    year : int
+        Academic year reported (by its autumn).
+    rules_label : str
+        Name and version of the risk rules used.
+    risk : pandas.DataFrame
+        School list for ``year``: school_id, name, phase, governance, category (after
+        overrides), computed_category, rules_fired, reasons, not_checked, override_*.
+    risk_all_years : pandas.DataFrame
+        The same for every year assessed.
+    risk_fired : pandas.DataFrame
+        Every rule that fired: school_id, year, rule_id, category, description, reason.
+    risk_summary : pandas.DataFrame
+        Counts by phase and category, this year and last.
+    kpis : dict of str to pandas.DataFrame
+        ``{"primary": table one, "secondary": table two}``.
+    benchmark : pandas.DataFrame or None
+        The authority against every English LA (None without an LA number).
+    targets : pandas.DataFrame or None
+        Status of each strategy target (None without a targets file).
+    """
+
+    year: int
+    rules_label: str
+    risk: pd.DataFrame
+    risk_all_years: pd.DataFrame
+    risk_fired: pd.DataFrame
+    risk_summary: pd.DataFrame
+    kpis: dict[str, pd.DataFrame]
+    benchmark: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every output table by a file-friendly name (what the CLI writes as CSV)."""
+        out = {"risk_schools": self.risk, "risk_rules_fired": self.risk_fired,
+               "risk_summary": self.risk_summary, "kpi_table_one_primary": self.kpis["primary"],
+               "kpi_table_two_secondary": self.kpis["secondary"]}
+        if self.benchmark is not None:
+            out["benchmark"] = self.benchmark
+        if self.targets is not None:
+            out["targets"] = self.targets
+        return out
+
+
+def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
+                  rolls: pd.DataFrame | None = None, config: StandardsConfig | None = None,
+                  overrides: list[Override] | pd.DataFrame | None = None,
+                  targets: list[Target] | None = None, local: pd.DataFrame | None = None,
+                  lait: pd.DataFrame | None = None, base_dir: Path | None = None) -> StandardsResult:
+    """Risk-assess the schools, build the KPI tables, benchmark and check targets.
+
+    Parameters
+    ----------
+    school_indicators : pandas.DataFrame
+        Canonical long table (values as numbers or words; see :mod:`standards.indicators`).
+    schools, rolls : pandas.DataFrame
+        Canonical tables.
+    config : StandardsConfig, optional
+        Settings; defaults otherwise.
+    overrides : list of Override or pandas.DataFrame, optional
+        The override audit trail (e.g. ``StandardsStore.overrides()``).
+    targets : list of Target, optional
+        Strategy targets; by default read from ``config.targets_file`` when set.
+    local : pandas.DataFrame, optional
+        Figures only the authority holds (kpi_id or measure, year, value), see
+        :func:`standards.kpi.kpi_tables` and :func:`standards.targets.authority_measures`.
+    lait : pandas.DataFrame, optional
+        LAIT long values; the shipped extract by default.
+    base_dir : Path, optional
+        Folder against which relative rule and target file paths are read.
+
+    Returns
+    -------
+    StandardsResult
+    """
+    config = config or StandardsConfig()
+    lait = lait_values() if lait is None else lait
+    national = national_comparators(lait)
+    indicators = numeric_indicators(school_indicators)
+    base = base_dir or Path.cwd()
+    rules = load_rules(base / config.rules_file if config.rules_file else None)
+    assessment = assess_risk(indicators, schools, rules, national)
+    final = apply_overrides(assessment.schools, overrides if overrides is not None else [])
+    assessment = RiskAssessment(final, assessment.fired, rules)
+    year = config.year or int(final["year"].max())
+    kpis = kpi_tables(indicators, schools, rolls, assessment, config.la_number, year, lait,
+                      national, _local_kpis(local), config.inspection_interval_years,
+                      config.trend_tolerance)
+    notes = []
+    bench = None
+    if config.la_number is not None:
+        bench = benchmark_la(config.la_number, lait=lait)
+    else:
+        notes.append("No LA number set (standards.la_number): LA rows use the schools' own "
+                     "figures and there is no benchmarking against other authorities.")
+    if targets is None and config.targets_file is not None:
+        targets = load_targets(base / config.targets_file)
+    status = None
+    if targets:
+        la = la_series(config.la_number, lait) if config.la_number is not None else None
+        good = share_good_or_better(add_derived(pivot_indicators(indicators)))
+        measures = authority_measures(kpis, la, good, _local_measures(local))
+        status = target_status(targets, measures, year)
+    return StandardsResult(year, rules.label, assessment.for_year(year), final,
+                           assessment.fired, risk_summary(final, year), kpis, bench, status,
+                           notes)
+
+
+def _local_kpis(local: pd.DataFrame | None) -> pd.DataFrame | None:
+    if local is None or "kpi_id" not in local:
+        return None
+    return local.dropna(subset=["kpi_id"])
+
+
+def _local_measures(local: pd.DataFrame | None) -> pd.DataFrame | None:
+    if local is None or "measure" not in local:
+        return None
+    return local.dropna(subset=["measure"])

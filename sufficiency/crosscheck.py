@@ -170,7 +170,7 @@ def cross_check(tables: Tables, files: Files) -> list[Problem]:
     problems += unknown_references(tables, files, "options", "school_id", files["schools"], school_ids, "school")
     if areas is not None:
         area_ids = set(areas["planning_area_id"].astype(str))
-        target = files["planning_areas"]
+        target = files.get("planning_areas", "the planning areas named in schools")
         for table, col in (("schools", "planning_area_id"), ("housing", "planning_area_id"),
                            ("options", "planning_area_id"), ("wards", "primary_planning_area_id"),
                            ("wards", "secondary_planning_area_id")):

@@ -69,9 +69,8 @@ class TableSpec:
             )
             for c in self.columns
         }
-        return pa.DataFrameSchema(
-            cols, unique=list(self.key) or None, strict=False, name=self.name
-        )
+        # Uniqueness of the key is checked beside the schema, to name every row sharing a key.
+        return pa.DataFrameSchema(cols, strict=False, name=self.name)
 
 
 def _ge(value: float, what: str) -> pa.Check:

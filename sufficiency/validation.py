@@ -29,7 +29,8 @@ def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: s
     """One problem per bad cell, capped at MAX_PER_COLUMN with a summary line."""
     idx = bad[bad].index
     problems = [
-        Problem(raw.file, raw.row_number(i), col, message.format(value=raw.frame.at[i, col]), fix)
+        Problem(raw.file, raw.row_number(i), col,
+                message.format(value=raw.frame.at[i, col] if col in raw.frame.columns else ""), fix)
         for i in idx[:MAX_PER_COLUMN]
     ]
     if len(idx) > MAX_PER_COLUMN:
@@ -37,22 +38,24 @@ def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: s
     return problems
 
 
-def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, list[Problem]]:
+def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """The column in its type, a mask of the cells that could not be parsed, and why."""
     text = raw.frame[spec.name]
     missing = text.isna()
     problems: list[Problem] = []
-    if not spec.nullable and missing.any():
+    bad = missing & (not spec.nullable)
+    if bad.any():
         problems += _cell_problems(
-            raw, spec.name, missing, "is empty; expected " + spec.description,
+            raw, spec.name, bad, "is empty; expected " + spec.description,
             "Fill in the cell or remove the row",
         )
     if spec.kind == "str":
-        return text.astype(object).where(~missing, None), problems
+        return text.astype(object).where(~missing, None), bad, problems
     if spec.kind == "bool":
         lower = text.str.lower()
-        bad = ~missing & ~lower.isin(_TRUE | _FALSE)
-        problems += _cell_problems(raw, spec.name, bad, "'{value}' is not yes or no", "Write true or false")
-        return lower.isin(_TRUE).astype(bool), problems
+        wrong = ~missing & ~lower.isin(_TRUE | _FALSE)
+        problems += _cell_problems(raw, spec.name, wrong, "'{value}' is not yes or no", "Write true or false")
+        return lower.isin(_TRUE).astype(bool), bad | wrong, problems
     numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype(float)
     not_number = ~missing & numbers.isna()
     problems += _cell_problems(
@@ -65,8 +68,8 @@ def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, list[Prob
             raw, spec.name, fractional, "'{value}' is not a whole number; expected " + spec.description,
             "Round it to a whole number, or check the column holds counts",
         )
-        return numbers.round().astype("Int64"), problems
-    return numbers, problems
+        return numbers.round().astype("Int64"), bad | not_number | fractional, problems
+    return numbers, bad | not_number, problems
 
 
 def _translate_schema_errors(raw: RawTable, spec: TableSpec, exc: pa.errors.SchemaErrors) -> list[Problem]:
@@ -135,14 +138,16 @@ def _geometry_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
     problems += _cell_problems(raw, "geometry", empty, "the feature has no geometry",
                                "Draw the feature's geometry or remove it")
     arr = geom.to_numpy()
-    invalid = pd.Series(~empty.to_numpy() & ~shapely.is_valid(arr), index=raw.frame.index)
+    # Coordinates that could not be projected (inf) mean the declared CRS is wrong.
+    unprojectable = ~np.isfinite(geom.bounds.to_numpy()).all(axis=1) & ~empty.to_numpy()
+    outside = outside_great_britain(geom.to_frame()) | unprojectable
+    invalid = pd.Series(~empty.to_numpy() & ~outside & ~shapely.is_valid(arr), index=raw.frame.index)
     for i in invalid[invalid].index[:MAX_PER_COLUMN]:
         problems.append(
             Problem(raw.file, raw.row_number(i), "geometry",
                     f"the geometry is not valid ({shapely.is_valid_reason(arr[i])})",
                     "Repair it, e.g. with QGIS 'Fix geometries'")
         )
-    outside = outside_great_britain(geom.to_frame())
     if outside.any():
         problems += _cell_problems(
             raw, "geometry", pd.Series(outside, index=raw.frame.index),
@@ -183,20 +188,21 @@ def parse_table(raw: RawTable, spec: TableSpec, derivable: set[str] = frozenset(
     if problems:
         return raw.frame, problems
     typed = raw.frame.copy()
+    unparsed = pd.Series(False, index=typed.index)
     for col in spec.columns:
         if col.name in present:
-            typed[col.name], found = _parse_column(raw, col)
+            typed[col.name], bad, found = _parse_column(raw, col)
+            unparsed |= bad
             problems += found
     problems += _geometry_problems(raw, spec)
-    if problems:
-        return typed, problems
+    # The declarative checks run on every row that parsed, so one run reports everything.
     schema_cols = [c.name for c in spec.columns if c.name in present]
-    checked = typed[schema_cols].astype({c.name: "int64" for c in spec.columns
-                                         if c.name in present and c.kind == "int" and not c.nullable})
+    checked = typed.loc[~unparsed, schema_cols].astype(
+        {c.name: "int64" for c in spec.columns if c.name in present and c.kind == "int" and not c.nullable})
     try:
         spec.schema().validate(checked, lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems += _translate_schema_errors(raw, spec, exc)
-    problems += _duplicate_problems(raw, spec, typed)
+    problems += _duplicate_problems(raw, spec, typed[~unparsed])
     problems += _coordinate_problems(raw, typed)
     return typed, problems

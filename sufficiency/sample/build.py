@@ -46,8 +46,9 @@ OFSTED = {"NA": "Not inspected"}
 AGE_TO_NCY_LOW = {0: 0, 2: 0, 3: 0, 4: 0, 5: 0, 7: 3, 11: 7}
 AGE_TO_NCY_HIGH = {7: 2, 11: 6, 16: 11, 18: 13, 19: 13}
 #: Sixth-form year groups are smaller than main-school ones; this share of a Year 11 cohort stays on
-#: into a school sixth form (synthetic assumption for the sample; the rest go to colleges).
-STAYING_ON = {12: 0.55, 13: 0.50}
+#: into a school sixth form (synthetic assumption for the sample, near the national share of
+#: 16-year-olds in school sixth forms; the rest go to colleges).
+STAYING_ON = {12: 0.40, 13: 0.36}
 
 
 def _schools(shared: Path, wards: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -80,7 +81,9 @@ def _pan(schools: pd.DataFrame) -> pd.Series:
     sixth = np.where(schools["ncy_high"] >= 12, STAYING_ON[12] + STAYING_ON[13], 0.0)
     pan = schools["net_capacity"] / (main_years + sixth)
     # Admission numbers are set in half or whole forms of entry (15 or 30) for most schools.
-    return (np.maximum(15, np.round(pan / 15) * 15)).astype(int)
+    # Round down where a sixth form shares the capacity, so the sixth form keeps its places.
+    steps = np.where(sixth > 0, np.floor(pan / 15), np.round(pan / 15))
+    return (np.maximum(15, steps * 15)).astype(int)
 
 
 def _population(shared: Path) -> pd.DataFrame:

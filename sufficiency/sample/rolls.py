@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sufficiency.capacity import places_by_year_group
+
 #: Spread of the multiplicative noise on each school × year group × year figure (synthetic).
 NOISE_SD = 0.03
 #: Calibration year: the last year of real whole-school headcounts in the open data (2016/17).
@@ -26,7 +28,7 @@ OLDEST_RESIDENT_AGE = 17
 EARLIER_COHORT_FACTOR = 0.985
 #: Weight on where children live, against where the places are, when splitting a year group's
 #: pupils between planning areas. Many children cross planning-area lines to school.
-RESIDENCE_WEIGHT = 0.35
+RESIDENCE_WEIGHT = 0.2
 
 
 def ward_cohorts(pop: pd.DataFrame, years: range, ncys: range) -> pd.DataFrame:
@@ -74,7 +76,7 @@ def _school_pull(schools: pd.DataFrame, head: pd.DataFrame) -> pd.Series:
     real = head[head["time_period"] == f"{CALIBRATION_YEAR}{(CALIBRATION_YEAR + 1) % 100:02d}"]
     count = pd.to_numeric(real.set_index("laestab")["headcount"], errors="coerce")
     fill = schools["laestab"].map(count) / schools["net_capacity"]
-    fill = fill.clip(0.6, 1.15)
+    fill = fill.clip(0.7, 1.1)
     return fill.fillna(fill.median())
 
 
@@ -112,10 +114,8 @@ def synthesise_rolls(
     area = area[area["year"].between(first_year, base_year)]
     schools = schools.copy()
     schools["pull"] = _school_pull(schools, head)
-    years = schools.apply(lambda s: list(range(s["ncy_low"], s["ncy_high"] + 1)), axis=1)
-    cells = schools.assign(ncy=years).explode("ncy")[["school_id", "planning_area_id", "ncy", "pan", "pull"]]
-    cells["ncy"] = cells["ncy"].astype(int)
-    cells["weight"] = cells["pan"] * cells["pull"]
+    cells = places_by_year_group(schools).merge(schools[["school_id", "pull"]], on="school_id")
+    cells["weight"] = cells["places"] * cells["pull"]
     cells = cells.merge(_blend_residence_and_places(area, cells), on=["planning_area_id", "ncy"])
     cells["share"] = cells["weight"] / cells.groupby(["planning_area_id", "year", "ncy"])["weight"].transform("sum")
     noise = rng.lognormal(0.0, NOISE_SD, len(cells))

@@ -1,0 +1,96 @@
+"""Places and sufficiency: capacity against pupils per planning area, year group and year.
+
+DfE counts places needed per year group within a planning area: schools in the same planning
+area offset one another, but year groups and planning areas do not ("School places scorecards:
+technical guidance", and the SCAP guide). Surplus is counted the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SIXTH_FORM = (12, 13)
+
+
+def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
+    """Places each school offers in each year group it teaches.
+
+    Main-school year groups have the published admission number (PAN). Sixth-form year groups
+    share what net capacity leaves after the main school; where that is nothing, they get the PAN.
+
+    Returns
+    -------
+    DataFrame with columns ``school_id, planning_area_id, ncy, places``.
+    """
+    need = schools.dropna(subset=["ncy_low", "ncy_high"])
+    low = need["ncy_low"].astype(int).to_numpy()
+    high = need["ncy_high"].astype(int).to_numpy()
+    counts = high - low + 1
+    rows = np.repeat(np.arange(len(need)), counts)
+    ncy = low[rows] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    pan = need["pan"].astype(float).to_numpy() if "pan" in need else np.full(len(need), np.nan)
+    cap = need["net_capacity"].astype(float).to_numpy() if "net_capacity" in need else np.full(len(need), np.nan)
+    main_years = np.minimum(high, 11) - low + 1
+    sixth_years = np.clip(high - 11, 0, 2)
+    left = cap - pan * main_years
+    sixth_places = np.where((sixth_years > 0) & (left > 0), left / np.maximum(sixth_years, 1), pan)
+    places = np.where(np.isin(ncy, SIXTH_FORM), sixth_places[rows], pan[rows])
+    return pd.DataFrame({
+        "school_id": need["school_id"].to_numpy()[rows],
+        "planning_area_id": need["planning_area_id"].to_numpy()[rows],
+        "ncy": ncy,
+        "places": np.floor(places),
+    })
+
+
+def sufficiency_table(pupils: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Pupils against places per planning area, year group and year.
+
+    Parameters
+    ----------
+    pupils
+        ``planning_area_id, year, ncy, pupils`` (actual rolls or a forecast).
+    places
+        ``planning_area_id, ncy, places`` (from :func:`places_by_year_group`, any school level);
+        a ``year`` column, when present, gives places that change over time.
+
+    Returns
+    -------
+    DataFrame ``planning_area_id, year, ncy, pupils, places, surplus, places_needed,
+    surplus_rate``: surplus and places needed are each zero or more, never offset across year
+    groups or planning areas; ``surplus_rate`` is surplus over places (NaN with no places).
+    """
+    keys = ["planning_area_id", "ncy"] + (["year"] if "year" in places.columns else [])
+    cap = places.groupby(keys, as_index=False)["places"].sum()
+    demand = pupils.groupby(["planning_area_id", "year", "ncy"], as_index=False)["pupils"].sum()
+    out = demand.merge(cap, on=keys, how="outer" if "year" in keys else "left")
+    if "year" not in keys:
+        # places with no pupils yet still count, for every year the pupils cover
+        years = pd.DataFrame({"year": demand["year"].unique()})
+        empty = cap.merge(years, how="cross").merge(demand, on=["planning_area_id", "ncy", "year"], how="left")
+        out = pd.concat([out, empty[empty["pupils"].isna()]], ignore_index=True)
+    out["pupils"] = out["pupils"].fillna(0.0)
+    out["places"] = out["places"].fillna(0.0)
+    gap = out["places"] - out["pupils"]
+    out["surplus"] = gap.clip(lower=0)
+    out["places_needed"] = (-gap).clip(lower=0)
+    out["surplus_rate"] = np.where(out["places"] > 0, gap / out["places"].where(out["places"] > 0), np.nan)
+    cols = ["planning_area_id", "year", "ncy", "pupils", "places", "surplus", "places_needed", "surplus_rate"]
+    return out[cols].sort_values(["planning_area_id", "year", "ncy"]).reset_index(drop=True)
+
+
+def rolls_by_area(rolls: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Actual rolls summed to ``planning_area_id, year, ncy, pupils``."""
+    area = rolls["school_id"].map(schools.set_index("school_id")["planning_area_id"])
+    return (rolls.assign(planning_area_id=area).groupby(["planning_area_id", "year", "ncy"], as_index=False)
+            ["pupils"].sum())
+
+
+def summarise(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """One row per planning area and year: totals, with surplus and places needed summed per year group."""
+    out = table.groupby(["planning_area_id", "year"], as_index=False)[
+        ["pupils", "places", "surplus", "places_needed"]].sum()
+    out["surplus_rate"] = np.where(out["places"] > 0, (out["places"] - out["pupils"]) / out["places"].where(out["places"] > 0), np.nan)
+    meta = pd.DataFrame(areas)[["planning_area_id", "name", "phase"]]
+    return meta.merge(out, on="planning_area_id", how="right")

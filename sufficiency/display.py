@@ -1,0 +1,74 @@
+"""Rich tables for the terminal: the readable face of every command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from sufficiency.errors import Problem
+
+console = Console(width=160)
+
+
+def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
+                justify_left: Sequence[str] = ()) -> Table:
+    """A rich table of a DataFrame; numbers right-aligned with thousands separators."""
+    formats = formats or {}
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col]) and col not in justify_left
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                cells.append("-")
+            elif col in formats:
+                cells.append(format(value, formats[col]))
+            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                cells.append(f"{value:,}")
+            elif isinstance(value, (float, np.floating)):
+                cells.append(f"{value:,.0f}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table
+
+
+def problems_table(problems: list[Problem], title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
+    for name in ("", "file", "row", "column", "problem", "what to do"):
+        table.add_column(name, overflow="fold")
+    for p in problems:
+        mark = "[red]error[/]" if p.severity == "error" else "[yellow]warning[/]"
+        table.add_row(mark, p.file, "" if p.row is None else str(p.row), p.column or "", p.message, p.fix)
+    return table
+
+
+def year_group_matrix(table: pd.DataFrame, year: int, areas: pd.DataFrame, label: str = "") -> Table:
+    """Roll against places per planning area (rows) and year group (columns), one year."""
+    one = table[(table["year"] == year) & ((table["pupils"] > 0) | (table["places"] > 0))]
+    grid = Table(title=f"{label}Roll / places by planning area and year group, {year}/{(year + 1) % 100:02d} "
+                 "(red: more pupils than places)", title_justify="left", header_style="bold")
+    grid.add_column("planning area", no_wrap=True)
+    ncys = sorted(one["ncy"].unique())
+    for g in ncys:
+        grid.add_column("R" if g == 0 else f"Y{g}", justify="right")
+    names = pd.DataFrame(areas).set_index("planning_area_id")["name"]
+    for area_id, rows in one.groupby("planning_area_id"):
+        cells = []
+        by = rows.set_index("ncy")
+        for g in ncys:
+            if g not in by.index:
+                cells.append("")
+                continue
+            pupils, places = by.at[g, "pupils"], by.at[g, "places"]
+            style = "red" if pupils > places else ""
+            text = f"{pupils:,.0f}/{places:,.0f}"
+            cells.append(f"[{style}]{text}[/]" if style else text)
+        grid.add_row(f"{area_id} {names.get(area_id, '')}", *cells)
+    return grid

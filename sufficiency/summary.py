@@ -1,0 +1,92 @@
+"""The current sufficiency position of a data folder: what the demo and ``current`` show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata import write_layers
+from sufficiency.capacity import places_by_year_group, rolls_by_area, summarise, sufficiency_table
+from sufficiency.display import console, frame_table, year_group_matrix
+from sufficiency.inputs import Inputs
+
+
+@dataclass(frozen=True)
+class CurrentSummary:
+    """Roll against places for every year of data, and the latest year's summaries."""
+
+    year: int
+    #: planning_area_id, year, ncy, pupils, places, surplus, places_needed, surplus_rate
+    by_year_group: pd.DataFrame
+    #: one row per planning area and year
+    by_area: pd.DataFrame
+    #: one row per school: latest roll against capacity
+    schools: pd.DataFrame
+
+
+def current_summary(inputs: Inputs) -> CurrentSummary:
+    """Roll against places per planning area, year group and year, from the actual rolls."""
+    places = places_by_year_group(inputs.schools)
+    table = sufficiency_table(rolls_by_area(inputs.rolls, inputs.schools), places)
+    year = int(inputs.scenario.base_year or inputs.rolls["year"].max())
+    latest = inputs.rolls[inputs.rolls["year"] == year].groupby("school_id")["pupils"].sum()
+    cols = [c for c in ("school_id", "name", "phase", "planning_area_id", "pan", "net_capacity", "ofsted")
+            if c in inputs.schools]
+    schools = inputs.schools[cols].assign(roll=inputs.schools["school_id"].map(latest).fillna(0).astype(int))
+    if "net_capacity" in schools:
+        schools["fill_rate"] = schools["roll"] / schools["net_capacity"].astype(float)
+    return CurrentSummary(year, table, summarise(table, inputs.planning_areas), schools)
+
+
+def print_current(inputs: Inputs, summary: CurrentSummary) -> None:
+    """Print the planning areas, schools, the year-group matrix and the surplus table."""
+    year = summary.year
+    label = f"{year}/{(year + 1) % 100:02d}"
+    latest = summary.by_area[summary.by_area["year"] == year]
+    counts = inputs.schools.groupby("planning_area_id").size().rename("schools")
+    areas = latest.merge(counts, left_on="planning_area_id", right_index=True, how="left")
+    console.print(frame_table(
+        areas[["planning_area_id", "name", "phase", "schools", "places", "pupils"]],
+        f"Planning areas ({len(areas)}), {label}"))
+    console.print(frame_table(summary.schools, f"Schools ({len(summary.schools)}), roll {label}",
+                              formats={"fill_rate": ".0%"}, justify_left=("school_id",)))
+    phases = pd.DataFrame(inputs.planning_areas).set_index("planning_area_id")["phase"]
+    for phase in ("primary", "secondary"):
+        rows = summary.by_year_group[summary.by_year_group["planning_area_id"].map(phases) == phase]
+        if not rows.empty:
+            console.print(year_group_matrix(rows, year, inputs.planning_areas, f"{phase.capitalize()}: "))
+    table = areas[["planning_area_id", "name", "pupils", "places", "surplus", "places_needed", "surplus_rate"]]
+    console.print(frame_table(
+        table, f"Surplus and places needed, {label} (counted per year group, as DfE counts them)",
+        formats={"surplus_rate": ".1%"}))
+    needed = table["places_needed"].sum()
+    console.print(f"In {label} the borough has {table['surplus'].sum():,.0f} surplus places and needs "
+                  f"{needed:,.0f} more places, counted per planning area and year group without offsetting.")
+
+
+def write_current(inputs: Inputs, summary: CurrentSummary, out: Path) -> list[Path]:
+    """Write the tables as CSV and the planning areas and schools as a GeoPackage."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (("planning_areas", pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
+                        ("schools", summary.schools),
+                        ("sufficiency_current", summary.by_year_group),
+                        ("sufficiency_by_area", summary.by_area)):
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        written.append(path)
+    layers = {}
+    if isinstance(inputs.planning_areas, gpd.GeoDataFrame):
+        latest = summary.by_area[summary.by_area["year"] == summary.year]
+        layers["planning_areas"] = inputs.planning_areas.merge(
+            latest.drop(columns=["name", "phase"]), on="planning_area_id", how="left")
+    if {"x", "y"} <= set(inputs.schools.columns):
+        pts = gpd.GeoDataFrame(summary.schools, geometry=gpd.points_from_xy(inputs.schools["x"], inputs.schools["y"]),
+                               crs="EPSG:27700")
+        layers["schools"] = pts
+    if layers:
+        written.append(write_layers(out / "sufficiency.gpkg", layers))
+    return written

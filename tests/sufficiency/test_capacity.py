@@ -1,0 +1,41 @@
+"""Places and places needed, counted as DfE counts them: no offsetting across year groups."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sufficiency.capacity import places_by_year_group, sufficiency_table
+
+
+def test_places_by_year_group_with_sixth_form() -> None:
+    schools = pd.DataFrame({
+        "school_id": ["p", "s"], "planning_area_id": ["P1", "S1"], "ncy_low": [0, 7], "ncy_high": [6, 13],
+        "pan": [30, 180], "net_capacity": [210, 1200],
+    })
+    places = places_by_year_group(schools)
+    assert places[places["school_id"] == "p"]["places"].tolist() == [30] * 7
+    sec = places[places["school_id"] == "s"].set_index("ncy")["places"]
+    # 1,200 - 5 × 180 = 300 sixth-form places over two year groups.
+    assert sec.loc[7:11].tolist() == [180] * 5 and sec.loc[12:13].tolist() == [150, 150]
+
+
+def test_no_offsetting_across_year_groups() -> None:
+    pupils = pd.DataFrame({"planning_area_id": ["P1", "P1"], "year": [2025, 2025], "ncy": [0, 1],
+                           "pupils": [70, 40]})
+    places = pd.DataFrame({"planning_area_id": ["P1", "P1"], "ncy": [0, 1], "places": [60, 60]})
+    t = sufficiency_table(pupils, places).set_index("ncy")
+    # Reception needs 10 places even though Year 1 has 20 spare: they are not netted off.
+    assert t.loc[0, "places_needed"] == 10 and t.loc[0, "surplus"] == 0
+    assert t.loc[1, "surplus"] == 20 and t.loc[1, "places_needed"] == 0
+    assert t.loc[1, "surplus_rate"] == pytest.approx(20 / 60)
+
+
+def test_schools_in_one_area_offset_each_other() -> None:
+    pupils = pd.DataFrame({"planning_area_id": ["P1"], "year": [2025], "ncy": [0], "pupils": [55]})
+    places = pd.DataFrame({"planning_area_id": ["P1", "P1", "P2"], "ncy": [0, 0, 0], "places": [30, 30, 90]})
+    t = sufficiency_table(pupils, places)
+    p1 = t[t["planning_area_id"] == "P1"].iloc[0]
+    assert p1["places"] == 60 and p1["surplus"] == 5
+    p2 = t[t["planning_area_id"] == "P2"].iloc[0]
+    assert p2["pupils"] == 0 and p2["surplus"] == 90  # places with no pupils still count

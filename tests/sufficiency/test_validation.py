@@ -1,0 +1,168 @@
+"""Each kind of bad input gets a problem naming file, row, column and what to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sufficiency import InputError, load_inputs
+from sufficiency.inputs import validate_folder
+
+SCHOOLS = """school_id,name,planning_area_id,ncy_low,ncy_high,pan,net_capacity
+A,Alpha Primary,P1,0,6,30,210
+B,Beta Primary,P1,0,6,60,420
+"""
+
+
+def _rolls(years=(2020, 2021, 2022), schools=("A", "B")) -> str:
+    lines = ["school_id,year,ncy,pupils"]
+    lines += [f"{s},{y},{g},{25 + g}" for s in schools for y in years for g in range(7)]
+    return "\n".join(lines) + "\n"
+
+
+def write(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name.replace("_csv", ".csv").replace("_geojson", ".geojson")).write_text(text)
+    return folder
+
+
+@pytest.fixture()
+def good(tmp_path: Path) -> Path:
+    return write(tmp_path / "good", schools_csv=SCHOOLS, rolls_csv=_rolls())
+
+
+def only(problems, **match):
+    found = [p for p in problems if p.severity == "error" and all(getattr(p, k) == v for k, v in match.items())]
+    assert found, f"no problem matching {match} in {[str(p) for p in problems]}"
+    return found[0]
+
+
+def test_good_folder_loads(good: Path) -> None:
+    inputs = load_inputs(good)
+    assert len(inputs.schools) == 2
+    assert inputs.rolls["pupils"].sum() == 2 * 3 * sum(25 + g for g in range(7))
+    assert list(inputs.planning_areas["planning_area_id"]) == ["P1"]
+    assert validate_folder(good) == []
+
+
+def test_duplicate_key(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls() + "A,2020,3,99\n")
+    p = only(validate_folder(good), file="rolls.csv")
+    assert "duplicate key (school_id=A, year=2020, ncy=3)" in p.message
+    assert p.message.endswith("rows 5, 44")
+    assert p.row == 44
+
+
+def test_negative_pupils(good: Path) -> None:
+    text = _rolls().replace("A,2021,2,27", "A,2021,2,-4")
+    (good / "rolls.csv").write_text(text)
+    p = only(validate_folder(good), column="pupils")
+    assert p.file == "rolls.csv" and p.row == 11
+    assert "'-4' must be 0 or more pupils" in p.message
+
+
+def test_non_integer_and_non_numeric_pupils(good: Path) -> None:
+    text = _rolls().replace("A,2020,0,25", "A,2020,0,12.5").replace("B,2022,6,31", "B,2022,6,lots")
+    (good / "rolls.csv").write_text(text)
+    problems = validate_folder(good)
+    half = only(problems, row=2, column="pupils")
+    assert "'12.5' is not a whole number" in half.message and "Round it" in half.fix
+    word = only(problems, row=43, column="pupils")
+    assert "'lots' is not a number" in word.message
+
+
+def test_rolls_for_unknown_school(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls(schools=("A", "B", "Z")))
+    p = only(validate_folder(good), column="school_id")
+    assert p.message == "school_id 'Z' is not in schools.csv (and 20 more rows)"
+    assert p.row == 44 and "Add school 'Z' to schools.csv" in p.fix
+
+
+def test_year_group_outside_age_range(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls() + "A,2020,9,5\n")
+    p = only(validate_folder(good), column="ncy")
+    assert "school A teaches year groups 0 to 6 but has pupils in year group 9" in p.message
+    assert p.row == 44
+
+
+def test_gap_in_years(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls(years=(2019, 2020, 2022)))
+    p = only(validate_folder(good), column="year")
+    assert p.message == "no rolls at all for 2021, between 2019 and 2022"
+
+
+def test_gap_in_one_schools_years(good: Path) -> None:
+    text = _rolls(schools=("A",)) + _rolls(years=(2020, 2022), schools=("B",)).split("\n", 1)[1]
+    (good / "rolls.csv").write_text(text)
+    p = only(validate_folder(good), column="year")
+    assert p.message == "school B has no rolls for 2021, between 2020 and 2022"
+
+
+def test_missing_required_column(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls().replace("school_id,year,ncy,pupils", "school_id,year,ncy,count"))
+    p = only(validate_folder(good), column="pupils")
+    assert p.row == 1 and "the required column 'pupils' is missing" in p.message
+    assert "Columns found: school_id, year, ncy, count" in p.fix
+
+
+def test_missing_table(tmp_path: Path) -> None:
+    folder = write(tmp_path / "f", schools_csv=SCHOOLS)
+    p = only(validate_folder(folder), file="rolls.csv")
+    assert "the rolls table is missing" in p.message
+
+
+def test_bad_category(good: Path) -> None:
+    (good / "schools.csv").write_text(SCHOOLS.replace("name,", "name,ofsted,").replace("Alpha Primary,", "Alpha Primary,Great,").replace("Beta Primary,", "Beta Primary,Good,"))
+    p = only(validate_folder(good), column="ofsted")
+    assert p.row == 2 and "'Great' must be one of: Outstanding, Good" in p.message
+
+
+def test_unreadable_geometry(good: Path) -> None:
+    (good / "planning_areas.geojson").write_text('{"type": "FeatureCollection", "features": [ {oops')
+    p = only(validate_folder(good), file="planning_areas.geojson")
+    assert "could not be read as GEOJSON" in p.message
+
+
+def test_misprojected_geometry(good: Path) -> None:
+    # Eastings and northings declared as longitude/latitude: lands far outside Great Britain.
+    feature = {"type": "Feature", "properties": {"planning_area_id": "P1", "phase": "primary"},
+               "geometry": {"type": "Polygon", "coordinates": [[[376000, 388000], [378000, 388000],
+                                                                [378000, 390000], [376000, 388000]]]}}
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:4326"}},
+           "features": [feature]}
+    (good / "planning_areas.geojson").write_text(json.dumps(doc))
+    p = only(validate_folder(good), file="planning_areas.geojson", column="geometry")
+    assert p.row == 1 and "outside Great Britain" in p.message and "CRS" in p.fix
+
+
+def test_lonlat_written_as_xy(good: Path) -> None:
+    (good / "schools.csv").write_text(SCHOOLS.replace("pan,", "pan,x,y,").replace(",30,", ",30,-2.35,53.39,").replace(",60,", ",60,-2.30,53.40,"))
+    p = only(validate_folder(good), column="x")
+    assert "longitude and latitude" in p.message and "lon and lat" in p.fix
+
+
+def test_load_raises_with_every_problem(good: Path) -> None:
+    (good / "rolls.csv").write_text(_rolls().replace("A,2021,2,27", "A,2021,2,-4").replace("B,2022,6,31", "B,2022,6,x"))
+    with pytest.raises(InputError) as info:
+        load_inputs(good)
+    assert len(info.value.problems) == 2
+    assert "rolls.csv, row 11, column 'pupils'" in str(info.value)
+
+
+def test_xlsx_reads_like_csv(good: Path) -> None:
+    import pandas as pd
+
+    pd.read_csv(good / "rolls.csv").to_excel(good / "rolls.xlsx", index=False)
+    (good / "rolls.csv").unlink()
+    assert load_inputs(good).rolls["pupils"].sum() == 2 * 3 * sum(25 + g for g in range(7))
+
+
+def test_same_table_twice(good: Path) -> None:
+    import pandas as pd
+
+    pd.read_csv(good / "rolls.csv").to_excel(good / "rolls.xlsx", index=False)
+    p = only(validate_folder(good), file="rolls.csv")
+    assert p.message == "the table is given twice: rolls.csv and rolls.xlsx"

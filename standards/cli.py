@@ -1,0 +1,178 @@
+"""Commands ``sufficiency standards``, ``standards-override`` and ``standards-escalate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from standards.config import StandardsConfig
+from standards.escalation import STEPS, EscalationEvent, IllegalTransition, allowed_next
+from standards.indicators import IndicatorError
+from standards.kpi import format_kpi_table, format_number
+from standards.overrides import Override
+from standards.result import StandardsResult, run_standards
+from standards.rules import RuleFileError
+from standards.store import StandardsStore
+from standards.targets import TargetFileError
+
+console = Console()
+_COLOURS = {"Red": "red", "Amber": "dark_orange", "Yellow": "yellow", "Green": "green"}
+
+StoreOption = Annotated[Path, typer.Option(
+    "--store", help="Override and escalation store: a SQLite file path or a SQLAlchemy URL.")]
+
+
+def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
+            rules: Path | None) -> StandardsConfig:
+    config = getattr(inputs.scenario, "standards", None) or StandardsConfig()
+    changes = {k: v for k, v in {"la_number": la_number, "year": year, "targets_file": targets,
+                                 "rules_file": rules}.items() if v is not None}
+    return config.model_copy(update=changes)
+
+
+def _print_result(result: StandardsResult) -> None:
+    console.print(f"[bold]Standards {result.year}/{str(result.year + 1)[-2:]}[/] — "
+                  f"{result.rules_label}")
+    summary = Table(title="Schools by risk category (this year, last year)")
+    summary.add_column("phase")
+    for cat in _COLOURS:
+        summary.add_column(cat, justify="right", style=_COLOURS[cat])
+    for phase, group in result.risk_summary.groupby("phase", sort=False):
+        cells = [f"{int(r.this_year)} ({format_number(r.last_year)})" for r in group.itertuples()]
+        summary.add_row(phase, *cells)
+    console.print(summary)
+    flagged = result.risk[result.risk["category"].isin(["Red", "Amber"])]
+    schools = Table(title="Red and amber schools")
+    for col in ("school", "phase", "category", "why"):
+        schools.add_column(col)
+    for r in flagged.sort_values(["category", "name"], ascending=[False, True]).itertuples():
+        why = r.rules_fired + (f" — override: {r.override_reason}" if r.override_reason else "")
+        schools.add_row(str(r.name), str(r.phase), f"[{_COLOURS[r.category]}]{r.category}[/]", why)
+    console.print(schools)
+    for phase, title in (("primary", "KPI table one: primary"),
+                         ("secondary", "KPI table two: secondary")):
+        shown = format_kpi_table(result.kpis[phase])
+        table = Table(title=title)
+        for col in ("indicator", "year", "value", "last year", "trend", "national"):
+            table.add_column(col, justify="left" if col == "indicator" else "right")
+        for r in shown.itertuples():
+            table.add_row(r.indicator, str(r.year), r.value, r.last_year, r.trend, r.national)
+        console.print(table)
+    if result.targets is not None:
+        targets = Table(title="Strategy targets")
+        for col in ("target", "current", "needed a year", "status"):
+            targets.add_column(col)
+        for r in result.targets.itertuples():
+            targets.add_row(r.label or r.indicator, format_number(r.current),
+                            format_number(r.needed_change_per_year), r.status)
+        console.print(targets)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def _write(result: StandardsResult, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in result.tables().items():
+        path = out / f"standards_{name}.csv"
+        # Missing figures are written as words so no reader mistakes them for zero.
+        table.to_csv(path, index=False, na_rep="not available")
+        written.append(path)
+    return written
+
+
+def register(app: typer.Typer) -> None:
+    """Add the standards commands to the ``sufficiency`` app."""
+
+    @app.command("standards")
+    def standards_command(
+        data_dir: Annotated[Path, typer.Argument(help="Data folder with schools, rolls and "
+                                                 "school_indicators.", show_default=False)],
+        out: Annotated[Path, typer.Option("--out", help="Folder for the CSV files.")] = Path("out"),
+        la_number: Annotated[int | None, typer.Option(
+            "--la-number", help="LAIT LA number (358 = Trafford); default standards.la_number.")] = None,
+        year: Annotated[int | None, typer.Option(help="Academic year by its autumn.")] = None,
+        targets: Annotated[Path | None, typer.Option(help="Strategy targets file (YAML/CSV).")] = None,
+        rules: Annotated[Path | None, typer.Option(help="Risk rule file (YAML).")] = None,
+        store: Annotated[Path | None, typer.Option(
+            help="Store holding risk overrides to apply (SQLite file or URL).")] = None,
+    ) -> None:
+        """Risk-assess every school, print the risk summary and KPI tables, write them as CSV."""
+        from sufficiency.cli import load_or_exit
+
+        inputs = load_or_exit(data_dir)
+        if inputs.school_indicators is None:
+            console.print(f"[red]{data_dir} has no school_indicators file.[/] Add "
+                          "school_indicators.csv (school_id, year, indicator, value); the "
+                          "indicator names are in standards/data/school_indicator_vocabulary.csv.")
+            raise typer.Exit(1)
+        config = _config(inputs, la_number, year, targets, rules)
+        overrides = StandardsStore(store).overrides() if store is not None else None
+        try:
+            result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls,
+                                   config, overrides=overrides, base_dir=data_dir)
+        except (IndicatorError, RuleFileError, TargetFileError, ValueError) as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
+        _print_result(result)
+        for path in _write(result, out):
+            console.print(f"wrote {path}")
+
+    @app.command("standards-override")
+    def override_command(
+        school_id: Annotated[str, typer.Argument(help="URN of the school.")],
+        year: Annotated[int, typer.Argument(help="Academic year of the assessment.")],
+        category: Annotated[str, typer.Argument(help="Red, Amber, Yellow or Green.")],
+        store: StoreOption,
+        reason: Annotated[str, typer.Option(help="Why the data does not tell the whole story.")],
+        author: Annotated[str, typer.Option(help="Who decided the override.")],
+        on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    ) -> None:
+        """Record a context override of a school's risk category (kept in the audit trail)."""
+        try:
+            override = Override(school_id=school_id, year=year, category=category, reason=reason,
+                                author=author, date=on or dt.date.today())
+        except ValidationError as exc:
+            console.print(f"[red]Override not recorded:[/] {exc.errors()[0]['msg']}")
+            raise typer.Exit(1) from None
+        StandardsStore(store).add_override(override)
+        console.print(f"Recorded: {school_id} {year} -> {category} by {author}.")
+
+    @app.command("standards-escalate")
+    def escalate_command(
+        data_dir: Annotated[Path, typer.Argument(help="Data folder (for the school's governance).")],
+        school_id: Annotated[str, typer.Argument(help="URN of the school.")],
+        step: Annotated[str, typer.Argument(help=f"One of: {', '.join(STEPS)}.")],
+        store: StoreOption,
+        actor: Annotated[str, typer.Option(help="Who took the step (name and role).")],
+        on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+        note: Annotated[str, typer.Option(help="Anything the next reader needs.")] = "",
+    ) -> None:
+        """Record the next step of a school's escalation of concern (only allowed steps)."""
+        from sufficiency.cli import load_or_exit
+
+        schools = load_or_exit(data_dir).schools
+        match = schools[schools["school_id"].astype(str) == school_id]
+        if match.empty:
+            console.print(f"[red]School {school_id} is not in {data_dir}/schools.[/]")
+            raise typer.Exit(1)
+        governance = str(match["governance"].iloc[0])
+        db = StandardsStore(store)
+        try:
+            event = EscalationEvent(school_id=school_id, step=step, actor=actor, note=note,
+                                    date=on or dt.date.today())
+            db.record_step(event, governance)
+        except (ValidationError, IllegalTransition) as exc:
+            msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            console.print(f"[red]Not recorded:[/] {msg}")
+            raise typer.Exit(1) from None
+        nxt = ", ".join(allowed_next(step, governance))
+        console.print(f"Recorded '{STEPS[step]}' for {school_id}. Allowed next: {nxt}.")
+
+

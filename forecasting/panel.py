@@ -1,0 +1,106 @@
+"""A dense planning area × year × year group array of rolls, and the way back to long tables.
+
+The engine works on numpy arrays so that projection is vectorised over areas and year groups;
+these helpers are the only place where long canonical tables become arrays and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+class ForecastInputError(ValueError):
+    """The rolls cannot support a forecast; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Pupils by planning area, academic year and year group.
+
+    Attributes
+    ----------
+    areas
+        Planning area ids, in the order of axis 0.
+    years
+        Consecutive academic years, axis 1.
+    ncys
+        Consecutive year groups (an ordered integer axis), axis 2.
+    values
+        Pupils, shape ``(len(areas), len(years), len(ncys))``; missing cells are 0.
+    """
+
+    areas: np.ndarray
+    years: np.ndarray
+    ncys: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def from_long(cls, rolls: pd.DataFrame, area: str = "planning_area_id") -> Panel:
+        """Build a panel from a long table with columns ``area, year, ncy, pupils``."""
+        missing = {area, "year", "ncy", "pupils"} - set(rolls.columns)
+        if missing:
+            raise ForecastInputError(f"rolls lacks columns {sorted(missing)}; expected {area}, year, ncy, pupils")
+        if rolls.empty:
+            raise ForecastInputError("rolls is empty: give at least 3 years of pupils by year group")
+        areas = np.array(sorted(rolls[area].astype(str).unique()), dtype=object)
+        years = np.arange(int(rolls["year"].min()), int(rolls["year"].max()) + 1)
+        ncys = np.arange(int(rolls["ncy"].min()), int(rolls["ncy"].max()) + 1)
+        values = np.zeros((len(areas), len(years), len(ncys)))
+        ai = np.searchsorted(areas, rolls[area].astype(str).to_numpy())
+        yi = rolls["year"].to_numpy(int) - years[0]
+        gi = rolls["ncy"].to_numpy(int) - ncys[0]
+        np.add.at(values, (ai, yi, gi), rolls["pupils"].to_numpy(float))
+        return cls(areas, years, ncys, values)
+
+    def up_to(self, base_year: int) -> Panel:
+        """The panel cut at ``base_year`` (later years dropped)."""
+        keep = self.years <= base_year
+        return Panel(self.areas, self.years[keep], self.ncys, self.values[:, keep])
+
+    def to_long(self, values: np.ndarray | None = None, years: np.ndarray | None = None) -> pd.DataFrame:
+        """Long table ``planning_area_id, year, ncy, pupils`` of these (or other) values."""
+        vals = self.values if values is None else values
+        yrs = self.years if years is None else years
+        a, t, g = np.meshgrid(np.arange(len(self.areas)), np.arange(len(yrs)), np.arange(len(self.ncys)), indexing="ij")
+        return pd.DataFrame({
+            "planning_area_id": self.areas[a.ravel()],
+            "year": yrs[t.ravel()],
+            "ncy": self.ncys[g.ravel()],
+            "pupils": vals.reshape(-1),
+        })
+
+
+def area_rolls(rolls: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Sum school rolls to planning area × year × year group.
+
+    Raises
+    ------
+    ForecastInputError
+        When a school in rolls has no planning area in schools.
+    """
+    mapping = schools[["school_id", "planning_area_id"]].astype(str).drop_duplicates("school_id")
+    merged = rolls.assign(school_id=rolls["school_id"].astype(str)).merge(mapping, on="school_id", how="left")
+    orphans = merged.loc[merged["planning_area_id"].isna(), "school_id"].unique()
+    if len(orphans):
+        raise ForecastInputError(
+            f"rolls.csv: {len(orphans)} school(s) have no row in schools.csv (first: {orphans[0]}); "
+            "add them to schools.csv with their planning_area_id"
+        )
+    return merged.groupby(["planning_area_id", "year", "ncy"], as_index=False)["pupils"].sum()
+
+
+def check_history(panel: Panel, min_years: int) -> None:
+    """Refuse a panel with too little history, saying what is needed."""
+    if len(panel.years) < min_years:
+        raise ForecastInputError(
+            f"rolls hold {len(panel.years)} year(s) ({', '.join(map(str, panel.years))}); at least "
+            f"{min_years} consecutive years are needed to estimate progression ratios. Add earlier "
+            "years of rolls or choose a later base year"
+        )
+    empty = panel.values.sum(axis=(0, 2)) == 0
+    if empty.any():
+        gaps = ", ".join(map(str, panel.years[empty]))
+        raise ForecastInputError(f"rolls have no pupils in year(s) {gaps}; years must be consecutive")

@@ -1,0 +1,67 @@
+"""``sufficiency post16 DATA_DIR`` on the sample borough, with a SYNTHETIC pupil file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from post16.cli import register
+from post16.synthetic import synthetic_pupils
+
+sample = pytest.importorskip("sufficiency.sample", reason="sample borough not available")
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("version")
+    def _version() -> None:  # a second command keeps typer in multi-command mode, as in the product
+        """Print nothing."""
+
+    return app
+
+
+def test_post16_command_writes_tables_and_chart(app, tmp_path, monkeypatch):
+    pupils = synthetic_pupils(800, 150, random_state=2, recorded_on=dt.date.today())
+    pupil_file = tmp_path / "pupils.csv"
+    pupils.to_csv(pupil_file, index=False)
+    monkeypatch.setenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", "x" * 32)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["post16", str(sample.sample_dir()), "--la", "358", "--out", str(out), "--pupils", str(pupil_file), "--no-forecast"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Trafford" in result.output and "94.5" in result.output  # 2025 participation
+    assert "Sixth-form demand (actual rolls)" in result.output
+    participation = pd.read_csv(out / "participation.csv")
+    assert participation.query("year == 2025 and measure == 'participation_pct'")["la"].iloc[0] == pytest.approx(94.5)
+    assert (out / "participation_trend.png").stat().st_size > 10_000
+    ranked = pd.read_csv(out / "roni_ranked_years9to11_SYNTHETIC.csv")
+    assert len(ranked) == 150 and ranked["synthetic"].all()
+    assert not set(pupils["pupil_id"]) & set(ranked["pupil_ref"])
+    sixth = pd.read_csv(out / "sixth_form.csv")
+    assert {"year12", "year13", "places", "shortfall", "dropout_12_to_13_pct"} <= set(sixth.columns)
+
+
+def test_missing_key_is_explained(app, tmp_path, monkeypatch):
+    pupil_file = tmp_path / "pupils.csv"
+    synthetic_pupils(50, 10, random_state=2).to_csv(pupil_file, index=False)
+    monkeypatch.delenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", raising=False)
+    result = CliRunner().invoke(app, ["post16", str(sample.sample_dir()), "--la", "358", "--pupils", str(pupil_file),
+                                      "--no-forecast", "--out", str(tmp_path / "o")])
+    assert result.exit_code != 0
+    assert "SUFFICIENCY_POST16_PSEUDONYM_KEY" in result.output
+
+
+def test_unknown_authority_is_explained(app, tmp_path):
+    result = CliRunner().invoke(app, ["post16", str(sample.sample_dir()), "--la", "Atlantis", "--no-forecast",
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "three-digit DfE code" in result.output

@@ -1,0 +1,91 @@
+"""Pupil-level data: pseudonyms, the key setting, retention, input checks, and nothing in the logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from post16.config import Post16Config, Post16Settings, RoniConfig
+from post16.privacy import apply_retention, delete_after, pseudonymise, pseudonymise_table
+from post16.risk import check_pupils, train_and_rank
+from post16.synthetic import synthetic_pupils
+from sufficiency.errors import InputError
+
+KEY = "k" * 32
+
+
+def test_pseudonyms_are_keyed_stable_and_short():
+    ids = pd.Series(["A123456789012", "B123456789012", "A123456789012"])
+    first = pseudonymise(ids, KEY)
+    assert first.iloc[0] == first.iloc[2] != first.iloc[1]
+    assert first.str.len().eq(16).all()
+    assert pseudonymise(ids, KEY).equals(first)  # same key, same pseudonyms across runs
+    assert not pseudonymise(ids, "z" * 32).equals(first)  # another key, other pseudonyms
+    # HMAC-SHA256 of "A123456789012" under the key, first 16 hex characters (computed independently).
+    import hashlib
+    import hmac
+
+    expected = hmac.new(KEY.encode(), b"A123456789012", hashlib.sha256).hexdigest()[:16]
+    assert first.iloc[0] == expected
+
+
+def test_table_loses_the_raw_id():
+    pupils = pd.DataFrame({"pupil_id": ["X1", "X2"], "ncy": [10, 11]})
+    out = pseudonymise_table(pupils, Post16Settings(pseudonym_key=KEY))
+    assert "pupil_id" not in out.columns
+    assert "X1" not in out.to_csv()
+
+
+def test_key_comes_from_the_environment_and_must_be_long(monkeypatch):
+    monkeypatch.setenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", "s" * 20)
+    assert Post16Settings().pseudonym_key.get_secret_value() == "s" * 20
+    assert "s" * 20 not in repr(Post16Settings())  # the secret never prints
+    monkeypatch.setenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", "short")
+    with pytest.raises(ValidationError, match="at least 16"):
+        Post16Settings()
+    monkeypatch.delenv("SUFFICIENCY_POST16_PSEUDONYM_KEY")
+    with pytest.raises(ValidationError):
+        Post16Settings()
+
+
+def test_retention_drops_old_records_and_dates_the_list():
+    today = dt.date(2026, 3, 1)
+    pupils = pd.DataFrame({"recorded_on": ["2026-02-01", "2025-02-01", None], "ncy": [9, 10, 11]})
+    kept = apply_retention(pupils, 365, today)
+    assert list(kept["ncy"]) == [9, 11]  # 2025-02-01 is 393 days old; undated records are kept
+    assert delete_after(365, today) == dt.date(2027, 3, 1)
+
+
+def test_scenario_section_refuses_unknown_keys():
+    with pytest.raises(ValidationError):
+        Post16Config.model_validate({"retention_dayz": 30})
+    with pytest.raises(ValidationError):
+        Post16Config.model_validate({"roni": {"calibration_method": "platt"}})
+
+
+def test_input_problems_name_row_and_column():
+    pupils = synthetic_pupils(20, 0, random_state=1).drop(columns=["eal"])
+    pupils.loc[3, "attendance_pct"] = 140
+    with pytest.raises(InputError) as err:
+        check_pupils(pupils, Post16Config(), file="pupils.csv")
+    text = str(err.value)
+    assert "pupils.csv, column 'eal': required column is missing" in text
+    assert "pupils.csv, row 5, column 'attendance_pct'" in text
+
+
+def test_no_pupil_identifier_reaches_the_logs(caplog):
+    pupils = synthetic_pupils(600, 120, random_state=5, recorded_on=dt.date(2026, 1, 1))
+    settings = Post16Settings(pseudonym_key=KEY)
+    config = Post16Config(roni=RoniConfig(cv_folds=3))
+    with caplog.at_level(logging.DEBUG):
+        report = train_and_rank(pupils, config, settings, today=dt.date(2026, 1, 2))
+    assert caplog.records, "the run should log its progress (counts only)"
+    text = caplog.text + " ".join(str(r.args) for r in caplog.records)
+    refs = pseudonymise(pupils["pupil_id"], KEY)
+    assert not any(pid in text for pid in pupils["pupil_id"])
+    assert not any(ref in text for ref in refs)
+    assert set(report.ranked["pupil_ref"]) <= set(refs)

@@ -13,6 +13,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from forecasting.config import ForecastConfig
+from optimiser.config import OptimiserConfig
+from post16.config import Post16Config
+from standards.config import StandardsConfig
 from sufficiency.errors import Problem
 
 #: DfE School Capacity (SCAP) survey: pupil forecasts are returned 5 years ahead for primary and
@@ -46,6 +50,14 @@ class Scenario(BaseModel):
             "so one run covers both returns."
         ),
     )
+    forecast: ForecastConfig = Field(default_factory=ForecastConfig,
+                                     description="Forecasting assumptions: ratios, intake, housing, intervals, variants.")
+    optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig,
+                                       description="Capital programme rules, costs, margins, budgets and solver.")
+    standards: StandardsConfig = Field(default_factory=StandardsConfig,
+                                       description="School risk assessment, KPI and benchmarking settings.")
+    post16: Post16Config = Field(default_factory=Post16Config,
+                                 description="Post-16 participation, risk-of-NEET and sixth-form settings.")
 
 
 def scenario_problems(exc: ValidationError, file: str) -> list[Problem]:

@@ -175,14 +175,15 @@ WARDS = TableSpec(
 
 BIRTHS = TableSpec(
     name="births",
-    description="Live births by area and year of birth (academic-year cohort, September to August).",
+    description=("Live births by area and calendar year, as ONS publishes them: of the babies born in "
+                 "year Y, those born January-August start Reception in the autumn of Y + 4, the rest in Y + 5."),
     columns=(
         ColumnSpec("area_id", "str", "a ward_id or planning_area_id"),
-        ColumnSpec("year", "int", "the year the cohort was born, by its autumn", checks=(_YEAR_CHECK,)),
+        ColumnSpec("year", "int", "the calendar year of birth", checks=(_YEAR_CHECK,)),
         ColumnSpec("births", "float", "live births, 0 or more", checks=(_ge(0, "0 or more births"),)),
     ),
     key=("area_id", "year"),
-    example=({"area_id": "E05015239", "year": 2019, "births": 131},),
+    example=({"area_id": "E05015239", "year": 2020, "births": 105},),
 )
 
 POPULATION = TableSpec(

@@ -139,25 +139,11 @@ def build(shared: Path) -> None:
     planning_areas.to_csv(OUT / "planning_areas.csv", index=False)
     wards.to_file(OUT / "wards.geojson", driver="GeoJSON")
     pop[pop["age"] <= 19].to_csv(OUT / "population.csv", index=False)
-    births = _births_from_population(pop)
-    births.to_csv(OUT / "births.csv", index=False)
     housing_sites(schools).to_csv(OUT / "housing.csv", index=False)
     pupil_yields().to_csv(OUT / "pupil_yields.csv", index=False)
     options(schools).to_csv(OUT / "options.csv", index=False)
     (OUT / "scenario.yaml").write_text(yaml.safe_dump(scenario(BASE_YEAR), sort_keys=False))
     print(f"wrote the sample borough to {OUT}: {len(schools)} schools, {len(rolls)} roll rows")
-
-
-def _births_from_population(pop: pd.DataFrame) -> pd.DataFrame:
-    """Births proxied by the surviving cohort: age a at mid-year E counts births of year E - a.
-
-    The 2024 estimate gives the latest five cohorts, the 2022 estimate the earlier ones. This is
-    a documented proxy (registered births by ward are not in the open data used here).
-    """
-    young = pop[pop["age"] <= 9].assign(birth_year=lambda d: d["year"] - d["age"])
-    young = young.sort_values("year").drop_duplicates(["area_id", "birth_year"], keep="last")
-    out = young.rename(columns={"population": "births"})[["area_id", "birth_year", "births"]]
-    return out.rename(columns={"birth_year": "year"}).sort_values(["area_id", "year"])
 
 
 if __name__ == "__main__":

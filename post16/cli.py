@@ -35,17 +35,24 @@ def _config(inputs) -> Post16Config:
 
 
 def _demand(inputs, console: Console) -> tuple[pd.DataFrame | None, str]:
-    """Year 12-13 numbers: the forecast by school when the forecasting engine runs, else actual rolls."""
+    """Year 12-13 numbers: actual rolls to the base year, then the forecast by school when it runs.
+
+    Keeping the actual years in front of the forecast lets the first forecast year's Year 13 be
+    compared with the base year's actual Year 12 (the drop-out between them).
+    """
     try:
-        from forecasting import run_forecast
+        from forecasting.forecast import run_forecast
     except ImportError:
-        run_forecast = None
-    if run_forecast is not None:
-        try:
-            return run_forecast(inputs).by_school, "forecast by school (staying-on ratios)"
-        except Exception as exc:  # the forecast is optional here: say why and fall back to the rolls
-            console.print(f"[yellow]Forecast not available ({exc}); sixth-form demand uses actual rolls.[/yellow]")
-    return inputs.rolls, "actual rolls"
+        return inputs.rolls, "actual rolls"
+    try:
+        forecast = run_forecast(inputs)
+    except Exception as exc:  # the forecast is optional here: say why and fall back to the rolls
+        console.print(f"[yellow]Forecast not available ({exc}); sixth-form demand uses actual rolls.[/yellow]")
+        return inputs.rolls, "actual rolls"
+    actual = inputs.rolls[inputs.rolls["year"] <= forecast.base_year]
+    cols = ["school_id", "year", "ncy", "pupils"]
+    demand = pd.concat([actual[cols], forecast.by_school[cols]], ignore_index=True)
+    return demand, f"actual rolls to {forecast.base_year}, forecast by school after"
 
 
 def _pupils(pupils_file: Path | None, synthetic_demo: bool, config: Post16Config):

@@ -65,3 +65,31 @@ def test_unknown_authority_is_explained(app, tmp_path):
                                       "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "three-digit DfE code" in result.output
+
+
+def test_forecast_follows_the_actual_rolls(monkeypatch):
+    """Years 12-13 are actual rolls to the base year, then the forecast by school."""
+    forecast_module = pytest.importorskip("forecasting.forecast")
+    from rich.console import Console
+
+    from post16.cli import _demand
+
+    rolls = pd.DataFrame({"school_id": ["A"] * 4, "year": [2023, 2023, 2024, 2024], "ncy": [12, 13, 12, 13],
+                          "pupils": [100, 90, 110, 92]})
+    by_school = pd.DataFrame({"school_id": ["A", "A"], "planning_area_id": ["S1", "S1"], "year": [2025, 2025],
+                              "ncy": [12, 13], "pupils": [120, 99]})
+
+    class FakeForecast:
+        base_year = 2024
+
+    FakeForecast.by_school = by_school
+    monkeypatch.setattr(forecast_module, "run_forecast", lambda inputs: FakeForecast())
+
+    class FakeInputs:
+        pass
+
+    FakeInputs.rolls = rolls
+    demand, source = _demand(FakeInputs(), Console())
+    assert source == "actual rolls to 2024, forecast by school after"
+    assert list(demand["year"]) == [2023, 2023, 2024, 2024, 2025, 2025]
+    assert demand.loc[demand["year"] == 2025, "pupils"].tolist() == [120, 99]

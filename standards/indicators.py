@@ -22,17 +22,22 @@ class IndicatorError(ValueError):
     """Values that cannot be read, naming the rows, indicators and what was expected."""
 
 
+def _as_float(values: pd.Series) -> np.ndarray:
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _words_to_numbers(indicator: pd.Series, text: pd.Series) -> pd.Series:
     lower = text.str.strip().str.lower()
-    out = pd.Series(np.nan, index=text.index)
-    grade = indicator.isin(["ofsted_overall_grade", "ofsted_previous_grade"])
-    out[grade] = lower[grade].map(OFSTED_WORDS)
-    card = indicator.str.startswith("ofsted_rc_")
-    out[card] = lower[card].map(REPORT_CARD_WORDS)
-    out = out.fillna(lower.map(FLAG_WORDS))
-    dates = indicator.eq("ofsted_inspection_date")
+    out = pd.Series(np.nan, index=text.index, dtype=float)
+    grade = indicator.isin(["ofsted_overall_grade", "ofsted_previous_grade"]).to_numpy(bool)
+    out[grade] = _as_float(lower[grade].map(OFSTED_WORDS))
+    card = indicator.str.startswith("ofsted_rc_").to_numpy(bool)
+    out[card] = _as_float(lower[card].map(REPORT_CARD_WORDS))
+    out = out.fillna(pd.Series(_as_float(lower.map(FLAG_WORDS)), index=text.index))
+    dates = indicator.eq("ofsted_inspection_date").to_numpy(bool)
     iso = pd.to_datetime(text[dates], format="%Y-%m-%d", errors="coerce")
-    out[dates] = out[dates].fillna(iso.dt.strftime("%Y%m%d").astype(float))
+    out[dates] = out[dates].fillna(pd.Series(_as_float(iso.dt.strftime("%Y%m%d")),
+                                             index=iso.index))
     return out
 
 
@@ -62,10 +67,11 @@ def numeric_indicators(school_indicators: pd.DataFrame,
     df["school_id"] = df["school_id"].astype(str)
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype(int)
     raw = df["value"]
-    text = raw.astype("string")
-    empty = raw.isna() | text.str.strip().isin(["", "nan", "NA"]).fillna(True)
-    number = pd.to_numeric(raw.where(~empty), errors="coerce")
-    words = _words_to_numbers(df["indicator"].astype(str), text.fillna(""))
+    text = pd.Series([("" if pd.isna(v) else str(v)) for v in raw], index=raw.index,
+                     dtype=object)
+    empty = (raw.isna() | text.str.strip().isin(["", "nan", "NA"])).to_numpy(bool)
+    number = pd.Series(_as_float(raw.where(~empty)), index=raw.index)
+    words = _words_to_numbers(df["indicator"].astype(str), text)
     value = number.fillna(words)
     bad = value.isna() & ~empty
     if bad.any():

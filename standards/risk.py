@@ -114,12 +114,17 @@ def gap_to_national(wide: pd.DataFrame, indicator: str, phase: pd.Series,
     nat = national[national["indicator"] == indicator]
     lookup = nat.set_index(["phase", "year"])["national"]
     years = wide.index.get_level_values("year")
-    by_phase = pd.Series(pd.MultiIndex.from_arrays([phase.to_numpy(), years]).map(lookup),
-                         index=wide.index, dtype=float)
-    # All-through schools, or phases without their own comparator, use the all-school figure.
-    overall = pd.Series(pd.MultiIndex.from_arrays([np.full(len(years), "all"), years])
-                        .map(lookup), index=wide.index, dtype=float)
-    return wide[indicator] - by_phase.fillna(overall)
+
+    def lookup_for(phases: np.ndarray) -> pd.Series:
+        keys = pd.MultiIndex.from_arrays([phases, years])
+        return pd.Series(keys.map(lookup), index=wide.index, dtype=float)
+
+    comparator = lookup_for(phase.to_numpy())
+    # All-through schools, or phases without their own comparator, use the all-school figure,
+    # else whichever phase the indicator belongs to (KS2 is primary, KS4 secondary).
+    for fallback in ("all", "primary", "secondary"):
+        comparator = comparator.fillna(lookup_for(np.full(len(years), fallback)))
+    return wide[indicator] - comparator
 
 
 def _measure(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,

@@ -1,0 +1,177 @@
+"""Every risk rule, checked on a hand-made school that meets it and one that just misses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from standards.risk import assess_risk, risk_summary
+from standards.rules import DEFAULT_RULES, RuleFileError, load_rules
+from tests.standards.conftest import NATIONAL, indicators, school_table
+
+RULES = load_rules()
+
+# rule id -> (phase, rows that fire it, rows that just miss it); the assessed year is 2024.
+# Thresholds are exercised at their edge: the firing case sits on the threshold where the
+# operator includes it, the missing case one step beyond.
+CASES: dict[str, tuple[str, list, list]] = {
+    "R1-ofsted-inadequate": ("primary", [(2024, "ofsted_overall_grade", 4)],
+                             [(2024, "ofsted_overall_grade", 3)]),
+    "R2-report-card-urgent-improvement": (
+        "secondary", [(2024, "ofsted_rc_achievement", 1), (2024, "ofsted_rc_inclusion", 4)],
+        [(2024, "ofsted_rc_achievement", 3), (2024, "ofsted_rc_inclusion", 4)]),
+    "R3-safeguarding-not-met": ("primary", [(2024, "ofsted_rc_safeguarding", 0)],
+                                [(2024, "ofsted_rc_safeguarding", 1)]),
+    # national 60 (2023) and 61 (2024): gaps -15 and -15 fire; -15 then -14 do not.
+    "R4-ks2-well-below-national-two-years": (
+        "primary", [(2023, "ks2_rwm_expected", 45), (2024, "ks2_rwm_expected", 46)],
+        [(2023, "ks2_rwm_expected", 45), (2024, "ks2_rwm_expected", 47)]),
+    "R5-progress8-well-below-two-years": (
+        "secondary", [(2023, "ks4_progress8", -0.6), (2024, "ks4_progress8", -0.5)],
+        [(2023, "ks4_progress8", -0.4), (2024, "ks4_progress8", -0.9)]),
+    "A1-ofsted-requires-improvement": ("primary", [(2024, "ofsted_overall_grade", 3)],
+                                       [(2024, "ofsted_overall_grade", 2)]),
+    "A2-report-card-needs-attention": (
+        "primary", [(2024, "ofsted_rc_curriculum_teaching", 2)],
+        [(2024, "ofsted_rc_curriculum_teaching", 3)]),
+    "A3-ks2-below-national": ("primary", [(2024, "ks2_rwm_expected", 51)],
+                              [(2024, "ks2_rwm_expected", 52)]),
+    "A4-progress8-below-average": ("secondary", [(2024, "ks4_progress8", -0.3)],
+                                   [(2024, "ks4_progress8", -0.29)]),
+    "A5-english-maths-below-national": ("secondary", [(2024, "ks4_em_grade4", 55)],
+                                        [(2024, "ks4_em_grade4", 55.1)]),
+    "A6-persistent-absence-high": ("primary", [(2024, "persistent_absence", 25)],
+                                   [(2024, "persistent_absence", 24.9)]),
+    "A7-deficit-above-five-percent": ("primary", [(2024, "budget_balance_pct", -5.1)],
+                                      [(2024, "budget_balance_pct", -5.0)]),
+    "A8-ofsted-grade-declined": (
+        "secondary", [(2024, "ofsted_overall_grade", 2), (2024, "ofsted_previous_grade", 1)],
+        [(2024, "ofsted_overall_grade", 2), (2024, "ofsted_previous_grade", 2)]),
+    "Y1-new-headteacher": ("primary", [(2024, "headteacher_change", 1)],
+                           [(2024, "headteacher_change", 0)]),
+    "Y2-ks2-fall": ("primary", [(2023, "ks2_rwm_expected", 80), (2024, "ks2_rwm_expected", 70)],
+                    [(2023, "ks2_rwm_expected", 80), (2024, "ks2_rwm_expected", 71)]),
+    "Y3-attainment8-fall": ("secondary",
+                            [(2023, "ks4_attainment8", 50), (2024, "ks4_attainment8", 46)],
+                            [(2023, "ks4_attainment8", 50), (2024, "ks4_attainment8", 46.5)]),
+    "Y4-absence-above-national": ("primary", [(2024, "absence_overall", 6.5)],
+                                  [(2024, "absence_overall", 6.4)]),
+    "Y5-suspensions-high": ("primary", [(2024, "suspension_rate", 6)],
+                            [(2024, "suspension_rate", 5.9)]),
+    "Y6-budget-deficit": ("primary", [(2024, "budget_deficit", 1)],
+                          [(2024, "budget_deficit", 0)]),
+    # Four years before 31 August 2025 is 31 August 2021 (leap days make it 3.999 years).
+    "Y7-inspection-due": ("primary", [(2024, "ofsted_inspection_date", 20210828)],
+                          [(2024, "ofsted_inspection_date", 20210903)]),
+}
+
+
+def _assess(phase: str, rows: list) -> pd.DataFrame:
+    school = school_table({"1": (phase, "maintained")})
+    table = indicators([("1", y, i, v) for y, i, v in rows])
+    return assess_risk(table, school, RULES, NATIONAL)
+
+
+def test_every_rule_has_a_case() -> None:
+    assert set(CASES) == {r.id for r in RULES.rules}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_fires_on_its_school(rule_id: str) -> None:
+    phase, fires, _ = CASES[rule_id]
+    result = _assess(phase, fires)
+    fired = result.fired[result.fired["year"] == 2024]["rule_id"].tolist()
+    assert rule_id in fired
+    rule = next(r for r in RULES.rules if r.id == rule_id)
+    row = result.for_year(2024).iloc[0]
+    # The category is at least as serious as the rule's, and the reason is listed.
+    order = ["Green", "Yellow", "Amber", "Red"]
+    assert order.index(row["category"]) >= order.index(rule.category)
+    assert rule_id in row["reasons"]
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_does_not_fire_just_beyond_threshold(rule_id: str) -> None:
+    phase, _, misses = CASES[rule_id]
+    result = _assess(phase, misses)
+    assert rule_id not in result.fired[result.fired["year"] == 2024]["rule_id"].tolist()
+
+
+def test_phase_restricts_rules_and_all_through_meets_both() -> None:
+    rows = [(2024, "ks2_rwm_expected", 40), (2024, "ks4_progress8", -0.4)]
+    secondary = _assess("secondary", rows).fired["rule_id"].tolist()
+    assert "A3-ks2-below-national" not in secondary and "A4-progress8-below-average" in secondary
+    both = _assess("all-through", rows).fired["rule_id"].tolist()
+    assert {"A3-ks2-below-national", "A4-progress8-below-average"} <= set(both)
+
+
+def test_most_serious_category_wins_and_green_when_nothing_fires() -> None:
+    school = school_table({"1": ("primary", "maintained"), "2": ("primary", "academy")})
+    table = indicators([("1", 2024, "ofsted_overall_grade", 4), ("1", 2024, "headteacher_change", 1),
+                        ("2", 2024, "ofsted_overall_grade", 2)])
+    out = assess_risk(table, school, RULES, NATIONAL).for_year(2024).set_index("school_id")
+    assert out.loc["1", "category"] == "Red"
+    assert out.loc["1", "rules_fired"] == "R1-ofsted-inadequate; Y1-new-headteacher"
+    assert out.loc["2", "category"] == "Green" and out.loc["2", "rules_fired"] == ""
+
+
+def test_missing_data_never_fires_and_is_listed() -> None:
+    out = _assess("primary", [(2024, "headteacher_change", 0)]).for_year(2024).iloc[0]
+    assert out["category"] == "Green"
+    assert "A3-ks2-below-national" in out["not_checked"]
+    assert "Y1-new-headteacher" not in out["not_checked"]
+    # Secondary-only rules do not apply to a primary school, so they are not "unchecked".
+    assert "A4-progress8-below-average" not in out["not_checked"]
+
+
+def test_ofsted_grade_carries_forward_to_later_years() -> None:
+    result = _assess("primary", [(2022, "ofsted_overall_grade", 3), (2024, "headteacher_change", 0)])
+    assert result.for_year(2024).iloc[0]["category"] == "Amber"
+
+
+def test_summary_counts_by_phase_and_compares_with_last_year() -> None:
+    school = school_table({"1": ("primary", "maintained"), "2": ("primary", "academy"),
+                           "3": ("secondary", "academy")})
+    table = indicators([("1", 2023, "ofsted_overall_grade", 3), ("1", 2024, "ofsted_overall_grade", 2),
+                        ("1", 2024, "ofsted_previous_grade", 3),
+                        ("2", 2023, "ofsted_overall_grade", 2), ("2", 2024, "ofsted_overall_grade", 4),
+                        ("3", 2023, "ofsted_overall_grade", 1), ("3", 2024, "ofsted_overall_grade", 1)])
+    summary = risk_summary(assess_risk(table, school, RULES, NATIONAL).schools, 2024)
+    s = summary.set_index(["phase", "category"])
+    assert s.loc[("primary", "Red"), ["this_year", "last_year", "change"]].tolist() == [1, 0, 1]
+    assert s.loc[("primary", "Amber"), ["this_year", "last_year"]].tolist() == [0, 1]
+    assert s.loc[("primary", "Green"), ["this_year", "last_year"]].tolist() == [1, 1]
+    assert s.loc[("all", "Green"), ["this_year", "last_year"]].tolist() == [2, 2]
+    assert summary["this_year"].sum() == 2 * 3  # each school once in its phase and once in "all"
+
+
+def test_summary_without_last_year_is_not_zero() -> None:
+    result = _assess("primary", [(2024, "ofsted_overall_grade", 2)])
+    summary = risk_summary(result.schools, 2024)
+    assert summary["last_year"].isna().all()
+
+
+def test_rule_file_is_readable_and_versioned() -> None:
+    assert RULES.version == 1 and "v1" in DEFAULT_RULES.name
+    for rule in RULES.rules:
+        assert rule.reason.strip() and rule.description.strip()
+        assert rule.criteria and all(c.threshold is not None for c in rule.criteria)
+
+
+@pytest.mark.parametrize("mutation, message", [
+    (lambda r: r["rules"][0]["criteria"][0].update(indicator="ks2_rwn"), "unknown indicator 'ks2_rwn'"),
+    (lambda r: r["rules"][1].pop("reason"), "R2-report-card-urgent-improvement"),
+    (lambda r: r["rules"][1].update(id=r["rules"][0]["id"]), "unique"),
+    (lambda r: r["rules"][0].update(category="Purple"), "category"),
+])
+def test_bad_rule_files_are_refused_with_the_rule_named(tmp_path: Path, mutation, message: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_RULES.read_text())
+    mutation(data)
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(RuleFileError, match=message):
+        load_rules(path)

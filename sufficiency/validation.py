@@ -38,6 +38,14 @@ def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: s
     return problems
 
 
+def _to_float(text: pd.Series) -> pd.Series:
+    """Numbers from text; unparseable cells become NaN. Thousands separators are accepted."""
+    try:  # fast path: numpy parses clean numeric text in C, far quicker than to_numeric on strings
+        return pd.Series(text.to_numpy(dtype=object, na_value=np.nan).astype(float), index=text.index)
+    except (ValueError, TypeError):
+        return pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype(float)
+
+
 def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, pd.Series, list[Problem]]:
     """The column in its type, a mask of the cells that could not be parsed, and why."""
     text = raw.frame[spec.name]
@@ -56,7 +64,7 @@ def _parse_column(raw: RawTable, spec: ColumnSpec) -> tuple[pd.Series, pd.Series
         wrong = ~missing & ~lower.isin(_TRUE | _FALSE)
         problems += _cell_problems(raw, spec.name, wrong, "'{value}' is not yes or no", "Write true or false")
         return lower.isin(_TRUE).astype(bool), bad | wrong, problems
-    numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype(float)
+    numbers = _to_float(text)
     not_number = ~missing & numbers.isna()
     problems += _cell_problems(
         raw, spec.name, not_number, "'{value}' is not a number; expected " + spec.description,

@@ -1,0 +1,35 @@
+"""Run the benchmarks: ``python -m benchmarks [NAME ...]`` (``make bench`` runs them all).
+
+Each ``benchmarks/<name>.py`` is a script that prints its own figures; this runner runs each in a
+fresh interpreter, so one benchmark's memory never inflates another's, and stops on none.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def main(names: list[str]) -> int:
+    scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
+    if names:
+        scripts = [p for p in scripts if p.stem in names or any(p.stem.startswith(n) for n in names)]
+    failed = []
+    for script in scripts:
+        print(f"\n=== {script.stem} ===", flush=True)
+        start = time.perf_counter()
+        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        print(f"--- {script.stem}: exit {code}, {time.perf_counter() - start:.1f} s wall", flush=True)
+        if code:
+            failed.append(script.stem)
+    if failed:
+        print("failed: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

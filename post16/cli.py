@@ -16,7 +16,7 @@ from rich.table import Table
 from post16.config import Post16Config, Post16Settings
 from post16.privacy import ephemeral_settings
 from post16.result import Post16Result, run_post16
-from post16.risk import read_pupils
+from post16.risk import calibration_chart, read_pupils
 from post16.synthetic import synthetic_pupils
 
 log = logging.getLogger(__name__)
@@ -129,30 +129,17 @@ def _roni_tables(result: Post16Result) -> list[Table]:
 
 def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "participation.csv": result.participation,
-        "participation_groups.csv": result.groups,
-        "attainment19.csv": result.attainment19,
-        "sixth_form.csv": result.sixth_form,
-        "sixth_form_totals.csv": result.sixth_form_totals,
-    }
+    written = []
+    for name, frame in result.tables(include_personal=True).items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+        written.append(out / f"{name}.csv")
+    figures = {"participation_trend.png": result.trend_figure()}
     if result.roni is not None:
         tag = "_SYNTHETIC" if result.roni.synthetic else ""
-        metrics = pd.DataFrame([{**result.roni.metrics, "model": result.roni.chosen_model, "synthetic": result.roni.synthetic}])
-        frames.update({
-            f"roni_metrics{tag}.csv": metrics,
-            f"roni_calibration{tag}.csv": result.roni.calibration,
-            f"roni_fairness{tag}.csv": result.roni.fairness,
-            f"roni_ranked_years9to11{tag}.csv": result.roni.ranked,
-        })
-    written = []
-    for name, frame in frames.items():
-        if frame is not None:
-            frame.to_csv(out / name, index=False)
-            written.append(out / name)
-    fig = result.trend_figure()
-    fig.savefig(out / "participation_trend.png")
-    written.append(out / "participation_trend.png")
+        figures[f"roni_calibration{tag}.png"] = calibration_chart(result.roni)
+    for name, fig in figures.items():
+        fig.savefig(out / name)
+        written.append(out / name)
     return written
 
 

@@ -67,6 +67,35 @@ class Post16Result:
         """Participation and NEET-or-not-known trend chart (matplotlib Figure) for the report."""
         return trend_chart(self.participation, self.la_name, self.config.participation_target_pct)
 
+    def tables(self, include_personal: bool = False) -> dict[str, pd.DataFrame]:
+        """Every output table by file-style name, for CSV, XLSX or API use.
+
+        Parameters
+        ----------
+        include_personal
+            Add the pupil-level ranked list and its factors (pseudonymised personal data: only for
+            roles allowed to see pupil-level data). Aggregate model tables are always included.
+        """
+        out = {
+            "participation": self.participation,
+            "participation_groups": self.groups,
+            "attainment19": self.attainment19,
+        }
+        if self.sixth_form is not None:
+            out["sixth_form"] = self.sixth_form
+            out["sixth_form_totals"] = self.sixth_form_totals
+        if self.roni is not None:
+            tag = "_SYNTHETIC" if self.roni.synthetic else ""
+            metrics = {**self.roni.metrics, "model": self.roni.chosen_model, "synthetic": self.roni.synthetic,
+                       "surrogate_r2": self.roni.surrogate_r2, **{f"cv_log_loss_{k}": v for k, v in self.roni.cv_log_loss.items()}}
+            out[f"roni_metrics{tag}"] = pd.DataFrame([metrics])
+            out[f"roni_calibration{tag}"] = self.roni.calibration
+            out[f"roni_fairness{tag}"] = self.roni.fairness
+            if include_personal:
+                out[f"roni_ranked_years9to11{tag}"] = self.roni.ranked
+                out[f"roni_factors{tag}"] = self.roni.factors
+        return out
+
 
 def run_post16(
     config: Post16Config,

@@ -195,6 +195,34 @@ def train_and_rank(
     )
 
 
+def calibration_chart(report: RoniReport):
+    """Reliability diagram of the held-out history: predicted against observed NEET rate.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Marked SYNTHETIC in the title when the cohort was synthetic.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.6, 4.2), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    curve = report.calibration
+    top = float(max(curve["mean_predicted"].max(), curve["observed_rate"].max(), 0.05)) * 1.05
+    ax.plot([0, top], [0, top], ":", color="grey", label="Perfect calibration")
+    ax.plot(curve["mean_predicted"], curve["observed_rate"], "-o", markersize=4, label=f"{report.chosen_model}, calibrated")
+    ax.set_xlabel("Predicted risk of NEET")
+    ax.set_ylabel("Observed NEET rate")
+    label = " (SYNTHETIC DATA)" if report.synthetic else ""
+    ax.set_title(f"Calibration on held-out pupils{label}\nECE {report.metrics['ece']:.3f}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def _audit_groups(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """The audited columns present, deriving ``sen_status`` from the SEN flags when absent."""
     groups = pd.DataFrame(index=frame.index)

@@ -93,3 +93,15 @@ def test_forecast_follows_the_actual_rolls(monkeypatch):
     assert source == "actual rolls to 2024, forecast by school after"
     assert list(demand["year"]) == [2023, 2023, 2024, 2024, 2025, 2025]
     assert demand.loc[demand["year"] == 2025, "pupils"].tolist() == [120, 99]
+
+
+def test_result_tables_keep_pupil_rows_out_unless_asked(report, config):
+    from post16.result import run_post16
+
+    result = run_post16(config, pupils=None)
+    assert set(result.tables()) == {"participation", "participation_groups", "attainment19"}
+    assert result.sixth_form is None and any("Sixth-form demand not assessed" in n for n in result.notes)
+    object.__setattr__(result, "roni", report)  # attach the fitted report without refitting
+    assert "roni_ranked_years9to11_SYNTHETIC" not in result.tables()
+    assert "roni_fairness_SYNTHETIC" in result.tables()
+    assert "roni_ranked_years9to11_SYNTHETIC" in result.tables(include_personal=True)

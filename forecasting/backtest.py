@@ -15,7 +15,7 @@ import pandas as pd
 
 from forecasting.cohort import CohortSurvival, Persistence
 from forecasting.config import ForecastConfig
-from forecasting.forecast import fit_model, resolve_config
+from forecasting.forecast import make_model, model_inputs, resolve_config
 from forecasting.panel import ForecastInputError, Panel, area_rolls
 from forecasting.uncertainty import simulate_intervals
 
@@ -24,11 +24,15 @@ LEVELS = ("authority_total", "area_total", "area_ncy")
 
 
 def baselines() -> dict[str, Callable[[], Any]]:
-    """The comparison models, each holding Reception at its last value (no births used)."""
+    """The comparison models, each holding Reception at its last value (no births used).
+
+    The cohort models share our transfer mapping (a secondary area's Year 7 from its feeders'
+    Year 6), as an LA spreadsheet would; without it they would forecast no Year 7 at all.
+    """
     return {
         "persistence": Persistence,
-        "survival_100": lambda: CohortSurvival("unity", intake_damping=0.0, transfer_self_share=0.0),
-        "csr_mean_3": lambda: CohortSurvival("mean", 3, shrinkage="none", intake_damping=0.0, transfer_self_share=0.0),
+        "survival_100": lambda: CohortSurvival("unity", intake_damping=0.0),
+        "csr_mean_3": lambda: CohortSurvival("mean", 3, shrinkage="none", intake_damping=0.0),
     }
 
 
@@ -65,11 +69,12 @@ def backtest(
         h = min(horizon, int(panel.years[-1] - origin))
         actual = panel.values[:, panel.years > origin][:, :h]
         cut = panel.up_to(origin)
-        ours = fit_model(inputs if not isinstance(inputs, pd.DataFrame) else object(), cut, config, origin)
+        cohort, feeders = model_inputs(inputs if not isinstance(inputs, pd.DataFrame) else object(), config, origin)
+        ours = make_model(config).fit(cut, cohort, feeders)
         iv = simulate_intervals(ours, h, (0.8, 0.95), config.n_paths, random_state=config.random_state)
         rows += _score(model_name, ours.predict_array(h), actual, origin, iv)
         for name, make in baselines().items():
-            rows += _score(name, make().fit(cut).predict_array(h), actual, origin, None)
+            rows += _score(name, make().fit(cut, feeders=feeders).predict_array(h), actual, origin, None)
     return summarise_errors(pd.concat(rows, ignore_index=True))
 
 

@@ -152,9 +152,15 @@ def _panel(inputs: Any, base_year: int | None) -> tuple[Panel, int]:
 
 def fit_model(inputs: Any, panel: Panel, config: ForecastConfig, base_year: int) -> CohortSurvival:
     """Fit the configured model on the panel with whatever optional tables ``inputs`` holds."""
+    cohort, feeders = model_inputs(inputs, config, base_year)
+    return make_model(config).fit(panel, cohort, feeders)
+
+
+def model_inputs(inputs: Any, config: ForecastConfig, base_year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Entry cohort (births known by the base year, or population) and feeder weights."""
     births = getattr(inputs, "births", None)
     if births is not None:
-        births = births[births["year"] <= base_year]  # only births known at the base year
+        births = births[births["year"] <= base_year]  # only births registered by the base year
     population = getattr(inputs, "population", None)
     if population is not None:
         population = population[population["year"] <= base_year]
@@ -163,7 +169,7 @@ def fit_model(inputs: Any, panel: Panel, config: ForecastConfig, base_year: int)
     feeders = feeders_from_wards(wards)
     if feeders is None:
         feeders = feeders_from_overlap(getattr(inputs, "planning_areas", None))
-    return make_model(config).fit(panel, cohort, feeders)
+    return cohort, feeders
 
 
 def _housing(inputs: Any, panel: Panel, model: CohortSurvival, config: ForecastConfig, base_year: int,

@@ -55,7 +55,8 @@ def housing_pupils(
     if housing is None or yields is None or housing.empty or yields.empty:
         return out
     sites = _future_dwellings(housing, base_year, above_trend)
-    per_phase = _yield_by_year(sites, yields, base_year, horizon) * (1.0 + yields_shift)
+    per_phase = _yield_by_year(sites, yields, base_year, horizon)
+    per_phase["pupils"] = per_phase["pupils"] * (1.0 + yields_shift)
     for phase, ncy_range in PHASE_NCYS.items():  # a handful of phases, each vectorised
         cols = np.isin(ncys, list(ncy_range))
         rows = per_phase[per_phase["phase"] == phase]

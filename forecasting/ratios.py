@@ -124,7 +124,7 @@ def fit_ratios(
     own = summarise(r, w, median=method == "median")
     pooled = _pooled(nxt, prev, valid, w, method)
     size = _cohort_size(prev, w)
-    nref = np.nanmedian(np.where(size > 0, size, np.nan), axis=0)
+    nref = _nan_reduce(np.where(size > 0, size, np.nan)[None], np.nanmedian)[0]
     nref = np.where(np.isnan(nref), 1.0, nref)
     rel = (nref[None, :] / np.maximum(size, MIN_COHORT)) ** scale_exponent
     errors, sigma = _standardised_errors(r, own, rel[:, None, :], m)

@@ -1,0 +1,151 @@
+"""Commands ``sufficiency forecast`` and ``sufficiency backtest``.
+
+Planning tools and benchmarks call these, so their options and output files are kept stable:
+``forecast.csv`` (planning_area_id, year, ncy, pupils, lower_80, upper_80, lower_95, upper_95)
+and ``forecast_by_school.csv`` (school_id, planning_area_id, year, ncy, pupils).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the forecasting commands to the ``sufficiency`` app."""
+    app.command("forecast")(forecast_command)
+    app.command("backtest", context_settings={"allow_extra_args": True, "ignore_unknown_options": False})(backtest_command)
+
+
+def forecast_command(
+    data_dir: Annotated[Path, typer.Argument(help="Data folder with schools.csv and rolls.csv (other tables optional).")],
+    base_year: Annotated[int | None, typer.Option("--base-year", help="Last year of rolls used; later years are ignored.")] = None,
+    horizon: Annotated[int | None, typer.Option("--horizon", min=1, max=15, help="Years ahead (default: scenario, 7).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for forecast.csv and forecast_by_school.csv.")] = Path("out"),
+    variant: Annotated[list[str] | None, typer.Option("--variant", help="Variant(s) to run and compare: principal, high, low (repeatable).")] = None,
+    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="Scenario YAML file(s) to run on this folder and compare (repeatable).")] = None,
+) -> None:
+    """Forecast pupils by planning area, school, year group and year, with 80% and 95% intervals.
+
+    With several --variant or --scenario options, each run is written as forecast_<name>.csv
+    and their totals compared in comparison.csv; the first run is also forecast.csv.
+    """
+    from forecasting.forecast import run_forecast
+
+    runs = _runs(data_dir, variant or [], scenario or [])
+    out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name, (inputs, config) in runs.items():  # one run per scenario or variant named
+        try:
+            results[name] = run_forecast(inputs, config, base_year=base_year, horizon=horizon)
+        except ValueError as exc:
+            console.print(f"[red]{data_dir}: {exc}[/]")
+            raise typer.Exit(1) from None
+        for note in results[name].warnings:
+            console.print(f"[yellow]warning:[/] {note}")
+    first = next(iter(results.values()))
+    first.by_area.to_csv(out / "forecast.csv", index=False)
+    first.by_school.to_csv(out / "forecast_by_school.csv", index=False)
+    written = [out / "forecast.csv", out / "forecast_by_school.csv"]
+    if len(results) > 1:
+        for name, fc in results.items():
+            fc.by_area.to_csv(out / f"forecast_{name}.csv", index=False)
+            written.append(out / f"forecast_{name}.csv")
+        compare = comparison(results)
+        compare.to_csv(out / "comparison.csv", index=False)
+        written.append(out / "comparison.csv")
+        _print_frame(compare, "Pupils in all planning areas, by run")
+    else:
+        _print_frame(_authority_totals(first), f"Forecast pupils, all planning areas ({first.variant})")
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def backtest_command(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Argument(help="Data folder with schools.csv and rolls.csv.")],
+    origins: Annotated[list[str], typer.Option("--origins", help="Origin years: --origins 2015 2016 (or 2015,2016).")],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=15, help="Longest horizon scored.")] = 3,
+    out: Annotated[Path, typer.Option("--out", help="Folder for backtest.csv.")] = Path("out"),
+) -> None:
+    """Rolling-origin backtest of the forecast against persistence, 100% survival and the 3-year mean."""
+    from forecasting.backtest import backtest
+    from sufficiency.cli import load_or_exit
+
+    years = _parse_years([*origins, *ctx.args])
+    inputs = load_or_exit(data_dir)
+    try:
+        metrics = backtest(inputs, years, horizon)
+    except ValueError as exc:
+        console.print(f"[red]{data_dir}: {exc}[/]")
+        raise typer.Exit(1) from None
+    out.mkdir(parents=True, exist_ok=True)
+    metrics.to_csv(out / "backtest.csv", index=False)
+    _print_frame(metrics.round(3), f"Backtest from origins {', '.join(map(str, years))}")
+    console.print(f"wrote {out / 'backtest.csv'}")
+
+
+def _parse_years(values: list[str]) -> list[int]:
+    """Years from '2015 2016' or '2015,2016', with a clear message for anything else."""
+    years = []
+    for token in ",".join(values).split(","):
+        if token.strip():
+            if not token.strip().isdigit():
+                raise typer.BadParameter(f"'{token}' is not a year; write --origins 2015 2016", param_hint="--origins")
+            years.append(int(token))
+    return sorted(set(years))
+
+
+def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[str, tuple[Any, Any]]:
+    """(inputs, config) per run: one per scenario file, times one per variant named."""
+    import yaml
+
+    from sufficiency.cli import load_or_exit
+
+    bundles = {}
+    for path in scenarios:
+        try:
+            overrides = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            console.print(f"[red]{path}: cannot read this scenario file ({exc})[/]")
+            raise typer.Exit(1) from None
+        bundles[path.stem] = load_or_exit(data_dir, overrides)
+    if not bundles:
+        bundles = {"": load_or_exit(data_dir)}
+    runs = {}
+    for stem, inputs in bundles.items():
+        config = inputs.scenario.forecast
+        for name in variants or [config.variant]:
+            if name not in config.variants:
+                console.print(f"[red]--variant {name}: not one of {', '.join(config.variants)} (add it under forecast.variants in scenario.yaml)[/]")
+                raise typer.Exit(1)
+            label = "_".join(p for p in (stem, name if variants else "") if p) or name
+            runs[label] = (inputs, config.model_copy(update={"variant": name}))
+    return runs
+
+
+def comparison(results: dict[str, Any]) -> pd.DataFrame:
+    """Authority totals per year, one column per run, for comparing scenarios side by side."""
+    cols = {name: _authority_totals(fc).set_index("year")["pupils"] for name, fc in results.items()}
+    return pd.DataFrame(cols).rename_axis("year").reset_index()
+
+
+def _authority_totals(fc: Any) -> pd.DataFrame:
+    """Pupils summed over every area and year group, per year, with the summed interval columns."""
+    return fc.totals.groupby("year", as_index=False)["pupils"].sum()
+
+
+def _print_frame(df: pd.DataFrame, title: str) -> None:
+    table = Table(title=title)
+    for col in df.columns:
+        table.add_column(str(col), justify="right")
+    for row in df.itertuples(index=False):
+        table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)

@@ -95,14 +95,14 @@ def build(source: Path = DEFAULT_SOURCE, dest: Path = DATA_DIR) -> dict[str, int
     # "-" and "x" are LAIT's suppressed / not-published markers: missing, never zero.
     values = values[values["value"].str.match(_NUMERIC, na=False) & values["year"].notna()]
     values = values[values["year"] >= FIRST_YEAR]
-    values["value"] = values["value"].astype(float).round(4)
+    values["value"] = values["value"].astype(float)
     values["year"] = values["year"].astype(int)
     # Where a provisional and a revised label share a year, keep the later (revised) label.
     values = (values.sort_values(["measure", "la_number", "year", "period"])
               .drop_duplicates(["measure", "la_number", "year"], keep="last"))
     # Wide (one column per LA number) keeps the shipped file a few hundred KB.
     wide = values.pivot(index=["measure", "year"], columns="la_number", values="value")
-    wide.to_csv(dest / "lait_values.csv", float_format="%.5g")
+    wide.to_csv(dest / "lait_values.csv", float_format="%.6g")
 
     dictionary = pd.read_csv(source / "lait_data_dictionary.csv")
     dictionary = dictionary[dictionary["Measure_short"].isin(MEASURES)].drop_duplicates(

@@ -170,13 +170,7 @@ def check_inputs(
     if problems:
         raise SpecificationError(problems)
     areas = _areas(demand, schools, planning_areas)
-    if options is None:
-        opts = generate_options(schools, areas, config, base_year)
-    else:
-        problems = _option_problems(options, schools, set(areas["planning_area_id"]))
-        if problems:
-            raise SpecificationError(problems)
-        opts = complete_options(options, schools, areas, config, base_year)
+    opts = _all_options(options, schools, areas, config, base_year)
     opts = apply_rules(opts, schools, config)
     opts = opts[opts["earliest_open"] <= years[-1]].reset_index(drop=True)
     places = places_by_year_group(schools)
@@ -184,6 +178,27 @@ def check_inputs(
     demand = _cells(demand[demand["year"].isin(years)], places, opts, years)
     pairs = _pairs(distances, areas, demand, config)
     return PlanInputs(demand, places, opts, pairs, schools, areas, years, int(base_year), config)
+
+
+def _all_options(options, schools, areas, config: OptimiserConfig, base_year: int) -> pd.DataFrame:
+    """The council's options, plus generated defaults unless switched off.
+
+    A generated new school is left out of an area where the council names its own site.
+    """
+    frames = []
+    if options is not None and len(options):
+        problems = _option_problems(options, schools, set(areas["planning_area_id"]))
+        if problems:
+            raise SpecificationError(problems)
+        frames.append(complete_options(options, schools, areas, config, base_year))
+    if config.generate_options or not frames:
+        generated = generate_options(schools, areas, config, base_year)
+        if frames:
+            named = set(frames[0].loc[frames[0]["kind"] == "new_school", "planning_area_id"])
+            generated = generated[~((generated["kind"] == "new_school") & generated["planning_area_id"].isin(named))]
+            generated = generated[~generated["option_id"].isin(set(frames[0]["option_id"]))]
+        frames.append(generated)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _with_defaults(schools: pd.DataFrame) -> pd.DataFrame:

@@ -192,6 +192,13 @@ class OptimiserConfig(_Strict):
     max_new_schools_per_area: int = Field(1, ge=0, le=5, description="New schools allowed in one planning area over the horizon.")
     max_reduction_fe: int = Field(1, ge=0, le=6, description="Largest reduction of one school's admission number over the horizon, FE.")
     min_fe_after_reduction: int = Field(1, ge=0, le=6, description="A school keeps at least this many FE after a reduction.")
+    generate_options: bool = Field(
+        True,
+        description=(
+            "Consider default schemes (expand, bulge and reduce at every school; a new school in "
+            "every area without a named site) beside the council's options table. Off: only the table."
+        ),
+    )
     generate_closures: bool = Field(
         False, description="Consider closing any school. Off by default: closures come from the council's own options table."
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-import pandas as pd
 
 from optimiser.model import PERSISTENT, PlanModel, _effects, _spend_years
 from optimiser.solve import SolveResult, solve
@@ -69,10 +68,13 @@ def greedy_decisions(model: PlanModel) -> dict[tuple[str, int], int]:
     used: dict[str, int] = defaultdict(int)
     opened: dict[tuple[str, int], int] = defaultdict(int)
     ledger = _Ledger(model)
-    order = cells.sort_values(["year", "planning_area_id", "ncy"]).index
-    for c in order:
-        p, g, year = cells.at[c, "planning_area_id"], cells.at[c, "ncy"], cells.at[c, "year"]
-        candidates = opts[(opts["planning_area_id"] == p) & (opts["ncy_low"] <= g) & (opts["ncy_high"] >= g)]
+    by_cell: dict[tuple[str, int], list] = defaultdict(list)
+    for o in opts.itertuples(index=False):  # already cheapest first
+        for g in range(int(o.ncy_low), int(o.ncy_high) + 1):
+            by_cell[(o.planning_area_id, g)].append(o)
+    order = cells.sort_values(["year", "planning_area_id", "ncy"])
+    for c, p, g, year in zip(order.index, order["planning_area_id"], order["ncy"], order["year"]):
+        candidates = by_cell.get((p, int(g)), [])
         while need[c] - cap[c] > 1e-9:
             pick = _cheapest(candidates, g, year, used, opened, ledger, model)
             if pick is None:
@@ -89,8 +91,8 @@ def greedy_decisions(model: PlanModel) -> dict[tuple[str, int], int]:
     return _as_values(model, opened)
 
 
-def _cheapest(candidates: pd.DataFrame, g: int, year: int, used, opened, ledger: _Ledger, model: PlanModel):
-    for o in candidates.itertuples(index=False):
+def _cheapest(candidates: list, g: int, year: int, used, opened, ledger: _Ledger, model: PlanModel):
+    for o in candidates:
         t = int(year - (g - o.entry_ncy))
         if (o.option_id, t) not in model.units:
             continue

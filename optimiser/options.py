@@ -122,6 +122,7 @@ def generate_options(
             rows += _school_options(s, entry, config, base_year)
     for a in areas.itertuples(index=False):
         rows += _new_school_options(a.planning_area_id, a.phase, config, base_year)
+    rows += _reduction_options(schools, config, base_year)
     return pd.DataFrame(rows, columns=OPTION_COLUMNS[:-2] + ["label"]).assign(quality_markup=0.0)[OPTION_COLUMNS]
 
 
@@ -146,12 +147,6 @@ def _school_options(s, entry: int, config: OptimiserConfig, base_year: int) -> l
                         capital_cost=FORM_OF_ENTRY * costs.temporary,
                         earliest_open=base_year + config.bulge_lead_time,
                         lead_time_years=config.bulge_lead_time, label=f"Bulge class at {s.name}"))
-    reducible = int(min(config.max_reduction_fe, np.floor(fe_now - config.min_fe_after_reduction + 1e-9)))
-    if reducible > 0:
-        out.append(dict(common, option_id=f"reduce:{s.school_id}:{entry}", kind="reduce", forms_of_entry=1,
-                        places_per_unit=-FORM_OF_ENTRY, max_units=reducible, capital_cost=config.reduction_cost,
-                        earliest_open=base_year + config.reduction_lead_time,
-                        lead_time_years=config.reduction_lead_time, label=f"Reduce {s.name} by 1 FE"))
     if config.generate_closures and entry == max(int(s.ncy_low), config.entry_ncys[0]):
         out.append(dict(common, option_id=f"close:{s.school_id}", kind="close", forms_of_entry=fe_now,
                         places_per_unit=np.nan, max_units=1, capital_cost=config.closure_cost,
@@ -159,6 +154,39 @@ def _school_options(s, entry: int, config: OptimiserConfig, base_year: int) -> l
                         earliest_open=base_year + config.closure_lead_time,
                         lead_time_years=config.closure_lead_time, label=f"Close {s.name}"))
     return out
+
+
+def reducible_fe(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
+    """Whole forms of entry each school could give up, keeping the configured minimum."""
+    fe_now = schools["pan"].astype(float) / FORM_OF_ENTRY
+    room = np.floor(fe_now - config.min_fe_after_reduction + 1e-9).clip(lower=0, upper=config.max_reduction_fe)
+    return pd.Series(room.to_numpy(dtype=int), index=schools["school_id"].to_numpy())
+
+
+def _reduction_options(schools: pd.DataFrame, config: OptimiserConfig, base_year: int) -> list[dict]:
+    """One reduction option per planning area and point of entry.
+
+    Which school gives up the form is left to the plan (the least popular first): schools in one
+    area are interchangeable for place counting, and one option per area keeps the model free
+    of symmetric choices that slow the solver without changing the answer.
+    """
+    room = reducible_fe(schools, config)
+    out = []
+    for s in schools.itertuples(index=False):
+        for entry in school_entries(int(s.ncy_low), int(s.ncy_high), config.entry_ncys):
+            if room[s.school_id] > 0:
+                lo, hi = entry_block(int(s.ncy_low), int(s.ncy_high), entry, config.entry_ncys)
+                out.append((s.planning_area_id, entry, lo, hi, room[s.school_id]))
+    if not out:
+        return []
+    frame = pd.DataFrame(out, columns=["area", "entry", "lo", "hi", "room"])
+    grouped = frame.groupby(["area", "entry", "lo", "hi"], as_index=False)["room"].sum()
+    return [dict(option_id=f"reduce:{g.area}:{g.entry}:{g.lo}-{g.hi}", kind="reduce", school_id=None,
+                 planning_area_id=g.area, phase=_phase_of(g.entry), forms_of_entry=1,
+                 places_per_unit=-FORM_OF_ENTRY, entry_ncy=g.entry, ncy_low=g.lo, ncy_high=g.hi,
+                 max_units=int(g.room), capital_cost=config.reduction_cost,
+                 earliest_open=base_year + config.reduction_lead_time, lead_time_years=config.reduction_lead_time,
+                 label=f"Reduce admissions in {g.area} by 1 FE") for g in grouped.itertuples(index=False)]
 
 
 def _new_school_options(area: str, phase: str, config: OptimiserConfig, base_year: int) -> list[dict]:

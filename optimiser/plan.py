@@ -104,7 +104,7 @@ def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = No
 
     inputs = model.inputs
     chosen = chosen_schemes(model)
-    schemes = _scheme_table(model, chosen)
+    schemes = _assign_reductions(_scheme_table(model, chosen), model)
     schemes["reason"] = explain(model, schemes)
     after = _after_table(model)
     transfers = pd.DataFrame(
@@ -138,6 +138,35 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
         "capital_cost": o["capital_cost"].to_numpy() * chosen["units"].to_numpy(),
         "units": chosen["units"].to_numpy(),
     }).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
+
+
+def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
+    """Give each area-wide reduction to schools, the least popular first (first preferences over
+    admission number), as far as each can go down."""
+    mask = (schemes["kind"] == "reduce") & schemes["school_id"].isna()
+    if not mask.any():
+        return schemes
+    from optimiser.options import reducible_fe, school_entries
+
+    inputs = model.inputs
+    sch = inputs.schools
+    room = reducible_fe(sch, inputs.config).to_dict()
+    ratio = (pd.to_numeric(sch["first_preferences"], errors="coerce") / sch["pan"]).fillna(1.0)
+    order = sch.assign(ratio=ratio.to_numpy()).sort_values(["ratio", "school_id"])
+    entry_of = inputs.options.set_index("option_id")["entry_ncy"]
+    rows = [r for r in schemes[~mask].to_dict("records")]
+    for r in schemes[mask].to_dict("records"):
+        entry, units, per_fe = int(entry_of[r["option_id"]]), int(r["units"]), r["places"] / r["units"]
+        for s in order[order["planning_area_id"] == r["planning_area_id"]].itertuples(index=False):
+            if units <= 0:
+                break
+            take = min(units, room.get(s.school_id, 0))
+            if take > 0 and entry in school_entries(int(s.ncy_low), int(s.ncy_high), inputs.config.entry_ncys):
+                room[s.school_id] -= take
+                units -= take
+                rows.append(dict(r, school_id=s.school_id, units=take, forms_of_entry=take, places=per_fe * take,
+                                 capital_cost=r["capital_cost"] / r["units"] * take))
+    return pd.DataFrame(rows).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
 
 
 def _after_table(model: PlanModel) -> pd.DataFrame:

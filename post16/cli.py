@@ -123,7 +123,8 @@ def _roni_tables(result: Post16Result) -> list[Table]:
         fairness.add_column(col)
     for _, row in flagged.iterrows():
         fairness.add_row(str(row["attribute"]), str(row["group"]), str(row["n"]), str(row["neet"]),
-                         f"{row['observed_rate']:.3f}", f"{row['mean_predicted']:.3f}", _fmt(row["recall"], 2), row["reason"])
+                         f"{row['observed_rate']:.3f}", f"{row['mean_predicted']:.3f}", _fmt(row["recall"], 2),
+                         row["reason"])
     return [summary, fairness]
 
 
@@ -143,17 +144,57 @@ def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
     return written
 
 
+DataDirArg = Annotated[
+    Path, typer.Argument(help="Data folder (schools, rolls, scenario.yaml ...).", exists=True, file_okay=False)
+]
+LaOpt = Annotated[str | None, typer.Option(help="LA code (358), GSS code or name; default post16.la_code.")]
+OutOpt = Annotated[Path, typer.Option(help="Folder for the CSV and chart outputs.")]
+PupilsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Pupil CSV for the risk-of-NEET model (personal data).", exists=True, dir_okay=False),
+]
+SyntheticOpt = Annotated[
+    bool, typer.Option("--synthetic-demo", help="Run the risk-of-NEET model on a SYNTHETIC cohort.")
+]
+ForecastOpt = Annotated[bool, typer.Option(help="Use the pupil forecast for Years 12-13 (else actual rolls).")]
+SIXTH_FORM_COLUMNS = [
+    "year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct",
+]
+
+
+def _print_result(result: Post16Result, console: Console) -> None:
+    console.print(_participation_table(result))
+    groups = result.groups[result.groups["year"] == result.groups["year"].max()]
+    console.print(_frame_table("SEND and vulnerable groups: NEET or not known (%)", groups,
+                               ["year", "group", "cohort_share_pct", "la", "region", "england"]))
+    if not result.attainment19.empty:
+        latest = result.attainment19[result.attainment19["year"] == result.attainment19["year"].max()]
+        console.print(_frame_table("Attainment by 19 (%)", latest,
+                                   ["year", "measure", "la", "target", "gap_to_target", "england"]))
+    if result.sixth_form_totals is not None:
+        console.print(_frame_table(f"Sixth-form demand ({result.sixth_form_source})", result.sixth_form_totals,
+                                   SIXTH_FORM_COLUMNS))
+    if result.roni is not None:
+        for table in _roni_tables(result):
+            console.print(table)
+        ranked = result.roni.ranked
+        console.print(f"Ranked Year 9-11 list: {len(ranked)} pupils (pseudonymised), "
+                      f"{int(ranked['flagged'].sum())} flagged; delete after {result.roni.delete_after}.")
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/yellow]")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``post16`` command to the ``sufficiency`` app."""
 
     @app.command("post16")
     def post16_command(
-        data_dir: Annotated[Path, typer.Argument(help="Data folder (schools, rolls, scenario.yaml ...).", exists=True, file_okay=False)],
-        la: Annotated[str | None, typer.Option(help="LA code (358), GSS code or name; default post16.la_code.")] = None,
-        out: Annotated[Path, typer.Option(help="Folder for the CSV and chart outputs.")] = Path("post16_out"),
-        pupils: Annotated[Path | None, typer.Option(help="Pupil CSV for the risk-of-NEET model (personal data).", exists=True, dir_okay=False)] = None,
-        synthetic_demo: Annotated[bool, typer.Option("--synthetic-demo", help="Run the risk-of-NEET model on a SYNTHETIC cohort.")] = False,
-        forecast: Annotated[bool, typer.Option(help="Use the pupil forecast for Years 12-13 (else actual rolls).")] = True,
+        data_dir: DataDirArg,
+        la: LaOpt = None,
+        out: OutOpt = Path("post16_out"),
+        pupils: PupilsOpt = None,
+        synthetic_demo: SyntheticOpt = False,
+        forecast: ForecastOpt = True,
     ) -> None:
         """Post-16: participation and NEET against the target, attainment at 19, sixth-form demand, risk of NEET."""
         from sufficiency import InputError, load_inputs
@@ -165,10 +206,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
         config = _config(inputs)
-        if forecast:
-            demand, source = _demand(inputs, console)
-        else:
-            demand, source = inputs.rolls, "actual rolls"
+        demand, source = _demand(inputs, console) if forecast else (inputs.rolls, "actual rolls")
         pupil_table, settings = _pupils(pupils, synthetic_demo, config)
         try:
             result = run_post16(config, la=la, demand=demand, demand_source=source, schools=inputs.schools,
@@ -176,22 +214,6 @@ def register(app: typer.Typer) -> None:
         except (LookupError, ValueError) as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
-        console.print(_participation_table(result))
-        console.print(_frame_table("SEND and vulnerable groups: NEET or not known (%)",
-                                   result.groups[result.groups["year"] == result.groups["year"].max()],
-                                   ["year", "group", "cohort_share_pct", "la", "region", "england"]))
-        if not result.attainment19.empty:
-            latest = result.attainment19[result.attainment19["year"] == result.attainment19["year"].max()]
-            console.print(_frame_table("Attainment by 19 (%)", latest, ["year", "measure", "la", "target", "gap_to_target", "england"]))
-        if result.sixth_form_totals is not None:
-            console.print(_frame_table(f"Sixth-form demand ({source})", result.sixth_form_totals,
-                                       ["year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct"]))
-        if result.roni is not None:
-            for table in _roni_tables(result):
-                console.print(table)
-            console.print(f"Ranked Year 9-11 list: {len(result.roni.ranked)} pupils (pseudonymised), "
-                          f"{int(result.roni.ranked['flagged'].sum())} flagged; delete after {result.roni.delete_after}.")
-        for note in result.notes:
-            console.print(f"[yellow]{note}[/yellow]")
+        _print_result(result, console)
         written = _write_outputs(result, out)
         console.print(f"Wrote {len(written)} files to {out}")

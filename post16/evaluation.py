@@ -38,7 +38,8 @@ def calibration_table(y_true: np.ndarray, y_prob: np.ndarray, n_bins: int = 10) 
     bins = np.clip(np.searchsorted(edges, y_prob, side="right") - 1, 0, max(len(edges) - 2, 0))
     frame = pd.DataFrame({"bin": bins, "y": y_true, "p": y_prob})
     table = frame.groupby("bin").agg(
-        n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"), lower=("p", "min"), upper=("p", "max")
+        n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean"),
+        lower=("p", "min"), upper=("p", "max"),
     )
     return table.reset_index()
 
@@ -146,7 +147,9 @@ def fairness_report(
     table["recall_gap"] = table["recall"] - overall_recall
     table["judged"] = (table["n"] >= config.min_group_size) & (table["neet"] >= 5)
     gap = table["calibration_gap"].abs()
-    table["calibration_flag"] = table["judged"] & (gap > config.group_calibration_tolerance) & (gap > 2 * table["calibration_se"])
+    table["calibration_flag"] = (
+        table["judged"] & (gap > config.group_calibration_tolerance) & (gap > 2 * table["calibration_se"])
+    )
     # Recall in a group of a few dozen NEET outcomes is noisy; require the gap to pass two standard errors too.
     recall_se = np.sqrt(overall_recall * (1 - overall_recall) / table["neet"].clip(lower=1))
     table["recall_se"] = recall_se

@@ -86,8 +86,9 @@ class Post16Result:
             out["sixth_form_totals"] = self.sixth_form_totals
         if self.roni is not None:
             tag = "_SYNTHETIC" if self.roni.synthetic else ""
+            cv = {f"cv_log_loss_{name}": loss for name, loss in self.roni.cv_log_loss.items()}
             metrics = {**self.roni.metrics, "model": self.roni.chosen_model, "synthetic": self.roni.synthetic,
-                       "surrogate_r2": self.roni.surrogate_r2, **{f"cv_log_loss_{k}": v for k, v in self.roni.cv_log_loss.items()}}
+                       "surrogate_r2": self.roni.surrogate_r2, **cv}
             out[f"roni_metrics{tag}"] = pd.DataFrame([metrics])
             out[f"roni_calibration{tag}"] = self.roni.calibration
             out[f"roni_fairness{tag}"] = self.roni.fairness

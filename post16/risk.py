@@ -212,7 +212,8 @@ def calibration_chart(report: RoniReport):
     curve = report.calibration
     top = float(max(curve["mean_predicted"].max(), curve["observed_rate"].max(), 0.05)) * 1.05
     ax.plot([0, top], [0, top], ":", color="grey", label="Perfect calibration")
-    ax.plot(curve["mean_predicted"], curve["observed_rate"], "-o", markersize=4, label=f"{report.chosen_model}, calibrated")
+    ax.plot(curve["mean_predicted"], curve["observed_rate"], "-o", markersize=4,
+            label=f"{report.chosen_model}, calibrated")
     ax.set_xlabel("Predicted risk of NEET")
     ax.set_ylabel("Observed NEET rate")
     label = " (SYNTHETIC DATA)" if report.synthetic else ""

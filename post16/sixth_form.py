@@ -28,7 +28,7 @@ def post16_places(schools: pd.DataFrame) -> pd.DataFrame:
     """
     sixth = schools[pd.to_numeric(schools["ncy_high"], errors="coerce") >= 13].copy()
     by_pan = 2 * pd.to_numeric(sixth.get("pan"), errors="coerce")
-    given = pd.to_numeric(sixth["post16_capacity"], errors="coerce") if "post16_capacity" in sixth else pd.Series(np.nan, index=sixth.index)
+    given = pd.to_numeric(sixth.get("post16_capacity", pd.Series(np.nan, index=sixth.index)), errors="coerce")
     sixth["places"] = given.fillna(by_pan).fillna(0).astype(int)
     sixth["places_basis"] = np.where(given.notna(), "post16_capacity", "2 x pan")
     cols = ["school_id", "planning_area_id", "places", "places_basis"]

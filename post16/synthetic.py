@@ -87,11 +87,14 @@ def _school_record(flags: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     n = len(flags)
     vulnerable = flags["looked_after"] + flags["child_in_need"]
     # Absence rises with disadvantage and SEN; a beta draw keeps attendance in 0-100.
-    absence_mean = 0.06 + 0.04 * flags["disadvantaged"] + 0.03 * flags["sen_support"] + 0.05 * flags["ehcp"] + 0.04 * vulnerable
+    absence_mean = (
+        0.06 + 0.04 * flags["disadvantaged"] + 0.03 * flags["sen_support"] + 0.05 * flags["ehcp"] + 0.04 * vulnerable
+    )
     concentration = 12.0
     absence = rng.beta(absence_mean * concentration, (1 - absence_mean) * concentration)
     attendance = np.round(100 * (1 - absence), 1)
-    suspension_rate = 0.15 * np.exp(0.9 * flags["disadvantaged"] + 0.7 * (flags["sen_support"] | flags["ehcp"]) + 0.6 * vulnerable)
+    sen = flags["sen_support"] | flags["ehcp"]
+    suspension_rate = 0.15 * np.exp(0.9 * flags["disadvantaged"] + 0.7 * sen + 0.6 * vulnerable)
     suspensions = rng.poisson(suspension_rate * (1 + (attendance < 85)))
     permanent_exclusion = rng.random(n) < np.clip(0.002 * (1 + suspensions), 0, 0.2)
     attainment = (
@@ -114,7 +117,9 @@ def _school_record(flags: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
     )
 
 
-def neet_log_odds(pupils: pd.DataFrame, hidden_group_log_odds: Mapping[str, Mapping[str, float]] | None = None) -> np.ndarray:
+def neet_log_odds(
+    pupils: pd.DataFrame, hidden_group_log_odds: Mapping[str, Mapping[str, float]] | None = None
+) -> np.ndarray:
     """The generator's true log-odds of NEET for each pupil.
 
     ``hidden_group_log_odds`` adds risk to groups of columns the model never sees (for example
@@ -188,8 +193,11 @@ def synthetic_pupils(
     pupils.insert(1, "synthetic", True)
     pupils.insert(2, "school_id", rng.choice(list(school_ids), size=n))
     pupils.insert(3, "ncy", np.where(is_history, 11, rng.choice([9, 10, 11], size=n)))
-    pupils.insert(3, "cohort_year", np.where(is_history, rng.choice(latest_year - np.arange(1, 4), size=n), latest_year))
-    pupils["sen_status"] = np.select([pupils["ehcp"] == 1, pupils["sen_support"] == 1], ["EHCP", "SEN support"], "No SEN")
+    past_years = rng.choice(latest_year - np.arange(1, 4), size=n)
+    pupils.insert(3, "cohort_year", np.where(is_history, past_years, latest_year))
+    pupils["sen_status"] = np.select(
+        [pupils["ehcp"] == 1, pupils["sen_support"] == 1], ["EHCP", "SEN support"], "No SEN"
+    )
     pupils["neet"] = pd.array(np.where(is_history, neet, 0), dtype="Int64")
     pupils.loc[~is_history, "neet"] = pd.NA
     pupils["recorded_on"] = (recorded_on or dt.date.today()).isoformat()

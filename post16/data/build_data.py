@@ -102,7 +102,9 @@ def build_attainment19(lait_file: Path) -> pd.DataFrame:
     wide = raw.pivot_table(
         index=["LA Number", "LA and Regions", "Region", "Years"], columns="measure", values="value", dropna=False
     ).reset_index()
-    wide = wide.rename(columns={"LA Number": "la_code", "LA and Regions": "la_name", "Region": "region_name", "Years": "year"})
+    wide = wide.rename(
+        columns={"LA Number": "la_code", "LA and Regions": "la_name", "Region": "region_name", "Years": "year"}
+    )
     wide["la_code"] = wide["la_code"].astype(int).astype(str)
     wide["year"] = wide["year"].astype(int)
     wide["region_name"] = wide["region_name"].where(wide["region_name"] != "NA")

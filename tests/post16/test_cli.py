@@ -35,7 +35,8 @@ def test_post16_command_writes_tables_and_chart(app, tmp_path, monkeypatch):
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        ["post16", str(sample.sample_dir()), "--la", "358", "--out", str(out), "--pupils", str(pupil_file), "--no-forecast"],
+        ["post16", str(sample.sample_dir()), "--la", "358", "--out", str(out), "--pupils", str(pupil_file),
+         "--no-forecast"],
     )
     assert result.exit_code == 0, result.output
     assert "Trafford" in result.output and "94.5" in result.output  # 2025 participation

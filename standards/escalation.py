@@ -113,10 +113,10 @@ def check_transition(history: list[EscalationEvent], event: EscalationEvent,
     allowed = allowed_next(current, governance)
     if event.step not in allowed:
         where = f"is at '{STEPS[current]}'" if current else "has no open concern"
-        route = "maintained school" if governance == "maintained" else "academy"
+        route = "a maintained school" if governance == "maintained" else "an academy"
         names = ", ".join(f"'{STEPS[s]}'" for s in allowed) or "nothing"
         raise IllegalTransition(
-            f"School {event.school_id} {where}; '{STEPS[event.step]}' is not allowed next for a "
+            f"School {event.school_id} {where}; '{STEPS[event.step]}' is not allowed next for "
             f"{route}. Allowed next: {names}.")
     if history and event.date < history[-1].date:
         raise IllegalTransition(

@@ -1,0 +1,147 @@
+"""Escalation of concern: allowed routes, refused transitions, persistence; audited overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from standards.escalation import (ROUTES, STEPS, EscalationEvent, IllegalTransition,
+                                  allowed_next, check_transition)
+from standards.overrides import Override, apply_overrides
+from standards.store import StandardsStore
+
+MAINTAINED_ROUTE = ["concern_raised", "communicated", "support_brokered", "pre_warning_notice",
+                    "warning_notice", "resolved"]
+ACADEMY_ROUTE = ["concern_raised", "communicated", "support_brokered", "trust_letter",
+                 "challenge_meeting", "termly_update", "termly_update", "resolved"]
+
+
+def _event(step: str, day: int, school: str = "100001") -> EscalationEvent:
+    return EscalationEvent(school_id=school, step=step, date=dt.date(2025, 9, 1) + dt.timedelta(day),
+                           actor="A Adviser (school improvement)")
+
+
+def _walk(route: list[str], governance: str) -> list[EscalationEvent]:
+    history: list[EscalationEvent] = []
+    for day, step in enumerate(route):
+        event = _event(step, day)
+        check_transition(history, event, governance)
+        history.append(event)
+    return history
+
+
+@pytest.mark.parametrize("route, governance", [(MAINTAINED_ROUTE, "maintained"),
+                                               (ACADEMY_ROUTE, "academy"),
+                                               (ACADEMY_ROUTE, "free")])
+def test_full_routes_are_allowed(route, governance) -> None:
+    assert [e.step for e in _walk(route, governance)] == route
+
+
+@pytest.mark.parametrize("history, step, governance, message", [
+    ([], "communicated", "maintained", "has no open concern"),
+    (["concern_raised"], "support_brokered", "maintained", "Allowed next: 'communicated to the"),
+    (["concern_raised", "communicated", "support_brokered"], "trust_letter", "maintained",
+     "not allowed next for a maintained school"),
+    (["concern_raised", "communicated", "support_brokered"], "pre_warning_notice", "academy",
+     "not allowed next for an academy"),
+    (["concern_raised", "communicated", "support_brokered"], "warning_notice", "maintained",
+     "Allowed next: 'pre-warning notice', 'resolved'"),
+    (["concern_raised", "communicated", "support_brokered", "trust_letter"], "termly_update",
+     "academy", "Allowed next: 'challenge meeting', 'resolved'"),
+    (["concern_raised"], "concern_raised", "academy", "is at 'concern raised'"),
+    (["concern_raised", "resolved"], "communicated", "maintained", "Allowed next: 'concern raised'"),
+])
+def test_illegal_transitions_are_refused(history, step, governance, message) -> None:
+    past = [_event(s, i) for i, s in enumerate(history)]
+    with pytest.raises(IllegalTransition, match=message):
+        check_transition(past, _event(step, len(history)), governance)
+
+
+def test_every_step_is_reachable_and_resolved_can_reopen() -> None:
+    reachable = {s for route in ROUTES.values() for nxt in route.values() for s in nxt}
+    assert reachable == set(STEPS)
+    assert allowed_next("resolved", "maintained") == ("concern_raised",)
+
+
+def test_steps_must_be_in_date_order_and_named() -> None:
+    with pytest.raises(IllegalTransition, match="before the last step"):
+        check_transition([_event("concern_raised", 5)], _event("communicated", 2), "maintained")
+    with pytest.raises(ValidationError, match="unknown step"):
+        EscalationEvent(school_id="1", step="sacked", date=dt.date(2025, 1, 1), actor="x")
+    with pytest.raises(ValidationError, match="actor"):
+        EscalationEvent(school_id="1", step="concern_raised", date=dt.date(2025, 1, 1), actor=" ")
+    with pytest.raises(IllegalTransition, match="governance"):
+        allowed_next(None, "independent")
+
+
+def test_store_persists_history_and_refuses_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "standards.db"
+    store = StandardsStore(path)
+    for day, step in enumerate(["concern_raised", "communicated"]):
+        store.record_step(_event(step, day), "academy")
+    with pytest.raises(IllegalTransition):
+        store.record_step(_event("pre_warning_notice", 3), "academy")
+    reopened = StandardsStore(path)  # a new connection sees the same history
+    assert [e.step for e in reopened.history("100001")] == ["concern_raised", "communicated"]
+    assert reopened.history("100001")[1].actor == "A Adviser (school improvement)"
+    assert reopened.open_cases()["step"].tolist() == ["communicated"]
+    reopened.record_step(_event("resolved", 4), "academy")
+    assert reopened.open_cases().empty
+
+
+# ------------------------------------------------------------------ overrides
+ASSESSED = pd.DataFrame({"school_id": ["1", "2"], "year": [2024, 2024],
+                         "category": ["Red", "Green"]})
+
+
+def _override(category: str, **kw) -> Override:
+    base = dict(school_id="1", year=2024, category=category, author="B Head of Standards",
+                reason="New headteacher and interim executive board in place since June",
+                date=dt.date(2025, 10, 1))
+    return Override(**{**base, **kw})
+
+
+def test_override_changes_category_and_keeps_computed() -> None:
+    out = apply_overrides(ASSESSED, [_override("Amber")]).set_index("school_id")
+    assert out.loc["1", "category"] == "Amber" and out.loc["1", "computed_category"] == "Red"
+    assert out.loc["1", "override_author"] == "B Head of Standards"
+    assert out.loc["1", "override_date"] == "2025-10-01"
+    assert out.loc["2", "category"] == "Green" and out.loc["2", "override_reason"] == ""
+
+
+def test_latest_override_applies() -> None:
+    trail = [_override("Amber"), _override("Red", date=dt.date(2025, 12, 1),
+                                           reason="Support declined; back to the computed category")]
+    out = apply_overrides(ASSESSED, trail).set_index("school_id")
+    assert out.loc["1", "category"] == "Red"
+    assert out.loc["1", "override_reason"].startswith("Support declined")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("reason", "context", "at least 15 characters"), ("reason", "   ", "at least 15"),
+    ("author", "", "at least 1 character|author"), ("category", "Blue", "category must be one of"),
+])
+def test_override_needs_reason_author_and_known_category(field, value, message) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _override(**{"category": "Amber", field: value})
+
+
+def test_override_for_unassessed_school_is_refused() -> None:
+    with pytest.raises(ValueError, match="school 9 in 2024 matches no assessed school"):
+        apply_overrides(ASSESSED, [_override("Amber", school_id="9")])
+
+
+def test_overrides_are_kept_in_an_audit_trail(tmp_path: Path) -> None:
+    store = StandardsStore(f"sqlite:///{tmp_path / 'audit.db'}")
+    store.add_override(_override("Amber"))
+    store.add_override(_override("Red", reason="Withdrawn: the board did not meet its plan",
+                                 date=dt.date(2026, 1, 5)))
+    trail = store.overrides()
+    assert trail["category"].tolist() == ["Amber", "Red"]  # nothing replaced, nothing lost
+    assert trail["author"].eq("B Head of Standards").all() and trail["recorded_at"].notna().all()
+    assert apply_overrides(ASSESSED, trail).set_index("school_id").loc["1", "category"] == "Red"
+    assert [o.category for o in store.override_list()] == ["Amber", "Red"]

@@ -1,0 +1,109 @@
+"""The cohort-survival estimator: exact projections, intake, transfer, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecasting import CohortSurvival, ForecastInputError, Persistence
+
+
+def plain(**kw) -> CohortSurvival:
+    return CohortSurvival(ratio_method="mean", shrinkage="none", intake_damping=0.0, **kw)
+
+
+def test_one_year_ahead_by_hand(two_area_rolls):
+    f = plain().fit(two_area_rolls).predict(1).set_index(["planning_area_id", "ncy"])["pupils"]
+    # Reception held at 2024; Year 1 = 2024 Reception x mean ratio; Year 2 = 2024 Year 1 x 1.
+    assert f["A"].tolist() == pytest.approx([120, 120 * 0.925, 99])
+    assert f["B"].tolist() == pytest.approx([40, 40 * 0.95, 40])
+
+
+def test_two_years_ahead_compounds(two_area_rolls):
+    f = plain().fit(two_area_rolls).predict(2)
+    a = f[(f.planning_area_id == "A") & (f.year == 2026)].sort_values("ncy")["pupils"].tolist()
+    assert a == pytest.approx([120, 120 * 0.925, 120 * 0.925])
+
+
+def test_intake_damped_trend_by_hand(two_area_rolls):
+    m = CohortSurvival(ratio_method="mean", shrinkage="none", intake_damping=0.5).fit(two_area_rolls)
+    g = (110 / 100 + 120 / 110) / 2 - 1  # A's mean Reception growth
+    expected_2025 = 120 * (1 + g * 0.5)
+    expected_2026 = expected_2025 * (1 + g * 0.25)
+    assert m.intake(2)[0] == pytest.approx([expected_2025, expected_2026])
+    assert m.intake(2)[1] == pytest.approx([40, 40])  # B's Reception never changed
+
+
+def test_intake_from_entry_cohort(two_area_rolls):
+    cohort = pd.DataFrame({"planning_area_id": ["A"] * 4 + ["B"] * 4, "year": [2022, 2023, 2024, 2025] * 2,
+                           "cohort": [200, 220, 240, 300, 80, 80, 80, 100]})
+    m = plain().fit(two_area_rolls, entry_cohort=cohort)
+    # A's intake ratio is 0.5 every year, B's 0.5: 2025 Reception = 0.5 x cohort.
+    assert m.intake(1)[:, 0] == pytest.approx([150, 50])
+
+
+def test_predict_is_pure(two_area_rolls):
+    m = plain().fit(two_area_rolls)
+    before = m.panel_.values.copy()
+    first, second = m.predict_array(5), m.predict_array(5)
+    assert np.array_equal(first, second)
+    assert np.array_equal(before, m.panel_.values)
+
+
+def test_fit_returns_self_and_learned_attributes_end_in_underscore(two_area_rolls):
+    m = CohortSurvival()
+    assert m.fit(two_area_rolls) is m
+    learned = [k for k in vars(m) if k not in CohortSurvival().__dict__]
+    assert learned and all(k.endswith("_") for k in learned)
+
+
+def test_too_little_history_is_a_clear_error(two_area_rolls):
+    with pytest.raises(ForecastInputError, match="at least 3 consecutive years"):
+        CohortSurvival().fit(two_area_rolls[two_area_rolls.year >= 2023])
+
+
+def test_k12_axis_runs(make_synthetic):
+    rolls = make_synthetic(3, 4, 13)  # K-12 coded 0-12
+    f = CohortSurvival().fit(rolls).predict(15)
+    assert sorted(f.ncy.unique()) == list(range(13))
+    assert f.year.max() == 2013 + 15
+
+
+def test_transfer_from_feeder_area():
+    # P is a primary area (Reception-Year 6), S a secondary area (Years 7-8) fed by it.
+    rows = []
+    for t, year in enumerate([2020, 2021, 2022]):
+        rows += [("P", year, g, 100) for g in range(0, 7)]
+        rows += [("S", year, 7, 90 if t else 95), ("S", year, 8, 90)]
+    rolls = pd.DataFrame(rows, columns=["planning_area_id", "year", "ncy", "pupils"])
+    feeders = pd.DataFrame({"from_area": ["P"], "to_area": ["S"], "weight": [1.0]})
+    m = plain().fit(rolls, feeders=feeders)
+    f = m.predict(1).set_index(["planning_area_id", "ncy"])["pupils"]
+    assert f[("S", 7)] == pytest.approx(100 * 0.9)  # Year 6 of P x transfer ratio 90/100
+    assert f[("P", 7)] == 0.0  # no Year 7 in a primary area
+
+
+def test_persistence_repeats_last_year(two_area_rolls):
+    f = Persistence().fit(two_area_rolls).predict_array(3)
+    assert np.array_equal(f[:, 2], f[:, 0])
+    assert f[0, 0].tolist() == [120, 99, 95]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=4 * 3 * 2, max_size=4 * 3 * 2))
+def test_forecast_is_never_negative(values):
+    years, groups = 4, 3
+    rolls = pd.DataFrame({
+        "planning_area_id": np.repeat(["X", "Y"], years * groups),
+        "year": np.tile(np.repeat(np.arange(2020, 2020 + years), groups), 2),
+        "ncy": np.tile(np.arange(groups), 2 * years),
+        "pupils": values,
+    })
+    if rolls.groupby("year").pupils.sum().min() == 0:
+        return
+    m = CohortSurvival().fit(rolls)
+    assert (m.predict_array(15) >= 0).all()
+    assert np.isfinite(m.predict_array(15)).all()

@@ -119,6 +119,12 @@ def check_pupils(pupils: pd.DataFrame, config: Post16Config, file: str = "pupils
 
 
 def _ranked_list(model: RoniModel, current: pd.DataFrame, threshold: float, top: int, expiry: dt.date, synthetic: bool):
+    if current.empty:  # no pupils in Years 9-11 yet: an empty list with the usual columns
+        current = current.assign(risk=pd.Series(dtype=float))
+        ranked = current[[PSEUDONYM_COLUMN, *[c for c in ("school_id", "ncy") if c in current.columns], "risk"]]
+        ranked = ranked.assign(flagged=False, top_factors="", synthetic=synthetic, delete_after=expiry.isoformat())
+        factors = pd.DataFrame(columns=[PSEUDONYM_COLUMN, "order", "factor", "feature", "value", "contribution"])
+        return ranked.assign(rank=pd.Series(dtype=int))[["rank", *ranked.columns]], factors
     risk = model.risk(current)
     factors = model.explain(current, top=top)
     factors.insert(0, PSEUDONYM_COLUMN, current.loc[factors["row"], PSEUDONYM_COLUMN].to_numpy())

@@ -148,3 +148,18 @@ def test_synthetic_cohort_is_labelled_reproducible_and_follows_the_risk_factors(
     assert rate[1] > 2 * rate[0]
     assert hist.loc[hist["attendance_pct"] < 85, "neet"].mean() > hist.loc[hist["attendance_pct"] >= 95, "neet"].mean()
     assert 0.03 < hist["neet"].mean() < 0.09  # near the national NEET-or-not-known rate
+
+
+def test_no_current_pupils_gives_an_empty_list_and_small_history_is_refused():
+    import datetime as dt
+
+    from post16.config import Post16Config
+    from post16.privacy import ephemeral_settings
+    from post16.risk import train_and_rank
+
+    config = Post16Config(roni=RoniConfig(cv_folds=3))
+    pupils = synthetic_pupils(800, 0, random_state=1, recorded_on=dt.date(2026, 1, 1))
+    report = train_and_rank(pupils, config, ephemeral_settings(0), today=dt.date(2026, 1, 2))
+    assert report.ranked.empty and "top_factors" in report.ranked.columns
+    with pytest.raises(ValueError, match="Add earlier cohorts"):
+        train_and_rank(pupils.iloc[:150], config, ephemeral_settings(0), today=dt.date(2026, 1, 2))

@@ -1,0 +1,94 @@
+"""Backtest metrics and the forecast/backtest commands."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecasting import ForecastInputError, backtest
+from forecasting.backtest import METRIC_COLUMNS
+
+
+@pytest.fixture()
+def longer(make_synthetic):
+    return make_synthetic(6, 7, 5, seed=5)
+
+
+def test_backtest_table_shape(longer):
+    m = backtest(longer, [2013, 2014], 3)
+    assert list(m.columns) == METRIC_COLUMNS
+    assert set(m.model) == {"sufficiency", "persistence", "survival_100", "csr_mean_3"}
+    assert set(m.level) == {"authority_total", "area_total", "area_ncy"}
+    # Data end 2016: origin 2013 scores horizons 1-3, origin 2014 only 1-2; 6 areas each.
+    area = m[(m.level == "area_total") & (m.model == "persistence")]
+    assert area.n.tolist() == [12, 12, 6]
+    ours = m[(m.model == "sufficiency") & (m.level != "authority_total")]
+    assert ours.coverage_80.between(0, 1).all() and m[m.model == "persistence"].coverage_80.isna().all()
+
+
+def test_persistence_errors_by_hand(two_area_rolls):
+    extended = pd.concat([two_area_rolls, pd.DataFrame({
+        "planning_area_id": ["A"] * 3 + ["B"] * 3, "year": [2025] * 6, "ncy": [0, 1, 2] * 2,
+        "pupils": [132, 110, 99, 40, 40, 40]})])
+    m = backtest(extended, [2024], 1)
+    row = m[(m.model == "persistence") & (m.level == "area_total")].iloc[0]
+    # A: 314 forecast against 341 actual; B: 116 against 120.
+    errors = np.array([(314 - 341) / 341, (116 - 120) / 120]) * 100
+    assert row.mape == pytest.approx(np.abs(errors).mean())
+    assert row.mean_signed_error == pytest.approx(errors.mean())
+
+
+def test_origins_without_history_or_outturn_are_refused(two_area_rolls):
+    with pytest.raises(ForecastInputError, match="origins must lie in"):
+        backtest(two_area_rolls, [2023], 1)
+    with pytest.raises(ForecastInputError):
+        backtest(two_area_rolls, [2024], 1)
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "data" / "forecasting" / "two_areas"
+    dest = tmp_path / "two_areas"
+    shutil.copytree(src, dest)
+    return dest
+
+
+def test_forecast_command_writes_both_files(folder, tmp_path):
+    from sufficiency.cli import app
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["forecast", str(folder), "--horizon", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    area = pd.read_csv(out / "forecast.csv")
+    assert list(area.columns) == ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert sorted(area.year.unique()) == [2025, 2026, 2027]
+    school = pd.read_csv(out / "forecast_by_school.csv")
+    assert school.pupils.sum() == pytest.approx(area.pupils.sum())
+
+
+def test_forecast_command_base_year_and_variants(folder, tmp_path):
+    from sufficiency.cli import app
+
+    out = tmp_path / "out"
+    args = ["forecast", str(folder), "--base-year", "2024", "--horizon", "2", "--out", str(out),
+            "--variant", "principal", "--variant", "high", "--variant", "low"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    compare = pd.read_csv(out / "comparison.csv")
+    assert list(compare.columns) == ["year", "principal", "high", "low"]
+    assert (compare.high > compare.principal).all() and (compare.low < compare.principal).all()
+
+
+def test_backtest_command_needs_history(folder, tmp_path):
+    from sufficiency.cli import app
+
+    result = CliRunner().invoke(app, ["backtest", str(folder), "--origins", "2023", "2024", "--horizon", "1",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "origins must lie in" in result.output

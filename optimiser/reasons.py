@@ -95,7 +95,7 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
 
 
 def _removal_reason(gaps: pd.DataFrame, s, o: pd.Series) -> str:
-    sub = gaps[(gaps["planning_area_id"] == o["planning_area_id"]) & gaps["ncy"].between(o["ncy_low"], o["ncy_high"])
+    sub = gaps[(gaps["planning_area_id"] == o["planning_area_id"]) & (gaps["ncy"] == o["entry_ncy"])
                & (gaps["year"] >= s.year)]
     if sub.empty:
         return "removes places beyond the forecast"
@@ -104,6 +104,7 @@ def _removal_reason(gaps: pd.DataFrame, s, o: pd.Series) -> str:
     year = int(spare.idxmax())
     rate = spare[year] / max(places[year], 1.0) * 100
     verb = "closes" if s.kind == "close" else "removes"
-    return (f"{verb} {abs(s.places):.0f} places: {o['planning_area_id']} has {spare[year]:.0f} spare places beyond the "
-            f"margin in {year} ({rate:.0f}% of pupils), and an empty place costs revenue every year")
+    return (f"{verb} {abs(s.places):.0f} places: {ncy_label(o['entry_ncy'])} in {o['planning_area_id']} has "
+            f"{spare[year]:.0f} spare places beyond the margin in {year} ({rate:.0f}% of pupils), and an empty "
+            f"place costs revenue every year")
 

@@ -127,7 +127,7 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
 def _recomputed_capacity(inputs: PlanInputs, values: dict[tuple[str, int], int]) -> np.ndarray:
     cells = inputs.demand.reset_index(drop=True)
     base = inputs.places.groupby(["planning_area_id", "ncy"])["places"].sum()
-    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy"]])).fillna(0.0).to_numpy()
+    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy"]])).fillna(0.0).to_numpy().copy()
     school_places = inputs.places.set_index(["school_id", "ncy"])["places"]
     for o in inputs.options.itertuples(index=False):
         for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"])):

@@ -31,6 +31,9 @@ StoreOption = Annotated[Path, typer.Option(
 def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
             rules: Path | None) -> StandardsConfig:
     config = getattr(inputs.scenario, "standards", None) or StandardsConfig()
+    # A file named on the command line is read from where the user is, if it is there;
+    # otherwise (like the scenario's own paths) from the data folder.
+    targets, rules = (p.resolve() if p is not None and p.exists() else p for p in (targets, rules))
     changes = {k: v for k, v in {"la_number": la_number, "year": year, "targets_file": targets,
                                  "rules_file": rules}.items() if v is not None}
     return config.model_copy(update=changes)

@@ -56,6 +56,19 @@ class StandardsResult:
     targets: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
+    def flags_for(self, school_ids: list[str]) -> pd.DataFrame:
+        """Risk category, the rules behind it, any override and Ofsted, for the schools named.
+
+        For the capital report's annex: one row per school proposed for expansion. Schools
+        without an assessment get the category "not assessed".
+        """
+        cols = ["school_id", "name", "category", "computed_category", "rules_fired",
+                "reasons", "override_reason", "ofsted", "ofsted_inspection_date"]
+        risk = self.risk.assign(school_id=self.risk["school_id"].astype(str)).set_index("school_id")
+        out = risk.reindex([str(s) for s in school_ids]).reset_index()
+        out["category"] = out["category"].fillna("not assessed")
+        return out[[c for c in cols if c in out]]
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by a file-friendly name (what the CLI writes as CSV)."""
         out = {"risk_schools": self.risk, "risk_rules_fired": self.risk_fired,

@@ -36,7 +36,7 @@ class RiskAssessment:
     schools : pandas.DataFrame
         One row per school and year: school_id, name, phase, governance, year, category,
         rules_fired (ids joined by "; "), reasons (plain text), not_checked (rule ids lacking
-        data).
+        data), ofsted (last overall grade in words), ofsted_inspection_date.
     fired : pandas.DataFrame
         One row per rule that fired: school_id, year, rule_id, category, description, reason.
     rules : RuleSet
@@ -112,18 +112,22 @@ def gap_to_national(wide: pd.DataFrame, indicator: str, phase: pd.Series,
                      national: pd.DataFrame) -> pd.Series:
     """Return ``indicator`` minus the national figure for each school's phase and year."""
     nat = national[national["indicator"] == indicator]
-    lookup = nat.set_index(["phase", "year"])["national"]
+    table = nat.pivot_table(index="year", columns="phase", values="national", aggfunc="first")
     years = wide.index.get_level_values("year")
+    grid = table.reindex(index=years).to_numpy(dtype=float)  # one row per school-year
+    rows = np.arange(len(years))
 
-    def lookup_for(phases: np.ndarray) -> pd.Series:
-        keys = pd.MultiIndex.from_arrays([phases, years])
-        return pd.Series(keys.map(lookup), index=wide.index, dtype=float)
+    def column(phases: np.ndarray) -> np.ndarray:
+        idx = table.columns.get_indexer(phases)
+        picked = grid[rows, np.clip(idx, 0, None)] if grid.size else np.full(len(rows), np.nan)
+        return np.where(idx >= 0, picked, np.nan)
 
-    comparator = lookup_for(phase.to_numpy())
+    comparator = pd.Series(column(phase.to_numpy()), index=wide.index)
     # All-through schools, or phases without their own comparator, use the all-school figure,
     # else whichever phase the indicator belongs to (KS2 is primary, KS4 secondary).
     for fallback in ("all", "primary", "secondary"):
-        comparator = comparator.fillna(lookup_for(np.full(len(years), fallback)))
+        comparator = comparator.fillna(pd.Series(column(np.full(len(years), fallback)),
+                                                 index=wide.index))
     return wide[indicator] - comparator
 
 
@@ -186,8 +190,19 @@ def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
         fired_cols[rule.id], unchecked_cols[rule.id] = evaluate_rule(rule, wide, phase, national)
     fired = pd.DataFrame(fired_cols)
     unchecked = ~pd.DataFrame(unchecked_cols)
-    return RiskAssessment(_school_table(fired, unchecked, rules, info),
-                          _fired_table(fired, rules), rules)
+    table = _school_table(fired, unchecked, rules, info)
+    table["ofsted"], table["ofsted_inspection_date"] = _ofsted_columns(wide)
+    return RiskAssessment(table, _fired_table(fired, rules), rules)
+
+
+def _ofsted_columns(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The last overall grade in words and the last inspection date, for each row."""
+    words = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
+    grade = wide.get("ofsted_overall_grade", pd.Series(np.nan, index=wide.index))
+    date = wide.get("ofsted_inspection_date", pd.Series(np.nan, index=wide.index))
+    when = pd.to_datetime(date.astype("Int64").astype(str), format="%Y%m%d", errors="coerce")
+    return (grade.map(words).fillna("not available").to_numpy(),
+            when.dt.strftime("%Y-%m-%d").fillna("not available").to_numpy())
 
 
 def _fired_table(fired: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:

@@ -49,9 +49,13 @@ def test_cli_matches_the_pure_function(folder: Path, tmp_path: Path, sample_inpu
     runner.invoke(app, ["standards", str(folder), "--la-number", "358", "--out", str(out)])
     written = pd.read_csv(out / "standards_risk_summary.csv")
     indicators = pd.read_csv(DATA_DIR / "sample_school_indicators.csv", dtype=str)
-    direct = run_standards(indicators, sample_inputs.schools, sample_inputs.rolls,
-                           StandardsConfig(la_number=358)).risk_summary
-    assert written["this_year"].tolist() == direct["this_year"].tolist()
+    result = run_standards(indicators, sample_inputs.schools, sample_inputs.rolls,
+                           StandardsConfig(la_number=358))
+    assert written["this_year"].tolist() == result.risk_summary["this_year"].tolist()
+    # The capital report's annex: risk and Ofsted for schools proposed for expansion.
+    flags = result.flags_for(["106283", "no-such-school"]).set_index("school_id")
+    assert flags.loc["106283", "ofsted"] == "Good"
+    assert flags.loc["no-such-school", "category"] == "not assessed"
 
 
 def test_folder_without_indicators_is_explained(sample_copy: Path, tmp_path: Path) -> None:

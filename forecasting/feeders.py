@@ -69,6 +69,18 @@ def previous_cohort(state: np.ndarray, self_feed: np.ndarray, feeders: np.ndarra
     return out
 
 
+def previous_cohort_paths(state: np.ndarray, self_feed: np.ndarray, feeders: np.ndarray | None) -> np.ndarray:
+    """`previous_cohort` for bootstrap paths laid out as (year groups, areas, paths)."""
+    prev = state[:-1]
+    if feeders is None:
+        return prev
+    recv = np.flatnonzero(~self_feed.all(axis=1))
+    fed = np.matmul(feeders[:, recv].T.astype(prev.dtype), prev)  # (year groups, receiving, paths)
+    out = prev.copy()
+    out[:, recv] = np.where(self_feed[recv].T[:, :, None], prev[:, recv], fed)
+    return out
+
+
 def feeders_from_wards(wards: pd.DataFrame | None) -> pd.DataFrame | None:
     """Feeder weights from the ward lookup: the share of a primary area's wards in each secondary area."""
     cols = {"primary_planning_area_id", "secondary_planning_area_id"}

@@ -20,7 +20,7 @@ from post16.config import Post16Config, Post16Settings, RoniConfig
 from post16.participation import group_splits, load_nccis, participation_table, trend_chart
 from post16.result import Post16Result, run_post16
 from post16.risk import RoniReport, calibration_chart, read_pupils, train_and_rank
-from post16.sixth_form import post16_places, sixth_form_demand, sixth_form_summary
+from post16.sixth_form import post16_places, sixth_form_demand, sixth_form_summary, to_planning_areas
 from post16.synthetic import synthetic_pupils
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "sixth_form_demand",
     "sixth_form_summary",
     "synthetic_pupils",
+    "to_planning_areas",
     "train_and_rank",
     "trend_chart",
 ]

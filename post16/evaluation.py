@@ -129,16 +129,7 @@ def fairness_report(
     flagged = y_prob >= threshold
     overall_recall, _ = _recall_precision(y_true, flagged)
     frame = pd.DataFrame({"y": y_true, "p": y_prob, "flagged": flagged, "hit": flagged & (y_true == 1)})
-    parts = []
-    for attribute in groups.columns:
-        keyed = frame.assign(group=groups[attribute].astype("string").fillna("Unknown").to_numpy())
-        agg = keyed.groupby("group").agg(
-            n=("y", "size"), neet=("y", "sum"), observed_rate=("y", "mean"), mean_predicted=("p", "mean"),
-            flagged_n=("flagged", "sum"), hits=("hit", "sum"),
-        )
-        agg.insert(0, "attribute", attribute)
-        parts.append(agg.reset_index())
-    table = pd.concat(parts, ignore_index=True)
+    table = _group_rates(frame, groups)
     table["calibration_gap"] = table["mean_predicted"] - table["observed_rate"]
     rate = table["observed_rate"].clip(1e-3, 1 - 1e-3)
     table["calibration_se"] = np.sqrt(rate * (1 - rate) / table["n"])
@@ -162,6 +153,20 @@ def fairness_report(
         "recall", "recall_gap", "recall_se", "precision", "judged", "calibration_flag", "recall_flag", "flag", "reason",
     ]
     return table[cols]
+
+
+def _group_rates(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Counts and rates per group of each audited column (missing values form an 'Unknown' group)."""
+    parts = []
+    for attribute in groups.columns:
+        keyed = frame.assign(group=groups[attribute].astype("string").fillna("Unknown").to_numpy())
+        agg = keyed.groupby("group").agg(
+            n=("y", "size"), neet=("y", "sum"), observed_rate=("y", "mean"), mean_predicted=("p", "mean"),
+            flagged_n=("flagged", "sum"), hits=("hit", "sum"),
+        )
+        agg.insert(0, "attribute", attribute)
+        parts.append(agg.reset_index())
+    return pd.concat(parts, ignore_index=True)
 
 
 def _reasons(table: pd.DataFrame) -> pd.Series:

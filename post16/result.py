@@ -12,7 +12,7 @@ from post16.attainment import attainment_at_19, load_attainment19
 from post16.config import Post16Config, Post16Settings
 from post16.participation import group_splits, load_nccis, participation_table, resolve_la, trend_chart
 from post16.risk import RoniReport, train_and_rank
-from post16.sixth_form import sixth_form_demand, sixth_form_summary
+from post16.sixth_form import sixth_form_demand, sixth_form_summary, to_planning_areas
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ class Post16Result:
         :func:`post16.participation.group_splits` (SEND and vulnerable group NEET-or-not-known).
     attainment19
         :func:`post16.attainment.attainment_at_19` (empty when there is no data for the LA).
-    sixth_form, sixth_form_totals
-        :func:`post16.sixth_form.sixth_form_demand` and its summary, or None without demand data.
+    sixth_form, sixth_form_by_area, sixth_form_totals
+        :func:`post16.sixth_form.sixth_form_demand` by provider (or by planning area when the demand
+        came by area), by planning area, and the authority summary; None without demand data.
     sixth_form_source
         Where the Year 12-13 numbers came from (e.g. "forecast by school", "actual rolls").
     roni
@@ -52,6 +53,7 @@ class Post16Result:
     groups: pd.DataFrame
     attainment19: pd.DataFrame
     sixth_form: pd.DataFrame | None
+    sixth_form_by_area: pd.DataFrame | None
     sixth_form_totals: pd.DataFrame | None
     sixth_form_source: str | None
     roni: RoniReport | None
@@ -83,6 +85,7 @@ class Post16Result:
         }
         if self.sixth_form is not None:
             out["sixth_form"] = self.sixth_form
+            out["sixth_form_by_area"] = self.sixth_form_by_area
             out["sixth_form_totals"] = self.sixth_form_totals
         if self.roni is not None:
             tag = "_SYNTHETIC" if self.roni.synthetic else ""
@@ -146,10 +149,11 @@ def run_post16(
     row = resolve_la(nccis, la)
     notes = []
     attainment = load_attainment19() if attainment is None else attainment
-    sixth = totals = None
+    sixth = by_area = totals = None
     if demand is not None and schools is not None:
         sixth = sixth_form_demand(demand, schools)
         totals = sixth_form_summary(sixth)
+        by_area = sixth_form_demand(to_planning_areas(demand, schools), schools) if "school_id" in demand else sixth
     else:
         notes.append("Sixth-form demand not assessed: no Year 12-13 forecast or rolls with a schools table.")
     roni = None
@@ -170,6 +174,7 @@ def run_post16(
             attainment, str(row["la_code"]), config.level2_at_19_target_pct, config.level3_at_19_target_pct
         ),
         sixth_form=sixth,
+        sixth_form_by_area=by_area,
         sixth_form_totals=totals,
         sixth_form_source=demand_source if sixth is not None else None,
         roni=roni,

@@ -79,6 +79,19 @@ def sixth_form_demand(demand: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFra
     return wide.drop(columns="prior_year12").sort_values([key, "year"]).reset_index(drop=True)
 
 
+def to_planning_areas(demand: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """Sum a by-school demand table to planning areas (schools table gives each school's area).
+
+    Rows whose school is not in the schools table are kept under planning area ``"unknown"`` so
+    no pupil is silently lost.
+    """
+    area = demand["school_id"].map(schools.set_index("school_id")["planning_area_id"]).fillna("unknown")
+    return (
+        demand.assign(planning_area_id=area.to_numpy())
+        .groupby(["planning_area_id", "year", "ncy"], as_index=False)["pupils"].sum()
+    )
+
+
 def sixth_form_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Authority totals by year from :func:`sixth_form_demand`, with the providers that are short.
 

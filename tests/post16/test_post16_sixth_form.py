@@ -74,3 +74,16 @@ def test_by_planning_area_and_totals_do_not_offset(forecast, schools):
 def test_demand_without_a_key_is_refused(schools):
     with pytest.raises(ValueError, match="school_id"):
         sixth_form_demand(pd.DataFrame({"year": [2025], "ncy": [12], "pupils": [1]}), schools)
+
+
+def test_run_post16_reports_providers_and_planning_areas(forecast, schools):
+    from post16.config import Post16Config
+    from post16.result import run_post16
+
+    result = run_post16(Post16Config(la_code="358"), demand=forecast, schools=schools, demand_source="test")
+    by_area = result.sixth_form_by_area.set_index(["planning_area_id", "year"])
+    # S1 holds A and B: 2025 pupils 140+130+110+95 = 475 in 300+200 = 500 places.
+    assert by_area.loc[("S1", 2025), "pupils"] == 475 and by_area.loc[("S1", 2025), "places"] == 500
+    assert by_area.loc[("S1", 2025), "shortfall"] == 0  # B's 5 short are offset inside the area
+    assert result.sixth_form.set_index(["school_id", "year"]).loc[("B", 2025), "shortfall"] == 5
+    assert {"sixth_form", "sixth_form_by_area", "sixth_form_totals"} <= set(result.tables())

@@ -1,0 +1,97 @@
+"""Forecast accuracy on a real panel: NYC community school districts, K-12, 2013/14-2017/18.
+
+A rolling-origin backtest (origins 2015 and 2016, horizons 1-2) of our forecast beside
+persistence, 100% survival and cohort survival on the 3-year mean of ratios, with ablations of
+our method, and the DfE School Places Scorecards' record of English LAs' own forecast errors
+for scale. Run: ``python benchmarks/forecast_accuracy_nyc.py [--shared DIR] [--out FILE]``.
+Needs the shared open data (../shared/data); exits cleanly with a message when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+
+from forecasting import ForecastConfig, backtest
+from forecasting.external import read_nyc_snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SUFFICIENCY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+#: Our method with one ingredient taken away at a time, to show what each contributes.
+ABLATIONS = {
+    "sufficiency": {},
+    "  without shrinkage": {"shrinkage": "none"},
+    "  3-year mean ratios": {"ratio_method": "mean", "n_years": 3},
+    "  intake held flat": {"intake_damping": 0.0},
+    "  no feeder transfer": {"transfer_self_share": 0.0},
+}
+
+
+def nyc_table(shared: Path, origins: list[int], horizon: int) -> pd.DataFrame:
+    """Backtest metrics of our method, its ablations and the baselines."""
+    schools, rolls = read_nyc_snapshot(shared / "nyc" / "2013_-_2018_Demographic_Snapshot_School.csv")
+    inputs = SimpleNamespace(schools=schools, rolls=rolls)
+    parts = []
+    for name, change in ABLATIONS.items():
+        m = backtest(inputs, origins, horizon, ForecastConfig(**change), model_name=name)
+        parts.append(m if not parts else m[m.model == name])
+    return pd.concat(parts, ignore_index=True)
+
+
+def scorecard_errors(shared: Path) -> pd.DataFrame | None:
+    """English LAs' own forecast errors (forecast / outturn - 1, %), from the DfE scorecards."""
+    path = shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv"
+    if not path.exists():
+        return None
+    d = pd.read_csv(path)
+    cols = ["For_1_P", "For_3_P", "For_1_S", "For_3_S"]
+    d[cols] = d[cols].apply(pd.to_numeric, errors="coerce") * 100
+    la = d[d["geographic_level"] == "Local authority"]
+    rows = []
+    for col in cols:
+        phase = "primary" if col.endswith("P") else "secondary"
+        rows.append({"phase": phase, "years_ahead": int(col[4]), "mean_signed_error": la[col].mean(),
+                     "mean_absolute_error": la[col].abs().mean(), "share_over_forecast": (la[col] > 0).mean(),
+                     "n": int(la[col].notna().sum())})
+    return pd.DataFrame(rows)
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A pipe table (no extra dependency)."""
+    cells = df.astype(object).where(df.notna(), "")
+    fmt = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in cells.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in fmt])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--origins", type=int, nargs="+", default=[2015, 2016])
+    parser.add_argument("--horizon", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="Also write the metrics as CSV here.")
+    args = parser.parse_args()
+    if not (args.shared / "nyc").is_dir():
+        print(f"skipped: the NYC panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
+        return 0
+    table = nyc_table(args.shared, args.origins, args.horizon)
+    if args.out:
+        table.to_csv(args.out, index=False)
+    for level in ("area_total", "area_ncy", "authority_total"):
+        print(f"\n### NYC districts, level = {level} (errors in % of outturn)\n")
+        print(markdown(table[table.level == level].drop(columns="level")))
+    cards = scorecard_errors(args.shared)
+    if cards is not None:
+        print("\n### English LAs' own forecasts, DfE School Places Scorecards 2022/23-2024/25 (%)\n")
+        print(markdown(cards))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

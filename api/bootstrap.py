@@ -1,0 +1,55 @@
+"""First start: an organisation, its first admin and the sample borough as a dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.security import hash_secret, new_password
+from sufficiency.sample import sample_dir
+from sufficiency.store.datasets import create_dataset
+from sufficiency.store.models import Dataset, Organisation, User
+
+SAMPLE_ORGANISATION = "Sample borough"
+SAMPLE_ADMIN = "admin@example.org"
+SAMPLE_DATASET = "Sample borough (Trafford schools, synthetic rolls)"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+    organisation: str
+
+
+def create_admin(session: Session, organisation: str, email: str, password: str | None = None) -> Credentials:
+    """Add an admin (and the organisation if new); the password is made up when not given."""
+    org = session.scalars(select(Organisation).where(Organisation.name == organisation)).first()
+    if org is None:
+        org = Organisation(name=organisation)
+        session.add(org)
+        session.flush()
+    password = password or new_password()
+    session.add(User(organisation_id=org.id, email=email.strip().lower(), role="admin",
+                     password_hash=hash_secret(password)))
+    session.flush()
+    return Credentials(email.strip().lower(), password, organisation)
+
+
+def bootstrap(sessions: sessionmaker[Session]) -> Credentials | None:
+    """On an empty database: the sample organisation, its admin and the sample dataset.
+
+    Returns the admin's credentials (to print once), or None when users already exist.
+    """
+    with sessions.begin() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return None
+        credentials = create_admin(session, SAMPLE_ORGANISATION, SAMPLE_ADMIN)
+        org_id = session.scalars(select(Organisation.id).where(Organisation.name == SAMPLE_ORGANISATION)).one()
+        if not session.scalar(select(func.count()).select_from(Dataset).where(Dataset.organisation_id == org_id)):
+            files = {p.name: p.read_bytes() for p in sorted(sample_dir().iterdir())
+                     if p.is_file() and p.suffix != ".md"}
+            create_dataset(session, org_id, SAMPLE_DATASET, files)
+        return credentials

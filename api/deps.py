@@ -1,0 +1,104 @@
+"""Dependencies shared by the routes, as named aliases (``SessionDep``, ``CurrentUser``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.errors import ApiError
+from api.security import ROLE_RANK, VerifiedKeys, key_prefix, read_token, verify_secret
+from sufficiency.settings import Settings
+from sufficiency.store.models import ApiKey, User
+
+if TYPE_CHECKING:
+    from api.jobs import JobRunner
+
+
+@dataclass
+class AppState:
+    """What the running service holds: settings, the database and the job runner."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    jobs: JobRunner
+    keys: VerifiedKeys = field(default_factory=VerifiedKeys)
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.sufficiency
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
+                                     description="Sign in with e-mail and password at /auth/token.")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="A key from POST /users/me/api-keys, for programs.")
+
+_UNAUTHENTICATED = ("Sign in first: send 'Authorization: Bearer <token>' (from POST /auth/token) "
+                    "or 'X-API-Key: <key>'.")
+
+
+def _user_from_key(session: Session, state: AppState, key: str) -> User | None:
+    key_id = state.keys.get(key)
+    if key_id is not None:
+        row = session.get(ApiKey, key_id)
+        return row.user if row is not None and row.revoked_at is None else None
+    prefix = key_prefix(key)
+    if prefix is None:
+        return None
+    row = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))).first()
+    if row is None or not verify_secret(row.key_hash, key):
+        return None
+    state.keys.add(key, row.id)
+    return row.user
+
+
+def get_current_user(session: SessionDep, state: StateDep,
+                     token: Annotated[str | None, Depends(oauth2_scheme)] = None,
+                     key: Annotated[str | None, Depends(api_key_scheme)] = None) -> User:
+    """The signed-in user, from a bearer token or an API key; 401 otherwise."""
+    user = None
+    if token:
+        user_id = read_token(state.settings, token)
+        user = session.get(User, user_id) if user_id else None
+    elif key:
+        user = _user_from_key(session, state, key)
+    if user is None or not user.active:
+        message = _UNAUTHENTICATED if not (token or key) else "The token or API key is not valid or has expired; sign in again."
+        raise ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(role: str) -> Callable[[User], User]:
+    """A dependency that lets through users with ``role`` or a higher one."""
+
+    def check(user: CurrentUser) -> User:
+        if ROLE_RANK.get(user.role, -1) < ROLE_RANK[role]:
+            raise ApiError(403, f"This needs the {role} role; you are a {user.role}. Ask an admin of your "
+                           "organisation to change your role.")
+        return user
+
+    return check
+
+
+PlannerUser = Annotated[User, Depends(require_role("planner"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]

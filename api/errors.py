@@ -1,0 +1,126 @@
+"""One JSON shape for every error the API returns.
+
+``{"error": {"status": 404, "code": "not_found", "message": "...", "problems": [...]}}``:
+``message`` says what went wrong and what to do; ``problems`` (possibly empty) lists each
+problem with file, row, column, message and fix, as the command line does.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sufficiency.errors import Problem
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+          422: "invalid", 429: "rate_limited", 500: "internal_error"}
+
+
+class ProblemPublic(BaseModel):
+    severity: str = Field("error", examples=["error"])
+    file: str = Field(examples=["rolls.csv"])
+    row: int | None = Field(None, examples=[14])
+    column: str | None = Field(None, examples=["pupils"])
+    message: str = Field(examples=["'-3' is below the minimum of 0"])
+    fix: str = Field("", examples=["Correct the value"])
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(examples=[404])
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["No dataset 3f2a... in your organisation. List yours with GET /datasets."])
+    problems: list[ProblemPublic] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """An error for the caller: HTTP status, a short code, an actionable message, optional problems."""
+
+    def __init__(self, status: int, message: str, problems: list[Problem] | list[dict[str, Any]] | None = None,
+                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or _CODES.get(status, "error")
+        self.problems = [p.as_dict() if isinstance(p, Problem) else p for p in problems or []]
+        self.headers = headers
+
+
+def error_response(status: int, message: str, problems: list[dict[str, Any]] | None = None,
+                   code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"status": status, "code": code or _CODES.get(status, "error"), "message": message,
+                      "problems": problems or []}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def not_found(thing: str, thing_id: str, listing: str) -> ApiError:
+    return ApiError(404, f"No {thing} '{thing_id}' in your organisation. List yours with GET {listing}.")
+
+
+def _validation_problems(exc: RequestValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc else "request"
+        column = ".".join(loc[1:]) or None
+        problems.append({"severity": "error", "file": where, "row": None, "column": column,
+                         "message": str(err.get("msg", "invalid value")), "fix": "Correct this value and send again"})
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error, including FastAPI's own, use :class:`ErrorResponse`."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message, exc.problems, exc.code, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "the request could not be handled"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "There is no such endpoint. See the API documentation at /docs."
+        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        first = problems[0] if problems else None
+        where = f" ({first['file']} {first['column'] or ''})".rstrip() if first else ""
+        return error_response(422, f"The request is not valid{where}: {first['message'] if first else ''}. "
+                              "Each problem is listed.", problems)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "The service failed unexpectedly; the error has been logged. "
+                              "Try again, and report it if it persists.")
+
+
+#: OpenAPI description of the common error responses, for route decorators.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Not signed in: send a bearer token or an X-API-Key header."},
+    403: {"model": ErrorResponse, "description": "Your role does not allow this."},
+    404: {"model": ErrorResponse, "description": "Not found in your organisation."},
+    422: {"model": ErrorResponse, "description": "The request or the data is not valid; problems are listed."},
+    429: {"model": ErrorResponse, "description": "Too many requests; wait for Retry-After seconds."},
+}
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    """OpenAPI entry for one more error response of a route."""
+    return {"model": ErrorResponse, "description": description}

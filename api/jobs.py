@@ -1,0 +1,114 @@
+"""Runs executed off the request thread, their status kept in the store.
+
+A :class:`JobRunner` owns a thread pool. Submitting a run queues it; a worker claims it (queued ->
+running), loads the dataset, runs the pipeline and writes the result in one transaction
+(:func:`sufficiency.store.runs.finish_run`). Cancelling is checked as each stage starts. When the
+service starts, runs a previous process left queued or running are marked failed with the
+reason (:func:`sufficiency.store.runs.recover_interrupted`), so none stays "running" for ever.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from sufficiency.errors import InputError
+from sufficiency.store.datasets import load_dataset
+from sufficiency.store.models import Run, ScenarioRecord
+from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
+                                    mark_cancelled)
+
+log = logging.getLogger(__name__)
+
+#: The pipeline stages each kind of run executes.
+KIND_STAGES: dict[str, tuple[str, ...]] = {
+    "forecast": ("forecast",),
+    "plan": ("forecast", "plan"),
+    "full": ("forecast", "plan", "standards", "post16"),
+}
+
+Pipeline = Callable[[Any, tuple[str, ...], dict[str, Any], Callable[[str], None]], Any]
+
+
+class Cancelled(Exception):
+    """The run was cancelled; raised at the start of the next stage."""
+
+
+def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
+                 progress: Callable[[str], None]) -> Any:
+    """The product's pipeline (:func:`sufficiency.result.run_scenario`) for a stored run.
+
+    With ``options["synthetic_pupils"]`` the post-16 stage also demonstrates the risk-of-NEET model
+    on a SYNTHETIC pupil cohort (never real pupils; every table says so).
+    """
+    from sufficiency.result import run_scenario
+
+    synthetic = bool(options.get("synthetic_pupils")) and "post16" in stages
+    core = tuple(s for s in stages if not (synthetic and s == "post16"))
+    result = run_scenario(inputs, stages=core, progress=progress)  # type: ignore[arg-type]
+    if synthetic:
+        from post16 import run_post16, synthetic_pupils
+        from post16.privacy import ephemeral_settings
+
+        progress("post16")
+        config = inputs.scenario.post16
+        seed = config.roni.random_state
+        demand = result.forecast.by_area if result.forecast is not None else None
+        post16 = run_post16(config, demand=demand, schools=inputs.schools, pupils=synthetic_pupils(random_state=seed),
+                            settings=ephemeral_settings(seed))
+        result = dataclasses.replace(result, post16=post16)
+    return result
+
+
+class JobRunner:
+    """A pool of workers executing queued runs."""
+
+    def __init__(self, sessions: sessionmaker[Session], workers: int = 2, pipeline: Pipeline = run_pipeline) -> None:
+        self.sessions = sessions
+        self.pipeline = pipeline
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sufficiency-run")
+
+    def submit(self, run_id: str) -> Future[None]:
+        return self._pool.submit(self.execute, run_id)
+
+    def shutdown(self, wait: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _load(self, run_id: str) -> tuple[Any, tuple[str, ...], dict[str, Any]]:
+        with self.sessions() as session:
+            run = session.get(Run, run_id)
+            overrides = None
+            if run.scenario_id is not None:
+                overrides = session.get(ScenarioRecord, run.scenario_id).settings
+            inputs = load_dataset(session, run.dataset_id, overrides)
+            return inputs, tuple(run.stages), dict(run.options or {})
+
+    def execute(self, run_id: str) -> None:
+        """Execute one run to its end; every outcome is recorded on the run, nothing is raised."""
+        if not claim_run(self.sessions, run_id):
+            return
+        try:
+            inputs, stages, options = self._load(run_id)
+
+            def progress(stage: str) -> None:
+                if cancel_requested(self.sessions, run_id):
+                    raise Cancelled(stage)
+
+            result = self.pipeline(inputs, stages, options, progress)
+            if cancel_requested(self.sessions, run_id):
+                raise Cancelled("store")
+            finish_run(self.sessions, run_id, result)
+        except Cancelled:
+            mark_cancelled(self.sessions, run_id)
+        except RunNotActive:
+            log.info("run %s finished after it was stopped; its result was dropped", run_id)
+        except InputError as exc:
+            fail_run(self.sessions, run_id, f"the dataset cannot be used with this scenario: {exc}")
+        except Exception as exc:  # every failure is recorded on the run for the person who started it
+            log.exception("run %s failed", run_id)
+            fail_run(self.sessions, run_id, f"{type(exc).__name__}: {exc}")

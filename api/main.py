@@ -1,0 +1,94 @@
+"""``create_app(settings)``: the HTTP service for planning tools and dashboards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.deps import AppState
+from api.errors import install_error_handlers
+from api.jobs import JobRunner, Pipeline, run_pipeline
+from api.limits import LimitsMiddleware
+from api.routes import ROUTERS
+from sufficiency import __version__
+from sufficiency.settings import Settings
+from sufficiency.store import make_engine, session_factory, upgrade
+from sufficiency.store.runs import recover_interrupted
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+School-place sufficiency for English local authorities, over HTTP.
+
+Upload a **dataset** (the input folder as a zip or its files), optionally create a **scenario**,
+start a **run** (forecast, plan or full) and read its **results** as JSON or CSV, filtered by
+planning area, year or phase. Every endpoint except `/health` and the documentation needs a bearer
+token (`POST /auth/token`) or an `X-API-Key` header. Roles: viewer reads; planner creates scenarios
+and runs; admin manages users and datasets. Data never crosses organisations.
+
+Errors always have the shape `{"error": {"status", "code", "message", "problems": [...]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeline, migrate: bool = True) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        Service settings; read from the environment when None (refusing unsafe ones).
+    pipeline
+        What a run executes; the product's pipeline by default.
+    migrate
+        Bring the database up to date on start-up (Alembic migrations shipped in the package).
+
+    Notes
+    -----
+    At start-up any run a previous process left queued or running is marked failed with the
+    reason, so run it as a single process (one uvicorn worker) per database.
+    """
+    settings = settings or Settings()
+    engine = make_engine(settings.url)
+    sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            upgrade(engine)
+        failed = recover_interrupted(sessions)
+        if failed:
+            log.warning("%d run(s) interrupted by the last stop were marked failed", failed)
+        state = AppState(settings=settings, engine=engine, sessions=sessions,
+                         jobs=JobRunner(sessions, settings.job_workers, pipeline))
+        app.state.sufficiency = state
+        try:
+            yield
+        finally:
+            state.jobs.shutdown(wait=False)
+
+    app = FastAPI(title="sufficiency", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  openapi_tags=[{"name": n, "description": d} for n, d in _TAGS.items()])
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
+                       per_minute=settings.rate_limit_per_minute)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+    return app
+
+
+_TAGS = {
+    "health": "Is the service up (no sign-in needed).",
+    "auth": "Sign in for a bearer token.",
+    "users": "Users of your organisation and their API keys.",
+    "datasets": "Input folders: upload, validation report, GeoJSON of planning areas and schools.",
+    "scenarios": "Named settings applied over a dataset's scenario.yaml.",
+    "runs": "Start, follow and cancel forecast, plan and full runs.",
+    "results": "Forecasts, plans and sufficiency as JSON or CSV; reports to download.",
+}

@@ -1,0 +1,206 @@
+"""Results of a finished run: forecast, sufficiency and plan as JSON or CSV; standards; post-16; workbook.
+
+A finished run never changes, so each answer is built once and then served from memory (keyed
+by run and filters); the organisation check still runs on every request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, SessionDep
+from api.errors import ERROR_RESPONSES, ApiError, error_doc
+from api.report import workbook
+from api.schemas import ForecastPage, PlanPublic, SectionPublic, SufficiencyPage
+from api.scoping import owned
+from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow, User
+
+router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
+                   responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
+
+#: National curriculum years of each phase (Reception = 0): primary 0-6, secondary 7-11, sixth form 12-13.
+PHASE_NCY = {"primary": (0, 6), "secondary": (7, 11), "sixth_form": (12, 13)}
+Phase = Literal["primary", "secondary", "sixth_form"]
+Format = Literal["json", "csv"]
+CSV = {"text/csv": {"schema": {"type": "string"}, "example": "planning_area_id,year,ncy,pupils\nP01,2025,0,612.4\n"}}
+
+AreaFilter = Annotated[list[str] | None, Query(description="Only these planning areas (repeat for several).")]
+YearFilter = Annotated[list[int] | None, Query(description="Only these academic years (by autumn; repeatable).")]
+PhaseFilter = Annotated[Phase | None, Query(description="primary (NCY 0-6), secondary (7-11) or sixth_form (12-13).")]
+FormatQuery = Annotated[Format, Query(description="json (default) or csv.")]
+
+_cache: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
+_lock = threading.Lock()
+_CACHE_ENTRIES = 256
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Response:
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+    if hit is None:
+        hit = build()
+        with _lock:
+            _cache[key] = hit
+            while len(_cache) > _CACHE_ENTRIES:
+                _cache.popitem(last=False)
+    body, media = hit
+    headers = {"Content-Disposition": f'attachment; filename="{key[0]}-{key[1]}.csv"'} if media == "text/csv" else None
+    return Response(body, media_type=media, headers=headers)
+
+
+def finished_run(session: Session, run_id: str, user: User) -> Run:
+    run = owned(session, Run, run_id, user)
+    if run.status != "succeeded":
+        detail = f": {run.error}" if run.error else ""
+        raise ApiError(409, f"The run is {run.status}{detail}. Results appear once it has succeeded; poll "
+                       f"GET /runs/{run.id}.")
+    return run
+
+
+def _filtered(query: Select, model: Any, areas: list[str] | None, years: list[int] | None, phase: str | None) -> Select:
+    if areas:
+        query = query.where(model.planning_area_id.in_(areas))
+    if years:
+        query = query.where(model.year.in_(years))
+    if phase:
+        low, high = PHASE_NCY[phase]
+        query = query.where(model.ncy.between(low, high))
+    return query
+
+
+def _encode(rows: list[dict[str, Any]], columns: list[str], envelope: dict[str, Any], fmt: str) -> tuple[bytes, str]:
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([row[c] for c in columns] for row in rows)
+        return out.getvalue().encode(), "text/csv"
+    return json.dumps({**envelope, "count": len(rows), "rows": rows}, separators=(",", ":")).encode(), "application/json"
+
+
+FORECAST_COLUMNS = ["planning_area_id", "school_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
+SUFFICIENCY_COLUMNS = ["planning_area_id", "year", "ncy", "demand", "capacity", "surplus", "shortfall", "surplus_rate"]
+SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry", "places",
+                  "capital_cost", "reason"]
+
+
+@router.get("/forecast", response_model=ForecastPage, responses={200: {"content": CSV}}, summary="Pupil forecast")
+def get_forecast(run_id: str, user: CurrentUser, session: SessionDep,
+                 level: Annotated[Literal["area", "school"], Query(description="By planning area or by school.")] = "area",
+                 planning_area_id: AreaFilter = None, year: YearFilter = None, phase: PhaseFilter = None,
+                 school_id: Annotated[list[str] | None, Query(description="Only these schools (level=school).")] = None,
+                 format: FormatQuery = "json") -> Response:
+    """Forecast pupils by planning area (or school), year and national curriculum year, with 80% and 95%
+    prediction intervals."""
+    run = finished_run(session, run_id, user)
+    key = (run.id, "forecast", level, tuple(planning_area_id or ()), tuple(year or ()), phase,
+           tuple(school_id or ()), format)
+
+    def build() -> tuple[bytes, str]:
+        query = select(*[getattr(ForecastRow, c) for c in FORECAST_COLUMNS]).where(
+            ForecastRow.run_id == run.id, ForecastRow.level == level)
+        query = _filtered(query, ForecastRow, planning_area_id, year, phase)
+        if school_id:
+            query = query.where(ForecastRow.school_id.in_(school_id))
+        order = ForecastRow.school_id if level == "school" else ForecastRow.planning_area_id
+        rows = [dict(r._mapping) for r in session.execute(query.order_by(order, ForecastRow.year, ForecastRow.ncy))]
+        return _encode(rows, FORECAST_COLUMNS, {"run_id": run.id, "level": level}, format)
+
+    return _cached(key, build)
+
+
+@router.get("/sufficiency", response_model=SufficiencyPage, responses={200: {"content": CSV}},
+            summary="Places against forecast demand")
+def get_sufficiency(run_id: str, user: CurrentUser, session: SessionDep,
+                    stage: Annotated[Literal["before", "after"], Query(
+                        description="before: today's places; after: with the plan's schemes (plan runs).")] = "before",
+                    planning_area_id: AreaFilter = None, year: YearFilter = None, phase: PhaseFilter = None,
+                    format: FormatQuery = "json") -> Response:
+    """Demand, capacity, surplus and places needed by planning area, year and year group (never offset across
+    year groups or planning areas, as DfE counts them)."""
+    run = finished_run(session, run_id, user)
+    if stage == "after" and "plan" not in run.stages:
+        raise ApiError(404, "This run made no plan, so there is no sufficiency after it; start a 'plan' run.")
+    key = (run.id, "sufficiency", stage, tuple(planning_area_id or ()), tuple(year or ()), phase, format)
+
+    def build() -> tuple[bytes, str]:
+        query = select(*[getattr(SufficiencyRow, c) for c in SUFFICIENCY_COLUMNS]).where(
+            SufficiencyRow.run_id == run.id, SufficiencyRow.stage == stage)
+        query = _filtered(query, SufficiencyRow, planning_area_id, year, phase)
+        rows = [dict(r._mapping) for r in session.execute(
+            query.order_by(SufficiencyRow.planning_area_id, SufficiencyRow.year, SufficiencyRow.ncy))]
+        return _encode(rows, SUFFICIENCY_COLUMNS, {"run_id": run.id, "stage": stage}, format)
+
+    return _cached(key, build)
+
+
+@router.get("/plan", response_model=PlanPublic, responses={200: {"content": CSV}}, summary="Capital programme")
+def get_plan(run_id: str, user: CurrentUser, session: SessionDep, planning_area_id: AreaFilter = None,
+             year: YearFilter = None, format: FormatQuery = "json") -> Response:
+    """The schemes chosen (expansions, bulge classes, new schools, reductions), when, and their cost, with the
+    solver's status, gap and the cost breakdown."""
+    run = finished_run(session, run_id, user)
+    if run.plan_summary is None:
+        raise ApiError(404, "This run made no plan; start a run of kind 'plan' or 'full'.")
+    key = (run.id, "plan", tuple(planning_area_id or ()), tuple(year or ()), format)
+
+    def build() -> tuple[bytes, str]:
+        query = _filtered(select(*[getattr(PlanScheme, c) for c in SCHEME_COLUMNS]).where(PlanScheme.run_id == run.id),
+                          PlanScheme, planning_area_id, year, None)
+        rows = [dict(r._mapping) for r in session.execute(query.order_by(PlanScheme.year, PlanScheme.option_id))]
+        if format == "csv":
+            return _encode(rows, SCHEME_COLUMNS, {}, "csv")
+        body = {"run_id": run.id, "summary": run.plan_summary, "count": len(rows), "schemes": rows}
+        return json.dumps(body, separators=(",", ":")).encode(), "application/json"
+
+    return _cached(key, build)
+
+
+def _section(session: Session, run: Run, section: str, user: User) -> SectionPublic:
+    rows = session.scalars(select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == section)
+                           .order_by(ResultTable.name)).all()
+    if not rows:
+        raise ApiError(404, f"This run has no {section} results: start a 'full' run"
+                       + (" on a dataset with school_indicators" if section == "standards" else "") + ".")
+    admin = user.role == "admin"
+    shown = [t for t in rows if admin or not t.personal]
+    withheld = [t.name for t in rows if t.personal and not admin]
+    return SectionPublic(run_id=run.id, section=section, withheld=withheld,  # type: ignore[arg-type]
+                         tables=[{"name": t.name, "columns": t.columns, "rows": t.rows} for t in shown])
+
+
+@router.get("/standards", response_model=SectionPublic, summary="School risk, KPI tables and benchmarking")
+def get_standards(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPublic:
+    """The standards module's tables for the run (``standards.StandardsResult``): risk list with the rules
+    that fired, risk summary, KPI tables, benchmark and targets."""
+    return _section(session, finished_run(session, run_id, user), "standards", user)
+
+
+@router.get("/post16", response_model=SectionPublic, summary="Participation, NEET and sixth-form demand")
+def get_post16(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPublic:
+    """The post-16 tables (``post16.Post16Result``). The pupil-level risk-of-NEET list and its factors are
+    personal data and are returned to admins only; others see their names under ``withheld``."""
+    return _section(session, finished_run(session, run_id, user), "post16", user)
+
+
+@router.get("/report.xlsx", response_class=Response, summary="Download the results workbook",
+            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                             "description": "An Excel workbook, one sheet per table."}})
+def get_report(run_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Every result table of the run in one Excel workbook, with a sheet on where it came from."""
+    run = finished_run(session, run_id, user)
+    body = workbook(session, run, include_personal=user.role == "admin")
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="sufficiency-run-{run.id}.xlsx"'})

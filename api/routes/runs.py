@@ -1,0 +1,82 @@
+"""Runs: start a forecast, plan or full run as a job; follow its status; cancel; delete (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+
+from api.deps import AdminUser, CurrentUser, PlannerUser, SessionDep, StateDep
+from api.errors import ERROR_RESPONSES, ApiError, error_doc
+from api.jobs import KIND_STAGES
+from api.schemas import RunCreate, RunPublic, RunStatus
+from api.scoping import owned
+from sufficiency.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
+from sufficiency.store.runs import request_cancel
+
+router = APIRouter(prefix="/runs", tags=["runs"], responses=ERROR_RESPONSES)
+
+
+@router.post("", response_model=RunPublic, status_code=status.HTTP_202_ACCEPTED, summary="Start a run (planner)")
+def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: StateDep) -> Run:
+    """Queue a run; it executes in the background. Poll ``GET /runs/{id}`` until ``status`` is
+    succeeded, failed or cancelled, then read the results."""
+    dataset = owned(session, Dataset, body.dataset_id, user)
+    if not dataset.valid:
+        raise ApiError(422, f"Dataset '{dataset.name}' did not pass validation; fix the problems listed and "
+                       "upload it again.", dataset.problems)
+    if body.scenario_id is not None:
+        owned(session, ScenarioRecord, body.scenario_id, user)
+    if body.synthetic_pupils and body.kind != "full":
+        raise ApiError(422, "synthetic_pupils applies to full runs only (it demonstrates the post-16 model); "
+                       "set kind to 'full' or drop it.")
+    run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
+              kind=body.kind, stages=list(KIND_STAGES[body.kind]),
+              options={"synthetic_pupils": body.synthetic_pupils}, created_by=user.id)
+    session.add(run)
+    session.commit()
+    state.jobs.submit(run.id)
+    return run
+
+
+@router.get("", response_model=list[RunPublic], summary="Runs of your organisation")
+def list_runs(user: CurrentUser, session: SessionDep,
+              status_is: Annotated[RunStatus | None, Query(alias="status")] = None,
+              dataset_id: Annotated[str | None, Query(max_length=64)] = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Run]:
+    query = select(Run).where(Run.organisation_id == user.organisation_id)
+    if status_is is not None:
+        query = query.where(Run.status == status_is)
+    if dataset_id is not None:
+        query = query.where(Run.dataset_id == dataset_id)
+    return list(session.scalars(query.order_by(Run.created_at.desc()).limit(limit)))
+
+
+@router.get("/{run_id}", response_model=RunPublic, summary="A run's status and provenance")
+def get_run(run_id: str, user: CurrentUser, session: SessionDep) -> Run:
+    return owned(session, Run, run_id, user)
+
+
+@router.post("/{run_id}/cancel", response_model=RunPublic, responses={409: error_doc("The run has finished.")},
+             summary="Cancel a run (planner)")
+def cancel_run(run_id: str, user: PlannerUser, session: SessionDep) -> Run:
+    """A queued run is cancelled at once; a running one stops at the start of its next stage."""
+    run = owned(session, Run, run_id, user)
+    if run.status in FINAL_STATUSES:
+        raise ApiError(409, f"The run has already {run.status}; finished runs are never changed.")
+    request_cancel(session, run.id)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={409: error_doc("The run has not finished.")}, summary="Delete a run and its results (admin)")
+def delete_run(run_id: str, admin: AdminUser, session: SessionDep) -> None:
+    run = owned(session, Run, run_id, admin)
+    if run.status not in FINAL_STATUSES:
+        raise ApiError(409, f"The run is {run.status}; cancel it (POST /runs/{run.id}/cancel) and wait for it "
+                       "to stop before deleting it.")
+    session.delete(run)
+    session.commit()

@@ -1,0 +1,219 @@
+"""Request and response bodies: ``ThingCreate`` in, ``ThingPublic`` out, each with an example."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["viewer", "planner", "admin"]
+RunKind = Literal["forecast", "plan", "full"]
+RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class Token(BaseModel):
+    access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.", examples=[3600])
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"email": "planner@trafford.gov.uk", "password": "a long passphrase here", "role": "planner"}]})
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254,
+                       description="Sign-in name; unique across the service.")
+    password: str = Field(min_length=12, max_length=256, description="At least 12 characters.")
+    role: Role = Field("viewer", description="viewer reads; planner also creates scenarios and runs; admin manages.")
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "planner", "active": True}]})
+    role: Role | None = None
+    active: bool | None = Field(None, description="False stops the user signing in (keys included).")
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    email: str
+    role: Role
+    organisation_id: str
+    active: bool
+    created_at: dt.datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "capital programme dashboard"}]})
+    name: str = Field(min_length=1, max_length=100, description="What the key is for.")
+
+
+class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    prefix: str = Field(description="Public part of the key, shown to tell keys apart.")
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself. Shown once: store it now; only its hash is kept.",
+                     examples=["suf_1a2b3c4d5e6f_Jx8..."])
+
+
+class ProblemPublic(BaseModel):
+    severity: Literal["error", "warning"] = "error"
+    file: str = Field(examples=["rolls.csv"])
+    row: int | None = Field(None, examples=[14])
+    column: str | None = Field(None, examples=["pupils"])
+    message: str
+    fix: str = ""
+
+
+class DatasetFilePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str = Field(examples=["schools.csv"])
+    size: int
+    sha256: str
+
+
+class DatasetPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str = Field(examples=["Trafford rolls October 2024"])
+    content_hash: str = Field(description="SHA-256 over the files' names and contents.")
+    valid: bool = Field(description="True when the data can be run; else see the validation report.")
+    errors: int = Field(description="Problems that must be fixed before a run.")
+    warnings: int
+    files: list[DatasetFilePublic]
+    created_at: dt.datetime
+
+
+class ValidationReport(BaseModel):
+    dataset_id: str
+    valid: bool
+    problems: list[ProblemPublic] = Field(description="Every problem with file, row, column, message and fix.")
+
+
+class ScenarioCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "high-housing", "description": "All allocated sites built on time.",
+        "settings": {"horizon": 5, "optimiser": {"solver": "highs"}}}]})
+    name: str = Field(min_length=1, max_length=200, description="Unique within your organisation.")
+    description: str = Field("", max_length=4000)
+    settings: dict[str, Any] = Field(default_factory=dict,
+                                     description="Scenario settings (as in scenario.yaml) applied over the dataset's own.")
+
+
+class ScenarioPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    description: str
+    settings: dict[str, Any]
+    created_at: dt.datetime
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "dataset_id": "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f", "scenario_id": None, "kind": "forecast"}]})
+    dataset_id: str = Field(max_length=64)
+    scenario_id: str | None = Field(None, max_length=64, description="None: the dataset's own scenario.yaml.")
+    kind: RunKind = Field("forecast", description="forecast; plan (forecast + capital programme); full (also "
+                          "standards and post-16).")
+    synthetic_pupils: bool = Field(False, description="Full runs only: demonstrate the risk-of-NEET model on a "
+                                   "SYNTHETIC pupil cohort.")
+
+
+class RunPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    dataset_id: str
+    scenario_id: str | None
+    kind: RunKind
+    stages: list[str]
+    status: RunStatus
+    cancel_requested: bool
+    error: str | None = Field(None, description="Why the run failed or was cancelled.")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    provenance: dict[str, Any] | None = Field(None, description="Input hashes, software versions, scenario as run, "
+                                              "stage timings.")
+    plan_summary: dict[str, Any] | None = Field(None, description="Solver, status, gap, time and cost breakdown.")
+
+
+class ForecastRowPublic(BaseModel):
+    planning_area_id: str | None
+    school_id: str | None
+    year: int
+    ncy: int
+    pupils: float
+    lower_80: float | None
+    upper_80: float | None
+    lower_95: float | None
+    upper_95: float | None
+
+
+class ForecastPage(BaseModel):
+    run_id: str
+    level: Literal["area", "school"]
+    count: int
+    rows: list[ForecastRowPublic]
+
+
+class SufficiencyRowPublic(BaseModel):
+    planning_area_id: str
+    year: int
+    ncy: int
+    demand: float
+    capacity: float
+    surplus: float
+    shortfall: float = Field(description="Places needed (before the plan) or short of demand plus margin (after).")
+    surplus_rate: float | None
+
+
+class SufficiencyPage(BaseModel):
+    run_id: str
+    stage: Literal["before", "after"]
+    count: int
+    rows: list[SufficiencyRowPublic]
+
+
+class SchemePublic(BaseModel):
+    option_id: str
+    kind: str
+    school_id: str | None
+    planning_area_id: str | None
+    year: int
+    forms_of_entry: float
+    places: float
+    capital_cost: float
+    reason: str
+
+
+class PlanPublic(BaseModel):
+    run_id: str
+    summary: dict[str, Any] = Field(description="Solver, status, gap, seconds and the cost breakdown in pounds.")
+    count: int
+    schemes: list[SchemePublic]
+
+
+class TablePublic(BaseModel):
+    name: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class SectionPublic(BaseModel):
+    run_id: str
+    section: Literal["standards", "post16"]
+    tables: list[TablePublic]
+    withheld: list[str] = Field(default_factory=list, description="Pupil-level tables shown to admins only.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    database: Literal["ok"] = "ok"
+    version: str

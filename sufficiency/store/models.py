@@ -1,0 +1,202 @@
+"""Tables of the store: who may see what, the data given, the runs made and their results.
+
+Results are kept as rows of ordinary tables (one forecast fact, one scheme, one sufficiency fact
+a row), never as pickles, so any SQL tool can read them and no stored byte is ever executed.
+A run's rows are written in one transaction with its final status; once a run is finished it
+is never changed (see :func:`sufficiency.store.runs.finish_run`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("viewer", "planner", "admin")
+RUN_KINDS = ("forecast", "plan", "full")
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+FINAL_STATUSES = ("succeeded", "failed", "cancelled")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON,
+                           dt.datetime: DateTime(timezone=True)}
+
+
+class Organisation(Base):
+    """A council (or other body); every dataset, scenario and run belongs to one."""
+
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    #: argon2id hash; the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class ApiKey(Base):
+    """A key for a program; only an argon2 hash of the key is kept, looked up by its public prefix."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Dataset(Base):
+    """An uploaded input folder, its content hash and its validation report."""
+
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: SHA-256 over the sorted file names and their contents' hashes.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    valid: Mapped[bool] = mapped_column(Boolean)
+    #: Every problem found (errors and warnings) as dicts: severity, file, row, column, message, fix.
+    problems: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    files: Mapped[list[DatasetFile]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+                                                    passive_deletes=True)
+
+
+class DatasetFile(Base):
+    __tablename__ = "dataset_files"
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class ScenarioRecord(Base):
+    """A named set of scenario settings, applied on top of a dataset's own scenario.yaml."""
+
+    __tablename__ = "scenarios"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Run(Base):
+    """One execution of the pipeline on a dataset and scenario, with its status and provenance."""
+
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="RESTRICT"), index=True)
+    scenario_id: Mapped[str | None] = mapped_column(ForeignKey("scenarios.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    stages: Mapped[list[Any]] = mapped_column(default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: Plan summary: solver, status, gap, seconds and the cost breakdown (None without a plan).
+    plan_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class ForecastRow(Base):
+    __tablename__ = "forecast_rows"
+    __table_args__ = (Index("ix_forecast_rows_run_level", "run_id", "level"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    #: "area" (by planning area) or "school".
+    level: Mapped[str] = mapped_column(String(8))
+    planning_area_id: Mapped[str | None] = mapped_column(String(64))
+    school_id: Mapped[str | None] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    ncy: Mapped[int] = mapped_column(Integer)
+    pupils: Mapped[float] = mapped_column(Float)
+    lower_80: Mapped[float | None] = mapped_column(Float)
+    upper_80: Mapped[float | None] = mapped_column(Float)
+    lower_95: Mapped[float | None] = mapped_column(Float)
+    upper_95: Mapped[float | None] = mapped_column(Float)
+
+
+class SufficiencyRow(Base):
+    """Demand against places by planning area, year and year group, before or after the plan."""
+
+    __tablename__ = "sufficiency_rows"
+    __table_args__ = (Index("ix_sufficiency_rows_run_stage", "run_id", "stage"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(8))
+    planning_area_id: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    ncy: Mapped[int] = mapped_column(Integer)
+    demand: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[float] = mapped_column(Float)
+    surplus: Mapped[float] = mapped_column(Float)
+    #: Places needed (before the plan) or shortfall against demand plus margin (after).
+    shortfall: Mapped[float] = mapped_column(Float)
+    surplus_rate: Mapped[float | None] = mapped_column(Float)
+
+
+class PlanScheme(Base):
+    __tablename__ = "plan_schemes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    option_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    school_id: Mapped[str | None] = mapped_column(String(64))
+    planning_area_id: Mapped[str | None] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    forms_of_entry: Mapped[float] = mapped_column(Float)
+    places: Mapped[float] = mapped_column(Float)
+    capital_cost: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ResultTable(Base):
+    """Any other table a run produced (standards, post-16), as column names and JSON rows.
+
+    ``personal`` marks pupil-level tables (the risk-of-NEET list), served to admins only.
+    """
+
+    __tablename__ = "result_tables"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    section: Mapped[str] = mapped_column(String(16))
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    columns: Mapped[list[Any]] = mapped_column(default=list)
+    rows: Mapped[list[Any]] = mapped_column(default=list)

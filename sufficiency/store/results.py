@@ -1,0 +1,135 @@
+"""Turning a :class:`~sufficiency.result.ScenarioResult` into rows of the store's tables.
+
+Each function returns plain dicts ready for one bulk insert; numbers are Python floats and ints,
+missing values ``None``, so SQLite and PostgreSQL store exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sufficiency.result import ScenarioResult
+
+INTERVALS = ("lower_80", "upper_80", "lower_95", "upper_95")
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return str(value)
+
+
+def forecast_rows(frame: pd.DataFrame, level: str, run_id: str) -> list[dict[str, Any]]:
+    """Rows of ``forecast_rows`` from ``Forecast.by_area`` (level "area") or ``by_school`` ("school")."""
+    out = pd.DataFrame({
+        "run_id": run_id, "level": level,
+        "planning_area_id": frame["planning_area_id"] if "planning_area_id" in frame else None,
+        "school_id": frame["school_id"] if "school_id" in frame else None,
+        "year": frame["year"].astype(int), "ncy": frame["ncy"].astype(int),
+        "pupils": frame["pupils"].astype(float),
+    })
+    for column in INTERVALS:
+        out[column] = frame[column].astype(float) if column in frame else float("nan")
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    for record in records:
+        record["year"], record["ncy"] = int(record["year"]), int(record["ncy"])
+        for key in ("planning_area_id", "school_id"):
+            record[key] = _text(record[key])
+    return records
+
+
+def sufficiency_rows(frame: pd.DataFrame, stage: str, run_id: str) -> list[dict[str, Any]]:
+    """Rows of ``sufficiency_rows``: before the plan (pupils/places/places_needed) or after it."""
+    if stage == "before":
+        renamed = frame.rename(columns={"pupils": "demand", "places": "capacity", "places_needed": "shortfall"})
+    else:
+        renamed = frame.copy()
+    rate = renamed["surplus_rate"] if "surplus_rate" in renamed else pd.Series(float("nan"), index=renamed.index)
+    return [
+        {"run_id": run_id, "stage": stage, "planning_area_id": str(area), "year": int(year), "ncy": int(ncy),
+         "demand": float(demand), "capacity": float(capacity), "surplus": float(surplus),
+         "shortfall": float(shortfall), "surplus_rate": _num(r)}
+        for area, year, ncy, demand, capacity, surplus, shortfall, r in zip(
+            renamed["planning_area_id"], renamed["year"], renamed["ncy"], renamed["demand"],
+            renamed["capacity"], renamed["surplus"], renamed["shortfall"], rate, strict=True)
+    ]
+
+
+def scheme_rows(schemes: pd.DataFrame, run_id: str) -> list[dict[str, Any]]:
+    """Rows of ``plan_schemes`` from ``Plan.schemes``."""
+    def get(row: pd.Series, key: str) -> Any:
+        return row[key] if key in row.index else None
+
+    return [
+        {"run_id": run_id, "option_id": str(row["option_id"]), "kind": str(row["kind"]),
+         "school_id": _text(get(row, "school_id")), "planning_area_id": _text(get(row, "planning_area_id")),
+         "year": int(row["year"]), "forms_of_entry": float(row["forms_of_entry"]), "places": float(row["places"]),
+         "capital_cost": float(row["capital_cost"]), "reason": _text(get(row, "reason")) or ""}
+        for _, row in schemes.iterrows()
+    ]
+
+
+def plan_summary(result: ScenarioResult) -> dict[str, Any] | None:
+    """Solver, status, gap, seconds and cost breakdown of the plan (None without one)."""
+    plan = result.plan
+    if plan is None:
+        return None
+    solve = plan.solve
+    return {
+        "solver": str(getattr(solve, "solver", "")), "status": str(plan.status), "gap": _num(plan.gap),
+        "solve_seconds": _num(plan.seconds), "total_seconds": _num(plan.total_seconds),
+        "objective": _num(getattr(solve, "objective", None)),
+        "costs": {str(k): _num(v) for k, v in plan.costs.items()},
+        "total_shortfall": _num(plan.total_shortfall),
+        "baseline_costs": ({str(k): _num(v) for k, v in plan.baseline.costs.items()}
+                           if plan.baseline is not None else None),
+    }
+
+
+def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """Column names and JSON-safe rows of any DataFrame (dates as ISO text, NaN as null)."""
+    data = json.loads(frame.to_json(orient="split", index=False, date_format="iso", default_handler=str))
+    return [str(c) for c in data["columns"]], data["data"]
+
+
+def standards_tables(result: ScenarioResult) -> dict[str, pd.DataFrame]:
+    """The standards module's tables (risk list, rules fired, summary, KPI tables...) and notes."""
+    if result.standards is None:
+        return {}
+    tables = dict(result.standards.tables())
+    tables["notes"] = pd.DataFrame({"note": list(result.standards.notes)})
+    return tables
+
+
+def post16_tables(result: ScenarioResult) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Post-16 tables as (aggregate tables, pupil-level tables); pupil-level ones are personal data."""
+    p16 = result.post16
+    if p16 is None:
+        return {}, {}
+    tables = {"participation": p16.participation, "groups": p16.groups, "attainment19": p16.attainment19,
+              "notes": pd.DataFrame({"note": list(p16.notes)})}
+    if p16.sixth_form is not None:
+        tables["sixth_form"] = p16.sixth_form
+    if p16.sixth_form_totals is not None:
+        tables["sixth_form_totals"] = p16.sixth_form_totals
+    personal: dict[str, pd.DataFrame] = {}
+    if p16.roni is not None:
+        roni = p16.roni
+        tables["roni_metrics"] = pd.DataFrame([{**roni.metrics, "chosen_model": roni.chosen_model,
+                                                "synthetic": roni.synthetic}])
+        tables["roni_calibration"] = roni.calibration
+        tables["roni_fairness"] = roni.fairness
+        personal = {"roni_ranked": roni.ranked, "roni_factors": roni.factors}
+    return tables, personal

@@ -1,0 +1,150 @@
+"""The life of a run in the store: queued -> running -> succeeded | failed | cancelled.
+
+Every change of status is a conditional update ("... where status = 'running'"), so two parties
+(a worker finishing and a restart marking the run failed) can never both win, and a finished
+run is never changed again. Results and the final status are written in one transaction: a
+crash part-way leaves the run without any result rows, never with half of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event, insert, inspect, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from sufficiency.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow,
+                                      utcnow)
+from sufficiency.store.results import (forecast_rows, frame_table, plan_summary, post16_tables, scheme_rows,
+                                       standards_tables, sufficiency_rows)
+
+if TYPE_CHECKING:
+    from sufficiency.result import ScenarioResult
+
+INTERRUPTED = ("interrupted: the service stopped at {when} before this run finished, so it was not completed. "
+               "Start the run again.")
+
+
+class RunNotActive(RuntimeError):
+    """The run was cancelled or marked failed while it was being computed; its result is dropped."""
+
+
+class ImmutableError(RuntimeError):
+    """A finished run or a stored result row may not be changed."""
+
+
+@event.listens_for(Run, "before_update")
+def _finished_runs_are_immutable(_mapper: Any, _connection: Any, target: Run) -> None:
+    history = inspect(target).attrs.status.history
+    previous = history.deleted[0] if history.deleted else target.status
+    if previous in FINAL_STATUSES:
+        raise ImmutableError(f"run {target.id} is {previous}; a finished run is never changed. Start a new run.")
+
+
+def _results_are_immutable(_mapper: Any, _connection: Any, target: Any) -> None:
+    raise ImmutableError(f"{type(target).__name__} rows are part of a finished run and are never changed")
+
+
+for _model in (ForecastRow, SufficiencyRow, PlanScheme, ResultTable):
+    event.listen(_model, "before_update", _results_are_immutable)
+
+
+def _transition(session: Session, run_id: str, from_statuses: tuple[str, ...], **values: Any) -> bool:
+    result = session.execute(
+        update(Run).where(Run.id == run_id, Run.status.in_(from_statuses)).values(**values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def claim_run(factory: sessionmaker[Session], run_id: str) -> bool:
+    """Mark a queued run running; False when it was cancelled or failed meanwhile."""
+    with factory.begin() as session:
+        return _transition(session, run_id, ("queued",), status="running", started_at=utcnow())
+
+
+def cancel_requested(factory: sessionmaker[Session], run_id: str) -> bool:
+    with factory() as session:
+        run = session.get(Run, run_id)
+        return run is None or run.cancel_requested or run.status != "running"
+
+
+def request_cancel(session: Session, run_id: str) -> str:
+    """Cancel a queued run at once, or ask a running one to stop at its next stage; the new status."""
+    if _transition(session, run_id, ("queued",), status="cancelled", finished_at=utcnow(),
+                   error="cancelled before it started"):
+        return "cancelled"
+    _transition(session, run_id, ("running",), cancel_requested=True)
+    return "running"
+
+
+def mark_cancelled(factory: sessionmaker[Session], run_id: str) -> bool:
+    with factory.begin() as session:
+        return _transition(session, run_id, ("running",), status="cancelled", finished_at=utcnow(),
+                           error="cancelled while running; no results were kept")
+
+
+def fail_run(factory: sessionmaker[Session], run_id: str, error: str) -> bool:
+    """Mark a queued or running run failed with a reason a person can act on."""
+    with factory.begin() as session:
+        return _transition(session, run_id, ("queued", "running"), status="failed", finished_at=utcnow(),
+                           error=error[:4000])
+
+
+def recover_interrupted(factory: sessionmaker[Session], now: dt.datetime | None = None) -> int:
+    """At start-up: every run left queued or running by a stopped service is marked failed."""
+    when = (now or utcnow()).isoformat(timespec="seconds")
+    with factory.begin() as session:
+        result = session.execute(
+            update(Run).where(Run.status.in_(("queued", "running")))
+            .values(status="failed", finished_at=utcnow(), error=INTERRUPTED.format(when=when))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)
+
+
+def _result_rows(run_id: str, result: ScenarioResult) -> list[tuple[type, list[dict[str, Any]]]]:
+    batches: list[tuple[type, list[dict[str, Any]]]] = []
+    if result.forecast is not None:
+        batches.append((ForecastRow, forecast_rows(result.forecast.by_area, "area", run_id)
+                        + forecast_rows(result.forecast.by_school, "school", run_id)))
+    if result.sufficiency_before is not None:
+        batches.append((SufficiencyRow, sufficiency_rows(result.sufficiency_before, "before", run_id)))
+    if result.plan is not None:
+        batches.append((SufficiencyRow, sufficiency_rows(result.plan.sufficiency_after, "after", run_id)))
+        batches.append((PlanScheme, scheme_rows(result.plan.schemes, run_id)))
+    tables = []
+    for section, named in (("standards", standards_tables(result)), ("post16", post16_tables(result)[0])):
+        tables += [(section, name, frame, False) for name, frame in named.items()]
+    tables += [("post16", name, frame, True) for name, frame in post16_tables(result)[1].items()]
+    table_rows = []
+    for section, name, frame, personal in tables:
+        columns, rows = frame_table(frame)
+        table_rows.append({"run_id": run_id, "name": name, "section": section, "personal": personal,
+                           "columns": columns, "rows": rows})
+    batches.append((ResultTable, table_rows))
+    return [(model, rows) for model, rows in batches if rows]
+
+
+def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResult) -> None:
+    """Write every result row and mark the run succeeded, all in one transaction.
+
+    Raises
+    ------
+    RunNotActive
+        When the run is no longer running (cancelled, or failed by a restart); nothing is written.
+    """
+    batches = _result_rows(run_id, result)
+    provenance = _provenance(result)
+    with factory.begin() as session:
+        # Claim the row first: on PostgreSQL this locks it, so a concurrent restart waits for us.
+        if not _transition(session, run_id, ("running",), status="succeeded", finished_at=utcnow(),
+                           provenance=provenance, plan_summary=plan_summary(result)):
+            raise RunNotActive(f"run {run_id} is no longer running; its result was not stored")
+        for model, rows in batches:
+            session.execute(insert(model), rows)
+
+
+def _provenance(result: ScenarioResult) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(result.provenance)

@@ -1,0 +1,113 @@
+"""Reports: the capital programme report (HTML, PDF, Excel) and the SCAP-format export.
+
+:func:`write_reports` turns one ScenarioResult (or several: the first is the principal
+scenario, the rest are compared with it) into files in a folder and returns their paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reports.content import ReportData, build_report_data
+
+if TYPE_CHECKING:
+    from sufficiency.result import ScenarioResult
+
+__all__ = ["FORMATS", "ReportData", "build_report_data", "write_reports"]
+
+#: Formats :func:`write_reports` knows: the report as HTML, PDF and XLSX, and the SCAP export
+#: (CSV files and one XLSX workbook).
+FORMATS = ("html", "pdf", "xlsx", "scap")
+
+
+def _as_list(results: ScenarioResult | Sequence[ScenarioResult]) -> list[ScenarioResult]:
+    return list(results) if isinstance(results, (list, tuple)) else [results]
+
+
+def write_reports(
+    results: ScenarioResult | Sequence[ScenarioResult],
+    out_dir: str | Path,
+    formats: Iterable[str] = FORMATS,
+    *,
+    title: str | None = None,
+    map_year: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> list[Path]:
+    """Write the report and the SCAP export for one or more scenarios.
+
+    Parameters
+    ----------
+    results
+        A ScenarioResult, or several: the first is reported in full (principal) and the
+        others appear in the scenario comparison.
+    out_dir
+        Folder to write into (created if missing).
+    formats
+        Any of ``html``, ``pdf``, ``xlsx`` and ``scap``.
+    title
+        Report title; by default it names the scenario.
+    map_year
+        Academic year of the map; by default five years after the base year.
+    progress
+        Optional ``progress(step_name, units)`` called as work is done, for a progress bar
+        whose total is :func:`reports.render_steps`.
+
+    Returns
+    -------
+    list of Path
+        The files written, report files first.
+    """
+    from reports.charts import all_charts
+
+    formats = [f.strip().lower() for f in formats]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown report format(s) {unknown}: choose from {', '.join(FORMATS)}")
+    tell = progress or (lambda step, units: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = _as_list(results)
+    data = build_report_data(results, title=title, map_year=map_year)
+    tell("figures worked out", 1)
+    stem = f"report_{_safe(data.result.name)}"
+    written: list[Path] = []
+    charts: dict[str, bytes] = {}
+    if {"html", "pdf"} & set(formats):
+        charts = all_charts(data, progress=lambda: tell("charts", 1))
+    if {"html", "pdf"} & set(formats):
+        from reports.html import render_html
+
+        html = render_html(data, charts)
+        if "html" in formats:
+            path = out / f"{stem}.html"
+            path.write_text(html, encoding="utf-8")
+            written.append(path)
+        tell("HTML", 1)
+        if "pdf" in formats:
+            from reports.pdf import write_pdf
+
+            written.append(write_pdf(html, out / f"{stem}.pdf"))
+        tell("PDF", 1)
+    if "xlsx" in formats:
+        from reports.excel import write_workbook
+
+        written.append(write_workbook(data, out / f"{stem}.xlsx"))
+        tell("workbook", 1)
+    if "scap" in formats:
+        from reports.scap import write_scap
+
+        written += write_scap(data.result, out)
+        tell("SCAP export", 1)
+    return written
+
+
+def render_steps(results: ScenarioResult | Sequence[ScenarioResult]) -> int:
+    """Units of work :func:`write_reports` reports through ``progress`` (for a bar's total)."""
+    first = _as_list(results)[0]
+    return 1 + 4 + len(first.inputs.planning_areas) + 4
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "scenario"

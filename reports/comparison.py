@@ -1,0 +1,52 @@
+"""Scenario comparison: principal, high and low (or any set) side by side."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sufficiency.result import ScenarioResult
+
+GROWTH = ("expand", "bulge", "new_school")
+
+
+def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
+    from reports.content import _phase_rows
+
+    before = _phase_rows(result.sufficiency_before, phases)
+    last = before["year"].max()
+    out = {
+        "Pupils in the last forecast year (R-Y11)": before.loc[before["year"] == last, "pupils"].sum(),
+        "Places needed without schemes (place-years)": before["places_needed"].sum(),
+    }
+    plan = result.plan
+    if plan is not None:
+        growth = plan.schemes[plan.schemes["kind"].isin(GROWTH)]
+        out |= {
+            "Growth schemes": float(len(growth)),
+            "Places added": growth["places"].sum(),
+            "Places removed": -plan.schemes.loc[~plan.schemes["kind"].isin(GROWTH), "places"].sum(),
+            "Capital cost (£)": float(plan.costs["capital"]),
+            "Shortfall after the programme (place-years)": plan.total_shortfall,
+        }
+    return out
+
+
+def comparison_table(results: list[ScenarioResult], phases: pd.Series) -> pd.DataFrame:
+    """One row per measure, one column per scenario (numbers, not text)."""
+    table = pd.DataFrame({r.name: _metrics(r, phases) for r in results})
+    table.index.name = "measure"
+    return table.reset_index()
+
+
+def comparison_totals(results: list[ScenarioResult], phases: pd.Series) -> pd.DataFrame:
+    """Forecast pupils by scenario, phase and year over the phase's year groups (R-Y6, Y7-Y11)."""
+    from reports.content import _phase_rows
+
+    frames = []
+    for r in results:
+        rows = _phase_rows(r.forecast.by_area, phases)
+        frames.append(rows.groupby(["phase", "year"], as_index=False)["pupils"].sum().assign(scenario=r.name))
+    return pd.concat(frames, ignore_index=True)[["scenario", "phase", "year", "pupils"]]

@@ -1,0 +1,206 @@
+"""The Excel workbook: a sheet per table with frozen headers, number formats and charts.
+
+Numbers are written as numbers (not text) at full precision, so the workbook re-reads to
+exactly the figures of the run; formats only change how Excel shows them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.content import ReportData
+from reports.format import year_label
+
+HEADER_FILL = PatternFill("solid", fgColor="08306B")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+POUNDS = "£#,##0"
+COUNT = "#,##0"
+#: Formats by column name; columns not listed get COUNT when they hold floats.
+DEFAULT_FORMATS = {"capital_cost": POUNDS, "cost": POUNDS, "surplus_rate": "0.0%", "rate": "0.0%",
+                   "gap": "0.000%", "forms_of_entry": "0.0", "year": "0", "ncy": "0", "first_year": "0"}
+WIDE_COLUMNS = {"reason": 90, "source": 90, "risk_reasons": 60, "reasons": 60, "sha256": 70, "value": 40,
+                "setting": 45, "measure": 48, "school": 36, "school_name": 36, "name": 28, "indicator": 48}
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def add_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, formats: dict[str, str] | None = None,
+                    start_row: int = 1) -> Worksheet:
+    """A sheet holding ``frame`` with a bold frozen header row, filters and number formats."""
+    ws = book.create_sheet(title[:31])
+    _write_frame(ws, frame, formats, start_row)
+    ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+    if len(frame):
+        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(frame.columns))}{start_row + len(frame)}"
+    return ws
+
+
+def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None, start_row: int) -> None:
+    formats = {**DEFAULT_FORMATS, **(formats or {})}
+    for j, name in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=start_row, column=j, value=str(name))
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(vertical="bottom", wrap_text=True)
+    for i, values in enumerate(frame.itertuples(index=False), start=start_row + 1):
+        for j, value in enumerate(values, start=1):
+            ws.cell(row=i, column=j, value=_cell(value))
+    for j, name in enumerate(frame.columns, start=1):
+        fmt = formats.get(str(name))
+        if fmt is None and pd.api.types.is_float_dtype(frame[name]):
+            fmt = COUNT
+        if fmt:
+            for row in ws.iter_rows(min_row=start_row + 1, max_row=start_row + len(frame), min_col=j, max_col=j):
+                row[0].number_format = fmt
+        width = WIDE_COLUMNS.get(str(name), max(10, min(24, len(str(name)) + 3)))
+        ws.column_dimensions[get_column_letter(j)].width = width
+        if width >= 40:
+            for row in ws.iter_rows(min_row=start_row + 1, max_row=start_row + len(frame), min_col=j, max_col=j):
+                row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary_sheet(book: Workbook, data: ReportData) -> None:
+    ws = book.create_sheet("Summary")
+    ws["A1"] = data.title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = f"Scenario '{data.result.name}', base year {year_label(data.base_year)}, created {data.result.provenance.created_at}"
+    row = 4
+    for line in data.headline():
+        ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+        ws.row_dimensions[row].height = 30
+        row += 1
+    row += 1
+    ws.cell(row=row, column=1, value="The three biggest risks").font = Font(bold=True)
+    for i, risk in enumerate(data.risks, start=1):
+        ws.cell(row=row + i, column=1, value=f"{i}. {risk}").alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=8)
+        ws.row_dimensions[row + i].height = 30
+    for col in "ABCDEFGH":
+        ws.column_dimensions[col].width = 16
+    ws.column_dimensions["A"].width = 24
+
+
+def _needed_sheet(book: Workbook, data: ReportData) -> None:
+    frame = data.needed.copy()
+    frame.insert(2, "academic_year", frame["year"].map(year_label))
+    ws = add_frame_sheet(book, "Places needed", frame)
+    wide = data.needed.pivot_table(index="year", columns="phase", values="places_needed", aggfunc="sum")
+    start = len(frame) + 4
+    ws.cell(row=start, column=1, value="Places needed without the programme, by year (chart data)").font = Font(bold=True)
+    _write_frame(ws, wide.reset_index().assign(year=lambda f: f["year"].map(year_label)), None, start + 1)
+    chart = BarChart()
+    chart.title = "Places needed without the programme"
+    chart.y_axis.title = "Places (sum of year groups)"
+    chart.x_axis.title = "Academic year"
+    chart.y_axis.numFmt = COUNT
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + wide.shape[1], min_row=start + 1, max_row=start + 1 + len(wide)),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=start + 2, max_row=start + 1 + len(wide)))
+    chart.width, chart.height = 18, 8
+    ws.add_chart(chart, f"J{2}")
+
+
+def _programme_sheets(book: Workbook, data: ReportData) -> None:
+    frame = data.programme.copy()
+    frame.insert(frame.columns.get_loc("year") + 1, "academic_year", frame["year"].map(year_label))
+    add_frame_sheet(book, "Programme", frame)
+    add_frame_sheet(book, "Programme by type", data.programme_by_kind)
+    if frame.empty:
+        return
+    by_year = (frame.pivot_table(index="year", columns="type", values="places", aggfunc="sum", fill_value=0)
+               .reindex(data.years, fill_value=0))
+    by_year.insert(0, "academic_year", [year_label(y) for y in by_year.index])
+    by_year["capital_cost"] = frame.groupby("year")["capital_cost"].sum().reindex(data.years, fill_value=0)
+    ws = add_frame_sheet(book, "Programme by year", by_year.reset_index(drop=True))
+    kinds = by_year.shape[1] - 2
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+    chart.title = "Places added or removed by year the scheme opens"
+    chart.y_axis.title = "Places"
+    chart.x_axis.title = "Academic year"
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + kinds, min_row=1, max_row=1 + len(by_year)), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(by_year)))
+    chart.width, chart.height = 18, 8
+    ws.add_chart(chart, f"{get_column_letter(by_year.shape[1] + 2)}2")
+
+
+def _area_sheets(book: Workbook, data: ReportData) -> None:
+    totals = data.area_totals.copy()
+    totals.insert(2, "academic_year", totals["year"].map(year_label))
+    ws = add_frame_sheet(book, "Area totals", totals)
+    borough = (data.area_totals.groupby(["year", "phase"])["pupils"].sum().unstack("phase"))
+    start = len(totals) + 4
+    _write_frame(ws, borough.reset_index().assign(year=lambda f: f["year"].map(year_label)), None, start)
+    chart = LineChart()
+    chart.title = "Pupils by phase, actual then forecast (all year groups)"
+    chart.y_axis.title = "Pupils"
+    chart.x_axis.title = "Academic year"
+    chart.y_axis.numFmt = COUNT
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + borough.shape[1], min_row=start, max_row=start + len(borough)),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(borough)))
+    chart.width, chart.height = 18, 8
+    ws.add_chart(chart, f"{get_column_letter(totals.shape[1] + 2)}2")
+    add_frame_sheet(book, "Year groups short", data.area_deficits)
+    add_frame_sheet(book, "Forecast by area", data.result.forecast.by_area)
+    if data.result.plan is not None:
+        add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after)
+        add_frame_sheet(book, "Cost breakdown", data.result.plan.costs.rename("pounds").rename_axis("item").reset_index(),
+                        {"pounds": POUNDS})
+
+
+def _other_sheets(book: Workbook, data: ReportData) -> None:
+    if data.comparison is not None:
+        add_frame_sheet(book, "Scenario comparison", data.comparison, {n: "#,##0" for n in data.comparison.columns})
+    if data.annex is not None:
+        add_frame_sheet(book, "Expansion annex", data.annex)
+    std = data.result.standards
+    if std is not None:
+        add_frame_sheet(book, "Standards risk", std.risk)
+        add_frame_sheet(book, "Risk summary", std.risk_summary)
+        for phase, table in std.kpis.items():
+            add_frame_sheet(book, f"KPIs {phase}", table, {"value": "#,##0.0", "last_year": "#,##0.0",
+                                                           "change": "#,##0.0", "national": "#,##0.0"})
+    p16 = data.result.post16
+    if p16 is not None:
+        add_frame_sheet(book, "Post-16 participation", p16.participation, {"la": "0.0", "england": "0.0", "region": "0.0"})
+        if p16.sixth_form_totals is not None:
+            add_frame_sheet(book, "Sixth form", p16.sixth_form_totals)
+    add_frame_sheet(book, "Assumptions", data.assumptions)
+    solver = pd.DataFrame([(k, str(v)) for k, v in data.solver.items()], columns=["item", "value"])
+    ws = add_frame_sheet(book, "Sources", data.sources)
+    _write_frame(ws, data.versions, None, len(data.sources) + 3)
+    _write_frame(ws, solver, None, len(data.sources) + len(data.versions) + 5)
+
+
+def write_workbook(data: ReportData, path: Path) -> Path:
+    """Write the report's tables to an Excel workbook at ``path``."""
+    book = Workbook()
+    book.remove(book.active)
+    _summary_sheet(book, data)
+    _needed_sheet(book, data)
+    _programme_sheets(book, data)
+    _area_sheets(book, data)
+    _other_sheets(book, data)
+    book.save(path)
+    return path

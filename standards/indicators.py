@@ -67,12 +67,14 @@ def numeric_indicators(school_indicators: pd.DataFrame,
     df["school_id"] = df["school_id"].astype(str)
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype(int)
     raw = df["value"]
-    text = pd.Series([("" if pd.isna(v) else str(v)) for v in raw], index=raw.index,
-                     dtype=object)
-    empty = (raw.isna() | text.str.strip().isin(["", "nan", "NA"])).to_numpy(bool)
-    number = pd.Series(_as_float(raw.where(~empty)), index=raw.index)
-    words = _words_to_numbers(df["indicator"].astype(str), text)
-    value = number.fillna(words)
+    value = pd.Series(_as_float(raw), index=raw.index)
+    # Only the values that are not plain numbers need reading as words or dates.
+    rest = (value.isna() & raw.notna()).to_numpy(bool)
+    text = raw[rest].astype(str).str.strip()
+    blank = text.isin(["", "nan", "NA"])
+    value[rest] = _words_to_numbers(df.loc[rest, "indicator"].astype(str), text).to_numpy()
+    empty = raw.isna().to_numpy(dtype=bool, copy=True)
+    empty[np.flatnonzero(rest)[blank.to_numpy(bool)]] = True
     bad = value.isna() & ~empty
     if bad.any():
         rows = df[bad].head(5)

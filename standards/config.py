@@ -19,7 +19,8 @@ class StandardsConfig(BaseModel):
     )
     rules_file: Path | None = Field(
         default=None,
-        description="Risk rule file (YAML). Default: the rule set shipped with the product, "
+        description="Risk rule file (YAML); relative paths are read from the data folder. "
+                    "Default: the rule set shipped with the product, "
                     "standards/rules/risk_rules_v1.yaml.",
     )
     targets_file: Path | None = Field(

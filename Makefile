@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install $(PIP_QUIET) -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+	$(BIN)/python -m pip install $(PIP_QUIET) --config-settings editable_mode=compat -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	touch $(STAMP)
 
 install: $(STAMP)

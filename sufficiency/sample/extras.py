@@ -76,4 +76,6 @@ def options(schools: pd.DataFrame) -> pd.DataFrame:
 
 def scenario(base_year: int) -> dict[str, Any]:
     return {"name": "principal", "description": "Trafford sample borough, principal forecast.",
-            "base_year": base_year, "horizon": 7}
+            "base_year": base_year, "horizon": 7,
+            # Trafford's DfE LA code: its real LA-level post-16 and standards figures are used.
+            "post16": {"la_code": "358"}}

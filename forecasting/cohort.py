@@ -121,7 +121,9 @@ class CohortSurvival:
         # Beyond the last known cohort, the cohort follows its own damped trend.
         known = np.isfinite(cohort)
         last = np.where(known, np.arange(cohort.shape[1]), -1).max(axis=1)
-        growth = self._ratios(np.nan_to_num(cohort[:, 1:, None]), np.nan_to_num(cohort[:, :-1, None]), "mean")
+        pairs = np.isfinite(cohort[:, 1:]) & np.isfinite(cohort[:, :-1])  # only year pairs both known
+        growth = self._ratios(np.where(pairs, cohort[:, 1:], 0.0)[:, :, None],
+                              np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
         level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
         steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
         trend = _damped_path(level, growth.ratio[:, 0], self.intake_damping, int(steps.max()) + 1)

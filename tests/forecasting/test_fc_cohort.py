@@ -107,3 +107,13 @@ def test_forecast_is_never_negative(values):
     m = CohortSurvival().fit(rolls)
     assert (m.predict_array(15) >= 0).all()
     assert np.isfinite(m.predict_array(15)).all()
+
+
+def test_entry_cohort_beyond_known_years_follows_its_trend_not_zero(two_area_rolls):
+    cohort = pd.DataFrame({"planning_area_id": ["A"] * 4 + ["B"] * 4, "year": [2022, 2023, 2024, 2025] * 2,
+                           "cohort": [200, 220, 240, 240, 80, 80, 80, 80]})
+    m = plain().fit(two_area_rolls, entry_cohort=cohort)
+    # B's cohort never changed: its intake stays at 0.5 x 80 however far ahead.
+    assert m.intake(6)[1] == pytest.approx(np.full(6, 40.0))
+    # A's cohort grew (10%, 9.1%, 0%): later years keep growing, damped, never collapse.
+    assert np.all(np.diff(m.intake(6)[0][1:]) >= 0)

@@ -41,16 +41,15 @@ class KpiSpec:
     school_indicator: str | tuple[str, str] | None = None  # fallback from school figures
 
 
-def _la_rows(phase: str) -> list[KpiSpec]:
-    pri = phase == "primary"
-    p = {"primary": "Pri", "secondary": "Sec"}[phase]
-    rows = [
+def _behaviour_rows(p: str, persistent: str) -> list[KpiSpec]:
+    """Absence and exclusion rows; ``p`` is LAIT's phase prefix ("Pri" or "Sec")."""
+    return [
         KpiSpec("absence_authorised", "Authorised absence", "% of sessions", "Low",
                 f"{p}Auth", "absence_authorised"),
         KpiSpec("absence_unauthorised", "Unauthorised absence", "% of sessions", "Low",
                 f"{p}Unauth", "absence_unauthorised"),
-        KpiSpec("absence_persistent", "Persistent absence", "% of pupils", "Low",
-                "SFPriPerAbNew" if pri else "SFSecPerAbNew", "persistent_absence"),
+        KpiSpec("absence_persistent", "Persistent absence", "% of pupils", "Low", persistent,
+                "persistent_absence"),
         KpiSpec("exclusions_permanent", "Permanent exclusions", "per 100 pupils", "Low",
                 f"{p}PermEx", "permanent_exclusion_rate"),
         KpiSpec("exclusions_fixed_term", "Fixed-term exclusions (suspensions)", "per 100 pupils",
@@ -59,55 +58,61 @@ def _la_rows(phase: str) -> list[KpiSpec]:
         KpiSpec("pupils_in_pru", "Pupils in PRU provision", "pupils", "-"),
         KpiSpec("mobility", "Pupil mobility", "% of pupils", "Low"),
     ]
-    if pri:
-        rows += [
-            KpiSpec("gld", "Good level of development (EYFS)", "% of pupils", "High",
-                    "FSP_NEW_GOODDEV"),
-            KpiSpec("phonics_y1", "Year 1 phonics check", "% meeting standard", "High", "KS1P_all"),
-            KpiSpec("phonics_y2_recheck", "Year 2 phonics re-check", "% meeting standard", "High"),
-            KpiSpec("ks1_reading", "KS1 reading expected standard", "% of pupils", "High",
-                    "KS1R_Expected_STD"),
-            KpiSpec("ks1_writing", "KS1 writing expected standard", "% of pupils", "High",
-                    "KS1W_Expected _STD"),
-            KpiSpec("ks1_maths", "KS1 maths expected standard", "% of pupils", "High",
-                    "KS1M_Expected _STD"),
-            KpiSpec("ks2_rwm", "KS2 reading, writing and maths expected standard", "% of pupils",
-                    "High", "KS2RWM_Expected_STD", "ks2_rwm_expected"),
-            KpiSpec("gap_disadvantaged", "Disadvantaged gap, KS2 RWM (other minus disadvantaged)",
-                    "% points", "Low", ("NonDAP_NEW_KS2_RWM", "DAP_NEW_KS2_RWM"),
-                    ("ks2_rwm_expected_non_disadvantaged", "ks2_rwm_expected_disadvantaged")),
-            KpiSpec("gap_fsm", "FSM gap, KS2 RWM (non-FSM minus FSM)", "% points", "Low",
-                    ("NonFSM_NEW_KS2_RWM", "FSM_NEW_KS2_RWM")),
-            KpiSpec("gap_sen", "SEN gap, KS2 RWM (no SEN minus SEN support)", "% points", "Low",
-                    ("NoID_SEN_NEW_KS2_RWM", "NEW_KS2_RWM_Sen_W/Osta")),
-        ]
-    else:
-        rows += [
-            KpiSpec("ks4_progress8", "Progress 8", "score", "High", "AVG_Prog8_Score",
-                    "ks4_progress8"),
-            KpiSpec("ks4_attainment8", "Attainment 8", "score", "High", "AVG_Attain8_Score",
-                    "ks4_attainment8"),
-            KpiSpec("ks4_em_4", "English and maths grades 4-9", "% of pupils", "High",
-                    "EngMaths9-4", "ks4_em_grade4"),
-            KpiSpec("ks4_em_5", "English and maths grades 5-9", "% of pupils", "High",
-                    "EngMaths9-5", "ks4_em_grade5"),
-            KpiSpec("gap_disadvantaged", "Disadvantaged gap, Attainment 8 (other minus "
-                    "disadvantaged)", "points", "Low", ("NonDAP_KS4_ATT8", "DAP_KS4_ATT8"),
-                    ("ks4_attainment8_non_disadvantaged", "ks4_attainment8_disadvantaged")),
-            KpiSpec("gap_fsm", "FSM gap, Attainment 8 (non-FSM minus FSM)", "points", "Low",
-                    ("NonFSM_AVG_Attain8_Score", "FSM_AVG_Attain8_Score")),
-            KpiSpec("gap_sen", "SEN gap, Attainment 8 (no SEN minus SEN support)", "points",
-                    "Low", ("SEN_NoID_AVG_Attain8_Score", "SEN_WoStat_AVG_Attain8_Score")),
-            KpiSpec("neet", "16-17 year olds NEET or not known", "% of 16-17 year olds", "Low",
-                    "16-17_not known_NEET"),
-        ]
-    rows += [
-        KpiSpec("gap_gender", "Gender gap", "% points", "Low"),
-        KpiSpec("gap_eal", "EAL gap", "% points", "Low"),
-        KpiSpec("elective_home_education", "Children in elective home education", "children", "-"),
-        KpiSpec("children_missing_education", "Children missing education", "children", "Low"),
-    ]
-    return rows
+
+
+_COMMON_TAIL = [
+    KpiSpec("elective_home_education", "Children in elective home education", "children", "-"),
+    KpiSpec("children_missing_education", "Children missing education", "children", "Low"),
+]
+#: Table one (primary): LA rows after the school rows.
+PRIMARY_ROWS: list[KpiSpec] = _behaviour_rows("Pri", "SFPriPerAbNew") + [
+    KpiSpec("gld", "Good level of development (EYFS)", "% of pupils", "High", "FSP_NEW_GOODDEV"),
+    KpiSpec("phonics_y1", "Year 1 phonics check", "% meeting standard", "High", "KS1P_all"),
+    KpiSpec("phonics_y2_recheck", "Year 2 phonics re-check", "% meeting standard", "High"),
+    KpiSpec("ks1_reading", "KS1 reading expected standard", "% of pupils", "High",
+            "KS1R_Expected_STD"),
+    KpiSpec("ks1_writing", "KS1 writing expected standard", "% of pupils", "High",
+            "KS1W_Expected _STD"),
+    KpiSpec("ks1_maths", "KS1 maths expected standard", "% of pupils", "High",
+            "KS1M_Expected _STD"),
+    KpiSpec("ks2_rwm", "KS2 reading, writing and maths expected standard", "% of pupils",
+            "High", "KS2RWM_Expected_STD", "ks2_rwm_expected"),
+    KpiSpec("gap_disadvantaged", "Disadvantaged gap, KS2 RWM (other minus disadvantaged)",
+            "% points", "Low", ("NonDAP_NEW_KS2_RWM", "DAP_NEW_KS2_RWM"),
+            ("ks2_rwm_expected_non_disadvantaged", "ks2_rwm_expected_disadvantaged")),
+    KpiSpec("gap_fsm", "FSM gap, KS2 RWM (non-FSM minus FSM)", "% points", "Low",
+            ("NonFSM_NEW_KS2_RWM", "FSM_NEW_KS2_RWM")),
+    KpiSpec("gap_sen", "SEN gap, KS2 RWM (no SEN minus SEN support)", "% points", "Low",
+            ("NoID_SEN_NEW_KS2_RWM", "NEW_KS2_RWM_Sen_W/Osta")),
+    KpiSpec("gap_gender", "Gender gap, KS2 RWM (girls minus boys)", "% points", "Low", None,
+            ("ks2_rwm_expected_girls", "ks2_rwm_expected_boys")),
+    KpiSpec("gap_eal", "EAL gap, KS2 RWM (English first language minus EAL)", "% points", "Low",
+            None, ("ks2_rwm_expected_non_eal", "ks2_rwm_expected_eal")),
+] + _COMMON_TAIL
+#: Table two (secondary): LA rows after the school rows.
+SECONDARY_ROWS: list[KpiSpec] = _behaviour_rows("Sec", "SFSecPerAbNew") + [
+    KpiSpec("ks4_progress8", "Progress 8", "score", "High", "AVG_Prog8_Score", "ks4_progress8"),
+    KpiSpec("ks4_attainment8", "Attainment 8", "score", "High", "AVG_Attain8_Score",
+            "ks4_attainment8"),
+    KpiSpec("ks4_em_4", "English and maths grades 4-9", "% of pupils", "High", "EngMaths9-4",
+            "ks4_em_grade4"),
+    KpiSpec("ks4_em_5", "English and maths grades 5-9", "% of pupils", "High", "EngMaths9-5",
+            "ks4_em_grade5"),
+    KpiSpec("gap_disadvantaged", "Disadvantaged gap, Attainment 8 (other minus disadvantaged)",
+            "points", "Low", ("NonDAP_KS4_ATT8", "DAP_KS4_ATT8"),
+            ("ks4_attainment8_non_disadvantaged", "ks4_attainment8_disadvantaged")),
+    KpiSpec("gap_fsm", "FSM gap, Attainment 8 (non-FSM minus FSM)", "points", "Low",
+            ("NonFSM_AVG_Attain8_Score", "FSM_AVG_Attain8_Score")),
+    KpiSpec("gap_sen", "SEN gap, Attainment 8 (no SEN minus SEN support)", "points", "Low",
+            ("SEN_NoID_AVG_Attain8_Score", "SEN_WoStat_AVG_Attain8_Score")),
+    KpiSpec("gap_gender", "Gender gap, Attainment 8 (girls minus boys)", "points", "Low", None,
+            ("ks4_attainment8_girls", "ks4_attainment8_boys")),
+    KpiSpec("gap_eal", "EAL gap, Attainment 8 (English first language minus EAL)", "points",
+            "Low", None, ("ks4_attainment8_non_eal", "ks4_attainment8_eal")),
+    KpiSpec("neet", "16-17 year olds NEET or not known", "% of 16-17 year olds", "Low",
+            "16-17_not known_NEET"),
+] + _COMMON_TAIL
+_LA_ROWS = {"primary": PRIMARY_ROWS, "secondary": SECONDARY_ROWS}
 
 
 _SCHOOL_ROWS = {
@@ -346,7 +351,7 @@ def kpi_tables(school_indicators: pd.DataFrame, schools: pd.DataFrame,
             vals = school_vals.get(kpi_id, pd.Series(dtype=float))
             rows.append(_row(phase, kpi_id, label.format(what=what), unit, pol, vals,
                              pd.Series(dtype=float), "schools", year, trend_tolerance))
-        for spec in _la_rows(phase):
+        for spec in _LA_ROWS[phase]:
             vals, nat, source = _la_value(spec, la, ctx, phase)
             rows.append(_row(phase, spec.kpi_id, spec.label, spec.unit, spec.polarity, vals,
                              nat, source, year, trend_tolerance))

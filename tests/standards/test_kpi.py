@@ -161,3 +161,15 @@ def test_without_rolls_pupil_share_is_not_available(data) -> None:
     (np.nan, "High", NOT_AVAILABLE)])
 def test_trend_words(change, polarity, word) -> None:
     assert trend_word(change, polarity) == word
+
+
+def test_gender_gap_from_school_figures_when_given() -> None:
+    rows = ROWS + [("P1", 2024, "ks2_rwm_expected_girls", 80), ("P1", 2024, "ks2_rwm_expected_boys", 70),
+                   ("P2", 2024, "ks2_rwm_expected_girls", 60), ("P2", 2024, "ks2_rwm_expected_boys", 44)]
+    data = numeric_indicators(indicators(rows))
+    t = kpi_tables(data, SCHOOLS, ROLLS, None, la_number=999, year=2024, lait=LAIT,
+                   national=NATIONAL)["primary"].set_index("kpi_id")
+    # Girls (80 x 200 + 60 x 100) / 300 = 73.33; boys (70 x 200 + 44 x 100) / 300 = 61.33.
+    assert t.loc["gap_gender", "value"] == pytest.approx(12.0)
+    assert t.loc["gap_gender", "source"] == "schools, pupil-weighted"
+    assert np.isnan(t.loc["gap_eal", "value"])

@@ -10,16 +10,20 @@ reason (:func:`sufficiency.store.runs.recover_interrupted`), so none stays "runn
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from sufficiency.errors import InputError
 from sufficiency.store.datasets import load_dataset
-from sufficiency.store.models import Run, ScenarioRecord
+from sufficiency.store.models import Dataset, Run, ScenarioRecord
 from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
                                     mark_cancelled)
 
@@ -65,6 +69,13 @@ def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
     return result
 
 
+def _private_copy(inputs: Any) -> Any:
+    """A copy of the inputs whose tables one run may change without touching another run's."""
+    tables = {f.name: getattr(inputs, f.name).copy() for f in dataclasses.fields(inputs)
+              if isinstance(getattr(inputs, f.name), pd.DataFrame)}
+    return inputs.replace(**tables)
+
+
 class JobRunner:
     """A pool of workers executing queued runs."""
 
@@ -72,6 +83,10 @@ class JobRunner:
         self.sessions = sessions
         self.pipeline = pipeline
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sufficiency-run")
+        # Loaded inputs by (dataset content hash, scenario settings): a dataset never changes, and
+        # loading and validating it again for every run of it would cost more than the forecast.
+        self._inputs: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def submit(self, run_id: str) -> Future[None]:
         return self._pool.submit(self.execute, run_id)
@@ -85,8 +100,17 @@ class JobRunner:
             overrides = None
             if run.scenario_id is not None:
                 overrides = session.get(ScenarioRecord, run.scenario_id).settings
-            inputs = load_dataset(session, run.dataset_id, overrides)
-            return inputs, tuple(run.stages), dict(run.options or {})
+            content = session.get(Dataset, run.dataset_id).content_hash
+            key = (content, json.dumps(overrides, sort_keys=True))
+            with self._lock:
+                inputs = self._inputs.get(key)
+            if inputs is None:
+                inputs = load_dataset(session, run.dataset_id, overrides)
+                with self._lock:
+                    self._inputs[key] = inputs
+                    while len(self._inputs) > 8:
+                        self._inputs.popitem(last=False)
+            return _private_copy(inputs), tuple(run.stages), dict(run.options or {})
 
     def execute(self, run_id: str) -> None:
         """Execute one run to its end; every outcome is recorded on the run, nothing is raised."""

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
             yield
         finally:
             state.jobs.shutdown(wait=False)
+            engine.dispose()
 
     app = FastAPI(title="sufficiency", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   openapi_tags=[{"name": n, "description": d} for n, d in _TAGS.items()])

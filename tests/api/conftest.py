@@ -1,0 +1,104 @@
+"""A running service with two organisations (two councils) and users of every role."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from api.bootstrap import create_admin
+from sufficiency.sample import sample_dir
+from sufficiency.settings import Settings
+from sufficiency.store.testing import postgres_schema, postgres_url, sqlite_url
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, then a throwaway PostgreSQL schema (skipped with the reason)."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    url, reason = postgres_url()
+    if url is None:
+        pytest.skip(reason)
+    with postgres_schema(url) as scoped:
+        yield scoped
+
+
+def sample_files() -> list[tuple[str, tuple[str, bytes, str]]]:
+    """The sample borough as multipart files."""
+    return [("files", (p.name, p.read_bytes(), "application/octet-stream"))
+            for p in sorted(sample_dir().iterdir()) if p.is_file() and p.suffix != ".md"]
+
+
+def wait_for(client: TestClient, run_id: str, headers: dict[str, str], seconds: float = 120) -> dict:
+    """Poll a run until it finishes (or fail the test after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = client.get(f"/runs/{run_id}", headers=headers).json()
+        if run["status"] in FINAL:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish within {seconds} s: {run}")
+
+
+def sign_in(client: TestClient, email: str, password: str) -> dict[str, str]:
+    response = client.post("/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@dataclass
+class World:
+    client: TestClient
+    settings: Settings
+    #: Headers by user: admin, planner, viewer (organisation A) and other_admin (organisation B).
+    as_: dict[str, dict[str, str]] = field(default_factory=dict)
+    dataset_id: str = ""
+    run_id: str = ""
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_world(url: str, **settings: object) -> Iterator[World]:
+    config = Settings(mode="test", database_url=url, **settings)
+    app = create_app(config)
+    with TestClient(app) as client:
+        with app.state.sufficiency.sessions.begin() as session:
+            create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)
+            create_admin(session, "Stockport Council", "admin@stockport.example", PASSWORD)
+        world = World(client, config)
+        world.as_["admin"] = sign_in(client, "admin@trafford.example", PASSWORD)
+        world.as_["other_admin"] = sign_in(client, "admin@stockport.example", PASSWORD)
+        for role in ("planner", "viewer"):
+            created = client.post("/users", headers=world.as_["admin"],
+                                  json={"email": f"{role}@trafford.example", "password": PASSWORD, "role": role})
+            assert created.status_code == 201, created.text
+            world.as_[role] = sign_in(client, f"{role}@trafford.example", PASSWORD)
+        yield world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """SQLite service with the sample borough uploaded by A's admin and one finished forecast run."""
+    url = sqlite_url(tmp_path_factory.mktemp("api"))
+    for world in make_world(url, rate_limit_per_minute=100_000):
+        uploaded = world.client.post("/datasets", headers=world.as_["admin"], files=sample_files(),
+                                     data={"name": "Sample borough"})
+        assert uploaded.status_code == 201, uploaded.text
+        world.dataset_id = uploaded.json()["id"]
+        started = world.client.post("/runs", headers=world.as_["planner"],
+                                    json={"dataset_id": world.dataset_id, "kind": "forecast"})
+        assert started.status_code == 202, started.text
+        world.run_id = started.json()["id"]
+        run = wait_for(world.client, world.run_id, world.as_["viewer"])
+        assert run["status"] == "succeeded", run
+        yield world

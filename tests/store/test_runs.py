@@ -1,0 +1,131 @@
+"""A run's results are written whole or not at all, and a finished run never changes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sufficiency.result import run_scenario
+from sufficiency.store import ForecastRow, Organisation, Run, SufficiencyRow, session_factory
+from sufficiency.store import runs as store_runs
+from sufficiency.store.models import Dataset
+from sufficiency.store.runs import (ImmutableError, RunNotActive, claim_run, fail_run, finish_run,
+                                    recover_interrupted)
+
+
+@pytest.fixture(scope="module")
+def forecast_result(sample_inputs):
+    """A real forecast of the sample borough."""
+    return run_scenario(sample_inputs, stages=("forecast",))
+
+
+def _new_run(sessions, status: str = "queued") -> str:
+    with sessions.begin() as session:
+        org = Organisation(name=f"Council {uuid.uuid4().hex[:8]}")
+        session.add(org)
+        session.flush()
+        dataset = Dataset(organisation_id=org.id, name="d", content_hash="0" * 64, valid=True, problems=[])
+        session.add(dataset)
+        session.flush()
+        run = Run(organisation_id=org.id, dataset_id=dataset.id, kind="forecast", stages=["forecast"], status=status)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _count(sessions, model, run_id: str) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(model.run_id == run_id))
+
+
+def _status(sessions, run_id: str) -> str:
+    with sessions() as session:
+        return session.get(Run, run_id).status
+
+
+def test_finish_run_stores_every_forecast_and_sufficiency_row(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions)
+    assert claim_run(sessions, run_id)
+    finish_run(sessions, run_id, forecast_result)
+    forecast = forecast_result.forecast
+    assert _count(sessions, ForecastRow, run_id) == len(forecast.by_area) + len(forecast.by_school)
+    assert _count(sessions, SufficiencyRow, run_id) == len(forecast_result.sufficiency_before)
+    with sessions() as session:
+        run = session.get(Run, run_id)
+        assert run.status == "succeeded" and run.finished_at is not None
+        assert run.provenance["source_hashes"] == forecast_result.inputs.source_hashes
+        stored = session.scalar(select(func.sum(ForecastRow.pupils)).where(ForecastRow.run_id == run_id,
+                                                                            ForecastRow.level == "area"))
+    assert stored == pytest.approx(forecast.by_area["pupils"].sum())
+
+
+def test_a_crash_while_writing_leaves_no_result_rows(engine: Engine, forecast_result, monkeypatch) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions)
+    claim_run(sessions, run_id)
+    real = store_runs._result_rows
+
+    def breaks_half_way(run, result):
+        batches = real(run, result)
+        bad = dict(batches[1][1][0], year=None)  # the second table fails after the first is written
+        return [batches[0], (batches[1][0], [bad])]
+
+    monkeypatch.setattr(store_runs, "_result_rows", breaks_half_way)
+    with pytest.raises(IntegrityError):
+        finish_run(sessions, run_id, forecast_result)
+    assert _count(sessions, ForecastRow, run_id) == 0
+    assert _status(sessions, run_id) == "running"
+
+
+def test_a_finished_run_never_changes(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions)
+    claim_run(sessions, run_id)
+    finish_run(sessions, run_id, forecast_result)
+    assert not fail_run(sessions, run_id, "too late")
+    assert not claim_run(sessions, run_id)
+    with sessions() as session, pytest.raises(ImmutableError, match="never changed"):
+        session.get(Run, run_id).error = "edited"
+        session.commit()
+    with sessions() as session, pytest.raises(ImmutableError):
+        row = session.scalars(select(ForecastRow).where(ForecastRow.run_id == run_id)).first()
+        row.pupils = 0.0
+        session.commit()
+    assert _status(sessions, run_id) == "succeeded"
+
+
+def test_restart_marks_unfinished_runs_failed_and_keeps_finished_ones(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    queued, running, done = _new_run(sessions), _new_run(sessions, "running"), _new_run(sessions, "running")
+    finish_run(sessions, done, forecast_result)
+    assert recover_interrupted(sessions) == 2
+    with sessions() as session:
+        for run_id in (queued, running):
+            run = session.get(Run, run_id)
+            assert run.status == "failed"
+            assert run.error.startswith("interrupted: the service stopped")
+        assert session.get(Run, done).status == "succeeded"
+
+
+def test_a_result_arriving_after_the_run_was_failed_is_dropped(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions)
+    claim_run(sessions, run_id)
+    recover_interrupted(sessions)
+    with pytest.raises(RunNotActive):
+        finish_run(sessions, run_id, forecast_result)
+    assert _count(sessions, ForecastRow, run_id) == 0
+    assert _status(sessions, run_id) == "failed"
+
+
+def test_status_changes_are_conditional(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions)
+    with sessions.begin() as session:  # core updates bypass the ORM guard, but not the status condition
+        session.execute(update(Run).where(Run.id == run_id).values(status="cancelled"))
+    assert not claim_run(sessions, run_id)
+    assert _status(sessions, run_id) == "cancelled"

@@ -67,6 +67,8 @@ def _print_result(result: StandardsResult) -> None:
         for r in shown.itertuples():
             table.add_row(r.indicator, str(r.year), r.value, r.last_year, r.trend, r.national)
         console.print(table)
+    if result.benchmark is not None:
+        _print_benchmark(result.benchmark)
     if result.targets is not None:
         targets = Table(title="Strategy targets")
         for col in ("target", "current", "needed a year", "status"):
@@ -77,6 +79,19 @@ def _print_result(result: StandardsResult) -> None:
         console.print(targets)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
+
+
+def _print_benchmark(bench) -> None:  # noqa: ANN001 - a benchmark_la table
+    ranked = bench.dropna(subset=["rank"])
+    table = Table(title=f"Against every English LA (quartile 1 = best quarter; "
+                        f"{len(ranked)} measures)")
+    for col in ("measure", "year", "value", "England", "rank", "quartile", "to top 10%"):
+        table.add_column(col, justify="left" if col == "measure" else "right")
+    for r in ranked.itertuples():
+        table.add_row(str(r.description), str(r.year), format_number(r.value),
+                      format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
+                      str(int(r.quartile)), format_number(r.distance_to_top10))
+    console.print(table)
 
 
 def _write(result: StandardsResult, out: Path) -> list[Path]:

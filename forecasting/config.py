@@ -47,7 +47,8 @@ class Variant(BaseModel):
         description=(
             "Shift of every progression ratio, in standard deviations of that ratio's own "
             "historical year-to-year variation (+1 = net in-migration one typical year above the "
-            "trend, every year). Measured from the data, so it scales to each area."
+            "trend, every year). Measured from the data, so it scales to each area. The default "
+            "high/low variants use ±0.5."
         ),
     )
     yields_shift: float = Field(
@@ -65,8 +66,10 @@ def _default_variants() -> dict[str, Variant]:
     """Principal, high and low: births, migration and yields shifted together."""
     return {
         "principal": Variant(),
-        "high": Variant(births_shift_per_year=0.014, migration_shift_sd=1.0, yields_shift=0.25),
-        "low": Variant(births_shift_per_year=-0.014, migration_shift_sd=-1.0, yields_shift=-0.25),
+        # Migration: a persistent shift of half a typical year's deviation, compounding as a
+        # cohort moves up, keeps high/low near the edge of the 80% interval rather than past the 95%.
+        "high": Variant(births_shift_per_year=0.014, migration_shift_sd=0.5, yields_shift=0.25),
+        "low": Variant(births_shift_per_year=-0.014, migration_shift_sd=-0.5, yields_shift=-0.25),
     }
 
 
@@ -208,7 +211,10 @@ class ForecastConfig(BaseModel):
     )
     variants: dict[str, Variant] = Field(
         default_factory=_default_variants,
-        description="Named variants; 'principal' is the central forecast. High/low shift births, migration and yields.",
+        description=(
+            "Named variants; 'principal' is the central forecast. Default high/low: births ±1.4% a "
+            "year (ONS fertility variants, capped at ±13.8%), migration ±0.5 SD, yields ±25%."
+        ),
     )
     variant: str = Field("principal", description="Which entry of variants this run uses.")
 

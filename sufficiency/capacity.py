@@ -44,6 +44,32 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, years: list[int] | range) -> pd.DataFrame:
+    """Places in each school, year group and future year before any new scheme.
+
+    A cohort already on roll above its year group's places (a past bulge class, or pupils
+    admitted over the admission number) keeps those places as it moves up the school: nobody
+    loses a place they hold. So for year ``t`` after ``base_year``, year group ``g`` has the larger
+    of its standard places and the base-year roll of the same cohort (year group
+    ``g - (t - base_year)``) at that school. Entry year groups and cohorts not yet on roll get
+    the standard places.
+
+    Returns
+    -------
+    DataFrame ``school_id, planning_area_id, year, ncy, places``.
+    """
+    standard = places_by_year_group(schools)
+    grid = standard.merge(pd.DataFrame({"year": list(years)}), how="cross")
+    base = rolls.loc[rolls["year"] == base_year, ["school_id", "ncy", "pupils"]]
+    steps = pd.DataFrame({"k": np.arange(1, max(1, max(years, default=base_year) - base_year) + 1)})
+    carried = base.merge(steps, how="cross")
+    carried = carried.assign(year=base_year + carried["k"], ncy=carried["ncy"] + carried["k"])
+    grid = grid.merge(carried[["school_id", "year", "ncy", "pupils"]], on=["school_id", "year", "ncy"], how="left")
+    grid["places"] = np.fmax(grid["places"], grid["pupils"].fillna(0).to_numpy(dtype=float))
+    cols = ["school_id", "planning_area_id", "year", "ncy", "places"]
+    return grid[cols].sort_values(["school_id", "year", "ncy"]).reset_index(drop=True)
+
+
 def sufficiency_table(pupils: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Pupils against places per planning area, year group and year.
 

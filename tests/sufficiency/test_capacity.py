@@ -39,3 +39,17 @@ def test_schools_in_one_area_offset_each_other() -> None:
     assert p1["places"] == 60 and p1["surplus"] == 5
     p2 = t[t["planning_area_id"] == "P2"].iloc[0]
     assert p2["pupils"] == 0 and p2["surplus"] == 90  # places with no pupils still count
+
+
+def test_cohorts_on_roll_keep_their_places() -> None:
+    from sufficiency.capacity import places_by_year
+
+    schools = pd.DataFrame({"school_id": ["p"], "planning_area_id": ["P1"], "ncy_low": [0], "ncy_high": [6],
+                            "pan": [30], "net_capacity": [210]})
+    # 2024: a bulge class of 60 in Year 4 and an ordinary Year 5 of 28.
+    rolls = pd.DataFrame({"school_id": "p", "year": 2024, "ncy": [4, 5], "pupils": [60, 28]})
+    places = places_by_year(schools, rolls, 2024, [2025, 2026, 2027]).set_index(["year", "ncy"])["places"]
+    assert places.loc[(2025, 5)] == 60 and places.loc[(2026, 6)] == 60  # the bulge moves up
+    assert places.loc[(2027, 6)] == 30                                   # and leaves
+    assert places.loc[(2025, 6)] == 30                                   # 28 < 30: standard places
+    assert places.loc[(2025, 0)] == 30 and len(places) == 21

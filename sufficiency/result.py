@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from sufficiency import __version__
-from sufficiency.capacity import places_by_year_group, sufficiency_table
+from sufficiency.capacity import places_by_year, sufficiency_table
 from sufficiency.inputs import Inputs
 from sufficiency.scenario import Scenario
 from sufficiency.summary import CurrentSummary, current_summary
@@ -120,7 +120,8 @@ def run_scenario(inputs: Inputs, stages: tuple[Stage, ...] = ALL_STAGES, progres
         forecast = timed("forecast", lambda: run_forecast(
             inputs, config=scenario.forecast, base_year=scenario.base_year, horizon=scenario.horizon))
         results["forecast"] = forecast
-        places = places_by_year_group(inputs.schools)
+        years = sorted(forecast.by_area["year"].unique())
+        places = places_by_year(inputs.schools, inputs.rolls, forecast.base_year, years)
         results["sufficiency_before"] = sufficiency_table(forecast.by_area, places)
     if "plan" in stages:
         results["plan"] = timed("plan", lambda: _plan(inputs, results["forecast"], scenario))
@@ -128,7 +129,8 @@ def run_scenario(inputs: Inputs, stages: tuple[Stage, ...] = ALL_STAGES, progres
         from standards import run_standards
 
         results["standards"] = timed("standards", lambda: run_standards(
-            inputs.school_indicators, inputs.schools, inputs.rolls, config=scenario.standards))
+            inputs.school_indicators, inputs.schools, inputs.rolls, config=scenario.standards,
+            base_dir=inputs.folder))
     if "post16" in stages:
         from post16 import run_post16
 

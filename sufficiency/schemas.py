@@ -274,7 +274,7 @@ SCHOOL_INDICATORS = TableSpec(
         ColumnSpec("value", "str", "the value (a number, a grade or a date)"),
     ),
     key=("school_id", "year", "indicator"),
-    example=({"school_id": "106283", "year": 2024, "indicator": "ks2_rwm_expected_pct", "value": "68"},),
+    example=({"school_id": "106283", "year": 2024, "indicator": "ks2_rwm_expected", "value": "68"},),
 )
 
 #: Every canonical table, in the order they are loaded (referenced tables first).

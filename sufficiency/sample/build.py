@@ -142,6 +142,13 @@ def build(shared: Path) -> None:
     housing_sites(schools).to_csv(OUT / "housing.csv", index=False)
     pupil_yields().to_csv(OUT / "pupil_yields.csv", index=False)
     options(schools).to_csv(OUT / "options.csv", index=False)
+    from standards.synthetic import sample_school_indicators
+
+    indicators = sample_school_indicators(schools, range(BASE_YEAR - 3, BASE_YEAR + 1), random_state=SEED,
+                                          percent_fsm=schools.set_index("school_id")["percent_fsm"])
+    indicators.to_csv(OUT / "school_indicators.csv", index=False)
+    targets = Path(sample_school_indicators.__code__.co_filename).parent / "data" / "trafford_targets.yaml"
+    (OUT / "targets.yaml").write_text(targets.read_text())
     (OUT / "scenario.yaml").write_text(yaml.safe_dump(scenario(BASE_YEAR), sort_keys=False))
     print(f"wrote the sample borough to {OUT}: {len(schools)} schools, {len(rolls)} roll rows")
 

@@ -78,4 +78,5 @@ def scenario(base_year: int) -> dict[str, Any]:
     return {"name": "principal", "description": "Trafford sample borough, principal forecast.",
             "base_year": base_year, "horizon": 7,
             # Trafford's DfE LA code: its real LA-level post-16 and standards figures are used.
+            "standards": {"la_number": 358, "targets_file": "targets.yaml"},
             "post16": {"la_code": "358"}}

@@ -81,7 +81,7 @@ class LimitsMiddleware:
 
     async def _too_large(self, send: Any) -> None:
         await _send_error(send, 413, "too_large", f"The upload is larger than the limit of "
-                          f"{self.max_bytes / 1024 / 1024:g} MB. Upload a smaller dataset or ask the administrator "
+                          f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
                           "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
 
     async def _guarded(self, scope: Scope, receive: Any, send: Any) -> None:

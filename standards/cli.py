@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from standards.config import StandardsConfig
@@ -21,7 +20,7 @@ from standards.rules import RuleFileError
 from standards.store import StandardsStore
 from standards.targets import TargetFileError
 
-console = Console()
+from sufficiency.display import console  # noqa: E402 - the one console of the product
 _COLOURS = {"Red": "red", "Amber": "dark_orange", "Yellow": "yellow", "Green": "green"}
 
 StoreOption = Annotated[Path, typer.Option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,7 +12,11 @@ from rich.table import Table
 
 from sufficiency.errors import Problem
 
-console = Console(width=160)
+#: One console for every command. In a terminal Rich uses its width; piped or captured output
+#: (CI logs, files) gets 160 columns rather than Rich's default of 80, so tables stay unwrapped.
+console = Console(width=None if sys.stdout.isatty() else 160)
+#: Columns holding codes, printed as they are (no thousands separator in a year).
+_CODES = {"year", "ncy", "base_year", "school_id", "urn", "la_code"}
 
 
 def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
@@ -29,6 +34,8 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
                 cells.append("-")
             elif col in formats:
                 cells.append(format(value, formats[col]))
+            elif col in _CODES:
+                cells.append(str(value))
             elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
                 cells.append(f"{value:,}")
             elif isinstance(value, (float, np.floating)):

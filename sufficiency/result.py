@@ -77,16 +77,14 @@ def _versions() -> dict[str, str]:
 
 
 def _plan(inputs: Inputs, forecast: Forecast, scenario: Scenario) -> Plan:
-    """The optimiser on a forecast, with planning-area distances from the geodata when known."""
-    import geopandas as gpd
-
-    from geodata import centroid_distances
+    """The optimiser on a forecast, with distances between planning areas from the geodata."""
     from optimiser import run_plan
+    from optimiser.cli import area_distances
 
-    areas = inputs.planning_areas
-    distances = centroid_distances(areas) if isinstance(areas, gpd.GeoDataFrame) else None
-    return run_plan(forecast.by_area, inputs.schools, config=scenario.optimiser, options=inputs.options,
-                    distances=distances, base_year=forecast.base_year)
+    demand = forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]]
+    return run_plan(demand, inputs.schools, config=scenario.optimiser, options=inputs.options,
+                    distances=area_distances(inputs), planning_areas=inputs.planning_areas,
+                    base_year=forecast.base_year)
 
 
 def run_scenario(inputs: Inputs, stages: tuple[Stage, ...] = ALL_STAGES, progress: Any = None) -> ScenarioResult:

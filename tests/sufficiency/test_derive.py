@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from sufficiency import load_inputs
 
 
@@ -50,3 +52,12 @@ def test_minimal_folder_derives_planning_areas(tmp_path: Path) -> None:
     assert inputs.planning_areas[["planning_area_id", "phase"]].to_dict("records") == [
         {"planning_area_id": "A", "phase": "secondary"}, {"planning_area_id": "B", "phase": "secondary"}]
     assert inputs.schools["pan"].isna().all() if "pan" in inputs.schools else True
+
+
+def test_school_without_rolls_loads(tmp_path: Path) -> None:
+    (tmp_path / "schools.csv").write_text("school_id,planning_area_id\ns1,A\nclosed,A\n")
+    rows = ["school_id,year,ncy,pupils"] + [f"s1,{y},{g},25" for y in (2021, 2022, 2023) for g in range(7)]
+    (tmp_path / "rolls.csv").write_text("\n".join(rows) + "\n")
+    schools = load_inputs(tmp_path).schools.set_index("school_id")
+    assert schools.loc["s1", "phase"] == "primary"
+    assert pd.isna(schools.loc["closed", "phase"])

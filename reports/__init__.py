@@ -105,8 +105,10 @@ def write_reports(
 
 def render_steps(results: ScenarioResult | Sequence[ScenarioResult]) -> int:
     """Units of work :func:`write_reports` reports through ``progress`` (for a bar's total)."""
-    first = _as_list(results)[0]
-    return 1 + 4 + len(first.inputs.planning_areas) + 4
+    results = _as_list(results)
+    first = results[0]
+    charts = 2 + (first.plan is not None) + len(first.inputs.planning_areas) + (len(results) > 1) + (first.post16 is not None)
+    return 1 + charts + 4
 
 
 def _safe(name: str) -> str:

@@ -7,6 +7,10 @@ series differ in lightness, line style and marker, and bands carry hatching.
 from __future__ import annotations
 
 import io
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +25,7 @@ from reports.format import KIND_LABELS, year_label
 if TYPE_CHECKING:
     from reports.content import ReportData
 
-DPI = 150
+DPI = 130
 DARK, MID, LIGHT, PALE = "#08306b", "#4292c6", "#9ecae1", "#deebf7"
 ACCENT = "#b35806"
 #: One fill and hatch per kind of scheme: lightness and hatching both tell them apart.
@@ -58,7 +62,7 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
     """Pupils (actual then forecast with 80% and 95% intervals) against places, one area."""
     rows = totals[totals["planning_area_id"] == area].sort_values("year")
     past, future = rows[rows["actual"]], rows[~rows["actual"]]
-    fig = new_figure(7.2, 3.1)
+    fig = new_figure(7.2, 2.75)
     ax = fig.add_subplot()
     # the forecast bands start from the last actual point so the fan opens from the data
     joint = pd.concat([past.tail(1).assign(lower_95=past["pupils"].iloc[-1], upper_95=past["pupils"].iloc[-1],
@@ -89,7 +93,7 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
 
 def needed_chart(needed: pd.DataFrame) -> bytes:
     """Places needed before the programme and shortfall after it, by phase and year."""
-    fig = new_figure(7.2, 2.8)
+    fig = new_figure(7.2, 2.5)
     axes = fig.subplots(1, 2, sharey=True)
     for ax, phase in zip(axes, ("primary", "secondary"), strict=True):
         rows = needed[needed["phase"] == phase].sort_values("year")
@@ -107,8 +111,9 @@ def needed_chart(needed: pd.DataFrame) -> bytes:
         ax.grid(axis="y", alpha=0.3, linewidth=0.5)
     axes[0].set_ylabel("Places (sum of year groups)", fontsize=8)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.08))
-    fig.suptitle("Places needed by phase and year", fontsize=10)
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.95))
+    fig.suptitle("Places needed by phase and year", fontsize=10, y=1.02)
+    fig.subplots_adjust(top=0.75, wspace=0.08)
     return to_png(fig)
 
 
@@ -170,6 +175,7 @@ def comparison_chart(totals: pd.DataFrame) -> bytes:
             _year_axis(ax, rows["year"].unique())
         ax.legend(fontsize=7, frameon=False)
     fig.suptitle("Forecast pupils by scenario", fontsize=10)
+    fig.subplots_adjust(wspace=0.4)
     return to_png(fig)
 
 
@@ -184,29 +190,59 @@ def post16_chart(result) -> bytes:
     return to_png(fig)
 
 
-def all_charts(data: ReportData, progress=None) -> dict[str, bytes]:
-    """Every chart of a report by name; ``progress()`` is called after each one."""
+def chart_tasks(data: ReportData) -> list[tuple[str, Callable[[], dict[str, bytes]]]]:
+    """Every chart of a report as (name, function returning ``{name: png}``), slowest first."""
     from reports.maps import sufficiency_map
 
-    tick = progress or (lambda: None)
-    charts: dict[str, bytes] = {"needed": needed_chart(data.needed)}
-    tick()
+    tasks: list[tuple[str, Callable[[], dict[str, bytes]]]] = [("map", lambda: sufficiency_map(data))]
+    tasks.append(("needed", lambda: {"needed": needed_chart(data.needed)}))
     if data.has_plan and len(data.programme):
-        charts["timeline"] = timeline_chart(data.programme, data.years)
-    tick()
+        tasks.append(("timeline", lambda: {"timeline": timeline_chart(data.programme, data.years)}))
     for area in data.areas.itertuples(index=False):
-        charts[f"area:{area.planning_area_id}"] = fan_chart(data.area_totals, area.planning_area_id, area.name, area.phase)
-        tick()
-    charts.update(sufficiency_map(data))
-    tick()
+        key = f"area:{area.planning_area_id}"
+        tasks.append((key, lambda a=area, k=key: {k: fan_chart(data.area_totals, a.planning_area_id, a.name, a.phase)}))
     if data.comparison_totals is not None:
-        charts["comparison"] = comparison_chart(data.comparison_totals)
+        tasks.append(("comparison", lambda: {"comparison": comparison_chart(data.comparison_totals)}))
     if data.result.post16 is not None:
-        charts["post16"] = post16_chart(data.result.post16)
-    tick()
+        tasks.append(("post16", lambda: {"post16": post16_chart(data.result.post16)}))
+    return tasks
+
+
+#: The tasks of the render in progress, read by forked workers (closures cannot be pickled).
+_TASKS: list[tuple[str, Callable[[], dict[str, bytes]]]] = []
+
+
+def _run_task(index: int) -> dict[str, bytes]:
+    return _TASKS[index][1]()
+
+
+def all_charts(data: ReportData, progress: Callable[[], None] | None = None, workers: int | None = None) -> dict[str, bytes]:
+    """Every chart of a report by name; ``progress()`` is called after each one.
+
+    Charts are drawn in ``workers`` processes (default: up to two, the cores a planning
+    officer's laptop can spare) where the platform can fork, else one after another.
+    """
+    global _TASKS
+    tick = progress or (lambda: None)
+    tasks = chart_tasks(data)
+    workers = min(2, os.cpu_count() or 1) if workers is None else workers
+    charts: dict[str, bytes] = {}
+    if workers > 1 and "fork" in mp.get_all_start_methods():
+        _TASKS = tasks
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                for drawn in pool.map(_run_task, range(len(tasks))):
+                    charts.update(drawn)
+                    tick()
+        finally:
+            _TASKS = []
+        return charts
+    for _, draw in tasks:
+        charts.update(draw())
+        tick()
     return charts
 
 
 def chart_steps(data: ReportData) -> int:
     """How many times :func:`all_charts` calls ``progress`` (for a progress bar's total)."""
-    return 4 + len(data.areas)
+    return len(chart_tasks(data))

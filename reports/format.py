@@ -13,6 +13,10 @@ PHASE_NCY: dict[str, tuple[int, ...]] = {"primary": tuple(range(0, 7)), "seconda
 KIND_LABELS = {"expand": "Permanent expansion", "bulge": "Bulge class", "new_school": "New school",
                "reduce": "Reduction in admission number", "close": "Closure"}
 
+#: Shorter labels for narrow table columns.
+KIND_SHORT = {"expand": "Expansion", "bulge": "Bulge class", "new_school": "New school", "reduce": "PAN reduction",
+              "close": "Closure"}
+
 MINUS = "\u2212"
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from reports.content import GROWTH, ReportData, deficit_matrix, describe_area
-from reports.format import money, money_short, ncy_label, number, percent, year_label
+from reports.format import KIND_SHORT, money, money_short, ncy_label, number, percent, year_label
 
 
 @dataclass
@@ -31,15 +31,17 @@ class Table:
     note: str = ""
     css: str = ""
     row_css: list[str] = field(default_factory=list)
+    #: Column widths in percent; given, the table lays out fixed (fast, and never wider than the page).
+    widths: list[int] = field(default_factory=list)
 
 
 def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str] | None]],
-                caption: str, note: str = "", css: str = "") -> Table:
+                caption: str, note: str = "", css: str = "", widths: Sequence[int] = ()) -> Table:
     """A Table from a DataFrame: ``columns`` is (column, header, formatter or None for text)."""
     rows = [[(fmt(v) if fmt else ("" if pd.isna(v) else str(v))) for (_, _, fmt), v in zip(columns, values, strict=True)]
             for values in frame[[c for c, _, _ in columns]].itertuples(index=False)]
     return Table(caption, [h for _, h, _ in columns], rows, [fmt is not None for _, _, fmt in columns],
-                 note, css)
+                 note, css, widths=list(widths))
 
 
 def _needed_table(data: ReportData) -> Table:
@@ -54,7 +56,7 @@ def _needed_table(data: ReportData) -> Table:
                      number(part["places_needed"].sum())])
         css.append("")
         if data.has_plan:
-            rows.append([f"{phase.capitalize()}: shortfall after the programme",
+            rows.append([f"{phase.capitalize()}: shortfall after the programme (with margin)",
                          *[number(part["shortfall_after"].get(y, np.nan)) for y in years],
                          number(part["shortfall_after"].sum())])
             css.append("")
@@ -95,7 +97,8 @@ def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]
         if not matrix.empty:
             rows = data.area_deficits[data.area_deficits["planning_area_id"] == aid]
             after = rows.pivot_table(index="ncy", columns="year", values="shortfall_after", aggfunc="sum")
-            years = list(matrix.columns)
+            years = data.years
+            matrix = matrix.reindex(columns=years, fill_value=0.0)
 
             def cell(ncy: int, year: int) -> str:
                 need = matrix.at[ncy, year]
@@ -116,12 +119,14 @@ def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]
 def _schemes_table(data: ReportData) -> Table | None:
     if data.programme.empty:
         return None
-    frame = data.programme.assign(year_text=data.programme["year"].map(year_label))
-    table = frame_table(frame, [("school", "School", None), ("type", "Type", None),
+    frame = data.programme.assign(year_text=data.programme["year"].map(year_label),
+                                  short=data.programme["kind"].map(KIND_SHORT).fillna(data.programme["type"]))
+    table = frame_table(frame, [("school", "School", None), ("short", "Type", None),
                                 ("planning_area_id", "Area", None), ("year_text", "Opens", None),
                                 ("places", "Places", number), ("capital_cost", "Cost", money),
                                 ("reason", "Why", None)],
-                        f"Schemes of the recommended programme ({len(frame)})", css="small")
+                        f"Schemes of the recommended programme ({len(frame)})", css="small",
+                        widths=[20, 12, 5, 7, 6, 9, 41])
     return table
 
 
@@ -163,7 +168,7 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
                                       ("change", "Change", str), ("trend", "Trend", None),
                                       ("national", "England", str)],
                                 f"Key indicators, {phase} ({'table one' if phase == 'primary' else 'table two'})",
-                                css="small"))
+                                css="small", widths=[40, 11, 10, 10, 9, 10, 10]))
     red = int(std.risk["category"].eq("Red").sum())
     amber = int(std.risk["category"].eq("Amber").sum())
     intro = (f"Risk assessment of {len(std.risk):,} schools for {year_label(std.year)}: {red} Red and {amber} Amber. "
@@ -200,12 +205,13 @@ def _provenance_tables(data: ReportData) -> dict[str, Table]:
         "solver": Table("Run and solver", ["Item", "Value"], rows, [False, False]),
         "sources": Table("Input files (SHA-256 of their bytes)", ["File", "SHA-256"],
                          [[f, f'<span class="hash">{h}</span>'] for f, h in data.sources.itertuples(index=False)],
-                         [False, False]),
+                         [False, False], widths=[25, 75]),
         "versions": frame_table(data.versions, [("package", "Software", None), ("version", "Version", None)],
                                 "Software versions"),
         "assumptions": frame_table(data.assumptions, [("setting", "Setting", None), ("value", "Value", None),
                                                       ("source", "What it is and its source", None)],
-                                   "Every assumption of the scenario as run, with its source", css="small"),
+                                   "Every assumption of the scenario as run, with its source", css="small",
+                                   widths=[30, 17, 53]),
     }
 
 
@@ -217,7 +223,8 @@ def _annex_table(data: ReportData) -> Table | None:
                                 ("schemes", "Schemes", None), ("year_text", "From", None),
                                 ("places", "Places", number), ("capital_cost", "Cost", money),
                                 ("ofsted", "Ofsted", None), ("risk", "Risk", None), ("risk_reasons", "Risk reasons", None)],
-                        "Schools proposed for expansion or a bulge class", css="small")
+                        "Schools proposed for expansion or a bulge class", css="small",
+                        widths=[17, 5, 13, 7, 6, 9, 9, 6, 28])
     table.row_css = [f"rag-{r}" for r in frame["risk"]]
     return table
 

@@ -94,7 +94,7 @@ def demo(out: OutDir = Path("out")) -> None:
 
 
 # Engines that add commands to this app. Each module defines ``register(app)``.
-_ENGINE_CLIS: tuple[str, ...] = ("standards.cli", "post16.cli", "forecasting.cli", "optimiser.cli", "api.cli")
+_ENGINE_CLIS: tuple[str, ...] = ("standards.cli", "post16.cli", "forecasting.cli", "optimiser.cli", "api.cli", "reports.cli")
 
 for _module in _ENGINE_CLIS:
     importlib.import_module(_module).register(app)

@@ -1,0 +1,93 @@
+"""``sufficiency report``: the capital programme report and SCAP export from a data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sufficiency.inputs import Inputs
+    from sufficiency.result import ScenarioResult
+
+
+def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
+    """Overrides for one ``--scenario``: a YAML file of settings, or a forecast variant's name."""
+    import yaml
+
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} does not exist: give a scenario YAML file or a variant name")
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise typer.BadParameter(f"{path} must hold a mapping of scenario settings")
+        loaded.setdefault("name", path.stem)
+        return loaded
+    variants = inputs.scenario.forecast.variants
+    if spec not in variants:
+        raise typer.BadParameter(f"'{spec}' is neither a .yaml file nor a forecast variant ({', '.join(variants)})")
+    return {"name": spec, "forecast": {"variant": spec}}
+
+
+def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
+    """Load the folder and run each scenario, with a progress line per stage."""
+    from sufficiency.cli import load_or_exit
+    from sufficiency.display import console
+    from sufficiency.pipeline import run_with_progress
+
+    inputs = load_or_exit(folder)
+    if not specs:
+        return [run_with_progress(inputs)]
+    results = []
+    for spec in specs:
+        overrides = _scenario_overrides(spec, inputs)
+        scenario_inputs = load_or_exit(folder, overrides)
+        console.print(f"Running scenario [bold]{scenario_inputs.scenario.name}[/]")
+        results.append(run_with_progress(scenario_inputs))
+    return results
+
+
+def report(
+    run_or_data_dir: Annotated[Path, typer.Argument(
+        help="A data folder (schools.csv, rolls.csv, ... and scenario.yaml), or 'sample' for the embedded "
+             "sample borough. Its scenario is run, then reported.", show_default=False)],
+    formats: Annotated[str, typer.Option(
+        "--format", help="Comma-separated: html, pdf, xlsx and scap (the SCAP-format export).")] = "html,pdf,xlsx,scap",
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into (created if missing).")] = Path("out"),
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", help="Scenario to run: a forecast variant (principal, high, low) or a scenario YAML file of "
+                           "overrides. Repeat it, or separate with commas, to compare scenarios; the first is "
+                           "reported in full.")] = None,
+    map_year: Annotated[int | None, typer.Option(
+        "--map-year", help="Academic year of the map, by its autumn (default: five years after the base year).")] = None,
+) -> None:
+    """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a data folder."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reports import FORMATS, render_steps, write_reports
+    from sufficiency.display import console
+    from sufficiency.sample import sample_dir
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = sorted(set(wanted) - set(FORMATS))
+    if unknown or not wanted:
+        console.print(f"[red]Unknown format(s) {', '.join(unknown) or '(none given)'}[/]: choose from {', '.join(FORMATS)}.")
+        raise typer.Exit(2)
+    folder = sample_dir() if str(run_or_data_dir) == "sample" else run_or_data_dir
+    specs = [s.strip() for item in (scenario or []) for s in item.split(",") if s.strip()]
+    results = _run_all(folder, specs)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Writing the report", total=render_steps(results))
+        written = write_reports(results, out, wanted, map_year=map_year,
+                                progress=lambda step, units: progress.update(
+                                    task, advance=units, description=f"Report: {step}"))
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to the ``sufficiency`` command line."""
+    app.command("report")(report)

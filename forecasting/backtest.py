@@ -129,6 +129,11 @@ def _check_origins(panel: Panel, origins: list[int], min_years: int) -> None:
     first, last = int(panel.years[0]), int(panel.years[-1])
     earliest = first + min_years - 1
     bad = [o for o in origins if o < earliest or o >= last]
+    if earliest > last - 1:
+        raise ForecastInputError(
+            f"rolls run {first}-{last}, too short to backtest: an origin needs {min_years} years of history "
+            f"before it and a year of outturn after, so at least {min_years + 1} years of rolls"
+        )
     if not origins or bad:
         raise ForecastInputError(
             f"origins {bad or origins} cannot be backtested: rolls run {first}-{last}, so origins must lie "

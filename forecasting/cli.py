@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from sufficiency.display import console  # noqa: E402 - the one console of the product
 
 
 def register(app: typer.Typer) -> None:

@@ -62,4 +62,4 @@ def test_current_writes_tables_and_geopackage(sample_copy: Path, tmp_path: Path)
 def test_bad_folder_exits_nonzero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["current", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
-    assert "does not exist" in result.output
+    assert "does not exist" in " ".join(result.output.split())

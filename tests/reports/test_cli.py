@@ -1,0 +1,33 @@
+"""The ``sufficiency report`` command: arguments and scenario choices (the full run is tested elsewhere)."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from reports.cli import _scenario_overrides
+from sufficiency.cli import app
+
+runner = CliRunner()
+
+
+def test_report_is_registered():
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0
+    assert "--format" in result.output and "--scenario" in result.output
+
+
+def test_unknown_format_is_refused_before_running(sample_copy):
+    result = runner.invoke(app, ["report", str(sample_copy), "--format", "html,docx"])
+    assert result.exit_code == 2
+    assert "docx" in result.output
+
+
+def test_scenario_from_variant_or_yaml(sample_inputs, tmp_path):
+    assert _scenario_overrides("high", sample_inputs) == {"name": "high", "forecast": {"variant": "high"}}
+    path = tmp_path / "tight.yaml"
+    path.write_text("optimiser:\n  capital_budget: 5000000\n", encoding="utf-8")
+    assert _scenario_overrides(str(path), sample_inputs) == {"optimiser": {"capital_budget": 5000000}, "name": "tight"}
+    with pytest.raises(typer.BadParameter, match="neither"):
+        _scenario_overrides("medium", sample_inputs)

@@ -1,0 +1,102 @@
+"""The report's figures agree with the forecast and plan tables they come from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.format import PHASE_NCY
+
+pytestmark = pytest.mark.slow
+
+
+def _phase_cells(frame: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
+    phase = frame["planning_area_id"].map(phases)
+    keep = [n in PHASE_NCY[p] for n, p in zip(frame["ncy"], phase, strict=True)]
+    return frame[keep].assign(phase=phase[keep])
+
+
+def test_places_needed_match_the_sufficiency_tables(data, principal):
+    phases = data.areas.set_index("planning_area_id")["phase"]
+    before = _phase_cells(principal.sufficiency_before, phases)
+    expected = before.groupby(["phase", "year"])["places_needed"].sum()
+    got = data.needed.set_index(["phase", "year"])["places_needed"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+    after = _phase_cells(principal.plan.sufficiency_after, phases)
+    assert data.needed["shortfall_after"].sum() == pytest.approx(after["shortfall"].sum())
+    assert set(data.needed["year"]) == set(principal.forecast.by_area["year"])
+
+
+def test_programme_matches_the_plan(data, principal):
+    schemes = principal.plan.schemes
+    assert len(data.programme) == len(schemes)
+    assert data.programme["option_id"].tolist() == schemes["option_id"].tolist()
+    assert data.programme["capital_cost"].sum() == pytest.approx(schemes["capital_cost"].sum())
+    assert data.capital_total == pytest.approx(principal.plan.costs["capital"])
+    assert data.programme_by_kind["places"].sum() == pytest.approx(schemes["places"].sum())
+    assert data.programme_by_kind["schemes"].sum() == len(schemes)
+    assert data.shortfall_total == pytest.approx(principal.plan.total_shortfall)
+
+
+def test_area_totals_carry_the_forecast_and_places(data, principal):
+    future = data.area_totals[~data.area_totals["actual"]].set_index(["planning_area_id", "year"])
+    totals = principal.forecast.totals.set_index(["planning_area_id", "year"])
+    np.testing.assert_allclose(future.loc[totals.index, "pupils"], totals["pupils"])
+    np.testing.assert_allclose(future.loc[totals.index, "upper_95"], totals["upper_95"])
+    places = principal.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
+    np.testing.assert_allclose(future.loc[places.index, "places_before"], places)
+    # an area where the plan changes nothing keeps today's places
+    changed = set(principal.plan.schemes["planning_area_id"])
+    for area in set(data.areas["planning_area_id"]) - changed:
+        rows = future.loc[area]
+        np.testing.assert_allclose(rows["places_after"], rows["places_before"])
+    past = data.area_totals[data.area_totals["actual"]]
+    history = principal.forecast.history.groupby(["planning_area_id", "year"])["pupils"].sum()
+    np.testing.assert_allclose(past.set_index(["planning_area_id", "year"]).loc[history.index, "pupils"], history)
+
+
+def test_deficits_are_the_cells_short_of_places(data, principal):
+    deficits = data.area_deficits
+    assert (deficits[["places_needed", "shortfall_after"]].max(axis=1) > 0.5).all()
+    assert deficits["places_needed"].sum() == pytest.approx(data.needed["places_needed"].sum(), rel=1e-9, abs=5)
+    for row in deficits.itertuples():
+        assert row.ncy in PHASE_NCY[row.phase]
+
+
+def test_headline_names_the_shortfall_and_risks(data, principal):
+    assert principal.plan.total_shortfall > 0, "the sample borough's plan leaves a shortfall"
+    assert data.has_shortfall
+    assert data.headline()[0].startswith("Shortfall:")
+    assert f"{principal.plan.total_shortfall:,.0f}" in data.headline()[0]
+    assert 1 <= len(data.risks) <= 3
+
+
+def test_annex_flags_every_school_growing(data, principal):
+    schemes = principal.plan.schemes
+    growing = set(schemes.loc[schemes["kind"].isin(["expand", "bulge"]), "school_id"])
+    assert set(data.annex["school_id"]) == growing
+    ofsted = principal.inputs.schools.set_index("school_id")["ofsted"]
+    assert (data.annex["ofsted"] == data.annex["school_id"].map(ofsted)).all()
+    risk = principal.standards.risk.set_index("school_id")["category"]
+    assert (data.annex["risk"] == data.annex["school_id"].map(risk)).all()
+
+
+def test_assumptions_cite_every_setting(data, principal):
+    table = data.assumptions.set_index("setting")
+    assert table.loc["optimiser.primary_costs.new_school", "value"] == "25,089"
+    assert "Scorecards" in table.loc["optimiser.primary_costs", "source"]
+    assert table.loc["horizon", "value"] == str(principal.scenario.horizon)
+    assert set(data.sources["file"]) == set(principal.provenance.source_hashes)
+
+
+def test_comparison_sets_scenarios_side_by_side(data, principal, low):
+    table = data.comparison.set_index("measure")
+    assert list(table.columns) == ["principal", "low"]
+    assert table.loc["Capital cost (£)", "principal"] == pytest.approx(principal.plan.costs["capital"])
+    assert np.isnan(table.loc["Capital cost (£)", "low"])  # the low run had no plan
+    last = low.forecast.by_area["year"].max()
+    phases = data.areas.set_index("planning_area_id")["phase"]
+    cells = _phase_cells(low.forecast.by_area, phases)
+    assert table.loc["Pupils in the last forecast year (R-Y11)", "low"] == pytest.approx(
+        cells.loc[cells["year"] == last, "pupils"].sum())

@@ -1,0 +1,123 @@
+"""The HTML, PDF and Excel reports: every section there, with the plan's and forecast's numbers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from reports.format import money, number, year_label
+
+pytestmark = pytest.mark.slow
+
+SECTIONS = ["summary", "shortfall", "risks", "areas", "programme", "map", "comparison", "standards", "post16",
+            "assumptions", "annex"]
+
+
+@pytest.fixture(scope="module")
+def html(written) -> str:
+    return written["report_principal.html"].read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def raw_pages(written) -> list[str]:
+    return [page.extract_text() for page in PdfReader(written["report_principal.pdf"]).pages]
+
+
+@pytest.fixture(scope="module")
+def pages(raw_pages) -> list[str]:
+    return [re.sub(r"\s+", " ", text) for text in raw_pages]
+
+
+def test_writes_every_format(written):
+    assert set(written) == {"report_principal.html", "report_principal.pdf", "report_principal.xlsx",
+                            "scap_pupil_forecasts.csv", "scap_school_capacity.csv", "scap_planned_changes.csv",
+                            "scap_return.xlsx"}
+
+
+def test_html_has_every_section(html, data):
+    for section in SECTIONS:
+        assert f'id="{section}"' in html, section
+    for area in data.areas["planning_area_id"]:
+        assert f'id="area-{area}"' in html
+
+
+def test_html_is_self_contained(html):
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "<style>" in html and "&#34;" not in html.split("</style>")[0]
+
+
+def test_html_numbers_match_the_plan(html, principal, data):
+    schemes = principal.plan.schemes
+    for cost in schemes["capital_cost"].unique():
+        assert money(cost) in html
+    assert money(principal.plan.costs["capital"]) in html
+    for kind_places in data.programme_by_kind["places"]:
+        assert number(kind_places) in html
+    assert f"Schemes of the recommended programme ({len(schemes)})" in html
+
+
+def test_html_numbers_match_the_forecast(html, principal, data):
+    last = principal.forecast.totals[principal.forecast.totals["year"] == principal.forecast.totals["year"].max()]
+    for row in last.itertuples():
+        name = data.areas.set_index("planning_area_id").loc[row.planning_area_id, "name"]
+        assert f"forecast {number(row.pupils)} in {year_label(row.year)}" in html, name
+        assert f"95% interval {number(row.lower_95)}–{number(row.upper_95)}" in html
+    for row in data.needed.itertuples():
+        assert number(row.places_needed) in html
+
+
+def test_pdf_has_the_expected_pages(pages, raw_pages, data):
+    assert len(pages) >= 10
+    assert "Executive summary" in pages[0]
+    order = ["Executive summary", "Planning areas: demand against capacity", "The recommended programme",
+             "Map: where places are short", "Scenario comparison", "School standards and risk",
+             "Post-16 participation and sixth-form demand", "Assumptions and sources", "Annex: schools proposed for expansion"]
+    lines = [{line.strip() for line in text.splitlines()} for text in raw_pages]
+    found = [next(i for i, page in enumerate(lines) if heading in page) for heading in order]
+    assert found == sorted(found)
+    assert "Annex: schools proposed for expansion" in pages[-1]
+    assert all(f"Page {i + 1} of {len(pages)}" in text for i, text in enumerate(pages))
+
+
+def test_shortfall_is_on_page_one(pages, principal):
+    assert principal.plan.total_shortfall > 0
+    first = pages[0]
+    assert "Shortfall: even with the recommended programme" in first
+    assert f"{principal.plan.total_shortfall:,.0f} places are short" in first
+    assert "The three biggest risks" in first
+
+
+def test_workbook_rereads_to_the_same_numbers(written, principal, data):
+    path = written["report_principal.xlsx"]
+    programme = pd.read_excel(path, sheet_name="Programme", dtype={"school_id": str})
+    schemes = principal.plan.schemes
+    assert programme["option_id"].tolist() == schemes["option_id"].tolist()
+    np.testing.assert_allclose(programme["places"], schemes["places"])
+    np.testing.assert_allclose(programme["capital_cost"], schemes["capital_cost"])
+    forecast = pd.read_excel(path, sheet_name="Forecast by area")
+    np.testing.assert_allclose(forecast["pupils"], principal.forecast.by_area["pupils"])
+    np.testing.assert_allclose(forecast["upper_95"], principal.forecast.by_area["upper_95"])
+    after = pd.read_excel(path, sheet_name="Sufficiency after")
+    np.testing.assert_allclose(after["shortfall"], principal.plan.sufficiency_after["shortfall"])
+    needed = pd.read_excel(path, sheet_name="Places needed", nrows=len(data.needed))
+    np.testing.assert_allclose(needed["places_needed"], data.needed["places_needed"])
+    assumptions = pd.read_excel(path, sheet_name="Assumptions", keep_default_na=False)
+    assert len(assumptions) == len(data.assumptions)
+
+
+def test_workbook_is_formatted_for_people(written):
+    book = load_workbook(written["report_principal.xlsx"])
+    for name in ("Programme", "Forecast by area", "Assumptions", "Sufficiency after"):
+        assert book[name].freeze_panes == "A2", name
+    sheet = book["Programme"]
+    header = [c.value for c in sheet[1]]
+    cost = sheet.cell(row=2, column=header.index("capital_cost") + 1)
+    assert cost.number_format == "£#,##0"
+    assert book["Places needed"]._charts and book["Programme by year"]._charts and book["Area totals"]._charts
+    assert {"Summary", "Standards risk", "Sixth form", "Expansion annex", "Scenario comparison"} <= set(book.sheetnames)

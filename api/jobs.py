@@ -12,17 +12,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
+import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from sufficiency.errors import InputError
-from sufficiency.store.datasets import load_dataset
+from sufficiency.inputs import load_inputs
+from sufficiency.store.datasets import dataset_files
 from sufficiency.store.models import Dataset, Run, ScenarioRecord
 from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
                                     mark_cancelled)
@@ -60,12 +66,14 @@ def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
         from post16.privacy import ephemeral_settings
 
         progress("post16")
+        start = time.perf_counter()
         config = inputs.scenario.post16
         seed = config.roni.random_state
         demand = result.forecast.by_area if result.forecast is not None else None
         post16 = run_post16(config, demand=demand, schools=inputs.schools, pupils=synthetic_pupils(random_state=seed),
                             settings=ephemeral_settings(seed))
         result = dataclasses.replace(result, post16=post16)
+        result.provenance.stage_seconds["post16"] = round(time.perf_counter() - start, 3)
     return result
 
 
@@ -87,12 +95,44 @@ class JobRunner:
         # loading and validating it again for every run of it would cost more than the forecast.
         self._inputs: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._futures: dict[str, Future[None]] = {}
+        self._workdir = tempfile.TemporaryDirectory(prefix="sufficiency-jobs-")
 
     def submit(self, run_id: str) -> Future[None]:
-        return self._pool.submit(self.execute, run_id)
+        future = self._pool.submit(self.execute, run_id)
+        with self._lock:
+            self._futures[run_id] = future
+        future.add_done_callback(lambda _: self._forget(run_id))
+        return future
+
+    def _forget(self, run_id: str) -> None:
+        with self._lock:
+            self._futures.pop(run_id, None)
+
+    def wait(self, run_id: str, timeout: float | None = None) -> None:
+        """Block until this process's worker is done with the run (at once when it is not here)."""
+        with self._lock:
+            future = self._futures.get(run_id)
+        if future is not None:
+            futures_wait([future], timeout=timeout)
 
     def shutdown(self, wait: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _folder(self, session: Session, dataset: Dataset) -> Path:
+        """The dataset's files in a folder kept for the runner's life (files a scenario names, such as
+        a targets file, are read while the run goes on)."""
+        folder = Path(self._workdir.name) / dataset.content_hash
+        if not folder.is_dir():
+            partial = folder.with_name(f"{folder.name}.{threading.get_ident()}.partial")
+            partial.mkdir(parents=True, exist_ok=True)
+            for name, data in dataset_files(session, dataset.id).items():
+                (partial / name).write_bytes(data)
+            try:
+                partial.rename(folder)
+            except OSError:  # another worker wrote the same dataset first; its copy is identical
+                shutil.rmtree(partial, ignore_errors=True)
+        return folder
 
     def _load(self, run_id: str) -> tuple[Any, tuple[str, ...], dict[str, Any]]:
         with self.sessions() as session:
@@ -100,12 +140,12 @@ class JobRunner:
             overrides = None
             if run.scenario_id is not None:
                 overrides = session.get(ScenarioRecord, run.scenario_id).settings
-            content = session.get(Dataset, run.dataset_id).content_hash
-            key = (content, json.dumps(overrides, sort_keys=True))
+            dataset = session.get(Dataset, run.dataset_id)
+            key = (dataset.content_hash, json.dumps(overrides, sort_keys=True))
             with self._lock:
                 inputs = self._inputs.get(key)
             if inputs is None:
-                inputs = load_dataset(session, run.dataset_id, overrides)
+                inputs = load_inputs(self._folder(session, dataset), overrides)
                 with self._lock:
                     self._inputs[key] = inputs
                     while len(self._inputs) > 8:
@@ -135,4 +175,6 @@ class JobRunner:
             fail_run(self.sessions, run_id, f"the dataset cannot be used with this scenario: {exc}")
         except Exception as exc:  # every failure is recorded on the run for the person who started it
             log.exception("run %s failed", run_id)
-            fail_run(self.sessions, run_id, f"{type(exc).__name__}: {exc}")
+            # The first line says what went wrong; the rest (SQL, parameters, traces) stays in the log.
+            first_line = (str(exc).splitlines() or [""])[0][:1000]
+            fail_run(self.sessions, run_id, f"{type(exc).__name__}: {first_line}")

@@ -195,8 +195,8 @@ class ResultTable(Base):
 
     __tablename__ = "result_tables"
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    section: Mapped[str] = mapped_column(String(16))
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     columns: Mapped[list[Any]] = mapped_column(default=list)
     rows: Mapped[list[Any]] = mapped_column(default=list)

@@ -6,11 +6,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from api.jobs import run_pipeline
 from api.bootstrap import create_admin
 from sufficiency.sample import sample_dir
 from sufficiency.settings import Settings
@@ -68,9 +70,10 @@ class World:
 PASSWORD = "correct horse battery staple"
 
 
-def make_world(url: str, **settings: object) -> Iterator[World]:
+def make_world(url: str, pipeline: Any = run_pipeline, **settings: object) -> Iterator[World]:
+    """A service on ``url`` with two councils: A (admin, planner, viewer) and B (other_admin)."""
     config = Settings(mode="test", database_url=url, **settings)
-    app = create_app(config)
+    app = create_app(config, pipeline=pipeline)
     with TestClient(app) as client:
         with app.state.sufficiency.sessions.begin() as session:
             create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)
@@ -86,15 +89,20 @@ def make_world(url: str, **settings: object) -> Iterator[World]:
         yield world
 
 
-@pytest.fixture(scope="module")
+def upload_sample(world: World) -> str:
+    """Upload the sample borough as A's admin; its dataset id."""
+    uploaded = world.client.post("/datasets", headers=world.as_["admin"], files=sample_files(),
+                                 data={"name": "Sample borough"})
+    assert uploaded.status_code == 201, uploaded.text
+    return uploaded.json()["id"]
+
+
+@pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """SQLite service with the sample borough uploaded by A's admin and one finished forecast run."""
     url = sqlite_url(tmp_path_factory.mktemp("api"))
     for world in make_world(url, rate_limit_per_minute=100_000):
-        uploaded = world.client.post("/datasets", headers=world.as_["admin"], files=sample_files(),
-                                     data={"name": "Sample borough"})
-        assert uploaded.status_code == 201, uploaded.text
-        world.dataset_id = uploaded.json()["id"]
+        world.dataset_id = upload_sample(world)
         started = world.client.post("/runs", headers=world.as_["planner"],
                                     json={"dataset_id": world.dataset_id, "kind": "forecast"})
         assert started.status_code == 202, started.text

@@ -166,13 +166,13 @@ def upgrade() -> None:
 
     op.create_table('result_tables',
     sa.Column('run_id', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('section', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('personal', sa.Boolean(), nullable=False),
     sa.Column('columns', sa.JSON(), nullable=False),
     sa.Column('rows', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['runs.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('run_id', 'name')
+    sa.PrimaryKeyConstraint('run_id', 'section', 'name')
     )
     op.create_table('sufficiency_rows',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),

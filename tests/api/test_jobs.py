@@ -1,0 +1,118 @@
+"""Runs as jobs: cancelling, a restart in the middle of a run, and 20 runs at once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api import create_app
+from api.jobs import run_pipeline
+from sufficiency.store import ForecastRow, Run
+from sufficiency.store.testing import sqlite_url
+from tests.api.conftest import PASSWORD, make_world, sign_in, upload_sample, wait_for
+from tests.api.test_security import assert_error
+
+
+class Gate:
+    """The product's pipeline, held at its start until released (to catch a run while it is running)."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, inputs, stages, options, progress):
+        self.started.set()
+        assert self.release.wait(120), "the test never released the run"
+        return run_pipeline(inputs, stages, options, progress)
+
+
+def _rows(app, run_id: str) -> int:
+    with app.state.sufficiency.sessions() as session:
+        return session.scalar(select(func.count()).select_from(ForecastRow).where(ForecastRow.run_id == run_id))
+
+
+def test_cancel_a_queued_run_at_once_and_a_running_one_at_its_next_stage(tmp_path: Path) -> None:
+    gate = Gate()
+    for world in make_world(sqlite_url(tmp_path), pipeline=gate, job_workers=1):
+        client, planner = world.client, world.as_["planner"]
+        dataset_id = upload_sample(world)
+        first = client.post("/runs", headers=planner, json={"dataset_id": dataset_id}).json()
+        assert gate.started.wait(60)
+        second = client.post("/runs", headers=planner, json={"dataset_id": dataset_id}).json()
+        assert second["status"] == "queued"
+        cancelled = client.post(f"/runs/{second['id']}/cancel", headers=planner).json()
+        assert cancelled["status"] == "cancelled" and cancelled["error"] == "cancelled before it started"
+        assert_error(client.get(f"/runs/{second['id']}/forecast", headers=planner), 409, "conflict", "cancelled")
+        running = client.post(f"/runs/{first['id']}/cancel", headers=planner).json()
+        assert running["status"] == "running" and running["cancel_requested"] is True
+        assert_error(client.delete(f"/runs/{first['id']}", headers=world.as_["admin"]), 409, "conflict", "cancel it")
+        gate.release.set()
+        finished = wait_for(client, first["id"], planner)
+        assert finished["status"] == "cancelled" and "no results were kept" in finished["error"]
+        assert _rows(client.app, first["id"]) == 0
+        assert_error(client.post(f"/runs/{first['id']}/cancel", headers=planner), 409, "conflict", "never changed")
+        assert client.delete(f"/runs/{first['id']}", headers=world.as_["admin"]).status_code == 204
+        assert_error(client.get(f"/runs/{first['id']}", headers=planner), 404, "not_found")
+
+
+@pytest.mark.slow
+def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_url: str) -> None:
+    gate = Gate()
+    for world in make_world(database_url, pipeline=gate):
+        dataset_id = upload_sample(world)
+        run = world.client.post("/runs", headers=world.as_["planner"], json={"dataset_id": dataset_id}).json()
+        assert gate.started.wait(60)
+        assert world.client.get(f"/runs/{run['id']}", headers=world.as_["planner"]).json()["status"] == "running"
+        # A second service on the same database starts, as after a crash and restart.
+        restarted = create_app(world.settings)
+        with TestClient(restarted) as client:
+            headers = sign_in(client, "planner@trafford.example", PASSWORD)
+            failed = client.get(f"/runs/{run['id']}", headers=headers).json()
+            assert failed["status"] == "failed"
+            assert failed["error"].startswith("interrupted: the service stopped") and "Start the run again" in failed["error"]
+            # The old worker finishes after all: its result must not land on the failed run.
+            gate.release.set()
+            world.client.app.state.sufficiency.jobs.wait(run["id"], timeout=120)
+            again = client.get(f"/runs/{run['id']}", headers=headers).json()
+            assert again["status"] == "failed" and again["finished_at"] == failed["finished_at"]
+            assert _rows(restarted, run["id"]) == 0
+            assert_error(client.get(f"/runs/{run['id']}/forecast", headers=headers), 409, "conflict", "interrupted")
+            fresh = client.post("/runs", headers=headers, json={"dataset_id": dataset_id}).json()
+            assert wait_for(client, fresh["id"], headers)["status"] == "succeeded"
+
+
+@pytest.mark.slow
+def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str) -> None:
+    for world in make_world(database_url, rate_limit_per_minute=100_000):
+        dataset_id = upload_sample(world)
+        client, planner = world.client, world.as_["planner"]
+        # A short horizon and fewer bootstrap paths: this test is about the jobs, not the forecast.
+        quick = client.post("/scenarios", headers=planner, json={
+            "name": "quick", "settings": {"horizon": 3, "forecast": {"n_paths": 50}}}).json()
+        barrier = threading.Barrier(20)
+
+        def start(_: int) -> str:
+            barrier.wait()
+            response = client.post("/runs", headers=planner, json={"dataset_id": dataset_id, "kind": "forecast",
+                                                                   "scenario_id": quick["id"]})
+            assert response.status_code == 202, response.text
+            return response.json()["id"]
+
+        with ThreadPoolExecutor(20) as pool:
+            run_ids = list(pool.map(start, range(20)))
+        assert len(set(run_ids)) == 20
+        runs = [wait_for(client, run_id, planner, seconds=300) for run_id in run_ids]
+        assert [r["status"] for r in runs] == ["succeeded"] * 20, [r["error"] for r in runs]
+        counts = {run_id: _rows(client.app, run_id) for run_id in run_ids}
+        expected = client.get(f"/runs/{run_ids[0]}/forecast", headers=planner).json()["count"]
+        expected += client.get(f"/runs/{run_ids[0]}/forecast", headers=planner, params={"level": "school"}).json()["count"]
+        assert set(counts.values()) == {expected}
+        with client.app.state.sufficiency.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "succeeded")) == 20
+            total = session.scalar(select(func.count()).select_from(ForecastRow))
+        assert total == 20 * expected

@@ -42,10 +42,17 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (tight bounding box so nothing is cut off)."""
+def to_png(fig: Figure, tight: bool = True) -> bytes:
+    """The figure as PNG bytes.
+
+    ``tight`` fits the saved area to what is drawn so nothing is cut off; it draws the figure
+    twice, so charts drawn many times (one per planning area) set their margins themselves.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
+    if tight:
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
+    else:
+        fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -88,7 +95,8 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
     _year_axis(ax, places["year"])
     ax.grid(alpha=0.3, linewidth=0.5)
     ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    return to_png(fig)
+    fig.subplots_adjust(left=0.1, right=0.77, top=0.9, bottom=0.27)
+    return to_png(fig, tight=False)
 
 
 def needed_chart(needed: pd.DataFrame) -> bytes:

@@ -201,6 +201,8 @@ def _provenance_tables(data: ReportData) -> dict[str, Table]:
         rows += [["Optimality gap", f"{s['gap']:.4%}"], ["Solve time", f"{s['seconds']:,.1f} s"],
                  ["Solver message", s["message"]]]
     rows += [[f"Stage time: {k}", f"{v:,.1f} s"] for k, v in s["stage_seconds"].items()]
+    # zero-width spaces let long dotted setting names break at their dots in narrow columns
+    settings = data.assumptions.assign(setting=data.assumptions["setting"].str.replace(".", ".\u200b", regex=False))
     return {
         "solver": Table("Run and solver", ["Item", "Value"], rows, [False, False]),
         "sources": Table("Input files (SHA-256 of their bytes)", ["File", "SHA-256"],
@@ -208,7 +210,7 @@ def _provenance_tables(data: ReportData) -> dict[str, Table]:
                          [False, False], widths=[25, 75]),
         "versions": frame_table(data.versions, [("package", "Software", None), ("version", "Version", None)],
                                 "Software versions"),
-        "assumptions": frame_table(data.assumptions, [("setting", "Setting", None), ("value", "Value", None),
+        "assumptions": frame_table(settings, [("setting", "Setting", None), ("value", "Value", None),
                                                       ("source", "What it is and its source", None)],
                                    "Every assumption of the scenario as run, with its source", css="small",
                                    widths=[30, 17, 53]),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.charts import new_figure, to_png
 from reports.content import _phase_rows
@@ -88,10 +89,12 @@ def _draw_panel(ax, areas: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None, p
         cut = mine[mine["shrinks"]]
         ax.scatter(cut["x"], cut["y"], s=18, marker="_", c="black", linewidths=1.6, zorder=5)
     ax.set_title(f"{phase.capitalize()} planning areas", fontsize=9)
-    ax.set_xlabel("Easting (m, British National Grid)", fontsize=7)
-    ax.set_ylabel("Northing (m)", fontsize=7)
-    ax.tick_params(labelsize=5.5)
-    ax.ticklabel_format(style="plain")
+    ax.set_xlabel("Easting (km, British National Grid)", fontsize=7)
+    ax.set_ylabel("Northing (km)", fontsize=7)
+    ax.tick_params(labelsize=6)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(MaxNLocator(5))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:,.0f}"))
     ax.set_aspect("equal")
 
 
@@ -111,8 +114,8 @@ def _legend(fig, cbar_ax, norm) -> None:
                        label="Reduction proposed"),
                 Line2D([], [], linestyle="none", marker="P", markerfacecolor="white", markeredgecolor="black",
                        markersize=9, label="New school proposed")]
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=6.5, frameon=False,
-               bbox_to_anchor=(0.5, -0.1), title="Schools by Ofsted grade (size: roll)", title_fontsize=7)
+    fig.legend(handles=handles, loc="upper center", ncol=4, fontsize=6.5, frameon=False,
+               bbox_to_anchor=(0.5, 0.19), title="Schools by Ofsted grade (size: roll)", title_fontsize=7)
 
 
 def sufficiency_map(data: ReportData, year: int | None = None) -> dict[str, bytes]:
@@ -125,7 +128,7 @@ def sufficiency_map(data: ReportData, year: int | None = None) -> dict[str, byte
     areas = areas.merge(area_balance(data, year), on="planning_area_id", how="left")
     new_areas = set(data.programme.loc[data.programme["kind"] == "new_school", "planning_area_id"])
     fig = new_figure(7.2, 4.4)
-    grid = fig.add_gridspec(2, 2, height_ratios=[16, 1], hspace=0.45, wspace=0.28, top=0.9, bottom=0.2)
+    grid = fig.add_gridspec(2, 2, height_ratios=[16, 1], hspace=0.45, wspace=0.28, top=0.9, bottom=0.3)
     norm = colors.Normalize(vmin=-LIMIT, vmax=LIMIT, clip=True)
     schools = _schools_layer(data)
     for i, phase in enumerate(("primary", "secondary")):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reports.content import biggest_risks
 from reports.format import PHASE_NCY
 
 pytestmark = pytest.mark.slow
@@ -100,3 +101,14 @@ def test_comparison_sets_scenarios_side_by_side(data, principal, low):
     cells = _phase_cells(low.forecast.by_area, phases)
     assert table.loc["Pupils in the last forecast year (R-Y11)", "low"] == pytest.approx(
         cells.loc[cells["year"] == last, "pupils"].sum())
+
+
+def test_headline_without_shortfall_says_demand_is_met(data):
+    from dataclasses import replace
+
+    met = replace(data, shortfall_total=0.0)
+    assert not met.has_shortfall
+    assert met.headline()[0].startswith("The recommended programme meets forecast demand")
+    over = replace(data, budget=data.capital_total / 2)
+    assert "over budget by" in " ".join(over.headline())
+    assert biggest_risks(over)[0].startswith("The programme costs")

@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 
-def _prepare(demand, schools, config, options, distances, planning_areas, base_year) -> PlanModel:
-    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year)
+def _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls=None) -> PlanModel:
+    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year, rolls)
     return build_model(inputs)
 
 
@@ -39,13 +39,14 @@ def greedy_plan(
     distances: pd.DataFrame | np.ndarray | None = None,
     planning_areas: pd.DataFrame | None = None,
     base_year: int | None = None,
+    rolls: pd.DataFrame | None = None,
 ) -> Plan:
     """The greedy baseline: the cheapest single scheme for each deficit, year by year.
 
     Takes the same arguments as :func:`run_plan` and returns a :class:`Plan` costed by the same
     objective (see :mod:`optimiser.greedy`).
     """
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year)
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
     result = evaluate_decisions(model, greedy_decisions(model))
     return build_plan(model, result)
 
@@ -59,6 +60,7 @@ def run_plan(
     planning_areas: pd.DataFrame | None = None,
     base_year: int | None = None,
     solver: str | None = None,
+    rolls: pd.DataFrame | None = None,
 ) -> Plan:
     """Choose expansions, bulge classes, new schools and reductions at least cost.
 
@@ -83,6 +85,10 @@ def run_plan(
         year before the first forecast year.
     solver : {"highs", "cbc"}, optional
         Overrides ``config.solver``.
+    rolls : DataFrame, optional
+        Canonical rolls with the base year's census. A cohort on roll above its year group's
+        places (a past bulge class) keeps them as it moves up, so it is not counted as unmet
+        need. None: every year group has the admission number.
 
     Returns
     -------
@@ -96,7 +102,7 @@ def run_plan(
     """
     config = config or OptimiserConfig()
     start = time.perf_counter()
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year)
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
     baseline_result = evaluate_decisions(model, greedy_decisions(model), solver=solver)
     baseline = build_plan(model, baseline_result)
     result = solve(model, solver=solver, warm=config.warm_start and baseline_result.status == "greedy")

@@ -40,9 +40,12 @@ class PlanInputs:
     Attributes
     ----------
     demand : DataFrame
-        planning_area_id, ncy, year, pupils for every cell planned (zero where only places exist).
+        planning_area_id, ncy, year, pupils for every cell planned (zero where only places exist),
+        and ``on_roll``: pupils of the cohort on roll in the base year, up to the forecast (they
+        need a place but no margin, as no scheme can add places to a cohort already in school).
     places : DataFrame
-        school_id, planning_area_id, ncy, places today.
+        school_id, planning_area_id, year, ncy, places before any scheme: the admission number in
+        each year group, or more where a cohort on roll above it carries its places up the school.
     options : DataFrame
         Candidate schemes (see :mod:`optimiser.options`).
     pairs : DataFrame
@@ -122,6 +125,7 @@ def check_inputs(
     distances: pd.DataFrame | np.ndarray | None = None,
     planning_areas: pd.DataFrame | None = None,
     base_year: int | None = None,
+    rolls: pd.DataFrame | None = None,
 ) -> PlanInputs:
     """Check the planning problem and return it in the form the model is built from.
 
@@ -145,6 +149,11 @@ def check_inputs(
     base_year : int, optional
         Last year of data; planning starts the year after. Default: one before the first
         forecast year.
+    rolls : DataFrame, optional
+        Canonical rolls (school_id, year, ncy, pupils). With the base year's rolls, a cohort on
+        roll above its places (a past bulge class) keeps them as it moves up
+        (``sufficiency.capacity.places_by_year``), so it is not counted as unmet need. None: every
+        year group has the admission number.
 
     Raises
     ------
@@ -173,11 +182,47 @@ def check_inputs(
     opts = _all_options(options, schools, areas, config, base_year)
     opts = apply_rules(opts, schools, config)
     opts = opts[opts["earliest_open"] <= years[-1]].reset_index(drop=True)
-    places = places_by_year_group(schools)
-    places = places[places["ncy"].isin(config.year_groups)].reset_index(drop=True)
+    places = _places(schools, rolls, int(base_year), years, config)
     demand = _cells(demand[demand["year"].isin(years)], places, opts, years)
+    demand["on_roll"] = np.minimum(demand["pupils"], _on_roll(rolls, schools, int(base_year), demand))
     pairs = _pairs(distances, areas, demand, config)
     return PlanInputs(demand, places, opts, pairs, schools, areas, years, int(base_year), config)
+
+
+def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, years: list[int],
+            config: OptimiserConfig) -> pd.DataFrame:
+    """Places per school, year group and year before any scheme.
+
+    Without rolls every year has the standard places; with them, cohorts on roll in the base year
+    above their places keep them as they move up (one rule for the whole product, in
+    ``sufficiency.capacity.places_by_year``).
+    """
+    if rolls is None:
+        out = places_by_year_group(schools).merge(pd.DataFrame({"year": years}), how="cross")
+    else:
+        problems = _missing(rolls, ("school_id", "year", "ncy", "pupils"), "rolls")
+        if not problems and not (rolls["year"] == base_year).any():
+            problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave rolls out")
+        if problems:
+            raise SpecificationError(problems)
+        from sufficiency.capacity import places_by_year
+
+        rolls = rolls.assign(school_id=rolls["school_id"].astype(str))
+        out = places_by_year(schools, rolls, base_year, years)
+    out = out[out["ncy"].isin(config.year_groups)]
+    return out[["school_id", "planning_area_id", "year", "ncy", "places"]].reset_index(drop=True)
+
+
+def _on_roll(rolls: pd.DataFrame | None, schools: pd.DataFrame, base_year: int, cells: pd.DataFrame) -> np.ndarray:
+    """Base-year roll of the cohort in each cell's planning area (0 for cohorts not yet in school)."""
+    if rolls is None:
+        return np.zeros(len(cells))
+    area = schools.set_index("school_id")["planning_area_id"]
+    base = rolls[rolls["year"] == base_year].assign(planning_area_id=rolls["school_id"].astype(str).map(area))
+    base = base.groupby(["planning_area_id", "ncy"])["pupils"].sum()
+    since = cells["year"].to_numpy() - base_year
+    key = pd.MultiIndex.from_arrays([cells["planning_area_id"].to_numpy(), cells["ncy"].to_numpy() - since])
+    return base.reindex(key).fillna(0.0).to_numpy(dtype=float)
 
 
 def _all_options(options, schools, areas, config: OptimiserConfig, base_year: int) -> pd.DataFrame:

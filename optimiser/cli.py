@@ -46,7 +46,8 @@ def plan_command(
         try:
             plan = run_plan(forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]], inputs.schools, config,
                             options=inputs.options, distances=area_distances(inputs),
-                            planning_areas=inputs.planning_areas, base_year=forecast.base_year, solver=solver)
+                            planning_areas=inputs.planning_areas, base_year=forecast.base_year, solver=solver,
+                            rolls=inputs.rolls)
         except SpecificationError as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None

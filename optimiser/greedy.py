@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from optimiser.model import PERSISTENT, PlanModel, _effects, _spend_years
+from optimiser.model import PERSISTENT, PlanModel, _effects, _spend_years, required
 from optimiser.solve import SolveResult, solve
 
 GROWTH = ("expand", "bulge", "new_school")
@@ -60,7 +60,7 @@ def greedy_decisions(model: PlanModel) -> dict[tuple[str, int], int]:
     """Unit values (cumulative for permanent schemes) of the greedy plan."""
     inputs = model.inputs
     cells = inputs.demand
-    need = (1.0 + inputs.config.margin) * cells["pupils"].to_numpy()
+    need = required(inputs, cells["pupils"].to_numpy())
     cap = model.base_capacity.copy()
     eff = _effects(model)
     effect = {k: (g["cell"].to_numpy(), g["coef"].to_numpy()) for k, g in eff.groupby(["option_id", "open_year"])}

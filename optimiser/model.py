@@ -34,14 +34,21 @@ with its cohort; a closure removes all of a school's places at once):
         + \sum_{o \in O_p^{bulge}} f_o\, b_{o,\,t-(g-e_o)}
         - \sum_{o \in O_p^{close}} B_{s_o,g}\, n_{o,t}
 
-where :math:`B` are today's places (admission number in each year group of a school's range) and
-terms whose year falls before the horizon vanish. Pupils to place in a cell:
+where :math:`B_{s,g,t}` are the places before any scheme: the admission number in each year group
+of a school's range, or, for a cohort on roll in the base year above it (a past bulge class), that
+roll, carried up the school with the cohort (``sufficiency.capacity.places_by_year``); terms whose
+year falls before the horizon vanish. :math:`E_{p,g,t} = \min(D_{p,g,t}, R_{p,g,t})` are the
+forecast pupils of a cohort already on roll in the base year (:math:`R`: its base-year roll in the
+area; 0 for cohorts not yet in school). Pupils to place in a cell:
 :math:`d_{p,g,t} = D_{p,g,t} - \sum_q x_{p,q,g,t} + \sum_q x_{q,p,g,t}`.
 
 Constraints
 
-1. Sufficiency with margin :math:`m`: :math:`cap_{p,g,t} + s_{p,g,t} \ge (1+m)\, d_{p,g,t}`.
-   No offsetting across year groups or areas other than by explicit moves :math:`x`.
+1. Sufficiency with margin :math:`m`:
+   :math:`cap_{p,g,t} + s_{p,g,t} \ge (1+m)\, d_{p,g,t} - m\, E_{p,g,t}`. No offsetting across
+   year groups or areas other than by explicit moves :math:`x`. Pupils already on roll need a
+   place but no margin: no scheme can add places to a cohort in school, so the margin is kept for
+   pupils yet to come (with the carried places above, a past bulge class is no shortfall).
 2. Empty places: :math:`v_{p,g,t} \ge cap_{p,g,t} - d_{p,g,t}`.
 3. Moves: :math:`\sum_q x_{p,q,g,t} \le D_{p,g,t}`.
 4. Site limit: :math:`\sum_{o \in expand(s,e)} FE_o\, n_{o,t_K} \le FE^{max}_s - PAN_s/30`;
@@ -147,7 +154,7 @@ def _effects(model: PlanModel) -> pd.DataFrame:
     rows["open_year"] = rows["year"] - (rows["ncy"] - rows["entry_ncy"])
     rows["coef"] = rows["places_per_unit"]
     closing = opts[opts["kind"] == "close"][["option_id", "school_id"]].merge(inputs.places, on="school_id")
-    closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy"])
+    closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy", "year"])
     closing = closing.assign(open_year=closing["year"], coef=-closing["places"])
     out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]], closing[["option_id", "cell", "open_year", "coef"]]])
     keys = pd.Series(list(zip(out["option_id"], out["open_year"])), index=out.index)
@@ -157,8 +164,8 @@ def _effects(model: PlanModel) -> pd.DataFrame:
 def define_capacity(model: PlanModel) -> None:
     """Places per cell after the schemes: today's places plus each scheme's phased effect."""
     cells = model.inputs.demand
-    base = model.inputs.places.groupby(["planning_area_id", "ncy"])["places"].sum()
-    idx = pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy"]])
+    base = model.inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
+    idx = pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])
     model.base_capacity = base.reindex(idx).fillna(0.0).to_numpy()
     terms: dict[int, list] = defaultdict(list)
     eff = _effects(model)
@@ -194,12 +201,19 @@ def define_moves(model: PlanModel) -> None:
 
 def define_sufficiency(model: PlanModel) -> None:
     """Capacity plus shortfall covers pupils plus margin; empty places are counted."""
-    margin = 1.0 + model.inputs.config.margin
+    m = model.inputs.config.margin
+    on_roll = model.inputs.demand["on_roll"].to_numpy()
     for cell, cap in model.capacity.items():
         s = model.shortfall[cell] = pulp.LpVariable(f"short_{cell}", 0)
         v = model.empty[cell] = pulp.LpVariable(f"empty_{cell}", 0)
-        model.problem += cap + s - margin * model.served[cell] >= 0, f"sufficiency_{cell}"
+        model.problem += cap + s - (1.0 + m) * model.served[cell] >= -m * float(on_roll[cell]), f"sufficiency_{cell}"
         model.problem += v - cap + model.served[cell] >= 0, f"empty_{cell}"
+
+
+def required(inputs: PlanInputs, served: np.ndarray) -> np.ndarray:
+    """Places each cell needs: pupils plus margin, with no margin on pupils already on roll."""
+    m = inputs.config.margin
+    return (1.0 + m) * np.asarray(served, dtype=float) - m * inputs.demand["on_roll"].to_numpy()
 
 
 def _last_unit(model: PlanModel, option_id: str) -> pulp.LpVariable | None:

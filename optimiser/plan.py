@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimiser.model import PERSISTENT, PlanModel
+from optimiser.model import PERSISTENT, PlanModel, required
 from optimiser.solve import SolveResult
 
 SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry",
@@ -126,9 +126,10 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units"])
     o = opts.loc[chosen["option_id"]].reset_index()
     groups = (o["ncy_high"] - o["ncy_low"] + 1).to_numpy()
-    closing = model.inputs.places.groupby("school_id")["places"].sum()
+    closing = model.inputs.places.groupby(["school_id", "year"])["places"].sum()
+    closed = pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy()))).map(closing).fillna(0.0).to_numpy()
     per_unit = np.where(o["kind"] == "bulge", o["places_per_unit"],
-                        np.where(o["kind"] == "close", -o["school_id"].map(closing).fillna(0.0),
+                        np.where(o["kind"] == "close", -closed,
                                  o["places_per_unit"] * groups))
     return pd.DataFrame({
         "option_id": o["option_id"], "kind": o["kind"], "school_id": o["school_id"],
@@ -171,10 +172,9 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
 
 def _after_table(model: PlanModel) -> pd.DataFrame:
     cells = model.inputs.demand
-    margin = 1.0 + model.inputs.config.margin
     capacity = np.array([model.capacity[c].value() for c in range(len(cells))], dtype=float)
     demand = np.array([model.served[c].value() for c in range(len(cells))], dtype=float)
-    shortfall = np.clip(margin * demand - capacity, 0.0, None)
+    shortfall = np.clip(required(model.inputs, demand) - capacity, 0.0, None)
     shortfall[shortfall < 1e-6] = 0.0
     out = cells[["planning_area_id", "year", "ncy"]].copy()
     out["demand"], out["capacity"] = demand.round(6), capacity.round(6)

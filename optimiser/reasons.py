@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimiser.model import PlanModel
+from optimiser.model import PlanModel, required
 
 GROWTH = ("expand", "bulge", "new_school")
 
@@ -21,7 +21,7 @@ def _money(x: float) -> str:
 def _gaps(model: PlanModel) -> pd.DataFrame:
     """Before any scheme: places minus pupils plus margin, per cell (negative is a deficit)."""
     cells = model.inputs.demand.copy()
-    cells["gap"] = model.base_capacity - (1.0 + model.inputs.config.margin) * cells["pupils"]
+    cells["gap"] = model.base_capacity - required(model.inputs, cells["pupils"].to_numpy())
     return cells
 
 

@@ -112,9 +112,9 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
     served = cells["pupils"].to_numpy() - out_of.to_numpy() + into.to_numpy()
     short = np.array([model.shortfall[c].varValue for c in range(len(cells))])
     empty = np.array([model.empty[c].varValue for c in range(len(cells))])
-    margin = 1 + inputs.config.margin
+    need = (1 + inputs.config.margin) * served - inputs.config.margin * cells["on_roll"].to_numpy()
     return {
-        "sufficiency": float(np.max(margin * served - cap - short, initial=0.0)),
+        "sufficiency": float(np.max(need - cap - short, initial=0.0)),
         "empty_places": float(np.max(cap - served - empty, initial=0.0)),
         "moves_within_demand": float(np.max(out_of.to_numpy() - cells["pupils"].to_numpy(), initial=0.0)),
         "non_negative": float(max(-min(moves.values(), default=0.0), -short.min(initial=0.0), -empty.min(initial=0.0), 0.0)),
@@ -126,15 +126,15 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
 
 def _recomputed_capacity(inputs: PlanInputs, values: dict[tuple[str, int], int]) -> np.ndarray:
     cells = inputs.demand.reset_index(drop=True)
-    base = inputs.places.groupby(["planning_area_id", "ncy"])["places"].sum()
-    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy"]])).fillna(0.0).to_numpy().copy()
-    school_places = inputs.places.set_index(["school_id", "ncy"])["places"]
+    base = inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
+    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])).fillna(0.0).to_numpy().copy()
+    school_places = inputs.places.set_index(["school_id", "ncy", "year"])["places"]
     for o in inputs.options.itertuples(index=False):
         for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"])):
             if p != o.planning_area_id:
                 continue
             if o.kind == "close":
-                cap[i] -= school_places.get((o.school_id, g), 0.0) * values.get((o.option_id, t), 0)
+                cap[i] -= school_places.get((o.school_id, g, t), 0.0) * values.get((o.option_id, t), 0)
             elif o.ncy_low <= g <= o.ncy_high:
                 cap[i] += o.places_per_unit * values.get((o.option_id, t - (g - o.entry_ncy)), 0)
     return cap

@@ -1,0 +1,191 @@
+"""Latency and throughput of the forecast result endpoint for the sample borough.
+
+Starts the service (one uvicorn worker, SQLite) in its own process on a loopback port, runs a
+forecast of the sample borough, then measures ``GET /runs/{id}/forecast`` (all planning areas,
+year groups and years, JSON):
+
+* latency: sequential requests on one keep-alive connection, p50 / p95 / p99; and the first
+  (uncached) answer for each of 77 distinct filter combinations;
+* throughput: a load generator in a second process, ``--concurrency`` connections, bounded by
+  ``--seconds`` and ``--max-requests``.
+
+Targets (issue 6): p95 under 100 ms; 200 requests per second on a 2-core machine.
+Run: ``python benchmarks/api_latency.py [--requests 500] [--seconds 10] [--concurrency 16]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at start"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(env: dict[str, str]) -> tuple[str, str]:
+    """Migrate the database and add the first admin and the sample dataset; (e-mail, password)."""
+    os.environ.update(env)
+    from api.bootstrap import bootstrap
+    from sufficiency.settings import Settings
+    from sufficiency.store import make_engine, session_factory, upgrade
+
+    engine = make_engine(Settings().url)
+    upgrade(engine)
+    credentials = bootstrap(session_factory(engine))
+    engine.dispose()
+    return credentials.email, credentials.password
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen(command, env={**os.environ, **env})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the service did not start within 60 s")
+
+
+def forecast_run(api: httpx.Client) -> str:
+    dataset = api.get("/datasets").raise_for_status().json()[0]
+    run = api.post("/runs", json={"dataset_id": dataset["id"], "kind": "forecast"}).raise_for_status().json()
+    while run["status"] in ("queued", "running"):
+        time.sleep(0.2)
+        run = api.get(f"/runs/{run['id']}").raise_for_status().json()
+    if run["status"] != "succeeded":
+        raise SystemExit(f"the forecast run {run['status']}: {run['error']}")
+    return run["id"]
+
+
+def latency(api: httpx.Client, run_id: str, n: int) -> dict[str, float]:
+    path = f"/runs/{run_id}/forecast"
+    first_start = time.perf_counter()
+    rows = api.get(path).raise_for_status().json()["count"]
+    first = time.perf_counter() - first_start
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        api.get(path).raise_for_status()
+        times.append(time.perf_counter() - start)
+    uncached = []
+    areas = sorted({r["planning_area_id"] for r in api.get(path).json()["rows"]})
+    for area in areas:
+        for year in range(2025, 2032):
+            start = time.perf_counter()
+            api.get(path, params={"planning_area_id": area, "year": year}).raise_for_status()
+            uncached.append(time.perf_counter() - start)
+    ms = np.array(times) * 1000
+    cold = np.array(uncached) * 1000
+    return {"rows": rows, "first_ms": first * 1000, "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)), "p99_ms": float(np.percentile(ms, 99)),
+            "uncached_n": len(cold), "uncached_p50_ms": float(np.percentile(cold, 50)),
+            "uncached_p95_ms": float(np.percentile(cold, 95))}
+
+
+async def _load(url: str, token: str, seconds: float, max_requests: int, concurrency: int) -> dict[str, float]:
+    done = errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < stop and done + errors < max_requests:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    done += 1
+                else:
+                    errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return {"requests": done, "errors": errors, "seconds": elapsed, "per_second": done / elapsed}
+
+
+def load_generator(argv: list[str]) -> None:
+    """The second process: ``--load URL TOKEN SECONDS MAX CONCURRENCY``, prints JSON."""
+    url, token, seconds, max_requests, concurrency = argv
+    result = asyncio.run(_load(url, token, float(seconds), int(max_requests), int(concurrency)))
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help="Sequential requests for latency.")
+    parser.add_argument("--seconds", type=float, default=10.0, help="Longest the load lasts.")
+    parser.add_argument("--max-requests", type=int, default=10_000, help="Most requests the load sends.")
+    parser.add_argument("--concurrency", type=int, default=16, help="Connections the load generator keeps open.")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="sufficiency-bench-") as tmp:
+        env = {"SUFFICIENCY_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}",
+               "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32), "SUFFICIENCY_RATE_LIMIT_PER_MINUTE": "100000000",
+               "SUFFICIENCY_MODE": "production"}
+        email, password = prepare(env)
+        port = _free_port()
+        server = start_server(env, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=30) as api:
+                token = api.post("/auth/token", data={"username": email, "password": password}).raise_for_status()
+                token = token.json()["access_token"]
+                api.headers["Authorization"] = f"Bearer {token}"
+                run_id = forecast_run(api)
+                figures = latency(api, run_id, args.requests)
+            print(f"forecast endpoint, {figures['rows']} rows of JSON, one uvicorn worker, SQLite:")
+            print(f"  latency over {args.requests} sequential requests: p50 {figures['p50_ms']:.1f} ms, "
+                  f"p95 {figures['p95_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms (first, uncached: "
+                  f"{figures['first_ms']:.1f} ms; target p95 < 100 ms)")
+            print(f"  uncached (first request for each of {figures['uncached_n']} filter combinations): "
+                  f"p50 {figures['uncached_p50_ms']:.1f} ms, p95 {figures['uncached_p95_ms']:.1f} ms")
+            load = subprocess.run(
+                [sys.executable, __file__, "--load", f"{base}/runs/{run_id}/forecast", token, str(args.seconds),
+                 str(args.max_requests), str(args.concurrency)], capture_output=True, text=True, check=True)
+            result = json.loads(load.stdout.strip().splitlines()[-1])
+            print(f"  throughput from a second process, {args.concurrency} connections: {result['per_second']:.0f} "
+                  f"requests/s ({result['requests']} in {result['seconds']:.1f} s, {result['errors']} errors; "
+                  "target 200/s)")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--load":
+        load_generator(sys.argv[2:])
+    else:
+        main()

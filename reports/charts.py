@@ -108,8 +108,9 @@ def needed_chart(needed: pd.DataFrame) -> bytes:
         x = np.arange(len(rows))
         ax.bar(x - 0.2, rows["places_needed"], width=0.4, color=LIGHT, edgecolor=DARK, hatch="//",
                linewidth=0.6, label="Places needed without the programme")
-        ax.bar(x + 0.2, rows["shortfall_after"].fillna(0), width=0.4, color=DARK, edgecolor=DARK,
-               linewidth=0.6, label="Shortfall after the programme")
+        if rows["shortfall_after"].notna().any():
+            ax.bar(x + 0.2, rows["shortfall_after"].fillna(0), width=0.4, color=DARK, edgecolor=DARK,
+                   linewidth=0.6, label="Shortfall after the programme")
         ax.set_xticks(x)
         ax.set_xticklabels([year_label(y) for y in rows["year"]], rotation=45, ha="right", fontsize=7)
         ax.set_title(phase.capitalize(), fontsize=9)

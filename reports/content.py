@@ -205,13 +205,20 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
         found.append((size, f"{names.get(area, area)} ({area}) is still {number(size)} places short in "
                             f"{year_label(year)} with the programme in place."))
     top = data.area_totals[~data.area_totals["actual"]].copy()
-    if "upper_95" in top and top["places_after"].notna().any():
-        top["gap"] = top["upper_95"] - top["places_after"]
+    if "upper_95" in top:
+        # against the places after the programme when there is one, else today's places
+        places = top["places_after"].fillna(top["places_before"])
+        top["gap"] = top["upper_95"] - places
         row = top.sort_values("gap").iloc[-1]
         if row["gap"] > 0:
             found.append((row["gap"], f"If pupils reach the top of the 95% forecast interval (all year groups), "
                                       f"{names.get(row['planning_area_id'])} ({row['planning_area_id']}) would be "
                                       f"{number(row['gap'])} places short in {year_label(row['year'])}."))
+    if not data.has_plan and data.needed["places_needed"].sum() > 0.5:
+        worst = data.area_deficits.groupby(["planning_area_id", "year"])["places_needed"].sum().sort_values()
+        (area, year), size = worst.index[-1], worst.iloc[-1]
+        found.append((size, f"{names.get(area, area)} ({area}) needs {number(size)} more places in "
+                            f"{year_label(year)} and no programme has been planned."))
     if data.annex is not None and len(data.annex):
         weak = data.annex[data.annex["ofsted"].isin(["Requires improvement", "Inadequate"])
                           | data.annex["risk"].isin(["Red", "Amber"])]
@@ -225,6 +232,9 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
                                                  f"places must be ready for {year_label(first['year'].min())}; "
                                                  "any delay in delivery leaves pupils without a local place."))
     found.sort(key=lambda item: -item[0])
+    if not found:
+        return ["No risk to the sufficiency of places stands out: no shortfall remains and demand at the top "
+                "of the 95% forecast interval fits the places planned."]
     return [text for _, text in found[:count]]
 
 

@@ -81,6 +81,11 @@ def _by_kind_table(data: ReportData) -> Table | None:
 
 def _tiles(data: ReportData) -> list[dict[str, str]]:
     growth = data.programme[data.programme["kind"].isin(GROWTH)]
+    if not data.has_plan:
+        return [{"value": "Not run", "label": "Capital programme"},
+                {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
+                {"value": number(data.needed["places_needed"].sum()), "label": "Places needed without schemes (place-years)"},
+                {"value": year_label(data.base_year), "label": "Base year"}]
     tiles = [{"value": money_short(data.capital_total), "label": "Capital cost of the programme"},
              {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
              {"value": number(growth["places"].sum()), "label": "Places added by growth schemes"},
@@ -243,7 +248,7 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
                 f"{__version__}.")
     return {
         "title": data.title, "subtitle": subtitle, "version": __version__, "css": _css(),
-        "has_shortfall": data.has_shortfall, "headline": data.headline(), "tiles": _tiles(data),
+        "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "headline": data.headline(), "tiles": _tiles(data),
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),

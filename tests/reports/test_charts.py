@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -12,12 +16,20 @@ pytestmark = pytest.mark.slow
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_every_chart_is_a_png(data):
+def test_every_chart_is_in_the_html_as_a_png(written, data):
+    html = written["report_principal.html"].read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    expected = 5 + len(data.areas)  # needed, timeline, map, comparison, post-16 and one per area
+    assert len(images) == expected
+    assert all(base64.b64decode(png).startswith(PNG) for png in images)
+
+
+def test_charts_drawn_one_after_another(data):
+    small = replace(data, areas=data.areas.head(1), comparison_totals=None)
     ticks = []
-    charts = all_charts(data, progress=lambda: ticks.append(1), workers=1)
-    assert len(ticks) == chart_steps(data)
-    expected = {"needed", "timeline", "map", "comparison", "post16"} | {f"area:{a}" for a in data.areas["planning_area_id"]}
-    assert set(charts) == expected
+    charts = all_charts(small, progress=lambda: ticks.append(1), workers=1)
+    assert len(ticks) == chart_steps(small) == len(charts)
+    assert set(charts) == {"needed", "timeline", "map", "post16", f"area:{data.areas['planning_area_id'].iloc[0]}"}
     assert all(png.startswith(PNG) for png in charts.values())
 
 

@@ -1,0 +1,68 @@
+"""Speed of the report: the sample borough's full report (HTML, PDF, XLSX, SCAP) from its result.
+
+Target (issue 5): the demo's full report in under 30 s on a 2-core machine. The scenario is run
+first and not timed; the figures are wall and CPU seconds (CPU counts the chart processes too),
+by step, so a loaded machine's wall time can be read against its CPU time.
+Run: ``python benchmarks/reports_render.py [--repeat 1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import tempfile
+import time
+import warnings
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = ", load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}{load}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=1, help="Times to render the report.")
+    args = parser.parse_args()
+    from reports import write_reports
+    from sufficiency import load_inputs
+    from sufficiency.result import run_scenario
+    from sufficiency.sample import sample_dir
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_scenario(load_inputs(sample_dir()))
+    print(f"machine: {machine()}")
+    for i in range(args.repeat):
+        steps: dict[str, float] = {}
+        last = [time.perf_counter()]
+
+        def progress(step: str, units: int) -> None:
+            now = time.perf_counter()
+            steps[step] = steps.get(step, 0.0) + now - last[0]
+            last[0] = now
+
+        with tempfile.TemporaryDirectory() as out:
+            start, cpu = time.perf_counter(), cpu_seconds()
+            paths = write_reports(result, out, progress=progress)
+            wall, used = time.perf_counter() - start, cpu_seconds() - cpu
+        detail = ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+        verdict = "within" if wall < 30 else "OVER"
+        print(f"run {i + 1}: {len(paths)} files in {wall:.1f} s wall, {used:.1f} s CPU ({verdict} the 30 s target); {detail}")
+
+
+if __name__ == "__main__":
+    main()

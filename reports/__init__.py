@@ -34,6 +34,7 @@ def write_reports(
     title: str | None = None,
     map_year: int | None = None,
     progress: Callable[[str, int], None] | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
     """Write the report and the SCAP export for one or more scenarios.
 
@@ -53,14 +54,15 @@ def write_reports(
     progress
         Optional ``progress(step_name, units)`` called as work is done, for a progress bar
         whose total is :func:`reports.render_steps`.
+    workers
+        Processes drawing the charts; default up to two where the platform can fork. Pass 1
+        from a multi-threaded server, where forking is best avoided.
 
     Returns
     -------
     list of Path
         The files written, report files first.
     """
-    from reports.charts import all_charts
-
     formats = [f.strip().lower() for f in formats]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -72,24 +74,7 @@ def write_reports(
     data = build_report_data(results, title=title, map_year=map_year)
     tell("figures worked out", 1)
     stem = f"report_{_safe(data.result.name)}"
-    written: list[Path] = []
-    charts: dict[str, bytes] = {}
-    if {"html", "pdf"} & set(formats):
-        charts = all_charts(data, progress=lambda: tell("charts", 1))
-    if {"html", "pdf"} & set(formats):
-        from reports.html import render_html
-
-        html = render_html(data, charts)
-        if "html" in formats:
-            path = out / f"{stem}.html"
-            path.write_text(html, encoding="utf-8")
-            written.append(path)
-        tell("HTML", 1)
-        if "pdf" in formats:
-            from reports.pdf import write_pdf
-
-            written.append(write_pdf(html, out / f"{stem}.pdf"))
-        tell("PDF", 1)
+    written = _write_documents(data, out / stem, formats, tell, workers)
     if "xlsx" in formats:
         from reports.excel import write_workbook
 
@@ -100,6 +85,30 @@ def write_reports(
 
         written += write_scap(data.result, out)
         tell("SCAP export", 1)
+    return written
+
+
+def _write_documents(data: ReportData, stem: Path, formats: list[str], tell: Callable[[str, int], None],
+                     workers: int | None) -> list[Path]:
+    """The HTML and PDF reports (both from one HTML document)."""
+    if not {"html", "pdf"} & set(formats):
+        return []
+    from reports.charts import all_charts
+    from reports.html import render_html
+
+    charts = all_charts(data, progress=lambda: tell("charts", 1), workers=workers)
+    html = render_html(data, charts)
+    written = []
+    if "html" in formats:
+        path = stem.with_suffix(".html")
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    tell("HTML", 1)
+    if "pdf" in formats:
+        from reports.pdf import write_pdf
+
+        written.append(write_pdf(html, stem.with_suffix(".pdf")))
+    tell("PDF", 1)
     return written
 
 

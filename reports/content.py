@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reports.format import KIND_LABELS, PHASE_NCY, money_short, ncy_label, number, year_label
+from reports.format import KIND_LABELS, PHASE_NCY, money_short, number, year_label
 
 if TYPE_CHECKING:
     from sufficiency.result import ScenarioResult
@@ -333,7 +333,3 @@ def describe_area(totals: pd.DataFrame, deficits: pd.DataFrame, area: str, name:
         text += " No year group is short of places before the programme."
     return text
 
-
-def label_ncy(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with a readable year group label beside ``ncy``."""
-    return frame.assign(year_group=frame["ncy"].map(ncy_label))

@@ -84,7 +84,7 @@ def _plan(inputs: Inputs, forecast: Forecast, scenario: Scenario) -> Plan:
     demand = forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]]
     return run_plan(demand, inputs.schools, config=scenario.optimiser, options=inputs.options,
                     distances=area_distances(inputs), planning_areas=inputs.planning_areas,
-                    base_year=forecast.base_year)
+                    base_year=forecast.base_year, rolls=inputs.rolls)
 
 
 def run_scenario(inputs: Inputs, stages: tuple[Stage, ...] = ALL_STAGES, progress: Any = None) -> ScenarioResult:

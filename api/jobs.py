@@ -77,6 +77,18 @@ def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
     return result
 
 
+def report_files(result: Any, formats: list[str], progress: Callable[[str], None]) -> dict[str, bytes]:
+    """The reports asked for (:func:`reports.write_reports`), by file name; none when none were asked for."""
+    if not formats:
+        return {}
+    from reports import write_reports
+
+    progress("reports")
+    with tempfile.TemporaryDirectory(prefix="sufficiency-reports-") as tmp:
+        written = write_reports(result, tmp, formats)
+        return {path.name: path.read_bytes() for path in written}
+
+
 def _private_copy(inputs: Any) -> Any:
     """A copy of the inputs whose tables one run may change without touching another run's."""
     tables = {f.name: getattr(inputs, f.name).copy() for f in dataclasses.fields(inputs)
@@ -164,9 +176,10 @@ class JobRunner:
                     raise Cancelled(stage)
 
             result = self.pipeline(inputs, stages, options, progress)
+            files = report_files(result, options.get("reports") or [], progress)
             if cancel_requested(self.sessions, run_id):
                 raise Cancelled("store")
-            finish_run(self.sessions, run_id, result)
+            finish_run(self.sessions, run_id, result, files)
         except Cancelled:
             mark_cancelled(self.sessions, run_id)
         except RunNotActive:

@@ -16,24 +16,25 @@ class _TooLarge(Exception):
 
 
 class RateWindow:
-    """Requests per client in fixed one-minute windows."""
+    """Requests per client in one-minute windows, each starting at the client's first request."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, max_clients: int = 100_000) -> None:
         self.per_minute = per_minute
-        self._window = 0
-        self._counts: dict[bytes, int] = {}
+        self.max_clients = max_clients
+        self._windows: dict[bytes, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def allow(self, client: bytes, now: float | None = None) -> tuple[bool, int]:
-        """Whether the client may make one more request, and seconds until its window resets."""
-        now = time.time() if now is None else now
-        window = int(now // 60)
+        """Whether the client may make one more request, and seconds until its window ends."""
+        now = time.monotonic() if now is None else now
         with self._lock:
-            if window != self._window:
-                self._window, self._counts = window, {}
-            count = self._counts.get(client, 0) + 1
-            self._counts[client] = count
-        return count <= self.per_minute, max(1, math.ceil((window + 1) * 60 - now))
+            start, count = self._windows.get(client, (now, 0))
+            if now - start >= 60:
+                start, count = now, 0
+            self._windows[client] = (start, count + 1)
+            if len(self._windows) > self.max_clients:
+                self._windows = {c: w for c, w in self._windows.items() if now - w[0] < 60}
+        return count + 1 <= self.per_minute, max(1, math.ceil(start + 60 - now))
 
 
 async def _send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
@@ -51,10 +52,11 @@ class LimitsMiddleware:
     organisation's dashboard cannot exhaust another's allowance behind the same proxy.
     """
 
-    def __init__(self, app: Any, max_bytes: int, per_minute: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, per_minute: int, sign_in_per_minute: int = 20) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.rate = RateWindow(per_minute)
+        self.sign_in = RateWindow(sign_in_per_minute)
 
     def _client(self, scope: Scope, headers: dict[bytes, bytes]) -> bytes:
         for name in (b"x-api-key", b"authorization"):
@@ -68,9 +70,14 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        allowed, reset = self.rate.allow(self._client(scope, headers))
+        # Sign-in has its own, lower limit by address, so passwords cannot be guessed at speed.
+        signing_in = scope.get("path") == "/auth/token"
+        window = self.sign_in if signing_in else self.rate
+        client = self._client(scope, {}) if signing_in else self._client(scope, headers)
+        allowed, reset = window.allow(client)
         if not allowed:
-            await _send_error(send, 429, "rate_limited", f"Too many requests: the limit is {self.rate.per_minute} a "
+            what = "sign-in attempts" if signing_in else "requests"
+            await _send_error(send, 429, "rate_limited", f"Too many {what}: the limit is {window.per_minute} a "
                               f"minute. Try again in {reset} s.", [(b"retry-after", str(reset).encode())])
             return
         length = headers.get(b"content-length", b"0")

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
-                       per_minute=settings.rate_limit_per_minute)
+                       per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "X-API-Key", "Content-Type"])

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["viewer", "planner", "admin"]
 RunKind = Literal["forecast", "plan", "full"]
+ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
@@ -124,6 +125,9 @@ class RunCreate(BaseModel):
                           "standards and post-16).")
     synthetic_pupils: bool = Field(False, description="Full runs only: demonstrate the risk-of-NEET model on a "
                                    "SYNTHETIC pupil cohort.")
+    reports: list[ReportFormat] = Field(default_factory=list, max_length=4, description=(
+        "Reports to make for download at GET /runs/{id}/files: html and pdf (the capital programme report), "
+        "xlsx (its workbook), scap (the SCAP-format return)."))
 
 
 class RunPublic(BaseModel):
@@ -142,6 +146,13 @@ class RunPublic(BaseModel):
     provenance: dict[str, Any] | None = Field(None, description="Input hashes, software versions, scenario as run, "
                                               "stage timings.")
     plan_summary: dict[str, Any] | None = Field(None, description="Solver, status, gap, time and cost breakdown.")
+
+
+class RunFilePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str = Field(examples=["report_principal.html"])
+    media_type: str
+    size: int
 
 
 class ForecastRowPublic(BaseModel):

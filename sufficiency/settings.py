@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(50.0, gt=0, le=2048, description="Largest upload accepted, in megabytes (MB).")
     rate_limit_per_minute: int = Field(
         6000, ge=1, description="Requests one client (API key, token or address) may make per minute before 429.")
+    sign_in_per_minute: int = Field(
+        20, ge=1, description="Sign-in attempts one address may make per minute (slows password guessing).")
     job_workers: int = Field(2, ge=1, le=64, description="Runs executed at once; default 2, one per core here.")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
 

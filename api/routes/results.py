@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from api.deps import CurrentUser, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.report import workbook
-from api.schemas import ForecastPage, PlanPublic, SectionPublic, SufficiencyPage
+from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, SufficiencyPage
 from api.scoping import owned
-from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow, User
+from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
@@ -204,3 +204,22 @@ def get_report(run_id: str, user: CurrentUser, session: SessionDep) -> Response:
     body = workbook(session, run, include_personal=user.role == "admin")
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="sufficiency-run-{run.id}.xlsx"'})
+
+
+@router.get("/files", response_model=list[RunFilePublic], summary="Reports made by the run")
+def list_files(run_id: str, user: CurrentUser, session: SessionDep) -> list[RunFile]:
+    """The report files the run made (ask for them with ``reports`` when starting the run)."""
+    run = finished_run(session, run_id, user)
+    return list(session.scalars(select(RunFile).where(RunFile.run_id == run.id).order_by(RunFile.name)))
+
+
+@router.get("/files/{name}", response_class=Response, summary="Download a report",
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}})
+def get_file(run_id: str, name: str, user: CurrentUser, session: SessionDep) -> Response:
+    run = finished_run(session, run_id, user)
+    row = session.get(RunFile, (run.id, name))
+    if row is None:
+        raise ApiError(404, f"This run made no file '{name}'. List its files with GET /runs/{run.id}/files; "
+                       "start a run with 'reports' to make them.")
+    return Response(row.content, media_type=row.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{row.name}"'})

@@ -33,7 +33,8 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
                        "set kind to 'full' or drop it.")
     run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
               kind=body.kind, stages=list(KIND_STAGES[body.kind]),
-              options={"synthetic_pupils": body.synthetic_pupils}, created_by=user.id)
+              options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports))},
+              created_by=user.id)
     session.add(run)
     session.commit()
     state.jobs.submit(run.id)

@@ -7,9 +7,9 @@ migrations shipped in this package); :mod:`sufficiency.store.models` holds the t
 
 from sufficiency.store.db import downgrade, make_engine, session_factory, upgrade
 from sufficiency.store.models import (ApiKey, Base, Dataset, DatasetFile, ForecastRow, Organisation, PlanScheme,
-                                      ResultTable, Run, ScenarioRecord, SufficiencyRow, User)
+                                      ResultTable, Run, RunFile, ScenarioRecord, SufficiencyRow, User)
 
 __all__ = [
-    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run",
+    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run", "RunFile",
     "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
 ]

@@ -200,3 +200,14 @@ class ResultTable(Base):
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     columns: Mapped[list[Any]] = mapped_column(default=list)
     rows: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class RunFile(Base):
+    """A file a run produced for download (the HTML, PDF or Excel report, the SCAP return)."""
+
+    __tablename__ = "run_files"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sufficiency.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow,
-                                      utcnow)
+from sufficiency.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, RunFile,
+                                      SufficiencyRow, utcnow)
 from sufficiency.store.results import (forecast_rows, frame_table, plan_summary, post16_tables, scheme_rows,
                                        standards_tables, sufficiency_rows)
 
@@ -46,7 +46,7 @@ def _results_are_immutable(_mapper: Any, _connection: Any, target: Any) -> None:
     raise ImmutableError(f"{type(target).__name__} rows are part of a finished run and are never changed")
 
 
-for _model in (ForecastRow, SufficiencyRow, PlanScheme, ResultTable):
+for _model in (ForecastRow, SufficiencyRow, PlanScheme, ResultTable, RunFile):
     event.listen(_model, "before_update", _results_are_immutable)
 
 
@@ -125,8 +125,9 @@ def _result_rows(run_id: str, result: ScenarioResult) -> list[tuple[type, list[d
     return [(model, rows) for model, rows in batches if rows]
 
 
-def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResult) -> None:
-    """Write every result row and mark the run succeeded, all in one transaction.
+def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResult,
+               files: dict[str, bytes] | None = None) -> None:
+    """Write every result row (and report files) and mark the run succeeded, all in one transaction.
 
     Raises
     ------
@@ -134,6 +135,9 @@ def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResu
         When the run is no longer running (cancelled, or failed by a restart); nothing is written.
     """
     batches = _result_rows(run_id, result)
+    if files:
+        batches.append((RunFile, [{"run_id": run_id, "name": name, "media_type": media_type(name), "size": len(data),
+                                   "content": data} for name, data in sorted(files.items())]))
     provenance = _provenance(result)
     with factory.begin() as session:
         # Claim the row first: on PostgreSQL this locks it, so a concurrent restart waits for us.
@@ -142,6 +146,15 @@ def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResu
             raise RunNotActive(f"run {run_id} is no longer running; its result was not stored")
         for model, rows in batches:
             session.execute(insert(model), rows)
+
+
+MEDIA_TYPES = {".html": "text/html", ".pdf": "application/pdf", ".csv": "text/csv",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def media_type(name: str) -> str:
+    """The media type of a report file by its suffix."""
+    return next((t for suffix, t in MEDIA_TYPES.items() if name.endswith(suffix)), "application/octet-stream")
 
 
 def _provenance(result: ScenarioResult) -> dict[str, Any]:

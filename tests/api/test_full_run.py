@@ -17,7 +17,7 @@ from tests.api.conftest import World, wait_for
 def full_run(world: World) -> str:
     """A full run of the sample borough (its school indicators, targets file and LA) with a SYNTHETIC pupil cohort."""
     started = world.client.post("/runs", headers=world.as_["planner"], json={
-        "dataset_id": world.dataset_id, "kind": "full", "synthetic_pupils": True})
+        "dataset_id": world.dataset_id, "kind": "full", "synthetic_pupils": True, "reports": ["scap", "xlsx"]})
     assert started.status_code == 202, started.text
     run = wait_for(world.client, started.json()["id"], world.as_["viewer"], seconds=300)
     assert run["status"] == "succeeded", run["error"]
@@ -66,3 +66,16 @@ def test_pupil_level_risk_of_neet_lists_go_to_admins_only(world: World, full_run
     names = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
     assert {"sufficiency_after", "plan_schemes", "post16_participation"} <= set(names)
     assert not {"post16_roni_ranked", "post16_roni_factors"} & set(names)
+
+
+@pytest.mark.slow
+def test_reports_asked_for_are_kept_for_download(world: World, full_run: str) -> None:
+    files = world.client.get(f"/runs/{full_run}/files", headers=world.as_["viewer"]).json()
+    names = {f["name"]: f for f in files}
+    assert {"scap_pupil_forecasts.csv", "scap_return.xlsx"} <= set(names)
+    assert any(n.startswith("report_") and n.endswith(".xlsx") for n in names)
+    got = world.client.get(f"/runs/{full_run}/files/scap_pupil_forecasts.csv", headers=world.as_["viewer"])
+    assert got.headers["content-type"].startswith("text/csv")
+    assert len(got.content) == names["scap_pupil_forecasts.csv"]["size"] > 0
+    missing = world.client.get(f"/runs/{full_run}/files/nothing.pdf", headers=world.as_["viewer"])
+    assert missing.status_code == 404 and "GET /runs/" in missing.json()["error"]["message"]

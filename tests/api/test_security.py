@@ -149,6 +149,16 @@ def test_requests_beyond_the_rate_limit_are_refused_with_retry_after(tmp_path: P
         assert world.client.get("/users/me", headers=world.as_["admin"]).status_code == 200
 
 
+def test_sign_in_attempts_have_their_own_lower_limit(tmp_path: Path) -> None:
+    for world in make_world(sqlite_url(tmp_path), sign_in_per_minute=6):
+        # make_world signed in twice and added two users who signed in: four attempts used
+        attempts = [world.client.post("/auth/token", data={"username": "admin@trafford.example", "password": "guess"})
+                    for _ in range(3)]
+        assert [a.status_code for a in attempts] == [401, 401, 429]
+        assert_error(attempts[2], 429, "rate_limited", "sign-in attempts")
+        assert world.client.get("/users/me", headers=world.as_["admin"]).status_code == 200
+
+
 def test_uploads_over_the_size_limit_are_refused(tmp_path: Path) -> None:
     for world in make_world(sqlite_url(tmp_path), max_upload_mb=0.01):
         big = b"school_id,name\n" + b"1,x\n" * 5000

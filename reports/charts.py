@@ -183,8 +183,8 @@ def comparison_chart(totals: pd.DataFrame) -> bytes:
         if not rows.empty:
             _year_axis(ax, rows["year"].unique())
         ax.legend(fontsize=7, frameon=False)
-    fig.suptitle("Forecast pupils by scenario", fontsize=10)
-    fig.subplots_adjust(wspace=0.4)
+    fig.suptitle("Forecast pupils by scenario", fontsize=10, y=0.99)
+    fig.subplots_adjust(wspace=0.4, top=0.82)
     return to_png(fig)
 
 

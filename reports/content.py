@@ -59,6 +59,20 @@ class ReportData:
     def has_plan(self) -> bool:
         return self.result.plan is not None
 
+    @property
+    def capacity_differs(self) -> bool:
+        """Whether the plan counts places unlike today's table where it changes nothing.
+
+        Today's places keep the places of cohorts on roll above their admission number as they
+        move up; the optimiser may count from admission numbers alone. Readers are told when the
+        two differ in an area the programme leaves alone.
+        """
+        if not self.has_plan:
+            return False
+        untouched = set(self.areas["planning_area_id"]) - set(self.programme["planning_area_id"])
+        rows = self.area_totals[~self.area_totals["actual"] & self.area_totals["planning_area_id"].isin(untouched)]
+        return bool((rows["places_after"] - rows["places_before"]).abs().gt(0.5).any())
+
     def headline(self) -> list[str]:
         """The executive summary's sentences, shortfall first when there is one."""
         out = []

@@ -248,7 +248,7 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
                 f"{__version__}.")
     return {
         "title": data.title, "subtitle": subtitle, "version": __version__, "css": _css(),
-        "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "headline": data.headline(), "tiles": _tiles(data),
+        "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "capacity_differs": data.capacity_differs, "headline": data.headline(), "tiles": _tiles(data),
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),

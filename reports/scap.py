@@ -38,13 +38,15 @@ def scap_forecasts(result: ScenarioResult) -> pd.DataFrame:
     """Pupil forecasts for every planning area × year group of its phase × SCAP year.
 
     Rows exist for every combination, with zero pupils where the forecast has none, so the
-    return is complete; pupils are rounded to whole pupils as the return counts them.
+    return is complete; pupils are rounded to whole pupils as the return counts them. A
+    forecast shorter than the SCAP horizon gives only the years it covers (never made-up zeros).
     """
     areas = pd.DataFrame(result.inputs.planning_areas)[["planning_area_id", "name", "phase"]]
     base = int(result.forecast.base_year)
+    last = int(result.forecast.by_area["year"].max())
     grid = []
     for area in areas.itertuples(index=False):
-        years = base + np.arange(1, SCAP_HORIZON[area.phase] + 1)
+        years = base + np.arange(1, min(SCAP_HORIZON[area.phase], last - base) + 1)
         ncys = PHASE_NCY[area.phase]
         grid.append(pd.DataFrame({"planning_area_id": area.planning_area_id, "planning_area_name": area.name,
                                   "phase": area.phase, "year": np.repeat(years, len(ncys)),

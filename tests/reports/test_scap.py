@@ -61,3 +61,21 @@ def test_files_hold_the_same_tables(principal, tables, tmp_path):
     book = pd.read_excel(written["scap_return.xlsx"], sheet_name=None, dtype={"school_id": str})
     assert set(book) == {"Pupil forecasts", "School capacity", "Planned place changes"}
     np.testing.assert_array_equal(book["Pupil forecasts"]["pupils"], tables["scap_pupil_forecasts"]["pupils"])
+
+
+def test_short_forecast_gives_only_the_years_it_covers(sample_inputs):
+    import warnings
+
+    from sufficiency.result import run_scenario
+
+    scenario = sample_inputs.scenario.model_copy(update={"horizon": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_scenario(sample_inputs.replace(scenario=scenario), stages=("forecast",))
+    forecasts = scap_tables(result)["scap_pupil_forecasts"]
+    base = result.forecast.base_year
+    assert set(forecasts["year"]) == {base + 1, base + 2, base + 3}
+    areas = pd.DataFrame(sample_inputs.planning_areas)
+    per_year = 7 * (areas["phase"] == "primary").sum() + 5 * (areas["phase"] == "secondary").sum()
+    assert len(forecasts) == 3 * per_year
+    assert scap_tables(result)["scap_planned_changes"].empty  # no plan was run

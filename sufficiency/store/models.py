@@ -54,7 +54,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship()
 
 
 class ApiKey(Base):
@@ -130,9 +130,10 @@ class Run(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
-    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Deferred: read when shown, not on every result request that only checks the run's status.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, deferred=True)
     #: Plan summary: solver, status, gap, seconds and the cost breakdown (None without a plan).
-    plan_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    plan_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None, deferred=True)
 
 
 class ForecastRow(Base):

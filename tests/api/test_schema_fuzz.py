@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sufficiency.store.testing import sqlite_url
 from tests.api.conftest import World, make_world
 
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 8
 
 
 @pytest.fixture(scope="module")

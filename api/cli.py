@@ -31,55 +31,56 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(1) from None
 
 
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).
+
+    The database is SUFFICIENCY_DATABASE_URL, or a SQLite file in the data folder. On an empty
+    database the first admin is created and their password printed once.
+    """
+    import uvicorn
+
+    from api.bootstrap import bootstrap
+    from api.main import create_app
+    from sufficiency.store import make_engine, session_factory, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.url)
+    upgrade(engine)
+    credentials = bootstrap(session_factory(engine))
+    engine.dispose()
+    console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
+    if credentials is not None:
+        console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
+                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
+                      "and add users at POST /users.")
+    console.print(f"API documentation: http://{host}:{port}/docs")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+def create_admin_command(
+    organisation: Annotated[str, typer.Option(help="The organisation (council); created if new.")],
+    email: Annotated[str, typer.Option(help="The admin's e-mail, used to sign in.")],
+) -> None:
+    """Add an admin for an organisation (for example a second council) and print their password once."""
+    from api.bootstrap import create_admin
+    from sufficiency.store import make_engine, session_factory, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.url)
+    upgrade(engine)
+    try:
+        with session_factory(engine).begin() as session:
+            credentials = create_admin(session, organisation, email)
+    except Exception as exc:  # a duplicate e-mail is the usual cause; say so plainly
+        console.print(f"[red]Could not add the admin:[/] {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(1) from None
+    console.print(f"Admin {credentials.email} of '{organisation}': password [bold]{credentials.password}[/] "
+                  "(shown once).")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the service commands to the ``sufficiency`` command line."""
-
-    @app.command()
-    def serve(
-        host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    ) -> None:
-        """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).
-
-        The database is SUFFICIENCY_DATABASE_URL, or a SQLite file in the data folder. On an empty
-        database the first admin is created and their password printed once.
-        """
-        import uvicorn
-
-        from api.bootstrap import bootstrap
-        from api.main import create_app
-        from sufficiency.store import make_engine, session_factory, upgrade
-
-        settings = _settings()
-        engine = make_engine(settings.url)
-        upgrade(engine)
-        credentials = bootstrap(session_factory(engine))
-        engine.dispose()
-        console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
-        if credentials is not None:
-            console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
-                          f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
-                          "and add users at POST /users.")
-        console.print(f"API documentation: http://{host}:{port}/docs")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
-
-    @app.command("create-admin")
-    def create_admin_command(
-        organisation: Annotated[str, typer.Option(help="The organisation (council); created if new.")],
-        email: Annotated[str, typer.Option(help="The admin's e-mail, used to sign in.")],
-    ) -> None:
-        """Add an admin for an organisation (for example a second council) and print their password once."""
-        from api.bootstrap import create_admin
-        from sufficiency.store import make_engine, session_factory, upgrade
-
-        settings = _settings()
-        engine = make_engine(settings.url)
-        upgrade(engine)
-        try:
-            with session_factory(engine).begin() as session:
-                credentials = create_admin(session, organisation, email)
-        except Exception as exc:  # a duplicate e-mail is the usual cause; say so plainly
-            console.print(f"[red]Could not add the admin:[/] {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-            raise typer.Exit(1) from None
-        console.print(f"Admin {credentials.email} of '{organisation}': password [bold]{credentials.password}[/] "
-                      "(shown once).")
+    """Add the service commands (``serve``, ``create-admin``) to the ``sufficiency`` command line."""
+    app.command()(serve)
+    app.command("create-admin")(create_admin_command)

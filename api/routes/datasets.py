@@ -12,6 +12,7 @@ from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.geo import planning_areas_geojson, schools_geojson
 from api.schemas import DatasetPublic, ValidationReport
 from api.scoping import owned
+from sufficiency.errors import Problem
 from sufficiency.store.datasets import UploadError, create_dataset, unpack_zip
 from sufficiency.store.models import Dataset, Run
 
@@ -27,7 +28,12 @@ def to_public(dataset: Dataset) -> DatasetPublic:
 
 
 def _read_upload(files: list[UploadFile], max_bytes: int) -> dict[str, bytes]:
-    contents = {(f.filename or "upload"): f.file.read() for f in files}
+    names = [f.filename or "upload" for f in files]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UploadError([Problem(n, None, None, "this file was uploaded twice", "Upload each file once")
+                           for n in twice])
+    contents = {name: f.file.read() for name, f in zip(names, files, strict=True)}
     if len(contents) == 1 and next(iter(contents)).lower().endswith(".zip"):
         return unpack_zip(next(iter(contents.values())), max_bytes)
     return contents

@@ -68,6 +68,12 @@ def test_files_that_are_not_data_are_refused(world: World) -> None:
     assert error["problems"][0]["file"] == "setup.exe"
 
 
+def test_a_file_uploaded_twice_is_refused(world: World) -> None:
+    twice = [("files", ("rolls.csv", b"a", "text/csv")), ("files", ("rolls.csv", b"b", "text/csv"))]
+    response = world.client.post("/datasets", headers=world.as_["admin"], data={"name": "x"}, files=twice)
+    assert assert_error(response, 422, "invalid", "uploaded twice")["problems"][0]["file"] == "rolls.csv"
+
+
 def test_a_dataset_with_runs_cannot_be_deleted(world: World) -> None:
     assert_error(world.client.delete(f"/datasets/{world.dataset_id}", headers=world.as_["admin"]), 409, "conflict",
                  "delete them first")

@@ -168,6 +168,10 @@ class ForecastRowPublic(BaseModel):
 
 
 class ForecastPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": "3e8f469e10f7404d8ecb2f99a2baa3f1", "level": "area", "count": 1, "rows": [{
+            "planning_area_id": "P01", "school_id": None, "year": 2026, "ncy": 0, "pupils": 425.9,
+            "lower_80": 398.2, "upper_80": 467.5, "lower_95": 389.0, "upper_95": 492.3}]}]})
     run_id: str
     level: Literal["area", "school"]
     count: int
@@ -186,6 +190,10 @@ class SufficiencyRowPublic(BaseModel):
 
 
 class SufficiencyPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": "3e8f469e10f7404d8ecb2f99a2baa3f1", "stage": "before", "count": 1, "rows": [{
+            "planning_area_id": "P01", "year": 2026, "ncy": 0, "demand": 425.9, "capacity": 570.0, "surplus": 144.1,
+            "shortfall": 0.0, "surplus_rate": 0.253}]}]})
     run_id: str
     stage: Literal["before", "after"]
     count: int

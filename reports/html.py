@@ -231,7 +231,7 @@ def _annex_table(data: ReportData) -> Table | None:
                                 ("places", "Places", number), ("capital_cost", "Cost", money),
                                 ("ofsted", "Ofsted", None), ("risk", "Risk", None), ("risk_reasons", "Risk reasons", None)],
                         "Schools proposed for expansion or a bulge class", css="small",
-                        widths=[17, 5, 13, 7, 6, 9, 9, 6, 28])
+                        widths=[16, 5, 12, 7, 6, 11, 10, 7, 26])
     table.row_css = [f"rag-{r}" for r in frame["risk"]]
     return table
 

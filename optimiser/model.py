@@ -162,17 +162,55 @@ def _effects(model: PlanModel) -> pd.DataFrame:
 
 
 def define_capacity(model: PlanModel) -> None:
-    """Places per cell after the schemes: today's places plus each scheme's phased effect."""
+    """Places per cell after the schemes: today's places plus each scheme's phased effect.
+
+    Schemes whose places are whole multiples of one step and follow one phasing pattern (same
+    area, point of entry and year groups) act on a cell only through the cohort's intake change
+    :math:`k`; each cell then reads that one integer, which keeps the rows short and gives the
+    solver a variable that decides a cohort's places to branch on.
+    """
     cells = model.inputs.demand
     base = model.inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
     idx = pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])
     model.base_capacity = base.reindex(idx).fillna(0.0).to_numpy()
-    terms: dict[int, list] = defaultdict(list)
     eff = _effects(model)
-    for oid, cell, t, coef in zip(eff["option_id"], eff["cell"], eff["open_year"], eff["coef"]):
-        terms[cell].append((model.units[(oid, t)], float(coef)))
+    eff = _cohort_steps(model, eff)
+    terms: dict[int, list] = defaultdict(list)
+    for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"]):
+        terms[cell].append((var, float(coef)))
     for cell in range(len(cells)):
         model.capacity[cell] = pulp.LpAffineExpression(terms.get(cell, []), constant=float(model.base_capacity[cell]))
+
+
+def _cohort_steps(model: PlanModel, eff: pd.DataFrame) -> pd.DataFrame:
+    r"""Replace the scheme units in ``eff`` by one integer intake change per cohort where possible.
+
+    :math:`k_{p,e,l,h,t} = \sum_o (f_o / \phi)\, u_{o,t}` over the schemes of one pattern, with
+    :math:`\phi` the greatest common divisor of their places per unit (30 for whole forms of
+    entry); cells take :math:`\phi\, k` in place of the scheme terms. Returns var, cell, coef.
+    """
+    opts = model.inputs.options.set_index("option_id")
+    eff = eff.assign(var=[model.units[k] for k in zip(eff["option_id"], eff["open_year"])])
+    ppu = opts["places_per_unit"]
+    whole = ppu.notna() & (ppu.round() == ppu) & (ppu != 0) & (opts["kind"] != "close")
+    pattern = ["planning_area_id", "entry_ncy", "ncy_low", "ncy_high"]
+    grouped = opts[whole].reset_index().groupby(pattern)
+    steps = {key: int(np.gcd.reduce(np.abs(g["places_per_unit"].astype(int).to_numpy()))) for key, g in grouped}
+    group_of = {oid: key for key, g in grouped for oid in g["option_id"]}
+    in_group = eff["option_id"].map(group_of)
+    keep = eff[in_group.isna()][["var", "cell", "coef"]]
+    agg = eff[in_group.notna()].assign(group=in_group[in_group.notna()])
+    rows = []
+    for (key, t), g in agg.groupby(["group", "open_year"]):
+        step = steps[key]
+        members = g.drop_duplicates("option_id")
+        unit_terms = [(model.units[(o, t)], -float(opts.at[o, "places_per_unit"]) / step) for o in members["option_id"]]
+        low = sum(min(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
+        high = sum(max(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
+        k = pulp.LpVariable(f"k_{_safe('_'.join(map(str, key)))}_{t}", low, high, cat=pulp.LpInteger)
+        model.problem += pulp.LpAffineExpression(unit_terms + [(k, 1.0)]) == 0, f"cohort_{k.name}"
+        rows.append(pd.DataFrame({"var": k, "cell": g["cell"].unique(), "coef": float(step)}))
+    return pd.concat([keep] + rows, ignore_index=True) if rows else keep
 
 
 def define_moves(model: PlanModel) -> None:

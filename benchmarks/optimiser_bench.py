@@ -36,7 +36,7 @@ def sample(solver: str, time_limit: float) -> str:
     start = time.perf_counter()
     plan = run_plan(forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]], inputs.schools,
                     OptimiserConfig(gap=0.0, time_limit=time_limit), inputs.options, area_distances(inputs),
-                    inputs.planning_areas, forecast.base_year, solver=solver)
+                    inputs.planning_areas, forecast.base_year, solver=solver, rolls=inputs.rolls)
     return _row("sample", solver, plan, time.perf_counter() - start)
 
 

@@ -114,6 +114,13 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     s = plan.solve
     console.print(f"Solver {s.solver}: {s.status}, gap {s.gap:.2%}, {s.seconds:.1f} s ({s.message})")
     if plan.total_shortfall > 0:
-        worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
         console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years cannot be met[/]")
+        by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()
+        explain = {"in school": "in cohorts already in school, to which no scheme can add places "
+                                "(met in practice by admitting above the admission number)",
+                   "no scheme in time": "where no candidate scheme can open in time for the cohort",
+                   "limits": "held back by budgets, site limits or the council's rules"}
+        for cause, total in by_cause.items():
+            console.print(f"  {total:,.0f} place-years {explain.get(cause, cause)}")
+        worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
         console.print(worst.to_string(index=False))

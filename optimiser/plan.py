@@ -40,7 +40,11 @@ class Plan:
         value), residual_value, surplus_revenue, travel_penalty, shortfall_penalty (all
         discounted), rule_weighting (objective weighting only, not money) and objective.
     shortfall : DataFrame
-        The rows of ``sufficiency_after`` with a shortfall.
+        The rows of ``sufficiency_after`` with a shortfall, and its ``cause``: ``in school`` (a
+        cohort on roll in the base year, to which no scheme can add places; in practice met by
+        admitting above the admission number), ``no scheme in time`` (no candidate scheme reaches
+        the cohort: lead times, or no option in the area) or ``limits`` (schemes could reach it,
+        but budgets, site limits or rules held them back).
     transfers : DataFrame
         from_area, to_area, ncy, year, pupils placed in a neighbouring area.
     solve : SolveResult
@@ -116,8 +120,8 @@ def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = No
     costs["objective"] = sum(costs[k] for k in ("capital_discounted", "surplus_revenue", "travel_penalty",
                                                  "shortfall_penalty", "rule_weighting"))
     del inputs
-    return Plan(schemes[SCHEME_COLUMNS], after, pd.Series(costs)[COST_ITEMS],
-                after[after["shortfall"] > 1e-6].reset_index(drop=True), transfers, result, baseline)
+    return Plan(schemes[SCHEME_COLUMNS], after, pd.Series(costs)[COST_ITEMS], _shortfall_table(model, after),
+                transfers, result, baseline)
 
 
 def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
@@ -168,6 +172,24 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
                 rows.append(dict(r, school_id=s.school_id, units=take, forms_of_entry=take, places=per_fe * take,
                                  capital_cost=r["capital_cost"] / r["units"] * take))
     return pd.DataFrame(rows).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
+
+
+SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
+
+
+def _shortfall_table(model: PlanModel, after: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``after`` with a shortfall, each with the reason no scheme met it."""
+    from optimiser.model import _effects
+
+    cells = model.inputs.demand
+    key = ["planning_area_id", "year", "ncy"]
+    reached = np.zeros(len(cells), dtype=bool)
+    reached[_effects(model)["cell"].to_numpy(dtype=int)] = True
+    cause = np.where(cells["on_roll"].to_numpy() > 0, SHORTFALL_CAUSES[0],
+                     np.where(reached, SHORTFALL_CAUSES[2], SHORTFALL_CAUSES[1]))
+    causes = cells[key].assign(cause=cause)
+    short = after[after["shortfall"] > 1e-6].merge(causes, on=key, how="left")
+    return short.reset_index(drop=True)
 
 
 def _after_table(model: PlanModel) -> pd.DataFrame:

@@ -47,6 +47,9 @@ def test_without_rolls_the_past_bulge_class_shows_as_shortfall():
     # 44 x 1.02 - 30 = 14.88 places short in each of the four years the cohort has left.
     assert short.to_dict() == pytest.approx({(2025, 3): 14.88, (2026, 4): 14.88, (2027, 5): 14.88, (2028, 6): 14.88})
     assert plan.schemes["kind"].tolist() == ["bulge"]
+    # Without rolls the cohort is not known to be in school; its intake (2022) is before any
+    # scheme could open, so no scheme reaches it.
+    assert set(plan.shortfall["cause"]) == {"no scheme in time"}
 
 
 def test_carried_cohort_growing_beyond_its_places_is_a_shortfall():
@@ -55,6 +58,19 @@ def test_carried_cohort_growing_beyond_its_places_is_a_shortfall():
     demand = cohort_demand(lambda y: 49 if y == 2022 else 29, "A", YEARS)
     plan = run_plan(demand, SCHOOLS, base_year=BASE, rolls=_rolls())
     assert plan.shortfall.set_index(["year", "ncy"]).at[(2025, 3), "shortfall"] == pytest.approx(4.08)
+    assert plan.shortfall.set_index(["year", "ncy"]).at[(2025, 3), "cause"] == "in school"
+
+
+def test_shortfall_a_scheme_could_meet_but_the_budget_forbids_is_put_down_to_limits():
+    from optimiser import OptimiserConfig
+
+    plan = run_plan(cohort_demand(_intake, "A", YEARS), SCHOOLS, OptimiserConfig(capital_budget=0.0),
+                    base_year=BASE, rolls=_rolls())
+    # The 2027 peak of 55 needs 55 x 1.02 - 30 = 26.1 places in each of its seven years; the
+    # bulge class that would meet it costs money the budget does not have.
+    peak = plan.shortfall[plan.shortfall["year"] - plan.shortfall["ncy"] == 2027]
+    assert len(peak) == 7 and peak["shortfall"].to_numpy() == pytest.approx([26.1] * 7)
+    assert set(peak["cause"]) == {"limits"}
 
 
 def test_rolls_without_the_base_year_are_refused():

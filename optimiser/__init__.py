@@ -48,7 +48,26 @@ def greedy_plan(
     """
     model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
     result = evaluate_decisions(model, greedy_decisions(model))
-    return build_plan(model, result)
+    return build_plan(model, result, explained=False)
+
+
+def _better_start(model: PlanModel, greedy: dict, greedy_result: SolveResult, solver: str | None) -> bool:
+    """Leave in the variables the cheaper of the greedy plan and the rounded relaxation.
+
+    Returns True when the variables hold a feasible plan to start from. The solver is never
+    handed a dearer start than the greedy plan, so the optimum is never worse than the baseline.
+    """
+    from optimiser.rounding import rounded_decisions
+
+    rounded = rounded_decisions(model, solver)
+    if rounded is not None:
+        trial = evaluate_decisions(model, rounded, solver=solver)
+        if trial.status == "greedy" and (greedy_result.status != "greedy" or trial.objective < greedy_result.objective):
+            return True
+    if greedy_result.status == "greedy":
+        evaluate_decisions(model, greedy, solver=solver)
+        return True
+    return False
 
 
 def run_plan(
@@ -103,9 +122,13 @@ def run_plan(
     config = config or OptimiserConfig()
     start = time.perf_counter()
     model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
-    baseline_result = evaluate_decisions(model, greedy_decisions(model), solver=solver)
-    baseline = build_plan(model, baseline_result)
-    result = solve(model, solver=solver, warm=config.warm_start and baseline_result.status == "greedy")
+    greedy = greedy_decisions(model)
+    baseline_result = evaluate_decisions(model, greedy, solver=solver)
+    baseline = build_plan(model, baseline_result, explained=False)
+    warm = config.warm_start and baseline_result.status == "greedy"
+    if config.warm_start:
+        warm = _better_start(model, greedy, baseline_result, solver) or warm
+    result = solve(model, solver=solver, warm=warm)
     if result.status not in ("optimal", "feasible"):
         raise SpecificationError([f"the solver found no plan ({result.solver}: {result.status}, {result.message})"])
     plan = build_plan(model, result, baseline)

@@ -31,13 +31,19 @@ def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
         return []
     gaps = _gaps(model)
     opts = model.inputs.options.set_index("option_id")
+    # Each scheme looks only at its own planning area: split once rather than scan every row
+    # of the authority for each scheme.
+    gaps_in = dict(tuple(gaps.groupby("planning_area_id")))
+    opts_in = dict(tuple(opts.groupby("planning_area_id")))
+    empty_gaps = gaps.iloc[:0]
     out = []
     for s in schemes.itertuples(index=False):
         o = opts.loc[s.option_id]
+        area_gaps = gaps_in.get(o["planning_area_id"], empty_gaps)
         if s.kind in GROWTH:
-            out.append(_growth_reason(model, gaps, s, o, opts))
+            out.append(_growth_reason(model, area_gaps, s, o, opts_in[o["planning_area_id"]]))
         else:
-            out.append(_removal_reason(gaps, s, o))
+            out.append(_removal_reason(area_gaps, s, o))
     return out
 
 
@@ -84,7 +90,8 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
         return f"it cannot open before {int(alt['earliest_open'])}"
     if alt["kind"] == "bulge" and s.kind != "bulge":
         return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
-    used = sum(int(round(v.varValue or 0)) for (oid, _), v in model.units.items() if oid == alt.name)
+    last = max((t for (oid, t) in model.units if oid == alt.name), default=None)
+    used = int(round(model.units[(alt.name, last)].varValue or 0)) if last is not None else 0
     if alt["kind"] == "expand" and used >= alt["max_units"]:
         return "that site is already at its limit"
     if alt["quality_markup"] > 0:

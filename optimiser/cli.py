@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from sufficiency.display import console
 
 
 def register(app: typer.Typer) -> None:

@@ -112,12 +112,17 @@ def _write_documents(data: ReportData, stem: Path, formats: list[str], tell: Cal
     return written
 
 
-def render_steps(results: ScenarioResult | Sequence[ScenarioResult]) -> int:
-    """Units of work :func:`write_reports` reports through ``progress`` (for a bar's total)."""
+def render_steps(results: ScenarioResult | Sequence[ScenarioResult], formats: Iterable[str] = FORMATS) -> int:
+    """Units of work :func:`write_reports` reports through ``progress`` for these formats (a bar's total)."""
     results = _as_list(results)
     first = results[0]
-    charts = 2 + (first.plan is not None) + len(first.inputs.planning_areas) + (len(results) > 1) + (first.post16 is not None)
-    return 1 + charts + 4
+    formats = {f.strip().lower() for f in formats}
+    steps = 1 + ("xlsx" in formats) + ("scap" in formats)
+    if {"html", "pdf"} & formats:
+        timeline = first.plan is not None and len(first.plan.schemes) > 0
+        steps += 2 + 2 + timeline + len(first.inputs.planning_areas) + (len(results) > 1) + (
+            first.post16 is not None)
+    return steps
 
 
 def _safe(name: str) -> str:

@@ -49,6 +49,22 @@ def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     return results
 
 
+def write_with_progress(results: ScenarioResult | list[ScenarioResult], out: Path, formats: list[str],
+                        map_year: int | None = None) -> list[Path]:
+    """``reports.write_reports`` with a rich progress bar over its steps (charts, HTML, PDF, ...)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reports import render_steps, write_reports
+    from sufficiency.display import console
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Writing the report", total=render_steps(results, formats))
+        return write_reports(results, out, formats, map_year=map_year,
+                             progress=lambda step, units: progress.update(
+                                 task, advance=units, description=f"Report: {step}"))
+
+
 def report(
     run_or_data_dir: Annotated[Path, typer.Argument(
         help="A data folder (schools.csv, rolls.csv, ... and scenario.yaml), or 'sample' for the embedded "
@@ -64,9 +80,7 @@ def report(
         "--map-year", help="Academic year of the map, by its autumn (default: five years after the base year).")] = None,
 ) -> None:
     """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a data folder."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from reports import FORMATS, render_steps, write_reports
+    from reports import FORMATS
     from sufficiency.display import console
     from sufficiency.sample import sample_dir
 
@@ -78,13 +92,7 @@ def report(
     folder = sample_dir() if str(run_or_data_dir) == "sample" else run_or_data_dir
     specs = [s.strip() for item in (scenario or []) for s in item.split(",") if s.strip()]
     results = _run_all(folder, specs)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task("Writing the report", total=render_steps(results))
-        written = write_reports(results, out, wanted, map_year=map_year,
-                                progress=lambda step, units: progress.update(
-                                    task, advance=units, description=f"Report: {step}"))
-    for path in written:
+    for path in write_with_progress(results, out, wanted, map_year=map_year):
         console.print(f"wrote {path}")
 
 

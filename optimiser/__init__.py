@@ -128,7 +128,9 @@ def run_plan(
     warm = config.warm_start and baseline_result.status == "greedy"
     if config.warm_start:
         warm = _better_start(model, greedy, baseline_result, solver) or warm
-    result = solve(model, solver=solver, warm=warm)
+    # The time limit bounds the whole run: reading, the greedy plan and the start are counted.
+    remaining = max(1.0, config.time_limit - (time.perf_counter() - start))
+    result = solve(model, solver=solver, warm=warm, time_limit=remaining)
     if result.status not in ("optimal", "feasible"):
         raise SpecificationError([f"the solver found no plan ({result.solver}: {result.status}, {result.message})"])
     plan = build_plan(model, result, baseline)

@@ -72,7 +72,7 @@ def available_solvers() -> list[str]:
     return [name for name, pulp_name in SOLVERS.items() if pulp_name in found]
 
 
-def solve(model: PlanModel, solver: str | None = None, warm: bool = False) -> SolveResult:
+def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_limit: float | None = None) -> SolveResult:
     """Solve ``model`` with the configured solver, falling back to the other one on failure.
 
     Parameters
@@ -83,6 +83,8 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False) -> So
         Overrides ``config.solver``.
     warm : bool
         Start from the variables' current values (set by the greedy plan).
+    time_limit : float, optional
+        Seconds the solver may take; default ``config.time_limit``.
     """
     cfg = model.inputs.config
     first = solver or cfg.solver
@@ -93,7 +95,7 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False) -> So
             messages.append(f"{name} is not available")
             continue
         try:
-            result = _solve_with(model, name, warm)
+            result = _solve_with(model, name, warm, time_limit)
         except pulp.PulpSolverError as exc:
             messages.append(f"{name} failed: {exc}")
             continue
@@ -103,11 +105,12 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False) -> So
     return SolveResult(first, "error", float("nan"), float("nan"), float("nan"), 0.0, "; ".join(messages))
 
 
-def _solve_with(model: PlanModel, name: str, warm: bool) -> SolveResult:
+def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | None = None) -> SolveResult:
     cfg = model.inputs.config
+    limit = cfg.time_limit if time_limit is None else time_limit
     start = time.perf_counter()
     if name == "highs":
-        kwargs = dict(msg=cfg.msg, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads,
+        kwargs = dict(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
                       mip_heuristic_effort=HIGHS_HEURISTIC_EFFORT)
         engine = _WarmHiGHS(**kwargs) if warm else pulp.HiGHS(**kwargs)
         model.problem.solve(engine)
@@ -115,7 +118,7 @@ def _solve_with(model: PlanModel, name: str, warm: bool) -> SolveResult:
         return _highs_result(model, seconds)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
-        engine = pulp.PULP_CBC_CMD(msg=cfg.msg, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads,
+        engine = pulp.PULP_CBC_CMD(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
                                    warmStart=warm, logPath=str(log), keepFiles=False)
         model.problem.solve(engine)
         seconds = time.perf_counter() - start

@@ -6,17 +6,19 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from pydantic import ValidationError
 from rich.table import Table
 
 from standards.config import StandardsConfig
 from standards.escalation import STEPS, EscalationEvent, IllegalTransition, allowed_next
-from standards.indicators import IndicatorError
+from standards.indicators import IndicatorError, numeric_indicators
 from standards.kpi import format_kpi_table, format_number
 from standards.overrides import Override
 from standards.result import StandardsResult, run_standards
-from standards.rules import RuleFileError
+from standards.risk import assess_risk
+from standards.rules import RuleFileError, load_rules
 from standards.store import StandardsStore
 from standards.targets import TargetFileError
 
@@ -93,6 +95,57 @@ def _print_benchmark(bench) -> None:  # noqa: ANN001 - a benchmark_la table
     console.print(table)
 
 
+def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
+    """The category the rules give a school in a year; exit with a message if not assessed."""
+    from sufficiency.cli import load_or_exit
+
+    inputs = load_or_exit(data_dir)
+    if inputs.school_indicators is None:
+        console.print(f"[red]Override not recorded:[/] {data_dir} has no school_indicators file.")
+        raise typer.Exit(1)
+    config = _config(inputs, None, None, None, None)
+    try:
+        rules = load_rules(data_dir / config.rules_file if config.rules_file else None)
+        risk = assess_risk(numeric_indicators(inputs.school_indicators), inputs.schools, rules)
+    except (IndicatorError, RuleFileError, ValueError) as exc:
+        console.print(f"[red]Override not recorded:[/] {exc}")
+        raise typer.Exit(1) from None
+    row = risk.schools[(risk.schools["school_id"] == school_id) & (risk.schools["year"] == year)]
+    if row.empty:
+        years = sorted(risk.schools["year"].unique())
+        console.print(f"[red]Override not recorded:[/] school {school_id} in {year} was not "
+                      f"assessed from {data_dir} (years {years[0]}-{years[-1]}); check the URN "
+                      "and the year.")
+        raise typer.Exit(1)
+    return str(row["category"].iloc[0])
+
+
+def _print_store(store: StandardsStore) -> None:
+    """Open escalation cases, with the steps allowed next."""
+    cases = store.open_cases()
+    if cases.empty:
+        console.print("No open escalation cases.")
+        return
+    table = Table(title="Open escalation cases")
+    for col in ("school", "step", "since", "by", "note"):
+        table.add_column(col)
+    for r in cases.itertuples():
+        table.add_row(str(r.school_id), STEPS[r.step], str(r.date), r.actor, r.note)
+    console.print(table)
+
+
+def _write_store(store: StandardsStore, out: Path) -> list[Path]:
+    """The override audit trail and every escalation step, as CSV."""
+    written = []
+    for name, frame in (("overrides", store.overrides()), ("escalations", store.escalations())):
+        path = out / f"standards_{name}.csv"
+        if name == "escalations":
+            frame = frame.assign(step_text=frame["step"].map(STEPS))
+        frame.to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
 def _write(result: StandardsResult, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -118,7 +171,8 @@ def register(app: typer.Typer) -> None:
         targets: Annotated[Path | None, typer.Option(help="Strategy targets file (YAML/CSV).")] = None,
         rules: Annotated[Path | None, typer.Option(help="Risk rule file (YAML).")] = None,
         store: Annotated[Path | None, typer.Option(
-            help="Store holding risk overrides to apply (SQLite file or URL).")] = None,
+            help="Store of risk overrides (applied) and escalation cases (listed); SQLite "
+                 "file or URL.")] = None,
     ) -> None:
         """Risk-assess every school, print the risk summary and KPI tables, write them as CSV."""
         from sufficiency.cli import load_or_exit
@@ -130,7 +184,8 @@ def register(app: typer.Typer) -> None:
                           "indicator names are in standards/data/school_indicator_vocabulary.csv.")
             raise typer.Exit(1)
         config = _config(inputs, la_number, year, targets, rules)
-        overrides = StandardsStore(store).overrides() if store is not None else None
+        db = StandardsStore(store) if store is not None else None
+        overrides = db.overrides() if db is not None else None
         try:
             result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls,
                                    config, overrides=overrides, base_dir=data_dir)
@@ -138,11 +193,16 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
         _print_result(result)
-        for path in _write(result, out):
+        written = _write(result, out)
+        if db is not None:
+            _print_store(db)
+            written += _write_store(db, out)
+        for path in written:
             console.print(f"wrote {path}")
 
     @app.command("standards-override")
     def override_command(
+        data_dir: Annotated[Path, typer.Argument(help="Data folder (schools and school_indicators).")],
         school_id: Annotated[str, typer.Argument(help="URN of the school.")],
         year: Annotated[int, typer.Argument(help="Academic year of the assessment.")],
         category: Annotated[str, typer.Argument(help="Red, Amber, Yellow or Green.")],
@@ -151,15 +211,21 @@ def register(app: typer.Typer) -> None:
         author: Annotated[str, typer.Option(help="Who decided the override.")],
         on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
     ) -> None:
-        """Record a context override of a school's risk category (kept in the audit trail)."""
+        """Record a context override of a school's risk category (kept in the audit trail).
+
+        The school and year must have been assessed from DATA_DIR: the audit trail is
+        append-only, so an override is checked before it is written.
+        """
         try:
             override = Override(school_id=school_id, year=year, category=category, reason=reason,
                                 author=author, date=on or dt.date.today())
         except ValidationError as exc:
             console.print(f"[red]Override not recorded:[/] {exc.errors()[0]['msg']}")
             raise typer.Exit(1) from None
+        computed = _computed_category(data_dir, school_id, year)
         StandardsStore(store).add_override(override)
-        console.print(f"Recorded: {school_id} {year} -> {category} by {author}.")
+        console.print(f"Recorded: {school_id} {year}: computed {computed}, now {category} "
+                      f"(by {author}).")
 
     @app.command("standards-escalate")
     def escalate_command(
@@ -179,7 +245,13 @@ def register(app: typer.Typer) -> None:
         if match.empty:
             console.print(f"[red]School {school_id} is not in {data_dir}/schools.[/]")
             raise typer.Exit(1)
-        governance = str(match["governance"].iloc[0])
+        governance = match["governance"].iloc[0] if "governance" in match else None
+        if pd.isna(governance):
+            console.print(f"[red]School {school_id} has no governance in {data_dir}/schools.[/] "
+                          "Give it as maintained, academy or free: the steps after support is "
+                          "brokered differ.")
+            raise typer.Exit(1)
+        governance = str(governance)
         db = StandardsStore(store)
         try:
             event = EscalationEvent(school_id=school_id, step=step, actor=actor, note=note,

@@ -50,7 +50,32 @@ class Override(BaseModel):
         return value
 
 
-def apply_overrides(schools: pd.DataFrame, overrides: list[Override] | pd.DataFrame) -> pd.DataFrame:
+def unmatched_overrides(schools: pd.DataFrame,
+                        overrides: list[Override] | pd.DataFrame) -> pd.DataFrame:
+    """Return the latest overrides whose school and year were not assessed (school_id, year, ...).
+
+    A school that closed, a mistyped URN recorded without checking, or a year not in the data:
+    such overrides stay in the append-only trail but cannot apply.
+    """
+    latest = _latest(overrides)
+    keys = pd.MultiIndex.from_frame(schools[["school_id", "year"]].astype({"school_id": str,
+                                                                          "year": int}))
+    unknown = ~pd.MultiIndex.from_frame(latest[["school_id", "year"]]).isin(keys)
+    return latest[unknown].reset_index(drop=True)
+
+
+def _latest(overrides: list[Override] | pd.DataFrame) -> pd.DataFrame:
+    """The last override for each school and year, school_id as text and year as int."""
+    trail = (pd.DataFrame([o.model_dump() for o in overrides],
+                          columns=list(Override.model_fields))
+             if isinstance(overrides, list) else overrides.copy())
+    trail["school_id"] = trail["school_id"].astype(str)
+    trail["year"] = trail["year"].astype(int)
+    return trail.drop_duplicates(["school_id", "year"], keep="last")
+
+
+def apply_overrides(schools: pd.DataFrame, overrides: list[Override] | pd.DataFrame,
+                    skip_unmatched: bool = False) -> pd.DataFrame:
     """Apply overrides to an assessment's school list.
 
     Parameters
@@ -59,6 +84,9 @@ def apply_overrides(schools: pd.DataFrame, overrides: list[Override] | pd.DataFr
         ``RiskAssessment.schools`` (school_id, year, category, ...).
     overrides : list of Override or pandas.DataFrame
         The audit trail, oldest first; for each school and year the last one applies.
+    skip_unmatched : bool
+        Leave out overrides naming a school and year that were not assessed (list them with
+        :func:`unmatched_overrides`) instead of raising.
 
     Returns
     -------
@@ -69,27 +97,22 @@ def apply_overrides(schools: pd.DataFrame, overrides: list[Override] | pd.DataFr
     Raises
     ------
     ValueError
-        When an override names a school and year that were not assessed.
+        When an override names a school and year that were not assessed (unless
+        ``skip_unmatched``).
     """
-    trail = (pd.DataFrame([o.model_dump() for o in overrides],
-                          columns=list(Override.model_fields))
-             if isinstance(overrides, list) else overrides.copy())
     out = schools.copy()
     if "computed_category" not in out:
         out["computed_category"] = out["category"]
-    if trail.empty:
+    latest = _latest(overrides)
+    unknown = unmatched_overrides(out, latest)
+    if len(unknown) and not skip_unmatched:
+        first = unknown.iloc[0]
+        raise ValueError(f"override for school {first['school_id']} in {first['year']} matches "
+                         "no assessed school and year; check the URN and the year.")
+    if latest.empty:
         for col in ("override_reason", "override_author", "override_date"):
             out[col] = ""
         return out
-    trail["school_id"] = trail["school_id"].astype(str)
-    trail["year"] = trail["year"].astype(int)
-    latest = trail.drop_duplicates(["school_id", "year"], keep="last")
-    keys = pd.MultiIndex.from_frame(out[["school_id", "year"]].astype({"school_id": str}))
-    unknown = ~pd.MultiIndex.from_frame(latest[["school_id", "year"]]).isin(keys)
-    if unknown.any():
-        first = latest[unknown].iloc[0]
-        raise ValueError(f"override for school {first['school_id']} in {first['year']} matches "
-                         "no assessed school and year; check the URN and the year.")
     merged = out[["school_id", "year"]].astype({"school_id": str}).merge(
         latest, on=["school_id", "year"], how="left")
     hit = merged["category"].notna().to_numpy()

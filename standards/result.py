@@ -12,7 +12,7 @@ from standards.config import StandardsConfig
 from standards.indicators import numeric_indicators
 from standards.kpi import kpi_tables, share_good_or_better
 from standards.lait import la_series, lait_values, national_comparators
-from standards.overrides import Override, apply_overrides
+from standards.overrides import Override, apply_overrides, unmatched_overrides
 from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
 from standards.rules import load_rules
 from standards.targets import Target, authority_measures, load_targets, target_status
@@ -119,13 +119,18 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     base = base_dir or Path.cwd()
     rules = load_rules(base / config.rules_file if config.rules_file else None)
     assessment = assess_risk(indicators, schools, rules, national)
-    final = apply_overrides(assessment.schools, overrides if overrides is not None else [])
+    trail = overrides if overrides is not None else []
+    # An override naming a school or year not in this data (a closed school, a year not yet
+    # loaded) stays in the audit trail but cannot apply; it must not stop the assessment.
+    notes = [f"Override for school {o.school_id} in {o.year} ({o.category}, by {o.author} on "
+             f"{o.date}) matches no assessed school and year, so it was not applied."
+             for o in unmatched_overrides(assessment.schools, trail).itertuples()]
+    final = apply_overrides(assessment.schools, trail, skip_unmatched=True)
     assessment = RiskAssessment(final, assessment.fired, rules)
     year = config.year or int(final["year"].max())
     kpis = kpi_tables(indicators, schools, rolls, assessment, config.la_number, year, lait,
                       national, _local_kpis(local), config.inspection_interval_years,
                       config.trend_tolerance)
-    notes = []
     bench = None
     if config.la_number is not None:
         bench = benchmark_la(config.la_number, lait=lait)

@@ -11,7 +11,9 @@ from typer.testing import CliRunner
 
 from standards.lait import DATA_DIR
 from standards.config import StandardsConfig
+from standards.overrides import Override
 from standards.result import run_standards
+from standards.store import StandardsStore
 from sufficiency.cli import app
 
 runner = CliRunner()
@@ -67,12 +69,15 @@ def test_folder_without_indicators_is_explained(sample_copy: Path, tmp_path: Pat
 
 def test_override_and_escalation_commands(folder: Path, tmp_path: Path) -> None:
     store = tmp_path / "standards.db"
-    ok = runner.invoke(app, ["standards-override", "106283", "2024", "Amber", "--store", str(store),
+    ok = runner.invoke(app, ["standards-override", str(folder), "106283", "2024", "Amber",
+                             "--store", str(store),
                              "--reason", "Interim head since Easter; governors asked for help",
                              "--author", "C Adviser", "--date", "2025-10-01"])
     assert ok.exit_code == 0, ok.output
-    short = runner.invoke(app, ["standards-override", "106283", "2024", "Amber", "--store",
-                                str(store), "--reason", "because", "--author", "C"])
+    # Navigation Primary meets no rule in 2024 in the sample: the rules say Green.
+    assert "computed Green, now Amber" in " ".join(ok.output.split())
+    short = runner.invoke(app, ["standards-override", str(folder), "106283", "2024", "Amber",
+                                "--store", str(store), "--reason", "because", "--author", "C"])
     assert short.exit_code == 1 and "at least 15 characters" in " ".join(short.output.split())
     illegal = runner.invoke(app, ["standards-escalate", str(folder), "106283", "communicated",
                                   "--store", str(store), "--actor", "C Adviser"])
@@ -88,3 +93,40 @@ def test_override_and_escalation_commands(folder: Path, tmp_path: Path) -> None:
                           keep_default_na=False).set_index("school_id")
     row = schools.loc["106283"]
     assert row["category"] == "Amber" and row["override_author"] == "C Adviser"
+    assert row["computed_category"] == "Green"
+    # The store's audit trail and escalation history are listed and written beside the results.
+    assert "Open escalation cases" in run.output
+    trail = pd.read_csv(out / "standards_overrides.csv", dtype={"school_id": str})
+    assert trail[["school_id", "category", "author"]].values.tolist() == [
+        ["106283", "Amber", "C Adviser"]]
+    steps = pd.read_csv(out / "standards_escalations.csv", dtype={"school_id": str})
+    assert steps[["school_id", "step_text"]].values.tolist() == [["106283", "concern raised"]]
+
+
+@pytest.mark.parametrize("school, year", [("999999", "2024"), ("106283", "2019")])
+def test_override_of_a_school_or_year_not_assessed_is_not_written(folder: Path, tmp_path: Path,
+                                                                   school: str, year: str) -> None:
+    store = tmp_path / "standards.db"
+    result = runner.invoke(app, ["standards-override", str(folder), school, year, "Red",
+                                 "--store", str(store), "--author", "C Adviser",
+                                 "--reason", "Mistyped URN that no school has"])
+    assert result.exit_code == 1
+    assert f"school {school} in {year} was not assessed" in " ".join(result.output.split())
+    # The trail is append-only, so nothing may reach it that can never apply.
+    assert StandardsStore(store).overrides().empty
+
+
+def test_stale_override_in_the_store_is_noted_not_fatal(folder: Path, sample_inputs) -> None:
+    indicators = pd.read_csv(DATA_DIR / "sample_school_indicators.csv", dtype=str)
+    stale = Override(school_id="100000", year=2024, category="Red", author="Former adviser",
+                     reason="School closed in August; kept for the record", date="2025-01-01")
+    keep = Override(school_id="106283", year=2024, category="Amber", author="C Adviser",
+                    reason="Interim head since Easter; governors asked for help",
+                    date="2025-10-01")
+    result = run_standards(indicators, sample_inputs.schools, sample_inputs.rolls,
+                           StandardsConfig(la_number=358), overrides=[stale, keep])
+    assert any("school 100000 in 2024" in note and "not applied" in note
+               for note in result.notes)
+    risk = result.risk.set_index("school_id")
+    assert risk.loc["106283", "category"] == "Amber"
+    assert "100000" not in risk.index

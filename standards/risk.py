@@ -25,6 +25,8 @@ _RC_AREAS = ("ofsted_rc_inclusion", "ofsted_rc_curriculum_teaching", "ofsted_rc_
              "ofsted_rc_leadership_governance", "ofsted_rc_early_years", "ofsted_rc_sixth_form")
 #: Inspection outcomes stand until the next inspection, so they carry forward across years.
 _STATEFUL_PREFIX = "ofsted_"
+#: The 4-point grades a later report card supersedes.
+_GRADED = ("ofsted_overall_grade", "ofsted_previous_grade")
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,15 @@ class RiskAssessment:
         return self.schools[self.schools["year"] == year].reset_index(drop=True)
 
 
-def pivot_indicators(school_indicators: pd.DataFrame) -> pd.DataFrame:
+def pivot_indicators(school_indicators: pd.DataFrame,
+                     report_card_supersedes: bool = False) -> pd.DataFrame:
     """Pivot the long ``school_indicators`` table to one row per (school_id, year).
+
+    Inspection outcomes (``ofsted_*``) carry forward to later years until the next inspection.
+    With ``report_card_supersedes``, a 4-point overall grade (and the grade before it) stops
+    carrying forward once a later report-card inspection is recorded: the report card is then
+    the school's latest inspection outcome (the risk assessment; the KPI rows keep the last
+    graded judgement, as DfE's "good or outstanding" statistics do).
 
     Raises
     ------
@@ -77,8 +86,27 @@ def pivot_indicators(school_indicators: pd.DataFrame) -> pd.DataFrame:
                                       names=["school_id", "year"])
     wide = wide.reindex(full)
     stateful = [c for c in wide.columns if c.startswith(_STATEFUL_PREFIX)]
+    superseded = _superseded_grades(wide) if report_card_supersedes else None
     wide[stateful] = wide.groupby(level="school_id")[stateful].ffill()
+    if superseded is not None:
+        graded = [c for c in _GRADED if c in wide.columns]
+        wide.loc[superseded, graded] = np.nan
     return wide.astype(float)
+
+
+def _superseded_grades(wide: pd.DataFrame) -> pd.Series | None:
+    """Rows whose latest report card is later than their latest 4-point grade (before ffill)."""
+    areas = [c for c in wide.columns if c.startswith("ofsted_rc_")]
+    if not areas or "ofsted_overall_grade" not in wide.columns:
+        return None
+    year = pd.Series(wide.index.get_level_values("year"), index=wide.index, dtype=float)
+
+    def last_seen(mask: pd.Series) -> pd.Series:
+        return year.where(mask).groupby(level="school_id").ffill()
+
+    graded = last_seen(wide["ofsted_overall_grade"].notna())
+    card = last_seen(wide[areas].notna().any(axis=1))
+    return (card > graded).fillna(False).astype(bool)
 
 
 def add_derived(wide: pd.DataFrame) -> pd.DataFrame:
@@ -181,7 +209,7 @@ def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     """
     rules = load_rules() if rules is None else rules
     national = national_comparators() if national is None else national
-    wide = add_derived(pivot_indicators(school_indicators))
+    wide = add_derived(pivot_indicators(school_indicators, report_card_supersedes=True))
     info = schools.assign(school_id=schools["school_id"].astype(str)).set_index("school_id")
     ids = wide.index.get_level_values("school_id")
     phase = pd.Series(ids.map(info["phase"]), index=wide.index).fillna("all-through")
@@ -196,12 +224,20 @@ def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
 
 
 def _ofsted_columns(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The last overall grade in words and the last inspection date, for each row."""
+    """The last outcome in words and the last inspection date, for each row.
+
+    The 4-point overall grade where it is the latest outcome, else the report card's lowest
+    evaluation area (e.g. "Report card, lowest area: Needs attention").
+    """
     words = {1: "Outstanding", 2: "Good", 3: "Requires improvement", 4: "Inadequate"}
+    card = {1: "Urgent improvement", 2: "Needs attention", 3: "Expected standard",
+            4: "Strong standard", 5: "Exceptional"}
     grade = wide.get("ofsted_overall_grade", pd.Series(np.nan, index=wide.index))
+    lowest = wide.get("ofsted_rc_lowest", pd.Series(np.nan, index=wide.index))
     date = wide.get("ofsted_inspection_date", pd.Series(np.nan, index=wide.index))
     when = pd.to_datetime(date.astype("Int64").astype(str), format="%Y%m%d", errors="coerce")
-    return (grade.map(words).fillna("not available").to_numpy(),
+    outcome = grade.map(words).fillna("Report card, lowest area: " + lowest.map(card))
+    return (outcome.fillna("not available").to_numpy(),
             when.dt.strftime("%Y-%m-%d").fillna("not available").to_numpy())
 
 

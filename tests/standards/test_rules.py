@@ -175,3 +175,19 @@ def test_bad_rule_files_are_refused_with_the_rule_named(tmp_path: Path, mutation
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(RuleFileError, match=message):
         load_rules(path)
+
+
+def test_later_report_card_supersedes_the_old_grade() -> None:
+    # Requires improvement in 2022, then a report card in 2025 at the expected standard or
+    # better in every area: the report card is the latest outcome, so A1 no longer fires.
+    rows = [(2022, "ofsted_overall_grade", 3), (2022, "ofsted_previous_grade", 2),
+            (2025, "ofsted_rc_achievement", 3), (2025, "ofsted_rc_inclusion", 4)]
+    result = _assess("primary", rows)
+    years = result.schools.set_index("year")
+    assert years.loc[2024, "category"] == "Amber"  # RI (A1) and declined (A8) still stand
+    assert years.loc[2024, "ofsted"] == "Requires improvement"
+    assert years.loc[2025, "category"] == "Green"
+    assert years.loc[2025, "ofsted"] == "Report card, lowest area: Expected standard"
+    # A graded inspection after the report card is the latest outcome again.
+    regraded = _assess("primary", rows + [(2026, "ofsted_overall_grade", 4)])
+    assert regraded.schools.set_index("year").loc[2026, "category"] == "Red"

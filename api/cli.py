@@ -23,12 +23,13 @@ def _settings(**overrides: object) -> Settings:
             raise typer.Exit(1) from None
     data_dir = Path(os.environ.get("SUFFICIENCY_DATA_DIR") or default_data_dir())
     key_file = ensure_key_file(data_dir / "secret.key")
-    console.print(f"Token-signing key kept in {key_file} (readable by you only).")
     try:
-        return Settings(secret_key_file=key_file, **overrides)
+        settings = Settings(secret_key_file=key_file, **overrides)
     except ValidationError as exc:
         console.print(f"[red]The settings cannot be used:[/] {exc.errors()[0]['msg']}")
         raise typer.Exit(1) from None
+    console.print(f"Token-signing key kept in {key_file} (readable by you only).")
+    return settings
 
 
 def serve(

@@ -8,6 +8,7 @@ problem with file, row, column, message and fix, as the command line does.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -82,6 +83,19 @@ def _validation_problems(exc: RequestValidationError) -> list[dict[str, Any]]:
     return problems
 
 
+def _methods_of(request: Request) -> list[str]:
+    """Every method the API documents for the request's path (Starlette's 405 names one route's only)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
+    return sorted(methods)
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error, including FastAPI's own, use :class:`ErrorResponse`."""
 
@@ -90,10 +104,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.message, exc.problems, exc.code, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "the request could not be handled"
         if exc.status_code == 404 and message == "Not Found":
             message = "There is no such endpoint. See the API documentation at /docs."
+        elif exc.status_code == 405:
+            allowed = ", ".join(_methods_of(request))
+            message = (f"{request.method} is not allowed on {request.url.path}"
+                       + (f"; it accepts {allowed}" if allowed else "") + ". See the API documentation at /docs.")
+        elif exc.status_code == 400 and message == "There was an error parsing the body":
+            message = ("The request body could not be read: send JSON with Content-Type: application/json, or a "
+                       "multipart form for uploads, as the API documentation at /docs shows.")
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

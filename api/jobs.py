@@ -3,8 +3,9 @@
 A :class:`JobRunner` owns a thread pool. Submitting a run queues it; a worker claims it (queued ->
 running), loads the dataset, runs the pipeline and writes the result in one transaction
 (:func:`sufficiency.store.runs.finish_run`). Cancelling is checked as each stage starts. When the
-service starts, runs a previous process left queued or running are marked failed with the
-reason (:func:`sufficiency.store.runs.recover_interrupted`), so none stays "running" for ever.
+service stops, the runs it still had are marked failed with the reason (:meth:`JobRunner.shutdown`);
+when it starts, runs a previous process left queued or running (after a crash) are marked failed
+too (:func:`sufficiency.store.runs.recover_interrupted`), so none stays "running" for ever.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sufficiency.inputs import load_inputs
 from sufficiency.store.datasets import dataset_files
 from sufficiency.store.models import Dataset, Run, ScenarioRecord
 from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
-                                    mark_cancelled)
+                                    mark_cancelled, stop_runs)
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,20 @@ class JobRunner:
         if future is not None:
             futures_wait([future], timeout=timeout)
 
-    def shutdown(self, wait: bool = False) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, wait: bool = False) -> int:
+        """Stop taking runs and mark the ones this runner still had (queued or running) failed with the
+        reason, so a graceful stop leaves none "running"; the number marked.
+
+        A worker still computing stops at its next stage (it sees the run is no longer running), and a
+        result that arrives anyway is dropped (:class:`RunNotActive`).
+        """
+        with self._lock:  # before cancelling: a cancelled future forgets its run
+            unfinished = list(self._futures)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        stopped = stop_runs(self.sessions, unfinished)
+        if wait:
+            self._pool.shutdown(wait=True)
+        return stopped
 
     def _folder(self, session: Session, dataset: Dataset) -> Path:
         """The dataset's files in a folder kept for the runner's life (files a scenario names, such as

@@ -92,26 +92,33 @@ class LimitsMiddleware:
                           "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
 
     async def _guarded(self, scope: Scope, receive: Any, send: Any) -> None:
-        # A body sent without a length (chunked) is counted as it arrives.
+        # A body sent without a length (chunked) is counted as it arrives. Once it passes the limit the
+        # app's own answer is dropped (the form parser turns any read failure into a 400) and a 413 is
+        # sent instead.
         received = 0
+        over = False
         started = False
 
         async def counting_receive() -> Any:
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    over = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Any) -> None:
             nonlocal started
+            if over and not started:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
-            if not started:
-                await self._too_large(send)
+            pass
+        if over and not started:
+            await self._too_large(send)

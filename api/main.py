@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         try:
             yield
         finally:
-            state.jobs.shutdown(wait=False)
+            stopped = state.jobs.shutdown(wait=False)
+            if stopped:
+                log.warning("%d unfinished run(s) were marked failed as the service stopped", stopped)
             engine.dispose()
 
     app = FastAPI(title="sufficiency", version=__version__, description=DESCRIPTION, lifespan=lifespan,

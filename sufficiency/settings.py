@@ -64,7 +64,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.secret_key is None and self.secret_key_file is not None and self.secret_key_file.is_file():
+        if self.secret_key is None and self.secret_key_file is not None:
+            if not self.secret_key_file.is_file():
+                raise UnsafeSettingsError(
+                    f"SUFFICIENCY_SECRET_KEY_FILE names {self.secret_key_file}, which is not a file. Create it "
+                    f"(openssl rand -hex 32 > {self.secret_key_file}; chmod 600 {self.secret_key_file}) or unset it.")
             self.secret_key = SecretStr(_read_key_file(self.secret_key_file))
         if self.secret_key is None:
             if self.mode == "production":

@@ -22,8 +22,10 @@ from sufficiency.store.results import (forecast_rows, frame_table, plan_summary,
 if TYPE_CHECKING:
     from sufficiency.result import ScenarioResult
 
-INTERRUPTED = ("interrupted: the service stopped at {when} before this run finished, so it was not completed. "
-               "Start the run again.")
+INTERRUPTED = ("interrupted: the service stopped before this run finished (found when it started again at {when}); "
+               "no results were kept. Start the run again.")
+STOPPED = ("interrupted: the service was shut down at {when} before this run finished; no results were kept. "
+           "Start the run again.")
 
 
 class RunNotActive(RuntimeError):
@@ -98,6 +100,19 @@ def recover_interrupted(factory: sessionmaker[Session], now: dt.datetime | None 
         result = session.execute(
             update(Run).where(Run.status.in_(("queued", "running")))
             .values(status="failed", finished_at=utcnow(), error=INTERRUPTED.format(when=when))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)
+
+
+def stop_runs(factory: sessionmaker[Session], run_ids: list[str], now: dt.datetime | None = None) -> int:
+    """At shutdown: the runs this service had queued or running are marked failed, saying so."""
+    if not run_ids:
+        return 0
+    when = (now or utcnow()).isoformat(timespec="seconds")
+    with factory.begin() as session:
+        result = session.execute(
+            update(Run).where(Run.id.in_(run_ids), Run.status.in_(("queued", "running")))
+            .values(status="failed", finished_at=utcnow(), error=STOPPED.format(when=when))
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)
 

@@ -1,4 +1,4 @@
-"""Runs as jobs: cancelling, a restart in the middle of a run, and 20 runs at once (SQLite and PostgreSQL)."""
+"""Runs as jobs: cancelling, a stop or a restart in the middle of a run, and 20 runs at once (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api import create_app
+from api.bootstrap import create_admin
 from api.jobs import run_pipeline
+from sufficiency.settings import Settings
 from sufficiency.store import ForecastRow, Run
 from sufficiency.store.testing import sqlite_url
-from tests.api.conftest import PASSWORD, make_world, sign_in, upload_sample, wait_for
+from tests.api.conftest import PASSWORD, make_world, sample_files, sign_in, upload_sample, wait_for
 from tests.api.test_security import assert_error
 
 
@@ -116,3 +118,32 @@ def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str
             assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "succeeded")) == 20
             total = session.scalar(select(func.count()).select_from(ForecastRow))
         assert total == 20 * expected
+
+
+def test_stopping_the_service_marks_its_unfinished_runs_failed_at_once(tmp_path: Path) -> None:
+    gate = Gate()
+    settings = Settings(mode="test", database_url=sqlite_url(tmp_path))
+    app = create_app(settings, pipeline=gate)
+    with TestClient(app) as client:
+        with app.state.sufficiency.sessions.begin() as session:
+            create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)
+        headers = sign_in(client, "admin@trafford.example", PASSWORD)
+        dataset_id = client.post("/datasets", headers=headers, files=sample_files(), data={"name": "s"}).json()["id"]
+        running = client.post("/runs", headers=headers, json={"dataset_id": dataset_id}).json()
+        assert gate.started.wait(60)
+        queued = client.post("/runs", headers=headers, json={"dataset_id": dataset_id}).json()
+        jobs = app.state.sufficiency.jobs
+    # The service has stopped (its lifespan ended) while one run was computing and one waited.
+    gate.release.set()
+    jobs.wait(running["id"], timeout=120)
+    with app.state.sufficiency.sessions() as session:
+        runs = {run_id: session.get(Run, run_id) for run_id in (running["id"], queued["id"])}
+        for run in runs.values():
+            assert run.status == "failed", run.error
+            assert run.error.startswith("interrupted: the service was shut down") and "Start the run again" in run.error
+        assert _rows(app, running["id"]) == 0
+    # A later start finds nothing left to recover, and the runs keep the reason they were given.
+    with TestClient(create_app(settings, pipeline=gate)) as client:
+        headers = sign_in(client, "admin@trafford.example", PASSWORD)
+        again = client.get(f"/runs/{running['id']}", headers=headers).json()
+        assert again["status"] == "failed" and "shut down" in again["error"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from sufficiency.store import Dataset
 from sufficiency.store.testing import sqlite_url
 from tests.api.conftest import PASSWORD, World, make_world, sign_in
 
@@ -165,3 +167,29 @@ def test_uploads_over_the_size_limit_are_refused(tmp_path: Path) -> None:
         response = world.client.post("/datasets", headers=world.as_["admin"], data={"name": "big"},
                                      files=[("files", ("schools.csv", big, "text/csv"))])
         assert_error(response, 413, "too_large", "0.01 MB")
+
+
+def test_a_chunked_upload_over_the_limit_is_refused_as_too_large(tmp_path: Path) -> None:
+    for world in make_world(sqlite_url(tmp_path), max_upload_mb=0.01):
+        boundary = "sufficiencyboundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nbig\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"schools.csv\"\r\n"
+                "Content-Type: text/csv\r\n\r\n").encode() + b"1,x\n" * 5000 + f"\r\n--{boundary}--\r\n".encode()
+
+        def chunks():  # no Content-Length: the body arrives in pieces, as with Transfer-Encoding: chunked
+            for start in range(0, len(body), 4096):
+                yield body[start:start + 4096]
+
+        response = world.client.post("/datasets", content=chunks(), headers={
+            **world.as_["admin"], "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert_error(response, 413, "too_large", "0.01 MB")
+        with world.client.app.state.sufficiency.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Dataset)) == 0
+
+
+def test_a_method_an_endpoint_does_not_take_is_named_with_the_ones_it_does(world: World) -> None:
+    error = assert_error(world.client.put("/runs", headers=world.as_["viewer"]), 405, "method_not_allowed",
+                         "PUT is not allowed on /runs", "GET", "POST")
+    assert error["problems"] == []
+    assert_error(world.client.patch("/runs/abc123", headers=world.as_["viewer"]), 405, "method_not_allowed",
+                 "PATCH is not allowed on /runs/abc123; it accepts DELETE, GET.")

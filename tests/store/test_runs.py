@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -129,3 +130,29 @@ def test_status_changes_are_conditional(engine: Engine) -> None:
         session.execute(update(Run).where(Run.id == run_id).values(status="cancelled"))
     assert not claim_run(sessions, run_id)
     assert _status(sessions, run_id) == "cancelled"
+
+
+def test_times_are_read_back_in_utc_on_every_database(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    run_id = _new_run(sessions, "running")
+    finish_run(sessions, run_id, forecast_result)
+    with sessions() as session:
+        run = session.get(Run, run_id)
+        times = (run.created_at, run.finished_at)
+    assert all(t.utcoffset() == dt.timedelta(0) for t in times)
+    assert times[0] <= times[1]
+
+
+def test_a_shutdown_fails_only_the_runs_it_names(engine: Engine, forecast_result) -> None:
+    sessions = session_factory(engine)
+    mine_queued, mine_running, other = _new_run(sessions), _new_run(sessions, "running"), _new_run(sessions, "running")
+    done = _new_run(sessions, "running")
+    finish_run(sessions, done, forecast_result)
+    assert store_runs.stop_runs(sessions, [mine_queued, mine_running, done]) == 2
+    with sessions() as session:
+        for run_id in (mine_queued, mine_running):
+            run = session.get(Run, run_id)
+            assert run.status == "failed" and "shut down" in run.error and "Start the run again" in run.error
+        assert session.get(Run, other).status == "running"
+        assert session.get(Run, done).status == "succeeded"
+    assert store_runs.stop_runs(sessions, []) == 0

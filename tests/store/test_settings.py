@@ -61,3 +61,8 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
 def test_default_database_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
     settings = Settings(mode="test", data_dir=tmp_path)
     assert settings.url == f"sqlite:///{tmp_path / 'sufficiency.db'}"
+
+
+def test_a_key_file_that_is_not_there_is_refused_not_ignored(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="which is not a file"):
+        Settings(secret_key_file=tmp_path / "missing.key")

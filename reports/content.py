@@ -94,10 +94,10 @@ class ReportData:
                    "(counted per planning area and year group, as DfE counts them).")
         growth = self.programme[self.programme["kind"].isin(GROWTH)]
         cuts = self.programme[~self.programme["kind"].isin(GROWTH)]
-        text = (f"The recommended programme has {len(growth)} growth scheme(s) adding {number(growth['places'].sum())} "
-                f"places for {money_short(self.capital_total)} of capital")
+        text = (f"The recommended programme has {_count(len(growth), 'growth scheme')} adding "
+                f"{number(growth['places'].sum())} places for {money_short(self.capital_total)} of capital")
         if len(cuts):
-            text += f", and {len(cuts)} reduction(s) removing {number(-cuts['places'].sum())} surplus places"
+            text += f", and {_count(len(cuts), 'reduction')} removing {number(-cuts['places'].sum())} surplus places"
         out.append(text + ".")
         if self.budget is not None:
             left = self.budget - self.capital_total
@@ -107,6 +107,11 @@ class ReportData:
         else:
             out.append(f"Capital cost {money_short(self.capital_total)}; no capital budget was set for this scenario.")
         return out
+
+
+def _count(n: int, noun: str) -> str:
+    """``3 schemes``, ``1 scheme``: a count with its noun."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _phase_rows(frame: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
@@ -242,7 +247,7 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
     growth = data.programme[data.programme["kind"].isin(GROWTH)]
     if len(growth):
         first = growth[growth["year"] == growth["year"].min()]
-        found.append((first["places"].sum() / 2, f"{len(first)} scheme(s) adding {number(first['places'].sum())} "
+        found.append((first["places"].sum() / 2, f"{_count(len(first), 'scheme')} adding {number(first['places'].sum())} "
                                                  f"places must be ready for {year_label(first['year'].min())}; "
                                                  "any delay in delivery leaves pupils without a local place."))
     found.sort(key=lambda item: -item[0])
@@ -268,7 +273,11 @@ def expansion_annex(result: ScenarioResult, programme: pd.DataFrame) -> pd.DataF
         grouped["risk_reasons"] = grouped["school_id"].map(risk["reasons"]).fillna("")
     else:
         grouped["risk"], grouped["risk_reasons"] = "Not assessed", ""
-    return grouped
+    order = {"Red": 0, "Amber": 1, "Yellow": 2, "Green": 3}
+    # the schools a board must look at first: highest risk, then most capital
+    return (grouped.assign(_rank=grouped["risk"].map(order).fillna(len(order)))
+            .sort_values(["_rank", "capital_cost"], ascending=[True, False])
+            .drop(columns="_rank").reset_index(drop=True))
 
 
 def build_report_data(results: list[ScenarioResult], title: str | None = None,

@@ -19,13 +19,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.content import ReportData
-from reports.format import year_label
+from reports.format import indicator_decimals, year_label
 
 HEADER_FILL = PatternFill("solid", fgColor="08306B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 POUNDS = "£#,##0"
 COUNT = "#,##0"
-#: Formats by column name; columns not listed get COUNT when they hold floats.
+#: Formats by column name; other number columns get COUNT, or no separator for years and codes.
 DEFAULT_FORMATS = {"capital_cost": POUNDS, "cost": POUNDS, "surplus_rate": "0.0%", "rate": "0.0%",
                    "gap": "0.000%", "forms_of_entry": "0.0", "year": "0", "ncy": "0", "first_year": "0"}
 WIDE_COLUMNS = {"reason": 90, "source": 90, "risk_reasons": 60, "reasons": 60, "sha256": 70, "value": 40,
@@ -55,6 +55,18 @@ def add_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, formats: di
     return ws
 
 
+def _is_number(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+#: Number columns holding years and codes, written without a thousands separator.
+CODES = {"year", "ncy", "base_year", "roll_year", "first_year", "la_code", "urn", "laestab", "ncy_low", "ncy_high"}
+
+
+def _is_code(name: str) -> bool:
+    return name in CODES or name.endswith("_id")
+
+
 def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None, start_row: int) -> None:
     formats = {**DEFAULT_FORMATS, **(formats or {})}
     for j, name in enumerate(frame.columns, start=1):
@@ -66,8 +78,8 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | N
             ws.cell(row=i, column=j, value=_cell(value))
     for j, name in enumerate(frame.columns, start=1):
         fmt = formats.get(str(name))
-        if fmt is None and pd.api.types.is_float_dtype(frame[name]):
-            fmt = COUNT
+        if fmt is None and _is_number(frame[name]):
+            fmt = "0" if _is_code(str(name)) else COUNT
         if fmt:
             for row in ws.iter_rows(min_row=start_row + 1, max_row=start_row + len(frame), min_col=j, max_col=j):
                 row[0].number_format = fmt
@@ -179,8 +191,7 @@ def _other_sheets(book: Workbook, data: ReportData) -> None:
         add_frame_sheet(book, "Standards risk", std.risk)
         add_frame_sheet(book, "Risk summary", std.risk_summary)
         for phase, table in std.kpis.items():
-            add_frame_sheet(book, f"KPIs {phase}", table, {"value": "#,##0.0", "last_year": "#,##0.0",
-                                                           "change": "#,##0.0", "national": "#,##0.0"})
+            _indicator_formats(add_frame_sheet(book, f"KPIs {phase}", table), table)
     p16 = data.result.post16
     if p16 is not None:
         add_frame_sheet(book, "Post-16 participation", p16.participation, {"la": "0.0", "england": "0.0", "region": "0.0"})
@@ -191,6 +202,16 @@ def _other_sheets(book: Workbook, data: ReportData) -> None:
     ws = add_frame_sheet(book, "Sources", data.sources)
     _write_frame(ws, data.versions, None, len(data.sources) + 3)
     _write_frame(ws, solver, None, len(data.sources) + len(data.versions) + 5)
+
+
+def _indicator_formats(ws: Worksheet, table: pd.DataFrame) -> None:
+    """Each indicator's figures shown to the decimals its unit and size call for (stored in full)."""
+    columns = ("value", "last_year", "change", "national")
+    where = [table.columns.get_loc(c) + 1 for c in columns]
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        places = indicator_decimals(row.unit, *(getattr(row, c) for c in columns))
+        for col in where:
+            ws.cell(row=i, column=col).number_format = "#,##0" + ("." + "0" * places if places else "")
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:

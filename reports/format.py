@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 #: National curriculum years counted for each phase in SCAP and in the capital programme
@@ -78,3 +79,53 @@ def ncy_short(ncy: Any) -> str:
     """R, Y1 .. Y13: the short year-group label used in SCAP and tables."""
     ncy = int(ncy)
     return "R" if ncy == 0 else f"Y{ncy}"
+
+
+#: Units of the standards indicators counted in whole numbers.
+COUNT_UNITS = {"schools", "inspections", "pupils", "children"}
+
+
+def indicator_decimals(unit: str, value: Any, last_year: Any, change: Any, national: Any) -> int:
+    """Decimals to show one indicator's figures with.
+
+    Counts are whole numbers. Other figures keep the precision the data hold, up to two decimals
+    (an absence rate of 3.15% stays 3.15, a phonics pass rate of 84% stays 84); small figures
+    keep two significant digits (a rate of 0.0132 per 100 pupils reads 0.013, not 0.01); and a
+    year that changed never reads the same as the year before (0.245 and 0.238, not 0.24 twice).
+    """
+    if unit in COUNT_UNITS:
+        return 0
+    sizes = [abs(float(v)) for v in (value, last_year, change, national) if not _missing(v)]
+    if not sizes:
+        return 1
+    places = _exact_decimals(sizes, 2)
+    largest = max(sizes)
+    if 0 < largest < 1:
+        digits = 1 - math.floor(math.log10(largest))
+        if places < digits:
+            places = min(digits, _exact_decimals(sizes, 6))
+    if not (_missing(value) or _missing(last_year) or _missing(change)) and round(float(change), 6) != 0:
+        while places < 6 and round(float(value), places) == round(float(last_year), places):
+            places += 1
+    return places
+
+
+def _exact_decimals(values: list[float], most: int) -> int:
+    """The fewest decimals (up to ``most``) that write every value exactly."""
+    for places in range(most + 1):
+        if all(abs(v - round(v, places)) <= 1e-9 * max(1.0, v) for v in values):
+            return places
+    return most
+
+
+def risk_reasons_text(reasons: Any) -> str:
+    """A school's risk reasons for a reader: the rules' sentences without their codes.
+
+    ``"A8-ofsted-grade-declined: The last graded inspection was worse than the one before. |
+    Y1-new-headteacher: A new headteacher started this year."`` reads "The last graded inspection
+    was worse than the one before. A new headteacher started this year."
+    """
+    if _missing(reasons) or not str(reasons).strip():
+        return ""
+    parts = [re.sub(r"^[A-Z]\d+(?:-[\w]+)+:\s*", "", part.strip()) for part in str(reasons).split("|")]
+    return " ".join(p for p in parts if p)

@@ -17,7 +17,20 @@ import numpy as np
 import pandas as pd
 
 from reports.content import GROWTH, ReportData, deficit_matrix, describe_area
-from reports.format import KIND_SHORT, money, money_short, ncy_label, number, percent, year_label
+from reports.format import (
+    KIND_SHORT,
+    indicator_decimals,
+    money,
+    money_short,
+    ncy_label,
+    number,
+    percent,
+    risk_reasons_text,
+    year_label,
+)
+
+#: How a figure the data does not hold reads in a table.
+NOT_AVAILABLE = "not available"
 
 
 @dataclass
@@ -63,7 +76,8 @@ def _needed_table(data: ReportData) -> Table:
     return Table("Places needed by phase and year", ["", *[year_label(y) for y in years], "Total"], rows,
                  [False] + [True] * (len(years) + 1),
                  "Counted per planning area and year group, without offsetting spare places elsewhere (DfE method). "
-                 "The shortfall after the programme is measured against demand plus the operating margin.",
+                 "The shortfall after the programme is measured against demand plus the operating margin. "
+                 "Figures are rounded to whole places, so a total can differ by one from the sum of its parts.",
                  row_css=css)
 
 
@@ -159,16 +173,13 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
     std = data.result.standards
     if std is None:
         return None
-    from standards.kpi import format_kpi_table
-
     summary = frame_table(std.risk_summary, [("phase", "Phase", None), ("category", "Risk category", None),
                                              ("this_year", f"Schools {year_label(std.year)}", number),
                                              ("last_year", "Last year", number), ("change", "Change", number)],
-                          f"Schools by risk category ({std.rules_label})")
+                          f"Schools by risk category: {std.rules_label}")
     kpis = []
     for phase, raw in std.kpis.items():
-        kpi = format_kpi_table(raw)
-        kpis.append(frame_table(kpi, [("indicator", "Indicator", None), ("unit", "Unit", None),
+        kpis.append(frame_table(_indicator_text(raw), [("indicator", "Indicator", None), ("unit", "Unit", None),
                                       ("value", year_label(std.year), str), ("last_year", "Last year", str),
                                       ("change", "Change", str), ("trend", "Trend", None),
                                       ("national", "England", str)],
@@ -179,6 +190,20 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
     intro = (f"Risk assessment of {len(std.risk):,} schools for {year_label(std.year)}: {red} Red and {amber} Amber. "
              + " ".join(std.notes))
     return {"intro": intro, "summary": summary, "kpis": kpis}
+
+
+def _indicator_text(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Indicator figures as text, each row to the decimals its unit and size call for."""
+    out = kpis.copy()
+    columns = ("value", "last_year", "change", "national")
+    for col in columns:
+        out[col] = out[col].astype(object)
+    for i, row in kpis.iterrows():
+        places = indicator_decimals(row["unit"], *(row[c] for c in columns))
+        for col in columns:
+            out.at[i, col] = NOT_AVAILABLE if pd.isna(row[col]) else number(row[col], places)
+    out["trend"] = out["trend"].replace("", NOT_AVAILABLE).fillna(NOT_AVAILABLE)
+    return out
 
 
 def _post16_view(data: ReportData) -> dict[str, Any] | None:
@@ -225,7 +250,8 @@ def _provenance_tables(data: ReportData) -> dict[str, Table]:
 def _annex_table(data: ReportData) -> Table | None:
     if data.annex is None:
         return None
-    frame = data.annex.assign(year_text=data.annex["first_year"].map(year_label))
+    frame = data.annex.assign(year_text=data.annex["first_year"].map(year_label),
+                              risk_reasons=data.annex["risk_reasons"].map(risk_reasons_text))
     table = frame_table(frame, [("school", "School", None), ("planning_area_id", "Area", None),
                                 ("schemes", "Schemes", None), ("year_text", "From", None),
                                 ("places", "Places", number), ("capital_cost", "Cost", money),

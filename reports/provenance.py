@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import BaseModel
+
+from reports.format import money
 
 if TYPE_CHECKING:
     from sufficiency.result import ScenarioResult
     from sufficiency.scenario import Scenario
 
 
-def _value_text(value: Any) -> str:
+#: Settings in pounds: costs, penalties (the objective is in pounds) and budgets.
+_POUNDS = re.compile(r"cost|penalty|budget")
+
+
+def _value_text(value: Any, pounds: bool = False) -> str:
+    if pounds and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return money(value)
     if isinstance(value, float):
         return f"{value:,.6g}" if abs(value) < 1e5 else f"{value:,.0f}"
     if isinstance(value, (list, tuple)):
-        return ", ".join(_value_text(v) for v in value) if value else "none"
+        return ", ".join(_value_text(v, pounds) for v in value) if value else "none"
     if value is None:
         return "not set"
     return str(value)
@@ -37,9 +46,11 @@ def _flatten(model: BaseModel, prefix: str = "") -> list[tuple[str, str, str]]:
             for sub, inner in value.items():
                 rows += _flatten(inner, f"{key}.{sub}.")
         elif isinstance(value, dict):
-            rows.append((key, ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) or "none", description))
+            pounds = bool(_POUNDS.search(key))
+            rows.append((key, ", ".join(f"{k}: {_value_text(v, pounds)}" for k, v in value.items()) or "none",
+                         description))
         else:
-            rows.append((key, _value_text(value), description))
+            rows.append((key, _value_text(value, bool(_POUNDS.search(key))), description))
     return rows
 
 

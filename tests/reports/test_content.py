@@ -85,7 +85,10 @@ def test_annex_flags_every_school_growing(data, principal):
 
 def test_assumptions_cite_every_setting(data, principal):
     table = data.assumptions.set_index("setting")
-    assert table.loc["optimiser.primary_costs.new_school", "value"] == "25,089"
+    assert table.loc["optimiser.primary_costs.new_school", "value"] == "£25,089"
+    assert table.loc["optimiser.closure_cost", "value"] == "£500,000"
+    assert table.loc["optimiser.capital_budget", "value"] == "not set"
+    assert table.loc["optimiser.walk_under_8_m", "value"] == "3,218.69"  # metres, not pounds
     assert "Scorecards" in table.loc["optimiser.primary_costs", "source"]
     assert table.loc["horizon", "value"] == str(principal.scenario.horizon)
     assert set(data.sources["file"]) == set(principal.provenance.source_hashes)
@@ -112,3 +115,29 @@ def test_headline_without_shortfall_says_demand_is_met(data):
     over = replace(data, budget=data.capital_total / 2)
     assert "over budget by" in " ".join(over.headline())
     assert biggest_risks(over)[0].startswith("The programme costs")
+
+
+def test_annex_puts_the_riskiest_schools_first(data):
+    rank = data.annex["risk"].map({"Red": 0, "Amber": 1, "Yellow": 2, "Green": 3}).fillna(4)
+    assert rank.is_monotonic_increasing
+    for _, group in data.annex.groupby(rank):
+        assert group["capital_cost"].is_monotonic_decreasing
+
+
+def test_standards_figures_read_to_one_precision_a_row(principal):
+    from reports.html import NOT_AVAILABLE, _indicator_text
+
+    for raw in principal.standards.kpis.values():
+        text = _indicator_text(raw)
+        for (_, row), (_, figures) in zip(raw.iterrows(), text.iterrows(), strict=True):
+            cells = [figures[c] for c in ("value", "last_year", "change", "national") if figures[c] != NOT_AVAILABLE]
+            decimals = {len(c.split(".")[1]) if "." in c else 0 for c in cells}
+            assert len(decimals) <= 1 and max(decimals, default=0) <= 3, (row["indicator"], cells)
+            if row["unit"] in ("schools", "inspections"):
+                assert decimals <= {0}
+            if pd.notna(row["change"]) and abs(row["change"]) > 1e-6:
+                assert figures["value"] != figures["last_year"], row["indicator"]
+            for col in ("value", "national"):
+                if pd.notna(row[col]):
+                    shown = float(figures[col].replace(",", "").replace("\u2212", "-"))
+                    assert shown == pytest.approx(row[col], abs=0.5 * 10 ** -max(decimals))

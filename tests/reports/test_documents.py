@@ -119,5 +119,11 @@ def test_workbook_is_formatted_for_people(written):
     header = [c.value for c in sheet[1]]
     cost = sheet.cell(row=2, column=header.index("capital_cost") + 1)
     assert cost.number_format == "£#,##0"
+    by_type = book["Programme by type"]
+    header = [c.value for c in by_type[1]]
+    assert by_type.cell(row=2, column=header.index("schemes") + 1).number_format == "#,##0"  # whole counts too
+    needed = book["Places needed"]
+    header = [c.value for c in needed[1]]
+    assert needed.cell(row=2, column=header.index("year") + 1).number_format == "0"  # a year has no separator
     assert book["Places needed"]._charts and book["Programme by year"]._charts and book["Area totals"]._charts
     assert {"Summary", "Standards risk", "Sixth form", "Expansion annex", "Scenario comparison"} <= set(book.sheetnames)

@@ -4,7 +4,17 @@ import math
 
 import pytest
 
-from reports.format import money, money_short, ncy_label, ncy_short, number, percent, year_label
+from reports.format import (
+    indicator_decimals,
+    money,
+    money_short,
+    ncy_label,
+    ncy_short,
+    number,
+    percent,
+    risk_reasons_text,
+    year_label,
+)
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -32,3 +42,27 @@ def test_labels():
     assert ncy_label(0) == "Reception" and ncy_label(7) == "Year 7"
     assert ncy_short(0) == "R" and ncy_short(11) == "Y11"
     assert percent(0.052) == "5.2%"
+
+
+@pytest.mark.parametrize(("unit", "figures", "places"), [
+    ("schools", (7, 15, -8, math.nan), 0),                          # a count
+    ("% of sessions", (3.15, 3.59, -0.44, 3.7), 2),                 # the data's own two decimals
+    ("% of pupils", (84.0, 84.0, 0.0, 80.0), 0),                    # whole percentages stay whole
+    ("% of pupils", (74.0, 72.6, 1.4, 68.3), 1),
+    ("% of schools", (81.538462, 75.384615, 6.153846, math.nan), 2),  # no more than two decimals
+    ("per 100 pupils", (0.01316, 0.01742, -0.00426, 0.03168), 3),   # two significant digits: 0.032
+    ("per 100 pupils", (0.24468, 0.238, 0.00668, 0.25336), 3),      # 0.245 against 0.238, not 0.24 twice
+    ("score", (0.35, 0.24, 0.11, -0.03), 2),
+    ("pupils", (math.nan, math.nan, math.nan, math.nan), 0),
+])
+def test_indicator_decimals(unit, figures, places):
+    assert indicator_decimals(unit, *figures) == places
+
+
+def test_risk_reasons_read_without_rule_codes():
+    raw = ("A8-ofsted-grade-declined: The last graded inspection was worse than the one before. | "
+           "Y3-attainment8-fall: Attainment 8 fell by 4 points or more on last year.")
+    assert risk_reasons_text(raw) == ("The last graded inspection was worse than the one before. "
+                                      "Attainment 8 fell by 4 points or more on last year.")
+    assert risk_reasons_text("") == "" and risk_reasons_text(None) == ""
+    assert risk_reasons_text("Judged Inadequate: no code here.") == "Judged Inadequate: no code here."

@@ -30,13 +30,15 @@ StoreOption = Annotated[Path, typer.Option(
 
 
 def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
-            rules: Path | None) -> StandardsConfig:
+            rules: Path | None, local: Path | None = None) -> StandardsConfig:
     config = getattr(inputs.scenario, "standards", None) or StandardsConfig()
     # A file named on the command line is read from where the user is, if it is there;
     # otherwise (like the scenario's own paths) from the data folder.
-    targets, rules = (p.resolve() if p is not None and p.exists() else p for p in (targets, rules))
+    targets, rules, local = (p.resolve() if p is not None and p.exists() else p
+                             for p in (targets, rules, local))
     changes = {k: v for k, v in {"la_number": la_number, "year": year, "targets_file": targets,
-                                 "rules_file": rules}.items() if v is not None}
+                                 "rules_file": rules, "local_file": local}.items()
+               if v is not None}
     return config.model_copy(update=changes)
 
 
@@ -72,10 +74,15 @@ def _print_result(result: StandardsResult) -> None:
         _print_benchmark(result.benchmark)
     if result.targets is not None:
         targets = Table(title="Strategy targets")
-        for col in ("target", "current", "needed a year", "status"):
+        for col in ("target", "by", "current", "on the line now", "planned a year",
+                    "needed a year", "status"):
             targets.add_column(col)
         for r in result.targets.itertuples():
-            targets.add_row(r.label or r.indicator, format_number(r.current),
+            current = (f"{format_number(r.current)} ({int(r.current_year)})"
+                       if pd.notna(r.current) else format_number(r.current))
+            targets.add_row(r.label or r.indicator, f"{format_number(r.target)} ({r.deadline})",
+                            current, format_number(r.expected_now),
+                            format_number(r.planned_change_per_year),
                             format_number(r.needed_change_per_year), r.status)
         console.print(targets)
     for note in result.notes:
@@ -170,6 +177,9 @@ def register(app: typer.Typer) -> None:
         year: Annotated[int | None, typer.Option(help="Academic year by its autumn.")] = None,
         targets: Annotated[Path | None, typer.Option(help="Strategy targets file (YAML/CSV).")] = None,
         rules: Annotated[Path | None, typer.Option(help="Risk rule file (YAML).")] = None,
+        local: Annotated[Path | None, typer.Option(
+            help="Figures only the authority holds (CSV: indicator, year, value[, national, "
+                 "table]): Fair Access, PRU, mobility, home education, missing education.")] = None,
         store: Annotated[Path | None, typer.Option(
             help="Store of risk overrides (applied) and escalation cases (listed); SQLite "
                  "file or URL.")] = None,
@@ -183,7 +193,7 @@ def register(app: typer.Typer) -> None:
                           "school_indicators.csv (school_id, year, indicator, value); the "
                           "indicator names are in standards/data/school_indicator_vocabulary.csv.")
             raise typer.Exit(1)
-        config = _config(inputs, la_number, year, targets, rules)
+        config = _config(inputs, la_number, year, targets, rules, local)
         db = StandardsStore(store) if store is not None else None
         overrides = db.overrides() if db is not None else None
         try:

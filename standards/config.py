@@ -28,6 +28,14 @@ class StandardsConfig(BaseModel):
         description="Strategy targets file (YAML or CSV: indicator, baseline, target, deadline). "
                     "Relative paths are read from the data folder. None: no targets.",
     )
+    local_file: Path | None = Field(
+        default=None,
+        description="Figures only the authority holds (CSV: indicator, year, value, optional "
+                    "national and table), e.g. Fair Access referrals, pupils in PRUs, mobility, "
+                    "elective home education, children missing education, or a target's measure. "
+                    "Relative paths are read from the data folder. None: those rows are 'not "
+                    "available'.",
+    )
     year: int | None = Field(
         default=None,
         description="Academic year (by its autumn) to assess. Default: the latest year in "

@@ -18,6 +18,7 @@ Rows come from three kinds of source:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -378,6 +379,62 @@ def _apply_local(table: pd.DataFrame, local: pd.DataFrame | None, phase: str, ye
                    nat, "local", year, tolerance)
         table.loc[hit[0], list(row)] = list(row.values())
     return table
+
+
+class LocalFileError(ValueError):
+    """A local figures file that cannot be read, naming the file, row and column."""
+
+
+def load_local_figures(path: Path | str) -> pd.DataFrame:
+    """Read the figures only the authority holds (CSV: indicator, year, value[, national, table]).
+
+    ``indicator`` is a KPI row id (``fair_access_referrals``, ``pupils_in_pru``, ``mobility``,
+    ``elective_home_education``, ``children_missing_education``, or any other row to replace)
+    or a measure a strategy target names (e.g. ``pref_top3_secondary``). ``table`` is primary,
+    secondary or both (default both). Every row is also offered to the targets as a measure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        kpi_id (empty for names that are not KPI rows), measure, year, value, national, table:
+        the ``local`` argument of :func:`standards.result.run_standards`.
+
+    Raises
+    ------
+    LocalFileError
+        Naming the file, the row (as a spreadsheet numbers it) and the column at fault.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LocalFileError(f"{path}: cannot read the local figures file ({exc}).") from exc
+    missing = [c for c in ("indicator", "year", "value") if c not in raw.columns]
+    if missing:
+        raise LocalFileError(f"{path}: columns {missing} are missing; the file needs indicator, "
+                             "year and value (national and table are optional).")
+    kpi_ids = {s.kpi_id for rows in _LA_ROWS.values() for s in rows} | set(_SCHOOL_ROWS)
+    out = pd.DataFrame({"measure": raw["indicator"].str.strip()})
+    out["kpi_id"] = out["measure"].where(out["measure"].isin(kpi_ids))
+    for col in ("year", "value", "national"):
+        text = raw[col].str.strip() if col in raw else pd.Series("", index=raw.index)
+        number = pd.to_numeric(text, errors="coerce")
+        bad = number.isna() & (text != "") | ((text == "") & (col != "national"))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise LocalFileError(f"{path}: row {i + 2}, column '{col}': {text.iloc[i]!r} is not a "
+                                 "number. Write figures as plain numbers (no % sign); leave "
+                                 "national empty when not known.")
+        out[col] = number
+    out["year"] = out["year"].astype(int)
+    table = raw["table"].str.strip().str.lower() if "table" in raw else pd.Series("", index=raw.index)
+    bad = ~table.isin(["", "primary", "secondary", "both"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise LocalFileError(f"{path}: row {i + 2}, column 'table': {table.iloc[i]!r} is not "
+                             "primary, secondary or both.")
+    out["table"] = table.replace("", "both")
+    return out[["kpi_id", "measure", "year", "value", "national", "table"]]
 
 
 def format_number(value: float) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from standards.benchmark import benchmark_la
 from standards.config import StandardsConfig
 from standards.indicators import numeric_indicators
-from standards.kpi import kpi_tables, share_good_or_better
+from standards.kpi import kpi_tables, load_local_figures, share_good_or_better
 from standards.lait import la_series, lait_values, national_comparators
 from standards.overrides import Override, apply_overrides, unmatched_overrides
 from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
@@ -102,7 +102,9 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
         Strategy targets; by default read from ``config.targets_file`` when set.
     local : pandas.DataFrame, optional
         Figures only the authority holds (kpi_id or measure, year, value), see
-        :func:`standards.kpi.kpi_tables` and :func:`standards.targets.authority_measures`.
+        :func:`standards.kpi.kpi_tables` and :func:`standards.targets.authority_measures`;
+        by default read from ``config.local_file`` when set
+        (:func:`standards.kpi.load_local_figures`).
     lait : pandas.DataFrame, optional
         LAIT long values; the shipped extract by default.
     base_dir : Path, optional
@@ -113,10 +115,12 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     StandardsResult
     """
     config = config or StandardsConfig()
+    base = base_dir or Path.cwd()
+    if local is None and config.local_file is not None:
+        local = load_local_figures(base / config.local_file)
     lait = lait_values() if lait is None else lait
     national = national_comparators(lait)
     indicators = numeric_indicators(school_indicators)
-    base = base_dir or Path.cwd()
     rules = load_rules(base / config.rules_file if config.rules_file else None)
     assessment = assess_risk(indicators, schools, rules, national)
     trail = overrides if overrides is not None else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -130,3 +131,44 @@ def test_stale_override_in_the_store_is_noted_not_fatal(folder: Path, sample_inp
     risk = result.risk.set_index("school_id")
     assert risk.loc["106283", "category"] == "Amber"
     assert "100000" not in risk.index
+
+
+def test_local_figures_fill_their_kpi_rows_and_targets(folder: Path, tmp_path: Path) -> None:
+    local = tmp_path / "local.csv"
+    local.write_text("indicator,year,value,national,table\n"
+                     "fair_access_referrals,2023,120,,\n"
+                     "fair_access_referrals,2024,150,,\n"
+                     "pupils_in_pru,2024,38,,secondary\n"
+                     "pref_top3_secondary,2024,89.0,,\n")
+    out = tmp_path / "out"
+    run = runner.invoke(app, ["standards", str(folder), "--la-number", "358", "--targets",
+                              "targets.yaml", "--local", str(local), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(out / name, na_values=["not available"]).set_index("kpi_id")
+
+    one, two = read("standards_kpi_table_one_primary.csv"), read("standards_kpi_table_two_secondary.csv")
+    fair = one.loc["fair_access_referrals"]
+    assert (fair["value"], fair["last_year"], fair["trend"], fair["source"]) == (
+        150, 120, "up", "local")
+    assert two.loc["pupils_in_pru", "value"] == 38
+    assert np.isnan(one.loc["pupils_in_pru", "value"])  # given for secondary only
+    targets = pd.read_csv(out / "standards_targets.csv").set_index("indicator")
+    pref = targets.loc["pref_top3_secondary"]
+    # At least 90% (polarity High): 89.0 in 2024 is below; (90 - 89) / (2026 - 2024) a year.
+    assert pref["status"] == "off track"
+    assert pref["needed_change_per_year"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("indicator,value\nmobility,3\n", "columns ['year'] are missing"),
+    ("indicator,year,value\nmobility,2024,3%\n", "row 2, column 'value': '3%'"),
+    ("indicator,year,value,table\nmobility,2024,3,infant\n", "row 2, column 'table'"),
+])
+def test_bad_local_figures_are_named(folder: Path, tmp_path: Path, text: str, message: str) -> None:
+    local = tmp_path / "local.csv"
+    local.write_text(text)
+    run = runner.invoke(app, ["standards", str(folder), "--local", str(local), "--out",
+                              str(tmp_path / "out")], env={"COLUMNS": "300"})
+    assert run.exit_code == 1
+    assert message in " ".join(run.output.split())

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.format import KIND_LABELS, year_label
+from reports.format import KIND_LABELS, number, year_label
 
 if TYPE_CHECKING:
     from reports.content import ReportData
@@ -32,7 +32,7 @@ ACCENT = "#b35806"
 KIND_STYLE = {"expand": (DARK, ""), "new_school": ("#2d2d2d", "xx"), "bulge": (LIGHT, "//"),
               "reduce": ("#bdbdbd", ".."), "close": ("#636363", "\\\\")}
 
-thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
+thousands = FuncFormatter(lambda v, _: number(v))
 pounds_m = FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m")
 
 

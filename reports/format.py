@@ -129,3 +129,9 @@ def risk_reasons_text(reasons: Any) -> str:
         return ""
     parts = [re.sub(r"^[A-Z]\d+(?:-[\w]+)+:\s*", "", part.strip()) for part in str(reasons).split("|")]
     return " ".join(p for p in parts if p)
+
+
+def signed_percent(value: float) -> str:
+    """A fraction as a whole percentage with its sign, for maps: +7%, −27%, 0%."""
+    text = f"{value:+.0%}"
+    return "0%" if text in ("+0%", "-0%") else text.replace("-", MINUS)

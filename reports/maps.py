@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.charts import new_figure, to_png
 from reports.content import _phase_rows
-from reports.format import year_label
+from reports.format import signed_percent, year_label
 
 if TYPE_CHECKING:
     from reports.content import ReportData
@@ -69,7 +69,7 @@ def _draw_panel(ax, areas: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None, p
         short.plot(ax=ax, facecolor="none", edgecolor="white", hatch="///", linewidth=0.0)
     for row in part.itertuples(index=False):
         point = row.geometry.representative_point()
-        text = f"{row.planning_area_id}\n{row.rate:+.0%}" if pd.notna(row.rate) else row.planning_area_id
+        text = f"{row.planning_area_id}\n{signed_percent(row.rate)}" if pd.notna(row.rate) else row.planning_area_id
         ax.annotate(text, (point.x, point.y), ha="center", va="center", fontsize=6, color="black", zorder=10,
                     fontweight="bold", bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85,
                                              "edgecolor": "black", "linewidth": 0.5})
@@ -102,7 +102,7 @@ def _legend(fig, cbar_ax, norm) -> None:
     from matplotlib.cm import ScalarMappable
 
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap="cividis"), cax=cbar_ax, orientation="horizontal",
-                       format=lambda v, _: f"{v:+.0%}")
+                       format=lambda v, _: signed_percent(v))
     bar.set_label("Spare places (+) or shortfall (−) as % of places, before the programme; hatched: short",
                   fontsize=7)
     bar.ax.tick_params(labelsize=6.5)

@@ -66,3 +66,11 @@ def test_risk_reasons_read_without_rule_codes():
                                       "Attainment 8 fell by 4 points or more on last year.")
     assert risk_reasons_text("") == "" and risk_reasons_text(None) == ""
     assert risk_reasons_text("Judged Inadequate: no code here.") == "Judged Inadequate: no code here."
+
+
+def test_signed_percent():
+    from reports.format import signed_percent
+
+    assert signed_percent(0.07) == "+7%"
+    assert signed_percent(-0.271) == "\u221227%"
+    assert signed_percent(0.001) == "0%" and signed_percent(-0.001) == "0%"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import uvicorn
 
 from api import create_app
 from api.bootstrap import bootstrap
+from sufficiency.sample import sample_dir
 from sufficiency.settings import Settings
 from sufficiency.store import make_engine, session_factory, upgrade
 from sufficiency.store.testing import sqlite_url
@@ -70,13 +73,28 @@ def test_the_httpx_example_prints_the_primary_forecast(live: dict[str, str], mon
     assert [int(line.split(" NCY ")[1].split(":")[0]) for line in lines] == list(range(7))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("jq") is None, reason="curl or jq is not installed")
-def test_the_curl_example_downloads_the_forecast(live: dict[str, str], tmp_path: Path) -> None:
+def test_the_curl_example_uploads_runs_and_downloads(live: dict[str, str], tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "trafford.zip", "w") as archive:
+        for path in sorted(sample_dir().iterdir()):
+            if path.is_file() and path.suffix != ".md":
+                archive.write(path, f"trafford/{path.name}")
     script = "set -euo pipefail\n" + _block("bash")
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, **live}, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert '{"valid":true,"problems":0}' in done.stdout
+    assert re.search(r"^run [0-9a-f]{32} succeeded$", done.stdout, flags=re.M), done.stdout
+    assert '"planning_area_id": "P01"' in done.stdout
     header, *rows = (tmp_path / "forecast.csv").read_text().splitlines()
     assert header.startswith("planning_area_id,school_id,year,ncy,pupils")
-    assert rows and all(",2026," in row for row in rows)
-    assert "succeeded" in done.stdout and '"planning_area_id": "P01"' in done.stdout
+    assert len(rows) == 11 * 7 and all(",2026," in row for row in rows)  # 11 planning areas, Reception to Year 6
+    primary = [float(row.split(",")[4]) for row in rows if row.startswith("P")]
+    assert len(primary) == 7 * 7 and min(primary) > 0
+    plan = (tmp_path / "plan.csv").read_text().splitlines()
+    assert plan[0].startswith("option_id,kind,school_id,planning_area_id,year")
+    areas = json.loads((tmp_path / "planning-areas.geojson").read_text())
+    assert areas["type"] == "FeatureCollection" and len(areas["features"]) > 0
+    reports = list(tmp_path.glob("report_*.xlsx"))
+    assert len(reports) == 1 and zipfile.is_zipfile(reports[0])  # an Excel workbook is a zip

@@ -79,12 +79,12 @@ def _fmt(value: object, digits: int = 1) -> str:
 
 def _participation_table(result: Post16Result) -> Table:
     table = Table(title=f"16-17 year olds, {result.la_name} (NCCIS; % of cohort)")
-    for col in ("Measure", "Year", result.la_name, "Region", "England", "Rank", "Target"):
+    for col in ("Measure", "Months averaged", result.la_name, "Region", "England", "Rank", "Target"):
         table.add_column(col, justify="left" if col == "Measure" else "right")
     latest_year = result.participation["year"].max()
     for _, row in result.participation[result.participation["year"] == latest_year].iterrows():
         target = "-" if pd.isna(row["target"]) else f"{row['target']:g} ({'met' if row['meets_target'] else 'not met'})"
-        table.add_row(MEASURE_NAMES.get(row["measure"], row["measure"]), str(row["year"]), _fmt(row["la"]),
+        table.add_row(MEASURE_NAMES.get(row["measure"], row["measure"]), row["period"], _fmt(row["la"]),
                       _fmt(row["region"]), _fmt(row["england"]), f"{row['rank']} of {row['of']}", target)
     return table
 
@@ -166,7 +166,7 @@ def _print_result(result: Post16Result, console: Console) -> None:
     console.print(_participation_table(result))
     groups = result.groups[result.groups["year"] == result.groups["year"].max()]
     console.print(_frame_table("SEND and vulnerable groups: NEET or not known (%)", groups,
-                               ["year", "group", "cohort_share_pct", "la", "region", "england"]))
+                               ["period", "group", "cohort_share_pct", "la", "region", "england"]))
     if not result.attainment19.empty:
         latest = result.attainment19[result.attainment19["year"] == result.attainment19["year"].max()]
         console.print(_frame_table("Attainment by 19 (%)", latest,

@@ -75,6 +75,17 @@ def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:
     return hit.sort_values("year").iloc[-1]
 
 
+def period_label(year: pd.Series) -> pd.Series:
+    """The months an NCCIS year averages: 2025 -> "Dec 2024-Feb 2025".
+
+    NCCIS labels each figure by the calendar year of its January. That is the academic year
+    2024/25 for 2025, which the rest of the product (and LAIT, in the standards KPI tables)
+    files under 2024, its autumn; the period column says which months are meant.
+    """
+    year = pd.Series(year).astype(int)
+    return "Dec " + (year - 1).astype(str) + "-Feb " + year.astype(str)
+
+
 def _ranks(las: pd.DataFrame) -> pd.DataFrame:
     """Rank every LA within each year on each measure (1 = best; ties share the better rank)."""
     ranked = las[["year", "la_code"]].copy()
@@ -101,8 +112,9 @@ def participation_table(nccis: pd.DataFrame, la: str, target_pct: float = 95.0) 
     Returns
     -------
     pandas.DataFrame
-        Long table: ``year, measure, la, england, region, rank, of, target, gap_to_target,
+        Long table: ``year, period, measure, la, england, region, rank, of, target, gap_to_target,
         meets_target`` (target columns filled for participation only). ``rank`` is 1 for the best LA.
+        ``year`` is the NCCIS year (its January); ``period`` names the months averaged.
     """
     row = resolve_la(nccis, la)
     las = nccis[nccis["geographic_level"] == "Local authority"]
@@ -135,7 +147,8 @@ def participation_table(nccis: pd.DataFrame, la: str, target_pct: float = 95.0) 
     )
     table["rank"] = table["rank"].astype("Int64")
     table["of"] = table["of"].astype("Int64")
-    cols = ["year", "measure", "la", "england", "region", "rank", "of", "target", "gap_to_target", "meets_target"]
+    table["period"] = period_label(table["year"]).to_numpy()
+    cols = ["year", "period", "measure", "la", "england", "region", "rank", "of", "target", "gap_to_target", "meets_target"]
     return table[cols].sort_values(["measure", "year"]).reset_index(drop=True)
 
 
@@ -145,7 +158,7 @@ def group_splits(nccis: pd.DataFrame, la: str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``year, group, cohort_share_pct, la, england, region, gap_to_england`` where ``la``,
+        ``year, period, group, cohort_share_pct, la, england, region, gap_to_england`` where ``la``,
         ``england`` and ``region`` are NEET-or-not-known percentages (lower is better). Years in
         which the source suppresses or omits a split are left out.
     """
@@ -170,6 +183,7 @@ def group_splits(nccis: pd.DataFrame, la: str) -> pd.DataFrame:
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True).dropna(subset=["la"])
     table["gap_to_england"] = (table["la"] - table["england"]).round(1)
+    table.insert(1, "period", period_label(table["year"]).to_numpy())
     return table.sort_values(["group", "year"]).reset_index(drop=True)
 
 

@@ -128,7 +128,7 @@ class RoniModel(ClassifierMixin, BaseEstimator):
         binary_features: Sequence[str] = DEFAULT_BINARY_FEATURES,
         candidates: Sequence[str] = ("logistic", "boosting"),
         cv_folds: int = 5,
-        calibration_method: str = "isotonic",
+        calibration_method: str = "sigmoid",
         random_state: int = 0,
         n_threads: int | None = 1,
     ) -> None:

@@ -118,3 +118,16 @@ def test_shipped_table_rebuilds_from_the_shared_source(shared_neet_dir):
     assert len(merged) == len(shipped)
     for col in ("participation_pct", "neet_pct", "not_known_pct", "september_guarantee_pct"):
         assert np.allclose(merged[col], merged[f"{col}_new"], equal_nan=True)
+
+
+def test_each_year_names_the_months_it_averages(nccis):
+    # The 2025 file is the December 2024 to February 2025 average: academic year 2024/25,
+    # which LAIT (and the standards KPI tables) file under 2024 with the same figure.
+    table = participation_table(nccis, "358")
+    assert _value(table, 2025, "neet_or_not_known_pct", "period") == "Dec 2024-Feb 2025"
+    splits = group_splits(nccis, "358")
+    assert set(splits.loc[splits["year"] == 2024, "period"]) == {"Dec 2023-Feb 2024"}
+    from standards.lait import la_series
+
+    lait = la_series(358).set_index(["measure", "year"])["value"]
+    assert lait[("16-17_not known_NEET", 2024)] == pytest.approx(_value(table, 2025, "neet_or_not_known_pct"))

@@ -163,3 +163,10 @@ def test_no_current_pupils_gives_an_empty_list_and_small_history_is_refused():
     assert report.ranked.empty and "top_factors" in report.ranked.columns
     with pytest.raises(ValueError, match="Add earlier cohorts"):
         train_and_rank(pupils.iloc[:150], config, ephemeral_settings(0), today=dt.date(2026, 1, 2))
+
+
+def test_no_pupil_is_given_a_certain_outcome(report):
+    # A risk of exactly 0 or 1 would tell a school a pupil cannot (or must) become NEET; no
+    # history supports that, so every score stays strictly inside (0, 1).
+    risk = report.ranked["risk"]
+    assert risk.gt(0).all() and risk.lt(1).all()

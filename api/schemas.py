@@ -12,6 +12,10 @@ RunKind = Literal["forecast", "plan", "full"]
 ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
+_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
+_DATASET_ID = "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f"
+_ORG_ID = "0b6e2d7c1f4a4e3b9d8c7a6f5e4d3c2b"
+
 
 class Token(BaseModel):
     access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9..."])
@@ -35,7 +39,9 @@ class UserUpdate(BaseModel):
 
 
 class UserPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": "9a1f2e3d4c5b4a69887766554433aa11", "email": "planner@trafford.gov.uk", "role": "planner",
+        "organisation_id": _ORG_ID, "active": True, "created_at": "2025-10-01T09:30:00Z"}]})
     id: str
     email: str
     role: Role
@@ -52,7 +58,7 @@ class ApiKeyCreate(BaseModel):
 class ApiKeyPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
-    name: str
+    name: str = Field(examples=["capital programme dashboard"])
     prefix: str = Field(description="Public part of the key, shown to tell keys apart.")
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
@@ -92,6 +98,11 @@ class DatasetPublic(BaseModel):
 
 
 class ValidationReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "dataset_id": _DATASET_ID, "valid": False, "problems": [{
+            "severity": "error", "file": "rolls.csv", "row": 14, "column": "pupils",
+            "message": "'-3' must be 0 or more pupils",
+            "fix": "Correct the value; expected pupils on roll, a whole number of 0 or more"}]}]})
     dataset_id: str
     valid: bool
     problems: list[ProblemPublic] = Field(description="Every problem with file, row, column, message and fix.")
@@ -108,7 +119,10 @@ class ScenarioCreate(BaseModel):
 
 
 class ScenarioPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": "7a5f40becca74217a7da4380916209bf", "name": "high-housing",
+        "description": "All allocated sites built on time.", "settings": {"horizon": 5},
+        "created_at": "2025-10-01T09:45:00Z"}]})
     id: str
     name: str
     description: str
@@ -131,7 +145,13 @@ class RunCreate(BaseModel):
 
 
 class RunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": _RUN_ID, "dataset_id": _DATASET_ID, "scenario_id": None, "kind": "forecast", "stages": ["forecast"],
+        "status": "succeeded", "cancel_requested": False, "error": None, "created_at": "2025-10-01T10:00:00Z",
+        "started_at": "2025-10-01T10:00:00Z", "finished_at": "2025-10-01T10:00:04Z",
+        "provenance": {"software_version": "0.1.0", "source_hashes": {"rolls.csv": "1d68f1e3a3a2f6d0..."},
+                       "stage_seconds": {"current": 0.28, "forecast": 0.74}},
+        "plan_summary": None}]})
     id: str
     dataset_id: str
     scenario_id: str | None
@@ -151,8 +171,8 @@ class RunPublic(BaseModel):
 class RunFilePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     name: str = Field(examples=["report_principal.html"])
-    media_type: str
-    size: int
+    media_type: str = Field(examples=["text/html"])
+    size: int = Field(examples=[1592630])
 
 
 class ForecastRowPublic(BaseModel):
@@ -213,6 +233,13 @@ class SchemePublic(BaseModel):
 
 
 class PlanPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "count": 1,
+        "summary": {"solver": "highs", "status": "optimal", "gap": 0.0001, "total_seconds": 8.9,
+                    "costs": {"capital": 334590, "objective": 401203.5}, "total_shortfall": 0.0},
+        "schemes": [{"option_id": "bulge:106365:7", "kind": "bulge", "school_id": "106365",
+                     "planning_area_id": "S04", "year": 2025, "forms_of_entry": 1.0, "places": 30.0,
+                     "capital_cost": 334590.0, "reason": "meets a deficit of 24 places in Year 7, S04, 2025"}]}]})
     run_id: str
     summary: dict[str, Any] = Field(description="Solver, status, gap, seconds and the cost breakdown in pounds.")
     count: int
@@ -226,6 +253,11 @@ class TablePublic(BaseModel):
 
 
 class SectionPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "section": "post16", "withheld": ["roni_factors", "roni_ranked"],
+        "tables": [{"name": "participation", "columns": ["year", "measure", "la", "england", "region", "rank", "of",
+                                                         "target", "gap_to_target", "meets_target"],
+                    "rows": [[2022, "neet_or_not_known_pct", 4.1, 4.7, 4.9, 67, 150, None, None, None]]}]}]})
     run_id: str
     section: Literal["standards", "post16"]
     tables: list[TablePublic]
@@ -233,6 +265,7 @@ class SectionPublic(BaseModel):
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "database": "ok", "version": "0.1.0"}]})
     status: Literal["ok"] = "ok"
     database: Literal["ok"] = "ok"
     version: str

@@ -44,6 +44,11 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+#: Year groups at which pupils are admitted afresh even within one school: Year 7 (secondary
+#: transfer, School Admissions Code 2021 s.1) and Year 12 (entry to the sixth form).
+ENTRY_POINTS = (7, 12)
+
+
 def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, years: list[int] | range) -> pd.DataFrame:
     """Places in each school, year group and future year before any new scheme.
 
@@ -52,7 +57,9 @@ def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, y
     loses a place they hold. So for year ``t`` after ``base_year``, year group ``g`` has the larger
     of its standard places and the base-year roll of the same cohort (year group
     ``g - (t - base_year)``) at that school. Entry year groups and cohorts not yet on roll get
-    the standard places.
+    the standard places, and no cohort carries its places across a point of entry
+    (:data:`ENTRY_POINTS`: Year 7 at an all-through school, Year 12 into the sixth form), where
+    pupils are admitted afresh against that year group's own admission number.
 
     Returns
     -------
@@ -64,6 +71,11 @@ def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, y
     steps = pd.DataFrame({"k": np.arange(1, max(1, max(years, default=base_year) - base_year) + 1)})
     carried = base.merge(steps, how="cross")
     carried = carried.assign(year=base_year + carried["k"], ncy=carried["ncy"] + carried["k"])
+    start = carried["ncy"] - carried["k"]
+    crosses = np.zeros(len(carried), dtype=bool)
+    for entry in ENTRY_POINTS:
+        crosses |= (start < entry) & (carried["ncy"] >= entry)
+    carried = carried[~crosses]
     grid = grid.merge(carried[["school_id", "year", "ncy", "pupils"]], on=["school_id", "year", "ncy"], how="left")
     grid["places"] = np.fmax(grid["places"], grid["pupils"].fillna(0).to_numpy(dtype=float))
     cols = ["school_id", "planning_area_id", "year", "ncy", "places"]

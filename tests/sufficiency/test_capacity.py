@@ -53,3 +53,17 @@ def test_cohorts_on_roll_keep_their_places() -> None:
     assert places.loc[(2027, 6)] == 30                                   # and leaves
     assert places.loc[(2025, 6)] == 30                                   # 28 < 30: standard places
     assert places.loc[(2025, 0)] == 30 and len(places) == 21
+
+
+def test_cohorts_do_not_carry_places_across_a_point_of_entry() -> None:
+    from sufficiency.capacity import places_by_year
+
+    # An 11-18 school with 180 a year in Years 7-11 and 120 in the sixth form (net capacity 1,140).
+    schools = pd.DataFrame({"school_id": ["s", "a"], "planning_area_id": ["S1", "A1"], "ncy_low": [7, 0],
+                            "ncy_high": [13, 11], "pan": [180, 30], "net_capacity": [1140, 360]})
+    rolls = pd.DataFrame({"school_id": ["s", "s", "a"], "year": 2024, "ncy": [10, 11, 6], "pupils": [200, 190, 45]})
+    places = places_by_year(schools, rolls, 2024, [2025, 2026]).set_index(["school_id", "year", "ncy"])["places"]
+    assert places.loc[("s", 2025, 11)] == 200          # Year 10's 200 move up into Year 11
+    assert places.loc[("s", 2026, 12)] == places.loc[("s", 2025, 12)]  # but not into the sixth form
+    assert places.loc[("s", 2025, 12)] < 190            # Year 11's 190 do not carry into Year 12
+    assert places.loc[("a", 2025, 7)] == 30             # an all-through school's Year 6 of 45 stops at Year 7

@@ -46,8 +46,9 @@ def content_hash(files: Mapping[str, bytes]) -> str:
 def unpack_zip(data: bytes, max_bytes: int) -> dict[str, bytes]:
     """The data files of a zip archive by base name (folders inside the archive are flattened).
 
-    Refuses archives whose unpacked size exceeds ``max_bytes`` (a zip bomb) and ignores hidden
-    files and macOS resource forks; names never reach the file system unchecked.
+    Refuses archives whose unpacked size exceeds ``max_bytes`` (a zip bomb) or that hold two files
+    of one name in different folders, and ignores hidden files and macOS resource forks; names never
+    reach the file system unchecked.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -60,11 +61,18 @@ def unpack_zip(data: bytes, max_bytes: int) -> dict[str, bytes]:
         raise UploadError([Problem("upload", None, None, f"the archive unpacks to {total:,} bytes, more than "
                                    f"the limit of {max_bytes:,}", "Upload a smaller folder")])
     files: dict[str, bytes] = {}
+    paths: dict[str, list[str]] = {}
     for member in members:
         name = PurePosixPath(member.filename).name
         if not name or name.startswith(".") or "__MACOSX" in member.filename:
             continue
+        paths.setdefault(name, []).append(member.filename)
         files[name] = archive.read(member)
+    twice = {name: where for name, where in paths.items() if len(where) > 1}
+    if twice:
+        raise UploadError([Problem(name, None, None, f"the archive holds {len(where)} files of this name ("
+                                   + ", ".join(where) + "), so which one to use is unclear",
+                                   "Zip one data folder, with each file once") for name, where in sorted(twice.items())])
     return files
 
 

@@ -52,3 +52,12 @@ def test_unsafe_or_foreign_file_names_are_problems(name: str) -> None:
 
 def test_an_empty_upload_is_a_problem() -> None:
     assert "no files" in check_files({})[0].message
+
+
+def test_a_zip_with_one_name_in_two_folders_is_refused() -> None:
+    data = _zip({"october/rolls.csv": b"r1", "january/rolls.csv": b"r2", "october/schools.csv": b"s"})
+    with pytest.raises(UploadError) as raised:
+        unpack_zip(data, 10_000)
+    [problem] = raised.value.problems
+    assert problem.file == "rolls.csv"
+    assert "october/rolls.csv" in problem.message and "january/rolls.csv" in problem.message

@@ -164,11 +164,17 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     sch = inputs.schools
     room = reducible_fe(sch, inputs.config).to_dict()
     ratio = (pd.to_numeric(sch["first_preferences"], errors="coerce") / sch["pan"]).fillna(1.0)
-    order = sch.assign(ratio=ratio.to_numpy()).sort_values(["ratio", "school_id"])
+    # A school the plan grows is the last to lose places: a board would not sign off expanding
+    # and cutting one school in the same programme unless no other school can take the cut.
+    growing = sch["school_id"].isin(schemes.loc[~mask & schemes["kind"].isin(["expand", "bulge"]), "school_id"])
+    order = sch.assign(ratio=ratio.to_numpy(), growing=growing.to_numpy()).sort_values(["growing", "ratio", "school_id"])
     entry_of = inputs.options.set_index("option_id")["entry_ncy"]
+    high_of = inputs.options.set_index("option_id")["ncy_high"]
     rows = [r for r in schemes[~mask].to_dict("records")]
     for r in schemes[mask].to_dict("records"):
-        entry, units, per_fe = int(entry_of[r["option_id"]]), int(r["units"]), r["places"] / r["units"]
+        entry, units = int(entry_of[r["option_id"]]), int(r["units"])
+        block_high = int(high_of[r["option_id"]])
+        per_group = r["places"] / r["units"] / (block_high - entry + 1)
         for s in order[order["planning_area_id"] == r["planning_area_id"]].itertuples(index=False):
             if units <= 0:
                 break
@@ -176,7 +182,11 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
             if take > 0 and entry in school_entries(int(s.ncy_low), int(s.ncy_high), inputs.config.entry_ncys):
                 room[s.school_id] -= take
                 units -= take
-                rows.append(dict(r, school_id=s.school_id, units=take, forms_of_entry=take, places=per_fe * take,
+                # The school's own places: an infant school taking a Reception cut loses three
+                # year groups' worth, not the seven of the area's primary block.
+                groups = min(int(s.ncy_high), block_high) - entry + 1
+                rows.append(dict(r, school_id=s.school_id, units=take, forms_of_entry=take,
+                                 places=per_group * groups * take,
                                  capital_cost=r["capital_cost"] / r["units"] * take))
     return pd.DataFrame(rows).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
 

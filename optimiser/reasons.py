@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimiser.model import PlanModel, required
@@ -12,6 +13,11 @@ GROWTH = ("expand", "bulge", "new_school")
 def ncy_label(g: int) -> str:
     """Reception for 0, otherwise 'Year g'."""
     return "Reception" if int(g) == 0 else f"Year {int(g)}"
+
+
+def academic_year(year: int) -> str:
+    """2031 -> '2031/32'."""
+    return f"{int(year)}/{(int(year) + 1) % 100:02d}"
 
 
 def _money(x: float) -> str:
@@ -25,6 +31,17 @@ def _gaps(model: PlanModel) -> pd.DataFrame:
     return cells
 
 
+def _gaps_after(model: PlanModel) -> pd.DataFrame:
+    """With the plan in place: places minus pupils plus margin, per cell, from the solved model."""
+    cells = model.inputs.demand.copy()
+    n = len(cells)
+    capacity = np.array([model.capacity[c].value() for c in range(n)], dtype=float)
+    served = np.array([model.served[c].value() for c in range(n)], dtype=float)
+    cells["gap"] = capacity - required(model.inputs, served)
+    cells["pupils"] = served
+    return cells
+
+
 def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
     """A reason for each row of ``schemes`` (see :func:`optimiser.plan.build_plan`)."""
     if schemes.empty:
@@ -34,7 +51,10 @@ def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
     # Each scheme looks only at its own planning area: split once rather than scan every row
     # of the authority for each scheme.
     gaps_in = dict(tuple(gaps.groupby("planning_area_id")))
+    removals = ~schemes["kind"].isin(GROWTH)
+    after_in = dict(tuple(_gaps_after(model).groupby("planning_area_id"))) if removals.any() else {}
     opts_in = dict(tuple(opts.groupby("planning_area_id")))
+    pan = model.inputs.schools.set_index("school_id")["pan"]
     empty_gaps = gaps.iloc[:0]
     out = []
     for s in schemes.itertuples(index=False):
@@ -43,7 +63,8 @@ def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
         if s.kind in GROWTH:
             out.append(_growth_reason(model, area_gaps, s, o, opts_in[o["planning_area_id"]]))
         else:
-            out.append(_removal_reason(area_gaps, s, o))
+            per_group = abs(o["places_per_unit"]) * s.units if s.kind == "reduce" else float(pan.get(s.school_id, 0.0))
+            out.append(_removal_reason(after_in.get(o["planning_area_id"], empty_gaps), s, o, per_group))
     return out
 
 
@@ -63,8 +84,8 @@ def _growth_reason(model, gaps, s, o, opts) -> str:
         worst = reach.loc[reach["gap"].idxmin()]
         years_short = int((reach[reach["ncy"] == o["entry_ncy"]]["gap"] < 0).sum())
         need = (f"meets a deficit of {-worst['gap']:.0f} places in {ncy_label(worst['ncy'])}, "
-                f"{o['planning_area_id']}, {int(worst['year'])}"
-                + (f" (intake short in {years_short} year(s))" if years_short else ""))
+                f"{o['planning_area_id']}, {academic_year(worst['year'])}"
+                + (f" (intake short in {years_short} year{'s' if years_short > 1 else ''})" if years_short else ""))
     return f"{need}; {_versus(model, s, o, opts, worst)}"
 
 
@@ -87,7 +108,7 @@ def _versus(model: PlanModel, s, o, opts: pd.DataFrame, worst) -> str:
 
 def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
     if worst is not None and alt["earliest_open"] > worst["year"] - (worst["ncy"] - alt["entry_ncy"]):
-        return f"it cannot open before {int(alt['earliest_open'])}"
+        return f"it cannot open before {academic_year(alt['earliest_open'])}"
     if alt["kind"] == "bulge" and s.kind != "bulge":
         return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
     last = max((t for (oid, t) in model.units if oid == alt.name), default=None)
@@ -101,17 +122,17 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
     return "fewer empty places and lower cost over the horizon once later years and residual value are counted"
 
 
-def _removal_reason(gaps: pd.DataFrame, s, o: pd.Series) -> str:
-    sub = gaps[(gaps["planning_area_id"] == o["planning_area_id"]) & (gaps["ncy"] == o["entry_ncy"])
-               & (gaps["year"] >= s.year)]
+def _removal_reason(after: pd.DataFrame, s, o: pd.Series, per_group: float) -> str:
+    """Why remove places: the spare places the entry year group would have, with every other
+    scheme of the plan in place but without this one."""
+    sub = after[(after["ncy"] == o["entry_ncy"]) & (after["year"] >= s.year)]
+    verb = "closes" if s.kind == "close" else "removes"
     if sub.empty:
-        return "removes places beyond the forecast"
-    spare = sub.groupby("year")["gap"].sum()
+        return f"{verb} {abs(s.places):.0f} places beyond the forecast"
+    spare = sub.groupby("year")["gap"].sum() + per_group
     places = sub.groupby("year")["pupils"].sum()
     year = int(spare.idxmax())
     rate = spare[year] / max(places[year], 1.0) * 100
-    verb = "closes" if s.kind == "close" else "removes"
-    return (f"{verb} {abs(s.places):.0f} places: {ncy_label(o['entry_ncy'])} in {o['planning_area_id']} has "
-            f"{spare[year]:.0f} spare places beyond the margin in {year} ({rate:.0f}% of pupils), and an empty "
-            f"place costs revenue every year")
-
+    return (f"{verb} {abs(s.places):.0f} places: without it, {ncy_label(o['entry_ncy'])} in "
+            f"{o['planning_area_id']} would have {spare[year]:,.0f} spare places beyond the margin in "
+            f"{academic_year(year)} ({rate:.0f}% of pupils), and an empty place costs revenue every year")

@@ -24,7 +24,8 @@ def test_bulge_beats_expansion_for_one_year_peak():
     assert plan.schemes[["kind", "school_id", "year"]].values.tolist() == [["bulge", "S1", 2027]]
     assert plan.costs["capital"] == pytest.approx(30 * 9_935)  # DfE primary temporary cost per place
     assert plan.total_shortfall == 0
-    assert "Reception" in plan.schemes.at[0, "reason"] and "2027" in plan.schemes.at[0, "reason"]
+    # 55 x 1.02 - 30 = 26.1 places short, in one intake only.
+    assert "meets a deficit of 26 places in Reception, A, 2027/28 (intake short in 1 year)" in plan.schemes.at[0, "reason"]
 
 
 def test_expansion_beats_repeated_bulges_for_lasting_rise():
@@ -45,7 +46,9 @@ def test_reduction_when_rolls_fall():
     assert after.loc[(after["year"] == 2026) & (after["ncy"] == 0), "capacity"].item() == 30
     assert after.loc[(after["year"] == 2026) & (after["ncy"] == 1), "capacity"].item() == 60  # phases in
     assert plan.total_shortfall == 0
-    assert "spare places" in plan.schemes.at[0, "reason"]
+    # Without the reduction: 60 places - 25 x 1.02 = 34.5 spare beyond the margin, 138% of 25 pupils.
+    assert "Reception in A would have 34 spare places beyond the margin in 2026/27 (138% of pupils)" in \
+        plan.schemes.at[0, "reason"]
 
 
 def test_new_school_when_no_site_can_expand():

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sufficiency.errors import InputError
 from sufficiency.inputs import load_inputs
-from sufficiency.store.datasets import dataset_files
+from sufficiency.store.datasets import dataset_files, foreign_files
 from sufficiency.store.models import Dataset, Run, ScenarioRecord
 from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
                                     mark_cancelled, stop_runs)
@@ -170,7 +170,12 @@ class JobRunner:
             with self._lock:
                 inputs = self._inputs.get(key)
             if inputs is None:
-                inputs = load_inputs(self._folder(session, dataset), overrides)
+                folder = self._folder(session, dataset)
+                inputs = load_inputs(folder, overrides)
+                # The run may read only the dataset's own files, whatever its scenario names.
+                problems = foreign_files(inputs.scenario, {p.name for p in folder.iterdir()}, "scenario.yaml")
+                if problems:
+                    raise InputError(problems)
                 with self._lock:
                     self._inputs[key] = inputs
                     while len(self._inputs) > 8:

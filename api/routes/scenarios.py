@@ -17,6 +17,7 @@ from api.schemas import ScenarioCreate, ScenarioPublic
 from api.scoping import owned
 from sufficiency.errors import Problem
 from sufficiency.scenario import Scenario, scenario_problems
+from sufficiency.store.datasets import foreign_files
 from sufficiency.store.models import ScenarioRecord
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
@@ -54,11 +55,15 @@ def _parse(raw: bytes, content_type: str) -> ScenarioCreate:
 def validate_settings(body: ScenarioCreate) -> dict[str, Any]:
     """The settings, checked against the full Scenario model so typos are refused now, not at run time."""
     try:
-        Scenario.model_validate({**body.settings, "name": body.name, "description": body.description})
+        scenario = Scenario.model_validate({**body.settings, "name": body.name, "description": body.description})
     except ValidationError as exc:
         problems = scenario_problems(exc, "scenario")
         raise ApiError(422, "The scenario settings are not valid: " + "; ".join(p.message for p in problems[:3]),
                        problems) from None
+    problems = foreign_files(scenario)
+    if problems:
+        raise ApiError(422, f"The scenario setting {problems[0].column} is not valid: {problems[0].message}. "
+                       f"{problems[0].fix}.", problems)
     return json.loads(json.dumps(body.settings))
 
 

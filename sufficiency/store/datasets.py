@@ -11,16 +11,18 @@ import hashlib
 import io
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sufficiency.errors import Problem
 from sufficiency.inputs import validate_folder
+from sufficiency.scenario import load_scenario
 from sufficiency.store.models import Dataset, DatasetFile
 
 #: File types a data folder may hold (see the README's input format).
@@ -111,6 +113,10 @@ def create_dataset(session: Session, organisation_id: str, name: str, files: Map
         raise UploadError(problems)
     with materialised(files) as folder:
         found = validate_folder(folder)
+        if "scenario.yaml" in files and not any(p.severity == "error" for p in found):
+            scenario, _ = load_scenario(folder / "scenario.yaml")
+            if scenario is not None:
+                found += foreign_files(scenario, set(files), "scenario.yaml")
     dataset = Dataset(organisation_id=organisation_id, name=name, content_hash=content_hash(files),
                       valid=not any(p.severity == "error" for p in found),
                       problems=[p.as_dict() for p in found], created_by=created_by)
@@ -118,6 +124,38 @@ def create_dataset(session: Session, organisation_id: str, name: str, files: Map
                      for n, d in sorted(files.items())]
     session.add(dataset)
     return dataset
+
+
+def file_settings(settings: BaseModel, prefix: str = "") -> Iterator[tuple[str, Path]]:
+    """Every setting that names a file (such as ``standards.targets_file``), with its dotted name."""
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, Path):
+            yield prefix + name, value
+        elif isinstance(value, BaseModel):
+            yield from file_settings(value, f"{prefix}{name}.")
+
+
+def foreign_files(settings: BaseModel, names: Collection[str] | None = None,
+                  source: str = "scenario") -> list[Problem]:
+    """Problems for file settings that do not name one of a dataset's own files.
+
+    A stored dataset is all the service may read for a run: a setting naming a folder, an absolute
+    path or ``..`` would read the server's files instead. With ``names`` (the dataset's files) a
+    plain name must also be one of them.
+    """
+    problems = []
+    for setting, path in file_settings(settings):
+        text = str(path)
+        if path.is_absolute() or len(path.parts) != 1 or text in (".", "..") or "\\" in text:
+            problems.append(Problem(source, None, setting, f"'{text}' is not a file name of the dataset; the "
+                                    "service reads only the files uploaded with it",
+                                    f"Give the name of a file uploaded with the dataset, such as {path.name or 'targets.yaml'}"))
+        elif names is not None and text not in names:
+            problems.append(Problem(source, None, setting, f"the dataset has no file '{text}'",
+                                    "Upload the dataset again with that file, or name one it has: "
+                                    + ", ".join(sorted(names))))
+    return problems
 
 
 def dataset_files(session: Session, dataset_id: str) -> dict[str, bytes]:

@@ -173,3 +173,34 @@ def test_a_run_reads_the_files_of_its_own_dataset(world: World) -> None:
     # (new housing adds the same pupils to both, so the ratio stays a little under two).
     ratio = after.sum() / before.sum()
     assert 1.8 < ratio <= 2.0 + 1e-9, ratio
+
+
+def test_a_scenario_may_name_only_files_of_the_dataset(world: World, tmp_path) -> None:
+    private = tmp_path / "private.csv"
+    private.write_text("indicator,baseline,baseline_year,target,deadline\nsecret,1,2024,2,2030\n")
+    planner = world.as_["planner"]
+    for given in (str(private), "../private.csv", "elsewhere/targets.yaml"):
+        refused = world.client.post("/scenarios", headers=planner, json={
+            "name": f"outside {given}", "settings": {"standards": {"la_number": 358, "targets_file": given}}})
+        error = assert_error(refused, 422, "invalid", "standards.targets_file", "not a file name of the dataset")
+        assert error["problems"][0]["column"] == "standards.targets_file"
+    # A plain name is accepted, and checked against the dataset's files when a run starts.
+    missing = world.client.post("/scenarios", headers=planner, json={
+        "name": "targets elsewhere", "settings": {"standards": {"la_number": 358, "targets_file": "goals.yaml"}}})
+    assert missing.status_code == 201, missing.text
+    started = world.client.post("/runs", headers=planner, json={
+        "dataset_id": world.dataset_id, "scenario_id": missing.json()["id"], "kind": "full"}).json()
+    run = wait_for(world.client, started["id"], planner)
+    assert run["status"] == "failed"
+    assert "the dataset has no file 'goals.yaml'" in run["error"] and "targets.yaml" in run["error"]
+
+
+def test_a_dataset_whose_scenario_names_a_file_outside_it_is_invalid(world: World) -> None:
+    files = _sample_bytes()
+    files["scenario.yaml"] = files["scenario.yaml"].replace(b"targets_file: targets.yaml", b"targets_file: /etc/passwd")
+    uploaded = world.client.post("/datasets", headers=world.as_["admin"], data={"name": "reaches outside"},
+                                 files=[("files", (n, d, "application/octet-stream")) for n, d in files.items()])
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["valid"] is False
+    report = world.client.get(f"/datasets/{uploaded.json()['id']}/validation", headers=world.as_["viewer"]).json()
+    assert [(p["file"], p["column"]) for p in report["problems"]] == [("scenario.yaml", "standards.targets_file")]

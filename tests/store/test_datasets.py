@@ -1,4 +1,4 @@
-"""Uploaded folders: content hash, zip handling and refusal of unsafe uploads."""
+"""Uploaded folders: content hash, zip handling, refusal of unsafe uploads, and file settings kept to the dataset."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from sufficiency.store.datasets import UploadError, check_files, content_hash, unpack_zip
+from sufficiency.scenario import Scenario
+from sufficiency.store.datasets import UploadError, check_files, content_hash, foreign_files, unpack_zip
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -61,3 +62,19 @@ def test_a_zip_with_one_name_in_two_folders_is_refused() -> None:
     [problem] = raised.value.problems
     assert problem.file == "rolls.csv"
     assert "october/rolls.csv" in problem.message and "january/rolls.csv" in problem.message
+
+
+@pytest.mark.parametrize("given", ["/etc/passwd", "../secret.yaml", "rules/risk.yaml", "..", "a\\b.yaml"])
+def test_file_settings_outside_the_dataset_are_problems(given: str) -> None:
+    scenario = Scenario.model_validate({"standards": {"targets_file": given}})
+    [problem] = foreign_files(scenario)
+    assert (problem.file, problem.column) == ("scenario", "standards.targets_file")
+    assert "not a file name of the dataset" in problem.message
+
+
+def test_file_settings_must_name_a_file_the_dataset_has() -> None:
+    scenario = Scenario.model_validate({"standards": {"targets_file": "targets.yaml", "rules_file": "rules.yaml"}})
+    [problem] = foreign_files(scenario, {"schools.csv", "rolls.csv", "targets.yaml"}, "scenario.yaml")
+    assert (problem.file, problem.column) == ("scenario.yaml", "standards.rules_file")
+    assert "no file 'rules.yaml'" in problem.message and "targets.yaml" in problem.fix
+    assert foreign_files(Scenario.model_validate({})) == []

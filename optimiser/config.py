@@ -192,6 +192,16 @@ class OptimiserConfig(_Strict):
     max_new_schools_per_area: int = Field(1, ge=0, le=5, description="New schools allowed in one planning area over the horizon.")
     max_reduction_fe: int = Field(1, ge=0, le=6, description="Largest reduction of one school's admission number over the horizon, FE.")
     min_fe_after_reduction: int = Field(1, ge=0, le=6, description="A school keeps at least this many FE after a reduction.")
+    reduction_years_seen: int = Field(
+        3,
+        ge=1,
+        le=15,
+        description=(
+            "A reduction or closure takes effect only where the forecast shows at least this many "
+            "years of the smaller intake, so no cut rests on the last year or two of a forecast "
+            "alone (the model cannot see the years after its horizon). Local assumption."
+        ),
+    )
     generate_options: bool = Field(
         True,
         description=(

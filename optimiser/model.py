@@ -58,6 +58,8 @@ Constraints
    :math:`b_{o,t} \le 1 - n_{c,t_K}`.
 6. Budgets: :math:`\sum_o K_o (n_{o,t_K} + \sum_t b_{o,t}) \le \text{budget}`; per year, each
    scheme's cost spread evenly over its lead-time years before opening.
+7. No new reduction or closure in the last ``reduction_years_seen - 1`` years: there
+   :math:`n_{o,t} = n_{o,t-1}`, so a cut rests on at least that many years of forecast.
 
 Objective (pounds, discounted at the Green Book rate :math:`r`, :math:`\delta_t=(1+r)^{-(t-t_0)}`)
 
@@ -129,6 +131,7 @@ def build_model(inputs: PlanInputs) -> PlanModel:
 def define_scheme_variables(model: PlanModel) -> None:
     """n (persistent, cumulative, non-decreasing) and b (bulge, one a year) for each open year."""
     opts, years = model.inputs.options, model.inputs.years
+    last_cut = years[-1] - (model.inputs.config.reduction_years_seen - 1)
     for o in opts.itertuples(index=False):
         open_years = [t for t in years if t >= o.earliest_open]
         persistent = o.kind in PERSISTENT
@@ -139,6 +142,12 @@ def define_scheme_variables(model: PlanModel) -> None:
             model.units[(o.option_id, t)] = var
             if persistent and previous is not None:
                 model.problem += var - previous >= 0, f"grow_{_safe(o.option_id)}_{t}"
+            if o.kind in ("reduce", "close") and t > last_cut:
+                # No new cut this close to the horizon's end; cuts made earlier stay in force.
+                if previous is None:
+                    var.upBound = 0
+                else:
+                    model.problem += var - previous <= 0, f"no_late_cut_{_safe(o.option_id)}_{t}"
             previous = var
 
 

@@ -136,7 +136,8 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
     if chosen.empty:
         return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units"])
     o = opts.loc[chosen["option_id"]].reset_index()
-    groups = (o["ncy_high"] - o["ncy_low"] + 1).to_numpy()
+    planned = model.inputs.config.year_groups  # places outside them (the sixth form) are not planned here
+    groups = (np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1).clip(lower=0).to_numpy()
     closing = model.inputs.places.groupby(["school_id", "year"])["places"].sum()
     closed = pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy()))).map(closing).fillna(0.0).to_numpy()
     per_unit = np.where(o["kind"] == "bulge", o["places_per_unit"],
@@ -173,7 +174,7 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     rows = [r for r in schemes[~mask].to_dict("records")]
     for r in schemes[mask].to_dict("records"):
         entry, units = int(entry_of[r["option_id"]]), int(r["units"])
-        block_high = int(high_of[r["option_id"]])
+        block_high = min(int(high_of[r["option_id"]]), max(inputs.config.year_groups))
         per_group = r["places"] / r["units"] / (block_high - entry + 1)
         for s in order[order["planning_area_id"] == r["planning_area_id"]].itertuples(index=False):
             if units <= 0:

@@ -53,8 +53,9 @@ def test_reduction_when_rolls_fall():
 
 @pytest.mark.parametrize("seen, expected", [(3, []), (1, [["reduce", 2034]])])
 def test_no_cut_rests_on_the_last_years_of_the_forecast_alone(seen, expected):
-    # A full 2 FE school (58 a year fit 60 places with the 2% margin) whose intake halves only in 2034, the forecast's last year: cutting then
-    # saves a year of 30 empty Reception places, but nothing shows the fall lasts.
+    # A full 2 FE school (58 a year fit 60 places with the 2% margin) whose intake halves only in
+    # 2034, the forecast's last year: cutting then saves a year of 30 empty Reception places, but
+    # nothing shows the fall lasts.
     plan = _plan(lambda y: 25 if y >= 2034 else 58, [school("S1", "A", pan=60, max_forms_of_entry=2)],
                  OptimiserConfig(reduction_years_seen=seen))
     assert plan.schemes[["kind", "year"]].values.tolist() == expected

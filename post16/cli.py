@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from pydantic import ValidationError
@@ -74,7 +75,11 @@ def _pupils(pupils_file: Path | None, synthetic_demo: bool, config: Post16Config
 def _fmt(value: object, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def _participation_table(result: Post16Result) -> Table:
@@ -93,8 +98,8 @@ def _frame_table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
     table = Table(title=title)
     for col in columns:
         table.add_column(col, justify="right")
-    for _, row in frame[columns].iterrows():
-        table.add_row(*[_fmt(v) for v in row.tolist()])
+    for row in frame[columns].itertuples(index=False):  # keeps each column's type: years stay whole
+        table.add_row(*[str(v) if col == "year" else _fmt(v) for col, v in zip(columns, row)])
     return table
 
 

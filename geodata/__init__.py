@@ -8,7 +8,7 @@ metres. All of it vectorised with geopandas and shapely.
 
 from __future__ import annotations
 
-from geodata.crs import BNG, GB_BOUNDS, outside_great_britain, to_bng
+from geodata.crs import BNG, GB_BOUNDS, crs_mismatch, outside_great_britain, to_bng
 from geodata.io import GeoReadError, points_from_xy, read_geo, write_layers
 from geodata.spatial import (
     AssignmentWarning,
@@ -26,6 +26,7 @@ __all__ = [
     "adjacency",
     "assign_to_areas",
     "centroid_distances",
+    "crs_mismatch",
     "distance_matrix",
     "outside_great_britain",
     "points_from_xy",

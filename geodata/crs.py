@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 #: British National Grid, the Ordnance Survey's projected system, in metres.
 BNG = "EPSG:27700"
@@ -44,3 +46,38 @@ def outside_great_britain(gdf: gpd.GeoDataFrame) -> np.ndarray:
     x0, y0, x1, y1 = GB_BOUNDS
     inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
     return ~inside & ~gdf.geometry.is_empty.to_numpy() & gdf.geometry.notna().to_numpy()
+
+
+def crs_mismatch(declared: str | None, bounds: tuple[float, float, float, float]) -> tuple[str, str]:
+    """Why coordinates with these bounds (in the file's own CRS) miss Great Britain, and the fix.
+
+    Parameters
+    ----------
+    declared
+        The CRS the file declares (any string pyproj reads), or None when it declares none.
+    bounds
+        ``(minx, miny, maxx, maxy)`` of the features in that CRS, before conversion.
+
+    Returns
+    -------
+    diagnosis, fix
+        Plain sentences for an error message.
+    """
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    try:
+        crs = CRS.from_user_input(declared) if declared else None
+    except CRSError:
+        crs = None
+    name = (crs.to_string() if crs is not None else declared) or "no CRS"
+    bx0, by0, bx1, by1 = GB_BOUNDS
+    if looks_like_lonlat(np.array([x0, x1]), np.array([y0, y1])) and not (crs is not None and crs.is_geographic):
+        return (f"its coordinates look like longitude and latitude in degrees, but the file declares {name}",
+                "Declare EPSG:4326 (longitude/latitude) in the file, e.g. with QGIS 'Assign Projection', "
+                "and export it again")
+    if bx0 <= x0 and x1 <= bx1 and by0 <= y0 and y1 <= by1 and (crs is None or crs.to_epsg() != 27700):
+        return (f"its coordinates look like British National Grid metres, but the file declares {name}",
+                "Declare EPSG:27700 (British National Grid) in the file, e.g. with QGIS 'Assign Projection', "
+                "and export it again")
+    return (f"its coordinates, from ({x0:,.0f}, {y0:,.0f}) to ({x1:,.0f}, {y1:,.0f}), do not fit the {name} "
+            "it declares",
+            "Check the CRS the file declares matches its coordinates (e.g. EPSG:27700 or EPSG:4326)")

@@ -17,6 +17,9 @@ class GeoReadError(ValueError):
 def read_geo(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a GeoJSON or GeoPackage file and return it in British National Grid.
 
+    The CRS the file declared and its bounds in that CRS are kept in ``attrs`` as
+    ``source_crs`` and ``source_bounds`` (see `geodata.crs.crs_mismatch`).
+
     Raises
     ------
     GeoReadError
@@ -26,13 +29,19 @@ def read_geo(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for a damaged file
+        reason = str(exc).replace(str(path), path.name).split("; It might help", 1)[0].rstrip(". ")
         raise GeoReadError(
-            f"{path.name} could not be read as {path.suffix.lstrip('.').upper()}: {exc}. "
+            f"{path.name} could not be read as {path.suffix.lstrip('.').upper()} ({reason}). "
             "Check that it is a valid GeoJSON or GeoPackage file, e.g. by opening it in QGIS"
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise GeoReadError(f"{path.name} holds no geometry column. Export it with its geometry")
-    return to_bng(gdf)
+    declared = gdf.crs.to_string() if gdf.crs is not None else None
+    bounds = tuple(float(v) for v in gdf.total_bounds)
+    out = to_bng(gdf)
+    # Kept so that a wrongly declared CRS can be explained in the file's own terms.
+    out.attrs.update(source_crs=declared, source_bounds=bounds)
+    return out
 
 
 def points_from_xy(df: pd.DataFrame, x: str = "x", y: str = "y", crs: str | None = None) -> gpd.GeoDataFrame:

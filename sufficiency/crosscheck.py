@@ -64,7 +64,8 @@ def rolls_outside_age_range(tables: Tables, files: Files) -> list[Problem]:
             Problem(
                 files["rolls"], row_of(files, "rolls", g["first"]), "ncy",
                 f"school {g['school_id']} teaches year groups {int(r['ncy_low'])} to {int(r['ncy_high'])} "
-                f"but has pupils in year group {int(g['ncy'])} ({g['count']} rows)",
+                f"but has pupils in year group {int(g['ncy'])} "
+                f"({g['count']} {'row' if g['count'] == 1 else 'rows'})",
                 "Correct the year group, or the school's ncy_low/ncy_high in schools",
             )
         )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import assign_to_areas
+from sufficiency.crosscheck import row_of
 from sufficiency.errors import Problem
 
 #: Default age ranges by phase (national curriculum years): primary Reception-Year 6,
@@ -63,9 +64,8 @@ def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, fi
             continue
         ids, warns = assign_to_areas(points[in_phase], phase_areas, "school_id")
         result.loc[ids.index] = ids
-        problems += [Problem(files["schools"], None, "planning_area_id", str(w),
-                             "Check the school's location, or give its planning_area_id", "warning")
-                     for w in warns]
+        problems += _outside_warnings(schools[in_phase], "school_id", warns, files["schools"], "",
+                                      "Check the school's location, or give its planning_area_id")
     if "planning_area_id" in schools:
         result = schools["planning_area_id"].where(schools["planning_area_id"].notna(), result)
     return result, problems
@@ -145,7 +145,15 @@ def locate_housing(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> tu
                               crs=areas.crs)
     ids, warns = assign_to_areas(points, primary, "site_id")
     housing.loc[ids.index, "planning_area_id"] = ids
-    problems = [Problem(files["housing"], None, "planning_area_id", f"housing site {w}",
-                        "Check the site's location, or give its planning_area_id", "warning")
-                for w in {str(w): w for w in warns}.values()]
+    problems = _outside_warnings(sites, "site_id", warns, files["housing"], "housing site ",
+                                 "Check the site's location, or give its planning_area_id")
     return housing, problems
+
+
+def _outside_warnings(frame: pd.DataFrame, id_col: str, warns: list, file: str, label: str,
+                      fix: str) -> list[Problem]:
+    """One warning per point placed in its nearest area, on the first row that names it."""
+    first = pd.Series(frame.index, index=frame[id_col].astype(str)).groupby(level=0).min()
+    return [Problem(file, row_of({"t": file}, "t", first[w.point_id]), "planning_area_id", f"{label}{w}",
+                    fix, "warning")
+            for w in {str(w): w for w in warns}.values()]

@@ -89,7 +89,7 @@ def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
     return problems
 
 
-def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem]]:
+def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem], set[str]]:
     paths, problems = find_table_files(folder, list(TABLES))
     for name in ("schools", "rolls"):
         if name not in paths:
@@ -99,6 +99,7 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str],
                         + ", ".join(TABLES[name].required_columns))
             )
     tables: dict[str, pd.DataFrame] = {}
+    typed: set[str] = set()  # tables whose columns were all found and parsed into their types
     files = {name: p.name for name, p in paths.items()}
     hashes = {p.name: file_hash(p) for p in paths.values()}
     for name, path in paths.items():
@@ -111,8 +112,36 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str],
         derivable = {"planning_area_id"} if raw.geometry is not None or "x" in raw.frame else set()
         frame, found = parse_table(raw, spec, derivable)
         problems += found
+        if frame is not raw.frame:
+            typed.add(name)
         tables[name] = _with_geometry(frame, raw)
-    return tables, files, hashes, problems
+    return tables, files, hashes, problems, typed
+
+
+def _cross_check_anyway(tables: dict[str, pd.DataFrame], files: dict[str, str], typed: set[str],
+                        found: list[Problem]) -> list[Problem]:
+    """Cross-table errors of a folder that already has errors, from the rows that did parse.
+
+    So that one run of ``validate`` lists an unknown school beside a negative roll, rather than
+    one after the other. Best effort: a table whose columns are missing is left out, and if the
+    broken tables defeat a check, only the errors already found are reported.
+    """
+    if not {"schools", "rolls"} <= typed:
+        return []
+    clean = {}
+    for name in typed:
+        spec = TABLES[name]
+        required = [c for c in spec.required_columns if c in tables[name].columns]
+        key = [c for c in spec.key if c in tables[name].columns]
+        clean[name] = tables[name].dropna(subset=required).drop_duplicates(key or None)
+    try:
+        clean["schools"], _ = complete_schools(clean, files)
+        clean["planning_areas"] = complete_planning_areas(clean)
+        more = cross_check(clean, files)
+    except Exception:  # noqa: BLE001 - the tables are known to be broken; their errors stand
+        return []
+    seen = {(p.file, p.row, p.column) for p in found}  # a cell already reported needs no second message
+    return [p for p in more if p.severity == "error" and (p.file, p.row, p.column) not in seen]
 
 
 def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[Inputs | None, list[Problem]]:
@@ -120,14 +149,14 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
     if not folder.is_dir():
         return None, [Problem(str(folder), None, None, "the data folder does not exist",
                               "Give the path of a folder holding schools.csv and rolls.csv")]
-    tables, files, hashes, problems = _read_tables(folder)
+    tables, files, hashes, problems, typed = _read_tables(folder)
     scenario_path = folder / SCENARIO_FILE
     scenario, found = load_scenario(scenario_path if scenario_path.is_file() else None, scenario_overrides)
     problems += found
     if scenario_path.is_file():
         hashes[SCENARIO_FILE] = file_hash(scenario_path)
     if any(p.severity == "error" for p in problems) or "schools" not in tables or "rolls" not in tables:
-        return None, problems
+        return None, problems + _cross_check_anyway(tables, files, typed, problems)
     warnings: list[Problem] = []
     tables["schools"], found = complete_schools(tables, files)
     warnings += found

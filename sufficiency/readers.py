@@ -31,6 +31,9 @@ class RawTable:
     geometry: gpd.GeoSeries | None
     #: Row number shown to the user for the first record: 2 under a header row, 1 for features.
     first_row: int
+    #: For geographic files: the CRS the file declared and its bounds in that CRS.
+    source_crs: str | None = None
+    source_bounds: tuple[float, float, float, float] | None = None
 
     def row_number(self, index: int) -> int:
         return int(index) + self.first_row
@@ -96,4 +99,5 @@ def read_table(path: Path) -> tuple[RawTable | None, list[Problem]]:
             )
         ]
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    return RawTable(path.name, _as_text(attrs), gdf.geometry, 1), []
+    return RawTable(path.name, _as_text(attrs), gdf.geometry, 1,
+                    gdf.attrs.get("source_crs"), gdf.attrs.get("source_bounds")), []

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 import shapely
 
-from geodata import outside_great_britain
+from geodata import crs_mismatch, outside_great_britain
 from geodata.crs import GB_BOUNDS, looks_like_lonlat
 from sufficiency.errors import Problem
 from sufficiency.readers import RawTable
@@ -25,12 +25,17 @@ _FALSE = {"false", "no", "n", "0", "f"}
 MAX_PER_COLUMN = 20
 
 
-def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: str) -> list[Problem]:
-    """One problem per bad cell, capped at MAX_PER_COLUMN with a summary line."""
+def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: str,
+                   shown: pd.Series | None = None) -> list[Problem]:
+    """One problem per bad cell, capped at MAX_PER_COLUMN with a summary line.
+
+    ``{value}`` in ``message`` becomes the cell's text, or the row's entry of ``shown``.
+    """
     idx = bad[bad].index
+    if shown is None:
+        shown = raw.frame[col] if col in raw.frame.columns else pd.Series("", index=raw.frame.index)
     problems = [
-        Problem(raw.file, raw.row_number(i), col,
-                message.format(value=raw.frame.at[i, col] if col in raw.frame.columns else ""), fix)
+        Problem(raw.file, raw.row_number(i), col, message.format(value=shown.at[i]), fix)
         for i in idx[:MAX_PER_COLUMN]
     ]
     if len(idx) > MAX_PER_COLUMN:
@@ -101,14 +106,14 @@ def _duplicate_problems(raw: RawTable, spec: TableSpec, frame: pd.DataFrame) -> 
     if not dup.any():
         return []
     problems = []
-    groups = frame[dup].groupby(key, dropna=False, sort=False).groups
+    groups = frame[dup].groupby(key if len(key) > 1 else key[0], dropna=False, sort=False).groups
     for values, index in list(groups.items())[:MAX_PER_COLUMN]:
         values = values if isinstance(values, tuple) else (values,)
         rows = [raw.row_number(i) for i in index]
         label = ", ".join(f"{k}={v}" for k, v in zip(key, values, strict=True))
         problems.append(
             Problem(
-                raw.file, rows[1], None,
+                raw.file, rows[1], ", ".join(key),
                 f"duplicate key ({label}): the same key is on rows " + ", ".join(map(str, rows)),
                 "Keep one row per " + ", ".join(key) + " (add the figures together if they are parts of one)",
             )
@@ -132,8 +137,29 @@ def _coordinate_problems(raw: RawTable, frame: pd.DataFrame) -> list[Problem]:
     x0, y0, x1, y1 = GB_BOUNDS
     bad = pd.Series(np.isfinite(xs) & ~((xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)), index=frame.index)
     return _cell_problems(
-        raw, "x", bad, "the point ({value}, y) lies outside Great Britain in British National Grid",
-        "Check the coordinates are eastings and northings in metres (EPSG:27700)",
+        raw, "x", bad, "the point ({value}) lies outside Great Britain in British National Grid",
+        "Check the coordinates are eastings and northings in metres (EPSG:27700), or give "
+        "longitude and latitude in columns headed lon and lat",
+        shown="x " + raw.frame["x"].astype(str) + ", y " + raw.frame["y"].astype(str),
+    )
+
+
+def _projection_problems(raw: RawTable, outside: np.ndarray, drawn: np.ndarray) -> list[Problem]:
+    """Features outside Great Britain: one problem for a whole mis-projected file, else one a feature."""
+    if not outside.any():
+        return []
+    if raw.source_bounds is not None and outside.sum() > 1 and outside[drawn].all():
+        diagnosis, fix = crs_mismatch(raw.source_crs, raw.source_bounds)
+        rows = [raw.row_number(i) for i in raw.frame.index[outside]]
+        return [Problem(raw.file, rows[0], "geometry",
+                        f"all {len(rows)} features (rows {rows[0]}-{rows[-1]}) lie outside Great Britain once "
+                        f"converted to British National Grid: {diagnosis}", fix)]
+    return _cell_problems(
+        raw, "geometry", pd.Series(outside, index=raw.frame.index),
+        "the feature lies outside Great Britain once converted to British National Grid, so its "
+        "coordinates or the coordinate reference system the file declares are wrong",
+        "Check the feature's coordinates, and that the CRS the file declares matches them "
+        "(e.g. EPSG:27700 or EPSG:4326)",
     )
 
 
@@ -156,13 +182,7 @@ def _geometry_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
                     f"the geometry is not valid ({shapely.is_valid_reason(arr[i])})",
                     "Repair it, e.g. with QGIS 'Fix geometries'")
         )
-    if outside.any():
-        problems += _cell_problems(
-            raw, "geometry", pd.Series(outside, index=raw.frame.index),
-            "the feature lies outside Great Britain once converted to British National Grid, so its "
-            "coordinate reference system is probably declared wrongly",
-            "Check the CRS the file declares matches its coordinates (e.g. EPSG:27700 or EPSG:4326)",
-        )
+    problems += _projection_problems(raw, outside, ~empty.to_numpy())
     if spec.geometry == "points":
         types = pd.Series(geom.geom_type.to_numpy(), index=raw.frame.index)
         problems += _cell_problems(raw, "geometry", ~empty & (types != "Point"),

@@ -79,3 +79,31 @@ def test_centroid_distances() -> None:
     d = centroid_distances(grid())
     assert d.loc["A", "B"] == pytest.approx(1_000.0)
     assert d.loc["A", "D"] == pytest.approx(np.hypot(1_000, 1_000))
+
+
+@pytest.mark.parametrize(("declared", "bounds", "diagnosis", "fix"), [
+    ("EPSG:4326", (376_000, 388_000, 378_000, 390_000),
+     "its coordinates look like British National Grid metres, but the file declares EPSG:4326", "Declare EPSG:27700"),
+    ("EPSG:27700", (-2.36, 53.38, -2.30, 53.40),
+     "its coordinates look like longitude and latitude in degrees, but the file declares EPSG:27700",
+     "Declare EPSG:4326"),
+    ("EPSG:3857", (-260_000, 7_050_000, -250_000, 7_060_000),
+     "its coordinates, from (-260,000, 7,050,000) to (-250,000, 7,060,000), do not fit the EPSG:3857 it declares",
+     "Check the CRS"),
+])
+def test_crs_mismatch_says_what_the_coordinates_look_like(declared, bounds, diagnosis, fix) -> None:
+    from geodata import crs_mismatch
+
+    got, how = crs_mismatch(declared, bounds)
+    assert got == diagnosis and how.startswith(fix)
+
+
+def test_read_geo_keeps_the_declared_crs_and_bounds(tmp_path) -> None:
+    from geodata import read_geo
+
+    path = tmp_path / "areas.geojson"
+    gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(-2.36, 53.38, -2.30, 53.40)], crs="EPSG:4326").to_file(path)
+    gdf = read_geo(path)
+    assert gdf.crs.to_epsg() == 27700
+    assert gdf.attrs["source_crs"] == "EPSG:4326"
+    assert gdf.attrs["source_bounds"] == pytest.approx((-2.36, 53.38, -2.30, 53.40))

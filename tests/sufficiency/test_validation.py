@@ -166,3 +166,87 @@ def test_same_table_twice(good: Path) -> None:
     pd.read_csv(good / "rolls.csv").to_excel(good / "rolls.xlsx", index=False)
     p = only(validate_folder(good), file="rolls.csv")
     assert p.message == "the table is given twice: rolls.csv and rolls.xlsx"
+
+
+def _areas_doc(crs: str, squares: list[list[float]]) -> str:
+    """Planning areas P1, P2, ... as squares (x0, y0, size) declared in ``crs``."""
+    features = [
+        {"type": "Feature", "properties": {"planning_area_id": f"P{i}", "phase": "primary"},
+         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}}
+        for i, (x, y, d) in enumerate(squares, start=1)
+    ]
+    return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": crs}},
+                       "features": features})
+
+
+def test_duplicate_key_names_the_key_columns(good: Path) -> None:
+    (good / "schools.csv").write_text(SCHOOLS + "A,Alpha again,P1,0,6,30,210\n")
+    p = only(validate_folder(good), file="schools.csv")
+    assert (p.row, p.column) == (4, "school_id")
+    (good / "schools.csv").write_text(SCHOOLS)
+    (good / "rolls.csv").write_text(_rolls() + "A,2020,3,99\n")
+    assert only(validate_folder(good), file="rolls.csv").column == "school_id, year, ncy"
+
+
+def test_whole_file_in_wrong_crs_is_one_problem_with_the_diagnosis(good: Path) -> None:
+    # British National Grid metres declared as longitude/latitude.
+    (good / "planning_areas.geojson").write_text(
+        _areas_doc("EPSG:4326", [[376000, 388000, 2000], [378000, 388000, 2000]]))
+    (good / "schools.csv").write_text(SCHOOLS.replace("P1,0,6,60", "P2,0,6,60"))
+    problems = [p for p in validate_folder(good) if p.file == "planning_areas.geojson"]
+    assert len(problems) == 1
+    p = problems[0]
+    assert (p.row, p.column) == (1, "geometry")
+    assert p.message == ("all 2 features (rows 1-2) lie outside Great Britain once converted to British National "
+                         "Grid: its coordinates look like British National Grid metres, but the file declares "
+                         "EPSG:4326")
+    assert p.fix.startswith("Declare EPSG:27700")
+
+
+def test_lonlat_declared_as_bng_is_diagnosed(good: Path) -> None:
+    (good / "planning_areas.geojson").write_text(
+        _areas_doc("EPSG:27700", [[-2.36, 53.38, 0.02], [-2.34, 53.38, 0.02]]))
+    (good / "schools.csv").write_text(SCHOOLS.replace("P1,0,6,60", "P2,0,6,60"))
+    p = only(validate_folder(good), file="planning_areas.geojson")
+    assert "look like longitude and latitude in degrees, but the file declares EPSG:27700" in p.message
+    assert p.fix.startswith("Declare EPSG:4326")
+
+
+def test_one_stray_feature_is_reported_on_its_own_row(good: Path) -> None:
+    (good / "planning_areas.geojson").write_text(
+        _areas_doc("EPSG:27700", [[376000, 388000, 2000], [900000, 388000, 2000]]))
+    (good / "schools.csv").write_text(SCHOOLS.replace("P1,0,6,60", "P2,0,6,60"))
+    p = only(validate_folder(good), file="planning_areas.geojson")
+    assert (p.row, p.column) == (2, "geometry") and "the feature lies outside Great Britain" in p.message
+
+
+def test_point_outside_great_britain_names_both_coordinates(good: Path) -> None:
+    (good / "schools.csv").write_text(SCHOOLS.replace("pan,", "x,y,pan,").replace(",30,", ",376000,388000,30,")
+                                      .replace(",60,", ",900000,388000,60,"))
+    p = only(validate_folder(good), column="x")
+    assert p.row == 3 and "the point (x 900000, y 388000) lies outside Great Britain" in p.message
+
+
+def test_cross_table_errors_listed_beside_cell_errors(good: Path) -> None:
+    # A negative roll, a year group the school does not teach, a roll for an unknown school and
+    # a duplicated school: one run of validate lists them all.
+    text = _rolls().replace("A,2021,2,27", "A,2021,2,-4") + "A,2020,9,5\nZ,2020,0,30\n"
+    (good / "rolls.csv").write_text(text)
+    (good / "schools.csv").write_text(SCHOOLS + "B,Beta again,P1,0,6,60,420\n")
+    found = {(p.file, p.row, p.column) for p in validate_folder(good) if p.severity == "error"}
+    assert found == {("rolls.csv", 11, "pupils"), ("rolls.csv", 44, "ncy"), ("rolls.csv", 45, "school_id"),
+                     ("schools.csv", 4, "school_id")}
+
+
+def test_cross_table_checks_skip_a_table_with_missing_columns(good: Path) -> None:
+    # Without a year column the rolls cannot be checked against anything: one problem, not a cascade.
+    (good / "rolls.csv").write_text("school_id,ncy,pupils\nA,0,30\nZ,0,30\n")
+    problems = validate_folder(good)
+    assert [(p.file, p.column) for p in problems] == [("rolls.csv", "year")]
+
+
+def test_unreadable_geopackage_message_is_short(good: Path) -> None:
+    (good / "planning_areas.gpkg").write_text("not a geopackage")
+    p = only(validate_folder(good), file="planning_areas.gpkg")
+    assert p.message.startswith("planning_areas.gpkg could not be read as GPKG (")
+    assert "It might help" not in p.message and str(good) not in p.message

@@ -107,14 +107,19 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
     import yaml
 
     from sufficiency.cli import load_or_exit
+    from sufficiency.display import problems_table
+    from sufficiency.scenario import load_scenario
 
     bundles = {}
     for path in scenarios:
-        try:
-            overrides = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            console.print(f"[red]{path}: cannot read this scenario file ({exc})[/]")
-            raise typer.Exit(1) from None
+        # Checked on its own first, so that a mistake is reported against this file, not the folder's.
+        _, problems = load_scenario(path) if path.is_file() else (None, [])
+        if problems or not path.is_file():
+            if problems:
+                console.print(problems_table(problems, f"{path} cannot be used"))
+            console.print(f"[red]--scenario {path}: {'fix the file' if problems else 'no such file'}[/]")
+            raise typer.Exit(1)
+        overrides = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         bundles[path.stem] = load_or_exit(data_dir, overrides)
     if not bundles:
         bundles = {"": load_or_exit(data_dir)}
@@ -137,7 +142,7 @@ def comparison(results: dict[str, Any]) -> pd.DataFrame:
 
 
 def _authority_totals(fc: Any) -> pd.DataFrame:
-    """Pupils summed over every area and year group, per year, with the summed interval columns."""
+    """Pupils summed over every area and year group, per year."""
     return fc.totals.groupby("year", as_index=False)["pupils"].sum()
 
 

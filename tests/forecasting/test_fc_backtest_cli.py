@@ -93,3 +93,34 @@ def test_backtest_command_needs_history(folder, tmp_path):
     assert result.exit_code == 1
     message = " ".join(result.output.split())
     assert "too short to backtest" in message and "at least 4 years of rolls" in message
+
+
+def test_forecast_command_blames_the_scenario_file_with_the_mistake(folder, tmp_path):
+    from sufficiency.cli import app
+
+    good = tmp_path / "high.yaml"
+    good.write_text("forecast:\n  variant: high\n")
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("forecast:\n  ratio_methd: mean\n")
+    result = CliRunner().invoke(app, ["forecast", str(folder), "--scenario", str(good), "--scenario", str(bad),
+                                      "--out", str(tmp_path / "out")], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "typo.yaml cannot be used" in message and "forecast.ratio_methd" in message
+    assert "is not a scenario setting" in message
+    assert "scenario.yaml" not in message and not (tmp_path / "out" / "forecast.csv").exists()
+
+
+def test_forecast_command_compares_scenario_files(folder, tmp_path):
+    from sufficiency.cli import app
+
+    (tmp_path / "high.yaml").write_text("forecast:\n  variant: high\n")
+    (tmp_path / "low.yaml").write_text("forecast:\n  variant: low\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["forecast", str(folder), "--horizon", "2", "--out", str(out),
+                                      "--scenario", str(tmp_path / "high.yaml"), "--scenario", str(tmp_path / "low.yaml")])
+    assert result.exit_code == 0, result.output
+    compare = pd.read_csv(out / "comparison.csv")
+    assert list(compare.columns) == ["year", "high", "low"]
+    assert (compare.high > compare.low).all()
+    assert pd.read_csv(out / "forecast.csv").equals(pd.read_csv(out / "forecast_high.csv"))

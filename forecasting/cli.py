@@ -87,7 +87,7 @@ def backtest_command(
         raise typer.Exit(1) from None
     out.mkdir(parents=True, exist_ok=True)
     metrics.to_csv(out / "backtest.csv", index=False)
-    _print_frame(metrics.round(3), f"Backtest from origins {', '.join(map(str, years))}")
+    _print_frame(metrics, f"Backtest from origins {', '.join(map(str, years))}", digits=2)
     console.print(f"wrote {out / 'backtest.csv'}")
 
 
@@ -146,10 +146,18 @@ def _authority_totals(fc: Any) -> pd.DataFrame:
     return fc.totals.groupby("year", as_index=False)["pupils"].sum()
 
 
-def _print_frame(df: pd.DataFrame, title: str) -> None:
+def _cell(value: Any, digits: int = 1) -> str:
+    """A number as a person reads it: thousands separated, fixed decimals, a dash for none (a
+    baseline has no interval, so no coverage)."""
+    if isinstance(value, float):
+        return "–" if pd.isna(value) else f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _print_frame(df: pd.DataFrame, title: str, digits: int = 1) -> None:
     table = Table(title=title)
     for col in df.columns:
         table.add_column(str(col), justify="right")
     for row in df.itertuples(index=False):
-        table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(_cell(v, digits) for v in row))
     console.print(table)

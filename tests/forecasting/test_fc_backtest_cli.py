@@ -124,3 +124,26 @@ def test_forecast_command_compares_scenario_files(folder, tmp_path):
     assert list(compare.columns) == ["year", "high", "low"]
     assert (compare.high > compare.low).all()
     assert pd.read_csv(out / "forecast.csv").equals(pd.read_csv(out / "forecast_high.csv"))
+
+
+def test_backtest_command_prints_and_writes_the_metrics(make_synthetic, tmp_path):
+    from sufficiency.cli import app
+
+    rolls = make_synthetic(3, 6, 7, seed=2)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    areas = rolls["planning_area_id"].unique()
+    pd.DataFrame({"school_id": [f"s{a}" for a in areas], "planning_area_id": areas}).to_csv(folder / "schools.csv", index=False)
+    rolls.assign(school_id="s" + rolls["planning_area_id"], pupils=rolls["pupils"].astype(int)).drop(
+        columns="planning_area_id").to_csv(folder / "rolls.csv", index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["backtest", str(folder), "--origins", "2012,2013", "--horizon", "2",
+                                      "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out / "backtest.csv")
+    assert list(written.columns) == METRIC_COLUMNS and set(written.horizon) == {1, 2}
+    row = written[(written.model == "sufficiency") & (written.level == "area_total") & (written.horizon == 1)].iloc[0]
+    printed = next(line for line in result.output.splitlines() if "sufficiency" in line and "area_total" in line)
+    assert f"{row.mape:.2f}" in printed and f"{row.coverage_80:.2f}" in printed
+    baseline = next(line for line in result.output.splitlines() if "persistence" in line and "area_total" in line)
+    assert "–" in baseline and "nan" not in result.output

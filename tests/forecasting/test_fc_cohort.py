@@ -117,3 +117,16 @@ def test_entry_cohort_beyond_known_years_follows_its_trend_not_zero(two_area_rol
     assert m.intake(6)[1] == pytest.approx(np.full(6, 40.0))
     # A's cohort grew (10%, 9.1%, 0%): later years keep growing, damped, never collapse.
     assert np.all(np.diff(m.intake(6)[0][1:]) >= 0)
+
+
+def test_sixth_form_from_staying_on_ratios_and_none_where_there_is_no_sixth_form():
+    # Area A keeps 80% of Year 11 into Year 12 and 90% of Year 12 into Year 13; area B has no sixth form.
+    rows = []
+    for year in (2021, 2022, 2023):
+        rows += [("A", year, 11, 100), ("A", year, 12, 80), ("A", year, 13, 72)]
+        rows += [("B", year, 11, 150), ("B", year, 12, 0), ("B", year, 13, 0)]
+    rolls = pd.DataFrame(rows, columns=["planning_area_id", "year", "ncy", "pupils"])
+    f = CohortSurvival().fit(rolls).predict(2).set_index(["planning_area_id", "year", "ncy"])["pupils"]
+    assert f[("A", 2024, 12)] == pytest.approx(80.0)
+    assert f[("A", 2025, 13)] == pytest.approx(72.0)
+    assert f[("B", 2024, 12)] == 0.0 and f[("B", 2025, 13)] == 0.0

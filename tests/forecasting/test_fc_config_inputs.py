@@ -77,3 +77,18 @@ def test_secondary_area_forecast_from_primary_feeders_end_to_end(make_bundle):
     y7 = fc.by_area.query("planning_area_id == 'S1' and ncy == 7").pupils.to_numpy()
     assert y7 == pytest.approx(np.full(3, 88.0))  # 90 Year 6 pupils x transfer ratio 88/90
     assert fc.by_area.query("planning_area_id == 'P1' and ncy >= 7").pupils.sum() == 0
+
+
+def test_feeders_from_boundary_overlap():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from forecasting.feeders import feeders_from_overlap
+
+    # P1 lies wholly in S1; P2 is split half and half between S1 and S2.
+    areas = gpd.GeoDataFrame(
+        {"planning_area_id": ["P1", "P2", "S1", "S2"], "phase": ["primary", "primary", "secondary", "secondary"]},
+        geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(0, 0, 1500, 1000), box(1500, 0, 2000, 1000)],
+        crs="EPSG:27700")
+    f = feeders_from_overlap(areas).set_index(["from_area", "to_area"])["weight"]
+    assert f.to_dict() == {("P1", "S1"): 1_000_000.0, ("P2", "S1"): 500_000.0, ("P2", "S2"): 500_000.0}

@@ -94,4 +94,8 @@ _TAGS = {
     "scenarios": "Named settings applied over a dataset's scenario.yaml.",
     "runs": "Start, follow and cancel forecast, plan and full runs.",
     "results": "Forecasts, plans and sufficiency as JSON or CSV; reports to download.",
+    "standards": "Schools' risk with reasons, KPI tables, benchmarking and targets of a run; category overrides "
+                 "(audited) and escalation of concern.",
+    "post16": "Participation and NEET, attainment by 19, sixth-form demand; the pupil-level risk-of-NEET list "
+              "(admin only).",
 }

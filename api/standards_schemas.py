@@ -1,0 +1,253 @@
+"""Bodies of the ``/standards`` routes: risk, KPI tables, benchmarking, targets, overrides, escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from standards.escalation import STEPS
+from standards.overrides import MIN_REASON_LENGTH
+
+Category = Literal["Red", "Amber", "Yellow", "Green"]
+Step = Literal[tuple(STEPS)]  # type: ignore[valid-type]
+Governance = Literal["maintained", "academy", "free"]
+
+_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
+_REASON = {"rule_id": "A8-ofsted-grade-declined", "category": "Amber",
+           "description": "The last graded inspection was worse than the one before.",
+           "reason": "A decline signals that leadership or provision has weakened since the last visit."}
+
+
+class RiskReasonPublic(BaseModel):
+    rule_id: str = Field(examples=[_REASON["rule_id"]])
+    category: Category
+    description: str = Field(description="What the rule checks, for a headteacher.")
+    reason: str = Field(description="Why it matters.")
+
+
+class RiskSchoolPublic(BaseModel):
+    school_id: str = Field(examples=["106285"])
+    name: str | None = Field(examples=["Stamford Park Primary School"])
+    phase: str | None = Field(examples=["primary"])
+    governance: str | None = Field(examples=["maintained"])
+    year: int = Field(description="Academic year assessed (by its autumn).")
+    category: Category = Field(description="After any override recorded by your organisation.")
+    computed_category: Category = Field(description="What the rules gave.")
+    reasons: list[RiskReasonPublic] = Field(description="Every rule that fired for the school this year.")
+    not_checked: list[str] = Field(description="Rules that could not be checked for lack of data.")
+    ofsted: str | None = None
+    ofsted_inspection_date: str | None = None
+    override_reason: str = ""
+    override_author: str = ""
+    override_date: str = ""
+
+
+class RiskPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "year": 2024, "count": 1, "counts": {"Red": 0, "Amber": 1, "Yellow": 0, "Green": 0},
+        "rows": [{"school_id": "106285", "name": "Stamford Park Primary School", "phase": "primary",
+                  "governance": "maintained", "year": 2024, "category": "Amber", "computed_category": "Amber",
+                  "reasons": [_REASON], "not_checked": ["R3-safeguarding-not-met"], "ofsted": "Good",
+                  "ofsted_inspection_date": "2022-08-02", "override_reason": "", "override_author": "",
+                  "override_date": ""}]}]})
+    run_id: str
+    year: int
+    count: int
+    counts: dict[str, int] = Field(description="Schools listed by category.")
+    rows: list[RiskSchoolPublic]
+
+
+class RiskCountPublic(BaseModel):
+    phase: str = Field(examples=["primary"], description="A phase, or 'all'.")
+    category: Category
+    this_year: int
+    last_year: int | None = Field(description="As the run assessed last year; null when it was not assessed.")
+    change: int | None
+
+
+class RiskSummaryPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "year": 2024, "overrides_applied": 1,
+        "rows": [{"phase": "primary", "category": "Amber", "this_year": 7, "last_year": 15, "change": -8}]}]})
+    run_id: str
+    year: int
+    overrides_applied: int = Field(description="Schools whose category this year is an override.")
+    rows: list[RiskCountPublic]
+
+
+class KpiRowPublic(BaseModel):
+    table: str = Field(examples=["primary"])
+    kpi_id: str = Field(examples=["pupils_good_or_outstanding"])
+    indicator: str = Field(examples=["% of children in good or outstanding schools"])
+    unit: str | None = None
+    polarity: str | None = Field(None, description="High or Low: which way is better.")
+    year: int | None = None
+    value: float | None = Field(None, description="null where the data is not available (never 0).")
+    last_year: float | None = None
+    change: float | None = None
+    trend: str | None = Field(None, examples=["improved"])
+    national: float | None = None
+    source: str | None = None
+
+
+class KpiPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "table": "primary", "count": 1, "rows": [{
+            "table": "primary", "kpi_id": "pupils_good_or_outstanding",
+            "indicator": "% of children in good or outstanding schools", "unit": "% of pupils", "polarity": "High",
+            "year": 2024, "value": 96.3, "last_year": 89.5, "change": 6.7, "trend": "improved", "national": None,
+            "source": "schools"}]}]})
+    run_id: str
+    table: Literal["primary", "secondary"]
+    count: int
+    rows: list[KpiRowPublic]
+
+
+class BenchmarkRowPublic(BaseModel):
+    measure: str = Field(examples=["PriAuth"])
+    description: str | None = None
+    topic: str | None = None
+    polarity: str | None = None
+    year: int | None = None
+    value: float | None = None
+    national: float | None = None
+    rank: int | None = Field(None, description="1 is best, by the indicator's polarity.")
+    n_las: int | None = Field(None, description="English LAs with a value.")
+    quartile: int | None = None
+    top10_threshold: float | None = None
+    distance_to_top10: float | None = None
+
+
+class BenchmarkPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "count": 1, "rows": [{
+            "measure": "PriAuth", "description": "Primary Authorised", "topic": "All Pupil Absence & Exclusions",
+            "polarity": "Low", "year": 2024, "value": 3.15, "national": 3.7, "rank": 9, "n_las": 152, "quartile": 1,
+            "top10_threshold": 3.25, "distance_to_top10": 0.0}]}]})
+    run_id: str
+    count: int
+    rows: list[BenchmarkRowPublic]
+
+
+class TargetRowPublic(BaseModel):
+    indicator: str = Field(examples=["16-17Ed&Training"])
+    label: str | None = None
+    baseline: float | None = None
+    baseline_year: int | None = None
+    target: float | None = None
+    deadline: int | None = None
+    polarity: str | None = None
+    current_year: int | None = None
+    current: float | None = None
+    planned_change_per_year: float | None = None
+    expected_now: float | None = None
+    needed_change_per_year: float | None = Field(None, description="The trajectory needed to reach the target.")
+    status: str = Field(examples=["off track"], description="on track, off track or not available.")
+
+
+class TargetsPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "count": 1, "rows": [{
+            "indicator": "16-17Ed&Training", "label": "95% of 16-17 year olds in education or training",
+            "baseline": 94.23, "baseline_year": 2021, "target": 95.0, "deadline": 2026, "polarity": None,
+            "current_year": 2024, "current": 94.5, "planned_change_per_year": 0.154, "expected_now": 94.692,
+            "needed_change_per_year": 0.25, "status": "off track"}]}]})
+    run_id: str
+    count: int
+    rows: list[TargetRowPublic]
+
+
+class OverrideCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "school_id": "106285", "year": 2024, "category": "Yellow",
+        "reason": "New headteacher in post since September; monitoring visit found rapid improvement.",
+        "date": "2025-10-03"}]})
+    run_id: str = Field(max_length=64, description="The run whose risk list the override corrects; the school and "
+                        "year must have been assessed in it.")
+    school_id: str = Field(min_length=1, max_length=64)
+    year: int | None = Field(None, ge=1900, le=2200, description="Year overridden; default: the run's standards year.")
+    category: Category
+    reason: str = Field(min_length=MIN_REASON_LENGTH, max_length=4000,
+                        description="What the data does not show; at least 15 characters.")
+    date: dt.date | None = Field(None, description="When it was decided; default today. Never in the future.")
+
+
+class OverridePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 7, "school_id": "106285", "year": 2024, "category": "Yellow", "computed_category": "Amber",
+        "reason": "New headteacher in post since September; monitoring visit found rapid improvement.",
+        "author": "planner@trafford.gov.uk", "date": "2025-10-03", "run_id": _RUN_ID,
+        "recorded_at": "2025-10-03T14:02:11Z"}]})
+    id: int
+    school_id: str
+    year: int
+    category: Category
+    computed_category: Category
+    reason: str
+    author: str = Field(description="The signed-in user who recorded it.")
+    date: dt.date
+    run_id: str | None
+    recorded_at: dt.datetime
+
+
+class StepOption(BaseModel):
+    step: Step
+    label: str = Field(examples=["communicated to the headteacher and chair of governors"])
+
+
+class EscalationStepPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    seq: int = Field(description="1 for the school's first recorded step, then 2, 3, ...")
+    step: Step
+    label: str
+    date: dt.date
+    actor: str = Field(description="The signed-in user who recorded it.")
+    note: str
+    run_id: str | None
+    recorded_at: dt.datetime
+
+
+class EscalationCasePublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "school_id": "106285", "governance": "maintained", "open": True, "current_step": "communicated",
+        "current_label": "communicated to the headteacher and chair of governors", "opened_on": "2025-10-01",
+        "last_step_on": "2025-10-08",
+        "allowed_next": [{"step": "support_brokered", "label": "support brokered"},
+                         {"step": "resolved", "label": "resolved"}],
+        "steps": [
+            {"seq": 1, "step": "concern_raised", "label": "concern raised", "date": "2025-10-01",
+             "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.", "run_id": _RUN_ID,
+             "recorded_at": "2025-10-01T09:12:00Z"},
+            {"seq": 2, "step": "communicated", "label": "communicated to the headteacher and chair of governors",
+             "date": "2025-10-08", "actor": "planner@trafford.gov.uk", "note": "Letter sent.", "run_id": None,
+             "recorded_at": "2025-10-08T16:40:00Z"}]}]})
+    school_id: str
+    governance: Governance = Field(description="Which route of steps applies (from the run the case was opened on).")
+    open: bool
+    current_step: Step
+    current_label: str
+    opened_on: dt.date = Field(description="When the current case's concern was raised.")
+    last_step_on: dt.date
+    allowed_next: list[StepOption] = Field(description="The steps the procedure allows next.")
+    steps: list[EscalationStepPublic] = Field(description="Every step recorded for the school, oldest first.")
+
+
+class EscalationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "run_id": _RUN_ID, "school_id": "106285", "date": "2025-10-01", "note": "Amber in the autumn risk assessment."}]})
+    run_id: str = Field(max_length=64, description="The run whose risk assessment raised the concern; the school "
+                        "must be in it, and its governance sets the route of steps.")
+    school_id: str = Field(min_length=1, max_length=64)
+    date: dt.date | None = Field(None, description="When the concern was raised; default today.")
+    note: str = Field("", max_length=4000)
+
+
+class EscalationStepCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "step": "communicated", "date": "2025-10-08", "note": "Letter to the headteacher and chair of governors."}]})
+    step: Step = Field(description=f"One of {', '.join(STEPS)}.")
+    date: dt.date | None = Field(None, description="When the step was taken; default today. Not before the last "
+                                 "step, never in the future.")
+    note: str = Field("", max_length=4000)

@@ -17,6 +17,7 @@ from api.routes import ROUTERS
 from sufficiency import __version__
 from sufficiency.settings import Settings
 from sufficiency.store import make_engine, session_factory, upgrade
+from sufficiency.store.retention import purge_expired
 from sufficiency.store.runs import recover_interrupted
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         failed = recover_interrupted(sessions)
         if failed:
             log.warning("%d run(s) interrupted by the last stop were marked failed", failed)
+        with sessions() as session:
+            purged = purge_expired(session)
+        if purged:
+            log.info("risk-of-NEET pupil lists past their delete-after date deleted for %d run(s)", len(purged))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
                          jobs=JobRunner(sessions, settings.job_workers, pipeline))
         app.state.sufficiency = state

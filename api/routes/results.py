@@ -192,7 +192,17 @@ def get_standards(run_id: str, user: CurrentUser, session: SessionDep) -> Sectio
 def get_post16(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPublic:
     """The post-16 tables (``post16.Post16Result``). The pupil-level risk-of-NEET list and its factors are
     personal data and are returned to admins only; others see their names under ``withheld``."""
-    return _section(session, finished_run(session, run_id, user), "post16", user)
+    run = finished_run(session, run_id, user)
+    _purge_expired(session, run)
+    return _section(session, run, "post16", user)
+
+
+def _purge_expired(session: Session, run: Run) -> None:
+    """Delete the run's pupil-level list if it has passed its delete-after date, before serving."""
+    from api.routes import post16 as post16_routes
+    from sufficiency.store.retention import purge_expired
+
+    purge_expired(session, today=post16_routes.today(), run_id=run.id)
 
 
 @router.get("/report.xlsx", response_class=Response, summary="Download the results workbook",
@@ -201,6 +211,7 @@ def get_post16(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPu
 def get_report(run_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Every result table of the run in one Excel workbook, with a sheet on where it came from."""
     run = finished_run(session, run_id, user)
+    _purge_expired(session, run)
     body = workbook(session, run, include_personal=user.role == "admin")
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="sufficiency-run-{run.id}.xlsx"'})

@@ -152,3 +152,28 @@ def test_a_list_past_its_delete_after_date_is_deleted(pw: World, monkeypatch: py
     section = get(pw, f"/runs/{run_id}/post16", who="admin")
     assert not {"roni_ranked", "roni_factors"} & {t["name"] for t in section["tables"]}
     assert get(pw, f"/post16/runs/{run_id}/roni/evaluation")["synthetic"] is True  # aggregates stay
+
+
+@pytest.mark.parametrize("route", ["post16", "report.xlsx"])
+def test_an_expired_list_leaves_by_no_other_route(pw: World, monkeypatch: pytest.MonkeyPatch, route: str) -> None:
+    from openpyxl import load_workbook
+
+    from sufficiency.store.retention import expired_runs, purge_expired
+
+    run_id = start_full_run(pw)
+    expiry = dt.date.fromisoformat(get(pw, f"/post16/runs/{run_id}/roni", who="admin", limit=1)["delete_after"])
+
+    def personal_names() -> set[str]:
+        if route == "post16":
+            return {t["name"] for t in get(pw, f"/runs/{run_id}/post16", who="admin")["tables"]}
+        body = pw.client.get(f"/runs/{run_id}/report.xlsx", headers=pw.as_["admin"])
+        assert body.status_code == 200
+        return {name for name in load_workbook(io.BytesIO(body.content), read_only=True).sheetnames}
+
+    monkeypatch.setattr(post16_routes, "today", lambda: expiry)
+    assert any("roni_ranked" in n for n in personal_names())  # the admin still gets it on its last day
+    monkeypatch.setattr(post16_routes, "today", lambda: expiry + dt.timedelta(days=1))
+    assert not any("roni_ranked" in n or "roni_factors" in n for n in personal_names())
+    with pw.client.app.state.sufficiency.sessions() as session:  # and it is gone from the store, so a start-up purge finds nothing left
+        assert expired_runs(session, expiry + dt.timedelta(days=1), run_id) == []
+        assert purge_expired(session, expiry + dt.timedelta(days=1), run_id) == []

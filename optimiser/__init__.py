@@ -125,9 +125,7 @@ def run_plan(
     greedy = greedy_decisions(model)
     baseline_result = evaluate_decisions(model, greedy, solver=solver)
     baseline = build_plan(model, baseline_result, explained=False)
-    warm = config.warm_start and baseline_result.status == "greedy"
-    if config.warm_start:
-        warm = _better_start(model, greedy, baseline_result, solver) or warm
+    warm = config.warm_start and _better_start(model, greedy, baseline_result, solver)
     # The time limit bounds the whole run: reading, the greedy plan and the start are counted.
     remaining = max(1.0, config.time_limit - (time.perf_counter() - start))
     result = solve(model, solver=solver, warm=warm, time_limit=remaining)

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from optimiser.model import PERSISTENT, PlanModel, _effects, _spend_years, required
+from optimiser.model import PERSISTENT, PlanModel, _spend_years, required
 from optimiser.solve import SolveResult, solve
 
 GROWTH = ("expand", "bulge", "new_school")
@@ -62,7 +62,7 @@ def greedy_decisions(model: PlanModel) -> dict[tuple[str, int], int]:
     cells = inputs.demand
     need = required(inputs, cells["pupils"].to_numpy())
     cap = model.base_capacity.copy()
-    eff = _effects(model)
+    eff = model.effects
     effect = {k: (g["cell"].to_numpy(), g["coef"].to_numpy()) for k, g in eff.groupby(["option_id", "open_year"])}
     opts = inputs.options[inputs.options["kind"].isin(GROWTH)].sort_values("capital_cost")
     used: dict[str, int] = defaultdict(int)

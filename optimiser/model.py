@@ -105,6 +105,8 @@ class PlanModel:
     costs: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)
     spend: dict[int, pulp.LpAffineExpression] = field(default_factory=dict)
     base_capacity: np.ndarray | None = None
+    #: One row per (scheme, open year, cell) with the places a unit adds there (see ``_effects``).
+    effects: pd.DataFrame | None = None
 
 
 def discount(inputs: PlanInputs, years) -> np.ndarray:
@@ -183,8 +185,8 @@ def define_capacity(model: PlanModel) -> None:
     base = model.inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
     idx = pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])
     model.base_capacity = base.reindex(idx).fillna(0.0).to_numpy()
-    eff = _effects(model)
-    eff = _cohort_steps(model, eff)
+    model.effects = _effects(model)
+    eff = _cohort_steps(model, model.effects)
     terms: dict[int, list] = defaultdict(list)
     for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"]):
         terms[cell].append((var, float(coef)))
@@ -304,6 +306,17 @@ def define_rounding_cuts(model: PlanModel) -> None:
             # w >= f * (ceil(rhs/g) - sign*K)  <=>  w + f*sign*K >= f*ceil(rhs/g)
             expr = pulp.LpAffineExpression(cont) + (f * sign) * whole
             model.problem += expr >= f * np.ceil(rhs / g), f"{name}_{cell}"
+
+
+def solved_cells(model: PlanModel) -> pd.DataFrame:
+    """The cells (in ``inputs.demand`` order) with their solved capacity, pupils served (after
+    moves) and places required (pupils plus margin)."""
+    cells = model.inputs.demand
+    out = cells[["planning_area_id", "year", "ncy"]].copy()
+    out["capacity"] = np.array([model.capacity[c].value() for c in range(len(cells))], dtype=float)
+    out["served"] = np.array([model.served[c].value() for c in range(len(cells))], dtype=float)
+    out["required"] = required(model.inputs, out["served"].to_numpy())
+    return out
 
 
 def required(inputs: PlanInputs, served: np.ndarray) -> np.ndarray:

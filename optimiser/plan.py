@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimiser.model import PERSISTENT, PlanModel, required
+from optimiser.model import PERSISTENT, PlanModel, solved_cells
 from optimiser.solve import SolveResult
 
 SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry",
@@ -116,8 +116,9 @@ def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = No
     inputs = model.inputs
     chosen = chosen_schemes(model)
     schemes = _assign_reductions(_scheme_table(model, chosen), model)
-    schemes["reason"] = explain(model, schemes) if explained else GREEDY_REASON
-    after = _after_table(model)
+    solved = solved_cells(model)
+    schemes["reason"] = explain(model, schemes, solved) if explained else GREEDY_REASON
+    after = _after_table(solved)
     transfers = pd.DataFrame(
         [(*k, float(v.varValue or 0.0)) for k, v in model.moves.items() if (v.varValue or 0.0) > 1e-6],
         columns=["from_area", "to_area", "ncy", "year", "pupils"])
@@ -197,12 +198,10 @@ SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
 
 def _shortfall_table(model: PlanModel, after: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``after`` with a shortfall, each with the reason no scheme met it."""
-    from optimiser.model import _effects
-
     cells = model.inputs.demand
     key = ["planning_area_id", "year", "ncy"]
     reached = np.zeros(len(cells), dtype=bool)
-    reached[_effects(model)["cell"].to_numpy(dtype=int)] = True
+    reached[model.effects["cell"].to_numpy(dtype=int)] = True
     cause = np.where(cells["on_roll"].to_numpy() > 0, SHORTFALL_CAUSES[0],
                      np.where(reached, SHORTFALL_CAUSES[2], SHORTFALL_CAUSES[1]))
     causes = cells[key].assign(cause=cause)
@@ -210,13 +209,11 @@ def _shortfall_table(model: PlanModel, after: pd.DataFrame) -> pd.DataFrame:
     return short.reset_index(drop=True)
 
 
-def _after_table(model: PlanModel) -> pd.DataFrame:
-    cells = model.inputs.demand
-    capacity = np.array([model.capacity[c].value() for c in range(len(cells))], dtype=float)
-    demand = np.array([model.served[c].value() for c in range(len(cells))], dtype=float)
-    shortfall = np.clip(required(model.inputs, demand) - capacity, 0.0, None)
+def _after_table(solved: pd.DataFrame) -> pd.DataFrame:
+    capacity, demand = solved["capacity"].to_numpy(), solved["served"].to_numpy()
+    shortfall = np.clip(solved["required"].to_numpy() - capacity, 0.0, None)
     shortfall[shortfall < 1e-6] = 0.0
-    out = cells[["planning_area_id", "year", "ncy"]].copy()
+    out = solved[["planning_area_id", "year", "ncy"]].copy()
     out["demand"], out["capacity"] = demand.round(6), capacity.round(6)
     out["surplus"] = (capacity - demand).round(6)
     out["shortfall"] = shortfall.round(6)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from optimiser.model import PlanModel, required
+from optimiser.model import PlanModel, _last_unit, required
 
 GROWTH = ("expand", "bulge", "new_school")
 
@@ -31,19 +30,9 @@ def _gaps(model: PlanModel) -> pd.DataFrame:
     return cells
 
 
-def _gaps_after(model: PlanModel) -> pd.DataFrame:
-    """With the plan in place: places minus pupils plus margin, per cell, from the solved model."""
-    cells = model.inputs.demand.copy()
-    n = len(cells)
-    capacity = np.array([model.capacity[c].value() for c in range(n)], dtype=float)
-    served = np.array([model.served[c].value() for c in range(n)], dtype=float)
-    cells["gap"] = capacity - required(model.inputs, served)
-    cells["pupils"] = served
-    return cells
-
-
-def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
-    """A reason for each row of ``schemes`` (see :func:`optimiser.plan.build_plan`)."""
+def explain(model: PlanModel, schemes: pd.DataFrame, solved: pd.DataFrame) -> list[str]:
+    """A reason for each row of ``schemes`` (see :func:`optimiser.plan.build_plan`); ``solved`` is
+    :func:`optimiser.model.solved_cells`, the plan's capacity and pupils per cell."""
     if schemes.empty:
         return []
     gaps = _gaps(model)
@@ -52,7 +41,9 @@ def explain(model: PlanModel, schemes: pd.DataFrame) -> list[str]:
     # of the authority for each scheme.
     gaps_in = dict(tuple(gaps.groupby("planning_area_id")))
     removals = ~schemes["kind"].isin(GROWTH)
-    after_in = dict(tuple(_gaps_after(model).groupby("planning_area_id"))) if removals.any() else {}
+    # With the plan in place: places minus pupils plus margin.
+    after = solved.assign(gap=solved["capacity"] - solved["required"], pupils=solved["served"])
+    after_in = dict(tuple(after.groupby("planning_area_id"))) if removals.any() else {}
     opts_in = dict(tuple(opts.groupby("planning_area_id")))
     pan = model.inputs.schools.set_index("school_id")["pan"]
     empty_gaps = gaps.iloc[:0]
@@ -92,7 +83,7 @@ def _growth_reason(model, gaps, s, o, opts) -> str:
 def _versus(model: PlanModel, s, o, opts: pd.DataFrame, worst) -> str:
     """Compare with the cheapest other scheme that could add places in the same area and year group."""
     g = o["entry_ncy"] if worst is None else worst["ncy"]
-    alt = opts[(opts["planning_area_id"] == o["planning_area_id"]) & opts["kind"].isin(GROWTH)
+    alt = opts[opts["kind"].isin(GROWTH)  # opts holds the scheme's own planning area only
                & (opts["ncy_low"] <= g) & (opts["ncy_high"] >= g) & (opts.index != s.option_id)]
     if alt.empty:
         return "the only scheme that can add places here"
@@ -111,8 +102,8 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
         return f"it cannot open before {academic_year(alt['earliest_open'])}"
     if alt["kind"] == "bulge" and s.kind != "bulge":
         return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
-    last = max((t for (oid, t) in model.units if oid == alt.name), default=None)
-    used = int(round(model.units[(alt.name, last)].varValue or 0)) if last is not None else 0
+    last = _last_unit(model, alt.name)
+    used = int(round(last.varValue or 0)) if last is not None else 0
     if alt["kind"] == "expand" and used >= alt["max_units"]:
         return "that site is already at its limit"
     if alt["quality_markup"] > 0:

@@ -14,6 +14,7 @@ own values then satisfy.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 
 import pulp
 
@@ -47,16 +48,17 @@ def rounded_decisions(model: PlanModel, solver: str | None = None) -> dict[tuple
     values = {k: (math.ceil(x - 1e-6) if kind[k[0]] in GROWTH else math.floor(x + 1e-6)) for k, x in relaxed.items()}
     floored = {k: math.floor(x + 1e-6) for k, x in relaxed.items()}
     var_key = {v.name: k for k, v in model.units.items()}
+    keys_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for k in values:
+        keys_of[k[0]].append(k)
     rows = [c for c in model.problem.constraints.values() if c and all(v.name in var_key for v in c)]
     for _ in range(len(rows) + 1):
         broken = [c for c in rows if not _holds(c, values, var_key)]
         if not broken:
             return values
-        for c in broken:
-            for option in {var_key[v.name][0] for v in c}:
-                for k in values:
-                    if k[0] == option:
-                        values[k] = floored[k]
+        for option in {var_key[v.name][0] for c in broken for v in c}:
+            for k in keys_of[option]:
+                values[k] = floored[k]
     return None
 
 

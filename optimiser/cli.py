@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from sufficiency.display import console
+from sufficiency.display import console, frame_table
 
 
 def register(app: typer.Typer) -> None:
@@ -109,6 +109,7 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     for item, value in plan.costs.items():
         costs.add_row(item.replace("_", " ") + (" (undiscounted)" if item == "capital" else ""),
                       f"{value:,.0f}", f"{base[item]:,.0f}" if base is not None else "-")
+    costs.caption = "rule weighting steers choices towards the council's rules; it is not money spent"
     console.print(costs)
     s = plan.solve
     console.print(f"Solver {s.solver}: {s.status}, gap {s.gap:.2%}, {s.seconds:.1f} s ({s.message})")
@@ -122,4 +123,4 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
         for cause, total in by_cause.items():
             console.print(f"  {total:,.0f} place-years {explain.get(cause, cause)}")
         worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
-        console.print(worst.to_string(index=False))
+        console.print(frame_table(worst, "Largest shortfalls (pupils and places)"))

@@ -58,7 +58,10 @@ Constraints
    :math:`b_{o,t} \le 1 - n_{c,t_K}`.
 6. Budgets: :math:`\sum_o K_o (n_{o,t_K} + \sum_t b_{o,t}) \le \text{budget}`; per year, each
    scheme's cost spread evenly over its lead-time years before opening.
-7. No new reduction or closure in the last ``reduction_years_seen - 1`` years: there
+7. One way per point of entry: with a binary :math:`y_{p,e}`, expansions at area :math:`p` and
+   entry :math:`e` have :math:`\sum n_{o,t_K} \le U^{exp} y_{p,e}` and reductions
+   :math:`\sum n_{o,t_K} \le U^{red} (1 - y_{p,e})`: no intake is grown and later cut.
+8. No new reduction or closure in the last ``reduction_years_seen - 1`` years: there
    :math:`n_{o,t} = n_{o,t-1}`, so a cut rests on at least that many years of forecast.
 
 Objective (pounds, discounted at the Green Book rate :math:`r`, :math:`\delta_t=(1+r)^{-(t-t_0)}`)
@@ -107,6 +110,8 @@ class PlanModel:
     base_capacity: np.ndarray | None = None
     #: One row per (scheme, open year, cell) with the places a unit adds there (see ``_effects``).
     effects: pd.DataFrame | None = None
+    #: (expansions, reductions) option ids of each planning area and point of entry that has both.
+    one_way: list[tuple[list[str], list[str]]] = field(default_factory=list)
 
 
 def discount(inputs: PlanInputs, years) -> np.ndarray:
@@ -123,6 +128,7 @@ def build_model(inputs: PlanInputs) -> PlanModel:
     define_sufficiency(model)
     define_rounding_cuts(model)
     define_site_limits(model)
+    define_one_way(model)
     define_closures(model)
     define_capital_costs(model)
     define_budgets(model)
@@ -353,6 +359,24 @@ def define_site_limits(model: PlanModel) -> None:
         terms = [(v, 1.0) for oid in grp["option_id"] if (v := _last_unit(model, oid)) is not None]
         if terms:
             model.problem += pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area, f"new_schools_{_safe(area)}"
+
+
+def define_one_way(model: PlanModel) -> None:
+    """An area either adds or removes permanent places at a point of entry over the programme,
+    never both: expanding a school and cutting the same intake later is a costly bulge class,
+    not a plan a board would sign."""
+    opts = model.inputs.options
+    persistent = opts[opts["kind"].isin(["expand", "reduce"])]
+    for (area, entry), grp in persistent.groupby(["planning_area_id", "entry_ncy"]):
+        sides = [grp.loc[grp["kind"] == k, "option_id"].tolist() for k in ("expand", "reduce")]
+        terms = [[(v, 1.0) for oid in ids if (v := _last_unit(model, oid)) is not None] for ids in sides]
+        if not (terms[0] and terms[1]):
+            continue
+        room = [float(grp.loc[grp["option_id"].isin(ids), "max_units"].sum()) for ids in sides]
+        grows = pulp.LpVariable(f"grows_{_safe(area)}_{entry}", cat=pulp.LpBinary)
+        model.problem += pulp.LpAffineExpression(terms[0]) - room[0] * grows <= 0, f"one_way_up_{_safe(area)}_{entry}"
+        model.problem += pulp.LpAffineExpression(terms[1]) + room[1] * grows <= room[1], f"one_way_down_{_safe(area)}_{entry}"
+        model.one_way.append((sides[0], sides[1]))
 
 
 def define_closures(model: PlanModel) -> None:

@@ -99,7 +99,9 @@ def _versus(model: PlanModel, s, o, opts: pd.DataFrame, worst) -> str:
 
 def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
     if worst is not None and alt["earliest_open"] > worst["year"] - (worst["ncy"] - alt["entry_ncy"]):
-        return f"it cannot open before {academic_year(alt['earliest_open'])}"
+        started = int(worst["year"] - (worst["ncy"] - alt["entry_ncy"]))
+        return (f"it cannot open before {academic_year(alt['earliest_open'])}, after this cohort entered "
+                f"{ncy_label(alt['entry_ncy'])} in {academic_year(started)}")
     if alt["kind"] == "bulge" and s.kind != "bulge":
         return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
     last = _last_unit(model, alt.name)

@@ -47,6 +47,11 @@ def rounded_decisions(model: PlanModel, solver: str | None = None) -> dict[tuple
     kind = model.inputs.options.set_index("option_id")["kind"].to_dict()
     values = {k: (math.ceil(x - 1e-6) if kind[k[0]] in GROWTH else math.floor(x + 1e-6)) for k, x in relaxed.items()}
     floored = {k: math.floor(x + 1e-6) for k, x in relaxed.items()}
+    # Where the rounding both grows and cuts one point of entry, keep the growth (no place the
+    # relaxation provided is lost) and drop the cut, as the model's one-way rule asks.
+    for grows, cuts in model.one_way:
+        if any(v > 0 for k, v in values.items() if k[0] in grows):
+            values.update({k: 0 for k in values if k[0] in cuts})
     var_key = {v.name: k for k, v in model.units.items()}
     keys_of: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for k in values:

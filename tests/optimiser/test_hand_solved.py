@@ -107,3 +107,15 @@ def test_specification_errors_name_the_problem():
     with pytest.raises(SpecificationError, match="nope"):
         run_plan(cohort_demand(lambda y: 30, "A", YEARS), pd.DataFrame([school("S1", "A")]), options=bad,
                  base_year=BASE)
+
+
+def test_an_intake_is_never_grown_and_later_cut():
+    # A junior school (Year 3 entry, where no bulge class is offered) facing three large intakes of
+    # 85 and then 25 a year. Growing by 1 FE in 2027 and cutting 1 FE in 2030 would be a costly
+    # bulge in disguise; the plan grows and keeps the places instead.
+    demand = cohort_demand(lambda y: 85 if 2027 <= y <= 2029 else (58 if y < 2027 else 25), "A", YEARS,
+                           ncy_low=3, ncy_high=6)
+    plan = run_plan(demand, pd.DataFrame([school("J", "A", pan=60, ncy_low=3, ncy_high=6, max_forms_of_entry=3)]),
+                    base_year=BASE)
+    assert plan.schemes[["kind", "year", "places"]].values.tolist() == [["expand", 2027, 120]]
+    assert plan.total_shortfall == 0

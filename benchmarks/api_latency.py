@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -30,17 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at start"
+from _machine import load_average, machine
 
 
 def _free_port() -> int:
@@ -165,7 +154,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="Use this PostgreSQL server (a throwaway schema) "
                         "instead of a SQLite file, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test.")
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(load_average() + ' at start')}")
     with tempfile.TemporaryDirectory(prefix="sufficiency-bench-") as tmp, contextlib.ExitStack() as stack:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         if args.postgres:

@@ -7,12 +7,11 @@ a 2-core machine. Run: ``python benchmarks/forecast_speed.py [--areas 2000] [--p
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 
 import numpy as np
 
+from _machine import machine
 from forecasting import CohortSurvival, Panel, simulate_intervals
 
 
@@ -27,16 +26,6 @@ def synthetic_panel(n_areas: int, n_years: int = 8, n_groups: int = 13, seed: in
         vals[:, t, 1:] = rng.binomial(vals[:, t - 1, :-1].astype(int), 0.98)
     areas = np.array([f"PA{i:04d}" for i in range(n_areas)], dtype=object)
     return Panel(areas, np.arange(2017, 2017 + n_years), np.arange(n_groups), vals)
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
 
 
 def best_of(func, repeat: int) -> float:
@@ -59,7 +48,7 @@ def main() -> None:
     fit = best_of(lambda: model.fit(panel), 3)
     predict = best_of(lambda: model.predict_array(args.horizon), 3)
     paths = best_of(lambda: simulate_intervals(model, args.horizon, n_paths=args.paths, random_state=0), 1)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(f'numpy {np.__version__}')}")
     print(f"{args.areas} planning areas x {len(panel.ncys)} year groups x {args.horizon} years "
           f"({len(panel.years)} years of history)")
     print(f"fit                      {fit:8.3f} s")

@@ -9,28 +9,17 @@ Run: ``python benchmarks/reports_render.py [--repeat 1]``.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import tempfile
 import time
 import warnings
 
+from _machine import load_average, machine
+
 
 def cpu_seconds() -> float:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = ", load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}{load}"
 
 
 def main() -> None:
@@ -45,7 +34,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = run_scenario(load_inputs(sample_dir()))
-    print(f"machine: {machine()}")
+    print(f"machine: {machine(load_average())}")
     for i in range(args.repeat):
         steps: dict[str, float] = {}
         last = [time.perf_counter()]

@@ -10,8 +10,8 @@ import argparse
 import time
 
 import numpy as np
-
 from _machine import machine
+
 from forecasting import CohortSurvival, Panel, simulate_intervals
 
 

@@ -106,11 +106,11 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
     """(inputs, config) per run: one per scenario file, times one per variant named."""
     import yaml
 
-    from sufficiency.cli import load_or_exit
+    from sufficiency.cli import load_or_exit, overridden_or_exit
     from sufficiency.display import problems_table
     from sufficiency.scenario import load_scenario
 
-    bundles = {}
+    overrides = {}
     for path in scenarios:
         # Checked on its own first, so that a mistake is reported against this file, not the folder's.
         _, problems = load_scenario(path) if path.is_file() else (None, [])
@@ -119,10 +119,10 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
                 console.print(problems_table(problems, f"{path} cannot be used"))
             console.print(f"[red]--scenario {path}: {'fix the file' if problems else 'no such file'}[/]")
             raise typer.Exit(1)
-        overrides = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        bundles[path.stem] = load_or_exit(data_dir, overrides)
-    if not bundles:
-        bundles = {"": load_or_exit(data_dir)}
+        overrides[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # The tables are read once, under the first scenario; each scenario only changes the settings.
+    inputs = load_or_exit(data_dir, next(iter(overrides.values()), None))
+    bundles = {stem: overridden_or_exit(inputs, extra) for stem, extra in overrides.items()} or {"": inputs}
     runs = {}
     for stem, inputs in bundles.items():
         config = inputs.scenario.forecast

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecasting.config import BIRTHS_SHIFT_CAP
 from forecasting.feeders import feeder_matrix, previous_cohort, self_feeding
 from forecasting.intake import cohort_matrix
 from forecasting.panel import Panel, check_history
@@ -130,7 +131,8 @@ class CohortSurvival:
         filled = np.where(known, cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1))
         self.entry_future_ = filled[:, len(years):]
 
-    def intake(self, horizon: int, births_shift_per_year: float = 0.0, births_shift_cap: float = 0.138) -> np.ndarray:
+    def intake(self, horizon: int, births_shift_per_year: float = 0.0,
+               births_shift_cap: float = BIRTHS_SHIFT_CAP) -> np.ndarray:
         """Projected Reception by area, shape (areas, horizon)."""
         last = self.panel_.values[:, -1, 0]
         out = _damped_path(last, self.intake_trend_.ratio[:, 0], self.intake_damping, horizon + 1)[:, 1:]
@@ -144,12 +146,18 @@ class CohortSurvival:
         """Progression ratios (areas × transitions), shifted by a migration variant."""
         return np.maximum(self.survival_.ratio + migration_shift_sd * self.survival_.sd, 0.0)
 
+    def shifted(self, horizon: int, variant: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Progression ratios and projected Reception under a variant's shifts (see `Variant`)."""
+        variant = variant or {}
+        ratios = self.ratios(variant.get("migration_shift_sd", 0.0))
+        intake = self.intake(horizon, variant.get("births_shift_per_year", 0.0),
+                             variant.get("births_shift_cap", BIRTHS_SHIFT_CAP))
+        return ratios, intake
+
     def predict_array(self, horizon: int, variant: dict | None = None) -> np.ndarray:
         """Projected pupils, shape (areas, horizon, year groups). Pure: no state changes."""
-        variant = variant or {}
         _check_horizon(horizon)
-        ratios = self.ratios(variant.get("migration_shift_sd", 0.0))
-        intake = self.intake(horizon, variant.get("births_shift_per_year", 0.0), variant.get("births_shift_cap", 0.138))
+        ratios, intake = self.shifted(horizon, variant)
         state = self.panel_.values[:, -1]
         out = np.empty((state.shape[0], horizon, state.shape[1]))
         for k in range(horizon):  # years are sequential; areas and year groups are vectorised

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 #: DfE School Capacity (SCAP) survey: forecasts 5 years ahead for primary, 7 for secondary.
 SCAP_HORIZON_SECONDARY = 7
 
+#: Largest proportional intake shift of a births variant (see `Variant.births_shift_cap`).
+BIRTHS_SHIFT_CAP = 0.138
+
 RatioMethod = Literal["mean", "weighted", "exponential", "median", "last"]
 
 
@@ -31,7 +34,7 @@ class Variant(BaseModel):
         ),
     )
     births_shift_cap: float = Field(
-        0.138,
+        BIRTHS_SHIFT_CAP,
         ge=0.0,
         le=1.0,
         description=(

@@ -101,11 +101,39 @@ def run_forecast(
     Forecast
     """
     config = resolve_config(inputs, config)
+    panel, model, base_year, horizon = _fitted(inputs, config, base_year, horizon)
+    return _project(inputs, panel, model, config, base_year, horizon)
+
+
+def run_variants(inputs: Any, config: ForecastConfig | None = None, names: list[str] | None = None,
+                 base_year: int | None = None, horizon: int | None = None) -> dict[str, Forecast]:
+    """Run several variants (default: all in the config) and return them by name.
+
+    The model is fitted once: variants shift only its projection, not what it learns.
+    """
+    config = resolve_config(inputs, config)
+    names = names or list(config.variants)
+    unknown = [n for n in names if n not in config.variants]
+    if unknown:
+        raise ForecastInputError(f"unknown variant(s) {unknown}; choose from {sorted(config.variants)}")
+    panel, model, base_year, horizon = _fitted(inputs, config, base_year, horizon)
+    return {n: _project(inputs, panel, model, config.model_copy(update={"variant": n}), base_year, horizon)
+            for n in names}
+
+
+def _fitted(inputs: Any, config: ForecastConfig, base_year: int | None,
+            horizon: int | None) -> tuple[Panel, CohortSurvival, int, int]:
+    """The area panel and the model fitted on it, with the base year and horizon resolved."""
     scenario = getattr(inputs, "scenario", None)
     base_year = base_year if base_year is not None else getattr(scenario, "base_year", None)
     horizon = horizon or getattr(scenario, "horizon", None) or config.horizon
     panel, base_year = _panel(inputs, base_year)
-    model = fit_model(inputs, panel, config, base_year)
+    return panel, fit_model(inputs, panel, config, base_year), base_year, horizon
+
+
+def _project(inputs: Any, panel: Panel, model: CohortSurvival, config: ForecastConfig, base_year: int,
+             horizon: int) -> Forecast:
+    """The forecast of ``config.variant`` from a fitted model: point, intervals, housing and schools."""
     variant = config.variants[config.variant]
     shifts = variant.model_dump()
     point = model.predict_array(horizon, shifts)
@@ -124,16 +152,6 @@ def run_forecast(
         base_year=base_year, horizon=horizon, variant=config.variant, config=config, model=model,
         housing=housing_long, warnings=[str(w.message) for w in caught],
     )
-
-
-def run_variants(inputs: Any, config: ForecastConfig | None = None, names: list[str] | None = None, **kwargs: Any) -> dict[str, Forecast]:
-    """Run several variants (default: all in the config) and return them by name."""
-    config = resolve_config(inputs, config)
-    names = names or list(config.variants)
-    unknown = [n for n in names if n not in config.variants]
-    if unknown:
-        raise ForecastInputError(f"unknown variant(s) {unknown}; choose from {sorted(config.variants)}")
-    return {n: run_forecast(inputs, config.model_copy(update={"variant": n}), **kwargs) for n in names}
 
 
 def _panel(inputs: Any, base_year: int | None) -> tuple[Panel, int]:

@@ -76,15 +76,14 @@ def simulate_intervals(
         Seed or generator; the same seed gives the same intervals.
     """
     _check_horizon(horizon)
-    variant = variant or {}
     rng = np.random.default_rng(random_state)
     probs = interval_probs(levels)
     fit = model.survival_
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
-    ratios = model.ratios(variant.get("migration_shift_sd", 0.0)).T.astype(np.float32)[:, :, None]
+    ratios, intake = model.shifted(horizon, variant)
+    ratios = ratios.T.astype(np.float32)[:, :, None]
     scale = (fit.sd * fit.inflation).T.astype(np.float32)[:, :, None]
-    intake = model.intake(horizon, variant.get("births_shift_per_year", 0.0), variant.get("births_shift_cap", 0.138))
     intake_sd, cumulative = _intake_noise(model)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)

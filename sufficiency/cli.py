@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -42,12 +42,25 @@ def load_or_exit(folder: Path, overrides: dict | None = None) -> Inputs:
     try:
         inputs = load_inputs(folder, overrides)
     except InputError as exc:
-        console.print(problems_table(exc.problems + exc.warnings, f"{folder} cannot be used"))
-        console.print(f"[red]{len(exc.problems)} problem(s) must be fixed before this folder can be used.[/]")
-        raise typer.Exit(1) from None
+        _exit_with_problems(folder, exc)
     for warning in inputs.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     return inputs
+
+
+def overridden_or_exit(inputs: Inputs, overrides: dict | None) -> Inputs:
+    """A loaded folder under its scenario with ``overrides`` applied (the tables are not read again),
+    or print why the overridden scenario cannot be used and exit with status 1."""
+    try:
+        return inputs.with_overrides(overrides)
+    except InputError as exc:
+        _exit_with_problems(inputs.folder, exc)
+
+
+def _exit_with_problems(folder: Path, exc: InputError) -> NoReturn:
+    console.print(problems_table(exc.problems + exc.warnings, f"{folder} cannot be used"))
+    console.print(f"[red]{len(exc.problems)} problem(s) must be fixed before this folder can be used.[/]")
+    raise typer.Exit(1) from None
 
 
 @app.command()

@@ -87,14 +87,14 @@ def year_gaps(tables: Tables, files: Files) -> list[Problem]:
                     "Add the missing years' rolls: forecasts need an unbroken run of years",
                 )
             )
-    per_school = rolls.groupby("school_id")["year"].agg(["min", "max", "nunique"])
-    gappy = per_school[per_school["nunique"] < per_school["max"] - per_school["min"] + 1]
     if out:  # the whole-table gap already explains every school's gap
         return out
+    per_school = rolls.groupby("school_id")["year"].agg(["min", "max", "nunique"])
+    gappy = per_school[per_school["nunique"] < per_school["max"] - per_school["min"] + 1]
     for school_id, r in gappy.head(20).iterrows():
-        have = set(rolls.loc[rolls["school_id"] == school_id, "year"].tolist())
-        missing = sorted(set(range(int(r["min"]), int(r["max"]) + 1)) - have)
-        first = rolls.index[rolls["school_id"] == school_id][0]
+        own = rolls["school_id"] == school_id
+        missing = sorted(set(range(int(r["min"]), int(r["max"]) + 1)) - set(rolls.loc[own, "year"].tolist()))
+        first = rolls.index[own][0]
         out.append(
             Problem(
                 files["rolls"], row_of(files, "rolls", first), "year",

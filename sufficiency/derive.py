@@ -29,12 +29,13 @@ PHASE_RANGES = {"primary": (0, 6), "secondary": (7, 11), "all-through": (0, 11)}
 PRIMARY_TOP_NCY = 6
 
 
-def _xy_from_geometry(schools: pd.DataFrame) -> pd.DataFrame:
-    if isinstance(schools, gpd.GeoDataFrame):
-        geom = schools.geometry
-        schools = pd.DataFrame(schools.drop(columns=geom.name))
-        schools["x"], schools["y"] = geom.x.to_numpy(), geom.y.to_numpy()
-    return schools
+def _xy_from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of points (schools, housing sites) with its geometry as x/y columns."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        geom = frame.geometry
+        frame = pd.DataFrame(frame.drop(columns=geom.name))
+        frame["x"], frame["y"] = geom.x.to_numpy(), geom.y.to_numpy()
+    return frame
 
 
 def _phase_from_range(low: pd.Series, high: pd.Series) -> pd.Series:
@@ -126,11 +127,7 @@ def complete_planning_areas(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def locate_housing(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
     """Housing sites given by location get their primary planning area by spatial join."""
-    housing = tables["housing"]
-    if isinstance(housing, gpd.GeoDataFrame):
-        geom = housing.geometry
-        housing = pd.DataFrame(housing.drop(columns=geom.name))
-        housing["x"], housing["y"] = geom.x.to_numpy(), geom.y.to_numpy()
+    housing = _xy_from_geometry(tables["housing"])
     areas = tables.get("planning_areas")
     if "planning_area_id" not in housing:
         housing["planning_area_id"] = None

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sufficiency.errors import Problem
+from sufficiency.years import academic_year
 
 #: One console for every command. In a terminal Rich uses its width; piped or captured output
 #: (CI logs, files) gets 160 columns rather than Rich's default of 80, so tables stay unwrapped.
@@ -59,7 +60,7 @@ def problems_table(problems: list[Problem], title: str) -> Table:
 def year_group_matrix(table: pd.DataFrame, year: int, areas: pd.DataFrame, label: str = "") -> Table:
     """Roll against places per planning area (rows) and year group (columns), one year."""
     one = table[(table["year"] == year) & ((table["pupils"] > 0) | (table["places"] > 0))]
-    grid = Table(title=f"{label}Roll / places by planning area and year group, {year}/{(year + 1) % 100:02d} "
+    grid = Table(title=f"{label}Roll / places by planning area and year group, {academic_year(year)} "
                  "(red: more pupils than places)", title_justify="left", header_style="bold")
     grid.add_column("planning area", no_wrap=True)
     ncys = sorted(one["ncy"].unique())

@@ -62,6 +62,26 @@ class Inputs:
 
         return replace(self, **changes)
 
+    def with_overrides(self, overrides: dict[str, Any] | None) -> Inputs:
+        """These tables under the folder's scenario with ``overrides`` applied, as
+        ``load_inputs(folder, overrides)`` would give them, without reading the tables again.
+
+        Raises
+        ------
+        InputError
+            When the overridden scenario is not valid.
+        """
+        scenario, problems = folder_scenario(self.folder, overrides)
+        if scenario is None:
+            raise InputError(problems)
+        return self.replace(scenario=scenario)
+
+
+def folder_scenario(folder: Path, overrides: dict[str, Any] | None) -> tuple[Scenario | None, list[Problem]]:
+    """The folder's ``scenario.yaml`` (the defaults without one) with ``overrides`` applied."""
+    path = folder / SCENARIO_FILE
+    return load_scenario(path if path.is_file() else None, overrides)
+
 
 def _with_geometry(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
     if raw.geometry is None:
@@ -150,9 +170,9 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
         return None, [Problem(str(folder), None, None, "the data folder does not exist",
                               "Give the path of a folder holding schools.csv and rolls.csv")]
     tables, files, hashes, problems, typed = _read_tables(folder)
-    scenario_path = folder / SCENARIO_FILE
-    scenario, found = load_scenario(scenario_path if scenario_path.is_file() else None, scenario_overrides)
+    scenario, found = folder_scenario(folder, scenario_overrides)
     problems += found
+    scenario_path = folder / SCENARIO_FILE
     if scenario_path.is_file():
         hashes[SCENARIO_FILE] = file_hash(scenario_path)
     if any(p.severity == "error" for p in problems) or "schools" not in tables or "rolls" not in tables:

@@ -13,6 +13,7 @@ from sufficiency.inputs import load_inputs
 from sufficiency.result import ScenarioResult, run_scenario
 from sufficiency.sample import sample_dir
 from sufficiency.summary import print_current, write_current
+from sufficiency.years import academic_year
 
 _STAGE_LABELS = {"current": "Current sufficiency", "forecast": "Forecasting pupils",
                  "plan": "Choosing the capital programme", "standards": "Assessing schools' risk",
@@ -34,7 +35,7 @@ def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
     by = table.groupby(["planning_area_id", "year"], as_index=False)[["pupils", "places", "places_needed"]].sum()
     names = pd.DataFrame(result.inputs.planning_areas).set_index("planning_area_id")["name"]
     wide = by.pivot(index="planning_area_id", columns="year", values="places_needed").round(0)
-    wide.columns = [f"{y}/{(y + 1) % 100:02d}" for y in wide.columns]
+    wide.columns = [academic_year(y) for y in wide.columns]
     wide.insert(0, "name", wide.index.map(names))
     return wide.reset_index()
 
@@ -42,7 +43,7 @@ def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
 def print_forecast(result: ScenarioResult) -> None:
     fc = result.forecast
     totals = fc.totals
-    console.print(f"[bold]Forecast[/] from {fc.base_year}/{(fc.base_year + 1) % 100:02d}, {fc.horizon} years ahead "
+    console.print(f"[bold]Forecast[/] from {academic_year(fc.base_year)}, {fc.horizon} years ahead "
                   f"(variant: {fc.variant}).")
     borough = (fc.by_area.groupby("year")["pupils"].sum().rename("pupils").reset_index())
     level = [c for c in totals.columns if c.startswith("lower_")]

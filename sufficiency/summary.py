@@ -12,6 +12,7 @@ from geodata import write_layers
 from sufficiency.capacity import places_by_year_group, rolls_by_area, summarise, sufficiency_table
 from sufficiency.display import console, frame_table, year_group_matrix
 from sufficiency.inputs import Inputs
+from sufficiency.years import academic_year
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def current_summary(inputs: Inputs) -> CurrentSummary:
 def print_current(inputs: Inputs, summary: CurrentSummary) -> None:
     """Print the planning areas, schools, the year-group matrix and the surplus table."""
     year = summary.year
-    label = f"{year}/{(year + 1) % 100:02d}"
+    label = academic_year(year)
     latest = summary.by_area[summary.by_area["year"] == year]
     counts = inputs.schools.groupby("planning_area_id").size().rename("schools")
     areas = latest.merge(counts, left_on="planning_area_id", right_index=True, how="left")

@@ -6,6 +6,7 @@ region and England. ``year`` is the year label LAIT gives the measure.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,18 @@ _LONDON = {"Inner London", "Outer London"}
 
 
 def load_attainment19(path: Path | str | None = None) -> pd.DataFrame:
-    """Read the compact attainment-at-19 table (the shipped copy unless ``path`` is given)."""
-    return pd.read_csv(path or ATTAINMENT_FILE, dtype={"la_code": "string", "la_name": "string"})
+    """Read the compact attainment-at-19 table (the shipped copy, read once per process, unless
+    ``path`` is given); each call gets its own copy."""
+    return _read_attainment19(path) if path else _shipped_attainment19().copy()
+
+
+def _read_attainment19(path: Path | str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"la_code": "string", "la_name": "string"})
+
+
+@lru_cache(maxsize=1)
+def _shipped_attainment19() -> pd.DataFrame:
+    return _read_attainment19(ATTAINMENT_FILE)
 
 
 def attainment_at_19(

@@ -8,6 +8,7 @@ and the authority's rank among all LAs; the SEND and vulnerable-group splits; an
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -46,11 +47,20 @@ def load_nccis(path: Path | str | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per year and geography (National, Regional, Local authority); codes as strings.
+        The shipped copy is read once per process; each call gets its own copy.
     """
+    return _read_nccis(path) if path else _shipped_nccis().copy()
+
+
+def _read_nccis(path: Path | str) -> pd.DataFrame:
     return pd.read_csv(
-        path or NCCIS_FILE,
-        dtype={"la_code": "string", "la_gss_code": "string", "region_code": "string", "la_name": "string"},
+        path, dtype={"la_code": "string", "la_gss_code": "string", "region_code": "string", "la_name": "string"}
     )
+
+
+@lru_cache(maxsize=1)
+def _shipped_nccis() -> pd.DataFrame:
+    return _read_nccis(NCCIS_FILE)
 
 
 def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:

@@ -26,6 +26,12 @@ def _read_values(path: str) -> pd.DataFrame:
     return long.dropna(subset=["value"]).reset_index(drop=True)
 
 
+@lru_cache(maxsize=8)
+def _read_table(path: str) -> pd.DataFrame:
+    """A shipped reference table, read once per process (callers get a copy)."""
+    return pd.read_csv(path, keep_default_na=False)
+
+
 def lait_values(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Return the LAIT extract in long form.
 
@@ -49,12 +55,12 @@ def lait_measures(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     Polarity is "High" (higher is better), "Low" (lower is better) or "-" (neither), as
     published in the LAIT data dictionary.
     """
-    return pd.read_csv(data_dir / "lait_measures.csv", keep_default_na=False)
+    return _read_table(str(data_dir / "lait_measures.csv")).copy()
 
 
 def la_codes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Return la_number, la_name, region, la_type for every English LA, region and England."""
-    return pd.read_csv(data_dir / "la_codes.csv", keep_default_na=False)
+    return _read_table(str(data_dir / "la_codes.csv")).copy()
 
 
 def la_numbers(data_dir: Path = DATA_DIR) -> frozenset[int]:
@@ -95,7 +101,7 @@ def school_vocabulary(data_dir: Path = DATA_DIR) -> pd.DataFrame:
         description. The ``lait_*`` columns name the national comparator for all schools,
         primary schools and secondary schools.
     """
-    return pd.read_csv(data_dir / "school_indicator_vocabulary.csv", keep_default_na=False)
+    return _read_table(str(data_dir / "school_indicator_vocabulary.csv")).copy()
 
 
 def national_comparators(lait: pd.DataFrame | None = None) -> pd.DataFrame:

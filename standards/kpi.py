@@ -24,7 +24,12 @@ import numpy as np
 import pandas as pd
 
 from standards.lait import la_series, lait_values, national_comparators
-from standards.risk import RiskAssessment, add_derived, pivot_indicators
+from standards.risk import (
+    RiskAssessment,
+    add_derived,
+    gap_to_national,
+    pivot_indicators,
+)
 
 NOT_AVAILABLE = "not available"
 _NCY = {"primary": (0, 6), "secondary": (7, 13)}
@@ -148,8 +153,6 @@ def _by_year(values: pd.Series) -> pd.Series:
 
 
 def _share_at_or_above(ctx: _Context, mask: pd.Series, indicator: str) -> pd.Series:
-    from standards.risk import gap_to_national
-
     if indicator not in ctx.wide:
         return pd.Series(dtype=float)
     gap = gap_to_national(ctx.wide, indicator, ctx.phase_of, ctx.national)[mask]
@@ -198,18 +201,16 @@ def _school_values(ctx: _Context, phase: str) -> dict[str, pd.Series]:
            "schools_good_or_better": share_good_or_better(ctx.wide[mask])}
     if ctx.categories is not None:
         cat = ctx.categories.reindex(ctx.wide.index)[mask]
-        out["schools_red"] = _by_year((cat == "Red").astype(float)).where(
-            _by_year(cat.notna().astype(float)) > 0)
-        out["schools_amber"] = _by_year((cat == "Amber").astype(float)).where(
-            _by_year(cat.notna().astype(float)) > 0)
+        assessed = _by_year(cat.notna().astype(float)) > 0
         grade = ctx.wide.get("ofsted_overall_grade", pd.Series(np.nan, index=ctx.wide.index))
         at_risk = (grade[mask] <= 2) & cat.isin(["Red", "Amber"])
-        out["schools_at_risk_of_decline"] = _by_year(at_risk.astype(float)).where(
-            _by_year(cat.notna().astype(float)) > 0)
+        for kpi_id, hit in (("schools_red", cat == "Red"), ("schools_amber", cat == "Amber"),
+                            ("schools_at_risk_of_decline", at_risk)):
+            out[kpi_id] = _by_year(hit.astype(float)).where(assessed)
     out.update(_inspection_counts(ctx, mask))
-    due = ctx.wide["years_since_inspection"][mask] >= ctx.interval
-    out["schools_due_inspection"] = _by_year(due.astype(float)).where(
-        _by_year(ctx.wide["years_since_inspection"][mask].notna().astype(float)) > 0)
+    since = ctx.wide["years_since_inspection"][mask]
+    out["schools_due_inspection"] = _by_year((since >= ctx.interval).astype(float)).where(
+        _by_year(since.notna().astype(float)) > 0)
     return out
 
 
@@ -293,7 +294,8 @@ def kpi_tables(school_indicators: pd.DataFrame, schools: pd.DataFrame,
                la_number: int | None = None, year: int | None = None,
                lait: pd.DataFrame | None = None, national: pd.DataFrame | None = None,
                local: pd.DataFrame | None = None, inspection_interval_years: float = 4.0,
-               trend_tolerance: float = 0.0) -> dict[str, pd.DataFrame]:
+               trend_tolerance: float = 0.0,
+               wide: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Compute KPI table one (primary) and table two (secondary).
 
     Parameters
@@ -320,6 +322,8 @@ def kpi_tables(school_indicators: pd.DataFrame, schools: pd.DataFrame,
         table ("primary", "secondary"; both when absent). They take precedence.
     inspection_interval_years, trend_tolerance : float
         See :class:`standards.config.StandardsConfig`.
+    wide : pandas.DataFrame, optional
+        ``add_derived(pivot_indicators(school_indicators))`` when the caller already has it.
 
     Returns
     -------
@@ -330,7 +334,7 @@ def kpi_tables(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     """
     lait = lait_values() if lait is None else lait
     national = national_comparators(lait) if national is None else national
-    wide = add_derived(pivot_indicators(school_indicators))
+    wide = add_derived(pivot_indicators(school_indicators)) if wide is None else wide
     year = int(wide.index.get_level_values("year").max()) if year is None else year
     info = schools.assign(school_id=schools["school_id"].astype(str)).set_index("school_id")
     phase_of = pd.Series(wide.index.get_level_values("school_id").map(info["phase"]),

@@ -132,9 +132,10 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     final = apply_overrides(assessment.schools, trail, skip_unmatched=True)
     assessment = RiskAssessment(final, assessment.fired, rules)
     year = config.year or int(final["year"].max())
+    wide = add_derived(pivot_indicators(indicators))
     kpis = kpi_tables(indicators, schools, rolls, assessment, config.la_number, year, lait,
                       national, _local_kpis(local), config.inspection_interval_years,
-                      config.trend_tolerance)
+                      config.trend_tolerance, wide)
     bench = None
     if config.la_number is not None:
         bench = benchmark_la(config.la_number, lait=lait)
@@ -146,7 +147,7 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     status = None
     if targets:
         la = la_series(config.la_number, lait) if config.la_number is not None else None
-        good = share_good_or_better(add_derived(pivot_indicators(indicators)))
+        good = share_good_or_better(wide)
         measures = authority_measures(kpis, la, good, _local_measures(local))
         status = target_status(targets, measures, year)
     return StandardsResult(year, rules.label, assessment.for_year(year), final,

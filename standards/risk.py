@@ -251,17 +251,17 @@ def _fired_table(fired: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
 
 def _school_table(fired: pd.DataFrame, unchecked: pd.DataFrame, rules: RuleSet,
                   info: pd.DataFrame) -> pd.DataFrame:
+    hits = fired.to_numpy()
     severity = np.array([SEVERITY[r.category] for r in rules.rules])
-    worst = (fired.to_numpy() * severity).max(axis=1, initial=0)
+    worst = (hits * severity).max(axis=1, initial=0)
     by_severity = {v: k for k, v in SEVERITY.items()}
     ids = np.array(fired.columns)
     text = {r.id: f"{r.id}: {r.description}" for r in rules.rules}
-    # Joining names per row is string work over schools, not over cells of the model.
-    fired_ids = ["; ".join(ids[row]) for row in fired.to_numpy()]
     out = fired.index.to_frame(index=False)
     out["category"] = [by_severity[w] for w in worst]
-    out["rules_fired"] = fired_ids
-    out["reasons"] = [" | ".join(text[i] for i in ids[row]) for row in fired.to_numpy()]
+    # Joining names per row is string work over schools, not over cells of the model.
+    out["rules_fired"] = ["; ".join(ids[row]) for row in hits]
+    out["reasons"] = [" | ".join(text[i] for i in ids[row]) for row in hits]
     out["not_checked"] = ["; ".join(ids[row]) for row in unchecked.to_numpy()]
     for col in ("name", "phase", "governance"):
         out[col] = out["school_id"].map(info[col]) if col in info else np.nan

@@ -143,11 +143,11 @@ def _print_store(store: StandardsStore) -> None:
 
 def _write_store(store: StandardsStore, out: Path) -> list[Path]:
     """The override audit trail and every escalation step, as CSV."""
+    steps = store.escalations()
     written = []
-    for name, frame in (("overrides", store.overrides()), ("escalations", store.escalations())):
+    for name, frame in (("overrides", store.overrides()),
+                        ("escalations", steps.assign(step_text=steps["step"].map(STEPS)))):
         path = out / f"standards_{name}.csv"
-        if name == "escalations":
-            frame = frame.assign(step_text=frame["step"].map(STEPS))
         frame.to_csv(path, index=False)
         written.append(path)
     return written

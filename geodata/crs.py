@@ -15,6 +15,8 @@ BNG = "EPSG:27700"
 #: almost always means the coordinates were declared in the wrong CRS.
 GB_BOUNDS = (0.0, 0.0, 700_000.0, 1_300_000.0)
 
+ArrayOrFloat = np.ndarray | float
+
 
 def looks_like_lonlat(xs: np.ndarray, ys: np.ndarray) -> bool:
     """Whether every coordinate pair lies in the longitude/latitude ranges of Great Britain."""
@@ -40,11 +42,16 @@ def to_bng(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(BNG)
 
 
+def within_great_britain(minx: ArrayOrFloat, miny: ArrayOrFloat, maxx: ArrayOrFloat,
+                         maxy: ArrayOrFloat) -> np.ndarray | bool:
+    """Whether boxes (a point is a box with min = max) lie inside Great Britain, in BNG metres."""
+    x0, y0, x1, y1 = GB_BOUNDS
+    return (minx >= x0) & (miny >= y0) & (maxx <= x1) & (maxy <= y1)
+
+
 def outside_great_britain(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Boolean mask of features whose bounds fall outside Great Britain (in BNG)."""
-    b = gdf.geometry.bounds.to_numpy()
-    x0, y0, x1, y1 = GB_BOUNDS
-    inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
+    inside = within_great_britain(*gdf.geometry.bounds.to_numpy().T)
     return ~inside & ~gdf.geometry.is_empty.to_numpy() & gdf.geometry.notna().to_numpy()
 
 
@@ -69,12 +76,11 @@ def crs_mismatch(declared: str | None, bounds: tuple[float, float, float, float]
     except CRSError:
         crs = None
     name = (crs.to_string() if crs is not None else declared) or "no CRS"
-    bx0, by0, bx1, by1 = GB_BOUNDS
     if looks_like_lonlat(np.array([x0, x1]), np.array([y0, y1])) and not (crs is not None and crs.is_geographic):
         return (f"its coordinates look like longitude and latitude in degrees, but the file declares {name}",
                 "Declare EPSG:4326 (longitude/latitude) in the file, e.g. with QGIS 'Assign Projection', "
                 "and export it again")
-    if bx0 <= x0 and x1 <= bx1 and by0 <= y0 and y1 <= by1 and (crs is None or crs.to_epsg() != 27700):
+    if within_great_britain(x0, y0, x1, y1) and (crs is None or crs.to_epsg() != 27700):
         return (f"its coordinates look like British National Grid metres, but the file declares {name}",
                 "Declare EPSG:27700 (British National Grid) in the file, e.g. with QGIS 'Assign Projection', "
                 "and export it again")

@@ -8,6 +8,7 @@ every problem found, each with file, row, column, what was expected and what to 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,9 +122,11 @@ def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str],
     tables: dict[str, pd.DataFrame] = {}
     typed: set[str] = set()  # tables whose columns were all found and parsed into their types
     files = {name: p.name for name, p in paths.items()}
-    hashes = {p.name: file_hash(p) for p in paths.values()}
+    hashes = {}
     for name, path in paths.items():
-        raw, found = read_table(path)
+        data = path.read_bytes()  # read once: hashed for provenance, then parsed
+        hashes[path.name] = hashlib.sha256(data).hexdigest()
+        raw, found = read_table(path, data)
         problems += found
         if raw is None:
             continue

@@ -7,6 +7,7 @@ reader that guessed types would turn ``"12.5"`` pupils or ``"n/a"`` into somethi
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,15 +79,17 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def read_table(path: Path) -> tuple[RawTable | None, list[Problem]]:
-    """Read one table file. On failure return ``None`` and the reason as a problem."""
+def read_table(path: Path, data: bytes | None = None) -> tuple[RawTable | None, list[Problem]]:
+    """Read one table file (from ``data``, its bytes already read, when given for a CSV or
+    XLSX file). On failure return ``None`` and the reason as a problem."""
     suffix = path.suffix.lower()
+    source = io.BytesIO(data) if data is not None else path
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             return RawTable(path.name, _as_text(frame), None, 2), []
         if suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+            frame = pd.read_excel(source, dtype=str, engine="openpyxl")
             return RawTable(path.name, _as_text(frame), None, 2), []
         gdf = read_geo(path)
     except GeoReadError as exc:

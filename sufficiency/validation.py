@@ -14,7 +14,7 @@ import pandera.pandas as pa
 import shapely
 
 from geodata import crs_mismatch, outside_great_britain
-from geodata.crs import GB_BOUNDS, looks_like_lonlat
+from geodata.crs import looks_like_lonlat, within_great_britain
 from sufficiency.errors import Problem
 from sufficiency.readers import RawTable
 from sufficiency.schemas import ColumnSpec, TableSpec
@@ -134,8 +134,7 @@ def _coordinate_problems(raw: RawTable, frame: pd.DataFrame) -> list[Problem]:
                 "Rename the columns to lon and lat (they are then converted), or convert to EPSG:27700",
             )
         ]
-    x0, y0, x1, y1 = GB_BOUNDS
-    bad = pd.Series(np.isfinite(xs) & ~((xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)), index=frame.index)
+    bad = pd.Series(np.isfinite(xs) & ~within_great_britain(xs, ys, xs, ys), index=frame.index)
     return _cell_problems(
         raw, "x", bad, "the point ({value}) lies outside Great Britain in British National Grid",
         "Check the coordinates are eastings and northings in metres (EPSG:27700), or give "

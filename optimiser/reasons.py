@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimiser.model import PlanModel, _last_unit, required
+from sufficiency.years import academic_year
 
 GROWTH = ("expand", "bulge", "new_school")
 
@@ -12,11 +13,6 @@ GROWTH = ("expand", "bulge", "new_school")
 def ncy_label(g: int) -> str:
     """Reception for 0, otherwise 'Year g'."""
     return "Reception" if int(g) == 0 else f"Year {int(g)}"
-
-
-def academic_year(year: int) -> str:
-    """2031 -> '2031/32'."""
-    return f"{int(year)}/{(int(year) + 1) % 100:02d}"
 
 
 def _money(x: float) -> str:

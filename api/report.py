@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow
+from sufficiency.store.retention import without_expired
 
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 
@@ -23,7 +24,7 @@ def _frame(session: Session, model: type, run_id: str, drop: tuple[str, ...] = (
 
 
 def workbook(session: Session, run: Run, include_personal: bool = False) -> bytes:
-    """An XLSX workbook of the run's results (pupil-level tables only when ``include_personal``)."""
+    """An XLSX workbook of the run's results (pupil-level tables only when ``include_personal`` and not expired)."""
     sheets: dict[str, pd.DataFrame] = {
         "run": pd.DataFrame([
             ("run_id", run.id), ("kind", run.kind), ("dataset_id", run.dataset_id), ("scenario_id", run.scenario_id),
@@ -36,7 +37,9 @@ def workbook(session: Session, run: Run, include_personal: bool = False) -> byte
         "sufficiency_after": _frame(session, SufficiencyRow, run.id, stage="after"),
         "plan_schemes": _frame(session, PlanScheme, run.id),
     }
-    for table in session.scalars(select(ResultTable).where(ResultTable.run_id == run.id)):
+    # An expired risk-of-NEET list is deleted here rather than written out.
+    tables = session.scalars(select(ResultTable).where(ResultTable.run_id == run.id)).all()
+    for table in without_expired(session, run.id, tables):
         if table.personal and not include_personal:
             continue
         sheets[f"{table.section}_{table.name}"[:_MAX_SHEET]] = pd.DataFrame(table.rows, columns=table.columns)

@@ -15,7 +15,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from api.deps import AdminUser, CurrentUser, SessionDep
@@ -24,7 +23,8 @@ from api.post16_schemas import (Attainment19Page, GroupsPage, ParticipationPage,
                                 SixthFormPage)
 from api.routes.results import CSV, AreaFilter, FormatQuery, YearFilter, finished_run
 from api.tables import csv_response, records, stored_table
-from sufficiency.store.models import ResultTable, Run
+from sufficiency.store import retention
+from sufficiency.store.models import Run
 
 router = APIRouter(prefix="/post16", tags=["post16"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
@@ -103,17 +103,11 @@ def get_roni_evaluation(run_id: str, user: CurrentUser, session: SessionDep) -> 
             "fairness": records(stored_table(session, run, "post16", "roni_fairness", missing=missing))}
 
 
-def today() -> dt.date:
-    """The date retention is judged on."""
-    return dt.date.today()
-
-
 def _enforce_retention(session: Session, run: Run, expiry: dt.date) -> None:
     """Delete the run's pupil-level tables once their delete-after date has passed, and say so."""
-    if expiry >= today():
+    if expiry >= retention.today():
         return
-    session.execute(delete(ResultTable).where(ResultTable.run_id == run.id, ResultTable.personal.is_(True)))
-    session.commit()
+    retention.delete_personal(session, [run.id])
     raise ApiError(410, f"Run {run.id}'s risk-of-NEET pupil list passed its delete-after date ({expiry}, set by "
                    "post16.retention_days) and has been deleted. Start a new run for a current list.",
                    code="retention_expired")
@@ -138,7 +132,7 @@ def get_roni(run_id: str, user: AdminUser, session: SessionDep,
     ranked = stored_table(session, run, "post16", "roni_ranked", personal=True, missing=missing)
     if ranked.empty:
         raise ApiError(404, f"Run {run.id}'s risk-of-NEET list has no pupils in Years 9-11.")
-    expiry = dt.date.fromisoformat(str(ranked["delete_after"].min()))
+    expiry = retention.delete_after(ranked["delete_after"])
     _enforce_retention(session, run, expiry)
     synthetic = bool(ranked["synthetic"].all())
     if school_id:

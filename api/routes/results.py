@@ -6,8 +6,6 @@ by run and filters); the organisation check still runs on every request.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import threading
 from collections import OrderedDict
@@ -23,7 +21,9 @@ from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.report import workbook
 from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, SufficiencyPage
 from api.scoping import owned
+from api.tables import attachment, csv_text
 from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
+from sufficiency.store.retention import without_expired
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
@@ -56,7 +56,7 @@ def _cached(key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Res
             while len(_cache) > _CACHE_ENTRIES:
                 _cache.popitem(last=False)
     body, media = hit
-    headers = {"Content-Disposition": f'attachment; filename="{key[0]}-{key[1]}.csv"'} if media == "text/csv" else None
+    headers = attachment(f"{key[0]}-{key[1]}.csv") if media == "text/csv" else None
     return Response(body, media_type=media, headers=headers)
 
 
@@ -82,11 +82,7 @@ def _filtered(query: Select, model: Any, areas: list[str] | None, years: list[in
 
 def _encode(rows: list[dict[str, Any]], columns: list[str], envelope: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([row[c] for c in columns] for row in rows)
-        return out.getvalue().encode(), "text/csv"
+        return csv_text(columns, ([row[c] for c in columns] for row in rows)).encode(), "text/csv"
     return json.dumps({**envelope, "count": len(rows), "rows": rows}, separators=(",", ":")).encode(), "application/json"
 
 
@@ -169,8 +165,9 @@ def get_plan(run_id: str, user: CurrentUser, session: SessionDep, planning_area_
 
 
 def _section(session: Session, run: Run, section: str, user: User) -> SectionPublic:
-    rows = session.scalars(select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == section)
-                           .order_by(ResultTable.name)).all()
+    rows = without_expired(session, run.id, session.scalars(
+        select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == section)
+        .order_by(ResultTable.name)).all())
     if not rows:
         raise ApiError(404, f"This run has no {section} results: start a 'full' run"
                        + (" on a dataset with school_indicators" if section == "standards" else "") + ".")
@@ -192,17 +189,7 @@ def get_standards(run_id: str, user: CurrentUser, session: SessionDep) -> Sectio
 def get_post16(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPublic:
     """The post-16 tables (``post16.Post16Result``). The pupil-level risk-of-NEET list and its factors are
     personal data and are returned to admins only; others see their names under ``withheld``."""
-    run = finished_run(session, run_id, user)
-    _purge_expired(session, run)
-    return _section(session, run, "post16", user)
-
-
-def _purge_expired(session: Session, run: Run) -> None:
-    """Delete the run's pupil-level list if it has passed its delete-after date, before serving."""
-    from api.routes import post16 as post16_routes
-    from sufficiency.store.retention import purge_expired
-
-    purge_expired(session, today=post16_routes.today(), run_id=run.id)
+    return _section(session, finished_run(session, run_id, user), "post16", user)
 
 
 @router.get("/report.xlsx", response_class=Response, summary="Download the results workbook",
@@ -211,10 +198,9 @@ def _purge_expired(session: Session, run: Run) -> None:
 def get_report(run_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Every result table of the run in one Excel workbook, with a sheet on where it came from."""
     run = finished_run(session, run_id, user)
-    _purge_expired(session, run)
     body = workbook(session, run, include_personal=user.role == "admin")
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="sufficiency-run-{run.id}.xlsx"'})
+                    headers=attachment(f"sufficiency-run-{run.id}.xlsx"))
 
 
 @router.get("/files", response_model=list[RunFilePublic], summary="Reports made by the run")
@@ -233,4 +219,4 @@ def get_file(run_id: str, name: str, user: CurrentUser, session: SessionDep) -> 
         raise ApiError(404, f"This run made no file '{name}'. List its files with GET /runs/{run.id}/files; "
                        "start a run with 'reports' to make them.")
     return Response(row.content, media_type=row.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{row.name}"'})
+                    headers=attachment(row.name))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import api.routes.post16 as post16_routes
+from sufficiency.store import retention
 from sufficiency.store.testing import sqlite_url
 from tests.api.conftest import World
 from tests.api.strategy_world import start_full_run, stored, strategy_world
@@ -142,9 +142,9 @@ def test_a_list_past_its_delete_after_date_is_deleted(pw: World, monkeypatch: py
     run_id = start_full_run(pw)  # its own run, so the other tests keep theirs
     listed = get(pw, f"/post16/runs/{run_id}/roni", who="admin", limit=1)
     expiry = dt.date.fromisoformat(listed["delete_after"])
-    monkeypatch.setattr(post16_routes, "today", lambda: expiry)
+    monkeypatch.setattr(retention, "today", lambda: expiry)
     assert get(pw, f"/post16/runs/{run_id}/roni", who="admin", limit=1)["count"] == 1  # the last day still serves
-    monkeypatch.setattr(post16_routes, "today", lambda: expiry + dt.timedelta(days=1))
+    monkeypatch.setattr(retention, "today", lambda: expiry + dt.timedelta(days=1))
     gone = pw.client.get(f"/post16/runs/{run_id}/roni", headers=pw.as_["admin"])
     assert_error(gone, 410, "retention_expired", "delete-after date", str(expiry), "post16.retention_days")
     again = pw.client.get(f"/post16/runs/{run_id}/roni", headers=pw.as_["admin"])
@@ -170,9 +170,9 @@ def test_an_expired_list_leaves_by_no_other_route(pw: World, monkeypatch: pytest
         assert body.status_code == 200
         return {name for name in load_workbook(io.BytesIO(body.content), read_only=True).sheetnames}
 
-    monkeypatch.setattr(post16_routes, "today", lambda: expiry)
+    monkeypatch.setattr(retention, "today", lambda: expiry)
     assert any("roni_ranked" in n for n in personal_names())  # the admin still gets it on its last day
-    monkeypatch.setattr(post16_routes, "today", lambda: expiry + dt.timedelta(days=1))
+    monkeypatch.setattr(retention, "today", lambda: expiry + dt.timedelta(days=1))
     assert not any("roni_ranked" in n or "roni_factors" in n for n in personal_names())
     with pw.client.app.state.sufficiency.sessions() as session:  # and it is gone from the store, so a start-up purge finds nothing left
         assert expired_runs(session, expiry + dt.timedelta(days=1), run_id) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -52,12 +53,22 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
-def csv_response(frame: pd.DataFrame, columns: list[str], filename: str,
-                 headers: dict[str, str] | None = None) -> Response:
-    """``frame``'s ``columns`` as a CSV download (missing values as empty cells)."""
+def attachment(filename: str) -> dict[str, str]:
+    """The header that makes a response a download named ``filename``."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_text(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row.values()] for row in records(frame, columns)])
-    return Response(out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})})
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def csv_response(frame: pd.DataFrame, columns: list[str], filename: str,
+                 headers: dict[str, str] | None = None) -> Response:
+    """``frame``'s ``columns`` as a CSV download (missing values as empty cells)."""
+    return Response(csv_text(columns, (row.values() for row in records(frame, columns))), media_type="text/csv",
+                    headers={**attachment(filename), **(headers or {})})

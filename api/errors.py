@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sufficiency.errors import Problem
@@ -70,6 +72,15 @@ def error_response(status: int, message: str, problems: list[dict[str, Any]] | N
 
 def not_found(thing: str, thing_id: str, listing: str) -> ApiError:
     return ApiError(404, f"No {thing} '{thing_id}' in your organisation. List yours with GET {listing}.")
+
+
+def commit_or_conflict(session: Session, message: str) -> None:
+    """Commit, or roll back and answer 409 with ``message`` when a unique constraint refuses the write."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, message) from None
 
 
 def _validation_problems(exc: RequestValidationError) -> list[dict[str, Any]]:

@@ -9,10 +9,9 @@ import yaml
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from api.deps import CurrentUser, PlannerUser, SessionDep
-from api.errors import ERROR_RESPONSES, ApiError, error_doc
+from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
 from api.schemas import ScenarioCreate, ScenarioPublic
 from api.scoping import owned
 from sufficiency.errors import Problem
@@ -78,12 +77,8 @@ async def create_scenario(request: Request, user: PlannerUser, session: SessionD
     record = ScenarioRecord(organisation_id=user.organisation_id, name=body.name, description=body.description,
                             settings=settings, created_by=user.id)
     session.add(record)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, f"Your organisation already has a scenario called '{body.name}'; choose another "
-                       "name (scenarios are never changed once runs may use them).") from None
+    commit_or_conflict(session, f"Your organisation already has a scenario called '{body.name}'; choose another "
+                       "name (scenarios are never changed once runs may use them).")
     return record
 
 

@@ -16,11 +16,10 @@ import pandas as pd
 from fastapi import APIRouter, Query, status
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, PlannerUser, SessionDep
-from api.errors import ERROR_RESPONSES, ApiError, error_doc
+from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
 from api.routes.results import CSV, FormatQuery, finished_run
 from api.standards_schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate,
                                    EscalationStepCreate, KpiPage, OverrideCreate, OverridePublic, RiskPage,
@@ -287,12 +286,8 @@ def _record_step(session: Session, user: User, school_id: str, governance: str, 
                                   step=event.step, governance=governance, date=event.date, actor=event.actor,
                                   actor_id=user.id, note=event.note, run_id=run_id)
     session.add(record)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, f"Another step was recorded for school {school_id} at the same moment; read the case "
-                       f"again (GET /standards/escalations/{school_id}) and send the step if it is still needed.") from None
+    commit_or_conflict(session, f"Another step was recorded for school {school_id} at the same moment; read the "
+                       f"case again (GET /standards/escalations/{school_id}) and send the step if it is still needed.")
     return _case(school_id, [*history, record])
 
 

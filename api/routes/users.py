@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from api.deps import AdminUser, CurrentUser, SessionDep, StateDep
-from api.errors import ERROR_RESPONSES, ApiError, error_doc, not_found
+from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc, not_found
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserCreate, UserPublic, UserUpdate
 from api.security import hash_secret, new_api_key
 from sufficiency.store.models import ApiKey, User, utcnow
@@ -33,11 +32,7 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
     user = User(organisation_id=admin.organisation_id, email=body.email.strip().lower(), role=body.role,
                 password_hash=hash_secret(body.password))
     session.add(user)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, f"A user with e-mail {body.email} already exists; choose another address.") from None
+    commit_or_conflict(session, f"A user with e-mail {body.email} already exists; choose another address.")
     return user
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
+from api.schemas import EXAMPLE_RUN_ID, page_example
 
 
 class ParticipationRowPublic(BaseModel):
@@ -26,10 +26,9 @@ class ParticipationRowPublic(BaseModel):
 
 
 class ParticipationPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
-            "year": 2024, "period": "Mar 2024", "measure": "participation_pct", "la": 94.5, "england": 92.0,
-            "region": 91.4, "rank": 31, "of": 150, "target": 95.0, "gap_to_target": -0.5, "meets_target": False}]}]})
+    model_config = page_example({
+        "year": 2024, "period": "Mar 2024", "measure": "participation_pct", "la": 94.5, "england": 92.0,
+        "region": 91.4, "rank": 31, "of": 150, "target": 95.0, "gap_to_target": -0.5, "meets_target": False})
     run_id: str
     count: int
     rows: list[ParticipationRowPublic]
@@ -47,10 +46,9 @@ class GroupRowPublic(BaseModel):
 
 
 class GroupsPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
-            "year": 2024, "period": "Dec 2023-Feb 2024", "group": "EHCP", "cohort_share_pct": 6.3, "la": 9.8,
-            "england": 10.2, "region": 12.4, "gap_to_england": -0.4}]}]})
+    model_config = page_example({
+        "year": 2024, "period": "Dec 2023-Feb 2024", "group": "EHCP", "cohort_share_pct": 6.3, "la": 9.8,
+        "england": 10.2, "region": 12.4, "gap_to_england": -0.4})
     run_id: str
     count: int
     rows: list[GroupRowPublic]
@@ -69,10 +67,9 @@ class Attainment19RowPublic(BaseModel):
 
 
 class Attainment19Page(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
-            "year": 2018, "measure": "level2_at_19", "la": 88.47, "england": 82.3, "region": 82.09, "target": 90.0,
-            "gap_to_target": -1.53, "meets_target": False, "fsm_la": 67.54}]}]})
+    model_config = page_example({
+        "year": 2018, "measure": "level2_at_19", "la": 88.47, "england": 82.3, "region": 82.09, "target": 90.0,
+        "gap_to_target": -1.53, "meets_target": False, "fsm_la": 67.54})
     run_id: str
     count: int
     rows: list[Attainment19RowPublic]
@@ -107,7 +104,7 @@ class SixthFormTotalPublic(BaseModel):
 
 class SixthFormPage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
+        "run_id": EXAMPLE_RUN_ID, "count": 1, "rows": [{
             "planning_area_id": "S04", "school_id": None, "year": 2026, "year12": 402.1, "year13": 366.0,
             "pupils": 768.1, "places": 700.0, "surplus": -68.1, "shortfall": 68.1, "utilisation_pct": 109.7,
             "retention_12_to_13_pct": 91.2, "dropout_12_to_13_pct": 8.8}],
@@ -121,7 +118,7 @@ class SixthFormPage(BaseModel):
 
 class RoniEvaluationPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "synthetic": True,
+        "run_id": EXAMPLE_RUN_ID, "synthetic": True,
         "metrics": {"n": 900, "neet": 46, "roc_auc": 0.89, "pr_auc": 0.44, "ece": 0.011, "threshold": 0.069,
                     "recall": 0.78, "chosen_model": "logistic"},
         "calibration": [{"bin": 0, "n": 90, "mean_predicted": 0.0044, "observed_rate": 0.0111}],
@@ -149,7 +146,7 @@ class RoniPupilPublic(BaseModel):
 
 class RoniPage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "synthetic": True, "delete_after": "2026-10-01", "count": 1, "flagged": 1, "rows": [{
+        "run_id": EXAMPLE_RUN_ID, "synthetic": True, "delete_after": "2026-10-01", "count": 1, "flagged": 1, "rows": [{
             "rank": 1, "pupil_ref": "5a16b44054d3f722", "school_id": "SYN-SCHOOL-2", "ncy": 9, "risk": 0.9205,
             "flagged": True, "top_factors": "Attendance 50%; Attainment 8 0; EHC plan", "factors": None}]}]})
     run_id: str

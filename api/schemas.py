@@ -12,9 +12,14 @@ RunKind = Literal["forecast", "plan", "full"]
 ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
-_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
+EXAMPLE_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
 _DATASET_ID = "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f"
 _ORG_ID = "0b6e2d7c1f4a4e3b9d8c7a6f5e4d3c2b"
+
+
+def page_example(row: dict[str, Any], **fields: Any) -> ConfigDict:
+    """The config of a page ``{run_id, **fields, count, rows}`` whose OpenAPI example holds the one ``row``."""
+    return ConfigDict(json_schema_extra={"examples": [{"run_id": EXAMPLE_RUN_ID, **fields, "count": 1, "rows": [row]}]})
 
 
 class Token(BaseModel):
@@ -146,7 +151,7 @@ class RunCreate(BaseModel):
 
 class RunPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": _RUN_ID, "dataset_id": _DATASET_ID, "scenario_id": None, "kind": "forecast", "stages": ["forecast"],
+        "id": EXAMPLE_RUN_ID, "dataset_id": _DATASET_ID, "scenario_id": None, "kind": "forecast", "stages": ["forecast"],
         "status": "succeeded", "cancel_requested": False, "error": None, "created_at": "2025-10-01T10:00:00Z",
         "started_at": "2025-10-01T10:00:00Z", "finished_at": "2025-10-01T10:00:04Z",
         "provenance": {"software_version": "0.1.0", "source_hashes": {"rolls.csv": "1d68f1e3a3a2f6d0..."},
@@ -188,10 +193,9 @@ class ForecastRowPublic(BaseModel):
 
 
 class ForecastPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": "3e8f469e10f7404d8ecb2f99a2baa3f1", "level": "area", "count": 1, "rows": [{
-            "planning_area_id": "P01", "school_id": None, "year": 2026, "ncy": 0, "pupils": 425.9,
-            "lower_80": 398.2, "upper_80": 467.5, "lower_95": 389.0, "upper_95": 492.3}]}]})
+    model_config = page_example({
+        "planning_area_id": "P01", "school_id": None, "year": 2026, "ncy": 0, "pupils": 425.9,
+        "lower_80": 398.2, "upper_80": 467.5, "lower_95": 389.0, "upper_95": 492.3}, level="area")
     run_id: str
     level: Literal["area", "school"]
     count: int
@@ -210,10 +214,9 @@ class SufficiencyRowPublic(BaseModel):
 
 
 class SufficiencyPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": "3e8f469e10f7404d8ecb2f99a2baa3f1", "stage": "before", "count": 1, "rows": [{
-            "planning_area_id": "P01", "year": 2026, "ncy": 0, "demand": 425.9, "capacity": 570.0, "surplus": 144.1,
-            "shortfall": 0.0, "surplus_rate": 0.253}]}]})
+    model_config = page_example({
+        "planning_area_id": "P01", "year": 2026, "ncy": 0, "demand": 425.9, "capacity": 570.0, "surplus": 144.1,
+        "shortfall": 0.0, "surplus_rate": 0.253}, stage="before")
     run_id: str
     stage: Literal["before", "after"]
     count: int
@@ -234,7 +237,7 @@ class SchemePublic(BaseModel):
 
 class PlanPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1,
+        "run_id": EXAMPLE_RUN_ID, "count": 1,
         "summary": {"solver": "highs", "status": "optimal", "gap": 0.0001, "total_seconds": 8.9,
                     "costs": {"capital": 334590, "objective": 401203.5}, "total_shortfall": 0.0},
         "schemes": [{"option_id": "bulge:106365:7", "kind": "bulge", "school_id": "106365",
@@ -254,7 +257,7 @@ class TablePublic(BaseModel):
 
 class SectionPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "section": "post16", "withheld": ["roni_factors", "roni_ranked"],
+        "run_id": EXAMPLE_RUN_ID, "section": "post16", "withheld": ["roni_factors", "roni_ranked"],
         "tables": [{"name": "participation", "columns": ["year", "measure", "la", "england", "region", "rank", "of",
                                                          "target", "gap_to_target", "meets_target"],
                     "rows": [[2022, "neet_or_not_known_pct", 4.1, 4.7, 4.9, 67, 150, None, None, None]]}]}]})

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import EXAMPLE_RUN_ID, page_example
 from standards.escalation import STEPS
 from standards.overrides import MIN_REASON_LENGTH
 
@@ -14,7 +15,6 @@ Category = Literal["Red", "Amber", "Yellow", "Green"]
 Step = Literal[tuple(STEPS)]  # type: ignore[valid-type]
 Governance = Literal["maintained", "academy", "free"]
 
-_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
 _REASON = {"rule_id": "A8-ofsted-grade-declined", "category": "Amber",
            "description": "The last graded inspection was worse than the one before.",
            "reason": "A decline signals that leadership or provision has weakened since the last visit."}
@@ -46,7 +46,7 @@ class RiskSchoolPublic(BaseModel):
 
 class RiskPage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "year": 2024, "count": 1, "counts": {"Red": 0, "Amber": 1, "Yellow": 0, "Green": 0},
+        "run_id": EXAMPLE_RUN_ID, "year": 2024, "count": 1, "counts": {"Red": 0, "Amber": 1, "Yellow": 0, "Green": 0},
         "rows": [{"school_id": "106285", "name": "Stamford Park Primary School", "phase": "primary",
                   "governance": "maintained", "year": 2024, "category": "Amber", "computed_category": "Amber",
                   "reasons": [_REASON], "not_checked": ["R3-safeguarding-not-met"], "ofsted": "Good",
@@ -69,7 +69,7 @@ class RiskCountPublic(BaseModel):
 
 class RiskSummaryPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "year": 2024, "overrides_applied": 1,
+        "run_id": EXAMPLE_RUN_ID, "year": 2024, "overrides_applied": 1,
         "rows": [{"phase": "primary", "category": "Amber", "this_year": 7, "last_year": 15, "change": -8}]}]})
     run_id: str
     year: int
@@ -93,12 +93,11 @@ class KpiRowPublic(BaseModel):
 
 
 class KpiPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "table": "primary", "count": 1, "rows": [{
-            "table": "primary", "kpi_id": "pupils_good_or_outstanding",
-            "indicator": "% of children in good or outstanding schools", "unit": "% of pupils", "polarity": "High",
-            "year": 2024, "value": 96.3, "last_year": 89.5, "change": 6.7, "trend": "improved", "national": None,
-            "source": "schools"}]}]})
+    model_config = page_example({
+        "table": "primary", "kpi_id": "pupils_good_or_outstanding",
+        "indicator": "% of children in good or outstanding schools", "unit": "% of pupils", "polarity": "High",
+        "year": 2024, "value": 96.3, "last_year": 89.5, "change": 6.7, "trend": "improved", "national": None,
+        "source": "schools"}, table="primary")
     run_id: str
     table: Literal["primary", "secondary"]
     count: int
@@ -121,11 +120,10 @@ class BenchmarkRowPublic(BaseModel):
 
 
 class BenchmarkPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
-            "measure": "PriAuth", "description": "Primary Authorised", "topic": "All Pupil Absence & Exclusions",
-            "polarity": "Low", "year": 2024, "value": 3.15, "national": 3.7, "rank": 9, "n_las": 152, "quartile": 1,
-            "top10_threshold": 3.25, "distance_to_top10": 0.0}]}]})
+    model_config = page_example({
+        "measure": "PriAuth", "description": "Primary Authorised", "topic": "All Pupil Absence & Exclusions",
+        "polarity": "Low", "year": 2024, "value": 3.15, "national": 3.7, "rank": 9, "n_las": 152, "quartile": 1,
+        "top10_threshold": 3.25, "distance_to_top10": 0.0})
     run_id: str
     count: int
     rows: list[BenchmarkRowPublic]
@@ -148,12 +146,11 @@ class TargetRowPublic(BaseModel):
 
 
 class TargetsPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "count": 1, "rows": [{
-            "indicator": "16-17Ed&Training", "label": "95% of 16-17 year olds in education or training",
-            "baseline": 94.23, "baseline_year": 2021, "target": 95.0, "deadline": 2026, "polarity": None,
-            "current_year": 2024, "current": 94.5, "planned_change_per_year": 0.154, "expected_now": 94.692,
-            "needed_change_per_year": 0.25, "status": "off track"}]}]})
+    model_config = page_example({
+        "indicator": "16-17Ed&Training", "label": "95% of 16-17 year olds in education or training",
+        "baseline": 94.23, "baseline_year": 2021, "target": 95.0, "deadline": 2026, "polarity": None,
+        "current_year": 2024, "current": 94.5, "planned_change_per_year": 0.154, "expected_now": 94.692,
+        "needed_change_per_year": 0.25, "status": "off track"})
     run_id: str
     count: int
     rows: list[TargetRowPublic]
@@ -161,7 +158,7 @@ class TargetsPage(BaseModel):
 
 class OverrideCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "school_id": "106285", "year": 2024, "category": "Yellow",
+        "run_id": EXAMPLE_RUN_ID, "school_id": "106285", "year": 2024, "category": "Yellow",
         "reason": "New headteacher in post since September; monitoring visit found rapid improvement.",
         "date": "2025-10-03"}]})
     run_id: str = Field(max_length=64, description="The run whose risk list the override corrects; the school and "
@@ -178,7 +175,7 @@ class OverridePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         "id": 7, "school_id": "106285", "year": 2024, "category": "Yellow", "computed_category": "Amber",
         "reason": "New headteacher in post since September; monitoring visit found rapid improvement.",
-        "author": "planner@trafford.gov.uk", "date": "2025-10-03", "run_id": _RUN_ID,
+        "author": "planner@trafford.gov.uk", "date": "2025-10-03", "run_id": EXAMPLE_RUN_ID,
         "recorded_at": "2025-10-03T14:02:11Z"}]})
     id: int
     school_id: str
@@ -218,7 +215,7 @@ class EscalationCasePublic(BaseModel):
                          {"step": "resolved", "label": "resolved"}],
         "steps": [
             {"seq": 1, "step": "concern_raised", "label": "concern raised", "date": "2025-10-01",
-             "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.", "run_id": _RUN_ID,
+             "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.", "run_id": EXAMPLE_RUN_ID,
              "recorded_at": "2025-10-01T09:12:00Z"},
             {"seq": 2, "step": "communicated", "label": "communicated to the headteacher and chair of governors",
              "date": "2025-10-08", "actor": "planner@trafford.gov.uk", "note": "Letter sent.", "run_id": None,
@@ -236,7 +233,7 @@ class EscalationCasePublic(BaseModel):
 
 class EscalationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "run_id": _RUN_ID, "school_id": "106285", "date": "2025-10-01", "note": "Amber in the autumn risk assessment."}]})
+        "run_id": EXAMPLE_RUN_ID, "school_id": "106285", "date": "2025-10-01", "note": "Amber in the autumn risk assessment."}]})
     run_id: str = Field(max_length=64, description="The run whose risk assessment raised the concern; the school "
                         "must be in it, and its governance sets the route of steps.")
     school_id: str = Field(min_length=1, max_length=64)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,22 +15,10 @@ from api.jobs import run_pipeline
 from api.bootstrap import create_admin
 from sufficiency.sample import sample_dir
 from sufficiency.settings import Settings
-from sufficiency.store.testing import postgres_schema, postgres_url, sqlite_url
+from sufficiency.store.testing import sqlite_url
+from tests.store.conftest import database_url  # noqa: F401  (SQLite, then PostgreSQL, as for the store)
 
 FINAL = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file, then a throwaway PostgreSQL schema (skipped with the reason)."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    url, reason = postgres_url()
-    if url is None:
-        pytest.skip(reason)
-    with postgres_schema(url) as scoped:
-        yield scoped
 
 
 def sample_files() -> list[tuple[str, tuple[str, bytes, str]]]:

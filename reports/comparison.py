@@ -6,15 +6,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from reports.content import GROWTH, _phase_rows
+
 if TYPE_CHECKING:
     from sufficiency.result import ScenarioResult
 
-GROWTH = ("expand", "bulge", "new_school")
-
 
 def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
-    from reports.content import _phase_rows
-
     before = _phase_rows(result.sufficiency_before, phases)
     last = before["year"].max()
     out = {
@@ -43,8 +41,6 @@ def comparison_table(results: list[ScenarioResult], phases: pd.Series) -> pd.Dat
 
 def comparison_totals(results: list[ScenarioResult], phases: pd.Series) -> pd.DataFrame:
     """Forecast pupils by scenario, phase and year over the phase's year groups (R-Y6, Y7-Y11)."""
-    from reports.content import _phase_rows
-
     frames = []
     for r in results:
         rows = _phase_rows(r.forecast.by_area, phases)

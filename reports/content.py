@@ -212,7 +212,6 @@ def area_deficits(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
 
 def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
     """The largest risks to the programme, each weighed in places so they can be ranked."""
-    result = data.result
     found: list[tuple[float, str]] = []
     names = data.areas.set_index("planning_area_id")["name"]
     if data.budget is not None and data.capital_total > data.budget:

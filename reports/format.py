@@ -6,6 +6,11 @@ import math
 import re
 from typing import Any
 
+from sufficiency.years import academic_year
+
+#: An academic year by its autumn, 2025 -> 2025/26: the product's one label for a year.
+year_label = academic_year
+
 #: National curriculum years counted for each phase in SCAP and in the capital programme
 #: (mainstream Reception to Year 11; sixth form is reported in the post-16 section).
 PHASE_NCY: dict[str, tuple[int, ...]] = {"primary": tuple(range(0, 7)), "secondary": tuple(range(7, 12))}
@@ -61,12 +66,6 @@ def percent(value: Any, decimals: int = 1) -> str:
     if _missing(value):
         return "–"
     return number(100 * float(value), decimals) + "%"
-
-
-def year_label(year: Any) -> str:
-    """Academic year by its autumn: 2025 -> 2025/26."""
-    year = int(year)
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def ncy_label(ncy: Any) -> str:

@@ -59,7 +59,7 @@ def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[
 
 def _needed_table(data: ReportData) -> Table:
     years = data.years
-    rows, css = [], []
+    rows = []
     for phase in ("primary", "secondary"):
         part = data.needed[data.needed["phase"] == phase].set_index("year")
         if part.empty:
@@ -67,18 +67,15 @@ def _needed_table(data: ReportData) -> Table:
         rows.append([f"{phase.capitalize()}: places needed without the programme",
                      *[number(part["places_needed"].get(y, np.nan)) for y in years],
                      number(part["places_needed"].sum())])
-        css.append("")
         if data.has_plan:
             rows.append([f"{phase.capitalize()}: shortfall after the programme (with margin)",
                          *[number(part["shortfall_after"].get(y, np.nan)) for y in years],
                          number(part["shortfall_after"].sum())])
-            css.append("")
     return Table("Places needed by phase and year", ["", *[year_label(y) for y in years], "Total"], rows,
                  [False] + [True] * (len(years) + 1),
                  "Counted per planning area and year group, without offsetting spare places elsewhere (DfE method). "
                  "The shortfall after the programme is measured against demand plus the operating margin. "
-                 "Figures are rounded to whole places, so a total can differ by one from the sum of its parts.",
-                 row_css=css)
+                 "Figures are rounded to whole places, so a total can differ by one from the sum of its parts.")
 
 
 def _by_kind_table(data: ReportData) -> Table | None:
@@ -94,17 +91,16 @@ def _by_kind_table(data: ReportData) -> Table | None:
 
 
 def _tiles(data: ReportData) -> list[dict[str, str]]:
-    growth = data.programme[data.programme["kind"].isin(GROWTH)]
     if not data.has_plan:
         return [{"value": "Not run", "label": "Capital programme"},
                 {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
                 {"value": number(data.needed["places_needed"].sum()), "label": "Places needed without schemes (place-years)"},
                 {"value": year_label(data.base_year), "label": "Base year"}]
-    tiles = [{"value": money_short(data.capital_total), "label": "Capital cost of the programme"},
-             {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
-             {"value": number(growth["places"].sum()), "label": "Places added by growth schemes"},
-             {"value": number(data.shortfall_total), "label": "Shortfall left (place-years)"}]
-    return tiles
+    growth = data.programme[data.programme["kind"].isin(GROWTH)]
+    return [{"value": money_short(data.capital_total), "label": "Capital cost of the programme"},
+            {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
+            {"value": number(growth["places"].sum()), "label": "Places added by growth schemes"},
+            {"value": number(data.shortfall_total), "label": "Shortfall left (place-years)"}]
 
 
 def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]]:

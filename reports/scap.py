@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from reports.format import KIND_LABELS, PHASE_NCY, ncy_short, year_label
+from reports.content import programme_table
+from reports.format import PHASE_NCY, ncy_short, year_label
 from sufficiency.scenario import SCAP_HORIZON_PRIMARY, SCAP_HORIZON_SECONDARY
 
 if TYPE_CHECKING:
@@ -78,15 +79,13 @@ def scap_changes(result: ScenarioResult) -> pd.DataFrame:
     if result.plan is None or result.plan.schemes.empty:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     base = int(result.forecast.base_year)
-    schemes = result.plan.schemes
-    schemes = schemes[(schemes["year"] > base) & (schemes["year"] <= base + PLANNED_CHANGE_YEARS)]
-    names = result.inputs.schools.set_index("school_id")["name"]
     phases = pd.DataFrame(result.inputs.planning_areas).set_index("planning_area_id")["phase"]
+    schemes = programme_table(result, phases)
+    schemes = schemes[(schemes["year"] > base) & (schemes["year"] <= base + PLANNED_CHANGE_YEARS)]
     out = pd.DataFrame({
-        "school_id": schemes["school_id"], "school_name": schemes["school_id"].map(names).fillna("New school"),
-        "planning_area_id": schemes["planning_area_id"], "phase": schemes["planning_area_id"].map(phases),
-        "academic_year": schemes["year"].map(year_label), "year": schemes["year"],
-        "change_type": schemes["kind"].map(KIND_LABELS).fillna(schemes["kind"]),
+        "school_id": schemes["school_id"], "school_name": schemes["school"],
+        "planning_area_id": schemes["planning_area_id"], "phase": schemes["phase"],
+        "academic_year": schemes["year"].map(year_label), "year": schemes["year"], "change_type": schemes["type"],
         # a bulge class is temporary accommodation for one cohort; every other change is permanent
         "permanent": schemes["kind"] != "bulge",
         "places_change": schemes["places"].round().astype(int), "capital_cost": schemes["capital_cost"].round(2),

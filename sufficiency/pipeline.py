@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from sufficiency.capacity import summarise
 from sufficiency.display import console, frame_table
 from sufficiency.inputs import load_inputs
 from sufficiency.result import ScenarioResult, run_scenario
@@ -31,12 +32,9 @@ def run_with_progress(inputs, stages=("forecast", "plan", "standards", "post16")
 
 def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
     """Per planning area and forecast year: pupils, places and places needed (per year group)."""
-    table = result.sufficiency_before
-    by = table.groupby(["planning_area_id", "year"], as_index=False)[["pupils", "places", "places_needed"]].sum()
-    names = pd.DataFrame(result.inputs.planning_areas).set_index("planning_area_id")["name"]
-    wide = by.pivot(index="planning_area_id", columns="year", values="places_needed").round(0)
+    by = summarise(result.sufficiency_before, result.inputs.planning_areas)
+    wide = by.pivot(index=["planning_area_id", "name"], columns="year", values="places_needed").round(0)
     wide.columns = [academic_year(y) for y in wide.columns]
-    wide.insert(0, "name", wide.index.map(names))
     return wide.reset_index()
 
 
@@ -45,7 +43,7 @@ def print_forecast(result: ScenarioResult) -> None:
     totals = fc.totals
     console.print(f"[bold]Forecast[/] from {academic_year(fc.base_year)}, {fc.horizon} years ahead "
                   f"(variant: {fc.variant}).")
-    borough = (fc.by_area.groupby("year")["pupils"].sum().rename("pupils").reset_index())
+    borough = fc.by_area.groupby("year")["pupils"].sum().reset_index()
     level = [c for c in totals.columns if c.startswith("lower_")]
     if level and "planning_area_id" in totals:
         console.print("[dim]Intervals are given per planning area in forecast.csv.[/]")

@@ -33,7 +33,7 @@ def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
 
 def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     """Load the folder and run each scenario, with a progress line per stage."""
-    from sufficiency.cli import load_or_exit
+    from sufficiency.cli import load_or_exit, overridden_or_exit
     from sufficiency.display import console
     from sufficiency.pipeline import run_with_progress
 
@@ -43,7 +43,7 @@ def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     results = []
     for spec in specs:
         overrides = _scenario_overrides(spec, inputs)
-        scenario_inputs = load_or_exit(folder, overrides)
+        scenario_inputs = overridden_or_exit(inputs, overrides)  # the tables are read once
         console.print(f"Running scenario [bold]{scenario_inputs.scenario.name}[/]")
         results.append(run_with_progress(scenario_inputs))
     return results

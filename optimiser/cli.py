@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from optimiser.plan import SHORTFALL_CAUSE_TEXT
 from sufficiency.display import console, frame_table
 
 
@@ -116,11 +117,7 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     if plan.total_shortfall > 0:
         console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years cannot be met[/]")
         by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()
-        explain = {"in school": "in cohorts already in school, to which no scheme can add places "
-                                "(met in practice by admitting above the admission number)",
-                   "no scheme in time": "where no candidate scheme can open in time for the cohort",
-                   "limits": "held back by budgets, site limits or the council's rules"}
         for cause, total in by_cause.items():
-            console.print(f"  {total:,.0f} place-years {explain.get(cause, cause)}")
+            console.print(f"  {total:,.0f} place-years {SHORTFALL_CAUSE_TEXT.get(cause, cause)}")
         worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
         console.print(frame_table(worst, "Largest shortfalls (pupils and places)"))

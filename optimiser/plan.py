@@ -194,6 +194,13 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
 
 
 SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
+#: Each cause in words, to follow a number of place-years.
+SHORTFALL_CAUSE_TEXT = {
+    "in school": "in cohorts already in school, to which no scheme can add places (met in practice by "
+                 "admitting above the admission number)",
+    "no scheme in time": "where no candidate scheme can open in time for the cohort",
+    "limits": "held back by budgets, site limits or the council's rules",
+}
 
 
 def _shortfall_table(model: PlanModel, after: pd.DataFrame) -> pd.DataFrame:

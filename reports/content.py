@@ -85,7 +85,8 @@ class ReportData:
                 f"Shortfall: even with the recommended programme, {number(self.shortfall_total)} places are "
                 f"short over the plan period (summed over planning areas, year groups and years, against "
                 f"demand plus the {self.result.scenario.optimiser.margin:.0%} operating margin); the worst year "
-                f"is {year_label(worst.idxmax())} with {number(worst.max())} places short.")
+                f"is {year_label(worst.idxmax())} with {number(worst.max())} places short."
+                + _shortfall_causes(self.shortfall))
         else:
             out.append("The recommended programme meets forecast demand, with the operating margin, in every "
                        "planning area, year group and year of the plan period.")
@@ -208,6 +209,17 @@ def area_deficits(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
         out = out.assign(places_after=np.nan, shortfall_after=np.nan)
         keep = out["places_needed"] > 0.5
     return out[keep].sort_values(["planning_area_id", "year", "ncy"]).reset_index(drop=True)
+
+
+def _shortfall_causes(shortfall: pd.DataFrame) -> str:
+    """' Of these, N are in cohorts already in school; ...' from the plan's shortfall causes."""
+    if "cause" not in shortfall:
+        return ""
+    by_cause = shortfall.groupby("cause")["shortfall"].sum()
+    from optimiser.plan import SHORTFALL_CAUSE_TEXT
+
+    parts = [f"{number(v)} {SHORTFALL_CAUSE_TEXT.get(c, c)}" for c, v in by_cause.items() if v >= 0.5]
+    return f" Of these, {'; '.join(parts)}." if parts else ""
 
 
 def biggest_risks(data: ReportData, count: int = 3) -> list[str]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from optimiser.plan import SHORTFALL_CAUSE_TEXT
 from reports.content import biggest_risks
 from reports.format import PHASE_NCY
 
@@ -55,6 +56,13 @@ def test_area_totals_carry_the_forecast_and_places(data, principal):
     past = data.area_totals[data.area_totals["actual"]]
     history = principal.forecast.history.groupby(["planning_area_id", "year"])["pupils"].sum()
     np.testing.assert_allclose(past.set_index(["planning_area_id", "year"]).loc[history.index, "pupils"], history)
+
+
+def test_headline_says_why_the_shortfall_stands(data, principal):
+    by_cause = principal.plan.shortfall.groupby("cause")["shortfall"].sum()
+    for cause, total in by_cause.items():
+        if total >= 0.5:
+            assert f"{total:,.0f} {SHORTFALL_CAUSE_TEXT[cause]}" in data.headline()[0]
 
 
 def test_deficits_are_the_cells_short_of_places(data, principal):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,10 @@ Format = Literal["json", "csv"]
 CSV = {"text/csv": {"schema": {"type": "string"}, "example": "planning_area_id,year,ncy,pupils\nP01,2025,0,612.4\n"}}
 
 AreaFilter = Annotated[list[str] | None, Query(description="Only these planning areas (repeat for several).")]
-YearFilter = Annotated[list[int] | None, Query(description="Only these academic years (by autumn; repeatable).")]
+#: An academic year by its autumn, within the range any school record can hold (a number the
+#: database cannot store is refused with 422, not a server error).
+Year = Annotated[int, Field(ge=1900, le=2200)]
+YearFilter = Annotated[list[Year] | None, Query(description="Only these academic years (by autumn; repeatable).")]
 PhaseFilter = Annotated[Phase | None, Query(description="primary (NCY 0-6), secondary (7-11) or sixth_form (12-13).")]
 FormatQuery = Annotated[Format, Query(description="json (default) or csv.")]
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, PlannerUser, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
-from api.routes.results import CSV, FormatQuery, finished_run
+from api.routes.results import CSV, FormatQuery, Year, finished_run
 from api.standards_schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate,
                                    EscalationStepCreate, KpiPage, OverrideCreate, OverridePublic, RiskPage,
                                    RiskSchoolPublic, RiskSummaryPublic, TargetsPage)
@@ -235,7 +235,7 @@ def create_override(body: OverrideCreate, user: PlannerUser, session: SessionDep
 @router.get("/overrides", response_model=list[OverridePublic], summary="The override audit trail")
 def list_overrides(user: CurrentUser, session: SessionDep,
                    school_id: Annotated[str | None, Query(max_length=64, description="Only this school.")] = None,
-                   year: Annotated[int | None, Query(description="Only this year.")] = None) -> list[RiskOverrideRecord]:
+                   year: Annotated[Year | None, Query(description="Only this year.")] = None) -> list[RiskOverrideRecord]:
     """Every override your organisation recorded, oldest first; for each school and year the latest applies."""
     return _override_trail(session, user.organisation_id, school_id, year)
 

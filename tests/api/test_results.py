@@ -93,3 +93,12 @@ def test_bad_filters_are_422_with_the_parameter_named(world: World) -> None:
                                 params={"phase": "nursery", "year": "soon"})
     problems = assert_error(response, 422, "invalid")["problems"]
     assert {(p["file"], p["column"]) for p in problems} == {("query", "phase"), ("query", "year.0")}
+
+
+@pytest.mark.parametrize("path", ["/runs/{run}/forecast", "/runs/{run}/sufficiency", "/standards/overrides"])
+def test_a_year_no_record_can_hold_is_refused_not_a_server_error(world: World, path: str) -> None:
+    # Found by the schema fuzz: 2**63 overflowed SQLite's integer and answered 500.
+    response = world.client.get(path.format(run=world.run_id), headers=world.as_["viewer"],
+                                params={"year": 2**63})
+    error = assert_error(response, 422, "invalid")
+    assert any(p.get("column") == "year" or "year" in str(p) for p in error["problems"])

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from sufficiency.display import console
-from sufficiency.settings import Settings, default_data_dir, ensure_key_file
+from sufficiency.core.display import console
+from sufficiency.app.settings import Settings, default_data_dir, ensure_key_file
 
 
 def _settings(**overrides: object) -> Settings:
@@ -45,7 +45,7 @@ def serve(
 
     from api.bootstrap import bootstrap
     from api.main import create_app
-    from sufficiency.store import make_engine, session_factory, upgrade
+    from sufficiency.app.store import make_engine, session_factory, upgrade
 
     settings = _settings()
     engine = make_engine(settings.url)
@@ -66,7 +66,7 @@ def create_admin_command(
 ) -> None:
     """Add an admin for an organisation (for example a second council) and print their password once."""
     from api.bootstrap import create_admin
-    from sufficiency.store import make_engine, session_factory, upgrade
+    from sufficiency.app.store import make_engine, session_factory, upgrade
 
     settings = _settings()
     engine = make_engine(settings.url)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.security import ROLE_RANK, VerifiedKeys, key_prefix, read_token, verify_secret
-from sufficiency.settings import Settings
-from sufficiency.store.models import ApiKey, User
+from sufficiency.app.settings import Settings
+from sufficiency.app.store.models import ApiKey, User
 
 if TYPE_CHECKING:
     from api.jobs import JobRunner

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sufficiency.errors import Problem
+from sufficiency.core.errors import Problem
 
 log = logging.getLogger(__name__)
 

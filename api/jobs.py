@@ -2,10 +2,10 @@
 
 A :class:`JobRunner` owns a thread pool. Submitting a run queues it; a worker claims it (queued ->
 running), loads the dataset, runs the pipeline and writes the result in one transaction
-(:func:`sufficiency.store.runs.finish_run`). Cancelling is checked as each stage starts. When the
+(:func:`sufficiency.app.store.runs.finish_run`). Cancelling is checked as each stage starts. When the
 service stops, the runs it still had are marked failed with the reason (:meth:`JobRunner.shutdown`);
 when it starts, runs a previous process left queued or running (after a crash) are marked failed
-too (:func:`sufficiency.store.runs.recover_interrupted`), so none stays "running" for ever.
+too (:func:`sufficiency.app.store.runs.recover_interrupted`), so none stays "running" for ever.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from sufficiency.errors import InputError
-from sufficiency.inputs import load_inputs
-from sufficiency.store.datasets import dataset_files, foreign_files
-from sufficiency.store.models import Dataset, Run, ScenarioRecord
-from sufficiency.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
+from sufficiency.core.errors import InputError
+from sufficiency.core.inputs import load_inputs
+from sufficiency.app.store.datasets import dataset_files, foreign_files
+from sufficiency.app.store.models import Dataset, Run, ScenarioRecord
+from sufficiency.app.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
                                     mark_cancelled, stop_runs)
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,12 @@ class Cancelled(Exception):
 
 def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
                  progress: Callable[[str], None]) -> Any:
-    """The product's pipeline (:func:`sufficiency.result.run_scenario`) for a stored run.
+    """The product's pipeline (:func:`sufficiency.core.result.run_scenario`) for a stored run.
 
     With ``options["synthetic_pupils"]`` the post-16 stage also demonstrates the risk-of-NEET model
     on a SYNTHETIC pupil cohort (never real pupils; every table says so).
     """
-    from sufficiency.result import run_scenario
+    from sufficiency.core.result import run_scenario
 
     synthetic = bool(options.get("synthetic_pupils")) and "post16" in stages
     core = tuple(s for s in stages if not (synthetic and s == "post16"))

@@ -15,10 +15,10 @@ from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
 from api.routes import ROUTERS
 from sufficiency import __version__
-from sufficiency.settings import Settings
-from sufficiency.store import make_engine, session_factory, upgrade
-from sufficiency.store.retention import purge_expired
-from sufficiency.store.runs import recover_interrupted
+from sufficiency.app.settings import Settings
+from sufficiency.app.store import make_engine, session_factory, upgrade
+from sufficiency.app.store.retention import purge_expired
+from sufficiency.app.store.runs import recover_interrupted
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow
-from sufficiency.store.retention import without_expired
+from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow
+from sufficiency.app.store.retention import without_expired
 
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from api.errors import not_found
-from sufficiency.store.models import Dataset, Run, ScenarioRecord, User
+from sufficiency.app.store.models import Dataset, Run, ScenarioRecord, User
 
 T = TypeVar("T", Dataset, Run, ScenarioRecord)
 _LISTING = {Dataset: ("dataset", "/datasets"), Run: ("run", "/runs"), ScenarioRecord: ("scenario", "/scenarios")}

@@ -22,7 +22,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from sufficiency.settings import Settings
+from sufficiency.app.settings import Settings
 
 ROLE_RANK = {"viewer": 0, "planner": 1, "admin": 2}
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

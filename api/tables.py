@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from sufficiency.store.models import ResultTable, Run
+from sufficiency.app.store.models import ResultTable, Run
 
 #: What a run needs for each section's tables to exist, for the message when they do not.
 _HOW = {"standards": "start a 'full' run on a dataset with school_indicators.csv",

@@ -44,8 +44,8 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
     """Migrate the database and add the first admin and the sample dataset; (e-mail, password)."""
     os.environ.update(env)
     from api.bootstrap import bootstrap
-    from sufficiency.settings import Settings
-    from sufficiency.store import make_engine, session_factory, upgrade
+    from sufficiency.app.settings import Settings
+    from sufficiency.app.store import make_engine, session_factory, upgrade
 
     engine = make_engine(Settings().url)
     upgrade(engine)
@@ -158,7 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sufficiency-bench-") as tmp, contextlib.ExitStack() as stack:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         if args.postgres:
-            from sufficiency.store.testing import postgres_schema
+            from sufficiency.app.store.testing import postgres_schema
 
             url = stack.enter_context(postgres_schema(args.postgres))
         env = {"SUFFICIENCY_DATABASE_URL": url, "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32),

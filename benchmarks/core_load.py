@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency import load_inputs
-from sufficiency.summary import current_summary
+from sufficiency.core.summary import current_summary
 
 N_SCHOOLS, N_AREAS, YEARS = 2_000, 200, range(2015, 2025)
 

@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     from reports import write_reports
     from sufficiency import load_inputs
-    from sufficiency.result import run_scenario
+    from sufficiency.core.result import run_scenario
     from sufficiency.sample import sample_dir
 
     with warnings.catch_warnings():

@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from sufficiency.display import console  # noqa: E402 - the one console of the product
+from sufficiency.core.display import console  # noqa: E402 - the one console of the product
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +76,7 @@ def backtest_command(
 ) -> None:
     """Rolling-origin backtest of the forecast against persistence, 100% survival and the 3-year mean."""
     from forecasting.backtest import backtest
-    from sufficiency.cli import load_or_exit
+    from sufficiency.app.cli import load_or_exit
 
     years = _parse_years([*origins, *ctx.args])
     inputs = load_or_exit(data_dir)
@@ -106,9 +106,9 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
     """(inputs, config) per run: one per scenario file, times one per variant named."""
     import yaml
 
-    from sufficiency.cli import load_or_exit, overridden_or_exit
-    from sufficiency.display import problems_table
-    from sufficiency.scenario import load_scenario
+    from sufficiency.app.cli import load_or_exit, overridden_or_exit
+    from sufficiency.core.display import problems_table
+    from sufficiency.core.scenario import load_scenario
 
     overrides = {}
     for path in scenarios:

@@ -87,7 +87,7 @@ def run_forecast(
     Parameters
     ----------
     inputs
-        A `sufficiency.inputs.Inputs` bundle (or any object with ``schools`` and ``rolls`` and
+        A `sufficiency.core.inputs.Inputs` bundle (or any object with ``schools`` and ``rolls`` and
         optionally ``births, population, wards, housing, pupil_yields, planning_areas``).
     config
         Settings; default the scenario's ``forecast`` section or `ForecastConfig()`.

@@ -152,7 +152,7 @@ def check_inputs(
     rolls : DataFrame, optional
         Canonical rolls (school_id, year, ncy, pupils). With the base year's rolls, a cohort on
         roll above its places (a past bulge class) keeps them as it moves up
-        (``sufficiency.capacity.places_by_year``), so it is not counted as unmet need. None: every
+        (``sufficiency.core.capacity.places_by_year``), so it is not counted as unmet need. None: every
         year group has the admission number.
 
     Raises
@@ -195,7 +195,7 @@ def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, y
 
     Without rolls every year has the standard places; with them, cohorts on roll in the base year
     above their places keep them as they move up (one rule for the whole product, in
-    ``sufficiency.capacity.places_by_year``).
+    ``sufficiency.core.capacity.places_by_year``).
     """
     if rolls is None:
         out = places_by_year_group(schools).merge(pd.DataFrame({"year": years}), how="cross")
@@ -205,7 +205,7 @@ def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, y
             problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave rolls out")
         if problems:
             raise SpecificationError(problems)
-        from sufficiency.capacity import places_by_year
+        from sufficiency.core.capacity import places_by_year
 
         rolls = rolls.assign(school_id=rolls["school_id"].astype(str))
         out = places_by_year(schools, rolls, base_year, years)

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from optimiser.plan import SHORTFALL_CAUSE_TEXT
-from sufficiency.display import console, frame_table
+from sufficiency.core.display import console, frame_table
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +32,7 @@ def plan_command(
     """Forecast pupils, then plan expansions, bulge classes, new schools and reductions at least cost."""
     from forecasting import run_forecast
     from optimiser import SpecificationError, run_plan
-    from sufficiency.cli import load_or_exit
+    from sufficiency.app.cli import load_or_exit
 
     inputs = load_or_exit(data_dir, _overrides(scenario))
     with console.status("Forecasting pupils..."):

@@ -36,7 +36,7 @@ with its cohort; a closure removes all of a school's places at once):
 
 where :math:`B_{s,g,t}` are the places before any scheme: the admission number in each year group
 of a school's range, or, for a cohort on roll in the base year above it (a past bulge class), that
-roll, carried up the school with the cohort (``sufficiency.capacity.places_by_year``); terms whose
+roll, carried up the school with the cohort (``sufficiency.core.capacity.places_by_year``); terms whose
 year falls before the horizon vanish. :math:`E_{p,g,t} = \min(D_{p,g,t}, R_{p,g,t})` are the
 forecast pupils of a cohort already on roll in the base year (:math:`R`: its base-year roll in the
 area; 0 for cohorts not yet in school). Pupils to place in a cell:

@@ -25,7 +25,7 @@ GOOD_GRADES = ("Outstanding", "Good")
 def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     """Places per school and year group today: the admission number in every year of its range.
 
-    Uses ``sufficiency.capacity.places_by_year_group`` when the core package provides it, so the
+    Uses ``sufficiency.core.capacity.places_by_year_group`` when the core package provides it, so the
     whole product counts places one way; the fallback computes the same thing.
 
     Parameters
@@ -39,7 +39,7 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
         school_id, planning_area_id, ncy, places.
     """
     try:
-        from sufficiency.capacity import places_by_year_group as core
+        from sufficiency.core.capacity import places_by_year_group as core
     except ImportError:
         core = None
     if core is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimiser.model import PlanModel, _last_unit, required
-from sufficiency.years import academic_year
+from sufficiency.core.years import academic_year
 
 GROWTH = ("expand", "bulge", "new_school")
 

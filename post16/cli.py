@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
         """Post-16: participation and NEET against the target, attainment at 19, sixth-form demand, risk of NEET."""
         from sufficiency import InputError, load_inputs
 
-        from sufficiency.display import console
+        from sufficiency.core.display import console
         try:
             inputs = load_inputs(data_dir)
         except InputError as exc:

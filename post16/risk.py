@@ -20,7 +20,7 @@ from post16.config import Post16Config, Post16Settings
 from post16.evaluation import calibration_table, choose_threshold, evaluate, fairness_report
 from post16.privacy import PSEUDONYM_COLUMN, RAW_ID_COLUMN, apply_retention, delete_after, pseudonymise_table
 from post16.roni import RoniModel
-from sufficiency.errors import InputError, Problem
+from sufficiency.core.errors import InputError, Problem
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from reports.content import ReportData, build_report_data
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 __all__ = ["FORMATS", "ReportData", "build_report_data", "write_reports"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from sufficiency.inputs import Inputs
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.inputs import Inputs
+    from sufficiency.core.result import ScenarioResult
 
 
 def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
@@ -33,9 +33,9 @@ def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
 
 def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     """Load the folder and run each scenario, with a progress line per stage."""
-    from sufficiency.cli import load_or_exit, overridden_or_exit
-    from sufficiency.display import console
-    from sufficiency.pipeline import run_with_progress
+    from sufficiency.app.cli import load_or_exit, overridden_or_exit
+    from sufficiency.core.display import console
+    from sufficiency.app.pipeline import run_with_progress
 
     inputs = load_or_exit(folder)
     if not specs:
@@ -55,7 +55,7 @@ def write_with_progress(results: ScenarioResult | list[ScenarioResult], out: Pat
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reports import render_steps, write_reports
-    from sufficiency.display import console
+    from sufficiency.core.display import console
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
@@ -81,7 +81,7 @@ def report(
 ) -> None:
     """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a data folder."""
     from reports import FORMATS
-    from sufficiency.display import console
+    from sufficiency.core.display import console
     from sufficiency.sample import sample_dir
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]

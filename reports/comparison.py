@@ -9,7 +9,7 @@ import pandas as pd
 from reports.content import GROWTH, _phase_rows
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 
 def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:

@@ -16,7 +16,7 @@ import pandas as pd
 from reports.format import KIND_LABELS, PHASE_NCY, money_short, number, year_label
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 GROWTH = ("expand", "bulge", "new_school")
 

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from sufficiency.years import academic_year
+from sufficiency.core.years import academic_year
 
 #: An academic year by its autumn, 2025 -> 2025/26: the product's one label for a year.
 year_label = academic_year

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from reports.format import money
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
-    from sufficiency.scenario import Scenario
+    from sufficiency.core.result import ScenarioResult
+    from sufficiency.core.scenario import Scenario
 
 
 #: Settings in pounds: costs, penalties (the objective is in pounds) and budgets.

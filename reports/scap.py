@@ -18,10 +18,10 @@ import pandas as pd
 
 from reports.content import programme_table
 from reports.format import PHASE_NCY, ncy_short, year_label
-from sufficiency.scenario import SCAP_HORIZON_PRIMARY, SCAP_HORIZON_SECONDARY
+from sufficiency.core.scenario import SCAP_HORIZON_PRIMARY, SCAP_HORIZON_SECONDARY
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 #: Years ahead of the base year each phase is forecast for in the return.
 SCAP_HORIZON = {"primary": SCAP_HORIZON_PRIMARY, "secondary": SCAP_HORIZON_SECONDARY}

@@ -22,7 +22,7 @@ from standards.rules import RuleFileError, load_rules
 from standards.store import StandardsStore
 from standards.targets import TargetFileError
 
-from sufficiency.display import console  # noqa: E402 - the one console of the product
+from sufficiency.core.display import console  # noqa: E402 - the one console of the product
 _COLOURS = {"Red": "red", "Amber": "dark_orange", "Yellow": "yellow", "Green": "green"}
 
 StoreOption = Annotated[Path, typer.Option(
@@ -104,7 +104,7 @@ def _print_benchmark(bench) -> None:  # noqa: ANN001 - a benchmark_la table
 
 def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     """The category the rules give a school in a year; exit with a message if not assessed."""
-    from sufficiency.cli import load_or_exit
+    from sufficiency.app.cli import load_or_exit
 
     inputs = load_or_exit(data_dir)
     if inputs.school_indicators is None:
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
                  "file or URL.")] = None,
     ) -> None:
         """Risk-assess every school, print the risk summary and KPI tables, write them as CSV."""
-        from sufficiency.cli import load_or_exit
+        from sufficiency.app.cli import load_or_exit
 
         inputs = load_or_exit(data_dir)
         if inputs.school_indicators is None:
@@ -248,7 +248,7 @@ def register(app: typer.Typer) -> None:
         note: Annotated[str, typer.Option(help="Anything the next reader needs.")] = "",
     ) -> None:
         """Record the next step of a school's escalation of concern (only allowed steps)."""
-        from sufficiency.cli import load_or_exit
+        from sufficiency.app.cli import load_or_exit
 
         schools = load_or_exit(data_dir).schools
         match = schools[schools["school_id"].astype(str) == school_id]

@@ -12,7 +12,7 @@ from api.deps import SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError
 from api.schemas import Token
 from api.security import create_token, verify_or_waste_time
-from sufficiency.store.models import User
+from sufficiency.app.store.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

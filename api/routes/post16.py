@@ -23,8 +23,8 @@ from api.post16_schemas import (Attainment19Page, GroupsPage, ParticipationPage,
                                 SixthFormPage)
 from api.routes.results import CSV, AreaFilter, FormatQuery, YearFilter, finished_run
 from api.tables import csv_response, records, stored_table
-from sufficiency.store import retention
-from sufficiency.store.models import Run
+from sufficiency.app.store import retention
+from sufficiency.app.store.models import Run
 
 router = APIRouter(prefix="/post16", tags=["post16"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})

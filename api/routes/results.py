@@ -23,8 +23,8 @@ from api.report import workbook
 from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, SufficiencyPage
 from api.scoping import owned
 from api.tables import attachment, csv_text
-from sufficiency.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
-from sufficiency.store.retention import without_expired
+from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
+from sufficiency.app.store.retention import without_expired
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})

@@ -12,8 +12,8 @@ from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.jobs import KIND_STAGES
 from api.schemas import RunCreate, RunPublic, RunStatus
 from api.scoping import owned
-from sufficiency.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
-from sufficiency.store.runs import request_cancel
+from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
+from sufficiency.app.store.runs import request_cancel
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=ERROR_RESPONSES)
 

@@ -29,7 +29,7 @@ from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransiti
 from standards.overrides import Override, apply_overrides
 from standards.risk import risk_summary
 from standards.rules import CATEGORIES
-from sufficiency.store.models import EscalationStepRecord, RiskOverrideRecord, Run, User
+from sufficiency.app.store.models import EscalationStepRecord, RiskOverrideRecord, Run, User
 
 router = APIRouter(prefix="/standards", tags=["standards"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})

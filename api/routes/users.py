@@ -9,7 +9,7 @@ from api.deps import AdminUser, CurrentUser, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc, not_found
 from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserCreate, UserPublic, UserUpdate
 from api.security import hash_secret, new_api_key
-from sufficiency.store.models import ApiKey, User, utcnow
+from sufficiency.app.store.models import ApiKey, User, utcnow
 
 router = APIRouter(prefix="/users", tags=["users"], responses=ERROR_RESPONSES)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sufficiency.capacity import places_by_year_group
+from sufficiency.core.capacity import places_by_year_group
 
 #: Spread of the multiplicative noise on each school × year group × year figure (synthetic).
 NOISE_SD = 0.03

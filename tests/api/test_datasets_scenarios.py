@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from sufficiency.sample import sample_dir
-from sufficiency.store.datasets import content_hash
+from sufficiency.app.store.datasets import content_hash
 from tests.api.conftest import World, sample_files, wait_for
 from tests.api.test_security import assert_error
 

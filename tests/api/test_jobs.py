@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from api import create_app
 from api.bootstrap import create_admin
 from api.jobs import run_pipeline
-from sufficiency.settings import Settings
-from sufficiency.store import ForecastRow, Run
-from sufficiency.store.testing import sqlite_url
+from sufficiency.app.settings import Settings
+from sufficiency.app.store import ForecastRow, Run
+from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import PASSWORD, make_world, sample_files, sign_in, upload_sample, wait_for
 from tests.api.test_security import assert_error
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sufficiency.store import retention
-from sufficiency.store.testing import sqlite_url
+from sufficiency.app.store import retention
+from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import World
 from tests.api.strategy_world import start_full_run, stored, strategy_world
 from tests.api.test_security import assert_error
@@ -158,7 +158,7 @@ def test_a_list_past_its_delete_after_date_is_deleted(pw: World, monkeypatch: py
 def test_an_expired_list_leaves_by_no_other_route(pw: World, monkeypatch: pytest.MonkeyPatch, route: str) -> None:
     from openpyxl import load_workbook
 
-    from sufficiency.store.retention import expired_runs, purge_expired
+    from sufficiency.app.store.retention import expired_runs, purge_expired
 
     run_id = start_full_run(pw)
     expiry = dt.date.fromisoformat(get(pw, f"/post16/runs/{run_id}/roni", who="admin", limit=1)["delete_after"])

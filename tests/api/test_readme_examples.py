@@ -22,9 +22,9 @@ import uvicorn
 from api import create_app
 from api.bootstrap import bootstrap
 from sufficiency.sample import sample_dir
-from sufficiency.settings import Settings
-from sufficiency.store import make_engine, session_factory, upgrade
-from sufficiency.store.testing import sqlite_url
+from sufficiency.app.settings import Settings
+from sufficiency.app.store import make_engine, session_factory, upgrade
+from sufficiency.app.store.testing import sqlite_url
 
 README = Path(__file__).resolve().parents[2] / "api" / "README.md"
 

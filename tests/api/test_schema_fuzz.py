@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sufficiency.store.testing import sqlite_url
+from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import World, make_world
 
 EXAMPLES_PER_OPERATION = 8

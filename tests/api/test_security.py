@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from sufficiency.store import Dataset
-from sufficiency.store.testing import sqlite_url
+from sufficiency.app.store import Dataset
+from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import PASSWORD, World, make_world, sign_in
 
 PUBLIC = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -72,7 +72,7 @@ def test_api_keys_are_shown_once_stored_hashed_and_revocable(world: World) -> No
     listed = world.client.get("/users/me/api-keys", headers=as_key).json()
     assert all("key" not in k for k in listed) and created.json()["prefix"] in [k["prefix"] for k in listed]
     with world.client.app.state.sufficiency.sessions() as session:
-        from sufficiency.store import ApiKey
+        from sufficiency.app.store import ApiKey
 
         stored = session.get(ApiKey, created.json()["id"])
         assert key not in stored.key_hash and stored.key_hash.startswith("$argon2id$")

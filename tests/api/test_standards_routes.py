@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sufficiency.store.testing import postgres_schema, postgres_url, sqlite_url
+from sufficiency.app.store.testing import postgres_schema, postgres_url, sqlite_url
 from tests.api.conftest import World, wait_for
 from tests.api.strategy_world import stored, strategy_world
 from tests.api.test_security import assert_error

@@ -13,7 +13,7 @@ from post16.config import Post16Config, Post16Settings, RoniConfig
 from post16.privacy import apply_retention, delete_after, pseudonymise, pseudonymise_table
 from post16.risk import check_pupils, train_and_rank
 from post16.synthetic import synthetic_pupils
-from sufficiency.errors import InputError
+from sufficiency.core.errors import InputError
 
 KEY = "k" * 32
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from reports import build_report_data, write_reports
-from sufficiency.result import run_scenario
+from sufficiency.core.result import run_scenario
 
 
 def _once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[], Any]) -> Any:

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from reports import render_steps
-from sufficiency.display import console
-from sufficiency.pipeline import show_and_write
+from sufficiency.core.display import console
+from sufficiency.app.pipeline import show_and_write
 
 pytestmark = pytest.mark.slow
 

@@ -66,7 +66,7 @@ def test_files_hold_the_same_tables(principal, tables, tmp_path):
 def test_short_forecast_gives_only_the_years_it_covers(sample_inputs):
     import warnings
 
-    from sufficiency.result import run_scenario
+    from sufficiency.core.result import run_scenario
 
     scenario = sample_inputs.scenario.model_copy(update={"horizon": 3})
     with warnings.catch_warnings():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from sufficiency.store import make_engine, upgrade
-from sufficiency.store.testing import postgres_schema, postgres_url, sqlite_url
+from sufficiency.app.store import make_engine, upgrade
+from sufficiency.app.store.testing import postgres_schema, postgres_url, sqlite_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

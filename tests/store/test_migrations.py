@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from sufficiency.store import Base, downgrade, make_engine, upgrade
+from sufficiency.app.store import Base, downgrade, make_engine, upgrade
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sufficiency.result import run_scenario
-from sufficiency.store import ForecastRow, Organisation, Run, SufficiencyRow, session_factory
-from sufficiency.store import runs as store_runs
-from sufficiency.store.models import Dataset
-from sufficiency.store.runs import (ImmutableError, RunNotActive, claim_run, fail_run, finish_run,
+from sufficiency.core.result import run_scenario
+from sufficiency.app.store import ForecastRow, Organisation, Run, SufficiencyRow, session_factory
+from sufficiency.app.store import runs as store_runs
+from sufficiency.app.store.models import Dataset
+from sufficiency.app.store.runs import (ImmutableError, RunNotActive, claim_run, fail_run, finish_run,
                                     recover_interrupted)
 
 

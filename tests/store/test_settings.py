@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sufficiency.settings import Settings, ensure_key_file
+from sufficiency.app.settings import Settings, ensure_key_file
 
 
 @pytest.fixture(autouse=True)

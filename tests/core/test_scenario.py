@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sufficiency.scenario import Scenario, load_scenario
+from sufficiency.core.scenario import Scenario, load_scenario
 
 
 def test_every_field_is_described() -> None:

@@ -15,9 +15,9 @@ import shapely
 
 from geodata import crs_mismatch, outside_great_britain
 from geodata.crs import looks_like_lonlat, within_great_britain
-from sufficiency.errors import Problem
-from sufficiency.readers import RawTable
-from sufficiency.schemas import ColumnSpec, TableSpec
+from sufficiency.core.errors import Problem
+from sufficiency.core.readers import RawTable
+from sufficiency.core.schemas import ColumnSpec, TableSpec
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}

@@ -16,13 +16,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from sufficiency.crosscheck import cross_check
-from sufficiency.derive import complete_planning_areas, complete_schools, locate_housing
-from sufficiency.errors import InputError, Problem
-from sufficiency.readers import RawTable, file_hash, find_table_files, read_table
-from sufficiency.scenario import Scenario, load_scenario
-from sufficiency.schemas import TABLES
-from sufficiency.validation import parse_table
+from sufficiency.core.crosscheck import cross_check
+from sufficiency.core.derive import complete_planning_areas, complete_schools, locate_housing
+from sufficiency.core.errors import InputError, Problem
+from sufficiency.core.readers import RawTable, file_hash, find_table_files, read_table
+from sufficiency.core.scenario import Scenario, load_scenario
+from sufficiency.core.schemas import TABLES
+from sufficiency.core.validation import parse_table
 
 SCENARIO_FILE = "scenario.yaml"
 

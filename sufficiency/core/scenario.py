@@ -17,7 +17,7 @@ from forecasting.config import ForecastConfig
 from optimiser.config import OptimiserConfig
 from post16.config import Post16Config
 from standards.config import StandardsConfig
-from sufficiency.errors import Problem
+from sufficiency.core.errors import Problem
 
 #: DfE School Capacity (SCAP) survey: pupil forecasts are returned 5 years ahead for primary and
 #: 7 years ahead for secondary ("School capacity survey: guide for local authorities").

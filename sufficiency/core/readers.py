@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import GeoReadError, read_geo
-from sufficiency.errors import Problem
+from sufficiency.core.errors import Problem
 
 #: Suffixes a table may be given in, in order of preference.
 TABULAR = (".csv", ".xlsx")

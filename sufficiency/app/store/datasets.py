@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sufficiency.errors import Problem
-from sufficiency.inputs import validate_folder
-from sufficiency.scenario import load_scenario
-from sufficiency.store.models import Dataset, DatasetFile
+from sufficiency.core.errors import Problem
+from sufficiency.core.inputs import validate_folder
+from sufficiency.core.scenario import load_scenario
+from sufficiency.app.store.models import Dataset, DatasetFile
 
 #: File types a data folder may hold (see the README's input format).
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".yaml", ".yml")
@@ -166,8 +166,8 @@ def dataset_files(session: Session, dataset_id: str) -> dict[str, bytes]:
 
 
 def load_dataset(session: Session, dataset_id: str, overrides: dict[str, Any] | None = None) -> Any:
-    """Load a stored dataset into an :class:`~sufficiency.inputs.Inputs` bundle."""
-    from sufficiency.inputs import load_inputs
+    """Load a stored dataset into an :class:`~sufficiency.core.inputs.Inputs` bundle."""
+    from sufficiency.core.inputs import load_inputs
 
     with materialised(dataset_files(session, dataset_id)) as folder:
         return load_inputs(folder, overrides)

@@ -3,7 +3,7 @@
 Results are kept as rows of ordinary tables (one forecast fact, one scheme, one sufficiency fact
 a row), never as pickles, so any SQL tool can read them and no stored byte is ever executed.
 A run's rows are written in one transaction with its final status; once a run is finished it
-is never changed (see :func:`sufficiency.store.runs.finish_run`).
+is never changed (see :func:`sufficiency.app.store.runs.finish_run`).
 """
 
 from __future__ import annotations

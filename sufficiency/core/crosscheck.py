@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sufficiency.errors import Problem
+from sufficiency.core.errors import Problem
 
 Tables = dict[str, pd.DataFrame]
 Files = dict[str, str]

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from sufficiency.capacity import summarise
-from sufficiency.display import console, frame_table
-from sufficiency.inputs import load_inputs
-from sufficiency.result import ScenarioResult, run_scenario
+from sufficiency.core.capacity import summarise
+from sufficiency.core.display import console, frame_table
+from sufficiency.core.inputs import load_inputs
+from sufficiency.core.result import ScenarioResult, run_scenario
 from sufficiency.sample import sample_dir
-from sufficiency.summary import print_current, write_current
-from sufficiency.years import academic_year
+from sufficiency.core.summary import print_current, write_current
+from sufficiency.core.years import academic_year
 
 _STAGE_LABELS = {"current": "Current sufficiency", "forecast": "Forecasting pupils",
                  "plan": "Choosing the capital programme", "standards": "Assessing schools' risk",

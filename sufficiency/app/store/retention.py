@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sufficiency.store.models import ResultTable
+from sufficiency.app.store.models import ResultTable
 
 #: The table whose ``delete_after`` dates decide when a run's pupil-level tables go.
 LIST = "roni_ranked"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sufficiency import InputError, load_inputs
-from sufficiency.inputs import validate_folder
+from sufficiency.core.inputs import validate_folder
 
 SCHOOLS = """school_id,name,planning_area_id,ncy_low,ncy_high,pan,net_capacity
 A,Alpha Primary,P1,0,6,30,210

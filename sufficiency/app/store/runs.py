@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sufficiency.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, RunFile,
+from sufficiency.app.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, RunFile,
                                       SufficiencyRow, utcnow)
-from sufficiency.store.results import (forecast_rows, frame_table, plan_summary, post16_tables, scheme_rows,
+from sufficiency.app.store.results import (forecast_rows, frame_table, plan_summary, post16_tables, scheme_rows,
                                        standards_tables, sufficiency_rows)
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 INTERRUPTED = ("interrupted: the service stopped before this run finished (found when it started again at {when}); "
                "no results were kept. Start the run again.")

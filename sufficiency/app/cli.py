@@ -13,9 +13,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from sufficiency.display import console, problems_table
-from sufficiency.errors import InputError
-from sufficiency.inputs import Inputs, load_inputs, validate_folder
+from sufficiency.core.display import console, problems_table
+from sufficiency.core.errors import InputError
+from sufficiency.core.inputs import Inputs, load_inputs, validate_folder
 
 app = typer.Typer(
     name="sufficiency",
@@ -89,7 +89,7 @@ def validate(
 @app.command()
 def current(data_dir: DataDir, out: OutDir = Path("out")) -> None:
     """Show roll against capacity, with surplus and places needed, for a data folder's latest year."""
-    from sufficiency.summary import current_summary, print_current, write_current
+    from sufficiency.core.summary import current_summary, print_current, write_current
 
     inputs = load_or_exit(data_dir)
     summary = current_summary(inputs)
@@ -101,7 +101,7 @@ def current(data_dir: DataDir, out: OutDir = Path("out")) -> None:
 @app.command()
 def demo(out: OutDir = Path("out")) -> None:
     """Run the whole pipeline on the embedded sample borough and write every output under --out."""
-    from sufficiency.pipeline import run_demo
+    from sufficiency.app.pipeline import run_demo
 
     run_demo(out)
 

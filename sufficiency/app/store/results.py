@@ -1,4 +1,4 @@
-"""Turning a :class:`~sufficiency.result.ScenarioResult` into rows of the store's tables.
+"""Turning a :class:`~sufficiency.core.result.ScenarioResult` into rows of the store's tables.
 
 Each function returns plain dicts ready for one bulk insert; numbers are Python floats and ints,
 missing values ``None``, so SQLite and PostgreSQL store exactly the same thing.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from sufficiency.result import ScenarioResult
+    from sufficiency.core.result import ScenarioResult
 
 INTERVALS = ("lower_80", "upper_80", "lower_95", "upper_95")
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from geodata import assign_to_areas
-from sufficiency.crosscheck import row_of
-from sufficiency.errors import Problem
+from sufficiency.core.crosscheck import row_of
+from sufficiency.core.errors import Problem
 
 #: Default age ranges by phase (national curriculum years): primary Reception-Year 6,
 #: secondary Year 7-11 (Year 13 where a sixth form is recorded in rolls).

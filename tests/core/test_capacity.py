@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sufficiency.capacity import places_by_year_group, sufficiency_table
+from sufficiency.core.capacity import places_by_year_group, sufficiency_table
 
 
 def test_places_by_year_group_with_sixth_form() -> None:
@@ -42,7 +42,7 @@ def test_schools_in_one_area_offset_each_other() -> None:
 
 
 def test_cohorts_on_roll_keep_their_places() -> None:
-    from sufficiency.capacity import places_by_year
+    from sufficiency.core.capacity import places_by_year
 
     schools = pd.DataFrame({"school_id": ["p"], "planning_area_id": ["P1"], "ncy_low": [0], "ncy_high": [6],
                             "pan": [30], "net_capacity": [210]})
@@ -56,7 +56,7 @@ def test_cohorts_on_roll_keep_their_places() -> None:
 
 
 def test_cohorts_do_not_carry_places_across_a_point_of_entry() -> None:
-    from sufficiency.capacity import places_by_year
+    from sufficiency.core.capacity import places_by_year
 
     # An 11-18 school with 180 a year in Years 7-11 and 120 in the sixth form (net capacity 1,140).
     schools = pd.DataFrame({"school_id": ["s", "a"], "planning_area_id": ["S1", "A1"], "ncy_low": [7, 0],

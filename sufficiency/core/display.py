@@ -10,8 +10,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sufficiency.errors import Problem
-from sufficiency.years import academic_year
+from sufficiency.core.errors import Problem
+from sufficiency.core.years import academic_year
 
 #: One console for every command. In a terminal Rich uses its width; piped or captured output
 #: (CI logs, files) gets 160 columns rather than Rich's default of 80, so tables stay unwrapped.

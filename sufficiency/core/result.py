@@ -1,7 +1,7 @@
 """ScenarioResult: everything one run produced, with its provenance.
 
 Reports, the API and the store all read this one object; no stage reaches into another's
-internals. ``run_scenario`` builds it from an :class:`~sufficiency.inputs.Inputs` bundle.
+internals. ``run_scenario`` builds it from an :class:`~sufficiency.core.inputs.Inputs` bundle.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from sufficiency import __version__
-from sufficiency.capacity import places_by_year, sufficiency_table
-from sufficiency.inputs import Inputs
-from sufficiency.scenario import Scenario
-from sufficiency.summary import CurrentSummary, current_summary
+from sufficiency.core.capacity import places_by_year, sufficiency_table
+from sufficiency.core.inputs import Inputs
+from sufficiency.core.scenario import Scenario
+from sufficiency.core.summary import CurrentSummary, current_summary
 
 if TYPE_CHECKING:
     from forecasting import Forecast

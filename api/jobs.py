@@ -16,7 +16,6 @@ import logging
 import shutil
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,12 +35,15 @@ from sufficiency.app.store.runs import (RunNotActive, cancel_requested, claim_ru
 
 log = logging.getLogger(__name__)
 
-#: The pipeline stages each kind of run executes.
-KIND_STAGES: dict[str, tuple[str, ...]] = {
-    "forecast": ("forecast",),
-    "plan": ("forecast", "plan"),
-    "full": ("forecast", "plan", "standards", "post16"),
-}
+def kind_stages(kind: str) -> tuple[str, ...]:
+    """The stages each kind of run executes: a forecast, a plan (with its forecast), or every stage of
+    a full run as registered (:mod:`sufficiency.core.stages`)."""
+    from sufficiency.core.stages import REGISTRY
+
+    if kind == "full":
+        return tuple(REGISTRY.full())
+    return tuple(s.name for s in REGISTRY.plan([kind]))
+
 
 Pipeline = Callable[[Any, tuple[str, ...], dict[str, Any], Callable[[str], None]], Any]
 
@@ -52,30 +54,12 @@ class Cancelled(Exception):
 
 def run_pipeline(inputs: Any, stages: tuple[str, ...], options: dict[str, Any],
                  progress: Callable[[str], None]) -> Any:
-    """The product's pipeline (:func:`sufficiency.core.result.run_scenario`) for a stored run.
-
-    With ``options["synthetic_pupils"]`` the post-16 stage also demonstrates the risk-of-NEET model
-    on a SYNTHETIC pupil cohort (never real pupils; every table says so).
-    """
+    """The product's pipeline (:func:`sufficiency.core.result.run_scenario`) for a stored run; the run's
+    options reach every stage (``synthetic_pupils`` makes the post-16 stage demonstrate the
+    risk-of-NEET model on a SYNTHETIC cohort, never real pupils)."""
     from sufficiency.core.result import run_scenario
 
-    synthetic = bool(options.get("synthetic_pupils")) and "post16" in stages
-    core = tuple(s for s in stages if not (synthetic and s == "post16"))
-    result = run_scenario(inputs, stages=core, progress=progress)  # type: ignore[arg-type]
-    if synthetic:
-        from post16 import run_post16, synthetic_pupils
-        from post16.privacy import ephemeral_settings
-
-        progress("post16")
-        start = time.perf_counter()
-        config = inputs.scenario.post16
-        seed = config.roni.random_state
-        demand = result.forecast.by_area if result.forecast is not None else None
-        post16 = run_post16(config, demand=demand, schools=inputs.schools, pupils=synthetic_pupils(random_state=seed),
-                            settings=ephemeral_settings(seed))
-        result = dataclasses.replace(result, post16=post16)
-        result.provenance.stage_seconds["post16"] = round(time.perf_counter() - start, 3)
-    return result
+    return run_scenario(inputs, stages, progress=progress, options=options)
 
 
 def report_files(result: Any, formats: list[str], progress: Callable[[str], None]) -> dict[str, bytes]:

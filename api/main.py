@@ -15,6 +15,7 @@ from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
 from api.routes import ROUTERS
 from sufficiency import __version__
+from sufficiency.core.stages import REGISTRY
 from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.retention import purge_expired
@@ -83,6 +84,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    for stage in REGISTRY.all():  # a stage's own routes, declared in its folder
+        stage_router = stage.router()
+        if stage_router is not None:
+            app.include_router(stage_router)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
     if settings.cors_origins:

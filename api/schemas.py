@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Literal["viewer", "planner", "admin"]
-RunKind = Literal["forecast", "plan", "full"]
+RunKind = Literal["forecast", "plan", "full", "stages"]
 ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -140,8 +140,11 @@ class RunCreate(BaseModel):
         "dataset_id": "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f", "scenario_id": None, "kind": "forecast"}]})
     dataset_id: str = Field(max_length=64)
     scenario_id: str | None = Field(None, max_length=64, description="None: the dataset's own scenario.yaml.")
-    kind: RunKind = Field("forecast", description="forecast; plan (forecast + capital programme); full (also "
-                          "standards and post-16).")
+    kind: RunKind = Field("forecast", description="forecast; plan (forecast + capital programme); full (every "
+                          "stage: also standards and post-16); stages (the stages listed in 'stages').")
+    stages: list[Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]] | None = Field(
+        None, max_length=20, description="With kind 'stages': the stages to run by name (GET /stages lists them); "
+        "the stages they need run first.")
     synthetic_pupils: bool = Field(False, description="Full runs only: demonstrate the risk-of-NEET model on a "
                                    "SYNTHETIC pupil cohort.")
     reports: list[ReportFormat] = Field(default_factory=list, max_length=4, description=(
@@ -262,9 +265,34 @@ class SectionPublic(BaseModel):
                                                          "target", "gap_to_target", "meets_target"],
                     "rows": [[2022, "neet_or_not_known_pct", 4.1, 4.7, 4.9, 67, 150, None, None, None]]}]}]})
     run_id: str
-    section: Literal["standards", "post16"]
+    section: str = Field(description="The stage that made the tables (GET /stages lists them).")
     tables: list[TablePublic]
     withheld: list[str] = Field(default_factory=list, description="Pupil-level tables shown to admins only.")
+
+
+class StagePublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "plan", "heading": "Capital programme", "description": "Expansions, bulge classes, new schools and "
+        "reductions at least cost, each with its reason.", "settings_section": "optimiser", "requires": ["forecast"],
+        "uses": [], "full_run": True}]})
+    name: str = Field(description="What to put in a run's 'stages' (kind 'stages').")
+    heading: str
+    description: str
+    settings_section: str | None = Field(description="Its section of the scenario settings (scenario.yaml).")
+    requires: list[str] = Field(description="Stages that run first whenever this one runs.")
+    uses: list[str] = Field(description="Stages whose results it uses when they run too.")
+    full_run: bool = Field(description="Whether a 'full' run includes it.")
+
+
+class StageTablePage(BaseModel):
+    model_config = page_example({"school_id": "106283", "category": "Green"}, stage="standards", table="risk_schools",
+                                columns=["school_id", "category"])
+    run_id: str
+    stage: str
+    table: str
+    columns: list[str]
+    count: int
+    rows: list[dict[str, Any]]
 
 
 class Health(BaseModel):

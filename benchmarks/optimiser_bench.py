@@ -27,7 +27,7 @@ def _row(name: str, solver: str, plan, seconds: float) -> str:
 
 def sample(solver: str, time_limit: float) -> str:
     from forecasting import run_forecast
-    from optimiser.cli import area_distances
+    from optimiser.distances import area_distances
     from sufficiency import load_inputs
     from sufficiency.sample import sample_dir
 

@@ -5,16 +5,14 @@ transfer between planning areas, staying-on ratios, pupils from new housing, boo
 prediction intervals, school-level apportioning and a rolling-origin backtest.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-from forecasting.backtest import backtest
-from forecasting.cohort import CohortSurvival, Persistence
-from forecasting.config import ForecastConfig, Variant
-from forecasting.forecast import Forecast, run_forecast, run_variants
-from forecasting.panel import ForecastInputError, Panel
-from forecasting.uncertainty import simulate_intervals
-
-__all__ = [
-    "CohortSurvival", "Forecast", "ForecastConfig", "ForecastInputError", "Panel", "Persistence", "Variant",
-    "backtest", "run_forecast", "run_variants", "simulate_intervals",
-]
+# Loaded on first use: importing the package (for its stage declaration) costs nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "backtest": ["backtest"],
+    "cohort": ["CohortSurvival", "Persistence"],
+    "config": ["ForecastConfig", "Variant"],
+    "forecast": ["Forecast", "run_forecast", "run_variants"],
+    "panel": ["ForecastInputError", "Panel"],
+    "uncertainty": ["simulate_intervals"],
+})

@@ -8,13 +8,17 @@ and ``forecast_by_school.csv`` (school_id, planning_area_id, year, ncy, pupils).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from sufficiency.core.display import console  # noqa: E402 - the one console of the product
+from sufficiency.core.commands import load_or_exit, overridden_or_exit
+from sufficiency.core.display import console
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sufficiency.core.result import ScenarioResult
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +80,6 @@ def backtest_command(
 ) -> None:
     """Rolling-origin backtest of the forecast against persistence, 100% survival and the 3-year mean."""
     from forecasting.backtest import backtest
-    from sufficiency.app.cli import load_or_exit
 
     years = _parse_years([*origins, *ctx.args])
     inputs = load_or_exit(data_dir)
@@ -104,22 +107,9 @@ def _parse_years(values: list[str]) -> list[int]:
 
 def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[str, tuple[Any, Any]]:
     """(inputs, config) per run: one per scenario file, times one per variant named."""
-    import yaml
+    from sufficiency.core.commands import scenario_file_or_exit
 
-    from sufficiency.app.cli import load_or_exit, overridden_or_exit
-    from sufficiency.core.display import problems_table
-    from sufficiency.core.scenario import load_scenario
-
-    overrides = {}
-    for path in scenarios:
-        # Checked on its own first, so that a mistake is reported against this file, not the folder's.
-        _, problems = load_scenario(path) if path.is_file() else (None, [])
-        if problems or not path.is_file():
-            if problems:
-                console.print(problems_table(problems, f"{path} cannot be used"))
-            console.print(f"[red]--scenario {path}: {'fix the file' if problems else 'no such file'}[/]")
-            raise typer.Exit(1)
-        overrides[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    overrides = {path.stem: scenario_file_or_exit(path) or {} for path in scenarios}
     # The tables are read once, under the first scenario; each scenario only changes the settings.
     inputs = load_or_exit(data_dir, next(iter(overrides.values()), None))
     bundles = {stem: overridden_or_exit(inputs, extra) for stem, extra in overrides.items()} or {"": inputs}
@@ -137,6 +127,8 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
 
 def comparison(results: dict[str, Any]) -> pd.DataFrame:
     """Authority totals per year, one column per run, for comparing scenarios side by side."""
+    import pandas as pd
+
     cols = {name: _authority_totals(fc).set_index("year")["pupils"] for name, fc in results.items()}
     return pd.DataFrame(cols).rename_axis("year").reset_index()
 
@@ -149,15 +141,49 @@ def _authority_totals(fc: Any) -> pd.DataFrame:
 def _cell(value: Any, digits: int = 1) -> str:
     """A number as a person reads it: thousands separated, fixed decimals, a dash for none (a
     baseline has no interval, so no coverage)."""
+    import pandas as pd
+
     if isinstance(value, float):
         return "–" if pd.isna(value) else f"{value:,.{digits}f}"
     return str(value)
 
 
 def _print_frame(df: pd.DataFrame, title: str, digits: int = 1) -> None:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in df.columns:
         table.add_column(str(col), justify="right")
     for row in df.itertuples(index=False):
         table.add_row(*(_cell(v, digits) for v in row))
     console.print(table)
+
+
+def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
+    """Per planning area and forecast year: places needed (counted per year group), before any scheme."""
+    from sufficiency.core.capacity import summarise
+    from sufficiency.core.years import academic_year
+
+    by = summarise(result.forecast.sufficiency_before, result.inputs.planning_areas)
+    wide = by.pivot(index=["planning_area_id", "name"], columns="year", values="places_needed").round(0)
+    wide.columns = [academic_year(y) for y in wide.columns]
+    return wide.reset_index()
+
+
+def print_result(result: ScenarioResult) -> None:
+    """The forecast part of a run: borough totals against today's places, and places needed by area."""
+    from sufficiency.core.display import frame_table
+    from sufficiency.core.years import academic_year
+
+    fc = result.forecast
+    console.print(f"[bold]Forecast[/] from {academic_year(fc.base_year)}, {fc.horizon} years ahead "
+                  f"(variant: {fc.variant}).")
+    borough = fc.by_area.groupby("year")["pupils"].sum().reset_index()
+    if any(c.startswith("lower_") for c in fc.totals.columns) and "planning_area_id" in fc.totals:
+        console.print("[dim]Intervals are given per planning area in forecast.csv.[/]")
+    before = fc.sufficiency_before.groupby("year")[["places", "places_needed", "surplus"]].sum().reset_index()
+    console.print(frame_table(borough.merge(before, on="year"),
+                              "Borough: forecast pupils against today's places (places needed counted per "
+                              "planning area and year group)"))
+    console.print(frame_table(forecast_against_places(result),
+                              "Places needed by planning area and year, before any scheme"))

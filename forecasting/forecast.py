@@ -59,6 +59,10 @@ class Forecast:
     model: CohortSurvival
     housing: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Forecast pupils against today's places (``sufficiency.core.capacity.sufficiency_table``):
+    #: planning_area_id, year, ncy, pupils, places, surplus, places_needed, surplus_rate, before any
+    #: scheme of a plan. Set by the forecast stage (:mod:`forecasting.stage`), which has the places.
+    sufficiency_before: pd.DataFrame | None = None
 
 
 def make_model(config: ForecastConfig) -> CohortSurvival:

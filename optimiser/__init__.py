@@ -6,131 +6,14 @@ Pipeline (as PyPSA's): :func:`check_inputs` → :func:`build_model` → :func:`s
 :mod:`optimiser.model`.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-import time
-
-import numpy as np
-import pandas as pd
-
-from optimiser.checks import PlanInputs, SpecificationError, check_inputs
-from optimiser.config import OptimiserConfig
-from optimiser.greedy import evaluate_decisions, greedy_decisions
-from optimiser.model import PlanModel, build_model
-from optimiser.plan import Plan, build_plan
-from optimiser.solve import SolveResult, available_solvers, solve
-
-__all__ = [
-    "OptimiserConfig", "Plan", "PlanInputs", "PlanModel", "SolveResult", "SpecificationError",
-    "available_solvers", "build_model", "check_inputs", "greedy_plan", "run_plan", "solve",
-]
-
-
-def _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls=None) -> PlanModel:
-    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year, rolls)
-    return build_model(inputs)
-
-
-def greedy_plan(
-    demand: pd.DataFrame,
-    schools: pd.DataFrame,
-    config: OptimiserConfig | None = None,
-    options: pd.DataFrame | None = None,
-    distances: pd.DataFrame | np.ndarray | None = None,
-    planning_areas: pd.DataFrame | None = None,
-    base_year: int | None = None,
-    rolls: pd.DataFrame | None = None,
-) -> Plan:
-    """The greedy baseline: the cheapest single scheme for each deficit, year by year.
-
-    Takes the same arguments as :func:`run_plan` and returns a :class:`Plan` costed by the same
-    objective (see :mod:`optimiser.greedy`).
-    """
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
-    result = evaluate_decisions(model, greedy_decisions(model))
-    return build_plan(model, result, explained=False)
-
-
-def _better_start(model: PlanModel, greedy: dict, greedy_result: SolveResult, solver: str | None) -> bool:
-    """Leave in the variables the cheaper of the greedy plan and the rounded relaxation.
-
-    Returns True when the variables hold a feasible plan to start from. The solver is never
-    handed a dearer start than the greedy plan, so the optimum is never worse than the baseline.
-    """
-    from optimiser.rounding import rounded_decisions
-
-    rounded = rounded_decisions(model, solver)
-    if rounded is not None:
-        trial = evaluate_decisions(model, rounded, solver=solver)
-        if trial.status == "greedy" and (greedy_result.status != "greedy" or trial.objective < greedy_result.objective):
-            return True
-    if greedy_result.status == "greedy":
-        evaluate_decisions(model, greedy, solver=solver)
-        return True
-    return False
-
-
-def run_plan(
-    demand: pd.DataFrame,
-    schools: pd.DataFrame,
-    config: OptimiserConfig | None = None,
-    options: pd.DataFrame | None = None,
-    distances: pd.DataFrame | np.ndarray | None = None,
-    planning_areas: pd.DataFrame | None = None,
-    base_year: int | None = None,
-    solver: str | None = None,
-    rolls: pd.DataFrame | None = None,
-) -> Plan:
-    """Choose expansions, bulge classes, new schools and reductions at least cost.
-
-    Parameters
-    ----------
-    demand : DataFrame
-        Forecast pupils ``planning_area_id, year, ncy, pupils`` (``Forecast.by_area``).
-    schools : DataFrame
-        Canonical schools table (pan, net_capacity, ncy_low/high, ofsted, max_forms_of_entry,
-        can_bulge, first_preferences, ...).
-    config : OptimiserConfig, optional
-        Costs, rules, budgets and solver settings; defaults when None.
-    options : DataFrame, optional
-        The council's candidate schemes; generated from the schools when None.
-    distances : DataFrame or ndarray, optional
-        Planning-area distances in metres indexed by planning_area_id, e.g.
-        ``geodata.centroid_distances(planning_areas)``. None: no moves between areas.
-    planning_areas : DataFrame, optional
-        planning_area_id and phase.
-    base_year : int, optional
-        Last year of data; schemes open from ``base_year`` plus their lead time. Default: the
-        year before the first forecast year.
-    solver : {"highs", "cbc"}, optional
-        Overrides ``config.solver``.
-    rolls : DataFrame, optional
-        Canonical rolls with the base year's census. A cohort on roll above its year group's
-        places (a past bulge class) keeps them as it moves up, so it is not counted as unmet
-        need. None: every year group has the admission number.
-
-    Returns
-    -------
-    Plan
-        The optimal (or best found) programme, with the greedy baseline in ``plan.baseline``.
-
-    Raises
-    ------
-    SpecificationError
-        When the inputs cannot make a plan; the message names each problem.
-    """
-    config = config or OptimiserConfig()
-    start = time.perf_counter()
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
-    greedy = greedy_decisions(model)
-    baseline_result = evaluate_decisions(model, greedy, solver=solver)
-    baseline = build_plan(model, baseline_result, explained=False)
-    warm = config.warm_start and _better_start(model, greedy, baseline_result, solver)
-    # The time limit bounds the whole run: reading, the greedy plan and the start are counted.
-    remaining = max(1.0, config.time_limit - (time.perf_counter() - start))
-    result = solve(model, solver=solver, warm=warm, time_limit=remaining)
-    if result.status not in ("optimal", "feasible"):
-        raise SpecificationError([f"the solver found no plan ({result.solver}: {result.status}, {result.message})"])
-    plan = build_plan(model, result, baseline)
-    plan.total_seconds = time.perf_counter() - start
-    return plan
+# Loaded on first use: importing the package (for its stage declaration) costs nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "checks": ["PlanInputs", "SpecificationError", "check_inputs"],
+    "config": ["OptimiserConfig"],
+    "model": ["PlanModel", "build_model"],
+    "plan": ["Plan"],
+    "solve": ["SolveResult", "available_solvers", "solve"],
+    "run": ["greedy_plan", "run_plan"],
+})

@@ -7,15 +7,17 @@ Writes ``plan.csv`` (one row per scheme, with its reason) and ``sufficiency_afte
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.table import Table
 
-from optimiser.plan import SHORTFALL_CAUSE_TEXT
-from sufficiency.core.display import console, frame_table
+from sufficiency.core.commands import DataDir, ScenarioFile, load_or_exit, run_or_exit, scenario_file_or_exit
+from sufficiency.core.display import console
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sufficiency.core.result import ScenarioResult
 
 
 def register(app: typer.Typer) -> None:
@@ -24,33 +26,17 @@ def register(app: typer.Typer) -> None:
 
 
 def plan_command(
-    data_dir: Annotated[Path, typer.Argument(help="Data folder with schools.csv and rolls.csv (options.csv optional).")],
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="Scenario YAML whose settings override the folder's.")] = None,
+    data_dir: DataDir,
+    scenario: ScenarioFile = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for plan.csv and sufficiency_after.csv.")] = Path("out"),
     solver: Annotated[str | None, typer.Option("--solver", help="highs (default) or cbc.")] = None,
 ) -> None:
     """Forecast pupils, then plan expansions, bulge classes, new schools and reductions at least cost."""
-    from forecasting import run_forecast
-    from optimiser import SpecificationError, run_plan
-    from sufficiency.app.cli import load_or_exit
-
-    inputs = load_or_exit(data_dir, _overrides(scenario))
-    with console.status("Forecasting pupils..."):
-        try:
-            forecast = run_forecast(inputs)
-        except ValueError as exc:
-            console.print(f"[red]{data_dir}: {exc}[/]")
-            raise typer.Exit(1) from None
-    config = inputs.scenario.optimiser
-    with console.status("Choosing the capital programme..."):
-        try:
-            plan = run_plan(forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]], inputs.schools, config,
-                            options=inputs.options, distances=area_distances(inputs),
-                            planning_areas=inputs.planning_areas, base_year=forecast.base_year, solver=solver,
-                            rolls=inputs.rolls)
-        except SpecificationError as exc:
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(1) from None
+    overrides = scenario_file_or_exit(scenario) or {}
+    if solver is not None:
+        overrides = {**overrides, "optimiser": {**overrides.get("optimiser", {}), "solver": solver}}
+    inputs = load_or_exit(data_dir, overrides or None)
+    plan = run_or_exit(inputs, ["plan"], label="Choosing the capital programme...").plan
     out.mkdir(parents=True, exist_ok=True)
     plan.schemes.to_csv(out / "plan.csv", index=False)
     plan.sufficiency_after.to_csv(out / "sufficiency_after.csv", index=False)
@@ -58,41 +44,18 @@ def plan_command(
     console.print(f"wrote {out / 'plan.csv'}\nwrote {out / 'sufficiency_after.csv'}")
 
 
-def _overrides(scenario: Path | None) -> dict[str, Any] | None:
-    if scenario is None:
-        return None
-    import yaml
-
-    try:
-        loaded = yaml.safe_load(scenario.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        console.print(f"[red]{scenario}: cannot be read as YAML ({exc}). Fix the file or leave out --scenario.[/]")
-        raise typer.Exit(1) from None
-    if loaded is not None and not isinstance(loaded, dict):
-        console.print(f"[red]{scenario}: must hold 'setting: value' lines.[/]")
-        raise typer.Exit(1)
-    return loaded or None
-
-
-def area_distances(inputs: Any) -> pd.DataFrame | None:
-    """Planning-area distances in metres: between area centroids when areas have geometry,
-    else between the mean positions of each area's schools."""
-    areas = inputs.planning_areas
-    if areas is not None and "geometry" in areas and areas.geometry.notna().all():
-        from geodata import centroid_distances
-
-        return centroid_distances(areas)
-    schools = inputs.schools.dropna(subset=["x", "y"])
-    if schools.empty:
-        return None
-    centre = schools.groupby("planning_area_id")[["x", "y"]].mean()
-    xy = centre.to_numpy()
-    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    return pd.DataFrame(dist, index=centre.index.astype(str), columns=centre.index.astype(str))
+def print_result(result: ScenarioResult) -> None:
+    """The capital programme part of a run."""
+    print_plan(result.plan, result.inputs.schools)
 
 
 def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     """Print the programme, the cost beside the greedy baseline, and any shortfall."""
+    from rich.table import Table
+
+    from optimiser.plan import SHORTFALL_CAUSE_TEXT
+    from sufficiency.core.display import frame_table
+
     names = schools.set_index("school_id")["name"].to_dict()
     table = Table(title="Capital programme", show_lines=False)
     for col in ("Year", "Scheme", "Where", "Places", "Capital", "Why"):

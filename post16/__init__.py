@@ -13,35 +13,15 @@ Pure functions for other parts of the product:
 Reference data: Contains public sector information licensed under the Open Government Licence v3.0.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-from post16.attainment import attainment_at_19, load_attainment19
-from post16.config import Post16Config, Post16Settings, RoniConfig
-from post16.participation import group_splits, load_nccis, participation_table, trend_chart
-from post16.result import Post16Result, run_post16
-from post16.risk import RoniReport, calibration_chart, read_pupils, train_and_rank
-from post16.sixth_form import post16_places, sixth_form_demand, sixth_form_summary, to_planning_areas
-from post16.synthetic import synthetic_pupils
-
-__all__ = [
-    "Post16Config",
-    "Post16Result",
-    "Post16Settings",
-    "RoniConfig",
-    "RoniReport",
-    "attainment_at_19",
-    "calibration_chart",
-    "group_splits",
-    "load_attainment19",
-    "load_nccis",
-    "participation_table",
-    "post16_places",
-    "read_pupils",
-    "run_post16",
-    "sixth_form_demand",
-    "sixth_form_summary",
-    "synthetic_pupils",
-    "to_planning_areas",
-    "train_and_rank",
-    "trend_chart",
-]
+# Loaded on first use: importing the package (for its stage declaration) costs nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "attainment": ["attainment_at_19", "load_attainment19"],
+    "config": ["Post16Config", "Post16Settings", "RoniConfig"],
+    "participation": ["group_splits", "load_nccis", "participation_table", "trend_chart"],
+    "result": ["Post16Result", "run_post16"],
+    "risk": ["RoniReport", "calibration_chart", "read_pupils", "train_and_rank"],
+    "sixth_form": ["post16_places", "sixth_form_demand", "sixth_form_summary", "to_planning_areas"],
+    "synthetic": ["synthetic_pupils"],
+})

@@ -35,6 +35,10 @@ GROUP_SPLITS: dict[str, tuple[str, str]] = {
 }
 
 
+class UnknownAuthority(LookupError, ValueError):
+    """The authority named in the scenario is not in the reference tables."""
+
+
 def load_nccis(path: Path | str | None = None) -> pd.DataFrame:
     """Read the compact NCCIS table (the shipped copy unless ``path`` is given).
 
@@ -68,8 +72,8 @@ def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:
 
     Raises
     ------
-    LookupError
-        With the closest names when nothing matches, so the user can correct the code.
+    UnknownAuthority
+        (a LookupError and a ValueError) With the closest names when nothing matches, so the user can correct the code.
     """
     las = nccis[nccis["geographic_level"] == "Local authority"]
     key = str(la).strip()
@@ -78,7 +82,7 @@ def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:
         names = sorted(las["la_name"].dropna().unique())
         close = [n for n in names if key.lower()[:4] in n.lower()][:5]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise LookupError(
+        raise UnknownAuthority(
             f"No local authority '{key}' in the NCCIS table (try the three-digit DfE code such as 358, "
             f"the GSS code such as E08000009, or the name).{hint}"
         )

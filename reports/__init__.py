@@ -10,12 +10,20 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.content import ReportData, build_report_data
-
 if TYPE_CHECKING:
+    from reports.content import ReportData, build_report_data
     from sufficiency.core.result import ScenarioResult
 
 __all__ = ["FORMATS", "ReportData", "build_report_data", "write_reports"]
+
+
+def __getattr__(name: str) -> object:
+    # The report's content (pandas, matplotlib) loads when first used, not with the command line.
+    if name in ("ReportData", "build_report_data"):
+        from reports import content
+
+        return getattr(content, name)
+    raise AttributeError(f"module 'reports' has no attribute {name!r}")
 
 #: Formats :func:`write_reports` knows: the report as HTML, PDF and XLSX, and the SCAP export
 #: (CSV files and one XLSX workbook).
@@ -71,6 +79,8 @@ def write_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = _as_list(results)
+    from reports.content import build_report_data
+
     data = build_report_data(results, title=title, map_year=map_year)
     tell("figures worked out", 1)
     stem = f"report_{_safe(data.result.name)}"

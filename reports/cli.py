@@ -33,7 +33,7 @@ def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
 
 def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     """Load the folder and run each scenario, with a progress line per stage."""
-    from sufficiency.app.cli import load_or_exit, overridden_or_exit
+    from sufficiency.core.commands import load_or_exit, overridden_or_exit
     from sufficiency.core.display import console
     from sufficiency.app.pipeline import run_with_progress
 

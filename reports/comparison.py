@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
-    before = _phase_rows(result.sufficiency_before, phases)
+    before = _phase_rows(result.forecast.sufficiency_before, phases)
     last = before["year"].max()
     out = {
         "Pupils in the last forecast year (R-Y11)": before.loc[before["year"] == last, "pupils"].sum(),

@@ -131,7 +131,7 @@ def places_needed(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     DataFrame ``phase, year, pupils, places, places_needed, shortfall_after`` over the
     phase's year groups (no offsetting across year groups or planning areas).
     """
-    before = _phase_rows(result.sufficiency_before, phases)
+    before = _phase_rows(result.forecast.sufficiency_before, phases)
     out = before.groupby(["phase", "year"], as_index=False)[["pupils", "places", "places_needed"]].sum()
     if result.plan is not None:
         after = _phase_rows(result.plan.sufficiency_after, phases)
@@ -171,13 +171,13 @@ def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     own intervals apply (an interval of a sum is not the sum of intervals). Places after the
     programme are today's places plus the programme's change in each year.
     """
-    places = result.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
+    places = result.forecast.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
     forecast = result.forecast.totals.copy()
     forecast["places_before"] = pd.MultiIndex.from_frame(forecast[["planning_area_id", "year"]]).map(places)
     if result.plan is not None:
         # the plan counts places in the phase's year groups only (sixth form is planned in post16)
         after = _phase_rows(result.plan.sufficiency_after, phases)
-        cells = after.merge(result.sufficiency_before[["planning_area_id", "year", "ncy", "places"]],
+        cells = after.merge(result.forecast.sufficiency_before[["planning_area_id", "year", "ncy", "places"]],
                             on=["planning_area_id", "year", "ncy"], how="left")
         change = (cells["capacity"] - cells["places"].fillna(0)).groupby(
             [cells["planning_area_id"], cells["year"]]).sum()
@@ -197,7 +197,7 @@ def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
 
 def area_deficits(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     """Year groups short of places before the programme, or still short after it."""
-    before = _phase_rows(result.sufficiency_before, phases)
+    before = _phase_rows(result.forecast.sufficiency_before, phases)
     cols = ["planning_area_id", "phase", "year", "ncy", "pupils", "places", "places_needed"]
     out = before[cols]
     if result.plan is not None:
@@ -309,7 +309,7 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
     from reports.provenance import assumptions_table, solver_summary, sources_table, versions_table
 
     result = results[0]
-    if result.forecast is None or result.sufficiency_before is None:
+    if result.forecast is None or result.forecast.sufficiency_before is None:
         raise ValueError(f"scenario '{result.name}' has no forecast: run it with the forecast stage to report on it")
     areas = pd.DataFrame(result.inputs.planning_areas).drop(columns="geometry", errors="ignore")
     phases = areas.set_index("planning_area_id")["phase"]

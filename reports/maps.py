@@ -36,7 +36,7 @@ def area_balance(data: ReportData, year: int) -> pd.DataFrame:
     ``rate`` is the balance as a share of places.
     """
     phases = data.areas.set_index("planning_area_id")["phase"]
-    rows = _phase_rows(data.result.sufficiency_before, phases)
+    rows = _phase_rows(data.result.forecast.sufficiency_before, phases)
     rows = rows[rows["year"] == year]
     out = rows.groupby("planning_area_id", as_index=False)[["pupils", "places"]].sum()
     out["balance"] = out["places"] - out["pupils"]

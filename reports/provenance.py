@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from reports.format import money
+from sufficiency.core.scenario import setting_fields
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
@@ -34,10 +35,8 @@ def _value_text(value: Any, pounds: bool = False) -> str:
 def _flatten(model: BaseModel, prefix: str = "") -> list[tuple[str, str, str]]:
     """(setting, value, description) for every leaf of a settings model, depth first."""
     rows: list[tuple[str, str, str]] = []
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
+    for name, value, description in setting_fields(model):
         key = f"{prefix}{name}"
-        description = (info.description or "").strip()
         if isinstance(value, BaseModel):
             rows.append((key, "", description))
             rows += _flatten(value, key + ".")

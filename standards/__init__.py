@@ -12,25 +12,20 @@ The functions the API, reports and CLI call:
 * :class:`StandardsStore` with :class:`EscalationEvent` -> the persisted escalation workflow
 """
 
-from standards.benchmark import benchmark_la, rank_all_las
-from standards.config import StandardsConfig
-from standards.escalation import (STEPS, EscalationEvent, IllegalTransition, allowed_next,
-                                  check_transition)
-from standards.indicators import IndicatorError, numeric_indicators
-from standards.kpi import format_kpi_table, kpi_tables
-from standards.overrides import Override, apply_overrides
-from standards.result import StandardsResult, run_standards
-from standards.risk import RiskAssessment, assess_risk, risk_summary
-from standards.rules import RuleFileError, RuleSet, load_rules
-from standards.store import StandardsStore
-from standards.synthetic import sample_school_indicators
-from standards.targets import Target, load_targets, target_status
+import lazy_loader
 
-__all__ = [
-    "STEPS", "EscalationEvent", "IllegalTransition", "IndicatorError", "Override",
-    "RiskAssessment", "RuleFileError", "RuleSet", "StandardsConfig", "StandardsResult",
-    "StandardsStore", "Target", "allowed_next", "apply_overrides", "assess_risk", "benchmark_la",
-    "check_transition", "format_kpi_table", "kpi_tables", "load_rules", "load_targets",
-    "numeric_indicators", "rank_all_las", "risk_summary", "run_standards",
-    "sample_school_indicators", "target_status",
-]
+# Loaded on first use: importing the package (for its stage declaration) costs nothing.
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "benchmark": ["benchmark_la", "rank_all_las"],
+    "config": ["StandardsConfig"],
+    "escalation": ["EscalationEvent", "IllegalTransition", "STEPS", "allowed_next", "check_transition"],
+    "indicators": ["IndicatorError", "numeric_indicators"],
+    "kpi": ["format_kpi_table", "kpi_tables"],
+    "overrides": ["Override", "apply_overrides"],
+    "result": ["StandardsResult", "run_standards"],
+    "risk": ["RiskAssessment", "assess_risk", "risk_summary"],
+    "rules": ["RuleFileError", "RuleSet", "load_rules"],
+    "store": ["StandardsStore"],
+    "synthetic": ["sample_school_indicators"],
+    "targets": ["Target", "load_targets", "target_status"],
+})

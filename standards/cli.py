@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from pydantic import ValidationError
-from rich.table import Table
 
-from standards.config import StandardsConfig
-from standards.escalation import STEPS, EscalationEvent, IllegalTransition, allowed_next
-from standards.indicators import IndicatorError, numeric_indicators
-from standards.kpi import format_kpi_table, format_number
-from standards.overrides import Override
-from standards.result import StandardsResult, run_standards
-from standards.risk import assess_risk
-from standards.rules import RuleFileError, load_rules
-from standards.store import StandardsStore
-from standards.targets import TargetFileError
+from standards.escalation import STEPS
+from sufficiency.core.commands import load_or_exit
+from sufficiency.core.display import console
 
-from sufficiency.core.display import console  # noqa: E402 - the one console of the product
-_COLOURS = {"Red": "red", "Amber": "dark_orange", "Yellow": "yellow", "Green": "green"}
+if TYPE_CHECKING:
+    from standards.config import StandardsConfig
+    from standards.result import StandardsResult
+    from standards.store import StandardsStore
 
 StoreOption = Annotated[Path, typer.Option(
     "--store", help="Override and escalation store: a SQLite file path or a SQLAlchemy URL.")]
@@ -31,6 +23,8 @@ StoreOption = Annotated[Path, typer.Option(
 
 def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
             rules: Path | None, local: Path | None = None) -> StandardsConfig:
+    from standards.config import StandardsConfig
+
     config = getattr(inputs.scenario, "standards", None) or StandardsConfig()
     # A file named on the command line is read from where the user is, if it is there;
     # otherwise (like the scenario's own paths) from the data folder.
@@ -42,69 +36,11 @@ def _config(inputs, la_number: int | None, year: int | None, targets: Path | Non
     return config.model_copy(update=changes)
 
 
-def _print_result(result: StandardsResult) -> None:
-    console.print(f"[bold]Standards {result.year}/{str(result.year + 1)[-2:]}[/] — "
-                  f"{result.rules_label}")
-    summary = Table(title="Schools by risk category (this year, last year)")
-    summary.add_column("phase")
-    for cat in _COLOURS:
-        summary.add_column(cat, justify="right", style=_COLOURS[cat])
-    for phase, group in result.risk_summary.groupby("phase", sort=False):
-        cells = [f"{int(r.this_year)} ({format_number(r.last_year)})" for r in group.itertuples()]
-        summary.add_row(phase, *cells)
-    console.print(summary)
-    flagged = result.risk[result.risk["category"].isin(["Red", "Amber"])]
-    schools = Table(title="Red and amber schools")
-    for col in ("school", "phase", "category", "why"):
-        schools.add_column(col)
-    for r in flagged.sort_values(["category", "name"], ascending=[False, True]).itertuples():
-        why = r.rules_fired + (f" — override: {r.override_reason}" if r.override_reason else "")
-        schools.add_row(str(r.name), str(r.phase), f"[{_COLOURS[r.category]}]{r.category}[/]", why)
-    console.print(schools)
-    for phase, title in (("primary", "KPI table one: primary"),
-                         ("secondary", "KPI table two: secondary")):
-        shown = format_kpi_table(result.kpis[phase])
-        table = Table(title=title)
-        for col in ("indicator", "year", "value", "last year", "trend", "national"):
-            table.add_column(col, justify="left" if col == "indicator" else "right")
-        for r in shown.itertuples():
-            table.add_row(r.indicator, str(r.year), r.value, r.last_year, r.trend, r.national)
-        console.print(table)
-    if result.benchmark is not None:
-        _print_benchmark(result.benchmark)
-    if result.targets is not None:
-        targets = Table(title="Strategy targets")
-        for col in ("target", "by", "current", "on the line now", "planned a year",
-                    "needed a year", "status"):
-            targets.add_column(col)
-        for r in result.targets.itertuples():
-            current = (f"{format_number(r.current)} ({int(r.current_year)})"
-                       if pd.notna(r.current) else format_number(r.current))
-            targets.add_row(r.label or r.indicator, f"{format_number(r.target)} ({r.deadline})",
-                            current, format_number(r.expected_now),
-                            format_number(r.planned_change_per_year),
-                            format_number(r.needed_change_per_year), r.status)
-        console.print(targets)
-    for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
-
-
-def _print_benchmark(bench) -> None:  # noqa: ANN001 - a benchmark_la table
-    ranked = bench.dropna(subset=["rank"])
-    table = Table(title=f"Against every English LA (quartile 1 = best quarter; "
-                        f"{len(ranked)} measures)")
-    for col in ("measure", "year", "value", "England", "rank", "quartile", "to top 10%"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
-    for r in ranked.itertuples():
-        table.add_row(str(r.description), str(r.year), format_number(r.value),
-                      format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
-                      str(int(r.quartile)), format_number(r.distance_to_top10))
-    console.print(table)
-
-
 def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     """The category the rules give a school in a year; exit with a message if not assessed."""
-    from sufficiency.app.cli import load_or_exit
+    from standards.indicators import IndicatorError, numeric_indicators
+    from standards.risk import assess_risk
+    from standards.rules import RuleFileError, load_rules
 
     inputs = load_or_exit(data_dir)
     if inputs.school_indicators is None:
@@ -129,6 +65,10 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
 
 def _print_store(store: StandardsStore) -> None:
     """Open escalation cases, with the steps allowed next."""
+    from rich.table import Table
+
+    from standards.escalation import STEPS
+
     cases = store.open_cases()
     if cases.empty:
         console.print("No open escalation cases.")
@@ -143,6 +83,8 @@ def _print_store(store: StandardsStore) -> None:
 
 def _write_store(store: StandardsStore, out: Path) -> list[Path]:
     """The override audit trail and every escalation step, as CSV."""
+    from standards.escalation import STEPS
+
     steps = store.escalations()
     written = []
     for name, frame in (("overrides", store.overrides()),
@@ -185,7 +127,12 @@ def register(app: typer.Typer) -> None:
                  "file or URL.")] = None,
     ) -> None:
         """Risk-assess every school, print the risk summary and KPI tables, write them as CSV."""
-        from sufficiency.app.cli import load_or_exit
+        from standards.indicators import IndicatorError
+        from standards.result import run_standards
+        from standards.rules import RuleFileError
+        from standards.show import print_standards
+        from standards.store import StandardsStore
+        from standards.targets import TargetFileError
 
         inputs = load_or_exit(data_dir)
         if inputs.school_indicators is None:
@@ -202,7 +149,7 @@ def register(app: typer.Typer) -> None:
         except (IndicatorError, RuleFileError, TargetFileError, ValueError) as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
-        _print_result(result)
+        print_standards(result)
         written = _write(result, out)
         if db is not None:
             _print_store(db)
@@ -226,6 +173,11 @@ def register(app: typer.Typer) -> None:
         The school and year must have been assessed from DATA_DIR: the audit trail is
         append-only, so an override is checked before it is written.
         """
+        from pydantic import ValidationError
+
+        from standards.overrides import Override
+        from standards.store import StandardsStore
+
         try:
             override = Override(school_id=school_id, year=year, category=category, reason=reason,
                                 author=author, date=on or dt.date.today())
@@ -248,7 +200,11 @@ def register(app: typer.Typer) -> None:
         note: Annotated[str, typer.Option(help="Anything the next reader needs.")] = "",
     ) -> None:
         """Record the next step of a school's escalation of concern (only allowed steps)."""
-        from sufficiency.app.cli import load_or_exit
+        import pandas as pd
+        from pydantic import ValidationError
+
+        from standards.escalation import EscalationEvent, IllegalTransition, allowed_next
+        from standards.store import StandardsStore
 
         schools = load_or_exit(data_dir).schools
         match = schools[schools["school_id"].astype(str) == school_id]

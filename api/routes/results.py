@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.deps import CurrentUser, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.report import workbook
-from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, SufficiencyPage
+from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, StageTablePage, SufficiencyPage
 from api.scoping import owned
 from api.tables import attachment, csv_text
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
@@ -168,13 +168,23 @@ def get_plan(run_id: str, user: CurrentUser, session: SessionDep, planning_area_
     return _cached(key, build)
 
 
+def _why_not(run: Run, section: str) -> str:
+    """Why a run has no tables from a stage, for the 404."""
+    if section not in run.stages:
+        return (f"Run {run.id} did not include the {section} stage (it ran {', '.join(run.stages)}); start a 'full' run "
+                f"or kind 'stages' with \"stages\": [\"{section}\"].")
+    skipped = ((run.provenance or {}).get("skipped") or {}).get(section)
+    if skipped:
+        return f"Run {run.id}'s {section} stage did not run: {skipped}."
+    return f"Run {run.id}'s {section} stage made no tables."
+
+
 def _section(session: Session, run: Run, section: str, user: User) -> SectionPublic:
     rows = without_expired(session, run.id, session.scalars(
         select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == section)
         .order_by(ResultTable.name)).all())
     if not rows:
-        raise ApiError(404, f"This run has no {section} results: start a 'full' run"
-                       + (" on a dataset with school_indicators" if section == "standards" else "") + ".")
+        raise ApiError(404, _why_not(run, section))
     admin = user.role == "admin"
     shown = [t for t in rows if admin or not t.personal]
     withheld = [t.name for t in rows if t.personal and not admin]
@@ -194,6 +204,40 @@ def get_post16(run_id: str, user: CurrentUser, session: SessionDep) -> SectionPu
     """The post-16 tables (``post16.Post16Result``). The pupil-level risk-of-NEET list and its factors are
     personal data and are returned to admins only; others see their names under ``withheld``."""
     return _section(session, finished_run(session, run_id, user), "post16", user)
+
+
+StageName = Annotated[str, Path(max_length=40, pattern=r"^[a-z][a-z0-9_]*$", description="A stage's name.")]
+
+
+@router.get("/stages/{stage}", response_model=SectionPublic, summary="Every table one stage of the run made")
+def get_stage(run_id: str, stage: StageName, user: CurrentUser, session: SessionDep) -> SectionPublic:
+    """The tables a stage declared, stored with the run (any stage, including ones added to the product later).
+    Pupil-level tables are returned to admins only; others see their names under ``withheld``."""
+    return _section(session, finished_run(session, run_id, user), stage, user)
+
+
+@router.get("/stages/{stage}/{table}", response_model=StageTablePage, responses={200: {"content": CSV}},
+            summary="One table of one stage of the run")
+def get_stage_table(run_id: str, stage: StageName, table: Annotated[str, Path(max_length=80)], user: CurrentUser,
+                    session: SessionDep, format: FormatQuery = "json") -> Response:
+    """One stored table as JSON rows or CSV. Pupil-level tables are served to admins only, and never cached."""
+    run = finished_run(session, run_id, user)
+    rows = without_expired(session, run.id, session.scalars(
+        select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == stage)).all())
+    found = next((t for t in rows if t.name == table), None)
+    if found is None:
+        names = ", ".join(sorted(t.name for t in rows))
+        raise ApiError(404, f"Run {run.id}'s {stage} stage has no table '{table[:80]}'"
+                       + (f"; its tables are {names}." if names else f". {_why_not(run, stage)}"))
+    headers = {"Cache-Control": "no-store"} if found.personal else {}
+    if found.personal and user.role != "admin":
+        raise ApiError(403, f"The {table} table holds pupil-level data and is served to admins only.")
+    if format == "csv":
+        return Response(csv_text(found.columns, found.rows), media_type="text/csv",
+                        headers={**attachment(f"{run.id}-{stage}-{table}.csv"), **headers})
+    body = {"run_id": run.id, "stage": stage, "table": table, "columns": found.columns, "count": len(found.rows),
+            "rows": [dict(zip(found.columns, r, strict=False)) for r in found.rows]}
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json", headers=headers)
 
 
 @router.get("/report.xlsx", response_class=Response, summary="Download the results workbook",

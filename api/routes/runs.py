@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.deps import AdminUser, CurrentUser, PlannerUser, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError, error_doc
-from api.jobs import KIND_STAGES
+from api.jobs import kind_stages
 from api.schemas import RunCreate, RunPublic, RunStatus
 from api.scoping import owned
 from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
@@ -28,17 +28,36 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
                        "upload it again.", dataset.problems)
     if body.scenario_id is not None:
         owned(session, ScenarioRecord, body.scenario_id, user)
-    if body.synthetic_pupils and body.kind != "full":
-        raise ApiError(422, "synthetic_pupils applies to full runs only (it demonstrates the post-16 model); "
-                       "set kind to 'full' or drop it.")
+    stages = _stages(body)
+    if body.synthetic_pupils and "post16" not in stages:
+        raise ApiError(422, "synthetic_pupils applies to runs with the post-16 stage (it demonstrates the "
+                       "risk-of-NEET model); set kind to 'full' or drop it.")
     run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
-              kind=body.kind, stages=list(KIND_STAGES[body.kind]),
+              kind=body.kind, stages=stages,
               options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports))},
               created_by=user.id)
     session.add(run)
     session.commit()
     state.jobs.submit(run.id)
     return run
+
+
+def _stages(body: RunCreate) -> list[str]:
+    """The stages the run executes, in order, with the stages they need; 422 for an unknown stage."""
+    from sufficiency.core.stages import REGISTRY, StageError
+
+    if body.kind != "stages":
+        if body.stages:
+            raise ApiError(422, f"'stages' goes with kind 'stages' (this run's kind is '{body.kind}'); set kind to "
+                           "'stages' or drop 'stages'.")
+        return list(kind_stages(body.kind))
+    if not body.stages:
+        raise ApiError(422, "kind 'stages' needs the stages to run, e.g. \"stages\": [\"forecast\"]; "
+                       "GET /stages lists them.")
+    try:
+        return [s.name for s in REGISTRY.plan(body.stages)]
+    except StageError as exc:
+        raise ApiError(422, f"{exc}.") from None
 
 
 @router.get("", response_model=list[RunPublic], summary="Runs of your organisation")

@@ -1,21 +1,23 @@
 """The ``sufficiency`` command line.
 
-Core commands (``demo``, ``validate``, ``current``) live here; each engine adds its own
-commands through ``<package>.cli.register(app)``, listed in ``_ENGINE_CLIS``.
+The application's own commands (``validate``, ``current``, ``demo``, ``stages``) live here; every
+registered stage adds its commands (:attr:`sufficiency.core.stages.Stage.commands`), and the report
+and the service add theirs. Nothing is imported until a command needs it, so ``--help`` is quick.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from sufficiency.core.display import console, problems_table
-from sufficiency.core.errors import InputError
-from sufficiency.core.inputs import Inputs, load_inputs, validate_folder
+from sufficiency.core.commands import DataDir, OutDir, load_or_exit
+from sufficiency.core.display import console
+from sufficiency.core.stages import REGISTRY, StageError
 
 app = typer.Typer(
     name="sufficiency",
@@ -29,40 +31,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-DataDir = Annotated[
-    Path,
-    typer.Argument(help="A data folder holding schools.csv and rolls.csv (and optionally the other tables "
-                   "and scenario.yaml); see the README's input format.", show_default=False),
-]
-OutDir = Annotated[Path, typer.Option("--out", help="Folder to write results into (created if missing).")]
-
-
-def load_or_exit(folder: Path, overrides: dict | None = None) -> Inputs:
-    """Load a data folder for a command, or print every problem and exit with status 1."""
-    try:
-        inputs = load_inputs(folder, overrides)
-    except InputError as exc:
-        _exit_with_problems(folder, exc)
-    for warning in inputs.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    return inputs
-
-
-def overridden_or_exit(inputs: Inputs, overrides: dict | None) -> Inputs:
-    """A loaded folder under its scenario with ``overrides`` applied (the tables are not read again),
-    or print why the overridden scenario cannot be used and exit with status 1."""
-    try:
-        return inputs.with_overrides(overrides)
-    except InputError as exc:
-        _exit_with_problems(inputs.folder, exc)
-
-
-def _exit_with_problems(folder: Path, exc: InputError) -> NoReturn:
-    console.print(problems_table(exc.problems + exc.warnings, f"{folder} cannot be used"))
-    console.print(f"[red]{len(exc.problems)} problem(s) must be fixed before this folder can be used.[/]")
-    raise typer.Exit(1) from None
-
-
 @app.command()
 def validate(
     data_dir: DataDir,
@@ -72,6 +40,9 @@ def validate(
 
     Exits with status 0 when the folder is ready to use, 1 when anything must be fixed.
     """
+    from sufficiency.core.display import problems_table
+    from sufficiency.core.inputs import validate_folder
+
     problems = validate_folder(data_dir)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
@@ -106,8 +77,35 @@ def demo(out: OutDir = Path("out")) -> None:
     run_demo(out)
 
 
-# Engines that add commands to this app. Each module defines ``register(app)``.
-_ENGINE_CLIS: tuple[str, ...] = ("standards.cli", "post16.cli", "forecasting.cli", "optimiser.cli", "api.cli", "reports.cli")
+@app.command("stages")
+def list_stages() -> None:
+    """List the stages this installation runs: their names, what they need and what they make."""
+    from rich.table import Table
 
-for _module in _ENGINE_CLIS:
-    importlib.import_module(_module).register(app)
+    table = Table(title="Stages, in the order a full run takes them", title_justify="left", header_style="bold")
+    for col in ("stage", "scenario section", "needs", "what it makes"):
+        table.add_column(col)
+    for stage in REGISTRY.all():
+        table.add_row(stage.name, stage.section_name if stage.settings is not None else "-",
+                      ", ".join(stage.requires) or "-", stage.description)
+    console.print(table)
+
+
+#: Application commands beside the stages' own: the report and the HTTP service.
+_APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli")
+
+
+def _register_commands(target: typer.Typer) -> None:
+    """Every stage's commands, then the application's; a stage that cannot load is reported, not fatal."""
+    for stage in REGISTRY.all():
+        try:
+            stage.register_commands(target)
+        except StageError as exc:
+            REGISTRY.errors.append(f"the '{stage.name}' stage's commands were not loaded: {exc}")
+    for module in _APP_COMMANDS:
+        importlib.import_module(module).register(target)
+    for error in REGISTRY.errors:
+        print(f"warning: {error}", file=sys.stderr)
+
+
+_register_commands(app)

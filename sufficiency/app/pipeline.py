@@ -1,94 +1,53 @@
-"""The demo: every stage of the pipeline on the embedded sample borough, shown and written."""
+"""The demo and every whole run from the command line: each registered stage in turn, shown and written."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from sufficiency.core.capacity import summarise
-from sufficiency.core.display import console, frame_table
-from sufficiency.core.inputs import load_inputs
-from sufficiency.core.result import ScenarioResult, run_scenario
-from sufficiency.sample import sample_dir
-from sufficiency.core.summary import print_current, write_current
-from sufficiency.core.years import academic_year
+from sufficiency.core.display import console
+from sufficiency.core.stages import REGISTRY
 
-_STAGE_LABELS = {"current": "Current sufficiency", "forecast": "Forecasting pupils",
-                 "plan": "Choosing the capital programme", "standards": "Assessing schools' risk",
-                 "post16": "Post-16 participation and risk of NEET"}
+if TYPE_CHECKING:
+    from sufficiency.core.inputs import Inputs
+    from sufficiency.core.result import ScenarioResult
 
 
-def run_with_progress(inputs, stages=("forecast", "plan", "standards", "post16")) -> ScenarioResult:  # noqa: ANN001
-    """``run_scenario`` with a rich progress line per stage."""
+def run_with_progress(inputs: Inputs, stages: Iterable[str] | None = None,
+                      options: dict[str, Any] | None = None) -> ScenarioResult:
+    """``run_scenario`` with a rich progress line per stage (every stage of a full run by default)."""
+    from sufficiency.core.result import run_scenario
+
+    titles = {"current": "Current sufficiency", **{s.name: s.title for s in REGISTRY.all()}}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as progress:
         task = progress.add_task("Starting", total=None)
-        return run_scenario(inputs, stages, progress=lambda name: progress.update(
-            task, description=_STAGE_LABELS.get(name, name)))
-
-
-def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
-    """Per planning area and forecast year: pupils, places and places needed (per year group)."""
-    by = summarise(result.sufficiency_before, result.inputs.planning_areas)
-    wide = by.pivot(index=["planning_area_id", "name"], columns="year", values="places_needed").round(0)
-    wide.columns = [academic_year(y) for y in wide.columns]
-    return wide.reset_index()
-
-
-def print_forecast(result: ScenarioResult) -> None:
-    fc = result.forecast
-    totals = fc.totals
-    console.print(f"[bold]Forecast[/] from {academic_year(fc.base_year)}, {fc.horizon} years ahead "
-                  f"(variant: {fc.variant}).")
-    borough = fc.by_area.groupby("year")["pupils"].sum().reset_index()
-    level = [c for c in totals.columns if c.startswith("lower_")]
-    if level and "planning_area_id" in totals:
-        console.print("[dim]Intervals are given per planning area in forecast.csv.[/]")
-    before = result.sufficiency_before.groupby("year")[["places", "places_needed", "surplus"]].sum().reset_index()
-    console.print(frame_table(borough.merge(before, on="year"),
-                              "Borough: forecast pupils against today's places (places needed counted per "
-                              "planning area and year group)"))
-    console.print(frame_table(forecast_against_places(result),
-                              "Places needed by planning area and year, before any scheme"))
-
-
-def print_standards(result: ScenarioResult) -> None:
-    from standards.cli import _print_result
-
-    _print_result(result.standards)
-
-
-def print_post16(result: ScenarioResult) -> None:
-    from post16.cli import _print_result
-
-    _print_result(result.post16, console)
+        return run_scenario(inputs, stages, options=options, progress=lambda name: progress.update(
+            task, description=titles.get(name, name)))
 
 
 def write_results(result: ScenarioResult, out: Path) -> list[Path]:
-    """Write the forecast and plan tables as CSV."""
+    """Write the tables each stage that ran declares as its files (``forecast.csv``, ``plan.csv``, ...)."""
     out.mkdir(parents=True, exist_ok=True)
-    tables = {}
-    if result.forecast is not None:
-        tables["forecast"] = result.forecast.by_area
-        tables["forecast_by_school"] = result.forecast.by_school
-        tables["sufficiency_before"] = result.sufficiency_before
-    if result.plan is not None:
-        tables["plan"] = result.plan.schemes
-        tables["sufficiency_after"] = result.plan.sufficiency_after
     written = []
-    for name, frame in tables.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written.append(path)
+    for stage in REGISTRY.all():
+        for name, frame in stage.result_files(result.results.get(stage.name)).items():
+            path = out / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            written.append(path)
     return written
 
 
 def run_demo(out: Path) -> None:
     """Load the sample borough, validate it, run every stage, show and write the results, and end
     with the capital programme report in HTML, PDF and Excel (and the SCAP-format export)."""
+    from sufficiency.core.inputs import load_inputs
+    from sufficiency.sample import sample_dir
+
     folder = sample_dir()
     console.rule("[bold]sufficiency demo: the sample borough (Trafford schools, synthetic rolls)")
     inputs = load_inputs(folder)
@@ -100,21 +59,17 @@ def run_demo(out: Path) -> None:
 
 def show_and_write(result: ScenarioResult, out: Path) -> list[Path]:
     """Print every stage of a run, write its tables, then write and name the report; returns the files."""
-    from optimiser.cli import print_plan
+    from sufficiency.core.summary import print_current, write_current
 
     inputs = result.inputs
     console.rule("[bold]Now")
     print_current(inputs, result.current)
-    console.rule("[bold]Forecast")
-    print_forecast(result)
-    console.rule("[bold]Capital programme")
-    print_plan(result.plan, inputs.schools)
-    if result.standards is not None:
-        console.rule("[bold]Standards")
-        print_standards(result)
-    if result.post16 is not None:
-        console.rule("[bold]Post-16")
-        print_post16(result)
+    for stage in REGISTRY.all():
+        if result.results.get(stage.name) is not None and stage.printer is not None:
+            console.rule(f"[bold]{stage.label}")
+            stage.print_result(result)
+    for name, why in result.provenance.skipped.items():
+        console.print(f"[yellow]{REGISTRY.get(name).label} not run:[/] {why}.")
     console.rule("[bold]Files")
     written = write_current(inputs, result.current, out) + write_results(result, out)
     for path in written:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sufficiency.core.errors import Problem
 from sufficiency.core.years import academic_year
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sufficiency.core.errors import Problem
 
 #: One console for every command. In a terminal Rich uses its width; piped or captured output
 #: (CI logs, files) gets 160 columns rather than Rich's default of 80, so tables stay unwrapped.
@@ -23,6 +26,9 @@ _CODES = {"year", "ncy", "base_year", "school_id", "urn", "la_code"}
 def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
                 justify_left: Sequence[str] = ()) -> Table:
     """A rich table of a DataFrame; numbers right-aligned with thousands separators."""
+    import numpy as np
+    import pandas as pd
+
     formats = formats or {}
     table = Table(title=title, title_justify="left", header_style="bold")
     for col in frame.columns:
@@ -59,6 +65,8 @@ def problems_table(problems: list[Problem], title: str) -> Table:
 
 def year_group_matrix(table: pd.DataFrame, year: int, areas: pd.DataFrame, label: str = "") -> Table:
     """Roll against places per planning area (rows) and year group (columns), one year."""
+    import pandas as pd
+
     one = table[(table["year"] == year) & ((table["pupils"] > 0) | (table["places"] > 0))]
     grid = Table(title=f"{label}Roll / places by planning area and year group, {academic_year(year)} "
                  "(red: more pupils than places)", title_justify="left", header_style="bold")

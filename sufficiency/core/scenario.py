@@ -3,6 +3,11 @@
 A data folder may hold a ``scenario.yaml``; anything it leaves out takes the default shown here,
 and a key the model does not know is refused rather than silently ignored, so a typo never
 changes a result unnoticed.
+
+The top-level settings (name, the authority, base year, horizon) belong to every run. Each
+registered stage owns one section (``forecast:``, ``optimiser:``, ``standards:``, ``post16:`` and
+any stage added later) with its own settings model; the sections are found in the stage registry
+(:mod:`sufficiency.core.stages`), so this module names no engine.
 """
 
 from __future__ import annotations
@@ -11,13 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, model_validator
 
-from forecasting.config import ForecastConfig
-from optimiser.config import OptimiserConfig
-from post16.config import Post16Config
-from standards.config import StandardsConfig
 from sufficiency.core.errors import Problem
+from sufficiency.core.stages import REGISTRY
 
 #: DfE School Capacity (SCAP) survey: pupil forecasts are returned 5 years ahead for primary and
 #: 7 years ahead for secondary ("School capacity survey: guide for local authorities").
@@ -25,13 +27,33 @@ SCAP_HORIZON_PRIMARY = 5
 SCAP_HORIZON_SECONDARY = 7
 
 
+def _moved(loc: tuple[Any, ...]) -> str | None:
+    """What to write instead of a key a stage's settings no longer have: each settings model may list
+    them in a ``moved_settings`` class attribute (key -> advice)."""
+    if len(loc) != 2:
+        return None
+    stage = REGISTRY.settings_sections().get(str(loc[0]))
+    model = stage.settings_model() if stage is not None else None
+    return getattr(model, "moved_settings", {}).get(str(loc[1])) if model is not None else None
+
+
 class Scenario(BaseModel):
-    """A named set of assumptions for one run."""
+    """A named set of assumptions for one run: the settings every stage shares, and one section per
+    registered stage (``scenario.forecast``, ``scenario.optimiser``, ...)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
 
-    name: str = Field("principal", description="Short name of the scenario, shown in every output.")
-    description: str = Field("", description="What this scenario assumes, in a sentence or two.")
+    name: str = Field("principal", max_length=200, description="Short name of the scenario, shown in every output.")
+    description: str = Field("", max_length=2000, description="What this scenario assumes, in a sentence or two.")
+    la_code: str | None = Field(
+        None,
+        max_length=100,
+        description=(
+            "The authority: its three-digit DfE LA code (e.g. '358' for Trafford), its ONS GSS code "
+            "('E08000009') or its name. Standards benchmarking, targets and post-16 participation are for "
+            "this authority."
+        ),
+    )
     base_year: int | None = Field(
         None,
         ge=1990,
@@ -50,14 +72,63 @@ class Scenario(BaseModel):
             "so one run covers both returns."
         ),
     )
-    forecast: ForecastConfig = Field(default_factory=ForecastConfig,
-                                     description="Forecasting assumptions: ratios, intake, housing, intervals, variants.")
-    optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig,
-                                       description="Capital programme rules, costs, margins, budgets and solver.")
-    standards: StandardsConfig = Field(default_factory=StandardsConfig,
-                                       description="School risk assessment, KPI and benchmarking settings.")
-    post16: Post16Config = Field(default_factory=Post16Config,
-                                 description="Post-16 participation, risk-of-NEET and sixth-form settings.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _stage_sections(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Validate each registered stage's section with its own model; refuse any other key."""
+        if isinstance(data, Scenario):
+            return handler(data)
+        if not isinstance(data, dict):
+            return handler(data)
+        sections = REGISTRY.settings_sections()
+        data = dict(data)
+        errors: list[Any] = []
+        if isinstance(data.get("la_code"), int) and not isinstance(data.get("la_code"), bool):
+            data["la_code"] = str(data["la_code"])  # 358 in YAML is the code '358'
+        for key in list(data):
+            if key not in cls.model_fields and key not in sections:
+                errors.append({"type": "extra_forbidden", "loc": (key,), "input": data.pop(key)})
+        for section, stage in sections.items():
+            model = stage.settings_model()
+            value = data.get(section)
+            if model is None or isinstance(value, model):
+                continue
+            try:
+                data[section] = model.model_validate({} if value is None else value)
+            except ValidationError as exc:
+                errors += [{**e, "loc": (section, *e["loc"])} for e in exc.errors(include_url=False)]
+        try:
+            out = handler(data)
+        except ValidationError as exc:
+            errors += exc.errors(include_url=False)
+            out = None
+        if errors:
+            raise ValidationError.from_exception_data("Scenario", errors)
+        return out
+
+    def section(self, name: str) -> Any:
+        """A stage's settings by section name (``scenario.section("forecast")``)."""
+        extra = self.__pydantic_extra__ or {}
+        if name not in extra:
+            raise KeyError(f"the scenario has no '{name}' section; the sections are {', '.join(extra) or 'none'}")
+        return extra[name]
+
+    def sections(self) -> dict[str, Any]:
+        """Every stage's settings, by section name."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+def setting_fields(model: BaseModel) -> list[tuple[str, Any, str]]:
+    """(name, value, description) of each setting of a settings model, in order; for a Scenario the
+    stages' sections come after the shared settings, described by their stage."""
+    rows = [(name, getattr(model, name), (info.description or "").strip())
+            for name, info in type(model).model_fields.items()]
+    if isinstance(model, Scenario):
+        stages = REGISTRY.settings_sections()
+        rows += [(name, value, stages[name].description if name in stages else "")
+                 for name, value in (model.__pydantic_extra__ or {}).items()]
+    return rows
 
 
 def scenario_problems(exc: ValidationError, file: str) -> list[Problem]:
@@ -65,10 +136,15 @@ def scenario_problems(exc: ValidationError, file: str) -> list[Problem]:
     problems = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
+        moved = _moved(tuple(err["loc"])) if err["type"] == "extra_forbidden" else None
+        if moved:
+            message, fix = f"'{key}' is no longer a setting of its section", moved[0].upper() + moved[1:]
+        elif err["type"] == "extra_forbidden":
             message, fix = f"'{key}' is not a scenario setting", "Check the spelling against the README's scenario table, or remove it"
         else:
-            message, fix = f"'{key}' {err['msg'].lower()} (got {err.get('input')!r})", "Correct the value"
+            shown = repr(err.get("input"))
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            message, fix = f"'{key}' {err['msg'].lower()} (got {shown})", "Correct the value"
         problems.append(Problem(file, None, key, message, fix))
     return problems
 

@@ -75,7 +75,8 @@ def test_sufficiency_before_the_plan_never_offsets(world: World) -> None:
 
 def test_a_forecast_run_has_no_plan_standards_or_post16(world: World) -> None:
     for path, words in (("plan", "made no plan"), ("sufficiency?stage=after", "no plan"),
-                        ("standards", "no standards results"), ("post16", "no post16 results")):
+                        ("standards", "did not include the standards stage"),
+                        ("post16", "did not include the post16 stage")):
         response = world.client.get(f"/runs/{world.run_id}/{path}", headers=world.as_["viewer"])
         assert_error(response, 404, "not_found", words)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from optimiser import OptimiserConfig, build_model, check_inputs, solve
-from optimiser.cli import area_distances
+from optimiser.distances import area_distances
 from optimiser.testing import constraint_residuals
 
 forecasting = pytest.importorskip("forecasting")

@@ -35,7 +35,7 @@ def test_charts_drawn_one_after_another(data):
 
 def test_map_balance_matches_the_sufficiency_table(data, principal):
     balance = area_balance(data, data.map_year).set_index("planning_area_id")
-    rows = principal.sufficiency_before[principal.sufficiency_before["year"] == data.map_year]
+    rows = principal.forecast.sufficiency_before[principal.forecast.sufficiency_before["year"] == data.map_year]
     p01 = rows[(rows["planning_area_id"] == "P01") & rows["ncy"].between(0, 6)]
     assert balance.loc["P01", "balance"] == pytest.approx(p01["places"].sum() - p01["pupils"].sum())
 

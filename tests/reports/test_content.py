@@ -21,7 +21,7 @@ def _phase_cells(frame: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
 
 def test_places_needed_match_the_sufficiency_tables(data, principal):
     phases = data.areas.set_index("planning_area_id")["phase"]
-    before = _phase_cells(principal.sufficiency_before, phases)
+    before = _phase_cells(principal.forecast.sufficiency_before, phases)
     expected = before.groupby(["phase", "year"])["places_needed"].sum()
     got = data.needed.set_index(["phase", "year"])["places_needed"]
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
@@ -46,7 +46,7 @@ def test_area_totals_carry_the_forecast_and_places(data, principal):
     totals = principal.forecast.totals.set_index(["planning_area_id", "year"])
     np.testing.assert_allclose(future.loc[totals.index, "pupils"], totals["pupils"])
     np.testing.assert_allclose(future.loc[totals.index, "upper_95"], totals["upper_95"])
-    places = principal.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
+    places = principal.forecast.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
     np.testing.assert_allclose(future.loc[places.index, "places_before"], places)
     # an area where the plan changes nothing keeps today's places
     changed = set(principal.plan.schemes["planning_area_id"])

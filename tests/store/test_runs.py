@@ -54,7 +54,7 @@ def test_finish_run_stores_every_forecast_and_sufficiency_row(engine: Engine, fo
     finish_run(sessions, run_id, forecast_result)
     forecast = forecast_result.forecast
     assert _count(sessions, ForecastRow, run_id) == len(forecast.by_area) + len(forecast.by_school)
-    assert _count(sessions, SufficiencyRow, run_id) == len(forecast_result.sufficiency_before)
+    assert _count(sessions, SufficiencyRow, run_id) == len(forecast_result.forecast.sufficiency_before)
     with sessions() as session:
         run = session.get(Run, run_id)
         assert run.status == "succeeded" and run.finished_at is not None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from sufficiency.core.errors import Problem
 from sufficiency.core.inputs import validate_folder
+from sufficiency.core.scenario import setting_fields
 from sufficiency.core.scenario import load_scenario
 from sufficiency.app.store.models import Dataset, DatasetFile
 
@@ -127,9 +128,9 @@ def create_dataset(session: Session, organisation_id: str, name: str, files: Map
 
 
 def file_settings(settings: BaseModel, prefix: str = "") -> Iterator[tuple[str, Path]]:
-    """Every setting that names a file (such as ``standards.targets_file``), with its dotted name."""
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
+    """Every setting that names a file (such as ``standards.targets_file``), with its dotted name
+    (a scenario's stage sections included)."""
+    for name, value, _ in setting_fields(settings):
         if isinstance(value, Path):
             yield prefix + name, value
         elif isinstance(value, BaseModel):

@@ -102,34 +102,3 @@ def frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
     """Column names and JSON-safe rows of any DataFrame (dates as ISO text, NaN as null)."""
     data = json.loads(frame.to_json(orient="split", index=False, date_format="iso", default_handler=str))
     return [str(c) for c in data["columns"]], data["data"]
-
-
-def standards_tables(result: ScenarioResult) -> dict[str, pd.DataFrame]:
-    """The standards module's tables (risk list, rules fired, summary, KPI tables...) and notes."""
-    if result.standards is None:
-        return {}
-    tables = dict(result.standards.tables())
-    tables["notes"] = pd.DataFrame({"note": list(result.standards.notes)})
-    return tables
-
-
-def post16_tables(result: ScenarioResult) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Post-16 tables as (aggregate tables, pupil-level tables); pupil-level ones are personal data."""
-    p16 = result.post16
-    if p16 is None:
-        return {}, {}
-    tables = {"participation": p16.participation, "groups": p16.groups, "attainment19": p16.attainment19,
-              "notes": pd.DataFrame({"note": list(p16.notes)})}
-    if p16.sixth_form is not None:
-        tables["sixth_form"] = p16.sixth_form
-    if p16.sixth_form_totals is not None:
-        tables["sixth_form_totals"] = p16.sixth_form_totals
-    personal: dict[str, pd.DataFrame] = {}
-    if p16.roni is not None:
-        roni = p16.roni
-        tables["roni_metrics"] = pd.DataFrame([{**roni.metrics, "chosen_model": roni.chosen_model,
-                                                "synthetic": roni.synthetic}])
-        tables["roni_calibration"] = roni.calibration
-        tables["roni_fairness"] = roni.fairness
-        personal = {"roni_ranked": roni.ranked, "roni_factors": roni.factors}
-    return tables, personal

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sufficiency.app.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, RunFile,
                                       SufficiencyRow, utcnow)
-from sufficiency.app.store.results import (forecast_rows, frame_table, plan_summary, post16_tables, scheme_rows,
-                                       standards_tables, sufficiency_rows)
+from sufficiency.app.store.results import forecast_rows, frame_table, plan_summary, scheme_rows, sufficiency_rows
+from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
@@ -119,18 +119,18 @@ def stop_runs(factory: sessionmaker[Session], run_ids: list[str], now: dt.dateti
 
 def _result_rows(run_id: str, result: ScenarioResult) -> list[tuple[type, list[dict[str, Any]]]]:
     batches: list[tuple[type, list[dict[str, Any]]]] = []
+    # The forecast and the plan have tables of their own, indexed for the results routes' filters.
     if result.forecast is not None:
         batches.append((ForecastRow, forecast_rows(result.forecast.by_area, "area", run_id)
                         + forecast_rows(result.forecast.by_school, "school", run_id)))
-    if result.sufficiency_before is not None:
-        batches.append((SufficiencyRow, sufficiency_rows(result.sufficiency_before, "before", run_id)))
+        batches.append((SufficiencyRow, sufficiency_rows(result.forecast.sufficiency_before, "before", run_id)))
     if result.plan is not None:
         batches.append((SufficiencyRow, sufficiency_rows(result.plan.sufficiency_after, "after", run_id)))
         batches.append((PlanScheme, scheme_rows(result.plan.schemes, run_id)))
-    tables = []
-    for section, named in (("standards", standards_tables(result)), ("post16", post16_tables(result)[0])):
-        tables += [(section, name, frame, False) for name, frame in named.items()]
-    tables += [("post16", name, frame, True) for name, frame in post16_tables(result)[1].items()]
+    # Every stage's declared tables, under the stage's name (a stage added later needs nothing here).
+    tables = [(stage.name, name, frame, name in stage.personal_tables)
+              for stage in REGISTRY.all()
+              for name, frame in stage.result_tables(result.results.get(stage.name)).items()]
     table_rows = []
     for section, name, frame, personal in tables:
         columns, rows = frame_table(frame)

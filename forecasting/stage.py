@@ -1,0 +1,49 @@
+"""The forecasting engine's stage: pupils by planning area, school, year group and year."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sufficiency.core.stages import Stage, StageContext
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from forecasting.forecast import Forecast
+
+
+def run(context: StageContext) -> Forecast:
+    """Forecast under the scenario's base year and horizon, with its ``forecast`` settings, and the
+    forecast against today's places (``Forecast.sufficiency_before``)."""
+    from forecasting.forecast import run_forecast
+    from sufficiency.core.capacity import places_by_year, sufficiency_table
+
+    inputs = context.inputs
+    forecast = run_forecast(inputs, context.settings, base_year=context.scenario.base_year,
+                            horizon=context.scenario.horizon)
+    years = sorted(int(y) for y in forecast.by_area["year"].unique())
+    places = places_by_year(inputs.schools, inputs.rolls, forecast.base_year, years)
+    forecast.sufficiency_before = sufficiency_table(forecast.by_area, places)
+    return forecast
+
+
+def files(forecast: Forecast) -> dict[str, pd.DataFrame]:
+    """What a run writes: forecast.csv, forecast_by_school.csv and sufficiency_before.csv."""
+    return {"forecast": forecast.by_area, "forecast_by_school": forecast.by_school,
+            "sufficiency_before": forecast.sufficiency_before}
+
+
+STAGE = Stage(
+    name="forecast",
+    title="Forecasting pupils",
+    heading="Forecast",
+    description="Pupils by planning area, school, year group and year, with 80% and 95% intervals.",
+    run=run,
+    settings="forecasting.config:ForecastConfig",
+    commands="forecasting.cli:register",
+    printer="forecasting.cli:print_result",
+    files=files,
+    order=10,
+)
+
+

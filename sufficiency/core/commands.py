@@ -1,0 +1,107 @@
+"""What every command of every stage shares: the data-folder argument, loading a folder or exiting
+with every problem listed, reading a ``--scenario`` file, and the stage runner behind a command.
+
+Engines build their commands (``<engine>/cli.py``) from these pieces, so a new stage's command
+behaves like every other: the same messages, the same exit statuses (1 for a problem to fix).
+Nothing here imports pandas or an engine, so ``sufficiency --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from sufficiency.core.display import console
+
+if TYPE_CHECKING:
+    from sufficiency.core.errors import InputError
+    from sufficiency.core.inputs import Inputs
+    from sufficiency.core.result import ScenarioResult
+
+DataDir = Annotated[
+    Path,
+    typer.Argument(help="A data folder holding schools.csv and rolls.csv (and optionally the other tables "
+                   "and scenario.yaml); see the README's input format.", show_default=False),
+]
+OutDir = Annotated[Path, typer.Option("--out", help="Folder to write results into (created if missing).")]
+ScenarioFile = Annotated[
+    Path | None, typer.Option("--scenario", help="Scenario YAML whose settings override the folder's.")]
+
+
+def load_or_exit(folder: Path, overrides: dict[str, Any] | None = None) -> Inputs:
+    """Load a data folder for a command, or print every problem and exit with status 1."""
+    from sufficiency.core.errors import InputError
+    from sufficiency.core.inputs import load_inputs
+
+    try:
+        inputs = load_inputs(folder, overrides)
+    except InputError as exc:
+        exit_with_problems(folder, exc)
+    for warning in inputs.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    return inputs
+
+
+def overridden_or_exit(inputs: Inputs, overrides: dict[str, Any] | None) -> Inputs:
+    """A loaded folder under its scenario with ``overrides`` applied (the tables are not read again),
+    or print why the overridden scenario cannot be used and exit with status 1."""
+    from sufficiency.core.errors import InputError
+
+    try:
+        return inputs.with_overrides(overrides)
+    except InputError as exc:
+        exit_with_problems(inputs.folder, exc)
+
+
+def exit_with_problems(folder: Path, exc: InputError) -> NoReturn:
+    """Print every problem (and warning) of a folder that cannot be used, then exit with status 1."""
+    from sufficiency.core.display import problems_table
+
+    console.print(problems_table(exc.problems + exc.warnings, f"{folder} cannot be used"))
+    console.print(f"[red]{len(exc.problems)} problem(s) must be fixed before this folder can be used.[/]")
+    raise typer.Exit(1) from None
+
+
+def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
+    """The settings of a ``--scenario`` YAML file, checked on their own so that a mistake is reported
+    against that file (not the folder's scenario.yaml); exit with status 1 when it cannot be used."""
+    if path is None:
+        return None
+    import yaml
+
+    from sufficiency.core.display import problems_table
+    from sufficiency.core.scenario import load_scenario
+
+    if not path.is_file():
+        console.print(f"[red]--scenario {path}: no such file. Give the path of a scenario YAML file.[/]")
+        raise typer.Exit(1)
+    _, problems = load_scenario(path)
+    if problems:
+        console.print(problems_table(problems, f"{path} cannot be used"))
+        console.print(f"[red]--scenario {path}: fix the file.[/]")
+        raise typer.Exit(1)
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded or None
+
+
+def run_or_exit(inputs: Inputs, stages: Iterable[str], options: Mapping[str, Any] | None = None,
+                label: str | None = None, earlier: Mapping[str, Any] | None = None) -> ScenarioResult:
+    """Run stages (and the stages they require) with a status line; a problem in the data that a stage
+    finds is printed against the folder, with exit status 1."""
+    from sufficiency.core.result import run_scenario
+    from sufficiency.core.stages import REGISTRY, StageError
+
+    wanted = list(stages)
+    titles = {s.name: s.title for s in REGISTRY.plan(wanted)}
+    with console.status(label or "Working...") as status:
+        try:
+            return run_scenario(inputs, wanted, options=options, earlier=earlier,
+                                progress=lambda name: status.update(f"{titles.get(name, name.capitalize())}..."))
+        except (ValueError, StageError) as exc:
+            # Engines raise ValueError (or a subclass) for data they cannot work with, naming it.
+            status.stop()
+            console.print(f"[red]{inputs.folder}: {exc}[/]")
+            raise typer.Exit(1) from None

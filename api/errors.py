@@ -19,14 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sufficiency.core.errors import Problem
+from sufficiency.core.web import ApiError, error_code
+
+__all__ = ["ERROR_RESPONSES", "ApiError", "ErrorResponse", "commit_or_conflict", "error_doc", "error_response",
+           "install_error_handlers", "not_found"]
 
 log = logging.getLogger(__name__)
-
-_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-          422: "invalid", 429: "rate_limited", 500: "internal_error"}
-
 
 class ProblemPublic(BaseModel):
     severity: str = Field("error", examples=["error"])
@@ -50,22 +48,9 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class ApiError(Exception):
-    """An error for the caller: HTTP status, a short code, an actionable message, optional problems."""
-
-    def __init__(self, status: int, message: str, problems: list[Problem] | list[dict[str, Any]] | None = None,
-                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code or _CODES.get(status, "error")
-        self.problems = [p.as_dict() if isinstance(p, Problem) else p for p in problems or []]
-        self.headers = headers
-
-
 def error_response(status: int, message: str, problems: list[dict[str, Any]] | None = None,
                    code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"status": status, "code": code or _CODES.get(status, "error"), "message": message,
+    body = {"error": {"status": status, "code": code or error_code(status), "message": message,
                       "problems": problems or []}}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -6,13 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.deps import AppState
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
+from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
 from sufficiency.core.stages import REGISTRY
@@ -84,10 +85,11 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    for stage in REGISTRY.all():  # a stage's own routes, declared in its folder
+    for stage in REGISTRY.all():  # a stage's own routes, declared in its folder, behind the sign-in
         stage_router = stage.router()
         if stage_router is not None:
-            app.include_router(stage_router)
+            app.include_router(stage_router, dependencies=[Depends(bind_ports)],
+                               responses=ERROR_RESPONSES)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
     if settings.cors_origins:

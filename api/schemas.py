@@ -7,19 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sufficiency.core.web import EXAMPLE_RUN_ID, page_example
+
 Role = Literal["viewer", "planner", "admin"]
 RunKind = Literal["forecast", "plan", "full", "stages"]
 ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
-EXAMPLE_RUN_ID = "3e8f469e10f7404d8ecb2f99a2baa3f1"
 _DATASET_ID = "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f"
 _ORG_ID = "0b6e2d7c1f4a4e3b9d8c7a6f5e4d3c2b"
-
-
-def page_example(row: dict[str, Any], **fields: Any) -> ConfigDict:
-    """The config of a page ``{run_id, **fields, count, rows}`` whose OpenAPI example holds the one ``row``."""
-    return ConfigDict(json_schema_extra={"examples": [{"run_id": EXAMPLE_RUN_ID, **fields, "count": 1, "rows": [row]}]})
 
 
 class Token(BaseModel):

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from typing import Any
-
 import pandas as pd
-from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.errors import ApiError
 from sufficiency.app.store.models import ResultTable, Run
+from sufficiency.core.web import ApiError, attachment, csv_response, csv_text, records
+
+__all__ = ["attachment", "csv_response", "csv_text", "records", "stored_table"]
 
 #: What a run needs for each section's tables to exist, for the message when they do not.
 _HOW = {"standards": "start a 'full' run on a dataset with school_indicators.csv",
@@ -40,35 +36,10 @@ def stored_table(session: Session, run: Run, section: str, name: str, *, persona
     row = session.scalars(select(ResultTable).where(ResultTable.run_id == run.id, ResultTable.section == section,
                                                     ResultTable.name == name)).one_or_none()
     if row is None:
-        raise ApiError(404, missing or f"Run {run.id} has no {section} results ({name}): {_HOW[section]}.")
+        how = _HOW.get(section, f"start a run with the {section} stage")
+        raise ApiError(404, missing or f"Run {run.id} has no {section} results ({name}): {how}.")
     if row.personal and not personal:
         raise ApiError(403, f"The {name} table holds pupil-level data and is served to admins only.")
     return pd.DataFrame(row.rows, columns=row.columns)
 
 
-def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
-    """Rows as dicts, missing values as None (only ``columns``, in that order, when given)."""
-    if columns is not None:
-        frame = frame.reindex(columns=columns)
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-
-
-def attachment(filename: str) -> dict[str, str]:
-    """The header that makes a response a download named ``filename``."""
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
-
-
-def csv_text(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def csv_response(frame: pd.DataFrame, columns: list[str], filename: str,
-                 headers: dict[str, str] | None = None) -> Response:
-    """``frame``'s ``columns`` as a CSV download (missing values as empty cells)."""
-    return Response(csv_text(columns, (row.values() for row in records(frame, columns))), media_type="text/csv",
-                    headers={**attachment(filename), **(headers or {})})

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reports.format import KIND_LABELS, PHASE_NCY, money_short, number, year_label
+from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
@@ -50,6 +51,8 @@ class ReportData:
     comparison_totals: pd.DataFrame | None = None
     annex: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: Sections the stages that ran add to the report (:class:`sufficiency.core.stages.ReportSection`).
+    stage_sections: list[Any] = field(default_factory=list)
 
     @property
     def has_shortfall(self) -> bool:
@@ -338,6 +341,8 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
         data.comparison_totals = comparison_totals(results, phases)
     data.risks = biggest_risks(data)
     data.notes = list(getattr(result.forecast, "warnings", []) or [])
+    data.stage_sections = [section for stage in REGISTRY.all() if result.results.get(stage.name) is not None
+                           for section in stage.report_sections(result)]
     return data
 
 

@@ -7,6 +7,7 @@ exactly the figures of the run; formats only change how Excel shows them.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,17 @@ def add_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, formats: di
     if len(frame):
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(frame.columns))}{start_row + len(frame)}"
     return ws
+
+
+def _free_sheet_title(book: Workbook, caption: str) -> str:
+    """A sheet name from a caption: without the characters Excel refuses, at most 31 characters, and not
+    the name of a sheet the book already has."""
+    base = re.sub(r"[\\/?*:\[\]]", " ", caption).strip(" '")[:31] or "Table"
+    title, n = base, 2
+    while title.lower() in {name.lower() for name in book.sheetnames}:
+        suffix = f" ({n})"
+        title, n = base[:31 - len(suffix)] + suffix, n + 1
+    return title
 
 
 def _is_number(column: pd.Series) -> bool:
@@ -197,6 +209,9 @@ def _other_sheets(book: Workbook, data: ReportData) -> None:
         add_frame_sheet(book, "Post-16 participation", p16.participation, {"la": "0.0", "england": "0.0", "region": "0.0"})
         if p16.sixth_form_totals is not None:
             add_frame_sheet(book, "Sixth form", p16.sixth_form_totals)
+    for section in data.stage_sections:  # each table a stage adds, on a sheet of its own
+        for caption, frame in section.tables:
+            add_frame_sheet(book, _free_sheet_title(book, caption), frame)
     add_frame_sheet(book, "Assumptions", data.assumptions)
     solver = pd.DataFrame([(k, str(v)) for k, v in data.solver.items()], columns=["item", "value"])
     ws = add_frame_sheet(book, "Sources", data.sources)

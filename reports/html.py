@@ -258,6 +258,33 @@ def _annex_table(data: ReportData) -> Table | None:
     return table
 
 
+def _cell_text(value: Any) -> str:
+    """A cell of a stage's table as a person reads it: thousands separated, a dash for nothing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "-"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _stage_sections(data: ReportData) -> list[dict[str, Any]]:
+    """The sections stages add (their own heading, paragraphs, tables and notes)."""
+    views = []
+    for section in data.stage_sections:
+        tables = []
+        for caption, frame in section.tables:
+            numeric = [pd.api.types.is_numeric_dtype(frame[c]) and c != "year" for c in frame.columns]
+            rows = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
+            tables.append(Table(caption, [str(c) for c in frame.columns], rows, numeric))
+        views.append({"title": section.title, "paragraphs": list(section.paragraphs), "tables": tables,
+                      "notes": list(section.notes)})
+    return views
+
+
 def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
     """Everything the template shows, as text and base64 images."""
     from sufficiency import __version__
@@ -276,7 +303,8 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),
         "roll_year": year_label(result.current.year), "balance": _balance_table(data),
         "comparison": _comparison_table(data), "standards": _standards_view(data), "post16": _post16_view(data),
-        "annex": _annex_table(data), "notes": data.notes, **_provenance_tables(data),
+        "annex": _annex_table(data), "notes": data.notes, "stage_sections": _stage_sections(data),
+        **_provenance_tables(data),
     }
 
 

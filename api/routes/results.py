@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from api.report import workbook
 from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, StageTablePage, SufficiencyPage
 from api.scoping import owned
 from api.tables import attachment, csv_text
+from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
 from sufficiency.app.store.retention import without_expired
 
@@ -32,16 +32,7 @@ router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
 #: National curriculum years of each phase (Reception = 0): primary 0-6, secondary 7-11, sixth form 12-13.
 PHASE_NCY = {"primary": (0, 6), "secondary": (7, 11), "sixth_form": (12, 13)}
 Phase = Literal["primary", "secondary", "sixth_form"]
-Format = Literal["json", "csv"]
-CSV = {"text/csv": {"schema": {"type": "string"}, "example": "planning_area_id,year,ncy,pupils\nP01,2025,0,612.4\n"}}
-
-AreaFilter = Annotated[list[str] | None, Query(description="Only these planning areas (repeat for several).")]
-#: An academic year by its autumn, within the range any school record can hold (a number the
-#: database cannot store is refused with 422, not a server error).
-Year = Annotated[int, Field(ge=1900, le=2200)]
-YearFilter = Annotated[list[Year] | None, Query(description="Only these academic years (by autumn; repeatable).")]
 PhaseFilter = Annotated[Phase | None, Query(description="primary (NCY 0-6), secondary (7-11) or sixth_form (12-13).")]
-FormatQuery = Annotated[Format, Query(description="json (default) or csv.")]
 
 _cache: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
 _lock = threading.Lock()

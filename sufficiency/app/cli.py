@@ -15,23 +15,15 @@ from typing import Annotated
 
 import typer
 
-from sufficiency.core.commands import DataDir, OutDir, load_or_exit
+from sufficiency.core.commands import DataDir, OutDir, ScenarioFile, load_or_exit, scenario_file_or_exit
 from sufficiency.core.display import console
 from sufficiency.core.stages import REGISTRY, StageError
 
-app = typer.Typer(
-    name="sufficiency",
-    help=(
-        "School-place sufficiency for English local authorities: validate a data folder, "
+HELP = ("School-place sufficiency for English local authorities: validate a data folder, "
         "forecast pupil numbers, plan the places needed at least cost, and report. "
-        "Run 'sufficiency demo' to see it all on the embedded sample borough."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
+        "Run 'sufficiency demo' to see it all on the embedded sample borough.")
 
-@app.command()
+
 def validate(
     data_dir: DataDir,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON for other tools.")] = False,
@@ -57,7 +49,6 @@ def validate(
     raise typer.Exit(1 if errors else 0)
 
 
-@app.command()
 def current(data_dir: DataDir, out: OutDir = Path("out")) -> None:
     """Show roll against capacity, with surplus and places needed, for a data folder's latest year."""
     from sufficiency.core.summary import current_summary, print_current, write_current
@@ -69,7 +60,6 @@ def current(data_dir: DataDir, out: OutDir = Path("out")) -> None:
         console.print(f"wrote {path}")
 
 
-@app.command()
 def demo(out: OutDir = Path("out")) -> None:
     """Run the whole pipeline on the embedded sample borough and write every output under --out."""
     from sufficiency.app.pipeline import run_demo
@@ -77,7 +67,33 @@ def demo(out: OutDir = Path("out")) -> None:
     run_demo(out)
 
 
-@app.command("stages")
+def run(
+    data_dir: DataDir,
+    stage: Annotated[list[str] | None, typer.Option(
+        "--stage", help="A stage to run (repeatable; 'sufficiency stages' lists them). Default: every stage.")] = None,
+    scenario: ScenarioFile = None,
+    out: OutDir = Path("out"),
+) -> None:
+    """Run stages on a data folder (every stage by default, and the stages they need), show each and write
+    its tables as CSV under --out."""
+    from sufficiency.app.pipeline import run_with_progress, show_stages, write_results
+
+    unknown = [name for name in stage or [] if not REGISTRY.has(name)]
+    if unknown:
+        console.print(f"[red]No stage {', '.join(repr(n) for n in unknown)}[/]: the stages are "
+                      f"{', '.join(REGISTRY.names())}.")
+        raise typer.Exit(1)
+    inputs = load_or_exit(data_dir, scenario_file_or_exit(scenario))
+    try:
+        result = run_with_progress(inputs, stage or None)
+    except ValueError as exc:  # a stage found a problem in the data it names
+        console.print(f"[red]{data_dir}: {exc}[/]")
+        raise typer.Exit(1) from None
+    show_stages(result)
+    for path in write_results(result, out, every_table=True):
+        console.print(f"wrote {path}")
+
+
 def list_stages() -> None:
     """List the stages this installation runs: their names, what they need and what they make."""
     from rich.table import Table
@@ -95,17 +111,27 @@ def list_stages() -> None:
 _APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli")
 
 
-def _register_commands(target: typer.Typer) -> None:
-    """Every stage's commands, then the application's; a stage that cannot load is reported, not fatal."""
+def build_app() -> typer.Typer:
+    """The command line: the application's commands, every registered stage's commands, then the report's
+    and the service's. A stage whose commands cannot load is reported on stderr, not fatal."""
+    target = typer.Typer(name="sufficiency", help=HELP, no_args_is_help=True, add_completion=False,
+                         pretty_exceptions_show_locals=False)
+    target.command("validate")(validate)
+    target.command("current")(current)
+    target.command("demo")(demo)
+    target.command("run")(run)
+    target.command("stages")(list_stages)
+    errors = list(REGISTRY.errors)
     for stage in REGISTRY.all():
         try:
             stage.register_commands(target)
         except StageError as exc:
-            REGISTRY.errors.append(f"the '{stage.name}' stage's commands were not loaded: {exc}")
+            errors.append(f"the '{stage.name}' stage's commands were not loaded: {exc}")
     for module in _APP_COMMANDS:
         importlib.import_module(module).register(target)
-    for error in REGISTRY.errors:
+    for error in errors:
         print(f"warning: {error}", file=sys.stderr)
+    return target
 
 
-_register_commands(app)
+app = build_app()

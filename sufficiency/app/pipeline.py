@@ -30,16 +30,32 @@ def run_with_progress(inputs: Inputs, stages: Iterable[str] | None = None,
             task, description=titles.get(name, name)))
 
 
-def write_results(result: ScenarioResult, out: Path) -> list[Path]:
-    """Write the tables each stage that ran declares as its files (``forecast.csv``, ``plan.csv``, ...)."""
+def write_results(result: ScenarioResult, out: Path, every_table: bool = False) -> list[Path]:
+    """Write the tables each stage that ran declares as its files (``forecast.csv``, ``plan.csv``, ...);
+    with ``every_table``, a stage that declares no files writes its tables as ``<stage>_<table>.csv``
+    (pupil-level tables included: they are the user's own data, written to their own folder)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stage in REGISTRY.all():
-        for name, frame in stage.result_files(result.results.get(stage.name)).items():
+        value = result.results.get(stage.name)
+        tables = stage.result_files(value)
+        if not tables and every_table:
+            tables = {f"{stage.name}_{name}": frame for name, frame in stage.result_tables(value).items()}
+        for name, frame in tables.items():
             path = out / f"{name}.csv"
             frame.to_csv(path, index=False)
             written.append(path)
     return written
+
+
+def show_stages(result: ScenarioResult) -> None:
+    """Each stage's part of a run under its heading, then the stages that had nothing to work on."""
+    for stage in REGISTRY.all():
+        if result.results.get(stage.name) is not None and stage.printer is not None:
+            console.rule(f"[bold]{stage.label}")
+            stage.print_result(result)
+    for name, why in result.provenance.skipped.items():
+        console.print(f"[yellow]{REGISTRY.get(name).label} not run:[/] {why}.")
 
 
 def run_demo(out: Path) -> None:
@@ -64,12 +80,7 @@ def show_and_write(result: ScenarioResult, out: Path) -> list[Path]:
     inputs = result.inputs
     console.rule("[bold]Now")
     print_current(inputs, result.current)
-    for stage in REGISTRY.all():
-        if result.results.get(stage.name) is not None and stage.printer is not None:
-            console.rule(f"[bold]{stage.label}")
-            stage.print_result(result)
-    for name, why in result.provenance.skipped.items():
-        console.print(f"[yellow]{REGISTRY.get(name).label} not run:[/] {why}.")
+    show_stages(result)
     console.rule("[bold]Files")
     written = write_current(inputs, result.current, out) + write_results(result, out)
     for path in written:

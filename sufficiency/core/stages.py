@@ -357,3 +357,19 @@ def registered(*extra: Stage) -> Iterator[None]:
     finally:
         for stage in extra:
             REGISTRY.unregister(stage.name)
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of the report a stage adds (``Stage.report``): a heading, paragraphs and tables.
+
+    Every table says its unit in its caption or its column names ("pupils", "£", "%"). The report
+    shows the sections after its own, in HTML and PDF, and puts each table on a sheet of the Excel
+    workbook.
+    """
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    #: (caption, table) pairs.
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    notes: tuple[str, ...] = ()

@@ -6,7 +6,6 @@ series differ in lightness, line style and marker, and bands carry hatching.
 
 from __future__ import annotations
 
-import io
 import multiprocessing as mp
 import os
 from collections.abc import Callable
@@ -15,17 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from reports.figure import new_figure, to_png
 from reports.format import KIND_LABELS, number, year_label
 
 if TYPE_CHECKING:
     from reports.content import ReportData
 
-DPI = 130
 DARK, MID, LIGHT, PALE = "#08306b", "#4292c6", "#9ecae1", "#deebf7"
 ACCENT = "#b35806"
 #: One fill and hatch per kind of scheme: lightness and hatching both tell them apart.
@@ -34,26 +31,6 @@ KIND_STYLE = {"expand": (DARK, ""), "new_school": ("#2d2d2d", "xx"), "bulge": (L
 
 thousands = FuncFormatter(lambda v, _: number(v))
 pounds_m = FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m")
-
-
-def new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def to_png(fig: Figure, tight: bool = True) -> bytes:
-    """The figure as PNG bytes.
-
-    ``tight`` fits the saved area to what is drawn so nothing is cut off; it draws the figure
-    twice, so charts drawn many times (one per planning area) set their margins themselves.
-    """
-    buffer = io.BytesIO()
-    if tight:
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
-    else:
-        fig.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
 
 
 def _year_axis(ax, years) -> None:

@@ -33,19 +33,18 @@ def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
 
 def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
     """Load the folder and run each scenario, with a progress line per stage."""
-    from sufficiency.core.commands import load_or_exit, overridden_or_exit
+    from sufficiency.core.commands import load_or_exit, overridden_or_exit, run_or_exit
     from sufficiency.core.display import console
-    from sufficiency.app.pipeline import run_with_progress
 
     inputs = load_or_exit(folder)
     if not specs:
-        return [run_with_progress(inputs)]
+        return [run_or_exit(inputs, None)]
     results = []
     for spec in specs:
         overrides = _scenario_overrides(spec, inputs)
         scenario_inputs = overridden_or_exit(inputs, overrides)  # the tables are read once
         console.print(f"Running scenario [bold]{scenario_inputs.scenario.name}[/]")
-        results.append(run_with_progress(scenario_inputs))
+        results.append(run_or_exit(scenario_inputs, None))
     return results
 
 

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from reports.content import GROWTH, _phase_rows
+from reports.areas import GROWTH, phase_rows
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
 
 
 def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
-    before = _phase_rows(result.forecast.sufficiency_before, phases)
+    before = phase_rows(result.forecast.sufficiency_before, phases)
     last = before["year"].max()
     out = {
         "Pupils in the last forecast year (R-Y11)": before.loc[before["year"] == last, "pupils"].sum(),
@@ -43,6 +43,6 @@ def comparison_totals(results: list[ScenarioResult], phases: pd.Series) -> pd.Da
     """Forecast pupils by scenario, phase and year over the phase's year groups (R-Y6, Y7-Y11)."""
     frames = []
     for r in results:
-        rows = _phase_rows(r.forecast.by_area, phases)
+        rows = phase_rows(r.forecast.by_area, phases)
         frames.append(rows.groupby(["phase", "year"], as_index=False)["pupils"].sum().assign(scenario=r.name))
     return pd.concat(frames, ignore_index=True)[["scenario", "phase", "year", "pupils"]]

@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reports.format import KIND_LABELS, PHASE_NCY, money_short, number, year_label
+from reports.areas import GROWTH, phase_rows
+from reports.format import KIND_LABELS, money_short, number, year_label
 from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
-
-GROWTH = ("expand", "bulge", "new_school")
-
 
 @dataclass
 class ReportData:
@@ -118,14 +116,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _phase_rows(frame: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
-    """Rows of year groups the area's phase teaches (Reception-Year 6 or Year 7-11)."""
-    phase = frame["planning_area_id"].map(phases)
-    allowed = pd.Series([PHASE_NCY.get(p, ()) for p in phase], index=frame.index)
-    keep = [n in a for n, a in zip(frame["ncy"], allowed, strict=True)]
-    return frame.loc[keep].assign(phase=phase[keep])
-
-
 def places_needed(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     """Places needed before and shortfall after the programme, by phase and year.
 
@@ -134,10 +124,10 @@ def places_needed(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     DataFrame ``phase, year, pupils, places, places_needed, shortfall_after`` over the
     phase's year groups (no offsetting across year groups or planning areas).
     """
-    before = _phase_rows(result.forecast.sufficiency_before, phases)
+    before = phase_rows(result.forecast.sufficiency_before, phases)
     out = before.groupby(["phase", "year"], as_index=False)[["pupils", "places", "places_needed"]].sum()
     if result.plan is not None:
-        after = _phase_rows(result.plan.sufficiency_after, phases)
+        after = phase_rows(result.plan.sufficiency_after, phases)
         short = after.groupby(["phase", "year"], as_index=False)["shortfall"].sum()
         out = out.merge(short.rename(columns={"shortfall": "shortfall_after"}), on=["phase", "year"], how="left")
     else:
@@ -179,7 +169,7 @@ def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     forecast["places_before"] = pd.MultiIndex.from_frame(forecast[["planning_area_id", "year"]]).map(places)
     if result.plan is not None:
         # the plan counts places in the phase's year groups only (sixth form is planned in post16)
-        after = _phase_rows(result.plan.sufficiency_after, phases)
+        after = phase_rows(result.plan.sufficiency_after, phases)
         cells = after.merge(result.forecast.sufficiency_before[["planning_area_id", "year", "ncy", "places"]],
                             on=["planning_area_id", "year", "ncy"], how="left")
         change = (cells["capacity"] - cells["places"].fillna(0)).groupby(
@@ -200,7 +190,7 @@ def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
 
 def area_deficits(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     """Year groups short of places before the programme, or still short after it."""
-    before = _phase_rows(result.forecast.sufficiency_before, phases)
+    before = phase_rows(result.forecast.sufficiency_before, phases)
     cols = ["planning_area_id", "phase", "year", "ncy", "pupils", "places", "places_needed"]
     out = before[cols]
     if result.plan is not None:

@@ -16,7 +16,8 @@ from markupsafe import Markup
 import numpy as np
 import pandas as pd
 
-from reports.content import GROWTH, ReportData, deficit_matrix, describe_area
+from reports.areas import GROWTH
+from reports.content import ReportData, deficit_matrix, describe_area
 from reports.format import (
     KIND_SHORT,
     indicator_decimals,

@@ -16,8 +16,8 @@ from matplotlib import colors
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.charts import new_figure, to_png
-from reports.content import _phase_rows
+from reports.figure import new_figure, to_png
+from reports.areas import phase_rows
 from reports.format import signed_percent, year_label
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def area_balance(data: ReportData, year: int) -> pd.DataFrame:
     ``rate`` is the balance as a share of places.
     """
     phases = data.areas.set_index("planning_area_id")["phase"]
-    rows = _phase_rows(data.result.forecast.sufficiency_before, phases)
+    rows = phase_rows(data.result.forecast.sufficiency_before, phases)
     rows = rows[rows["year"] == year]
     out = rows.groupby("planning_area_id", as_index=False)[["pupils", "places"]].sum()
     out["balance"] = out["places"] - out["pupils"]

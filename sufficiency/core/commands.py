@@ -87,15 +87,16 @@ def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
     return loaded or None
 
 
-def run_or_exit(inputs: Inputs, stages: Iterable[str], options: Mapping[str, Any] | None = None,
+def run_or_exit(inputs: Inputs, stages: Iterable[str] | None, options: Mapping[str, Any] | None = None,
                 label: str | None = None, earlier: Mapping[str, Any] | None = None) -> ScenarioResult:
-    """Run stages (and the stages they require) with a status line; a problem in the data that a stage
-    finds is printed against the folder, with exit status 1."""
+    """Run stages (every stage of a full run when None, and the stages they require) with a status line
+    naming the stage at work; a problem in the data that a stage finds is printed against the folder,
+    with exit status 1."""
     from sufficiency.core.result import run_scenario
     from sufficiency.core.stages import REGISTRY, StageError
 
-    wanted = list(stages)
-    titles = {s.name: s.title for s in REGISTRY.plan(wanted)}
+    wanted = REGISTRY.full() if stages is None else list(stages)
+    titles = {"current": "Current sufficiency", **{s.name: s.title for s in REGISTRY.plan(wanted)}}
     with console.status(label or "Working...") as status:
         try:
             return run_scenario(inputs, wanted, options=options, earlier=earlier,

@@ -42,7 +42,7 @@ def _phase_from_range(low: pd.Series, high: pd.Series) -> pd.Series:
     """Phase from the age range; unknown (None) for a school with no range and no rolls."""
     lo, hi = low.astype(float).to_numpy(), high.astype(float).to_numpy()
     phase = np.select([hi <= PRIMARY_TOP_NCY, lo > PRIMARY_TOP_NCY], ["primary", "secondary"], "all-through")
-    return pd.Series(np.where(np.isnan(lo) | np.isnan(hi), None, phase), index=low.index)
+    return pd.Series(phase, index=low.index, dtype=object).mask(np.isnan(lo) | np.isnan(hi), None)
 
 
 def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, files: dict[str, str]) -> tuple[pd.Series, list[Problem]]:

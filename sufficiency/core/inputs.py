@@ -178,7 +178,8 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
     scenario_path = folder / SCENARIO_FILE
     if scenario_path.is_file():
         hashes[SCENARIO_FILE] = file_hash(scenario_path)
-    if any(p.severity == "error" for p in problems) or "schools" not in tables or "rolls" not in tables:
+    if (scenario is None or any(p.severity == "error" for p in problems) or "schools" not in tables
+            or "rolls" not in tables):
         return None, problems + _cross_check_anyway(tables, files, typed, problems)
     warnings: list[Problem] = []
     tables["schools"], found = complete_schools(tables, files)

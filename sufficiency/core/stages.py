@@ -174,10 +174,10 @@ class Stage:
         return self.section or self.name
 
     def settings_model(self) -> type[BaseModel] | None:
-        return _resolve(self.settings)  # type: ignore[no-any-return]
+        return _resolve(self.settings)
 
     def function(self) -> Callable[[StageContext], Any]:
-        return _resolve(self.run)  # type: ignore[no-any-return]
+        return _resolve(self.run)
 
     def result_tables(self, result: Any) -> dict[str, pd.DataFrame]:
         """The result as named tables (none when the stage declares none)."""

@@ -8,6 +8,8 @@ same kind of message.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -189,7 +191,8 @@ def _geometry_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
     return problems
 
 
-def parse_table(raw: RawTable, spec: TableSpec, derivable: set[str] = frozenset()) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_table(raw: RawTable, spec: TableSpec,
+                derivable: Collection[str] = frozenset()) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse and check one table.
 
     Parameters
@@ -207,9 +210,10 @@ def parse_table(raw: RawTable, spec: TableSpec, derivable: set[str] = frozenset(
     for name in spec.required_columns:
         if name not in present and name not in derivable:
             col = spec.column(name)
+            expected = f"; expected {col.description}" if col is not None else ""
             problems.append(
                 Problem(raw.file, 1 if raw.first_row == 2 else None, name,
-                        f"the required column '{name}' is missing; expected {col.description}",
+                        f"the required column '{name}' is missing{expected}",
                         f"Add a column headed '{name}'. Columns found: " + ", ".join(raw.frame.columns))
             )
     if problems:

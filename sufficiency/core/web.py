@@ -104,7 +104,7 @@ def _ports(request: Request) -> Ports:
     ports = getattr(request.state, "sufficiency_ports", None)
     if ports is None:  # a router included without the service's binding: a programming error
         raise RuntimeError("this route needs the service's ports; include its stage through api.main.create_app")
-    return ports  # type: ignore[no-any-return]
+    return ports
 
 
 def require(role: str) -> Callable[[Request], Ports]:
@@ -164,7 +164,7 @@ def records(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[
     """Rows as dicts, missing values as None (only ``columns``, in that order, when given)."""
     if columns is not None:
         frame = frame.reindex(columns=columns)
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")  # type: ignore[return-value]
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def attachment(filename: str) -> dict[str, str]:

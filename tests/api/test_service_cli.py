@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli import _settings
 from api.security import verify_secret
-from sufficiency.app.cli import app
+from sufficiency.cli import app
 from sufficiency.app.store import User, make_engine, session_factory
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from sufficiency.app.cli import app
+from sufficiency.cli import app
 
 runner = CliRunner()
 

@@ -60,7 +60,7 @@ def folder(tmp_path):
 
 
 def test_forecast_command_writes_both_files(folder, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["forecast", str(folder), "--horizon", "3", "--out", str(out)])
@@ -73,7 +73,7 @@ def test_forecast_command_writes_both_files(folder, tmp_path):
 
 
 def test_forecast_command_base_year_and_variants(folder, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     out = tmp_path / "out"
     args = ["forecast", str(folder), "--base-year", "2024", "--horizon", "2", "--out", str(out),
@@ -86,7 +86,7 @@ def test_forecast_command_base_year_and_variants(folder, tmp_path):
 
 
 def test_backtest_command_needs_history(folder, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     result = CliRunner().invoke(app, ["backtest", str(folder), "--origins", "2023", "2024", "--horizon", "1",
                                       "--out", str(tmp_path)])
@@ -96,7 +96,7 @@ def test_backtest_command_needs_history(folder, tmp_path):
 
 
 def test_forecast_command_blames_the_scenario_file_with_the_mistake(folder, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     good = tmp_path / "high.yaml"
     good.write_text("forecast:\n  variant: high\n")
@@ -112,7 +112,7 @@ def test_forecast_command_blames_the_scenario_file_with_the_mistake(folder, tmp_
 
 
 def test_forecast_command_compares_scenario_files(folder, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     (tmp_path / "high.yaml").write_text("forecast:\n  variant: high\n")
     (tmp_path / "low.yaml").write_text("forecast:\n  variant: low\n")
@@ -127,7 +127,7 @@ def test_forecast_command_compares_scenario_files(folder, tmp_path):
 
 
 def test_backtest_command_prints_and_writes_the_metrics(make_synthetic, tmp_path):
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
 
     rolls = make_synthetic(3, 6, 7, seed=2)
     folder = tmp_path / "data"

@@ -32,7 +32,7 @@ def test_sample_solves_to_optimality_and_every_constraint_holds(sample_model):
 def test_plan_command_writes_both_files(tmp_path):
     from typer.testing import CliRunner
 
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
     from sufficiency.sample import sample_dir
 
     result = CliRunner().invoke(app, ["plan", str(sample_dir()), "--out", str(tmp_path)])

@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from reports.cli import _scenario_overrides
-from sufficiency.app.cli import app
+from sufficiency.cli import app
 
 runner = CliRunner()
 

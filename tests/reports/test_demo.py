@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from reports import render_steps
 from sufficiency.core.display import console
-from sufficiency.app.pipeline import show_and_write
+from sufficiency.demo import show_and_write
 
 pytestmark = pytest.mark.slow
 

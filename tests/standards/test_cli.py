@@ -15,7 +15,7 @@ from standards.config import StandardsConfig
 from standards.overrides import Override
 from standards.result import run_standards
 from standards.store import StandardsStore
-from sufficiency.app.cli import app
+from sufficiency.cli import app
 
 runner = CliRunner()
 

@@ -41,11 +41,11 @@ def toy() -> Iterator[None]:
 def test_the_toy_runs_from_the_command_line_found_through_the_environment(tmp_path: Path) -> None:
     env = {**os.environ, "SUFFICIENCY_STAGES": "tests.toy_stage.stage:STAGE",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    listed = subprocess.run([sys.executable, "-m", "sufficiency.app", "stages"], env=env, cwd=tmp_path,
+    listed = subprocess.run([sys.executable, "-m", "sufficiency", "stages"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert "toy" in listed.stdout and "scaled (a test stage)" in listed.stdout
-    done = subprocess.run([sys.executable, "-m", "sufficiency.app", "toy", str(sample_dir()), "--out",
+    done = subprocess.run([sys.executable, "-m", "sufficiency", "toy", str(sample_dir()), "--out",
                            str(tmp_path / "out"), "--scale", "2"], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -55,7 +55,7 @@ def test_the_toy_runs_from_the_command_line_found_through_the_environment(tmp_pa
 
 
 def test_the_toy_is_a_stage_of_the_generic_run_command_and_its_settings_are_checked(toy: None, tmp_path: Path) -> None:
-    from sufficiency.app.cli import build_app
+    from sufficiency.cli import build_app
 
     app = build_app()
     folder = tmp_path / "data"

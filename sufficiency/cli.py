@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sufficiency.core.commands import DataDir, OutDir, ScenarioFile, load_or_exit, scenario_file_or_exit
+from sufficiency.core.commands import DataDir, OutDir, ScenarioFile, load_or_exit, run_or_exit, scenario_file_or_exit
 from sufficiency.core.display import console
 from sufficiency.core.stages import REGISTRY, StageError
 
@@ -62,7 +62,7 @@ def current(data_dir: DataDir, out: OutDir = Path("out")) -> None:
 
 def demo(out: OutDir = Path("out")) -> None:
     """Run the whole pipeline on the embedded sample borough and write every output under --out."""
-    from sufficiency.app.pipeline import run_demo
+    from sufficiency.demo import run_demo
 
     run_demo(out)
 
@@ -76,7 +76,7 @@ def run(
 ) -> None:
     """Run stages on a data folder (every stage by default, and the stages they need), show each and write
     its tables as CSV under --out."""
-    from sufficiency.app.pipeline import run_with_progress, show_stages, write_results
+    from sufficiency.app.pipeline import show_stages, write_results
 
     unknown = [name for name in stage or [] if not REGISTRY.has(name)]
     if unknown:
@@ -84,11 +84,7 @@ def run(
                       f"{', '.join(REGISTRY.names())}.")
         raise typer.Exit(1)
     inputs = load_or_exit(data_dir, scenario_file_or_exit(scenario))
-    try:
-        result = run_with_progress(inputs, stage or None)
-    except ValueError as exc:  # a stage found a problem in the data it names
-        console.print(f"[red]{data_dir}: {exc}[/]")
-        raise typer.Exit(1) from None
+    result = run_or_exit(inputs, stage or None)
     show_stages(result)
     for path in write_results(result, out, every_table=True):
         console.print(f"wrote {path}")

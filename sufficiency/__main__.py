@@ -1,5 +1,5 @@
 """``python -m sufficiency.app``: the command line, as the ``sufficiency`` script runs it."""
 
-from sufficiency.app.cli import app
+from sufficiency.cli import app
 
 app()

@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
     "cohort": ["CohortSurvival", "Persistence"],
     "config": ["ForecastConfig", "Variant"],
     "forecast": ["Forecast", "run_forecast", "run_variants"],
+    "housing": ["HousingYield"],
     "intake": ["IntakeModel"],
     "panel": ["ForecastInputError", "Panel"],
     "selection": ["RollingOrigin"],

@@ -17,7 +17,7 @@ import pandas as pd
 from forecasting.cohort import CohortSurvival
 from forecasting.config import ForecastConfig
 from forecasting.feeders import feeders_from_overlap, feeders_from_wards
-from forecasting.housing import housing_pupils
+from forecasting.housing import HousingYield
 from forecasting.intake import IntakeModel, entry_cohort
 from forecasting.panel import ForecastInputError, Panel, area_rolls
 from forecasting.schools import apportion
@@ -203,8 +203,8 @@ def _housing(inputs: Any, panel: Panel, model: CohortSurvival, config: ForecastC
     if not config.housing or housing is None or yields is None:
         return np.zeros((len(panel.areas), horizon, len(panel.ncys)))
     housing = _locate_sites(housing, getattr(inputs, "planning_areas", None))
-    return housing_pupils(housing, yields, panel.areas, panel.ncys, panel.values[:, -1], base_year, horizon,
-                          config.housing_above_trend, yields_shift, model.feeders_)
+    pupils = HousingYield(above_trend=config.housing_above_trend, yields_shift=yields_shift)
+    return pupils.fit(housing, pupil_yields=yields, base_year=base_year).predict_array(panel, horizon, model.feeders_)
 
 
 def _locate_sites(housing: pd.DataFrame, planning_areas: pd.DataFrame | None) -> pd.DataFrame:

@@ -45,6 +45,7 @@ class _RollsForecaster(BaseEstimator):
 
     def predict(self, horizon: int, variant: dict | None = None) -> pd.DataFrame:
         """Projected pupils as a long table ``planning_area_id, year, ncy, pupils``."""
+        check_is_fitted(self)
         years = self.panel_.years[-1] + np.arange(1, horizon + 1)
         return self.panel_.to_long(self.predict_array(horizon, variant), years)
 
@@ -224,14 +225,16 @@ class CohortSurvival(_RollsForecaster):
         check_history(panel, self.min_history_years)
         settings = RatioSettings(self.ratio_method, self.n_years, self.smoothing_alpha, self.shrinkage,
                                  self.shrinkage_strength, self.residual_scale_exponent)
+        # The intake model first: a bad parameter of it is refused before anything is learned.
+        intake = IntakeModel() if self.intake is None else clone(self.intake)
+        intake.fit(panel, entry_cohort=entry_cohort, ratio_settings=settings)
         h = panel.values
         self.panel_ = panel
         self.self_feed_ = self_feeding(h, self.transfer_self_share)
         self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
         prev = previous_cohort(np.moveaxis(h[:, :-1], 1, 0), self.self_feed_, self.feeders_)
         self.survival_ = settings.fit_ratios(h[:, 1:, 1:], np.moveaxis(prev, 0, 1))
-        intake = IntakeModel() if self.intake is None else clone(self.intake)
-        self.intake_ = intake.fit(panel, entry_cohort=entry_cohort, ratio_settings=settings)
+        self.intake_ = intake
         return self
 
     def ratios(self, migration_shift_sd: float = 0.0) -> np.ndarray:

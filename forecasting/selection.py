@@ -51,7 +51,7 @@ class RollingOrigin(BaseCrossValidator):
     --------
     >>> rolls = pd.DataFrame({"planning_area_id": "A", "year": [2020, 2021, 2022, 2023],
     ...                       "ncy": 0, "pupils": [30, 31, 29, 30]})
-    >>> [(list(train), list(test)) for train, test in RollingOrigin(origins=[2021], horizon=2).split(rolls)]
+    >>> [(train.tolist(), test.tolist()) for train, test in RollingOrigin(origins=[2021], horizon=2).split(rolls)]
     [([0, 1], [2, 3])]
     """
 

@@ -8,31 +8,34 @@ total, planning-area totals, and planning area × year group.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, clone
 
 from forecasting.cohort import CohortSurvival, Persistence
 from forecasting.config import ForecastConfig
 from forecasting.forecast import make_model, model_inputs, resolve_config
+from forecasting.intake import IntakeModel
 from forecasting.panel import ForecastInputError, Panel, area_rolls
+from forecasting.selection import percentage_errors
 from forecasting.uncertainty import simulate_intervals
 
 METRIC_COLUMNS = ["model", "horizon", "level", "mape", "mean_signed_error", "coverage_80", "coverage_95", "n"]
 LEVELS = ("authority_total", "area_total", "area_ncy")
 
 
-def baselines() -> dict[str, Callable[[], Any]]:
-    """The comparison models, each holding Reception at its last value (no births used).
+def baselines() -> dict[str, BaseEstimator]:
+    """The comparison models (unfitted), each holding Reception at its last value (no births used).
 
     The cohort models share our transfer mapping (a secondary area's Year 7 from its feeders'
     Year 6), as an LA spreadsheet would; without it they would forecast no Year 7 at all.
     """
     return {
-        "persistence": Persistence,
-        "survival_100": lambda: CohortSurvival("unity", intake_damping=0.0),
-        "csr_mean_3": lambda: CohortSurvival("mean", 3, shrinkage="none", intake_damping=0.0),
+        "persistence": Persistence(),
+        "survival_100": CohortSurvival(ratio_method="unity", intake=IntakeModel(damping=0.0)),
+        "csr_mean_3": CohortSurvival(ratio_method="mean", n_years=3, shrinkage="none", intake=IntakeModel(damping=0.0)),
     }
 
 
@@ -70,11 +73,11 @@ def backtest(
         actual = panel.values[:, panel.years > origin][:, :h]
         cut = panel.up_to(origin)
         cohort, feeders = model_inputs(inputs if not isinstance(inputs, pd.DataFrame) else object(), config, origin)
-        ours = make_model(config).fit(cut, cohort, feeders)
+        ours = make_model(config).fit(cut, entry_cohort=cohort, feeders=feeders)
         iv = simulate_intervals(ours, h, (0.8, 0.95), config.n_paths, random_state=config.random_state)
         rows += _score(model_name, ours.predict_array(h), actual, origin, iv)
-        for name, make in baselines().items():
-            rows += _score(name, make().fit(cut, feeders=feeders).predict_array(h), actual, origin, None)
+        for name, model in baselines().items():
+            rows += _score(name, clone(model).fit(cut, feeders=feeders).predict_array(h), actual, origin, None)
     return summarise_errors(pd.concat(rows, ignore_index=True))
 
 
@@ -109,8 +112,7 @@ def _score(name: str, forecast: np.ndarray, actual: np.ndarray, origin: int, iv:
                 lo, hi = iv.bounds(lv, totals=totals)
                 hits[lv] = ((a >= lo) & (a <= hi)).astype(float)
         step = np.broadcast_to(np.arange(1, a.shape[1] + 1).reshape((1, -1) + (1,) * (a.ndim - 2)), a.shape)
-        ok = a >= 1
-        pe = (f[ok] - a[ok]) / a[ok] * 100
+        ok, pe = percentage_errors(f, a)
         out.append(pd.DataFrame({
             "model": name, "origin": origin, "horizon": step[ok], "level": level, "pe": pe, "ape": np.abs(pe),
             "in_80": hits[0.8][ok], "in_95": hits[0.95][ok],

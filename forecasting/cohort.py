@@ -2,55 +2,162 @@
 
 Each year group next year is this year's year group below times a progression ratio, per
 planning area and transition (cohort survival; transfer into Year 7 from feeder areas; staying
-on into Years 12 and 13). Reception comes from the entry cohort (births or population aged 4)
-times an intake ratio, or, without either, from Reception's own damped trend. All ratios are
-summarised and shrunk by `forecasting.ratios.fit_ratios`.
+on into Years 12 and 13). Reception comes from the intake model (`forecasting.intake.IntakeModel`):
+the entry cohort (births or population aged 4) times an intake ratio, or, without either,
+Reception's own damped trend. All ratios are summarised and shrunk by `forecasting.ratios.fit_ratios`.
 
-The estimator follows scikit-learn conventions: hyperparameters in ``__init__``, ``fit``
-returns ``self``, learned attributes end in ``_``, ``predict`` is pure.
+The forecasters are scikit-learn estimators: keyword-only hyperparameters stored unchanged by
+``__init__`` and validated by ``fit``, ``fit`` returns ``self``, learned attributes end in ``_``,
+``predict`` is pure, and ``score`` is higher for a better forecast; so `sklearn.base.clone`,
+``get_params``/``set_params`` and `sklearn.model_selection.GridSearchCV` (with
+`forecasting.selection.RollingOrigin`) work on them.
 """
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from forecasting.config import BIRTHS_SHIFT_CAP
+from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON
 from forecasting.feeders import feeder_matrix, previous_cohort, self_feeding
-from forecasting.intake import cohort_matrix
-from forecasting.panel import Panel, check_history
-from forecasting.ratios import RatioFit, fit_ratios
+from forecasting.intake import IntakeModel
+from forecasting.panel import Panel, as_panel, check_history
+from forecasting.ratios import RatioSettings
+from forecasting.selection import percentage_errors
 
-#: Longest horizon the engine projects (the DfE asks for at most 7; long-term planning 15).
-MAX_HORIZON = 15
+#: Two years of rolls give one transition, the least a ratio can be estimated from.
+_HISTORY_YEARS = Interval(Integral, 2, None, closed="left")
 
 
-class CohortSurvival:
+class _RollsForecaster(BaseEstimator):
+    """What the roll forecasters share: a long-table prediction and a score against the outturn."""
+
+    panel_: Panel
+
+    def predict_array(self, horizon: int, variant: dict | None = None) -> np.ndarray:
+        """Projected pupils, shape (areas, horizon, year groups)."""
+        raise NotImplementedError
+
+    def predict(self, horizon: int, variant: dict | None = None) -> pd.DataFrame:
+        """Projected pupils as a long table ``planning_area_id, year, ncy, pupils``."""
+        check_is_fitted(self)
+        years = self.panel_.years[-1] + np.arange(1, horizon + 1)
+        return self.panel_.to_long(self.predict_array(horizon, variant), years)
+
+    def score(self, X: pd.DataFrame | Panel, y: None = None) -> float:
+        """Minus the mean absolute percentage error of the forecast against the outturn in ``X``.
+
+        The backtest's ``area_ncy`` level: every planning area × year group × year of ``X`` after
+        the fit's base year with at least one pupil is scored; earlier years, and areas or year
+        groups the fit never saw, are not. Higher is better, as scikit-learn expects of a score.
+
+        Parameters
+        ----------
+        X : Panel or DataFrame
+            Rolls as for ``fit``, holding the outturn of years after the base year.
+        y : None
+            Not used.
+
+        Returns
+        -------
+        float
+            ``-MAPE`` in percent (0 for a perfect forecast).
+
+        Raises
+        ------
+        ValueError
+            When ``X`` holds no outturn of at least one pupil after the base year.
+        """
+        _no_target(y)
+        check_is_fitted(self)
+        actual = self._outturn(as_panel(X))
+        _, errors = percentage_errors(self.predict_array(actual.shape[1]), actual)
+        if not errors.size:
+            raise ValueError(f"X holds no cell of at least one pupil after the base year {self.panel_.years[-1]} "
+                             "in the areas and year groups fitted: nothing to score")
+        return -float(np.abs(errors).mean())
+
+    def _outturn(self, outturn: Panel) -> np.ndarray:
+        """Pupils after the base year on the fitted axes, shape (areas, years ahead, year groups)."""
+        base = int(self.panel_.years[-1])
+        ahead = outturn.years > base
+        if not ahead.any():
+            raise ValueError(f"X holds no rolls after the base year {base}: nothing to score")
+        areas = pd.Index(self.panel_.areas).get_indexer(outturn.areas)
+        ncys = pd.Index(self.panel_.ncys).get_indexer(outturn.ncys)
+        actual = np.zeros((len(self.panel_.areas), int(outturn.years[-1]) - base, len(self.panel_.ncys)))
+        actual[np.ix_(areas[areas >= 0], outturn.years[ahead] - base - 1, ncys[ncys >= 0])] = (
+            outturn.values[np.ix_(areas >= 0, ahead, ncys >= 0)])
+        return actual
+
+
+class CohortSurvival(_RollsForecaster):
     """Cohort-survival forecaster over planning areas × year groups.
 
     Parameters
     ----------
-    ratio_method, n_years, smoothing_alpha, shrinkage, shrinkage_strength
-        How ratios are summarised and shrunk; see `forecasting.config.ForecastConfig`.
-        ``ratio_method='unity'`` fixes every ratio at 1 (the 100% survival baseline).
-    intake_damping
-        Damping per year of the intake (and entry cohort) trend; 0 holds the last value.
-    transfer_self_share
+    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'unity'}, default='exponential'
+        How each area's history of ratios is summarised (see `forecasting.config.ForecastConfig`);
+        'unity' fixes every ratio at 1 (the 100% survival baseline).
+    n_years : int, default=5
+        Transitions used by the summary, the most recent ones; at least 1.
+    smoothing_alpha : float, default=0.5
+        Weight of the latest ratio in exponential smoothing, in (0, 1].
+    shrinkage : {'empirical_bayes', 'fixed', 'none'}, default='empirical_bayes'
+        How small areas are pulled towards the authority-wide ratio.
+    shrinkage_strength : float, default=30.0
+        With ``shrinkage='fixed'``, the cohort size at which an area gets half its own ratio.
+    intake : IntakeModel, default=None
+        How Reception is projected; None means ``IntakeModel()`` (not a default instance, which
+        every model would share). Its parameters are this model's ``intake__damping`` and
+        ``intake__source``.
+    transfer_self_share : float, default=0.5
         Threshold for an area feeding its own next year group (see `forecasting.feeders`).
-    residual_scale_exponent
-        Ratio noise scales as cohort size to the minus this power.
-    min_history_years
-        Fewest years of rolls accepted.
+    residual_scale_exponent : float, default=0.5
+        Ratio noise scales as cohort size to the minus this power, in [0, 1].
+    min_history_years : int, default=3
+        Fewest years of rolls accepted; at least 2.
+
+    Attributes
+    ----------
+    panel_ : Panel
+        The rolls fitted on; its last year is the base year.
+    self_feed_ : ndarray of bool, shape (n_areas, n_transitions)
+        Whether each area feeds its own next year group.
+    feeders_ : ndarray of shape (n_areas, n_areas)
+        Share of each area's pupils that moves on to each other area at a transfer.
+    survival_ : RatioFit
+        Progression ratios per area and transition.
+    intake_ : IntakeModel
+        The fitted copy of ``intake``.
     """
+
+    _parameter_constraints: dict = {
+        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "unity"})],
+        "n_years": [Interval(Integral, 1, None, closed="left")],
+        "smoothing_alpha": [Interval(Real, 0, 1, closed="right")],
+        "shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"})],
+        "shrinkage_strength": [Interval(Real, 0, None, closed="left")],
+        "intake": [IntakeModel, None],
+        "transfer_self_share": [Interval(Real, 0, 1, closed="both")],
+        "residual_scale_exponent": [Interval(Real, 0, 1, closed="both")],
+        "min_history_years": [_HISTORY_YEARS],
+    }
 
     def __init__(
         self,
+        *,
         ratio_method: str = "exponential",
         n_years: int = 5,
         smoothing_alpha: float = 0.5,
         shrinkage: str = "empirical_bayes",
         shrinkage_strength: float = 30.0,
-        intake_damping: float = 0.9,
+        intake: IntakeModel | None = None,
         transfer_self_share: float = 0.5,
         residual_scale_exponent: float = 0.5,
         min_history_years: int = 3,
@@ -60,20 +167,28 @@ class CohortSurvival:
         self.smoothing_alpha = smoothing_alpha
         self.shrinkage = shrinkage
         self.shrinkage_strength = shrinkage_strength
-        self.intake_damping = intake_damping
+        self.intake = intake
         self.transfer_self_share = transfer_self_share
         self.residual_scale_exponent = residual_scale_exponent
         self.min_history_years = min_history_years
 
-    def _ratios(self, nxt: np.ndarray, prev: np.ndarray, method: str | None = None) -> RatioFit:
-        return fit_ratios(
-            nxt, np.nan_to_num(prev), method or self.ratio_method, self.n_years, self.smoothing_alpha,
-            self.shrinkage, self.shrinkage_strength, self.residual_scale_exponent,
-        )
+    def set_params(self, **params: object) -> CohortSurvival:
+        """Set hyperparameters, including the intake model's as ``intake__damping`` and so on.
 
+        With ``intake=None`` a nested parameter applies to a new ``IntakeModel()``, the model that
+        None stands for, so a grid over ``intake__damping`` needs no explicit intake model.
+        """
+        if self.intake is None and "intake" not in params and any(k.startswith("intake__") for k in params):
+            params = {"intake": IntakeModel(), **params}
+        return super().set_params(**params)
+
+    # Not skipped: the intake model is the user's object, and its parameters are checked too.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(
         self,
-        rolls: pd.DataFrame | Panel,
+        X: pd.DataFrame | Panel,
+        y: None = None,
+        *,
         entry_cohort: pd.DataFrame | None = None,
         feeders: pd.DataFrame | None = None,
     ) -> CohortSurvival:
@@ -81,66 +196,46 @@ class CohortSurvival:
 
         Parameters
         ----------
-        rolls
-            A `Panel`, or a long table ``planning_area_id, year, ncy, pupils``.
-        entry_cohort
-            Optional ``planning_area_id, year, cohort``: children of Reception age by academic
-            year (from `forecasting.intake.entry_cohort`), including future years if known.
-        feeders
-            Optional ``from_area, to_area, weight`` mapping for transfer between areas.
+        X : Panel or DataFrame
+            A `Panel`, or a long table ``planning_area_id, year, ncy, pupils`` (rows of one
+            area, year and year group are summed); a table with ``school_id`` and no
+            ``planning_area_id`` treats each school as an area.
+        y : None
+            Not used; anything else is refused, so an entry cohort passed in its place is not
+            silently dropped.
+        entry_cohort : DataFrame, optional
+            ``planning_area_id, year, cohort``: children of Reception age by academic year
+            (from `forecasting.intake.entry_cohort`), including future years if known.
+        feeders : DataFrame, optional
+            ``from_area, to_area, weight`` mapping for transfer between areas.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When a hyperparameter (or the intake model's) is out of range, naming it.
+        ForecastInputError
+            When the rolls cannot support a forecast.
         """
-        panel = rolls if isinstance(rolls, Panel) else Panel.from_long(rolls)
+        _no_target(y)
+        panel = as_panel(X)
         check_history(panel, self.min_history_years)
+        settings = RatioSettings(self.ratio_method, self.n_years, self.smoothing_alpha, self.shrinkage,
+                                 self.shrinkage_strength, self.residual_scale_exponent)
+        # The intake model first: a bad parameter of it is refused before anything is learned.
+        intake = IntakeModel() if self.intake is None else clone(self.intake)
+        intake.fit(panel, entry_cohort=entry_cohort, ratio_settings=settings)
         h = panel.values
         self.panel_ = panel
         self.self_feed_ = self_feeding(h, self.transfer_self_share)
         self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
         prev = previous_cohort(np.moveaxis(h[:, :-1], 1, 0), self.self_feed_, self.feeders_)
-        self.survival_ = self._ratios(h[:, 1:, 1:], np.moveaxis(prev, 0, 1))
-        intake = h[:, :, :1]
-        # Intake trend: last year's Reception grows by a damped, shrunk growth ratio.
-        self.intake_trend_ = self._ratios(intake[:, 1:], intake[:, :-1], "mean" if self.ratio_method == "unity" else None)
-        self._fit_entry(entry_cohort, intake)
+        self.survival_ = settings.fit_ratios(h[:, 1:, 1:], np.moveaxis(prev, 0, 1))
+        self.intake_ = intake
         return self
-
-    def _fit_entry(self, entry_cohort: pd.DataFrame | None, intake: np.ndarray) -> None:
-        """Intake ratio from the entry cohort, where the cohort covers history and future."""
-        years = self.panel_.years
-        all_years = np.arange(years[0], years[-1] + MAX_HORIZON + 1)
-        cohort = cohort_matrix(entry_cohort, self.panel_.areas, all_years)
-        past, future = cohort[:, : len(years)], cohort[:, len(years):]
-        self.use_entry_ = (np.isfinite(past).sum(axis=1) >= 2) & np.isfinite(future[:, 0]) & (intake[:, :, 0].sum(axis=1) > 0)
-        self.entry_ = None
-        self.entry_future_ = None
-        if not self.use_entry_.any():
-            return
-        self.entry_ = self._ratios(intake, np.where(np.isfinite(past), past, 0.0)[:, :, None])
-        # Beyond the last known cohort, the cohort follows its own damped trend.
-        known = np.isfinite(cohort)
-        last = np.where(known, np.arange(cohort.shape[1]), -1).max(axis=1)
-        pairs = np.isfinite(cohort[:, 1:]) & np.isfinite(cohort[:, :-1])  # only year pairs both known
-        growth = self._ratios(np.where(pairs, cohort[:, 1:], 0.0)[:, :, None],
-                              np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
-        level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
-        steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
-        trend = _damped_path(level, growth.ratio[:, 0], self.intake_damping, int(steps.max()) + 1)
-        filled = np.where(known, cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1))
-        self.entry_future_ = filled[:, len(years):]
-
-    def intake(self, horizon: int, births_shift_per_year: float = 0.0,
-               births_shift_cap: float = BIRTHS_SHIFT_CAP) -> np.ndarray:
-        """Projected Reception by area, shape (areas, horizon)."""
-        last = self.panel_.values[:, -1, 0]
-        out = _damped_path(last, self.intake_trend_.ratio[:, 0], self.intake_damping, horizon + 1)[:, 1:]
-        if self.entry_ is not None:
-            from_entry = self.entry_.ratio[:, :1] * self.entry_future_[:, :horizon]
-            out = np.where(self.use_entry_[:, None], from_entry, out)
-        shift = np.clip(births_shift_per_year * np.arange(1, horizon + 1), -births_shift_cap, births_shift_cap)
-        return np.maximum(out * (1.0 + shift)[None, :], 0.0)
 
     def ratios(self, migration_shift_sd: float = 0.0) -> np.ndarray:
         """Progression ratios (areas × transitions), shifted by a migration variant."""
@@ -150,12 +245,13 @@ class CohortSurvival:
         """Progression ratios and projected Reception under a variant's shifts (see `Variant`)."""
         variant = variant or {}
         ratios = self.ratios(variant.get("migration_shift_sd", 0.0))
-        intake = self.intake(horizon, variant.get("births_shift_per_year", 0.0),
-                             variant.get("births_shift_cap", BIRTHS_SHIFT_CAP))
+        intake = self.intake_.predict_array(horizon, variant.get("births_shift_per_year", 0.0),
+                                            variant.get("births_shift_cap", BIRTHS_SHIFT_CAP))
         return ratios, intake
 
     def predict_array(self, horizon: int, variant: dict | None = None) -> np.ndarray:
         """Projected pupils, shape (areas, horizon, year groups). Pure: no state changes."""
+        check_is_fitted(self)
         _check_horizon(horizon)
         ratios, intake = self.shifted(horizon, variant)
         state = self.panel_.values[:, -1]
@@ -172,37 +268,45 @@ class CohortSurvival:
         nxt[..., 0] = intake
         return nxt
 
-    def predict(self, horizon: int, variant: dict | None = None) -> pd.DataFrame:
-        """Projected pupils as a long table ``planning_area_id, year, ncy, pupils``."""
-        years = self.panel_.years[-1] + np.arange(1, horizon + 1)
-        return self.panel_.to_long(self.predict_array(horizon, variant), years)
 
+class Persistence(_RollsForecaster):
+    """Baseline: every cell stays at its last observed value.
 
-class Persistence:
-    """Baseline: every cell stays at its last observed value."""
+    Parameters
+    ----------
+    min_history_years : int, default=3
+        Fewest years of rolls accepted (as `CohortSurvival`, so both score on the same origins).
 
-    def __init__(self, min_history_years: int = 3) -> None:
+    Attributes
+    ----------
+    panel_ : Panel
+        The rolls fitted on; its last year is repeated.
+    """
+
+    _parameter_constraints: dict = {"min_history_years": [_HISTORY_YEARS]}
+
+    def __init__(self, *, min_history_years: int = 3) -> None:
         self.min_history_years = min_history_years
 
-    def fit(self, rolls: pd.DataFrame | Panel, **_: object) -> Persistence:
-        """Remember the last year of rolls."""
-        self.panel_ = rolls if isinstance(rolls, Panel) else Panel.from_long(rolls)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: pd.DataFrame | Panel, y: None = None, *, entry_cohort: pd.DataFrame | None = None,
+            feeders: pd.DataFrame | None = None) -> Persistence:
+        """Remember the last year of rolls; ``entry_cohort`` and ``feeders`` are accepted and not used."""
+        _no_target(y)
+        self.panel_ = as_panel(X)
         check_history(self.panel_, self.min_history_years)
         return self
 
     def predict_array(self, horizon: int, variant: dict | None = None) -> np.ndarray:
         """The last year repeated, shape (areas, horizon, year groups)."""
+        check_is_fitted(self)
         return np.repeat(self.panel_.values[:, -1:], horizon, axis=1)
 
 
-def _damped_path(level: np.ndarray, growth: np.ndarray, phi: float, n: int) -> np.ndarray:
-    """Level at steps 0..n-1 under damped multiplicative growth: g-1 shrinks by phi each step."""
-    k = np.arange(n)
-    # Cumulative factor prod_{j=1..k} (1 + (g-1) phi^j), in logs for stability.
-    excess = (growth - 1.0)[:, None] * phi ** k[None, :]
-    excess[:, 0] = 0.0
-    factor = np.exp(np.cumsum(np.log(np.maximum(1.0 + excess, 1e-9)), axis=1))
-    return level[:, None] * factor
+def _no_target(y: object) -> None:
+    """Refuse a target: the rolls are X, and the second argument was once the entry cohort."""
+    if y is not None:
+        raise TypeError("y is not used (the rolls are X); pass entry_cohort= and feeders= by keyword")
 
 
 def _check_horizon(horizon: int) -> None:

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 #: DfE School Capacity (SCAP) survey: forecasts 5 years ahead for primary, 7 for secondary.
 SCAP_HORIZON_SECONDARY = 7
 
+#: Longest horizon the engine projects (the DfE asks for at most 7; long-term planning 15).
+MAX_HORIZON = 15
+
 #: Largest proportional intake shift of a births variant (see `Variant.births_shift_cap`).
 BIRTHS_SHIFT_CAP = 0.138
 
@@ -84,7 +87,7 @@ class ForecastConfig(BaseModel):
     horizon: int = Field(
         SCAP_HORIZON_SECONDARY,
         ge=1,
-        le=15,
+        le=MAX_HORIZON,
         description="Years ahead to forecast. Default 7, the DfE SCAP secondary horizon (primary is 5).",
     )
     min_history_years: int = Field(

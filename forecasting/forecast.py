@@ -17,8 +17,8 @@ import pandas as pd
 from forecasting.cohort import CohortSurvival
 from forecasting.config import ForecastConfig
 from forecasting.feeders import feeders_from_overlap, feeders_from_wards
-from forecasting.housing import housing_pupils
-from forecasting.intake import entry_cohort
+from forecasting.housing import HousingYield
+from forecasting.intake import IntakeModel, entry_cohort
 from forecasting.panel import ForecastInputError, Panel, area_rolls
 from forecasting.schools import apportion
 from forecasting.uncertainty import simulate_intervals
@@ -70,7 +70,8 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
     return CohortSurvival(
         ratio_method=config.ratio_method, n_years=config.n_years, smoothing_alpha=config.smoothing_alpha,
         shrinkage=config.shrinkage, shrinkage_strength=config.shrinkage_strength,
-        intake_damping=config.intake_damping, transfer_self_share=config.transfer_self_share,
+        intake=IntakeModel(damping=config.intake_damping, source=config.intake_source),
+        transfer_self_share=config.transfer_self_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
     )
 
@@ -175,7 +176,7 @@ def _panel(inputs: Any, base_year: int | None) -> tuple[Panel, int]:
 def fit_model(inputs: Any, panel: Panel, config: ForecastConfig, base_year: int) -> CohortSurvival:
     """Fit the configured model on the panel with whatever optional tables ``inputs`` holds."""
     cohort, feeders = model_inputs(inputs, config, base_year)
-    return make_model(config).fit(panel, cohort, feeders)
+    return make_model(config).fit(panel, entry_cohort=cohort, feeders=feeders)
 
 
 def model_inputs(inputs: Any, config: ForecastConfig, base_year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -202,8 +203,8 @@ def _housing(inputs: Any, panel: Panel, model: CohortSurvival, config: ForecastC
     if not config.housing or housing is None or yields is None:
         return np.zeros((len(panel.areas), horizon, len(panel.ncys)))
     housing = _locate_sites(housing, getattr(inputs, "planning_areas", None))
-    return housing_pupils(housing, yields, panel.areas, panel.ncys, panel.values[:, -1], base_year, horizon,
-                          config.housing_above_trend, yields_shift, model.feeders_)
+    pupils = HousingYield(above_trend=config.housing_above_trend, yields_shift=yields_shift)
+    return pupils.fit(housing, pupil_yields=yields, base_year=base_year).predict_array(panel, horizon, model.feeders_)
 
 
 def _locate_sites(housing: pd.DataFrame, planning_areas: pd.DataFrame | None) -> pd.DataFrame:

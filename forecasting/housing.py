@@ -5,14 +5,22 @@ phase at ``years_since_completion = y - c`` (yields past the last tabulated year
 year's value: the development has matured). Only completions after the base year count, since
 earlier ones are already in the rolls; with ``above_trend`` only dwellings beyond the area's
 historic build rate count, because the usual rate of building is already in the roll trend.
+`HousingYield` is the estimator: ``fit`` keeps the completions that count, ``predict_array``
+turns them into pupils by planning area, year and year group.
 """
 
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from forecasting.panel import Panel
 
 #: Year groups of each yield phase under the English coding (DfE pupil yield guidance, 2023,
 #: reports yields for primary 4-10, secondary 11-15 and post-16 16-18 year olds).
@@ -24,52 +32,106 @@ PHASE_NCYS: dict[str, range] = {
 }
 
 
-def housing_pupils(
-    housing: pd.DataFrame | None,
-    yields: pd.DataFrame | None,
-    areas: np.ndarray,
-    ncys: np.ndarray,
-    latest: np.ndarray,
-    base_year: int,
-    horizon: int,
-    above_trend: bool = True,
-    yields_shift: float = 0.0,
-    feeders: np.ndarray | None = None,
-) -> np.ndarray:
-    """Extra pupils from new dwellings, shape (areas, horizon, year groups).
+class HousingYield(BaseEstimator):
+    """Pupils from new dwellings: completions after the base year × pupil yield by phase.
 
     Parameters
     ----------
-    housing, yields
-        Canonical ``housing`` (with ``planning_area_id`` resolved) and ``pupil_yields`` tables.
-    areas, ncys
-        Axes of the forecast.
-    latest
-        Latest rolls (areas × year groups): pupils of a phase are spread over its year groups in
-        these proportions (evenly where the area has none).
-    feeders
-        Feeder matrix; pupils of a phase an area does not teach (secondary pupils from homes in
-        a primary planning area) go on to the areas it feeds.
+    above_trend : bool, default=True
+        Count only dwellings above the area's historic build rate: pupils from the usual rate
+        of building are already in the roll trend.
+    yields_shift : float, default=0.0
+        Proportional change of every yield (0.25 = +25%), at least -1: a variant's shift.
+
+    Attributes
+    ----------
+    base_year_ : int
+        Last year of rolls; completions after it count.
+    dwellings_ : DataFrame or None
+        The completions that count, one row a site and year (``planning_area_id, year,
+        dwellings`` and the yield keys), or None without housing or yields.
+    pupil_yields_ : DataFrame or None
+        The yields, ``phase, years_since_completion, pupils_per_dwelling`` and optional keys.
     """
-    out = np.zeros((len(areas), horizon, len(ncys)))
-    if housing is None or yields is None or housing.empty or yields.empty:
+
+    _parameter_constraints: dict = {
+        "above_trend": ["boolean"],
+        "yields_shift": [Interval(Real, -1, None, closed="left")],
+    }
+
+    def __init__(self, *, above_trend: bool = True, yields_shift: float = 0.0) -> None:
+        self.above_trend = above_trend
+        self.yields_shift = yields_shift
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: pd.DataFrame | None, y: None = None, *, pupil_yields: pd.DataFrame | None = None,
+            base_year: int) -> HousingYield:
+        """Keep the completions after the base year that count, less the historic build rate if asked.
+
+        Parameters
+        ----------
+        X : DataFrame or None
+            Canonical ``housing``, with ``planning_area_id`` resolved.
+        y : None
+            Ignored.
+        pupil_yields : DataFrame or None
+            Canonical ``pupil_yields``.
+        base_year : int
+            Last year of rolls.
+
+        Returns
+        -------
+        self
+        """
+        self.base_year_ = int(base_year)
+        self.dwellings_: pd.DataFrame | None = None
+        self.pupil_yields_: pd.DataFrame | None = None
+        if X is None or pupil_yields is None or X.empty or pupil_yields.empty:
+            return self
+        self.dwellings_ = _future_dwellings(X, self.base_year_, self.above_trend)
+        self.pupil_yields_ = pupil_yields
+        return self
+
+    def predict_array(self, panel: Panel, horizon: int, feeders: np.ndarray | None = None) -> np.ndarray:
+        """Extra pupils from new dwellings, shape (areas, horizon, year groups).
+
+        Parameters
+        ----------
+        panel : Panel
+            Rolls up to the base year: the forecast's axes, and the latest year's profile over
+            which each phase's pupils are spread (evenly where an area has none).
+        horizon : int
+            Years ahead.
+        feeders : ndarray, optional
+            Feeder matrix; pupils of a phase an area does not teach (secondary pupils from homes
+            in a primary planning area) go on to the areas it feeds.
+        """
+        check_is_fitted(self)
+        if panel.years[-1] != self.base_year_:
+            raise ValueError(f"the panel ends in {panel.years[-1]}, not the base year {self.base_year_} fitted")
+        out = np.zeros((len(panel.areas), horizon, len(panel.ncys)))
+        if self.dwellings_ is None:
+            return out
+        per_phase = _yield_by_year(self.dwellings_, self.pupil_yields_, self.base_year_, horizon)
+        per_phase["pupils"] = per_phase["pupils"] * (1.0 + self.yields_shift)
+        for phase, ncy_range in PHASE_NCYS.items():  # a handful of phases, each vectorised
+            cols = np.isin(panel.ncys, list(ncy_range))
+            rows = per_phase[per_phase["phase"] == phase]
+            if cols.any() and not rows.empty:
+                pupils = _by_area_and_year(rows, panel.areas, horizon, self.base_year_)
+                out[:, :, cols] += _spread(pupils, panel.values[:, -1][:, cols], feeders)
         return out
-    sites = _future_dwellings(housing, base_year, above_trend)
-    per_phase = _yield_by_year(sites, yields, base_year, horizon)
-    per_phase["pupils"] = per_phase["pupils"] * (1.0 + yields_shift)
-    for phase, ncy_range in PHASE_NCYS.items():  # a handful of phases, each vectorised
-        cols = np.isin(ncys, list(ncy_range))
-        rows = per_phase[per_phase["phase"] == phase]
-        if not cols.any() or rows.empty:
-            continue
-        pupils = np.zeros((len(areas), horizon))
-        ai = np.searchsorted(areas, rows["planning_area_id"].to_numpy(str))
-        known = (ai < len(areas)) & (areas[np.minimum(ai, len(areas) - 1)] == rows["planning_area_id"].to_numpy(str))
-        if (~known).any():
-            warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored", stacklevel=2)
-        np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1), rows["pupils"].to_numpy(float)[known])
-        out[:, :, cols] += _spread(pupils, latest[:, cols], feeders)
-    return out
+
+
+def _by_area_and_year(rows: pd.DataFrame, areas: np.ndarray, horizon: int, base_year: int) -> np.ndarray:
+    """One phase's pupils as (areas × years ahead); rows naming an unknown area are dropped with a warning."""
+    pupils = np.zeros((len(areas), horizon))
+    ai = np.searchsorted(areas, rows["planning_area_id"].to_numpy(str))
+    known = (ai < len(areas)) & (areas[np.minimum(ai, len(areas) - 1)] == rows["planning_area_id"].to_numpy(str))
+    if (~known).any():
+        warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored", stacklevel=3)
+    np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1), rows["pupils"].to_numpy(float)[known])
+    return pupils
 
 
 def _future_dwellings(housing: pd.DataFrame, base_year: int, above_trend: bool) -> pd.DataFrame:

@@ -1,14 +1,24 @@
-"""Where Reception comes from: births four years earlier, or the population aged four.
+"""Where Reception comes from: births four years earlier, the population aged four, or its trend.
 
 The intake ratio is Reception ÷ the "entry cohort" of the same academic year. This module turns
 births (by calendar year) or mid-year population by single year of age into that entry cohort
-by planning area and academic year; the ratio itself is fitted like any progression ratio.
+by planning area and academic year, and `IntakeModel` projects Reception from it (the ratio is
+fitted like any progression ratio) or, without it, from Reception's own damped trend.
 """
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON
+from forecasting.panel import Panel, as_panel
+from forecasting.ratios import RatioFit, RatioSettings
 
 #: A child starts Reception in the September after their fourth birthday (School Admissions
 #: Code 2021, para 2.17). Of babies born in calendar year b, those born January-August (8/12)
@@ -82,3 +92,132 @@ def cohort_matrix(cohort: pd.DataFrame | None, areas: np.ndarray, years: np.ndar
     ai = np.searchsorted(areas, c["planning_area_id"].astype(str).to_numpy())
     out[ai, c["year"].to_numpy(int) - years[0]] = c["cohort"].to_numpy(float)
     return out
+
+
+class IntakeModel(BaseEstimator):
+    """Reception by planning area: the entry cohort times an intake ratio, else Reception's own trend.
+
+    An area's Reception comes from its entry cohort (see `entry_cohort`) when the cohort is known
+    for at least two years of the history and for the first year ahead; beyond the last known
+    year the cohort follows its own damped trend. Any other area's Reception grows from its base
+    year value by a damped growth ratio. Ratios are summarised and shrunk like progression ratios.
+
+    Parameters
+    ----------
+    damping : float, default=0.9
+        Damping per year of the intake (and entry cohort) trend, in [0, 1]: the growth rate
+        left after k years ahead is ``damping ** k`` of the fitted one; 0 holds the last value.
+    source : {'auto', 'births', 'population', 'trend'}, default='auto'
+        Where Reception comes from. 'trend' ignores any entry cohort given to `fit`; the others
+        use it, and name the table `entry_cohort` builds it from (births, population, or births
+        else population).
+
+    Attributes
+    ----------
+    last_ : ndarray of shape (n_areas,)
+        Reception in the base year.
+    trend_ : RatioFit
+        Year-on-year growth ratio of Reception, per area.
+    use_entry_ : ndarray of bool, shape (n_areas,)
+        Areas whose Reception comes from the entry cohort.
+    entry_ : RatioFit or None
+        Intake ratio, Reception ÷ entry cohort; None when no area uses it.
+    entry_future_ : ndarray of shape (n_areas, MAX_HORIZON) or None
+        Entry cohort after the base year, known or continued by its damped trend.
+    """
+
+    _parameter_constraints: dict = {
+        "damping": [Interval(Real, 0, 1, closed="both")],
+        "source": [StrOptions({"auto", "births", "population", "trend"})],
+    }
+
+    def __init__(self, *, damping: float = 0.9, source: str = "auto") -> None:
+        self.damping = damping
+        self.source = source
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: pd.DataFrame | Panel, y: None = None, *, entry_cohort: pd.DataFrame | None = None,
+            ratio_settings: RatioSettings | None = None) -> IntakeModel:
+        """Learn Reception's growth and the intake ratio from the rolls' lowest year group.
+
+        Parameters
+        ----------
+        X : Panel or DataFrame
+            Rolls, as for `CohortSurvival.fit`; only the lowest year group (Reception) is used.
+        y : None
+            Ignored.
+        entry_cohort : DataFrame, optional
+            ``planning_area_id, year, cohort`` from `entry_cohort`, including future years if known.
+        ratio_settings : RatioSettings, optional
+            How ratios are summarised and shrunk; `CohortSurvival` passes its own.
+
+        Returns
+        -------
+        self
+        """
+        panel = as_panel(X)
+        settings = ratio_settings or RatioSettings()
+        reception = panel.values[:, :, :1]
+        self.last_ = panel.values[:, -1, 0]
+        # The 100% survival baseline fixes progression, not intake: Reception keeps its mean growth.
+        trend_method = "mean" if settings.method == "unity" else None
+        self.trend_ = settings.fit_ratios(reception[:, 1:], reception[:, :-1], trend_method)
+        self._fit_entry(None if self.source == "trend" else entry_cohort, panel, settings)
+        return self
+
+    def _fit_entry(self, entry_cohort: pd.DataFrame | None, panel: Panel, settings: RatioSettings) -> None:
+        """Intake ratio from the entry cohort, where the cohort covers history and future."""
+        years = panel.years
+        cohort = cohort_matrix(entry_cohort, panel.areas, np.arange(years[0], years[-1] + MAX_HORIZON + 1))
+        past, future = cohort[:, : len(years)], cohort[:, len(years):]
+        reception = panel.values[:, :, :1]
+        self.use_entry_ = ((np.isfinite(past).sum(axis=1) >= 2) & np.isfinite(future[:, 0])
+                           & (reception[:, :, 0].sum(axis=1) > 0))
+        self.entry_: RatioFit | None = None
+        self.entry_future_: np.ndarray | None = None
+        if not self.use_entry_.any():
+            return
+        self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None])
+        self.entry_future_ = self._continued(cohort, settings)[:, len(years):]
+
+    def _continued(self, cohort: np.ndarray, settings: RatioSettings) -> np.ndarray:
+        """The cohort (areas × years) with the years after its last known one on its damped trend."""
+        known = np.isfinite(cohort)
+        last = np.where(known, np.arange(cohort.shape[1]), -1).max(axis=1)
+        pairs = np.isfinite(cohort[:, 1:]) & np.isfinite(cohort[:, :-1])  # only year pairs both known
+        growth = settings.fit_ratios(np.where(pairs, cohort[:, 1:], 0.0)[:, :, None],
+                                     np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
+        level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
+        steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
+        trend = _damped_path(level, growth.ratio[:, 0], self.damping, int(steps.max()) + 1)
+        return np.where(known, cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1))
+
+    def predict_array(self, horizon: int, births_shift_per_year: float = 0.0,
+                      births_shift_cap: float = BIRTHS_SHIFT_CAP) -> np.ndarray:
+        """Projected Reception by area, shape (areas, horizon).
+
+        Parameters
+        ----------
+        horizon : int
+            Years ahead.
+        births_shift_per_year, births_shift_cap : float
+            A births variant's proportional shift, growing each year ahead up to the cap (see
+            `forecasting.config.Variant`).
+        """
+        check_is_fitted(self)
+        out = _damped_path(self.last_, self.trend_.ratio[:, 0], self.damping, horizon + 1)[:, 1:]
+        if self.entry_ is not None:
+            from_entry = self.entry_.ratio[:, :1] * self.entry_future_[:, :horizon]
+            out = np.where(self.use_entry_[:, None], from_entry, out)
+        shift = np.clip(births_shift_per_year * np.arange(1, horizon + 1), -births_shift_cap, births_shift_cap)
+        return np.maximum(out * (1.0 + shift)[None, :], 0.0)
+
+
+def _damped_path(level: np.ndarray, growth: np.ndarray, phi: float, n: int) -> np.ndarray:
+    """Level at steps 0..n-1 under damped multiplicative growth: g-1 shrinks by phi each step."""
+    k = np.arange(n)
+    # Cumulative factor prod_{j=1..k} (1 + (g-1) phi^j), in logs for stability.
+    excess = (growth - 1.0)[:, None] * phi ** k[None, :]
+    excess[:, 0] = 0.0
+    factor = np.exp(np.cumsum(np.log(np.maximum(1.0 + excess, 1e-9)), axis=1))
+    return level[:, None] * factor

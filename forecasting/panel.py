@@ -104,3 +104,17 @@ def check_history(panel: Panel, min_years: int) -> None:
     if empty.any():
         gaps = ", ".join(map(str, panel.years[empty]))
         raise ForecastInputError(f"rolls have no pupils in year(s) {gaps}; years must be consecutive")
+
+
+def as_panel(rolls: pd.DataFrame | Panel) -> Panel:
+    """A panel from a `Panel` or a long table of rolls by planning area or, without one, by school.
+
+    Rows sharing a planning area, year and year group (several schools of one area) are summed.
+    """
+    if isinstance(rolls, Panel):
+        return rolls
+    if not isinstance(rolls, pd.DataFrame):
+        raise TypeError(f"rolls must be a Panel or a DataFrame (planning_area_id, year, ncy, pupils), "
+                        f"not {type(rolls).__name__}")
+    by_school = "planning_area_id" not in rolls and "school_id" in rolls
+    return Panel.from_long(rolls, area="school_id" if by_school else "planning_area_id")

@@ -53,6 +53,29 @@ class RatioFit:
     inflation: float
 
 
+@dataclass(frozen=True)
+class RatioSettings:
+    """How ratios are summarised and shrunk, shared by every ratio one model fits.
+
+    Attributes
+    ----------
+    method, n_years, alpha, shrinkage, strength, scale_exponent
+        As in `fit_ratios`.
+    """
+
+    method: str = "exponential"
+    n_years: int = 5
+    alpha: float = 0.5
+    shrinkage: str = "empirical_bayes"
+    strength: float = 30.0
+    scale_exponent: float = 0.5
+
+    def fit_ratios(self, nxt: np.ndarray, prev: np.ndarray, method: str | None = None) -> RatioFit:
+        """`fit_ratios` with these settings (``method`` overrides the summary); NaN in ``prev`` counts as 0."""
+        return fit_ratios(nxt, np.nan_to_num(prev), method or self.method, self.n_years, self.alpha,
+                          self.shrinkage, self.strength, self.scale_exponent)
+
+
 def summary_weights(m: int, method: str, n_years: int, alpha: float) -> np.ndarray:
     """Weights over ``m`` transitions (oldest first) for a weighted-mean summary.
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from forecasting.cohort import CohortSurvival, _check_horizon
 from forecasting.feeders import previous_cohort_paths
+from forecasting.intake import IntakeModel
 from forecasting.ratios import RatioFit
 
 
@@ -84,7 +85,7 @@ def simulate_intervals(
     ratios, intake = model.shifted(horizon, variant)
     ratios = ratios.T.astype(np.float32)[:, :, None]
     scale = (fit.sd * fit.inflation).T.astype(np.float32)[:, :, None]
-    intake_sd, cumulative = _intake_noise(model)
+    intake_sd, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_groups, n_areas = start.shape
@@ -92,9 +93,9 @@ def simulate_intervals(
     totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
-        step_error = _draw(model.intake_trend_, rng, n_areas, n_paths)[0]
+        step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
         if cumulative is not None:
-            step_error = np.where(cumulative[:, None], step_error, _draw(model.entry_, rng, n_areas, n_paths)[0])
+            step_error = np.where(cumulative[:, None], step_error, _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
         step_error *= intake_sd[:, None]
         level_error = level_error + step_error if cumulative is None else np.where(cumulative[:, None], level_error + step_error, step_error)
         factor = _draw(fit, rng, n_areas, n_paths)
@@ -134,17 +135,17 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     return pool[:, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp)]
 
 
-def _intake_noise(model: CohortSurvival) -> tuple[np.ndarray, np.ndarray | None]:
+def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray | None]:
     """Relative intake error scale per area, and which areas accumulate it (trend) or not.
 
     A trend's error is an error in its growth, so it compounds year on year; an intake ratio on
     known births errs afresh each year.
     """
-    trend = model.intake_trend_
+    trend = intake.trend_
     trend_sd = (trend.sd[:, 0] * trend.inflation).astype(np.float32)
-    if model.entry_ is None:
+    if intake.entry_ is None:
         return trend_sd, None
-    entry = model.entry_
+    entry = intake.entry_
     ratio = np.where(entry.ratio[:, 0] > 0, entry.ratio[:, 0], 1.0)
     entry_sd = entry.sd[:, 0] * entry.inflation / ratio
-    return np.where(model.use_entry_, entry_sd, trend_sd).astype(np.float32), ~model.use_entry_
+    return np.where(intake.use_entry_, entry_sd, trend_sd).astype(np.float32), ~intake.use_entry_

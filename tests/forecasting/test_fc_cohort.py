@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting import CohortSurvival, ForecastInputError, Persistence
+from forecasting import CohortSurvival, ForecastInputError, IntakeModel, Persistence
 
 
 def plain(**kw) -> CohortSurvival:
-    return CohortSurvival(ratio_method="mean", shrinkage="none", intake_damping=0.0, **kw)
+    return CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.0), **kw)
 
 
 def test_one_year_ahead_by_hand(two_area_rolls):
@@ -29,12 +29,12 @@ def test_two_years_ahead_compounds(two_area_rolls):
 
 
 def test_intake_damped_trend_by_hand(two_area_rolls):
-    m = CohortSurvival(ratio_method="mean", shrinkage="none", intake_damping=0.5).fit(two_area_rolls)
+    m = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5)).fit(two_area_rolls)
     g = (110 / 100 + 120 / 110) / 2 - 1  # A's mean Reception growth
     expected_2025 = 120 * (1 + g * 0.5)
     expected_2026 = expected_2025 * (1 + g * 0.25)
-    assert m.intake(2)[0] == pytest.approx([expected_2025, expected_2026])
-    assert m.intake(2)[1] == pytest.approx([40, 40])  # B's Reception never changed
+    assert m.intake_.predict_array(2)[0] == pytest.approx([expected_2025, expected_2026])
+    assert m.intake_.predict_array(2)[1] == pytest.approx([40, 40])  # B's Reception never changed
 
 
 def test_intake_from_entry_cohort(two_area_rolls):
@@ -42,7 +42,7 @@ def test_intake_from_entry_cohort(two_area_rolls):
                            "cohort": [200, 220, 240, 300, 80, 80, 80, 100]})
     m = plain().fit(two_area_rolls, entry_cohort=cohort)
     # A's intake ratio is 0.5 every year, B's 0.5: 2025 Reception = 0.5 x cohort.
-    assert m.intake(1)[:, 0] == pytest.approx([150, 50])
+    assert m.intake_.predict_array(1)[:, 0] == pytest.approx([150, 50])
 
 
 def test_predict_is_pure(two_area_rolls):
@@ -114,9 +114,9 @@ def test_entry_cohort_beyond_known_years_follows_its_trend_not_zero(two_area_rol
                            "cohort": [200, 220, 240, 240, 80, 80, 80, 80]})
     m = plain().fit(two_area_rolls, entry_cohort=cohort)
     # B's cohort never changed: its intake stays at 0.5 x 80 however far ahead.
-    assert m.intake(6)[1] == pytest.approx(np.full(6, 40.0))
+    assert m.intake_.predict_array(6)[1] == pytest.approx(np.full(6, 40.0))
     # A's cohort grew (10%, 9.1%, 0%): later years keep growing, damped, never collapse.
-    assert np.all(np.diff(m.intake(6)[0][1:]) >= 0)
+    assert np.all(np.diff(m.intake_.predict_array(6)[0][1:]) >= 0)
 
 
 def test_sixth_form_from_staying_on_ratios_and_none_where_there_is_no_sixth_form():

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from reports.format import KIND_LABELS, PHASE_NCY, money_short, number, year_label
+from reports.format import KIND_LABELS, money_short, number, year_label
+from sufficiency.core.phases import PHASE_NCY
 from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:

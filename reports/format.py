@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sufficiency.core.phases import RECEPTION
+from sufficiency.core.phases import ncy_label, ncy_short
 from sufficiency.core.years import academic_year
 
 #: An academic year by its autumn, 2025 -> 2025/26: the product's one label for a year.
@@ -64,18 +64,6 @@ def percent(value: Any, decimals: int = 1) -> str:
     if _missing(value):
         return "–"
     return number(100 * float(value), decimals) + "%"
-
-
-def ncy_label(ncy: Any) -> str:
-    """Reception for year group 0, else Year n."""
-    ncy = int(ncy)
-    return "Reception" if ncy == RECEPTION else f"Year {ncy}"
-
-
-def ncy_short(ncy: Any) -> str:
-    """R, Y1 .. Y13: the short year-group label used in SCAP and tables."""
-    ncy = int(ncy)
-    return "R" if ncy == RECEPTION else f"Y{ncy}"
 
 
 def ncy_range_label(ncys: Sequence[int], short: bool = False) -> str:

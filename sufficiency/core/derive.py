@@ -22,7 +22,7 @@ import pandas as pd
 from geodata import assign_to_areas
 from sufficiency.core.crosscheck import row_of
 from sufficiency.core.errors import Problem
-from sufficiency.core.phases import SCHOOL_PHASE_NCY, school_phase
+from sufficiency.core.phases import AREA_PHASES, SCHOOL_AREA_PHASE, SCHOOL_PHASE_NCY, school_phase
 
 
 def _xy_from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
@@ -47,8 +47,8 @@ def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, fi
                               crs="EPSG:27700")
     result = pd.Series(None, index=schools.index, dtype=object)
     problems = []
-    for phase in ("primary", "secondary"):
-        in_phase = schools["phase"].eq(phase) | (schools["phase"].eq("all-through") & (phase == "secondary"))
+    for phase in AREA_PHASES:
+        in_phase = schools["phase"].map(SCHOOL_AREA_PHASE).eq(phase)
         phase_areas = areas[areas["phase"] == phase] if "phase" in areas else areas
         if not in_phase.any() or phase_areas.empty:
             continue
@@ -94,7 +94,7 @@ def complete_planning_areas(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     schools = tables["schools"]
     areas = tables.get("planning_areas")
     if areas is None:
-        phase = schools.assign(p=schools["phase"].replace({"all-through": "secondary"})).groupby(
+        phase = schools.assign(p=schools["phase"].replace(SCHOOL_AREA_PHASE)).groupby(
             "planning_area_id")["p"].agg(lambda s: s.mode().iat[0])
         areas = pd.DataFrame({"planning_area_id": phase.index.astype(str), "name": phase.index.astype(str),
                               "phase": phase.to_numpy()})

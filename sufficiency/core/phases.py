@@ -73,12 +73,29 @@ AREA_PHASES: tuple[str, ...] = (PRIMARY, SECONDARY)
 SCHOOL_PHASES: tuple[str, ...] = (PRIMARY, SECONDARY, ALL_THROUGH)
 #: Year groups of the pupils an area or school of each planning phase holds: a secondary
 #: school's sixth form is part of it (and of the DfE census's "state-funded secondary").
-AREA_NCY: dict[str, tuple[int, ...]] = {PRIMARY: PHASE_NCY[PRIMARY], SECONDARY: PHASE_NCY[SECONDARY] + PHASE_NCY[SIXTH_FORM]}
+AREA_NCY: dict[str, tuple[int, ...]] = {
+    PRIMARY: PHASE_NCY[PRIMARY], SECONDARY: PHASE_NCY[SECONDARY] + PHASE_NCY[SIXTH_FORM],
+}
 #: Year groups a school of each phase teaches when its age range is not given: the compulsory
 #: years of its phase (a sixth form is known only from its rolls or its age range).
 SCHOOL_PHASE_NCY: dict[str, tuple[int, ...]] = {
     PRIMARY: PHASE_NCY[PRIMARY], SECONDARY: PHASE_NCY[SECONDARY], ALL_THROUGH: COMPULSORY_NCY,
 }
+#: The planning phase of a school of each phase: an all-through school is planned with
+#: secondary, the phase of its oldest year groups (:func:`area_phase_of` of its ``ncy_high``).
+SCHOOL_AREA_PHASE: dict[str, str] = {PRIMARY: PRIMARY, SECONDARY: SECONDARY, ALL_THROUGH: SECONDARY}
+
+
+def ncy_label(ncy: Any) -> str:
+    """A year group in words: 'Reception' for 0, else 'Year n'."""
+    ncy = int(ncy)
+    return "Reception" if ncy == RECEPTION else f"Year {ncy}"
+
+
+def ncy_short(ncy: Any) -> str:
+    """A year group in short: R, Y1 .. Y13 (SCAP's and the tables' column labels)."""
+    ncy = int(ncy)
+    return "R" if ncy == RECEPTION else f"Y{ncy}"
 
 
 def span(phase: str) -> tuple[int, int]:

@@ -85,9 +85,15 @@ def test_school_phase_from_its_age_range() -> None:
     assert pd.isna(out.iloc[5])
 
 
-def test_all_through_schools_teach_both_planning_phases() -> None:
+def test_all_through_schools_teach_both_planning_phases_and_are_planned_as_secondary() -> None:
     assert set(schools_teaching("primary")) == {"primary", "all-through"}
     assert set(schools_teaching("secondary")) == {"secondary", "all-through"}
+    assert phases.SCHOOL_AREA_PHASE["all-through"] == "secondary" == area_phase_of(11)
+
+
+def test_year_group_labels() -> None:
+    assert (phases.ncy_label(0), phases.ncy_label(7), phases.ncy_short(0), phases.ncy_short(13)) == (
+        "Reception", "Year 7", "R", "Y13")
 
 
 def test_walking_distance_year_2_against_year_3_in_metres() -> None:

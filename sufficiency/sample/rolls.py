@@ -110,7 +110,8 @@ def synthesise_rolls(
     """Rolls (school_id, year, ncy, pupils) and schools with their synthetic planning attributes."""
     cohorts = ward_cohorts(pop, range(min(first_year, CALIBRATION_YEAR) - 2, base_year + 1), COMPULSORY_NCY)
     w = wards.set_index("ward_id")
-    cohorts["pa"] = np.where(area_phase_of(cohorts["ncy"]) == PRIMARY, cohorts["area_id"].map(w["primary_planning_area_id"]),
+    cohorts["pa"] = np.where(area_phase_of(cohorts["ncy"]) == PRIMARY,
+                             cohorts["area_id"].map(w["primary_planning_area_id"]),
                              cohorts["area_id"].map(w["secondary_planning_area_id"]))
     area = cohorts.rename(columns={"population": "pupils"}).groupby(["pa", "year", "ncy"], as_index=False)["pupils"].sum()
     area = _with_sixth_form(area, staying_on)

@@ -5,7 +5,7 @@ DfE usage:
 
 - **primary**: Reception to Year 6, i.e. the Early Years Foundation Stage's Reception year, key
   stage 1 (Years 1-2) and key stage 2 (Years 3-6) (DfE, "The national curriculum in England:
-  framework document", 2014, section 2.2 and figure 1);
+  framework document", 2014, the table of key stages by year group and age);
 - **secondary**: Years 7 to 11, key stages 3 (Years 7-9) and 4 (Years 10-11), the end of
   compulsory school age (same framework; Education Act 1996 s.8);
 - **sixth form**: Years 12 and 13, post-16 study, counted apart from the main school.

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency import load_inputs
+from sufficiency.core.phases import ALL_NCY, LAST_PRIMARY, RECEPTION, YEAR_7
 from sufficiency.core.summary import current_summary
 
 N_SCHOOLS, N_AREAS, YEARS = 2_000, 200, range(2015, 2025)
@@ -27,7 +28,7 @@ def make_folder(folder: Path, rng: np.random.Generator) -> None:
     schools = pd.DataFrame({
         "school_id": ids,
         "planning_area_id": [f"{'P' if p else 'S'}{rng.integers(N_AREAS // 2):03d}" for p in primary],
-        "ncy_low": np.where(primary, 0, 7), "ncy_high": np.where(primary, 6, 13),
+        "ncy_low": np.where(primary, RECEPTION, YEAR_7), "ncy_high": np.where(primary, LAST_PRIMARY, ALL_NCY[-1]),
         "pan": rng.choice([30, 60, 90], N_SCHOOLS) * np.where(primary, 1, 3),
     })
     schools.to_csv(folder / "schools.csv", index=False)

@@ -22,13 +22,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecasting.panel import Panel
 
+from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, SIXTH_FORM
+
 #: Year groups of each yield phase under the English coding (DfE pupil yield guidance, 2023,
 #: reports yields for primary 4-10, secondary 11-15 and post-16 16-18 year olds).
-PHASE_NCYS: dict[str, range] = {
-    "primary": range(0, 7),
-    "secondary": range(7, 12),
-    "post16": range(12, 14),
-    "sixth_form": range(12, 14),
+PHASE_NCYS: dict[str, tuple[int, ...]] = {
+    PRIMARY: PHASE_NCY[PRIMARY],
+    SECONDARY: PHASE_NCY[SECONDARY],
+    "post16": PHASE_NCY[SIXTH_FORM],
+    SIXTH_FORM: PHASE_NCY[SIXTH_FORM],
 }
 
 

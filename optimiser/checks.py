@@ -15,6 +15,7 @@ import pandas as pd
 
 from optimiser.config import FORM_OF_ENTRY, OptimiserConfig
 from optimiser.options import KINDS, apply_rules, complete_options, generate_options, places_by_year_group
+from sufficiency.core.phases import area_phase_of
 
 DEMAND_COLUMNS = ("planning_area_id", "year", "ncy", "pupils")
 SCHOOL_COLUMNS = ("school_id", "planning_area_id", "ncy_low", "ncy_high", "pan")
@@ -264,13 +265,13 @@ def _with_defaults(schools: pd.DataFrame) -> pd.DataFrame:
 
 def _areas(demand: pd.DataFrame, schools: pd.DataFrame, planning_areas: pd.DataFrame | None) -> pd.DataFrame:
     ids = sorted(set(demand["planning_area_id"]) | set(schools["planning_area_id"]))
-    phase = demand.groupby("planning_area_id")["ncy"].min().map(lambda g: "secondary" if g >= 7 else "primary")
+    phase = area_phase_of(demand.groupby("planning_area_id")["ncy"].min())
     out = pd.DataFrame({"planning_area_id": ids})
     out["phase"] = out["planning_area_id"].map(phase)
     if planning_areas is not None and "phase" in planning_areas:
         given = planning_areas.assign(planning_area_id=planning_areas["planning_area_id"].astype(str))
         out["phase"] = out["planning_area_id"].map(given.set_index("planning_area_id")["phase"]).fillna(out["phase"])
-    school_phase = schools.groupby("planning_area_id")["ncy_low"].min().map(lambda g: "secondary" if g >= 7 else "primary")
+    school_phase = area_phase_of(schools.groupby("planning_area_id")["ncy_low"].min())
     out["phase"] = out["phase"].fillna(out["planning_area_id"].map(school_phase)).fillna("primary")
     return out
 
@@ -309,5 +310,5 @@ def _pairs(distances, areas: pd.DataFrame, cells: pd.DataFrame, config: Optimise
     pg = cells[["planning_area_id", "ncy"]].drop_duplicates()
     out = long.merge(pg.rename(columns={"planning_area_id": "from_area"}), on="from_area")
     out = out.merge(pg.rename(columns={"planning_area_id": "to_area"}), on=["to_area", "ncy"])
-    limit = np.where(out["ncy"] <= 2, config.walk_under_8_m, config.walk_from_8_m)
+    limit = config.walking_limit(out["ncy"].to_numpy())
     return out.loc[out["distance"] <= limit, cols].reset_index(drop=True)

@@ -6,19 +6,16 @@ is a local assumption, so a council can see what to set for itself.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sufficiency.core.phases import COMPULSORY_NCY, RECEPTION, YEAR_7
+from sufficiency.core.statute import WALK_FROM_8_M, WALK_UNDER_8_M, walking_distance_m
 
 #: One form of entry is 30 places per year group (infant class size limit of 30, School Admissions
 #: (Infant Class Sizes) (England) Regulations 2012; DfE counts FE in 30s).
 FORM_OF_ENTRY = 30
-
-#: Statutory walking distance: 2 miles for a child under 8, 3 miles from 8 (Education Act 1996
-#: s.444(5), DfE "Travel to school for children of compulsory school age", 2024). In metres.
-MILE_M = 1609.344
-WALK_UNDER_8_M = 2 * MILE_M
-WALK_FROM_8_M = 3 * MILE_M
 
 
 class _Strict(BaseModel):
@@ -91,7 +88,7 @@ class OptimiserConfig(_Strict):
 
     # --- what is counted -------------------------------------------------------------------
     year_groups: list[int] = Field(
-        default_factory=lambda: list(range(0, 12)),
+        default_factory=lambda: list(COMPULSORY_NCY),
         description=(
             "National curriculum years planned for. Default Reception to Year 11, the statutory "
             "school age groups the DfE School Capacity survey counts places for; sixth form is "
@@ -178,11 +175,11 @@ class OptimiserConfig(_Strict):
     )
     closure_lead_time: int = Field(2, ge=0, le=5, description="Years from decision to closure (statutory proposal and consultation, School Organisation Regulations 2013).")
     bulge_ncys: list[int] = Field(
-        default_factory=lambda: [0, 7],
+        default_factory=lambda: [RECEPTION, YEAR_7],
         description="Year groups a bulge class may start in: Reception and Year 7, the points of entry.",
     )
     entry_ncys: list[int] = Field(
-        default_factory=lambda: [0, 7],
+        default_factory=lambda: [RECEPTION, YEAR_7],
         description="Points of entry from which a new or expanded intake phases in (Reception primary, Year 7 secondary).",
     )
     new_school_sizes: list[int] = Field(
@@ -253,9 +250,10 @@ class OptimiserConfig(_Strict):
         """Cost per place for ``phase`` ("primary" or "secondary")."""
         return self.secondary_costs if phase == "secondary" else self.primary_costs
 
-    def walking_limit(self, ncy: int) -> float:
-        """Statutory walking distance for a year group: under 8 is Reception to Year 2."""
-        return self.walk_under_8_m if ncy <= 2 else self.walk_from_8_m
+    def walking_limit(self, ncy: Any) -> Any:
+        """Walking distance for a year group (or an array of them), metres: the under-8 distance for
+        Reception to Year 2 (``sufficiency.core.statute``)."""
+        return walking_distance_m(ncy, self.walk_under_8_m, self.walk_from_8_m)
 
     def annual_budget_for(self, year: int) -> float | None:
         """Budget for one year, or None when unlimited."""

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.config import FORM_OF_ENTRY, OptimiserConfig
+from sufficiency.core.phases import ALL_NCY, AREA_PHASES, PRIMARY, area_phase_of, span
 
 OPTION_COLUMNS = [
     "option_id", "kind", "school_id", "planning_area_id", "phase", "forms_of_entry",
@@ -67,14 +68,16 @@ def school_entries(ncy_low: int, ncy_high: int, entries: list[int]) -> list[int]
     out = []
     ordered = sorted(entries)
     for i, e in enumerate(ordered):
-        block_hi = ordered[i + 1] - 1 if i + 1 < len(ordered) else 13
+        block_hi = ordered[i + 1] - 1 if i + 1 < len(ordered) else ALL_NCY[-1]
         if ncy_low <= block_hi and ncy_high >= e:
             out.append(max(e, ncy_low))
     return out
 
 
-def _phase_of(entry: int) -> str:
-    return "secondary" if entry >= 7 else "primary"
+def _new_school_years(phase: str) -> tuple[int, int]:
+    """Entry and last year group of a new school of ``phase``: its phase's compulsory years
+    (a phase not planned for, like unknown costs, counts as primary)."""
+    return span(phase if phase in AREA_PHASES else PRIMARY)
 
 
 def quality_markup(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
@@ -129,10 +132,10 @@ def generate_options(
 def _school_options(s, entry: int, config: OptimiserConfig, base_year: int) -> list[dict]:
     lo, hi = entry_block(int(s.ncy_low), int(s.ncy_high), entry, config.entry_ncys)
     groups = hi - lo + 1
-    costs = config.costs(_phase_of(entry))
+    costs = config.costs(area_phase_of(entry))
     fe_now = float(s.pan) / FORM_OF_ENTRY
     headroom = int(np.floor(float(s.max_forms_of_entry) - fe_now + 1e-9)) if pd.notna(s.max_forms_of_entry) else 0
-    common = dict(school_id=s.school_id, planning_area_id=s.planning_area_id, phase=_phase_of(entry),
+    common = dict(school_id=s.school_id, planning_area_id=s.planning_area_id, phase=area_phase_of(entry),
                   entry_ncy=entry, ncy_low=lo, ncy_high=hi)
     out = []
     if headroom > 0:
@@ -182,7 +185,7 @@ def _reduction_options(schools: pd.DataFrame, config: OptimiserConfig, base_year
     frame = pd.DataFrame(out, columns=["area", "entry", "lo", "hi", "room"])
     grouped = frame.groupby(["area", "entry", "lo", "hi"], as_index=False)["room"].sum()
     return [dict(option_id=f"reduce:{g.area}:{g.entry}:{g.lo}-{g.hi}", kind="reduce", school_id=None,
-                 planning_area_id=g.area, phase=_phase_of(g.entry), forms_of_entry=1,
+                 planning_area_id=g.area, phase=area_phase_of(g.entry), forms_of_entry=1,
                  places_per_unit=-FORM_OF_ENTRY, entry_ncy=g.entry, ncy_low=g.lo, ncy_high=g.hi,
                  max_units=int(g.room), capital_cost=config.reduction_cost,
                  earliest_open=base_year + config.reduction_lead_time, lead_time_years=config.reduction_lead_time,
@@ -191,8 +194,8 @@ def _reduction_options(schools: pd.DataFrame, config: OptimiserConfig, base_year
 
 def _new_school_options(area: str, phase: str, config: OptimiserConfig, base_year: int) -> list[dict]:
     rule = config.rules.minimum_new_school
-    entry = 7 if phase == "secondary" else 0
-    lo, hi = (7, 11) if phase == "secondary" else (0, 6)
+    lo, hi = _new_school_years(phase)
+    entry = lo
     costs = config.costs(phase)
     out = []
     for fe in sorted(set(config.new_school_sizes)):
@@ -227,15 +230,15 @@ def complete_options(
         if kind == "new_school" or school is None or pd.isna(school):
             area = o.planning_area_id
             phase = phase_of_area.get(area, "primary")
-            entry = 7 if phase == "secondary" else 0
-            lo, hi = (7, 11) if phase == "secondary" else (0, 6)
+            lo, hi = _new_school_years(phase)
+            entry = lo
             name = f"new {fe:g} FE {phase} school in {area}"
         else:
             s = by_school.loc[school]
             area, lo_s, hi_s = s.planning_area_id, int(s.ncy_low), int(s.ncy_high)
             entry = school_entries(lo_s, hi_s, config.entry_ncys)[0]
             lo, hi = entry_block(lo_s, hi_s, entry, config.entry_ncys) if kind != "close" else (lo_s, hi_s)
-            phase, name = _phase_of(entry), str(s["name"])
+            phase, name = area_phase_of(entry), str(s["name"])
         groups = hi - lo + 1
         cost = getattr(o, "capital_cost", np.nan)
         if pd.isna(cost):

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from optimiser.model import PlanModel, _last_unit, required
+from sufficiency.core.phases import ncy_label
 from sufficiency.core.years import academic_year
 
 GROWTH = ("expand", "bulge", "new_school")
-
-
-def ncy_label(g: int) -> str:
-    """Reception for 0, otherwise 'Year g'."""
-    return "Reception" if int(g) == 0 else f"Year {int(g)}"
 
 
 def _money(x: float) -> str:

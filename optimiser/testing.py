@@ -13,18 +13,20 @@ import pandas as pd
 
 from optimiser.checks import PlanInputs
 from optimiser.model import PlanModel
+from sufficiency.core.phases import LAST_PRIMARY, PRIMARY, RECEPTION, SECONDARY, area_phase_of, span
 
 
-def cohort_demand(intake: Callable[[int], float], area: str, years: range, ncy_low: int = 0,
-                  ncy_high: int = 6) -> pd.DataFrame:
+def cohort_demand(intake: Callable[[int], float], area: str, years: range, ncy_low: int = RECEPTION,
+                  ncy_high: int = LAST_PRIMARY) -> pd.DataFrame:
     """Demand in which each cohort keeps its size as it moves up: pupils(g, t) = intake(t - (g - low))."""
     rows = [(area, t, g, float(intake(t - (g - ncy_low)))) for t in years for g in range(ncy_low, ncy_high + 1)]
     return pd.DataFrame(rows, columns=["planning_area_id", "year", "ncy", "pupils"])
 
 
-def school(school_id: str, area: str, pan: int = 30, ncy_low: int = 0, ncy_high: int = 6, **extra) -> dict:
+def school(school_id: str, area: str, pan: int = 30, ncy_low: int = RECEPTION, ncy_high: int = LAST_PRIMARY,
+           **extra) -> dict:
     """One row of a canonical schools table with sensible defaults."""
-    row = dict(school_id=school_id, name=f"School {school_id}", phase="secondary" if ncy_low >= 7 else "primary",
+    row = dict(school_id=school_id, name=f"School {school_id}", phase=area_phase_of(ncy_low),
                planning_area_id=area, x=0.0, y=0.0, ncy_low=ncy_low, ncy_high=ncy_high, pan=pan,
                net_capacity=pan * (ncy_high - ncy_low + 1), ofsted="Good", governance="maintained",
                max_forms_of_entry=pan / 30 + 1, can_bulge=True, first_preferences=pan)
@@ -61,7 +63,7 @@ def generate_authority(n_schools: int = 300, n_areas: int = 40, n_years: int = 1
     for i, a in enumerate(school_area):
         secondary = a >= n_primary
         pan = int(rng.choice([150, 180, 210, 240] if secondary else [30, 45, 60, 60, 90]))
-        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan, *((7, 11) if secondary else (0, 6)),
+        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan, *span(SECONDARY if secondary else PRIMARY),
                            x=float(xy[a, 0]), y=float(xy[a, 1]),
                            max_forms_of_entry=float(np.ceil(pan / 30) + rng.integers(0, 3)),
                            can_bulge=bool(rng.random() < 0.7),
@@ -77,7 +79,7 @@ def _area_demand(schools: pd.DataFrame, areas: pd.DataFrame, years: range, rng: 
     pan = schools.groupby("planning_area_id")["pan"].sum()
     frames = []
     for a in areas.itertuples(index=False):
-        low, high = (7, 11) if a.phase == "secondary" else (0, 6)
+        low, high = span(a.phase)
         start = pan.get(a.planning_area_id, 60) * rng.uniform(0.85, 1.05)
         growth = rng.uniform(-0.03, 0.03)
         peak_year = int(rng.integers(years[0], years[-1] + 1))

@@ -15,7 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SIXTH_FORM_NCY = (12, 13)
+from sufficiency.core.phases import PHASE_NCY, SIXTH_FORM
+
+#: Years 12 and 13 (sufficiency.core.phases).
+SIXTH_FORM_NCY = PHASE_NCY[SIXTH_FORM]
 
 
 def post16_places(schools: pd.DataFrame) -> pd.DataFrame:
@@ -26,7 +29,7 @@ def post16_places(schools: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``school_id, planning_area_id, places, places_basis`` (``"post16_capacity"`` or ``"2 x pan"``).
     """
-    sixth = schools[pd.to_numeric(schools["ncy_high"], errors="coerce") >= 13].copy()
+    sixth = schools[pd.to_numeric(schools["ncy_high"], errors="coerce") >= SIXTH_FORM_NCY[-1]].copy()
     by_pan = 2 * pd.to_numeric(sixth.get("pan"), errors="coerce")
     given = pd.to_numeric(sixth.get("post16_capacity", pd.Series(np.nan, index=sixth.index)), errors="coerce")
     sixth["places"] = given.fillna(by_pan).fillna(0).astype(int)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.format import PHASE_NCY
+from sufficiency.core.phases import PHASE_NCY
 
 #: Scheme kinds that add places (the others remove them).
 GROWTH = ("expand", "bulge", "new_school")

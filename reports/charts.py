@@ -18,7 +18,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports.figure import new_figure, to_png
-from reports.format import KIND_LABELS, number, year_label
+from reports.format import KIND_LABELS, ncy_range_label, number, year_label
+from sufficiency.core.phases import AREA_NCY, PHASE_NCY, SECONDARY
 
 if TYPE_CHECKING:
     from reports.content import ReportData
@@ -64,7 +65,7 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
     if future["places_after"].notna().any():
         ax.step(future["year"], future["places_after"], where="mid", color=ACCENT, linewidth=2.0,
                 label="Places after programme")
-    group = "Reception–Year 6" if phase == "primary" else "Year 7–Year 13"
+    group = ncy_range_label(AREA_NCY.get(phase, AREA_NCY[SECONDARY]))  # all the area's year groups
     ax.set_title(f"{name} ({area}): pupils against places", fontsize=10, loc="left")
     ax.set_ylabel(f"Pupils ({group})", fontsize=8)
     ax.yaxis.set_major_formatter(thousands)
@@ -152,7 +153,7 @@ def comparison_chart(totals: pd.DataFrame) -> bytes:
             part = part.sort_values("year")
             ax.plot(part["year"], part["pupils"], styles[i % 5], color=greys[i % 5], markersize=3.5,
                     linewidth=1.3, label=name)
-        ax.set_title(f"{phase.capitalize()} ({'R–Y6' if phase == 'primary' else 'Y7–Y11'})", fontsize=9)
+        ax.set_title(f"{phase.capitalize()} ({ncy_range_label(PHASE_NCY[phase], short=True)})", fontsize=9)
         ax.set_ylabel("Forecast pupils", fontsize=8)
         ax.yaxis.set_major_formatter(thousands)
         ax.tick_params(labelsize=7)

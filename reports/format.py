@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from sufficiency.core.phases import ncy_label, ncy_short
 from sufficiency.core.years import academic_year
 
 #: An academic year by its autumn, 2025 -> 2025/26: the product's one label for a year.
 year_label = academic_year
-
-#: National curriculum years counted for each phase in SCAP and in the capital programme
-#: (mainstream Reception to Year 11; sixth form is reported in the post-16 section).
-PHASE_NCY: dict[str, tuple[int, ...]] = {"primary": tuple(range(0, 7)), "secondary": tuple(range(7, 12))}
 
 #: How a scheme kind reads in a report.
 KIND_LABELS = {"expand": "Permanent expansion", "bulge": "Bulge class", "new_school": "New school",
@@ -68,16 +66,10 @@ def percent(value: Any, decimals: int = 1) -> str:
     return number(100 * float(value), decimals) + "%"
 
 
-def ncy_label(ncy: Any) -> str:
-    """Reception for year group 0, else Year n."""
-    ncy = int(ncy)
-    return "Reception" if ncy == 0 else f"Year {ncy}"
-
-
-def ncy_short(ncy: Any) -> str:
-    """R, Y1 .. Y13: the short year-group label used in SCAP and tables."""
-    ncy = int(ncy)
-    return "R" if ncy == 0 else f"Y{ncy}"
+def ncy_range_label(ncys: Sequence[int], short: bool = False) -> str:
+    """A run of year groups, youngest first: 'Reception–Year 6', or 'R–Y6' when ``short``."""
+    label = ncy_short if short else ncy_label
+    return f"{label(ncys[0])}–{label(ncys[-1])}"
 
 
 #: Units of the standards indicators counted in whole numbers.

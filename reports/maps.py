@@ -19,13 +19,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from reports.figure import new_figure, to_png
 from reports.areas import phase_rows
 from reports.format import signed_percent, year_label
+from sufficiency.core.phases import schools_teaching
 
 if TYPE_CHECKING:
     from reports.content import ReportData
 
 OFSTED_STYLE = {"Outstanding": ("*", "#1a9850"), "Good": ("o", "#91bfdb"), "Requires improvement": ("^", "#fdae61"),
                 "Inadequate": ("X", "#d73027"), "Not inspected": ("s", "#ffffff")}
-PHASE_SCHOOLS = {"primary": ("primary", "all-through"), "secondary": ("secondary", "all-through")}
 LIMIT = 0.15  # colour scale runs from 15% short to 15% spare; beyond that the end colour is used
 
 
@@ -76,7 +76,7 @@ def _draw_panel(ax, areas: gpd.GeoDataFrame, schools: gpd.GeoDataFrame | None, p
         if row.planning_area_id in new_areas:
             ax.plot(point.x, point.y - 900, marker="P", markersize=11, color="white", markeredgecolor="black")
     if schools is not None:
-        mine = schools[schools["phase"].isin(PHASE_SCHOOLS[phase])]
+        mine = schools[schools["phase"].isin(schools_teaching(phase))]
         size = 8 + 60 * np.sqrt(mine["roll"] / max(mine["roll"].max(), 1))
         for grade, (marker, color) in OFSTED_STYLE.items():
             pick = (mine["ofsted"] == grade).to_numpy()

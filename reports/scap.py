@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from reports.content import programme_table
-from reports.format import PHASE_NCY, ncy_short, year_label
+from reports.format import ncy_short, year_label
+from sufficiency.core.phases import PHASE_NCY
 from sufficiency.core.scenario import SCAP_HORIZON_PRIMARY, SCAP_HORIZON_SECONDARY
 
 if TYPE_CHECKING:

@@ -30,9 +30,9 @@ from standards.risk import (
     gap_to_national,
     pivot_indicators,
 )
+from sufficiency.core.phases import AREA_NCY, schools_teaching
 
 NOT_AVAILABLE = "not available"
-_NCY = {"primary": (0, 6), "secondary": (7, 13)}
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def _inspection_counts(ctx: _Context, mask: pd.Series) -> dict[str, pd.Series]:
 
 
 def _school_values(ctx: _Context, phase: str) -> dict[str, pd.Series]:
-    mask = ctx.phase_of.isin([phase, "all-through"])
+    mask = ctx.phase_of.isin(schools_teaching(phase))
     indicator = "ks2_rwm_expected" if phase == "primary" else "ks4_attainment8"
     out = {"schools_at_or_above_national": _share_at_or_above(ctx, mask, indicator),
            "pupils_good_or_outstanding": _pupil_share_good(ctx, mask),
@@ -217,7 +217,7 @@ def _school_values(ctx: _Context, phase: str) -> dict[str, pd.Series]:
 def _weighted_mean(ctx: _Context, phase: str, indicator: str) -> pd.Series:
     if indicator not in ctx.wide:
         return pd.Series(dtype=float)
-    mask = ctx.phase_of.isin([phase, "all-through"])
+    mask = ctx.phase_of.isin(schools_teaching(phase))
     values = ctx.wide[indicator][mask]
     weights = (ctx.pupils.reindex(values.index) if ctx.pupils is not None
                else pd.Series(1.0, index=values.index)).where(values.notna())
@@ -283,7 +283,8 @@ def _row(table: str, kpi_id: str, label: str, unit: str, polarity: str, values: 
 def _pupils_by_phase(rolls: pd.DataFrame | None, phase: str) -> pd.Series | None:
     if rolls is None:
         return None
-    low, high = _NCY[phase]
+    # a secondary school's pupils include its sixth form (sufficiency.core.phases.AREA_NCY)
+    low, high = AREA_NCY[phase][0], AREA_NCY[phase][-1]
     r = rolls[(rolls["ncy"] >= low) & (rolls["ncy"] <= high)]
     return r.assign(school_id=r["school_id"].astype(str)).groupby(
         ["school_id", "year"])["pupils"].sum().astype(float)

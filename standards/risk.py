@@ -17,6 +17,7 @@ import pandas as pd
 
 from standards.lait import national_comparators
 from standards.rules import CATEGORIES, SEVERITY, Criterion, Rule, RuleSet, load_rules
+from sufficiency.core.phases import schools_teaching
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "==": operator.eq}
@@ -173,7 +174,7 @@ def _measure(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
 def evaluate_rule(rule: Rule, wide: pd.DataFrame, phase: pd.Series,
                   national: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Return (fired, checkable) booleans over the rows of ``wide`` for one rule."""
-    applies = phase.isin(["all-through", rule.phase]) if rule.phase != "all" else (
+    applies = phase.isin(schools_teaching(rule.phase)) if rule.phase != "all" else (
         pd.Series(True, index=wide.index))
     holds = pd.Series(True, index=wide.index)
     known = pd.Series(True, index=wide.index)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from standards.kpi import format_kpi_table, format_number
 from sufficiency.core.display import console
+from sufficiency.core.years import academic_year
 
 if TYPE_CHECKING:
     from standards.result import StandardsResult
@@ -24,7 +25,7 @@ def print_result(result: ScenarioResult) -> None:
 
 
 def print_standards(result: StandardsResult) -> None:
-    console.print(f"[bold]Standards {result.year}/{str(result.year + 1)[-2:]}[/] — "
+    console.print(f"[bold]Standards {academic_year(result.year)}[/] — "
                   f"{result.rules_label}")
     summary = Table(title="Schools by risk category (this year, last year)")
     summary.add_column("phase")

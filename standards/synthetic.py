@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from standards.lait import ENGLAND, la_series
+from sufficiency.core.phases import PRIMARY, SECONDARY, schools_teaching
 
 OFSTED_GRADE = {"Outstanding": 1, "Good": 2, "Requires improvement": 3, "Inadequate": 4}
 _OFSTED_EFFECT = {1: 6.0, 2: 0.0, 3: -8.0, 4: -15.0}
@@ -74,8 +75,8 @@ def _frame(schools: pd.DataFrame, years: Sequence[int], percent_fsm: pd.Series |
 def _attainment(f: pd.DataFrame, la: pd.DataFrame, rng: np.random.Generator) -> dict:
     n = len(f)
     lav = la.loc[f["year"]].reset_index(drop=True)
-    primary = f["phase"].isin(["primary", "all-through"]).to_numpy()
-    secondary = f["phase"].isin(["secondary", "all-through"]).to_numpy()
+    primary = f["phase"].isin(schools_teaching(PRIMARY)).to_numpy()
+    secondary = f["phase"].isin(schools_teaching(SECONDARY)).to_numpy()
     shift = f["effect"].to_numpy() + _KS2_FSM_SLOPE * f["fsm_dev"].to_numpy()
 
     def pct(centre: pd.Series, cohort: int) -> np.ndarray:

@@ -25,14 +25,19 @@ from api.tables import attachment, csv_text
 from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
 from sufficiency.app.store.retention import without_expired
+from sufficiency.core.phases import PRIMARY, SECONDARY, SIXTH_FORM, Phase, span
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
 
-#: National curriculum years of each phase (Reception = 0): primary 0-6, secondary 7-11, sixth form 12-13.
-PHASE_NCY = {"primary": (0, 6), "secondary": (7, 11), "sixth_form": (12, 13)}
-Phase = Literal["primary", "secondary", "sixth_form"]
-PhaseFilter = Annotated[Phase | None, Query(description="primary (NCY 0-6), secondary (7-11) or sixth_form (12-13).")]
+
+def _years(phase: str) -> str:
+    """A phase's year groups as the API documents them: '0-6'."""
+    return "{}-{}".format(*span(phase))
+
+
+PhaseFilter = Annotated[Phase | None, Query(description=(
+    f"primary (NCY {_years(PRIMARY)}), secondary ({_years(SECONDARY)}) or sixth_form ({_years(SIXTH_FORM)})."))]
 
 _cache: OrderedDict[tuple[Any, ...], tuple[bytes, str]] = OrderedDict()
 _lock = threading.Lock()
@@ -70,7 +75,7 @@ def _filtered(query: Select, model: Any, areas: list[str] | None, years: list[in
     if years:
         query = query.where(model.year.in_(years))
     if phase:
-        low, high = PHASE_NCY[phase]
+        low, high = span(phase)
         query = query.where(model.ncy.between(low, high))
     return query
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SIXTH_FORM = (12, 13)
+from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM
 
 
 def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
@@ -31,22 +31,17 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     ncy = low[rows] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
     pan = need["pan"].astype(float).to_numpy() if "pan" in need else np.full(len(need), np.nan)
     cap = need["net_capacity"].astype(float).to_numpy() if "net_capacity" in need else np.full(len(need), np.nan)
-    main_years = np.minimum(high, 11) - low + 1
-    sixth_years = np.clip(high - 11, 0, 2)
+    main_years = np.minimum(high, LAST_SECONDARY) - low + 1
+    sixth_years = np.clip(high - LAST_SECONDARY, 0, len(PHASE_NCY[SIXTH_FORM]))
     left = cap - pan * main_years
     sixth_places = np.where((sixth_years > 0) & (left > 0), left / np.maximum(sixth_years, 1), pan)
-    places = np.where(np.isin(ncy, SIXTH_FORM), sixth_places[rows], pan[rows])
+    places = np.where(np.isin(ncy, PHASE_NCY[SIXTH_FORM]), sixth_places[rows], pan[rows])
     return pd.DataFrame({
         "school_id": need["school_id"].to_numpy()[rows],
         "planning_area_id": need["planning_area_id"].to_numpy()[rows],
         "ncy": ncy,
         "places": np.floor(places),
     })
-
-
-#: Year groups at which pupils are admitted afresh even within one school: Year 7 (secondary
-#: transfer, School Admissions Code 2021 s.1) and Year 12 (entry to the sixth form).
-ENTRY_POINTS = (7, 12)
 
 
 def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, years: list[int] | range) -> pd.DataFrame:
@@ -58,7 +53,8 @@ def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, y
     of its standard places and the base-year roll of the same cohort (year group
     ``g - (t - base_year)``) at that school. Entry year groups and cohorts not yet on roll get
     the standard places, and no cohort carries its places across a point of entry
-    (:data:`ENTRY_POINTS`: Year 7 at an all-through school, Year 12 into the sixth form), where
+    (:data:`sufficiency.core.phases.ENTRY_POINTS`: Year 7 at an all-through school, Year 12 into
+    the sixth form; Reception has no cohort below it), where
     pupils are admitted afresh against that year group's own admission number.
 
     Returns

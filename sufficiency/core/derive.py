@@ -22,11 +22,7 @@ import pandas as pd
 from geodata import assign_to_areas
 from sufficiency.core.crosscheck import row_of
 from sufficiency.core.errors import Problem
-
-#: Default age ranges by phase (national curriculum years): primary Reception-Year 6,
-#: secondary Year 7-11 (Year 13 where a sixth form is recorded in rolls).
-PHASE_RANGES = {"primary": (0, 6), "secondary": (7, 11), "all-through": (0, 11)}
-PRIMARY_TOP_NCY = 6
+from sufficiency.core.phases import AREA_PHASES, SCHOOL_AREA_PHASE, SCHOOL_PHASE_NCY, school_phase
 
 
 def _xy_from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
@@ -36,13 +32,6 @@ def _xy_from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(frame.drop(columns=geom.name))
         frame["x"], frame["y"] = geom.x.to_numpy(), geom.y.to_numpy()
     return frame
-
-
-def _phase_from_range(low: pd.Series, high: pd.Series) -> pd.Series:
-    """Phase from the age range; unknown (None) for a school with no range and no rolls."""
-    lo, hi = low.astype(float).to_numpy(), high.astype(float).to_numpy()
-    phase = np.select([hi <= PRIMARY_TOP_NCY, lo > PRIMARY_TOP_NCY], ["primary", "secondary"], "all-through")
-    return pd.Series(phase, index=low.index, dtype=object).mask(np.isnan(lo) | np.isnan(hi), None)
 
 
 def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, files: dict[str, str]) -> tuple[pd.Series, list[Problem]]:
@@ -58,8 +47,8 @@ def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, fi
                               crs="EPSG:27700")
     result = pd.Series(None, index=schools.index, dtype=object)
     problems = []
-    for phase in ("primary", "secondary"):
-        in_phase = schools["phase"].eq(phase) | (schools["phase"].eq("all-through") & (phase == "secondary"))
+    for phase in AREA_PHASES:
+        in_phase = schools["phase"].map(SCHOOL_AREA_PHASE).eq(phase)
         phase_areas = areas[areas["phase"] == phase] if "phase" in areas else areas
         if not in_phase.any() or phase_areas.empty:
             continue
@@ -77,8 +66,9 @@ def complete_schools(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> 
     schools = _xy_from_geometry(tables["schools"]).copy()
     rolls = tables["rolls"]
     observed = rolls[rolls["pupils"] > 0].groupby("school_id")["ncy"].agg(["min", "max"])
-    by_phase = schools["phase"].map(PHASE_RANGES) if "phase" in schools else pd.Series(None, index=schools.index)
-    for col, pos, agg in (("ncy_low", 0, "min"), ("ncy_high", 1, "max")):
+    # A school's default range is its phase's (SCHOOL_PHASE_NCY); a sixth form shows in its rolls.
+    by_phase = schools["phase"].map(SCHOOL_PHASE_NCY) if "phase" in schools else pd.Series(None, index=schools.index)
+    for col, pos, agg in (("ncy_low", 0, "min"), ("ncy_high", -1, "max")):
         from_rolls = schools["school_id"].map(observed[agg])
         from_phase = by_phase.map(lambda r, p=pos: r[p] if isinstance(r, tuple) else np.nan)
         derived = from_rolls.fillna(from_phase)
@@ -86,7 +76,7 @@ def complete_schools(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> 
     schools["ncy_low"] = schools["ncy_low"].astype("Int64")
     schools["ncy_high"] = schools["ncy_high"].astype("Int64")
     if "phase" not in schools:
-        schools["phase"] = _phase_from_range(schools["ncy_low"], schools["ncy_high"])
+        schools["phase"] = school_phase(schools["ncy_low"], schools["ncy_high"])
     if "name" not in schools:
         schools["name"] = schools["school_id"]
     schools["name"] = schools["name"].fillna(schools["school_id"])
@@ -104,7 +94,7 @@ def complete_planning_areas(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     schools = tables["schools"]
     areas = tables.get("planning_areas")
     if areas is None:
-        phase = schools.assign(p=schools["phase"].replace({"all-through": "secondary"})).groupby(
+        phase = schools.assign(p=schools["phase"].replace(SCHOOL_AREA_PHASE)).groupby(
             "planning_area_id")["p"].agg(lambda s: s.mode().iat[0])
         areas = pd.DataFrame({"planning_area_id": phase.index.astype(str), "name": phase.index.astype(str),
                               "phase": phase.to_numpy()})

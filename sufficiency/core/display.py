@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from sufficiency.core.phases import ncy_short
 from sufficiency.core.years import academic_year
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def year_group_matrix(table: pd.DataFrame, year: int, areas: pd.DataFrame, label
     grid.add_column("planning area", no_wrap=True)
     ncys = sorted(one["ncy"].unique())
     for g in ncys:
-        grid.add_column("R" if g == 0 else f"Y{g}", justify="right")
+        grid.add_column(ncy_short(g), justify="right")
     names = pd.DataFrame(areas).set_index("planning_area_id")["name"]
     for area_id, rows in one.groupby("planning_area_id"):
         cells = []

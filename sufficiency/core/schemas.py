@@ -13,16 +13,16 @@ from typing import Literal
 
 import pandera.pandas as pa
 
+from sufficiency.core.phases import ALL_NCY, AREA_PHASES, SCHOOL_PHASES
+
 ColumnKind = Literal["str", "int", "float", "bool"]
 
-PHASES = ("primary", "secondary", "all-through")
-AREA_PHASES = ("primary", "secondary")
 OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not inspected")
 GOVERNANCE = ("academy", "maintained", "free")
 OPTION_KINDS = ("expand", "bulge", "new_school", "reduce", "close")
 
 #: Reception (0) to Year 13; other systems (K-12 coded 0-12) fit inside the same range.
-NCY_MIN, NCY_MAX = 0, 13
+NCY_MIN, NCY_MAX = ALL_NCY[0], ALL_NCY[-1]
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
 
@@ -110,7 +110,7 @@ SCHOOLS = TableSpec(
         ColumnSpec("planning_area_id", "str", "the planning area the school belongs to"),
         ColumnSpec("name", "str", "the school's name", required=False),
         ColumnSpec("phase", "str", "'primary', 'secondary' or 'all-through'", required=False,
-                   checks=(_isin(PHASES),)),
+                   checks=(_isin(SCHOOL_PHASES),)),
         ColumnSpec("x", "float", "easting in metres, British National Grid (EPSG:27700)", required=False),
         ColumnSpec("y", "float", "northing in metres, British National Grid (EPSG:27700)", required=False),
         ColumnSpec("ncy_low", "int", "the lowest year group taught (Reception = 0)", required=False,

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from geodata import assign_to_areas, points_from_xy, read_geo
+from sufficiency.core.phases import LAST_SECONDARY, YEAR_12, area_phase_of
 
 OUT = Path(__file__).parent / "data"
 SEED = 20250101
@@ -67,7 +68,7 @@ def _schools(shared: Path, wards: gpd.GeoDataFrame) -> pd.DataFrame:
         "governance": raw["type"].map(MAINSTREAM_TYPES),
         "percent_fsm": pd.to_numeric(raw["percent_fsm"], errors="coerce"),
     }).reset_index(drop=True)
-    out["phase"] = np.where(out["ncy_high"] <= 6, "primary", "secondary")
+    out["phase"] = area_phase_of(out["ncy_high"])  # an all-through school is planned as secondary
     pts = points_from_xy(out, "lon", "lat", crs="EPSG:4326")
     out["x"], out["y"] = pts.geometry.x.round(0), pts.geometry.y.round(0)
     ward_of, _ = assign_to_areas(pts.assign(sid=out["school_id"]), wards, "sid", "ward_id")
@@ -77,8 +78,8 @@ def _schools(shared: Path, wards: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _pan(schools: pd.DataFrame) -> pd.Series:
     """PAN from net capacity: main-school year groups full size, sixth-form years smaller."""
-    main_years = (schools["ncy_high"].clip(upper=11) - schools["ncy_low"] + 1)
-    sixth = np.where(schools["ncy_high"] >= 12, STAYING_ON[12] + STAYING_ON[13], 0.0)
+    main_years = (schools["ncy_high"].clip(upper=LAST_SECONDARY) - schools["ncy_low"] + 1)
+    sixth = np.where(schools["ncy_high"] >= YEAR_12, STAYING_ON[12] + STAYING_ON[13], 0.0)
     pan = schools["net_capacity"] / (main_years + sixth)
     # Admission numbers are set in half or whole forms of entry (15 or 30) for most schools.
     # Round down where a sixth form shares the capacity, so the sixth form keeps its places.

@@ -9,10 +9,14 @@ planning area's pupils between its schools and a small seeded noise on each figu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from sufficiency.core.capacity import places_by_year_group
+from sufficiency.core.phases import AREA_NCY, COMPULSORY_NCY, PRIMARY, SECONDARY, area_phase_of
+from sufficiency.core.years import time_period
 
 #: Spread of the multiplicative noise on each school × year group × year figure (synthetic).
 NOISE_SD = 0.03
@@ -31,7 +35,7 @@ EARLIER_COHORT_FACTOR = 0.985
 RESIDENCE_WEIGHT = 0.2
 
 
-def ward_cohorts(pop: pd.DataFrame, years: range, ncys: range) -> pd.DataFrame:
+def ward_cohorts(pop: pd.DataFrame, years: range, ncys: Sequence[int]) -> pd.DataFrame:
     """Residents of each ward by the year group and academic year they are of age for.
 
     A child in year group g in academic year t is aged g + 4 at the mid-year estimate of that
@@ -60,11 +64,12 @@ def _with_sixth_form(area: pd.DataFrame, staying_on: dict[int, float]) -> pd.Dat
 
 def _participation(area: pd.DataFrame, head: pd.DataFrame) -> dict[str, float]:
     """Share of resident children on roll in the borough's state schools, from real headcounts."""
-    real = head[head["time_period"] == f"{CALIBRATION_YEAR}{(CALIBRATION_YEAR + 1) % 100:02d}"]
+    real = head[head["time_period"] == time_period(CALIBRATION_YEAR)]
     modelled = area[area["year"] == CALIBRATION_YEAR]
     out = {}
-    for phase, label, ncys in (("primary", "State-funded primary", range(0, 7)),
-                               ("secondary", "State-funded secondary", range(7, 14))):
+    # the census's state-funded secondary headcount includes sixth forms (AREA_NCY)
+    for phase, label in ((PRIMARY, "State-funded primary"), (SECONDARY, "State-funded secondary")):
+        ncys = AREA_NCY[phase]
         on_roll = pd.to_numeric(real.loc[real["school_type"] == label, "headcount"], errors="coerce").sum()
         resident = modelled.loc[modelled["ncy"].isin(ncys), "pupils"].sum()
         out[phase] = float(np.clip(on_roll / resident, 0.75, 1.15))
@@ -73,7 +78,7 @@ def _participation(area: pd.DataFrame, head: pd.DataFrame) -> dict[str, float]:
 
 def _school_pull(schools: pd.DataFrame, head: pd.DataFrame) -> pd.Series:
     """How full each school runs: real 2016/17 headcount over capacity, else the median."""
-    real = head[head["time_period"] == f"{CALIBRATION_YEAR}{(CALIBRATION_YEAR + 1) % 100:02d}"]
+    real = head[head["time_period"] == time_period(CALIBRATION_YEAR)]
     count = pd.to_numeric(real.set_index("laestab")["headcount"], errors="coerce")
     fill = schools["laestab"].map(count) / schools["net_capacity"]
     fill = fill.clip(0.7, 1.1)
@@ -103,14 +108,15 @@ def synthesise_rolls(
     staying_on: dict[int, float],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rolls (school_id, year, ncy, pupils) and schools with their synthetic planning attributes."""
-    cohorts = ward_cohorts(pop, range(min(first_year, CALIBRATION_YEAR) - 2, base_year + 1), range(0, 12))
+    cohorts = ward_cohorts(pop, range(min(first_year, CALIBRATION_YEAR) - 2, base_year + 1), COMPULSORY_NCY)
     w = wards.set_index("ward_id")
-    cohorts["pa"] = np.where(cohorts["ncy"] <= 6, cohorts["area_id"].map(w["primary_planning_area_id"]),
+    cohorts["pa"] = np.where(area_phase_of(cohorts["ncy"]) == PRIMARY,
+                             cohorts["area_id"].map(w["primary_planning_area_id"]),
                              cohorts["area_id"].map(w["secondary_planning_area_id"]))
     area = cohorts.rename(columns={"population": "pupils"}).groupby(["pa", "year", "ncy"], as_index=False)["pupils"].sum()
     area = _with_sixth_form(area, staying_on)
     rate = _participation(area, head)
-    area["pupils"] *= np.where(area["ncy"] <= 6, rate["primary"], rate["secondary"])
+    area["pupils"] *= area_phase_of(area["ncy"]).map(rate).to_numpy()
     area = area[area["year"].between(first_year, base_year)]
     schools = schools.copy()
     schools["pull"] = _school_pull(schools, head)

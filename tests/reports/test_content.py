@@ -8,7 +8,7 @@ import pytest
 
 from optimiser.plan import SHORTFALL_CAUSE_TEXT
 from reports.content import biggest_risks
-from reports.format import PHASE_NCY
+from sufficiency.core.phases import PHASE_NCY
 
 pytestmark = pytest.mark.slow
 

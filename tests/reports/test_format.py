@@ -9,6 +9,7 @@ from reports.format import (
     money,
     money_short,
     ncy_label,
+    ncy_range_label,
     ncy_short,
     number,
     percent,
@@ -41,6 +42,8 @@ def test_labels():
     assert year_label(1999) == "1999/00"
     assert ncy_label(0) == "Reception" and ncy_label(7) == "Year 7"
     assert ncy_short(0) == "R" and ncy_short(11) == "Y11"
+    assert ncy_range_label(range(0, 7)) == "Reception–Year 6"
+    assert ncy_range_label((7, 8, 9, 10, 11), short=True) == "Y7–Y11"
     assert percent(0.052) == "5.2%"
 
 

@@ -11,18 +11,20 @@ import logging
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sufficiency.core.audit import TrailConflict
 from sufficiency.core.web import ApiError, error_code
 
 __all__ = ["ERROR_RESPONSES", "ApiError", "ErrorResponse", "commit_or_conflict", "error_doc", "error_response",
-           "install_error_handlers", "not_found"]
+           "install_error_handlers", "not_found", "with_error_shape"]
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,10 @@ def install_error_handlers(app: FastAPI) -> None:
                        "multipart form for uploads, as the API documentation at /docs shows.")
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(TrailConflict)
+    async def _trail_conflict(_request: Request, exc: TrailConflict) -> JSONResponse:
+        return error_response(409, str(exc))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(exc)
@@ -141,3 +147,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def error_doc(description: str) -> dict[str, Any]:
     """OpenAPI entry for one more error response of a route."""
     return {"model": ErrorResponse, "description": description}
+
+
+def with_error_shape(router: APIRouter) -> APIRouter:
+    """A stage's router whose error responses (``sufficiency.core.web.error_doc``, which names no body) are
+    documented with :class:`ErrorResponse`, the shape every error has."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            route.responses = {status: ({"model": ErrorResponse, **doc} if _is_error(status) and "model" not in doc
+                                        and "content" not in doc else doc)
+                               for status, doc in route.responses.items()}
+    return router
+
+
+def _is_error(status: int | str) -> bool:
+    return str(status)[:1] in ("4", "5")

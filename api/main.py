@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.deps import AppState
-from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
 from api.ports import bind_ports
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
     for stage in REGISTRY.all():  # a stage's own routes, declared in its folder, behind the sign-in
         stage_router = stage.router()
         if stage_router is not None:
-            app.include_router(stage_router, dependencies=[Depends(bind_ports)],
+            app.include_router(with_error_shape(stage_router), dependencies=[Depends(bind_ports)],
                                responses=ERROR_RESPONSES)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)

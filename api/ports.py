@@ -3,6 +3,7 @@ signed-in caller and a database session for one request."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,9 @@ class StoreResults:
 
     def delete_personal(self, run: Run) -> None:
         retention.delete_personal(self._session, [run.id])
+
+    def today(self) -> dt.date:
+        return retention.today()
 
 
 class StorePorts:

@@ -81,6 +81,7 @@ STAGE = Stage(
     commands="post16.cli:register",
     printer="post16.show:print_result",
     tables=tables,
+    routes="post16.routes:router",
     personal_tables=PERSONAL,
     order=40,
 )

@@ -9,7 +9,8 @@ The functions the API, reports and CLI call:
 * :func:`kpi_tables` -> table one (primary) and table two (secondary)
 * :func:`benchmark_la` -> rank, quartile and distance from the top 10% among all English LAs
 * :func:`load_targets` and :func:`target_status` -> on track / off track with the trajectory
-* :class:`StandardsStore` with :class:`EscalationEvent` -> the persisted escalation workflow
+* :func:`record_override`, :func:`record_step` with :class:`EscalationEvent` -> overrides and the escalation
+  workflow kept on the organisation's audit trail (:mod:`standards.trail`)
 """
 
 import lazy_loader
@@ -25,7 +26,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
     "result": ["StandardsResult", "run_standards"],
     "risk": ["RiskAssessment", "assess_risk", "risk_summary"],
     "rules": ["RuleFileError", "RuleSet", "load_rules"],
-    "store": ["StandardsStore"],
     "synthetic": ["sample_school_indicators"],
     "targets": ["Target", "load_targets", "target_status"],
+    "trail": ["record_override", "record_step"],
 })

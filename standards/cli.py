@@ -9,16 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from standards.escalation import STEPS
-from sufficiency.core.commands import load_or_exit
+from sufficiency.core.commands import OrganisationOption, StoreOption, command_services, load_or_exit
 from sufficiency.core.display import console
 
 if TYPE_CHECKING:
     from standards.config import StandardsConfig
     from standards.result import StandardsResult
-    from standards.store import StandardsStore
-
-StoreOption = Annotated[Path, typer.Option(
-    "--store", help="Override and escalation store: a SQLite file path or a SQLAlchemy URL.")]
+    from sufficiency.core.audit import AuditTrail
 
 
 def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
@@ -63,13 +60,14 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     return str(row["category"].iloc[0])
 
 
-def _print_store(store: StandardsStore) -> None:
+def _print_store(audit: AuditTrail) -> None:
     """Open escalation cases, with the steps allowed next."""
     from rich.table import Table
 
     from standards.escalation import STEPS
+    from standards.trail import open_cases
 
-    cases = store.open_cases()
+    cases = open_cases(audit)
     if cases.empty:
         console.print("No open escalation cases.")
         return
@@ -81,14 +79,12 @@ def _print_store(store: StandardsStore) -> None:
     console.print(table)
 
 
-def _write_store(store: StandardsStore, out: Path) -> list[Path]:
+def _write_store(audit: AuditTrail, out: Path) -> list[Path]:
     """The override audit trail and every escalation step, as CSV."""
-    from standards.escalation import STEPS
+    from standards.trail import override_frame, step_frame
 
-    steps = store.escalations()
     written = []
-    for name, frame in (("overrides", store.overrides()),
-                        ("escalations", steps.assign(step_text=steps["step"].map(STEPS)))):
+    for name, frame in (("overrides", override_frame(audit)), ("escalations", step_frame(audit))):
         path = out / f"standards_{name}.csv"
         frame.to_csv(path, index=False)
         written.append(path)
@@ -111,6 +107,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("standards")
     def standards_command(
+        ctx: typer.Context,
         data_dir: Annotated[Path, typer.Argument(help="Data folder with schools, rolls and "
                                                  "school_indicators.", show_default=False)],
         out: Annotated[Path, typer.Option("--out", help="Folder for the CSV files.")] = Path("out"),
@@ -122,18 +119,22 @@ def register(app: typer.Typer) -> None:
         local: Annotated[Path | None, typer.Option(
             help="Figures only the authority holds (CSV: indicator, year, value[, national, "
                  "table]): Fair Access, PRU, mobility, home education, missing education.")] = None,
-        store: Annotated[Path | None, typer.Option(
-            help="Store of risk overrides (applied) and escalation cases (listed); SQLite "
-                 "file or URL.")] = None,
+        store: StoreOption = None,
+        organisation: OrganisationOption = None,
     ) -> None:
-        """Risk-assess every school, print the risk summary and KPI tables, write them as CSV."""
+        """Risk-assess every school, print the risk summary and KPI tables, write them as CSV.
+
+        The risk overrides on the organisation's audit trail (the store the API uses) are applied, and its open
+        escalation cases listed.
+        """
         from standards.indicators import IndicatorError
         from standards.result import run_standards
         from standards.rules import RuleFileError
         from standards.show import print_standards
-        from standards.store import StandardsStore
         from standards.targets import TargetFileError
+        from standards.trail import override_frame
 
+        audit = command_services(ctx).existing_audit_trail(store, organisation)
         inputs = load_or_exit(data_dir)
         if inputs.school_indicators is None:
             console.print(f"[red]{data_dir} has no school_indicators file.[/] Add "
@@ -141,8 +142,7 @@ def register(app: typer.Typer) -> None:
                           "indicator names are in standards/data/school_indicator_vocabulary.csv.")
             raise typer.Exit(1)
         config = _config(inputs, la_number, year, targets, rules, local)
-        db = StandardsStore(store) if store is not None else None
-        overrides = db.overrides() if db is not None else None
+        overrides = override_frame(audit) if audit is not None else None
         try:
             result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls,
                                    config, overrides=overrides, base_dir=data_dir)
@@ -151,32 +151,34 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         print_standards(result)
         written = _write(result, out)
-        if db is not None:
-            _print_store(db)
-            written += _write_store(db, out)
+        if audit is not None:
+            _print_store(audit)
+            written += _write_store(audit, out)
         for path in written:
             console.print(f"wrote {path}")
 
     @app.command("standards-override")
     def override_command(
+        ctx: typer.Context,
         data_dir: Annotated[Path, typer.Argument(help="Data folder (schools and school_indicators).")],
         school_id: Annotated[str, typer.Argument(help="URN of the school.")],
         year: Annotated[int, typer.Argument(help="Academic year of the assessment.")],
         category: Annotated[str, typer.Argument(help="Red, Amber, Yellow or Green.")],
-        store: StoreOption,
         reason: Annotated[str, typer.Option(help="Why the data does not tell the whole story.")],
         author: Annotated[str, typer.Option(help="Who decided the override.")],
         on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+        store: StoreOption = None,
+        organisation: OrganisationOption = None,
     ) -> None:
-        """Record a context override of a school's risk category (kept in the audit trail).
+        """Record a context override of a school's risk category on the organisation's audit trail.
 
         The school and year must have been assessed from DATA_DIR: the audit trail is
-        append-only, so an override is checked before it is written.
+        append-only, so an override is checked before it is written. The API sees it at once.
         """
         from pydantic import ValidationError
 
         from standards.overrides import Override
-        from standards.store import StandardsStore
+        from standards.trail import DatedInFuture, record_override
 
         try:
             override = Override(school_id=school_id, year=year, category=category, reason=reason,
@@ -185,26 +187,37 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]Override not recorded:[/] {exc.errors()[0]['msg']}")
             raise typer.Exit(1) from None
         computed = _computed_category(data_dir, school_id, year)
-        StandardsStore(store).add_override(override)
+        try:
+            record_override(command_services(ctx).audit_trail(store, organisation), override, computed)
+        except DatedInFuture as exc:
+            console.print(f"[red]Override not recorded:[/] {exc}")
+            raise typer.Exit(1) from None
         console.print(f"Recorded: {school_id} {year}: computed {computed}, now {category} "
                       f"(by {author}).")
 
     @app.command("standards-escalate")
     def escalate_command(
+        ctx: typer.Context,
         data_dir: Annotated[Path, typer.Argument(help="Data folder (for the school's governance).")],
         school_id: Annotated[str, typer.Argument(help="URN of the school.")],
         step: Annotated[str, typer.Argument(help=f"One of: {', '.join(STEPS)}.")],
-        store: StoreOption,
         actor: Annotated[str, typer.Option(help="Who took the step (name and role).")],
         on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
         note: Annotated[str, typer.Option(help="Anything the next reader needs.")] = "",
+        store: StoreOption = None,
+        organisation: OrganisationOption = None,
     ) -> None:
-        """Record the next step of a school's escalation of concern (only allowed steps)."""
+        """Record the next step of a school's escalation of concern (only allowed steps).
+
+        The step is checked against the school's steps on the organisation's audit trail, wherever they were
+        recorded (here or through the API); an open case keeps the route of steps it was opened with.
+        """
         import pandas as pd
         from pydantic import ValidationError
 
         from standards.escalation import EscalationEvent, IllegalTransition, allowed_next
-        from standards.store import StandardsStore
+        from standards.trail import DatedInFuture, case_governance, record_step, steps
+        from sufficiency.core.audit import TrailConflict
 
         schools = load_or_exit(data_dir).schools
         match = schools[schools["school_id"].astype(str) == school_id]
@@ -217,15 +230,19 @@ def register(app: typer.Typer) -> None:
                           "Give it as maintained, academy or free: the steps after support is "
                           "brokered differ.")
             raise typer.Exit(1)
-        governance = str(governance)
-        db = StandardsStore(store)
         try:
             event = EscalationEvent(school_id=school_id, step=step, actor=actor, note=note,
                                     date=on or dt.date.today())
-            db.record_step(event, governance)
-        except (ValidationError, IllegalTransition) as exc:
-            msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-            console.print(f"[red]Not recorded:[/] {msg}")
+        except ValidationError as exc:
+            console.print(f"[red]Not recorded:[/] {exc.errors()[0]['msg']}")
+            raise typer.Exit(1) from None
+        audit = command_services(ctx).audit_trail(store, organisation)
+        # An open case keeps the route it was opened on, wherever its steps were recorded.
+        governance = case_governance(steps(audit, school_id)) or str(governance)
+        try:
+            record_step(audit, event, governance)
+        except (IllegalTransition, DatedInFuture, TrailConflict) as exc:
+            console.print(f"[red]Not recorded:[/] {exc}")
             raise typer.Exit(1) from None
         nxt = ", ".join(allowed_next(step, governance))
         console.print(f"Recorded '{STEPS[step]}' for {school_id}. Allowed next: {nxt}.")

@@ -10,7 +10,8 @@ and support is brokered. Then the routes part:
   updates (as often as needed).
 
 A case can be resolved from any open step; a resolved school can have a new concern raised.
-This module only decides what is allowed; :mod:`standards.store` keeps the history.
+This module only decides what is allowed; :mod:`standards.trail` keeps the history on the
+organisation's audit trail.
 """
 
 from __future__ import annotations

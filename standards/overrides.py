@@ -1,9 +1,9 @@
 """Context overrides of a school's risk category, each with a reason, an author and a date.
 
 An override never edits the computed category: the assessment keeps ``computed_category``
-beside the final ``category`` and names the override that changed it. Overrides are kept in an
-append-only audit trail (see :class:`standards.store.StandardsStore`); the latest override for
-a school and year applies, and withdrawing one is a new override back to the computed category.
+beside the final ``category`` and names the override that changed it. Overrides are kept on the
+organisation's append-only audit trail (see :mod:`standards.trail`); the latest override for a
+school and year applies, and withdrawing one is a new override back to the computed category.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     config : StandardsConfig, optional
         Settings; defaults otherwise.
     overrides : list of Override or pandas.DataFrame, optional
-        The override audit trail (e.g. ``StandardsStore.overrides()``).
+        The override audit trail (e.g. ``standards.trail.override_frame(audit_trail)``).
     targets : list of Target, optional
         Strategy targets; by default read from ``config.targets_file`` when set.
     local : pandas.DataFrame, optional

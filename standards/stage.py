@@ -39,5 +39,6 @@ STAGE = Stage(
     commands="standards.cli:register",
     printer="standards.show:print_result",
     tables=tables,
+    routes="standards.routes:router",
     order=30,
 )

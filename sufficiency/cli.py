@@ -2,7 +2,9 @@
 
 The application's own commands (``validate``, ``current``, ``demo``, ``stages``) live here; every
 registered stage adds its commands (:attr:`sufficiency.core.stages.Stage.commands`), and the report
-and the service add theirs. Nothing is imported until a command needs it, so ``--help`` is quick.
+and the service add theirs. Every command is given the application's services as ``ctx.obj``
+(:class:`sufficiency.app.services.AppServices`: the store the API uses). Nothing is imported until a
+command needs it, so ``--help`` is quick.
 """
 
 from __future__ import annotations
@@ -103,6 +105,16 @@ def list_stages() -> None:
     console.print(table)
 
 
+def _services(ctx: typer.Context) -> None:
+    # The application's services for every command (ctx.obj: sufficiency.core.commands.CommandServices), so a
+    # stage's command reads and writes the store the API uses without importing it; a caller may give its own.
+    if ctx.obj is None:
+        from sufficiency.app.services import AppServices
+
+        ctx.obj = AppServices()
+        ctx.call_on_close(ctx.obj.close)
+
+
 #: Application commands beside the stages' own: the report and the HTTP service.
 _APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli")
 
@@ -112,6 +124,7 @@ def build_app() -> typer.Typer:
     and the service's. A stage whose commands cannot load is reported on stderr, not fatal."""
     target = typer.Typer(name="sufficiency", help=HELP, no_args_is_help=True, add_completion=False,
                          pretty_exceptions_show_locals=False)
+    target.callback()(_services)
     target.command("validate")(validate)
     target.command("current")(current)
     target.command("demo")(demo)

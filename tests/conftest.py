@@ -1,9 +1,11 @@
-"""Shared fixtures: the sample borough, the shared open-data folder (skipped when absent)."""
+"""Shared fixtures: the sample borough, the shared open-data folder (skipped when absent), and a store of
+the session's own for the commands that use one."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,14 @@ def sample_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "sample"
     shutil.copytree(sample_dir(), dest)
     return dest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Commands that read or write the store (the standards audit trail) use a folder of this session's, never
+    the user's data folder or a database named in the environment; a test names its own store to use one."""
+    folder = tmp_path_factory.mktemp("data_dir")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUFFICIENCY_DATA_DIR", str(folder))
+        patch.delenv("SUFFICIENCY_DATABASE_URL", raising=False)
+        yield folder

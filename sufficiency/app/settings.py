@@ -32,16 +32,11 @@ class UnsafeSettingsError(ValueError):
     """A setting would make the service unsafe to run; the message says what to set."""
 
 
-class Settings(BaseSettings):
-    """Everything the store and the HTTP service need to start."""
+class StoreSettings(BaseSettings):
+    """Where the store is: all the command line needs to read and write the service's database."""
 
     model_config = SettingsConfigDict(env_prefix="SUFFICIENCY_", extra="ignore")
 
-    mode: Literal["production", "dev", "test"] = Field(
-        "production",
-        description=("'production' refuses missing or short secrets; 'dev' and 'test' make up a random "
-                     "secret for the life of the process (tokens stop working on restart)."),
-    )
     database_url: str | None = Field(
         None,
         description=("SQLAlchemy URL of the store, e.g. postgresql+psycopg://user@host/db. Default: a SQLite "
@@ -49,6 +44,23 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir,
                            description="Folder for the default SQLite database and the generated key file.")
+
+    @property
+    def url(self) -> str:
+        """The database URL, defaulting to the SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'sufficiency.db'}"
+
+
+class Settings(StoreSettings):
+    """Everything the store and the HTTP service need to start."""
+
+    mode: Literal["production", "dev", "test"] = Field(
+        "production",
+        description=("'production' refuses missing or short secrets; 'dev' and 'test' make up a random "
+                     "secret for the life of the process (tokens stop working on restart)."),
+    )
     secret_key: SecretStr | None = Field(
         None, description=f"Signs access tokens; at least {MIN_SECRET_LENGTH} characters (openssl rand -hex 32).")
     secret_key_file: Path | None = Field(
@@ -82,13 +94,6 @@ class Settings(BaseSettings):
                 f"SUFFICIENCY_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters; "
                 "generate one with: openssl rand -hex 32")
         return self
-
-    @property
-    def url(self) -> str:
-        """The database URL, defaulting to the SQLite file in the data folder."""
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'sufficiency.db'}"
 
     @property
     def max_upload_bytes(self) -> int:

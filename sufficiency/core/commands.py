@@ -1,5 +1,6 @@
 """What every command of every stage shares: the data-folder argument, loading a folder or exiting
-with every problem listed, reading a ``--scenario`` file, and the stage runner behind a command.
+with every problem listed, reading a ``--scenario`` file, the stage runner behind a command, and the
+application's services (:class:`CommandServices`: the organisation's audit trail in the store).
 
 Engines build their commands (``<engine>/cli.py``) from these pieces, so a new stage's command
 behaves like every other: the same messages, the same exit statuses (1 for a problem to fix).
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
 
 import typer
 
 from sufficiency.core.display import console
 
 if TYPE_CHECKING:
+    from sufficiency.core.audit import AuditTrail
     from sufficiency.core.errors import InputError
     from sufficiency.core.inputs import Inputs
     from sufficiency.core.result import ScenarioResult
@@ -29,6 +31,41 @@ DataDir = Annotated[
 OutDir = Annotated[Path, typer.Option("--out", help="Folder to write results into (created if missing).")]
 ScenarioFile = Annotated[
     Path | None, typer.Option("--scenario", help="Scenario YAML whose settings override the folder's.")]
+StoreOption = Annotated[str | None, typer.Option(
+    "--store", help="The store's database URL (or a SQLite file); default SUFFICIENCY_DATABASE_URL, else the "
+    "service's own SQLite file, so the command line and the API share one audit trail.")]
+OrganisationOption = Annotated[str | None, typer.Option(
+    "--organisation", help="Whose audit trail, by the organisation's name; default the store's only one.")]
+
+
+class CommandServices(Protocol):
+    """What the application gives a stage's commands (as typer's ``ctx.obj``), so that an engine's command uses
+    the store the API uses without importing it.
+
+    Each method prints why and exits with status 1 when it cannot give what is asked for.
+    """
+
+    def audit_trail(self, store: str | None, organisation: str | None) -> AuditTrail:
+        """The organisation's audit trail in the store at ``store`` (default: the service's database), migrated.
+
+        ``organisation`` names it; without one, the store's only organisation. On an empty store the named
+        organisation is created."""
+        ...
+
+    def existing_audit_trail(self, store: str | None, organisation: str | None) -> AuditTrail | None:
+        """The same trail to read, or None when nothing can have been recorded yet (no database, or no
+        organisation in it); creates nothing but the store's tables."""
+        ...
+
+
+def command_services(ctx: typer.Context) -> CommandServices:
+    """The application's services for a command (``ctx.obj``), or exit saying how to run the command."""
+    services = ctx.obj
+    if services is None or not hasattr(services, "audit_trail"):
+        console.print(f"[red]'{ctx.command_path}' needs the application's store; run it from the 'sufficiency' "
+                      "command line.[/]")
+        raise typer.Exit(1)
+    return services  # type: ignore[no-any-return]
 
 
 def load_or_exit(folder: Path, overrides: dict[str, Any] | None = None) -> Inputs:

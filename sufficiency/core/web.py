@@ -14,6 +14,7 @@ json or csv, CSV downloads, rows as JSON records).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
@@ -91,6 +92,11 @@ class RunResults(Protocol):
         """Delete the run's pupil-level tables now (their delete-after date has passed)."""
         ...
 
+    def today(self) -> dt.date:
+        """The date the store judges delete-after dates on: a pupil-level table is kept up to and including
+        its date, and deleted (:meth:`delete_personal`) on any later day."""
+        ...
+
 
 class Ports(Protocol):
     """Everything a stage's route may use, bound to the caller's organisation."""
@@ -138,6 +144,14 @@ CSV = {"text/csv": {"schema": {"type": "string"}, "example": "planning_area_id,y
 
 #: Every response that carries pupil-level data: never cached by a browser or proxy.
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    """OpenAPI entry for one more error response of a stage's route, for ``responses={409: error_doc(...)}``.
+
+    The service documents it with its one error shape (``{"error": {...}}``) when it includes the route."""
+    return {"description": description}
+
 
 # ---------------------------------------------------------------------------------------------- bodies
 

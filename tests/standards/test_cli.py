@@ -14,7 +14,8 @@ from standards.lait import DATA_DIR
 from standards.config import StandardsConfig
 from standards.overrides import Override
 from standards.result import run_standards
-from standards.store import StandardsStore
+from standards.trail import override_frame, steps
+from sufficiency.app.store.testing import organisation_trail
 from sufficiency.cli import app
 
 runner = CliRunner()
@@ -69,26 +70,31 @@ def test_folder_without_indicators_is_explained(sample_copy: Path, tmp_path: Pat
 
 
 def test_override_and_escalation_commands(folder: Path, tmp_path: Path) -> None:
-    store = tmp_path / "standards.db"
+    store = str(tmp_path / "standards.db")  # a SQLite file, or a database URL
     ok = runner.invoke(app, ["standards-override", str(folder), "106283", "2024", "Amber",
-                             "--store", str(store),
+                             "--store", store, "--organisation", "Trafford Council",
                              "--reason", "Interim head since Easter; governors asked for help",
                              "--author", "C Adviser", "--date", "2025-10-01"])
     assert ok.exit_code == 0, ok.output
     # Navigation Primary meets no rule in 2024 in the sample: the rules say Green.
     assert "computed Green, now Amber" in " ".join(ok.output.split())
+    assert "Organisation 'Trafford Council' created" in ok.output
     short = runner.invoke(app, ["standards-override", str(folder), "106283", "2024", "Amber",
-                                "--store", str(store), "--reason", "because", "--author", "C"])
+                                "--store", store, "--reason", "because", "--author", "C"])
     assert short.exit_code == 1 and "at least 15 characters" in " ".join(short.output.split())
+    future = runner.invoke(app, ["standards-override", str(folder), "106283", "2024", "Red", "--store", store,
+                                 "--reason", "Dated ahead of the decision, by mistake", "--author", "C",
+                                 "--date", "2999-01-01"])
+    assert future.exit_code == 1 and "after today" in " ".join(future.output.split())
     illegal = runner.invoke(app, ["standards-escalate", str(folder), "106283", "communicated",
-                                  "--store", str(store), "--actor", "C Adviser"])
+                                  "--store", store, "--actor", "C Adviser"])
     assert illegal.exit_code == 1 and "no open concern" in " ".join(illegal.output.split())
     raised = runner.invoke(app, ["standards-escalate", str(folder), "106283", "concern_raised",
-                                 "--store", str(store), "--actor", "C Adviser"])
+                                 "--store", store, "--actor", "C Adviser"])
     assert raised.exit_code == 0
     assert "Allowed next: communicated, resolved" in " ".join(raised.output.split())
     out = tmp_path / "out"
-    run = runner.invoke(app, ["standards", str(folder), "--store", str(store), "--out", str(out)])
+    run = runner.invoke(app, ["standards", str(folder), "--store", store, "--out", str(out)])
     assert run.exit_code == 0, run.output
     schools = pd.read_csv(out / "standards_risk_schools.csv", dtype={"school_id": str},
                           keep_default_na=False).set_index("school_id")
@@ -98,23 +104,52 @@ def test_override_and_escalation_commands(folder: Path, tmp_path: Path) -> None:
     # The store's audit trail and escalation history are listed and written beside the results.
     assert "Open escalation cases" in run.output
     trail = pd.read_csv(out / "standards_overrides.csv", dtype={"school_id": str})
-    assert trail[["school_id", "category", "author"]].values.tolist() == [
-        ["106283", "Amber", "C Adviser"]]
+    assert trail[["school_id", "category", "computed_category", "author"]].values.tolist() == [
+        ["106283", "Amber", "Green", "C Adviser"]]
     steps = pd.read_csv(out / "standards_escalations.csv", dtype={"school_id": str})
-    assert steps[["school_id", "step_text"]].values.tolist() == [["106283", "concern raised"]]
+    assert steps[["school_id", "seq", "step_text", "governance"]].values.tolist() == [
+        ["106283", 1, "concern raised", "maintained"]]
+
+
+def test_the_commands_use_the_configured_store_and_say_whose_trail(folder: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    monkeypatch.setenv("SUFFICIENCY_DATABASE_URL", url)
+    override = ["standards-override", str(folder), "106283", "2024", "Red", "--author", "C Adviser",
+                "--reason", "Safeguarding concerns raised by the local authority"]
+    empty = runner.invoke(app, override)
+    assert empty.exit_code == 1 and "name yours with --organisation" in " ".join(empty.output.split())
+    # Reading an empty store is not an error: nothing has been recorded yet.
+    plain = runner.invoke(app, ["standards", str(folder), "--out", str(tmp_path / "out")])
+    assert plain.exit_code == 0, plain.output
+    assert "Open escalation cases" not in plain.output and not (tmp_path / "out" / "standards_overrides.csv").exists()
+    assert runner.invoke(app, [*override, "--organisation", "Trafford Council"]).exit_code == 0
+    assert runner.invoke(app, override).exit_code == 0  # the store's only organisation
+    organisation_trail(url, "Stockport Council")
+    several = runner.invoke(app, override)
+    assert several.exit_code == 1
+    said = " ".join(several.output.split())
+    assert "2 organisations ('Stockport Council', 'Trafford Council')" in said and "--organisation NAME" in said
+    unknown = runner.invoke(app, [*override, "--organisation", "Trafford"])
+    assert unknown.exit_code == 1 and "no organisation 'Trafford'" in " ".join(unknown.output.split())
+    listed = runner.invoke(app, ["standards", str(folder), "--out", str(tmp_path / "out")])
+    assert listed.exit_code == 1 and "--organisation NAME" in " ".join(listed.output.split())
+    assert len(override_frame(organisation_trail(url, "Trafford Council"))) == 2
+    assert override_frame(organisation_trail(url, "Stockport Council")).empty
+    assert steps(organisation_trail(url, "Trafford Council")) == []
 
 
 @pytest.mark.parametrize("school, year", [("999999", "2024"), ("106283", "2019")])
 def test_override_of_a_school_or_year_not_assessed_is_not_written(folder: Path, tmp_path: Path,
                                                                    school: str, year: str) -> None:
-    store = tmp_path / "standards.db"
+    url = f"sqlite:///{tmp_path / 'standards.db'}"
     result = runner.invoke(app, ["standards-override", str(folder), school, year, "Red",
-                                 "--store", str(store), "--author", "C Adviser",
+                                 "--store", url, "--organisation", "Trafford Council", "--author", "C Adviser",
                                  "--reason", "Mistyped URN that no school has"])
     assert result.exit_code == 1
     assert f"school {school} in {year} was not assessed" in " ".join(result.output.split())
     # The trail is append-only, so nothing may reach it that can never apply.
-    assert StandardsStore(store).overrides().empty
+    assert override_frame(organisation_trail(url)).empty
 
 
 def test_stale_override_in_the_store_is_noted_not_fatal(folder: Path, sample_inputs) -> None:

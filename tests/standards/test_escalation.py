@@ -1,4 +1,4 @@
-"""Escalation of concern: allowed routes, refused transitions, persistence; audited overrides."""
+"""Escalation of concern: allowed routes, refused transitions, the trail; audited overrides."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from pydantic import ValidationError
 
 from standards.escalation import (ROUTES, STEPS, EscalationEvent, IllegalTransition,
                                   allowed_next, check_transition)
+from standards import trail
 from standards.overrides import Override, apply_overrides
-from standards.store import StandardsStore
+from sufficiency.app.store.audit import StoreAuditTrail
+from sufficiency.app.store.testing import organisation_trail, sqlite_url
+from sufficiency.core.audit import TrailConflict
 
 MAINTAINED_ROUTE = ["concern_raised", "communicated", "support_brokered", "pre_warning_notice",
                     "warning_notice", "resolved"]
@@ -78,19 +81,42 @@ def test_steps_must_be_in_date_order_and_named() -> None:
         allowed_next(None, "independent")
 
 
-def test_store_persists_history_and_refuses_without_writing(tmp_path: Path) -> None:
-    path = tmp_path / "standards.db"
-    store = StandardsStore(path)
+@pytest.fixture()
+def audit(tmp_path: Path) -> StoreAuditTrail:
+    """An organisation's audit trail in a fresh store (as the command line and the API use it)."""
+    return organisation_trail(sqlite_url(tmp_path))
+
+
+def test_trail_keeps_history_and_refuses_without_writing(audit: StoreAuditTrail) -> None:
     for day, step in enumerate(["concern_raised", "communicated"]):
-        store.record_step(_event(step, day), "academy")
+        trail.record_step(audit, _event(step, day), "academy")
     with pytest.raises(IllegalTransition):
-        store.record_step(_event("pre_warning_notice", 3), "academy")
-    reopened = StandardsStore(path)  # a new connection sees the same history
-    assert [e.step for e in reopened.history("100001")] == ["concern_raised", "communicated"]
-    assert reopened.history("100001")[1].actor == "A Adviser (school improvement)"
-    assert reopened.open_cases()["step"].tolist() == ["communicated"]
-    reopened.record_step(_event("resolved", 4), "academy")
-    assert reopened.open_cases().empty
+        trail.record_step(audit, _event("pre_warning_notice", 3), "academy")
+    with pytest.raises(trail.DatedInFuture, match="after today"):
+        trail.record_step(audit, _event("support_brokered", 100_000), "academy")
+    reopened = StoreAuditTrail(audit._sessions, audit.organisation_id)  # another reader sees the same history
+    history = trail.steps(reopened, "100001")
+    assert [(s.seq, s.step, s.governance) for s in history] == [(1, "concern_raised", "academy"),
+                                                                (2, "communicated", "academy")]
+    assert history[1].actor == "A Adviser (school improvement)" and trail.case_governance(history) == "academy"
+    assert trail.open_cases(reopened)["step"].tolist() == ["communicated"]
+    steps = trail.record_step(reopened, _event("resolved", 4), "academy")
+    assert [s.seq for s in steps] == [1, 2, 3] and trail.case_governance(steps) is None
+    assert trail.open_cases(reopened).empty
+    assert trail.step_frame(reopened)["step_text"].tolist() == ["concern raised", STEPS["communicated"], "resolved"]
+
+
+def test_a_step_checked_against_a_history_that_moved_on_is_not_written(audit: StoreAuditTrail,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    trail.record_step(audit, _event("concern_raised", 0), "maintained")
+    stale = trail.steps(audit, "100001")
+    # Another step lands between this one's reading of the history and its write.
+    trail.record_step(audit, _event("communicated", 1), "maintained")
+    monkeypatch.setattr(trail, "steps", lambda _trail, _school=None: list(stale))
+    with pytest.raises(TrailConflict):
+        trail.record_step(audit, _event("resolved", 2), "maintained")
+    monkeypatch.undo()
+    assert [s.step for s in trail.steps(audit, "100001")] == ["concern_raised", "communicated"]
 
 
 # ------------------------------------------------------------------ overrides
@@ -135,13 +161,18 @@ def test_override_for_unassessed_school_is_refused() -> None:
         apply_overrides(ASSESSED, [_override("Amber", school_id="9")])
 
 
-def test_overrides_are_kept_in_an_audit_trail(tmp_path: Path) -> None:
-    store = StandardsStore(f"sqlite:///{tmp_path / 'audit.db'}")
-    store.add_override(_override("Amber"))
-    store.add_override(_override("Red", reason="Withdrawn: the board did not meet its plan",
-                                 date=dt.date(2026, 1, 5)))
-    trail = store.overrides()
-    assert trail["category"].tolist() == ["Amber", "Red"]  # nothing replaced, nothing lost
-    assert trail["author"].eq("B Head of Standards").all() and trail["recorded_at"].notna().all()
-    assert apply_overrides(ASSESSED, trail).set_index("school_id").loc["1", "category"] == "Red"
-    assert [o.category for o in store.override_list()] == ["Amber", "Red"]
+def test_overrides_are_kept_in_an_audit_trail(audit: StoreAuditTrail) -> None:
+    first = trail.record_override(audit, _override("Amber"), "Red", run_id=None)
+    trail.record_override(audit, _override("Red", reason="Withdrawn: the board did not meet its plan",
+                                           date=dt.date(2026, 1, 5)), "Red")
+    frame = trail.override_frame(audit)
+    assert frame["category"].tolist() == ["Amber", "Red"]  # nothing replaced, nothing lost
+    assert frame["author"].eq("B Head of Standards").all() and frame["recorded_at"].notna().all()
+    assert frame["computed_category"].tolist() == ["Red", "Red"]
+    assert apply_overrides(ASSESSED, frame).set_index("school_id").loc["1", "category"] == "Red"
+    assert [o.category for o in trail.overrides(audit, school_id="1", year=2024)] == ["Amber", "Red"]
+    assert trail.overrides(audit, school_id="2") == [] and trail.overrides(audit, year=2023) == []
+    assert trail.overrides(audit)[0] == first and isinstance(first.id, int)
+    with pytest.raises(trail.DatedInFuture, match="The override is dated 2999-01-01, after today"):
+        trail.record_override(audit, _override("Green", date=dt.date(2999, 1, 1)), "Red")
+    assert len(trail.overrides(audit)) == 2

@@ -236,53 +236,30 @@ class RunFile(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
-class RiskOverrideRecord(Base):
-    """A context override of a school's risk category, with its reason, author and date.
+class AuditRecordRow(Base):
+    """One decision on an organisation's audit trail (:class:`sufficiency.core.audit.AuditRecord`).
 
-    Append-only: a row is never changed or deleted (the ORM refuses to), so the table is the audit
-    trail. For each school and year the latest override applies; withdrawing one is a new override
-    back to the computed category (rules in :mod:`standards.overrides`).
+    Append-only: a row is never changed or deleted (the ORM refuses to), so the table is the audit trail. An
+    engine keeps its decisions here by ``kind`` (``risk_override``, ``escalation_step``), each about a
+    ``subject`` (a school's URN); ``sequence`` numbers a subject's records of one kind 1, 2, ... within the
+    organisation, and its uniqueness makes two records written at the same moment from the same history
+    impossible.
     """
 
-    __tablename__ = "risk_overrides"
-    __table_args__ = (Index("ix_risk_overrides_org_school", "organisation_id", "school_id"),)
+    __tablename__ = "audit_records"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "subject", "sequence"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    school_id: Mapped[str] = mapped_column(String(64))
-    year: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(16))
-    #: The rules' category in the run the override was made against.
-    computed_category: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
-    #: The signed-in user who recorded it (e-mail kept even if the user is removed).
-    author: Mapped[str] = mapped_column(String(254))
-    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    date: Mapped[dt.date] = mapped_column(Date)
-    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class EscalationStepRecord(Base):
-    """One step of a school's escalation of concern, with its date and actor (append-only).
-
-    ``seq`` numbers a school's steps 1, 2, ... within the organisation; its uniqueness makes two
-    steps recorded at the same moment from the same history impossible.
-    """
-
-    __tablename__ = "escalation_steps"
-    __table_args__ = (UniqueConstraint("organisation_id", "school_id", "seq"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    school_id: Mapped[str] = mapped_column(String(64))
-    seq: Mapped[int] = mapped_column(Integer)
-    step: Mapped[str] = mapped_column(String(32))
-    #: "maintained", "academy" or "free": which route of steps the case follows.
-    governance: Mapped[str] = mapped_column(String(16))
-    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int | None] = mapped_column(Integer, default=None)
+    sequence: Mapped[int] = mapped_column(Integer)
+    #: What was decided, as the engine describes it.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Who decided (the signed-in user's e-mail, or the name given on the command line).
     actor: Mapped[str] = mapped_column(String(254))
-    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    note: Mapped[str] = mapped_column(Text, default="")
-    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    #: When it was decided.
+    on: Mapped[dt.date] = mapped_column(Date)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -290,6 +267,5 @@ def _append_only(_mapper: Any, _connection: Any, target: Any) -> None:
     raise PermissionError(f"{type(target).__tablename__} is an audit trail: rows are added, never changed or deleted")
 
 
-for _trail in (RiskOverrideRecord, EscalationStepRecord):
-    event.listen(_trail, "before_update", _append_only)
-    event.listen(_trail, "before_delete", _append_only)
+event.listen(AuditRecordRow, "before_update", _append_only)
+event.listen(AuditRecordRow, "before_delete", _append_only)

@@ -12,10 +12,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from sufficiency.app.store.audit import StoreAuditTrail
 
 TEST_URL_VARIABLE = "SUFFICIENCY_TEST_DATABASE_URL"
 
@@ -54,3 +58,23 @@ def postgres_schema(url: str) -> Iterator[str]:
 
 def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / f'store-{uuid.uuid4().hex[:8]}.db'}"
+
+
+def organisation_trail(url: str, organisation: str = "Trafford Council") -> StoreAuditTrail:
+    """The audit trail of ``organisation`` (created if new) in the migrated store at ``url``."""
+    from sqlalchemy import select
+
+    from sufficiency.app.store import Organisation, make_engine, session_factory, upgrade
+    from sufficiency.app.store.audit import StoreAuditTrail
+
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        found = session.scalars(select(Organisation).where(Organisation.name == organisation)).first()
+        if found is None:
+            found = Organisation(name=organisation)
+            session.add(found)
+            session.flush()
+        organisation_id = found.id
+    return StoreAuditTrail(sessions, organisation_id)

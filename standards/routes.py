@@ -1,10 +1,13 @@
 """Standards and risk: a run's risk list, KPI tables, benchmarking and targets; overrides; escalation of concern.
 
 Reads come from the run's stored standards tables (``standards.StandardsResult``). Overrides and
-escalation steps are your organisation's own append-only records: the overrides apply to the
+escalation steps are your organisation's own append-only records on its audit trail
+(:mod:`standards.trail`), the same one the command line writes: the overrides apply to the
 risk list of every run that assessed that school and year (the run's ``computed_category`` stays
 beside the final ``category``), and escalation steps are checked against the procedure in
 :mod:`standards.escalation` before they are written.
+
+Written against :mod:`sufficiency.core.web` (the caller's ports), as every stage's own routes are.
 """
 
 from __future__ import annotations
@@ -15,24 +18,21 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from fastapi import APIRouter, Query, status
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, PlannerUser, SessionDep
-from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
-from api.routes.results import CSV, FormatQuery, Year, finished_run
-from api.standards_schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate,
-                                   EscalationStepCreate, KpiPage, OverrideCreate, OverridePublic, RiskPage,
-                                   RiskSchoolPublic, RiskSummaryPublic, TargetsPage)
-from api.tables import csv_response, records, stored_table
-from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransition, allowed_next, check_transition
+from standards import trail
+from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransition, allowed_next
 from standards.overrides import Override, apply_overrides
 from standards.risk import risk_summary
 from standards.rules import CATEGORIES
-from sufficiency.app.store.models import EscalationStepRecord, RiskOverrideRecord, Run, User
+from standards.schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate, EscalationStepCreate,
+                               KpiPage, OverrideCreate, OverridePublic, RiskPage, RiskSchoolPublic, RiskSummaryPublic,
+                               TargetsPage)
+from sufficiency.core.audit import TrailConflict
+from sufficiency.core.web import (CSV, ApiError, FormatQuery, PlannerPorts, Ports, StoredRun, ViewerPorts, Year,
+                                  csv_response, error_doc, records)
 
 router = APIRouter(prefix="/standards", tags=["standards"],
-                   responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
+                   responses={409: error_doc("The run has not succeeded (yet).")})
 
 RISK_COLUMNS = ["school_id", "name", "phase", "governance", "year", "category", "computed_category", "rules_fired",
                 "reasons", "not_checked", "ofsted", "ofsted_inspection_date", "override_reason", "override_author",
@@ -44,29 +44,15 @@ PhaseFilter = Annotated[list[str] | None, Query(description="Only these phases, 
 
 # ---------------------------------------------------------------------------------------------- risk
 
-def _override_trail(session: Session, organisation_id: str, school_id: str | None = None,
-                    year: int | None = None) -> list[RiskOverrideRecord]:
-    query = select(RiskOverrideRecord).where(RiskOverrideRecord.organisation_id == organisation_id)
-    if school_id is not None:
-        query = query.where(RiskOverrideRecord.school_id == school_id)
-    if year is not None:
-        query = query.where(RiskOverrideRecord.year == year)
-    return list(session.scalars(query.order_by(RiskOverrideRecord.id)))
-
-
-def _risk(session: Session, run: Run) -> pd.DataFrame:
+def _risk(ports: Ports, run: StoredRun) -> pd.DataFrame:
     """The run's risk list for its year with the organisation's overrides applied (standards.apply_overrides)."""
-    schools = stored_table(session, run, "standards", "risk_schools")
+    schools = ports.results.table(run, "standards", "risk_schools")
     schools = schools.astype({"school_id": str, "year": int})
-    trail = pd.DataFrame([{"school_id": o.school_id, "year": o.year, "category": o.category, "reason": o.reason,
-                           "author": o.author, "date": o.date}
-                          for o in _override_trail(session, run.organisation_id)],
-                         columns=["school_id", "year", "category", "reason", "author", "date"])
-    return apply_overrides(schools, trail, skip_unmatched=True)
+    return apply_overrides(schools, trail.override_frame(ports.audit), skip_unmatched=True)
 
 
-def _reasons(session: Session, run: Run, year: int) -> dict[str, list[dict[str, Any]]]:
-    fired = stored_table(session, run, "standards", "risk_rules_fired")
+def _reasons(ports: Ports, run: StoredRun, year: int) -> dict[str, list[dict[str, Any]]]:
+    fired = ports.results.table(run, "standards", "risk_rules_fired")
     fired = fired[fired["year"].astype(int) == year]
     out: dict[str, list[dict[str, Any]]] = {}
     for row in records(fired, ["school_id", "rule_id", "category", "description", "reason"]):
@@ -93,14 +79,14 @@ def _year(frame: pd.DataFrame) -> int:
 
 @router.get("/runs/{run_id}/risk", response_model=RiskPage, responses={200: {"content": CSV}},
             summary="Schools' risk categories with the reasons")
-def get_risk(run_id: str, user: CurrentUser, session: SessionDep, school_id: SchoolFilter = None,
+def get_risk(run_id: str, ports: ViewerPorts, school_id: SchoolFilter = None,
              phase: PhaseFilter = None,
              category: Annotated[list[Category] | None, Query(description="Only these categories (repeatable).")] = None,
              format: FormatQuery = "json") -> Any:
     """Every school assessed in the run's year: Red, Amber, Yellow or Green after your organisation's overrides,
     the rules' own category, each rule that fired with its reason, and the rules that lacked data."""
-    run = finished_run(session, run_id, user)
-    final = _risk(session, run)
+    run = ports.results.finished_run(run_id)
+    final = _risk(ports, run)
     year = _year(final)
     if school_id:
         final = final[final["school_id"].isin(school_id)]
@@ -113,31 +99,31 @@ def get_risk(run_id: str, user: CurrentUser, session: SessionDep, school_id: Sch
     counts = final["category"].value_counts()
     return {"run_id": run.id, "year": year, "count": len(final),
             "counts": {c: int(counts.get(c, 0)) for c in CATEGORIES},
-            "rows": _school_rows(final, _reasons(session, run, year))}
+            "rows": _school_rows(final, _reasons(ports, run, year))}
 
 
 @router.get("/runs/{run_id}/risk/{school_id}", response_model=RiskSchoolPublic, summary="One school's risk category")
-def get_school_risk(run_id: str, school_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
+def get_school_risk(run_id: str, school_id: str, ports: ViewerPorts) -> dict[str, Any]:
     """A school's category, the rules that fired and any override, as assessed in the run."""
-    run = finished_run(session, run_id, user)
-    final = _risk(session, run)
+    run = ports.results.finished_run(run_id)
+    final = _risk(ports, run)
     found = final[final["school_id"] == school_id]
     if found.empty:
         raise ApiError(404, f"School '{school_id}' was not assessed in run {run.id}. List the schools assessed "
                        f"with GET /standards/runs/{run.id}/risk.")
-    return _school_rows(found, _reasons(session, run, _year(final)))[0]
+    return _school_rows(found, _reasons(ports, run, _year(final)))[0]
 
 
 @router.get("/runs/{run_id}/risk-summary", response_model=RiskSummaryPublic,
             summary="Schools by category and phase, against last year")
-def get_risk_summary(run_id: str, user: CurrentUser, session: SessionDep, phase: PhaseFilter = None) -> dict[str, Any]:
+def get_risk_summary(run_id: str, ports: ViewerPorts, phase: PhaseFilter = None) -> dict[str, Any]:
     """Counts of Red, Amber, Yellow and Green schools by phase (and 'all') this year, after your organisation's
     overrides, beside last year's as the run assessed them."""
-    run = finished_run(session, run_id, user)
-    final = _risk(session, run)
+    run = ports.results.finished_run(run_id)
+    final = _risk(ports, run)
     year = _year(final)
     this = risk_summary(final, year)[["phase", "category", "this_year"]]
-    stored = stored_table(session, run, "standards", "risk_summary")[["phase", "category", "last_year"]]
+    stored = ports.results.table(run, "standards", "risk_summary")[["phase", "category", "last_year"]]
     summary = this.merge(stored, on=["phase", "category"], how="left")
     summary["change"] = summary["this_year"] - summary["last_year"]
     if phase:
@@ -150,12 +136,12 @@ def get_risk_summary(run_id: str, user: CurrentUser, session: SessionDep, phase:
 
 @router.get("/runs/{run_id}/kpis/{table}", response_model=KpiPage, responses={200: {"content": CSV}},
             summary="KPI table one (primary) or two (secondary)")
-def get_kpis(run_id: str, table: Literal["primary", "secondary"], user: CurrentUser, session: SessionDep,
+def get_kpis(run_id: str, table: Literal["primary", "secondary"], ports: ViewerPorts,
              format: FormatQuery = "json") -> Any:
     """The performance framework's table, one row per indicator, with the national comparator and the trend
     against last year; ``value`` is null (never 0) where the data is not available."""
-    run = finished_run(session, run_id, user)
-    frame = stored_table(session, run, "standards", KPI_TABLES[table])
+    run = ports.results.finished_run(run_id)
+    frame = ports.results.table(run, "standards", KPI_TABLES[table])
     if format == "csv":
         return csv_response(frame, list(frame.columns), f"{run.id}-kpis-{table}.csv")
     return {"run_id": run.id, "table": table, "count": len(frame), "rows": records(frame)}
@@ -163,12 +149,12 @@ def get_kpis(run_id: str, table: Literal["primary", "secondary"], user: CurrentU
 
 @router.get("/runs/{run_id}/benchmark", response_model=BenchmarkPage, responses={200: {"content": CSV}},
             summary="The authority against every English LA")
-def get_benchmark(run_id: str, user: CurrentUser, session: SessionDep,
+def get_benchmark(run_id: str, ports: ViewerPorts,
                   topic: Annotated[str | None, Query(description="Only this LAIT topic.")] = None,
                   format: FormatQuery = "json") -> Any:
     """Value, national rank, quartile and distance from the top 10% for each indicator (LAIT), with its polarity."""
-    run = finished_run(session, run_id, user)
-    frame = stored_table(session, run, "standards", "benchmark", missing=(
+    run = ports.results.finished_run(run_id)
+    frame = ports.results.table(run, "standards", "benchmark", missing=(
         f"Run {run.id} has no benchmarking: set standards.la_number (the DfE LA number) in the scenario and "
         "start a 'full' run."))
     if topic:
@@ -180,10 +166,10 @@ def get_benchmark(run_id: str, user: CurrentUser, session: SessionDep,
 
 @router.get("/runs/{run_id}/targets", response_model=TargetsPage, responses={200: {"content": CSV}},
             summary="Strategy targets: on track or off track")
-def get_targets(run_id: str, user: CurrentUser, session: SessionDep, format: FormatQuery = "json") -> Any:
+def get_targets(run_id: str, ports: ViewerPorts, format: FormatQuery = "json") -> Any:
     """Each target's baseline, current value, status and the yearly change needed to reach it by its deadline."""
-    run = finished_run(session, run_id, user)
-    frame = stored_table(session, run, "standards", "targets", missing=(
+    run = ports.results.finished_run(run_id)
+    frame = ports.results.table(run, "standards", "targets", missing=(
         f"Run {run.id} has no targets: set standards.targets_file in the scenario (with standards.la_number) "
         "and start a 'full' run."))
     if format == "csv":
@@ -198,18 +184,13 @@ def _problems(exc: ValidationError, where: str) -> list[dict[str, Any]]:
              "message": e["msg"], "fix": "Correct this value and send again"} for e in exc.errors()]
 
 
-def _not_future(date: dt.date, what: str) -> None:
-    if date > dt.date.today():
-        raise ApiError(422, f"The {what} is dated {date}, after today; record it once it has happened.")
-
-
 @router.post("/overrides", response_model=OverridePublic, status_code=status.HTTP_201_CREATED,
              summary="Override a school's risk category (audited)")
-def create_override(body: OverrideCreate, user: PlannerUser, session: SessionDep) -> RiskOverrideRecord:
+def create_override(body: OverrideCreate, ports: PlannerPorts) -> trail.RecordedOverride:
     """Record a context override with its reason; you are recorded as its author. Overrides are never changed or
     deleted: to withdraw one, record another back to the computed category."""
-    run = finished_run(session, body.run_id, user)
-    schools = stored_table(session, run, "standards", "risk_schools").astype({"school_id": str, "year": int})
+    run = ports.results.finished_run(body.run_id)
+    schools = ports.results.table(run, "standards", "risk_schools").astype({"school_id": str, "year": int})
     year = body.year if body.year is not None else _year(schools)
     found = schools[(schools["school_id"] == body.school_id) & (schools["year"] == year)]
     if found.empty:
@@ -217,47 +198,38 @@ def create_override(body: OverrideCreate, user: PlannerUser, session: SessionDep
         raise ApiError(422, f"School '{body.school_id}' was not assessed in {year} in run {run.id} (it assessed "
                        f"{', '.join(map(str, assessed))}). Check the URN against GET /standards/runs/{run.id}/risk.")
     date = body.date or dt.date.today()
-    _not_future(date, "override")
     try:
+        trail.not_in_future(date, "override")
         checked = Override(school_id=body.school_id, year=year, category=body.category, reason=body.reason,
-                           author=user.email, date=date)
+                           author=ports.principal.email, date=date)
+    except trail.DatedInFuture as exc:
+        raise ApiError(422, str(exc)) from None
     except ValidationError as exc:
         raise ApiError(422, "The override is not valid: " + exc.errors()[0]["msg"], _problems(exc, "override")) from None
-    record = RiskOverrideRecord(organisation_id=user.organisation_id, school_id=checked.school_id, year=checked.year,
-                                category=checked.category, computed_category=str(found.iloc[0]["computed_category"]),
-                                reason=checked.reason, author=checked.author, author_id=user.id, date=checked.date,
-                                run_id=run.id)
-    session.add(record)
-    session.commit()
-    return record
+    return trail.record_override(ports.audit, checked, str(found.iloc[0]["computed_category"]), run_id=run.id,
+                                 actor_id=ports.principal.id)
 
 
 @router.get("/overrides", response_model=list[OverridePublic], summary="The override audit trail")
-def list_overrides(user: CurrentUser, session: SessionDep,
+def list_overrides(ports: ViewerPorts,
                    school_id: Annotated[str | None, Query(max_length=64, description="Only this school.")] = None,
-                   year: Annotated[Year | None, Query(description="Only this year.")] = None) -> list[RiskOverrideRecord]:
+                   year: Annotated[Year | None, Query(description="Only this year.")] = None
+                   ) -> list[trail.RecordedOverride]:
     """Every override your organisation recorded, oldest first; for each school and year the latest applies."""
-    return _override_trail(session, user.organisation_id, school_id, year)
+    return trail.overrides(ports.audit, school_id, year)
 
 
 @router.get("/overrides/{override_id}", response_model=OverridePublic, summary="One override")
-def get_override(override_id: int, user: CurrentUser, session: SessionDep) -> RiskOverrideRecord:
-    row = session.get(RiskOverrideRecord, override_id) if -2**31 <= override_id < 2**31 else None
-    if row is None or row.organisation_id != user.organisation_id:
+def get_override(override_id: int, ports: ViewerPorts) -> trail.RecordedOverride:
+    found = [o for o in trail.overrides(ports.audit) if o.id == override_id]
+    if not found:
         raise ApiError(404, f"No override {override_id} in your organisation. List them with GET /standards/overrides.")
-    return row
+    return found[0]
 
 
 # ---------------------------------------------------------------------------------------------- escalation
 
-def _steps(session: Session, organisation_id: str, school_id: str | None = None) -> list[EscalationStepRecord]:
-    query = select(EscalationStepRecord).where(EscalationStepRecord.organisation_id == organisation_id)
-    if school_id is not None:
-        query = query.where(EscalationStepRecord.school_id == school_id)
-    return list(session.scalars(query.order_by(EscalationStepRecord.school_id, EscalationStepRecord.seq)))
-
-
-def _case(school_id: str, steps: list[EscalationStepRecord]) -> dict[str, Any]:
+def _case(school_id: str, steps: list[trail.RecordedStep]) -> dict[str, Any]:
     last = steps[-1]
     opened = next(s for s in reversed(steps) if s.step == "concern_raised")
     return {"school_id": school_id, "governance": last.governance, "open": last.step != "resolved",
@@ -268,44 +240,40 @@ def _case(school_id: str, steps: list[EscalationStepRecord]) -> dict[str, Any]:
                        "note": s.note, "run_id": s.run_id, "recorded_at": s.recorded_at} for s in steps]}
 
 
-def _record_step(session: Session, user: User, school_id: str, governance: str, step: str, date: dt.date | None,
-                 note: str, run_id: str | None) -> dict[str, Any]:
-    """Check the step against the school's history (standards.check_transition) and append it."""
-    history = _steps(session, user.organisation_id, school_id)
-    date = date or dt.date.today()
-    _not_future(date, f"step '{STEPS[step]}'")
+def _record_step(ports: Ports, school_id: str, governance: str, step: str, date: dt.date | None, note: str,
+                 run_id: str | None) -> dict[str, Any]:
+    """Check the step against the school's history on the trail (standards.check_transition) and append it."""
     try:
-        event = EscalationEvent(school_id=school_id, step=step, date=date, actor=user.email, note=note)
-        check_transition([EscalationEvent(school_id=s.school_id, step=s.step, date=s.date, actor=s.actor, note=s.note)
-                          for s in history], event, governance)
+        event = EscalationEvent(school_id=school_id, step=step, date=date or dt.date.today(),
+                                actor=ports.principal.email, note=note)
+        steps = trail.record_step(ports.audit, event, governance, run_id=run_id, actor_id=ports.principal.id)
+    except trail.DatedInFuture as exc:
+        raise ApiError(422, str(exc)) from None
     except ValidationError as exc:
         raise ApiError(422, "The step is not valid: " + exc.errors()[0]["msg"], _problems(exc, "step")) from None
     except IllegalTransition as exc:
         raise ApiError(409, str(exc), code="illegal_transition") from None
-    record = EscalationStepRecord(organisation_id=user.organisation_id, school_id=school_id, seq=len(history) + 1,
-                                  step=event.step, governance=governance, date=event.date, actor=event.actor,
-                                  actor_id=user.id, note=event.note, run_id=run_id)
-    session.add(record)
-    commit_or_conflict(session, f"Another step was recorded for school {school_id} at the same moment; read the "
-                       f"case again (GET /standards/escalations/{school_id}) and send the step if it is still needed.")
-    return _case(school_id, [*history, record])
+    except TrailConflict:
+        raise ApiError(409, f"Another step was recorded for school {school_id} at the same moment; read the case "
+                       f"again (GET /standards/escalations/{school_id}) and send the step if it is still needed.") from None
+    return _case(school_id, steps)
 
 
 @router.get("/escalations", response_model=list[EscalationCasePublic], summary="Escalation cases")
-def list_escalations(user: CurrentUser, session: SessionDep,
+def list_escalations(ports: ViewerPorts,
                      state: Annotated[Literal["open", "resolved", "all"], Query(
                          alias="status", description="open (default), resolved or all.")] = "open") -> list[dict[str, Any]]:
     """Each school with an escalation of concern: where it stands, what may follow and every step so far."""
-    by_school: dict[str, list[EscalationStepRecord]] = {}
-    for row in _steps(session, user.organisation_id):
+    by_school: dict[str, list[trail.RecordedStep]] = {}
+    for row in trail.steps(ports.audit):
         by_school.setdefault(row.school_id, []).append(row)
-    cases = [_case(school, steps) for school, steps in by_school.items()]
+    cases = [_case(school, steps) for school, steps in sorted(by_school.items())]
     return [c for c in cases if state == "all" or c["open"] == (state == "open")]
 
 
 @router.get("/escalations/{school_id}", response_model=EscalationCasePublic, summary="A school's escalation")
-def get_escalation(school_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    steps = _steps(session, user.organisation_id, school_id)
+def get_escalation(school_id: str, ports: ViewerPorts) -> dict[str, Any]:
+    steps = trail.steps(ports.audit, school_id)
     if not steps:
         raise ApiError(404, f"School '{school_id}' has no escalation in your organisation. Open one with "
                        "POST /standards/escalations.")
@@ -315,11 +283,11 @@ def get_escalation(school_id: str, user: CurrentUser, session: SessionDep) -> di
 @router.post("/escalations", response_model=EscalationCasePublic, status_code=status.HTTP_201_CREATED,
              responses={409: error_doc("The school already has an open case (code illegal_transition).")},
              summary="Raise a concern about a school")
-def open_escalation(body: EscalationCreate, user: PlannerUser, session: SessionDep) -> dict[str, Any]:
+def open_escalation(body: EscalationCreate, ports: PlannerPorts) -> dict[str, Any]:
     """Open a case at 'concern raised' for a school assessed in the run; the school's governance in that run
     (maintained, or academy/free school) sets which steps follow. You are recorded as the actor."""
-    run = finished_run(session, body.run_id, user)
-    schools = stored_table(session, run, "standards", "risk_schools").astype({"school_id": str})
+    run = ports.results.finished_run(body.run_id)
+    schools = ports.results.table(run, "standards", "risk_schools").astype({"school_id": str})
     found = schools[schools["school_id"] == body.school_id]
     if found.empty:
         raise ApiError(422, f"School '{body.school_id}' was not assessed in run {run.id}. Check the URN against "
@@ -328,20 +296,18 @@ def open_escalation(body: EscalationCreate, user: PlannerUser, session: SessionD
     if governance not in ROUTES:
         raise ApiError(422, f"School '{body.school_id}' has governance '{governance}' in the schools data; the "
                        f"escalation procedure needs one of {', '.join(ROUTES)}. Correct schools.csv and run again.")
-    return _record_step(session, user, body.school_id, governance, "concern_raised", body.date, body.note, run.id)
+    return _record_step(ports, body.school_id, governance, "concern_raised", body.date, body.note, run.id)
 
 
 @router.post("/escalations/{school_id}/steps", response_model=EscalationCasePublic, status_code=status.HTTP_201_CREATED,
              responses={409: error_doc("The procedure does not allow this step next (code illegal_transition); the "
                                        "message names the steps it allows.")},
              summary="Record the next step of a school's escalation")
-def add_escalation_step(school_id: str, body: EscalationStepCreate, user: PlannerUser,
-                        session: SessionDep) -> dict[str, Any]:
+def add_escalation_step(school_id: str, body: EscalationStepCreate, ports: PlannerPorts) -> dict[str, Any]:
     """Move the case on. Only the steps the procedure allows next are accepted (see ``allowed_next`` on the case);
     a resolved school can have a new concern raised. You are recorded as the actor."""
-    steps = _steps(session, user.organisation_id, school_id)
+    steps = trail.steps(ports.audit, school_id)
     if not steps:
         raise ApiError(404, f"School '{school_id}' has no escalation in your organisation. Open one with "
                        "POST /standards/escalations.")
-    return _record_step(session, user, school_id, steps[-1].governance, body.step, body.date, body.note, None)
-
+    return _record_step(ports, school_id, steps[-1].governance, body.step, body.date, body.note, None)

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import EXAMPLE_RUN_ID, page_example
 from standards.escalation import STEPS
 from standards.overrides import MIN_REASON_LENGTH
+from sufficiency.core.web import EXAMPLE_RUN_ID, page_example
 
 Category = Literal["Red", "Amber", "Yellow", "Green"]
 Step = Literal[tuple(STEPS)]  # type: ignore[valid-type]

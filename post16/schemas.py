@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import EXAMPLE_RUN_ID, page_example
+from sufficiency.core.web import EXAMPLE_RUN_ID, page_example
 
 
 class ParticipationRowPublic(BaseModel):

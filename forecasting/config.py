@@ -6,12 +6,9 @@ typo never changes a forecast unnoticed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-#: DfE School Capacity (SCAP) survey: forecasts 5 years ahead for primary, 7 for secondary.
-SCAP_HORIZON_SECONDARY = 7
 
 #: Largest proportional intake shift of a births variant (see `Variant.births_shift_cap`).
 BIRTHS_SHIFT_CAP = 0.138
@@ -81,12 +78,12 @@ class ForecastConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    horizon: int = Field(
-        SCAP_HORIZON_SECONDARY,
-        ge=1,
-        le=15,
-        description="Years ahead to forecast. Default 7, the DfE SCAP secondary horizon (primary is 5).",
-    )
+    #: Keys this section no longer has, with what to write instead (refused with that advice).
+    moved_settings: ClassVar[dict[str, str]] = {
+        "horizon": "set 'horizon' at the top of scenario.yaml (not under forecast:): it is the run's "
+                   "horizon, the years the forecast and the plan both cover",
+    }
+
     min_history_years: int = Field(
         3,
         ge=2,

@@ -121,7 +121,7 @@ def run_post16(
     config
         The ``post16`` scenario section.
     la
-        Authority code or name; defaults to ``config.la_code``.
+        The authority (the scenario's ``la_code``): DfE LA code, GSS code or name.
     nccis, attainment
         Reference tables; the shipped NCCIS and LAIT extracts when omitted.
     demand
@@ -142,9 +142,9 @@ def run_post16(
     -------
     Post16Result
     """
-    la = la or config.la_code
-    if not la:
-        raise ValueError("No authority given: set post16.la_code in scenario.yaml (e.g. '358') or pass --la.")
+    if la is None or not str(la).strip():
+        raise ValueError("No authority given: set la_code at the top of scenario.yaml (la_code: '358', a GSS "
+                         "code or the name) or pass --la.")
     nccis = load_nccis() if nccis is None else nccis
     row = resolve_la(nccis, la)
     notes = []

@@ -41,6 +41,16 @@ def test_a_forecast_level_horizon_is_refused_with_advice(tmp_path: Path) -> None
     assert problems[0].fix.startswith("Set 'horizon' at the top of scenario.yaml")
 
 
+def test_the_authority_is_one_top_level_setting(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text("standards:\n  la_number: 358\npost16:\n  la_code: '358'\n")
+    _, problems = load_scenario(path)
+    assert {p.column for p in problems} == {"standards.la_number", "post16.la_code"}
+    assert all("'la_code' at the top of scenario.yaml" in p.fix for p in problems)
+    scenario, problems = load_scenario(None, {"la_code": 358})
+    assert not problems and scenario.la_code == "358"
+
+
 def test_the_top_level_horizon_sets_the_forecast_and_the_plan(tmp_path: Path) -> None:
     import shutil
 

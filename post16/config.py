@@ -91,7 +91,10 @@ class RoniConfig(BaseModel):
         0.05,
         gt=0,
         le=0.5,
-        description="Bound on expected calibration error (absolute probability) for the model to be used.",
+        description=(
+            "Bound on expected calibration error (absolute probability) for the model to be used. Above it the "
+            "results say so (roni_metrics.calibration_within_bound, and a note) and the list is not to be used."
+        ),
     )
     group_calibration_tolerance: float = Field(
         0.03,

@@ -110,6 +110,12 @@ def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | Non
     limit = cfg.time_limit if time_limit is None else time_limit
     start = time.perf_counter()
     if name == "highs":
+        if cfg.threads is not None:
+            import highspy
+
+            # HiGHS sizes one scheduler per thread at its first solve and refuses ("Not Set") a later
+            # solve asking for another number of threads, which would fall back to CBC unasked.
+            highspy.Highs.resetThreadScheduler(True)
         kwargs = dict(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
                       mip_heuristic_effort=HIGHS_HEURISTIC_EFFORT)
         engine = _WarmHiGHS(**kwargs) if warm else pulp.HiGHS(**kwargs)

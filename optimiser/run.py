@@ -125,6 +125,10 @@ def run_plan(
             problem += (f": optimiser.time_limit ({config.time_limit:g} s, reading the inputs and the greedy plan "
                         "included) ran out first; raise it, or keep optimiser.warm_start on so the solver starts "
                         "from the greedy plan")
+        elif "not available" in result.message:
+            here = ", ".join(available_solvers()) or "none"
+            problem += (f": choose a solver that is installed (optimiser.solver; here: {here}), or set "
+                        "optimiser.fallback_solver: true to use the other one when the first cannot run")
         raise SpecificationError([problem])
     plan = build_plan(model, result, baseline)
     plan.total_seconds = time.perf_counter() - start

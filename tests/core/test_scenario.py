@@ -73,3 +73,15 @@ def test_the_top_level_horizon_sets_the_forecast_and_the_plan(tmp_path: Path) ->
     # The rolls end in 2024: three years ahead are 2025, 2026 and 2027.
     assert sorted(forecast["year"].unique()) == [2025, 2026, 2027]
     assert sorted(after["year"].unique()) == [2025, 2026, 2027]
+
+
+def test_the_readme_scenario_example_is_a_valid_scenario(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)[0]
+    path = tmp_path / "scenario.yaml"
+    path.write_text(example)
+    scenario, problems = load_scenario(path)
+    assert not problems, problems
+    assert scenario.la_code == "358" and scenario.section("forecast").variant == "high"

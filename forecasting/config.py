@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Largest proportional intake shift of a births variant (see `Variant.births_shift_cap`).
 BIRTHS_SHIFT_CAP = 0.138
@@ -213,10 +213,25 @@ class ForecastConfig(BaseModel):
         default_factory=_default_variants,
         description=(
             "Named variants; 'principal' is the central forecast. Default high/low: births ±1.4% a "
-            "year (ONS fertility variants, capped at ±13.8%), migration ±0.5 SD, yields ±25%."
+            "year (ONS fertility variants, capped at ±13.8%), migration ±0.5 SD, yields ±25%. Entries "
+            "given change only the shifts they name; a new name adds a variant."
         ),
     )
     variant: str = Field("principal", description="Which entry of variants this run uses.")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, value: object) -> object:
+        """Entries given are laid over the default variants: ``high: {yields_shift: 0.5}`` in
+        scenario.yaml changes the high variant's yields only, and keeps principal, low and high's
+        other shifts (a ``Variant`` object replaces its entry whole)."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, object] = {name: v.model_dump() for name, v in _default_variants().items()}
+        for name, given in value.items():
+            known = out.get(name)
+            out[name] = {**known, **given} if isinstance(given, dict) and isinstance(known, dict) else given
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> ForecastConfig:

@@ -35,7 +35,7 @@ def main() -> None:
     risk = time.perf_counter() - start
     start = time.perf_counter()
     run_standards(table, schools, None, StandardsConfig(
-        la_number=358, targets_file=DATA_DIR / "trafford_targets.yaml"))
+        targets_file=DATA_DIR / "trafford_targets.yaml"), la="358")
     whole = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine: {platform.processor() or platform.machine()}, {platform.python_version()}")

@@ -6,12 +6,9 @@ typo never changes a forecast unnoticed.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-#: DfE School Capacity (SCAP) survey: forecasts 5 years ahead for primary, 7 for secondary.
-SCAP_HORIZON_SECONDARY = 7
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Longest horizon the engine projects (the DfE asks for at most 7; long-term planning 15).
 MAX_HORIZON = 15
@@ -84,12 +81,12 @@ class ForecastConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    horizon: int = Field(
-        SCAP_HORIZON_SECONDARY,
-        ge=1,
-        le=MAX_HORIZON,
-        description="Years ahead to forecast. Default 7, the DfE SCAP secondary horizon (primary is 5).",
-    )
+    #: Keys this section no longer has, with what to write instead (refused with that advice).
+    moved_settings: ClassVar[dict[str, str]] = {
+        "horizon": "set 'horizon' at the top of scenario.yaml (not under forecast:): it is the run's "
+                   "horizon, the years the forecast and the plan both cover",
+    }
+
     min_history_years: int = Field(
         3,
         ge=2,
@@ -219,10 +216,25 @@ class ForecastConfig(BaseModel):
         default_factory=_default_variants,
         description=(
             "Named variants; 'principal' is the central forecast. Default high/low: births ±1.4% a "
-            "year (ONS fertility variants, capped at ±13.8%), migration ±0.5 SD, yields ±25%."
+            "year (ONS fertility variants, capped at ±13.8%), migration ±0.5 SD, yields ±25%. Entries "
+            "given change only the shifts they name; a new name adds a variant."
         ),
     )
     variant: str = Field("principal", description="Which entry of variants this run uses.")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _over_the_defaults(cls, value: object) -> object:
+        """Entries given are laid over the default variants: ``high: {yields_shift: 0.5}`` in
+        scenario.yaml changes the high variant's yields only, and keeps principal, low and high's
+        other shifts (a ``Variant`` object replaces its entry whole)."""
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, object] = {name: v.model_dump() for name, v in _default_variants().items()}
+        for name, given in value.items():
+            known = out.get(name)
+            out[name] = {**known, **given} if isinstance(given, dict) and isinstance(known, dict) else given
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> ForecastConfig:

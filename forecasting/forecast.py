@@ -22,6 +22,7 @@ from forecasting.intake import IntakeModel, entry_cohort
 from forecasting.panel import ForecastInputError, Panel, area_rolls
 from forecasting.schools import apportion
 from forecasting.uncertainty import simulate_intervals
+from sufficiency.core.scenario import SCAP_HORIZON_SECONDARY
 
 AREA_COLUMNS = ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
 
@@ -99,7 +100,7 @@ def run_forecast(
     base_year
         Last year of rolls used; default the scenario's, else the latest year in rolls.
     horizon
-        Years ahead; default the scenario's, else ``config.horizon``.
+        Years ahead; default the scenario's ``horizon``, else 7 (the SCAP secondary horizon).
 
     Returns
     -------
@@ -131,7 +132,7 @@ def _fitted(inputs: Any, config: ForecastConfig, base_year: int | None,
     """The area panel and the model fitted on it, with the base year and horizon resolved."""
     scenario = getattr(inputs, "scenario", None)
     base_year = base_year if base_year is not None else getattr(scenario, "base_year", None)
-    horizon = horizon or getattr(scenario, "horizon", None) or config.horizon
+    horizon = horizon or getattr(scenario, "horizon", None) or SCAP_HORIZON_SECONDARY
     panel, base_year = _panel(inputs, base_year)
     return panel, fit_model(inputs, panel, config, base_year), base_year, horizon
 

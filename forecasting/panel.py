@@ -97,8 +97,9 @@ def check_history(panel: Panel, min_years: int) -> None:
     if len(panel.years) < min_years:
         raise ForecastInputError(
             f"rolls hold {len(panel.years)} year(s) ({', '.join(map(str, panel.years))}); at least "
-            f"{min_years} consecutive years are needed to estimate progression ratios. Add earlier "
-            "years of rolls or choose a later base year"
+            f"{min_years} consecutive years are needed to estimate progression ratios "
+            f"(forecast.min_history_years). Add earlier years of rolls, choose a later base year, or "
+            f"lower forecast.min_history_years (at least 2)"
         )
     empty = panel.values.sum(axis=(0, 2)) == 0
     if empty.any():

@@ -232,11 +232,20 @@ class OptimiserConfig(_Strict):
     # --- solver ------------------------------------------------------------------------------
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (default) or CBC, both through PuLP.")
     fallback_solver: bool = Field(True, description="Retry with the other solver when the first is unavailable or fails.")
-    time_limit: float = Field(120.0, gt=0, description="Time limit for the whole plan, seconds: reading the inputs, the greedy baseline and the solve.")
+    time_limit: float = Field(
+        120.0,
+        gt=0,
+        description=(
+            "Time limit for the whole plan, seconds: reading the inputs, the greedy baseline and the solve. "
+            "When it runs out, the plan is the best found so far (at least the solver's start, never worse "
+            "than the greedy baseline), reported as stopped with its gap."
+        ),
+    )
     gap: float = Field(0.001, ge=0, le=1, description="Relative optimality gap at which the solver stops (0.1%).")
-    threads: int | None = Field(None, ge=1, description="Solver threads; None lets the solver choose.")
+    threads: int | None = Field(None, ge=1, description="Solver threads; None lets the solver choose.",
+                                json_schema_extra={"informational": "solver speed only: the plan found is the same"})
     warm_start: bool = Field(True, description="Start the solver from the greedy plan, so the result is never worse than it.")
-    msg: bool = Field(False, description="Show the solver's log.")
+    msg: bool = Field(False, description="Show the solver's log.", json_schema_extra={"informational": "solver log only"})
 
     @model_validator(mode="after")
     def _check(self) -> "OptimiserConfig":

@@ -16,6 +16,8 @@ def area_distances(inputs: Any) -> pd.DataFrame | None:
         from geodata import centroid_distances
 
         return centroid_distances(areas)
+    if not {"x", "y"} <= set(inputs.schools.columns):
+        return None  # no locations given: no moves between areas
     schools = inputs.schools.dropna(subset=["x", "y"])
     if schools.empty:
         return None

@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from optimiser.model import PERSISTENT, PlanModel, _spend_years, required
-from optimiser.solve import SolveResult, solve
+from optimiser.solve import UNTIL_DONE, SolveResult, solve
 
 GROWTH = ("expand", "bulge", "new_school")
 
@@ -124,7 +124,7 @@ def evaluate_decisions(model: PlanModel, values: dict[tuple[str, int], int], sol
     try:
         for k, v in model.units.items():
             v.lowBound = v.upBound = values.get(k, 0)
-        result = solve(model, solver=solver)
+        result = solve(model, solver=solver, time_limit=UNTIL_DONE)
     finally:
         for k, v in model.units.items():
             v.lowBound, v.upBound = saved[k]

@@ -19,7 +19,7 @@ from collections import defaultdict
 import pulp
 
 from optimiser.model import PlanModel
-from optimiser.solve import solve
+from optimiser.solve import UNTIL_DONE, solve
 
 GROWTH = ("expand", "new_school", "bulge")
 
@@ -30,7 +30,7 @@ def relaxation_values(model: PlanModel, solver: str | None = None) -> dict[tuple
     try:
         for v in model.problem.variables():
             v.cat = pulp.LpContinuous
-        result = solve(model, solver=solver)
+        result = solve(model, solver=solver, time_limit=UNTIL_DONE)
     finally:
         for v in model.problem.variables():
             v.cat = saved[v.name]

@@ -115,11 +115,21 @@ def run_plan(
     baseline_result = evaluate_decisions(model, greedy, solver=solver)
     baseline = build_plan(model, baseline_result, explained=False)
     warm = config.warm_start and _better_start(model, greedy, baseline_result, solver)
-    # The time limit bounds the whole run: reading, the greedy plan and the start are counted.
-    remaining = max(1.0, config.time_limit - (time.perf_counter() - start))
+    # The time limit bounds the whole run: reading, the greedy plan and the start are counted. When
+    # they use it all, the solver stops at once with the start it was given (never worse than greedy).
+    remaining = max(0.0, config.time_limit - (time.perf_counter() - start))
     result = solve(model, solver=solver, warm=warm, time_limit=remaining)
     if result.status not in ("optimal", "feasible"):
-        raise SpecificationError([f"the solver found no plan ({result.solver}: {result.status}, {result.message})"])
+        problem = f"the solver found no plan ({result.solver}: {result.status}, {result.message})"
+        if "time limit" in result.message.lower():
+            problem += (f": optimiser.time_limit ({config.time_limit:g} s, reading the inputs and the greedy plan "
+                        "included) ran out first; raise it, or keep optimiser.warm_start on so the solver starts "
+                        "from the greedy plan")
+        elif "not available" in result.message:
+            here = ", ".join(available_solvers()) or "none"
+            problem += (f": choose a solver that is installed (optimiser.solver; here: {here}), or set "
+                        "optimiser.fallback_solver: true to use the other one when the first cannot run")
+        raise SpecificationError([problem])
     plan = build_plan(model, result, baseline)
     plan.total_seconds = time.perf_counter() - start
     return plan

@@ -6,6 +6,7 @@ here comes from the incumbent and the best bound the solver proved, not from PuL
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 import time
@@ -17,6 +18,10 @@ import pulp
 from optimiser.model import PlanModel
 
 SOLVERS = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD"}
+
+#: ``time_limit`` for the linear programmes that cost the greedy baseline and round the relaxation:
+#: they always finish, so a plan always has its baseline; ``optimiser.time_limit`` stops the search.
+UNTIL_DONE = math.inf
 
 #: HiGHS's share of effort on primal heuristics (its default is 0.05). On generated authorities of
 #: 300 schools, 40 planning areas and 15 years, 0.3 finds a programme within 1% of the bound in
@@ -84,7 +89,7 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_
     warm : bool
         Start from the variables' current values (set by the greedy plan).
     time_limit : float, optional
-        Seconds the solver may take; default ``config.time_limit``.
+        Seconds the solver may take; default ``config.time_limit``; ``UNTIL_DONE`` for no limit.
     """
     cfg = model.inputs.config
     first = solver or cfg.solver
@@ -108,8 +113,15 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_
 def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | None = None) -> SolveResult:
     cfg = model.inputs.config
     limit = cfg.time_limit if time_limit is None else time_limit
+    limit = limit if math.isfinite(limit) else None  # PuLP: None is no limit
     start = time.perf_counter()
     if name == "highs":
+        if cfg.threads is not None:
+            import highspy
+
+            # HiGHS sizes one scheduler per thread at its first solve and refuses ("Not Set") a later
+            # solve asking for another number of threads, which would fall back to CBC unasked.
+            highspy.Highs.resetThreadScheduler(True)
         kwargs = dict(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
                       mip_heuristic_effort=HIGHS_HEURISTIC_EFFORT)
         engine = _WarmHiGHS(**kwargs) if warm else pulp.HiGHS(**kwargs)

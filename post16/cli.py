@@ -57,7 +57,8 @@ def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
 DataDirArg = Annotated[
     Path, typer.Argument(help="Data folder (schools, rolls, scenario.yaml ...).", exists=True, file_okay=False)
 ]
-LaOpt = Annotated[str | None, typer.Option(help="LA code (358), GSS code or name; default post16.la_code.")]
+LaOpt = Annotated[str | None, typer.Option(
+    help="The authority: DfE LA code (358), GSS code (E08000009) or name; default: the scenario's la_code.")]
 OutOpt = Annotated[Path, typer.Option(help="Folder for the CSV and chart outputs.")]
 PupilsOpt = Annotated[
     Path | None,

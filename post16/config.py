@@ -8,6 +8,8 @@ scenario file, which is hashed and shared with results).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -89,7 +91,10 @@ class RoniConfig(BaseModel):
         0.05,
         gt=0,
         le=0.5,
-        description="Bound on expected calibration error (absolute probability) for the model to be used.",
+        description=(
+            "Bound on expected calibration error (absolute probability) for the model to be used. Above it the "
+            "results say so (roni_metrics.calibration_within_bound, and a note) and the list is not to be used."
+        ),
     )
     group_calibration_tolerance: float = Field(
         0.03,
@@ -120,13 +125,12 @@ class Post16Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    la_code: str | None = Field(
-        None,
-        description=(
-            "The authority: three-digit DfE LA code (e.g. '358'), GSS code (e.g. 'E08000009') or LA name "
-            "as in the NCCIS tables (Trafford for the sample borough)."
-        ),
-    )
+    #: Keys this section no longer has, with what to write instead (refused with that advice).
+    moved_settings: ClassVar[dict[str, str]] = {
+        "la_code": "set the authority once as 'la_code' at the top of scenario.yaml, not under post16: "
+                   "standards and post-16 both read it",
+    }
+
     participation_target_pct: float = Field(
         95.0,
         ge=0,
@@ -153,11 +157,6 @@ class Post16Config(BaseModel):
         ),
     )
     roni: RoniConfig = Field(default_factory=RoniConfig, description="Risk-of-NEET model settings.")
-
-    @field_validator("la_code")
-    @classmethod
-    def _strip(cls, value: str | None) -> str | None:
-        return value.strip() if isinstance(value, str) else value
 
 
 class Post16Settings(BaseSettings):

@@ -91,6 +91,7 @@ class Post16Result:
             tag = "_SYNTHETIC" if self.roni.synthetic else ""
             cv = {f"cv_log_loss_{name}": loss for name, loss in self.roni.cv_log_loss.items()}
             metrics = {**self.roni.metrics, "model": self.roni.chosen_model, "synthetic": self.roni.synthetic,
+                       "calibration_within_bound": self.roni.calibration_within_bound,
                        "surrogate_r2": self.roni.surrogate_r2, **cv}
             out[f"roni_metrics{tag}"] = pd.DataFrame([metrics])
             out[f"roni_calibration{tag}"] = self.roni.calibration
@@ -121,7 +122,7 @@ def run_post16(
     config
         The ``post16`` scenario section.
     la
-        Authority code or name; defaults to ``config.la_code``.
+        The authority (the scenario's ``la_code``): DfE LA code, GSS code or name.
     nccis, attainment
         Reference tables; the shipped NCCIS and LAIT extracts when omitted.
     demand
@@ -142,9 +143,9 @@ def run_post16(
     -------
     Post16Result
     """
-    la = la or config.la_code
-    if not la:
-        raise ValueError("No authority given: set post16.la_code in scenario.yaml (e.g. '358') or pass --la.")
+    if la is None or not str(la).strip():
+        raise ValueError("No authority given: set la_code at the top of scenario.yaml (la_code: '358', a GSS "
+                         "code or the name) or pass --la.")
     nccis = load_nccis() if nccis is None else nccis
     row = resolve_la(nccis, la)
     notes = []
@@ -163,6 +164,12 @@ def run_post16(
         roni = train_and_rank(pupils, config, settings, today)
         if roni.synthetic:
             notes.append("The risk-of-NEET results use a SYNTHETIC pupil cohort for demonstration, not real pupils.")
+        if not roni.calibration_within_bound:
+            notes.append(
+                f"The risk-of-NEET model's calibration error on held-out pupils ({roni.metrics['ece']:.3f}) is above "
+                f"post16.roni.max_calibration_error ({roni.max_calibration_error:g}): its risks are not reliable "
+                "probabilities, so do not use the list to decide who is offered support; add earlier cohorts or "
+                "choose another calibration_method.")
     log.info("post-16 analysis for LA %s done", row["la_code"])
     return Post16Result(
         la_code=str(row["la_code"]),

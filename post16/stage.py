@@ -31,7 +31,8 @@ def sixth_form_demand_source(context: StageContext) -> tuple[pd.DataFrame, str]:
 
 
 def run(context: StageContext) -> Post16Result:
-    """Every post-16 analysis the data allows. Options: ``pupils`` (a pupil table) with ``settings``
+    """Every post-16 analysis the data allows, for the scenario's authority (``la_code``, or the ``la``
+    option of the command line). Options: ``pupils`` (a pupil table) with ``settings``
     (the pseudonym key), or ``synthetic_pupils`` (a SYNTHETIC cohort, to demonstrate the model)."""
     from post16.result import run_post16
 
@@ -44,8 +45,8 @@ def run(context: StageContext) -> Post16Result:
         pupils = synthetic_pupils(random_state=config.roni.random_state)
         settings = ephemeral_settings(config.roni.random_state)
     demand, source = sixth_form_demand_source(context)
-    return run_post16(config, la=context.options.get("la"), demand=demand, demand_source=source,
-                      schools=context.inputs.schools, pupils=pupils, settings=settings,
+    return run_post16(config, la=context.options.get("la") or context.scenario.la_code, demand=demand,
+                      demand_source=source, schools=context.inputs.schools, pupils=pupils, settings=settings,
                       today=context.options.get("today"))
 
 
@@ -62,7 +63,8 @@ def tables(p16: Post16Result) -> dict[str, pd.DataFrame]:
     if p16.roni is not None:
         roni = p16.roni
         out["roni_metrics"] = pd.DataFrame([{**roni.metrics, "chosen_model": roni.chosen_model,
-                                             "synthetic": roni.synthetic}])
+                                             "synthetic": roni.synthetic,
+                                             "calibration_within_bound": roni.calibration_within_bound}])
         out["roni_calibration"] = roni.calibration
         out["roni_fairness"] = roni.fairness
         out["roni_ranked"] = roni.ranked

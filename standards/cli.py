@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from sufficiency.core.audit import AuditTrail
 
 
-def _config(inputs, la_number: int | None, year: int | None, targets: Path | None,
-            rules: Path | None, local: Path | None = None) -> StandardsConfig:
+def _config(inputs, year: int | None, targets: Path | None, rules: Path | None,
+            local: Path | None = None) -> StandardsConfig:
     from standards.config import StandardsConfig
 
     config = getattr(inputs.scenario, "standards", None) or StandardsConfig()
@@ -27,8 +27,8 @@ def _config(inputs, la_number: int | None, year: int | None, targets: Path | Non
     # otherwise (like the scenario's own paths) from the data folder.
     targets, rules, local = (p.resolve() if p is not None and p.exists() else p
                              for p in (targets, rules, local))
-    changes = {k: v for k, v in {"la_number": la_number, "year": year, "targets_file": targets,
-                                 "rules_file": rules, "local_file": local}.items()
+    changes = {k: v for k, v in {"year": year, "targets_file": targets, "rules_file": rules,
+                                 "local_file": local}.items()
                if v is not None}
     return config.model_copy(update=changes)
 
@@ -111,8 +111,11 @@ def register(app: typer.Typer) -> None:
         data_dir: Annotated[Path, typer.Argument(help="Data folder with schools, rolls and "
                                                  "school_indicators.", show_default=False)],
         out: Annotated[Path, typer.Option("--out", help="Folder for the CSV files.")] = Path("out"),
-        la_number: Annotated[int | None, typer.Option(
-            "--la-number", help="LAIT LA number (358 = Trafford); default standards.la_number.")] = None,
+        la: Annotated[str | None, typer.Option(
+            "--la", help="The authority: DfE LA code (358), GSS code (E08000009) or name; default: "
+                         "the scenario's la_code.")] = None,
+        la_number: Annotated[str | None, typer.Option(
+            "--la-number", hidden=True, help="Deprecated: use --la.")] = None,
         year: Annotated[int | None, typer.Option(help="Academic year by its autumn.")] = None,
         targets: Annotated[Path | None, typer.Option(help="Strategy targets file (YAML/CSV).")] = None,
         rules: Annotated[Path | None, typer.Option(help="Risk rule file (YAML).")] = None,
@@ -141,11 +144,15 @@ def register(app: typer.Typer) -> None:
                           "school_indicators.csv (school_id, year, indicator, value); the "
                           "indicator names are in standards/data/school_indicator_vocabulary.csv.")
             raise typer.Exit(1)
-        config = _config(inputs, la_number, year, targets, rules, local)
+        if la_number is not None:
+            console.print(f"[yellow]--la-number is deprecated:[/] write --la {la_number} (a DfE LA "
+                          "code, GSS code or name), or la_code at the top of scenario.yaml.")
+        config = _config(inputs, year, targets, rules, local)
         overrides = override_frame(audit) if audit is not None else None
         try:
             result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls,
-                                   config, overrides=overrides, base_dir=data_dir)
+                                   config, overrides=overrides, base_dir=data_dir,
+                                   la=la or la_number or inputs.scenario.la_code)
         except (IndicatorError, RuleFileError, TargetFileError, ValueError) as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class StandardsConfig(BaseModel):
-    """How schools are risk-assessed and which authority is benchmarked."""
+    """How schools are risk-assessed. The authority benchmarked is the scenario's ``la_code``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    la_number: int | None = Field(
-        default=None,
-        description="The authority's three-digit DfE LA number as used by LAIT (e.g. 358 for "
-                    "Trafford). Needed for the LA-level KPI rows, benchmarking and targets.",
-    )
+    #: Keys this section no longer has, with what to write instead (refused with that advice).
+    moved_settings: ClassVar[dict[str, str]] = {
+        "la_number": "set the authority once as 'la_code' at the top of scenario.yaml (la_code: '358', "
+                     "its GSS code 'E08000009' or its name); standards and post-16 both read it",
+    }
     rules_file: Path | None = Field(
         default=None,
         description="Risk rule file (YAML); relative paths are read from the data folder. "

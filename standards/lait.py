@@ -6,6 +6,7 @@ Contains public sector information licensed under the Open Government Licence v3
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +62,50 @@ def lait_measures(data_dir: Path = DATA_DIR) -> pd.DataFrame:
 def la_codes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Return la_number, la_name, region, la_type for every English LA, region and England."""
     return _read_table(str(data_dir / "la_codes.csv")).copy()
+
+
+class UnknownAuthority(LookupError, ValueError):
+    """The authority named in the scenario (``la_code``) is not an English local authority."""
+
+
+def la_gss_codes(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Return gss_code, la_number: every ONS GSS code an education LA has had (some have two)."""
+    return _read_table(str(data_dir / "la_gss_codes.csv")).copy()
+
+
+def resolve_la_number(la: str | int, data_dir: Path = DATA_DIR) -> int:
+    """The LAIT LA number of the authority named by the scenario's ``la_code``.
+
+    Parameters
+    ----------
+    la : str or int
+        Its three-digit DfE LA code ('358'), its ONS GSS code ('E08000009') or its name
+        ('Trafford', any case).
+
+    Raises
+    ------
+    UnknownAuthority
+        When no local authority has that code or name, with the closest names.
+    """
+    key = str(la).strip()
+    codes = la_codes(data_dir)
+    codes = codes[~codes["la_number"].astype(int).isin(NON_LA_NUMBERS)]
+    numbers = codes["la_number"].astype(int)
+    gss = la_gss_codes(data_dir)
+    if key.isdigit() and int(key) in set(numbers):
+        return int(key)
+    by_name = dict(zip(codes["la_name"].str.lower(), numbers))
+    by_gss = dict(zip(gss["gss_code"].str.upper(), gss["la_number"].astype(int)))
+    found = by_gss.get(key.upper(), by_name.get(key.lower()))
+    if found is not None:
+        return found
+    names = list(codes["la_name"].astype(str))
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6) or [
+        n for n in names if key and key.lower()[:4] in n.lower()][:3]
+    hint = f" Did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
+    raise UnknownAuthority(
+        f"'{key}' is not an English local authority (la_code, or --la): write its three-digit DfE LA code "
+        f"(358 for Trafford), its ONS GSS code (E08000009) or its name.{hint}")
 
 
 def la_numbers(data_dir: Path = DATA_DIR) -> frozenset[int]:

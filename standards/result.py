@@ -11,7 +11,7 @@ from standards.benchmark import benchmark_la
 from standards.config import StandardsConfig
 from standards.indicators import numeric_indicators
 from standards.kpi import kpi_tables, load_local_figures, share_good_or_better
-from standards.lait import la_series, lait_values, national_comparators
+from standards.lait import la_series, lait_values, national_comparators, resolve_la_number
 from standards.overrides import Override, apply_overrides, unmatched_overrides
 from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
 from standards.rules import load_rules
@@ -40,7 +40,7 @@ class StandardsResult:
     kpis : dict of str to pandas.DataFrame
         ``{"primary": table one, "secondary": table two}``.
     benchmark : pandas.DataFrame or None
-        The authority against every English LA (None without an LA number).
+        The authority against every English LA (None without an authority).
     targets : pandas.DataFrame or None
         Status of each strategy target (None without a targets file).
     """
@@ -85,7 +85,8 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
                   rolls: pd.DataFrame | None = None, config: StandardsConfig | None = None,
                   overrides: list[Override] | pd.DataFrame | None = None,
                   targets: list[Target] | None = None, local: pd.DataFrame | None = None,
-                  lait: pd.DataFrame | None = None, base_dir: Path | None = None) -> StandardsResult:
+                  lait: pd.DataFrame | None = None, base_dir: Path | None = None,
+                  la: str | int | None = None) -> StandardsResult:
     """Risk-assess the schools, build the KPI tables, benchmark and check targets.
 
     Parameters
@@ -109,12 +110,16 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
         LAIT long values; the shipped extract by default.
     base_dir : Path, optional
         Folder against which relative rule and target file paths are read.
+    la : str or int, optional
+        The authority (the scenario's ``la_code``): its three-digit DfE LA code, ONS GSS code or
+        name. Without it the LA rows use the schools' own figures and nothing is benchmarked.
 
     Returns
     -------
     StandardsResult
     """
     config = config or StandardsConfig()
+    la_number = resolve_la_number(la) if la is not None and str(la).strip() else None
     base = base_dir or Path.cwd()
     if local is None and config.local_file is not None:
         local = load_local_figures(base / config.local_file)
@@ -133,22 +138,22 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     assessment = RiskAssessment(final, assessment.fired, rules)
     year = config.year or int(final["year"].max())
     wide = add_derived(pivot_indicators(indicators))
-    kpis = kpi_tables(indicators, schools, rolls, assessment, config.la_number, year, lait,
+    kpis = kpi_tables(indicators, schools, rolls, assessment, la_number, year, lait,
                       national, _local_kpis(local), config.inspection_interval_years,
                       config.trend_tolerance, wide)
     bench = None
-    if config.la_number is not None:
-        bench = benchmark_la(config.la_number, lait=lait)
+    if la_number is not None:
+        bench = benchmark_la(la_number, lait=lait)
     else:
-        notes.append("No LA number set (standards.la_number): LA rows use the schools' own "
-                     "figures and there is no benchmarking against other authorities.")
+        notes.append("No authority set (la_code at the top of scenario.yaml): LA rows use the "
+                     "schools' own figures and there is no benchmarking against other authorities.")
     if targets is None and config.targets_file is not None:
         targets = load_targets(base / config.targets_file)
     status = None
     if targets:
-        la = la_series(config.la_number, lait) if config.la_number is not None else None
+        la_rows = la_series(la_number, lait) if la_number is not None else None
         good = share_good_or_better(wide)
-        measures = authority_measures(kpis, la, good, _local_measures(local))
+        measures = authority_measures(kpis, la_rows, good, _local_measures(local))
         status = target_status(targets, measures, year)
     return StandardsResult(year, rules.label, assessment.for_year(year), final,
                            assessment.fired, risk_summary(final, year), kpis, bench, status,

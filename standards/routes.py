@@ -155,7 +155,8 @@ def get_benchmark(run_id: str, ports: ViewerPorts,
     """Value, national rank, quartile and distance from the top 10% for each indicator (LAIT), with its polarity."""
     run = ports.results.finished_run(run_id)
     frame = ports.results.table(run, "standards", "benchmark", missing=(
-        f"Run {run.id} has no benchmarking: set standards.la_number (the DfE LA number) in the scenario and "
+        f"Run {run.id} has no benchmarking: set la_code (the authority's DfE LA code, GSS code or name) at "
+        "the top of the scenario and "
         "start a 'full' run."))
     if topic:
         frame = frame[frame["topic"] == topic]
@@ -170,7 +171,7 @@ def get_targets(run_id: str, ports: ViewerPorts, format: FormatQuery = "json") -
     """Each target's baseline, current value, status and the yearly change needed to reach it by its deadline."""
     run = ports.results.finished_run(run_id)
     frame = ports.results.table(run, "standards", "targets", missing=(
-        f"Run {run.id} has no targets: set standards.targets_file in the scenario (with standards.la_number) "
+        f"Run {run.id} has no targets: set standards.targets_file in the scenario (with la_code at its top) "
         "and start a 'full' run."))
     if format == "csv":
         return csv_response(frame, list(frame.columns), f"{run.id}-targets.csv")

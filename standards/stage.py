@@ -13,14 +13,15 @@ if TYPE_CHECKING:
 
 
 def run(context: StageContext) -> StandardsResult:
-    """Risk-assess every school from the folder's school_indicators under the ``standards`` settings."""
+    """Risk-assess every school from the folder's school_indicators under the ``standards`` settings,
+    benchmarking the scenario's authority (``la_code``)."""
     from standards.result import run_standards
 
     inputs = context.inputs
     if inputs.school_indicators is None:
         raise StageSkipped("the data folder has no school_indicators table (school_id, year, indicator, value)")
     return run_standards(inputs.school_indicators, inputs.schools, inputs.rolls, config=context.settings,
-                         base_dir=inputs.folder)
+                         base_dir=inputs.folder, la=context.scenario.la_code)
 
 
 def tables(result: StandardsResult) -> dict[str, pd.DataFrame]:

@@ -20,6 +20,8 @@ import pandas as pd
 
 DATA_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCE = DATA_DIR.parents[2] / "shared" / "data" / "england" / "lait"
+#: District-to-education-LA lookup with each LA's ONS GSS code(s) and its old three-digit code.
+DEFAULT_HIERARCHY = DEFAULT_SOURCE.parent / "boundaries" / "la_lad_hierarchy.csv"
 
 #: LAIT measures the standards module uses (KPI tables, benchmarking, targets).
 MEASURES: tuple[str, ...] = (
@@ -124,6 +126,22 @@ def build(source: Path = DEFAULT_SOURCE, dest: Path = DATA_DIR) -> dict[str, int
             "la_codes.csv": len(codes)}
 
 
+def build_gss_codes(hierarchy: Path = DEFAULT_HIERARCHY, dest: Path = DATA_DIR) -> int:
+    """Write ``la_gss_codes.csv`` (gss_code, la_number) into ``dest`` and return its row count:
+    every ONS GSS code an education LA has had, one a row, since some have had two (Northumberland
+    E06000048 and E06000057; Somerset, a county become a unitary, E10000027 and E06000066).
+
+    ``hierarchy`` is ``la_lad_hierarchy.csv`` (dfe-analytical-services/pupil-yields-dashboard- @
+    6f33279d): its ``new_la_code`` is the GSS code and ``old_la_code`` the LAIT LA number.
+    """
+    lookup = pd.read_csv(hierarchy, dtype=str)
+    codes = (lookup[["new_la_code", "old_la_code"]].dropna().drop_duplicates()
+             .rename(columns={"new_la_code": "gss_code", "old_la_code": "la_number"})
+             .sort_values(["la_number", "gss_code"]))
+    codes.to_csv(dest / "la_gss_codes.csv", index=False)
+    return len(codes)
+
+
 #: Years of synthetic school indicators for the sample borough: the years of the LAIT extract.
 SAMPLE_YEARS = range(FIRST_YEAR, 2025)
 SAMPLE_SEED = 20250101
@@ -174,5 +192,6 @@ def build_sample_indicators(trafford_csv: Path = DEFAULT_SOURCE.parents[1] / "tr
 if __name__ == "__main__":  # pragma: no cover - a maintenance script
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
     print(build(src))
+    print({"la_gss_codes.csv": build_gss_codes(src.parent / "boundaries" / "la_lad_hierarchy.csv")})
     print({"sample_school_indicators.csv": build_sample_indicators(
         src.parents[1] / "trafford" / "trafford_schools_and_colleges.csv")})

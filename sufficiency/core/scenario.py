@@ -43,8 +43,10 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="allow", validate_assignment=True)
 
-    name: str = Field("principal", max_length=200, description="Short name of the scenario, shown in every output.")
-    description: str = Field("", max_length=2000, description="What this scenario assumes, in a sentence or two.")
+    name: str = Field("principal", max_length=200, description="Short name of the scenario, shown in every output.",
+                      json_schema_extra={"informational": "shown in every output, changes no number"})
+    description: str = Field("", max_length=2000, description="What this scenario assumes, in a sentence or two.",
+                             json_schema_extra={"informational": "shown in the report, changes no number"})
     la_code: str | None = Field(
         None,
         max_length=100,

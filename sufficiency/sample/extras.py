@@ -75,8 +75,7 @@ def options(schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def scenario(base_year: int) -> dict[str, Any]:
+    # Trafford's DfE LA code: its real LA-level post-16 and standards figures are used.
     return {"name": "principal", "description": "Trafford sample borough, principal forecast.",
-            "base_year": base_year, "horizon": 7,
-            # Trafford's DfE LA code: its real LA-level post-16 and standards figures are used.
-            "standards": {"la_number": 358, "targets_file": "targets.yaml"},
-            "post16": {"la_code": "358"}}
+            "la_code": "358", "base_year": base_year, "horizon": 7,
+            "standards": {"targets_file": "targets.yaml"}}

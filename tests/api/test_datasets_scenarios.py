@@ -181,12 +181,12 @@ def test_a_scenario_may_name_only_files_of_the_dataset(world: World, tmp_path) -
     planner = world.as_["planner"]
     for given in (str(private), "../private.csv", "elsewhere/targets.yaml"):
         refused = world.client.post("/scenarios", headers=planner, json={
-            "name": f"outside {given}", "settings": {"standards": {"la_number": 358, "targets_file": given}}})
+            "name": f"outside {given}", "settings": {"la_code": "358", "standards": {"targets_file": given}}})
         error = assert_error(refused, 422, "invalid", "standards.targets_file", "not a file name of the dataset")
         assert error["problems"][0]["column"] == "standards.targets_file"
     # A plain name is accepted, and checked against the dataset's files when a run starts.
     missing = world.client.post("/scenarios", headers=planner, json={
-        "name": "targets elsewhere", "settings": {"standards": {"la_number": 358, "targets_file": "goals.yaml"}}})
+        "name": "targets elsewhere", "settings": {"la_code": "358", "standards": {"targets_file": "goals.yaml"}}})
     assert missing.status_code == 201, missing.text
     started = world.client.post("/runs", headers=planner, json={
         "dataset_id": world.dataset_id, "scenario_id": missing.json()["id"], "kind": "full"}).json()

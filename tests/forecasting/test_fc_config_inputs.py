@@ -39,6 +39,20 @@ def test_scenario_yaml_overrides_the_forecast(tmp_path):
     assert a == pytest.approx([120, 111, 99])
 
 
+def test_a_variant_shift_in_a_scenario_changes_only_that_shift():
+    from sufficiency.core.scenario import load_scenario
+
+    scenario, problems = load_scenario(None, {"forecast": {"variants": {
+        "high": {"births_shift_per_year": 0.02}, "boom": {"births_shift_per_year": 0.05}}}})
+    assert not problems
+    variants = scenario.section("forecast").variants
+    default = ForecastConfig().variants
+    # High keeps its migration and yields shifts; principal and low stay; a new name adds a variant.
+    assert variants["high"] == default["high"].model_copy(update={"births_shift_per_year": 0.02})
+    assert variants["principal"] == default["principal"] and variants["low"] == default["low"]
+    assert variants["boom"].births_shift_per_year == 0.05 and variants["boom"].migration_shift_sd == 0.0
+
+
 def test_births_split_over_two_reception_years():
     births = pd.DataFrame({"area_id": ["A"] * 3, "year": [2018, 2019, 2020], "births": [120, 240, 360]})
     c = entry_cohort(births, None, None).set_index("year")["cohort"]

@@ -122,3 +122,27 @@ def test_plan_meets_demand_plus_margin_or_reports_shortfall(intakes, pan, budget
     if budget is not None:
         assert plan.costs["capital"] <= budget + 1e-6
     assert plan.costs["objective"] <= plan.baseline.costs["objective"] + 1e-6 * abs(plan.baseline.costs["objective"])
+
+
+def test_a_thread_count_keeps_highs_after_other_solves():
+    # HiGHS sizes a scheduler per thread at its first solve and refused a later solve asking for
+    # another number of threads, so optimiser.threads used to fall back to CBC unasked.
+    run_plan(RISE_TWO, _two_schools(), OptimiserConfig(generate_options=False), OWN_OPTIONS, base_year=BASE)
+    for threads in (1, 2, 1):
+        plan = run_plan(RISE_TWO, _two_schools(), OptimiserConfig(generate_options=False, threads=threads),
+                        OWN_OPTIONS, base_year=BASE)
+        assert (plan.solve.solver, plan.solve.message) == ("highs", "Optimal"), threads
+
+
+def test_a_time_limit_spent_before_the_solve_leaves_the_solvers_start():
+    # The limit covers the whole plan. The greedy baseline always finishes; when it has used the
+    # time, the solver stops at once with the plan it was started from, never dearer than greedy.
+    cfg = OptimiserConfig(generate_options=False)
+    full = run_plan(RISE_TWO, _two_schools(), cfg, OWN_OPTIONS, base_year=BASE)
+    tight = run_plan(RISE_TWO, _two_schools(), cfg.model_copy(update={"time_limit": 1e-9}), OWN_OPTIONS,
+                     base_year=BASE)
+    assert full.status == "optimal" and tight.status == "feasible"
+    assert tight.costs["objective"] <= tight.baseline.costs["objective"] + 1e-6
+    cold = cfg.model_copy(update={"time_limit": 1e-9, "warm_start": False})
+    with pytest.raises(ValueError, match="optimiser.time_limit"):
+        run_plan(RISE_TWO, _two_schools(), cold, OWN_OPTIONS, base_year=BASE)

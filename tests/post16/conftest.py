@@ -36,7 +36,7 @@ def cohort():
 
 @pytest.fixture(scope="session")
 def config() -> Post16Config:
-    return Post16Config(la_code="358", roni=RoniConfig(cv_folds=3, random_state=7))
+    return Post16Config(roni=RoniConfig(cv_folds=3, random_state=7))
 
 
 @pytest.fixture(scope="session")

@@ -99,7 +99,7 @@ def test_forecast_follows_the_actual_rolls():
 def test_result_tables_keep_pupil_rows_out_unless_asked(report, config):
     from post16.result import run_post16
 
-    result = run_post16(config, pupils=None)
+    result = run_post16(config, la="358", pupils=None)
     assert set(result.tables()) == {"participation", "participation_groups", "attainment19"}
     assert result.sixth_form is None and any("Sixth-form demand not assessed" in n for n in result.notes)
     object.__setattr__(result, "roni", report)  # attach the fitted report without refitting

@@ -80,7 +80,7 @@ def test_run_post16_reports_providers_and_planning_areas(forecast, schools):
     from post16.config import Post16Config
     from post16.result import run_post16
 
-    result = run_post16(Post16Config(la_code="358"), demand=forecast, schools=schools, demand_source="test")
+    result = run_post16(Post16Config(), la="358", demand=forecast, schools=schools, demand_source="test")
     by_area = result.sixth_form_by_area.set_index(["planning_area_id", "year"])
     # S1 holds A and B: 2025 pupils 140+130+110+95 = 475 in 300+200 = 500 places.
     assert by_area.loc[("S1", 2025), "pupils"] == 475 and by_area.loc[("S1", 2025), "places"] == 500

@@ -31,7 +31,7 @@ def folder(sample_copy: Path) -> Path:
 
 def test_standards_command_prints_and_writes_csv(folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["standards", str(folder), "--la-number", "358", "--targets",
+    result = runner.invoke(app, ["standards", str(folder), "--la", "E08000009", "--targets",
                                  "targets.yaml", "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     for text in ("Schools by risk category", "KPI table one: primary", "KPI table two: secondary",
@@ -50,11 +50,11 @@ def test_standards_command_prints_and_writes_csv(folder: Path, tmp_path: Path) -
 
 def test_cli_matches_the_pure_function(folder: Path, tmp_path: Path, sample_inputs) -> None:
     out = tmp_path / "out"
-    runner.invoke(app, ["standards", str(folder), "--la-number", "358", "--out", str(out)])
+    runner.invoke(app, ["standards", str(folder), "--la", "Trafford", "--out", str(out)])
     written = pd.read_csv(out / "standards_risk_summary.csv")
     indicators = pd.read_csv(DATA_DIR / "sample_school_indicators.csv", dtype=str)
     result = run_standards(indicators, sample_inputs.schools, sample_inputs.rolls,
-                           StandardsConfig(la_number=358))
+                           StandardsConfig(), la="358")
     assert written["this_year"].tolist() == result.risk_summary["this_year"].tolist()
     # The capital report's annex: risk and Ofsted for schools proposed for expansion.
     flags = result.flags_for(["106283", "no-such-school"]).set_index("school_id")
@@ -160,7 +160,7 @@ def test_stale_override_in_the_store_is_noted_not_fatal(folder: Path, sample_inp
                     reason="Interim head since Easter; governors asked for help",
                     date="2025-10-01")
     result = run_standards(indicators, sample_inputs.schools, sample_inputs.rolls,
-                           StandardsConfig(la_number=358), overrides=[stale, keep])
+                           StandardsConfig(), overrides=[stale, keep], la="358")
     assert any("school 100000 in 2024" in note and "not applied" in note
                for note in result.notes)
     risk = result.risk.set_index("school_id")
@@ -179,6 +179,7 @@ def test_local_figures_fill_their_kpi_rows_and_targets(folder: Path, tmp_path: P
     run = runner.invoke(app, ["standards", str(folder), "--la-number", "358", "--targets",
                               "targets.yaml", "--local", str(local), "--out", str(out)])
     assert run.exit_code == 0, run.output
+    assert "--la-number is deprecated" in run.output  # the old flag still works, and says what to write
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(out / name, na_values=["not available"]).set_index("kpi_id")
 
@@ -207,3 +208,24 @@ def test_bad_local_figures_are_named(folder: Path, tmp_path: Path, text: str, me
                               str(tmp_path / "out")], env={"COLUMNS": "300"})
     assert run.exit_code == 1
     assert message in " ".join(run.output.split())
+
+
+def test_the_authority_comes_from_the_scenario_and_an_unknown_one_is_named(folder: Path, tmp_path: Path) -> None:
+    # The sample's scenario.yaml sets la_code: '358' at its top: benchmarking needs no flag.
+    out = tmp_path / "out"
+    run = runner.invoke(app, ["standards", str(folder), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    bench = pd.read_csv(out / "standards_benchmark.csv", na_values=["not available"])
+    assert bench["n_las"].max() > 140  # Trafford ranked among every English LA
+    wrong = runner.invoke(app, ["standards", str(folder), "--la", "Trafrord", "--out", str(out)],
+                          env={"COLUMNS": "300"})
+    assert wrong.exit_code == 1
+    assert "'Trafrord' is not an English local authority (la_code, or --la)" in wrong.output
+    assert "Did you mean 'Trafford'" in wrong.output
+
+
+def test_standards_la_number_in_a_scenario_is_refused_with_advice(folder: Path) -> None:
+    (folder / "scenario.yaml").write_text("standards:\n  la_number: 358\n")
+    run = runner.invoke(app, ["standards", str(folder)], env={"COLUMNS": "200"})
+    assert run.exit_code == 1
+    assert "standards.la_number" in run.output and "la_code" in run.output

@@ -57,7 +57,7 @@ def test_the_top_level_horizon_sets_the_forecast_and_the_plan(tmp_path: Path) ->
     import pandas as pd
     from typer.testing import CliRunner
 
-    from sufficiency.app.cli import app
+    from sufficiency.cli import app
     from tests.conftest import TEST_DATA
 
     folder = tmp_path / "two_areas"

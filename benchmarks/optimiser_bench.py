@@ -21,7 +21,7 @@ from optimiser.testing import generate_authority
 def _row(name: str, solver: str, plan, seconds: float) -> str:
     s = plan.solve
     return (f"{name:7s} {solver:6s} total {seconds:6.1f}s solve {s.seconds:6.1f}s {s.status:9s} gap {s.gap:7.3%} "
-            f"objective £{plan.costs['objective'] / 1e6:9.2f}m greedy £{plan.baseline.costs['objective'] / 1e6:9.2f}m "
+            f"objective £{plan.solve.objective / 1e6:9.2f}m greedy £{plan.baseline.solve.objective / 1e6:9.2f}m "
             f"shortfall {plan.total_shortfall:8.0f} place-years, {len(plan.schemes)} schemes")
 
 

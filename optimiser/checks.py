@@ -8,14 +8,17 @@ not errors: the model reports them as a shortfall.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from optimiser.config import FORM_OF_ENTRY, OptimiserConfig
+from optimiser.config import FORM_OF_ENTRY, OptimiserConfig, _today
 from optimiser.options import KINDS, apply_rules, complete_options, generate_options, places_by_year_group
 from sufficiency.core.phases import area_phase_of
+from sufficiency.core.validation import table_problems
+from sufficiency.core.years import academic_year
 
 DEMAND_COLUMNS = ("planning_area_id", "year", "ncy", "pupils")
 SCHOOL_COLUMNS = ("school_id", "planning_area_id", "ncy_low", "ncy_high", "pan")
@@ -42,15 +45,17 @@ class PlanInputs:
     ----------
     demand : DataFrame
         planning_area_id, ncy, year, pupils for every cell planned (zero where only places exist),
-        and ``on_roll``: pupils of the cohort on roll in the base year, up to the forecast (they
-        need a place but no margin, as no scheme can add places to a cohort already in school).
+        ``on_roll``: pupils of the cohort on roll in the base year, up to the forecast (they need a
+        place but no margin, as no scheme can add places to a cohort already in school), and
+        ``band``: the forecast a reduction must leave room for (``config.reduction_band``).
     places : DataFrame
         school_id, planning_area_id, year, ncy, places before any scheme: the admission number in
         each year group, or more where a cohort on roll above it carries its places up the school.
     options : DataFrame
         Candidate schemes (see :mod:`optimiser.options`).
     pairs : DataFrame
-        from_area, to_area, ncy, distance: moves allowed within walking distance.
+        from_area, to_area, ncy, distance: a cohort entering ``from_area`` at year group ``ncy`` (a point
+        of entry) may be placed in ``to_area`` within the walking distance for its age.
     years : list of int
         Years planned, after ``base_year``.
     """
@@ -64,6 +69,10 @@ class PlanInputs:
     years: list[int]
     base_year: int
     config: OptimiserConfig
+    #: infant_id, junior_id: linked infant and junior schools (from a links table or derived).
+    links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["infant_id", "junior_id"]))
+    #: Things the plan rests on that a board should know (stale data, delayed schemes).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _missing(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> list[str]:
@@ -127,6 +136,8 @@ def check_inputs(
     planning_areas: pd.DataFrame | None = None,
     base_year: int | None = None,
     rolls: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
 ) -> PlanInputs:
     """Check the planning problem and return it in the form the model is built from.
 
@@ -155,6 +166,11 @@ def check_inputs(
         roll above its places (a past bulge class) keeps them as it moves up
         (``sufficiency.core.capacity.places_by_year``), so it is not counted as unmet need. None: every
         year group has the admission number.
+    links : DataFrame, optional
+        infant_id, junior_id: linked infant and junior schools. None: derived from age ranges and
+        distance (``config.rules.linked_schools``).
+    files : dict, optional
+        Table name to the file it came from (``{"options": "options.csv"}``), for messages.
 
     Raises
     ------
@@ -162,12 +178,21 @@ def check_inputs(
         Naming every problem that blocks a solution.
     """
     config = config or OptimiserConfig()
+    files = files or {}
     problems = _missing(demand, DEMAND_COLUMNS, "demand") + _missing(schools, SCHOOL_COLUMNS, "schools")
+    if problems:
+        raise SpecificationError(problems)
+    # The same checks as a data folder's: a table given from Python is held to the loader's rules.
+    problems += table_problems(schools, "schools", files.get("schools", "schools"))
+    if options is not None:
+        problems += table_problems(options, "options", files.get("options", "options"))
     if problems:
         raise SpecificationError(problems)
     schools = _with_defaults(schools)
     problems += _school_problems(schools)
-    demand = demand.loc[demand["ncy"].isin(config.year_groups), list(DEMAND_COLUMNS)].copy()
+    band = config.reduction_band if config.reduction_band in demand.columns else "pupils"
+    demand = demand.loc[demand["ncy"].isin(config.year_groups), list(DEMAND_COLUMNS)].assign(
+        band=demand.loc[demand["ncy"].isin(config.year_groups), band].astype(float))
     demand["planning_area_id"] = demand["planning_area_id"].astype(str)
     if (demand["pupils"] < 0).any() or demand["pupils"].isna().any():
         problems.append("demand: pupils must be numbers >= 0 (blank or negative values found)")
@@ -180,14 +205,56 @@ def check_inputs(
     if problems:
         raise SpecificationError(problems)
     areas = _areas(demand, schools, planning_areas)
-    opts = _all_options(options, schools, areas, config, base_year)
+    opts = _all_options(options, schools, areas, config, base_year, years[-1], files.get("options", "options"))
     opts = apply_rules(opts, schools, config)
     opts = opts[opts["earliest_open"] <= years[-1]].reset_index(drop=True)
     places = _places(schools, rolls, int(base_year), years, config)
     demand = _cells(demand[demand["year"].isin(years)], places, opts, years)
     demand["on_roll"] = np.minimum(demand["pupils"], _on_roll(rolls, schools, int(base_year), demand))
     pairs = _pairs(distances, areas, demand, config)
-    return PlanInputs(demand, places, opts, pairs, schools, areas, years, int(base_year), config)
+    return PlanInputs(demand, places, opts, pairs, schools, areas, years, int(base_year), config,
+                      links=_links(links, schools, config), warnings=_warnings(int(base_year), config))
+
+
+def _warnings(base_year: int, config: OptimiserConfig) -> list[str]:
+    """What the board should know about the plan's footing: data older than a year at the decision."""
+    decided = config.decision_date or _today()
+    current = decided.year if decided >= dt.date(decided.year, 9, 1) else decided.year - 1
+    if current - base_year > 1:
+        return [f"The data's base year is {academic_year(base_year)}, more than a year before the decision date "
+                f"{decided.isoformat()} ({academic_year(current)}): the forecast starts from rolls "
+                f"{current - base_year} years old, and no scheme opens before {config.first_open_year(0)}/"
+                f"{(config.first_open_year(0) + 1) % 100:02d} plus its lead time. Load the latest census before a board "
+                "relies on this plan."]
+    return []
+
+
+def _links(links: pd.DataFrame | None, schools: pd.DataFrame, config: OptimiserConfig) -> pd.DataFrame:
+    """Linked infant and junior schools: the links table as given (its ids checked), or derived: an
+    infant school (ending at Year 2) and a junior school (starting at Year 3) of one planning area
+    within ``rules.linked_schools.max_distance_m`` of each other."""
+    cols = ["infant_id", "junior_id"]
+    if links is not None:
+        out = links.rename(columns=str).astype({c: str for c in cols if c in links})
+        problems = _missing(out, tuple(cols), "links")
+        known = set(schools["school_id"])
+        if not problems:
+            for i, row in enumerate(out[cols].itertuples(index=False)):
+                unknown = [s for s in row if s not in known]
+                if unknown:
+                    problems.append(f"links row {i + 2}: school {', '.join(unknown)} is not in the schools table")
+        if problems:
+            raise SpecificationError(problems)
+        return out[cols].reset_index(drop=True)
+    infants = schools[(schools["ncy_high"] == 2) & (schools["ncy_low"] <= 0)]
+    juniors = schools[(schools["ncy_low"] == 3) & (schools["ncy_high"] >= 6)]
+    if infants.empty or juniors.empty or not {"x", "y"} <= set(schools.columns):
+        return pd.DataFrame(columns=cols)
+    pairs = infants[["school_id", "planning_area_id", "x", "y"]].merge(
+        juniors[["school_id", "planning_area_id", "x", "y"]], on="planning_area_id", suffixes=("_i", "_j"))
+    near = np.hypot(pairs["x_i"] - pairs["x_j"], pairs["y_i"] - pairs["y_j"]) <= config.rules.linked_schools.max_distance_m
+    out = pairs.loc[near.fillna(False).to_numpy(), ["school_id_i", "school_id_j"]]
+    return out.set_axis(cols, axis=1).reset_index(drop=True)
 
 
 def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, years: list[int],
@@ -226,17 +293,22 @@ def _on_roll(rolls: pd.DataFrame | None, schools: pd.DataFrame, base_year: int, 
     return base.reindex(key).fillna(0.0).to_numpy(dtype=float)
 
 
-def _all_options(options, schools, areas, config: OptimiserConfig, base_year: int) -> pd.DataFrame:
+def _all_options(options, schools, areas, config: OptimiserConfig, base_year: int, last_year: int,
+                 file: str = "options") -> pd.DataFrame:
     """The council's options, plus generated defaults unless switched off.
 
-    A generated new school is left out of an area where the council names its own site.
+    A generated new school is left out of an area where the council names its own site. A council's
+    row the plan could never use is refused, naming the row (:func:`complete_options`).
     """
     frames = []
     if options is not None and len(options):
         problems = _option_problems(options, schools, set(areas["planning_area_id"]))
         if problems:
             raise SpecificationError(problems)
-        frames.append(complete_options(options, schools, areas, config, base_year))
+        completed, problems = complete_options(options, schools, areas, config, base_year, last_year, file)
+        if problems:
+            raise SpecificationError(problems)
+        frames.append(completed)
     if config.generate_options or not frames:
         generated = generate_options(schools, areas, config, base_year)
         if frames:
@@ -287,6 +359,7 @@ def _cells(demand: pd.DataFrame, places: pd.DataFrame, options: pd.DataFrame, ye
     grid = pg.merge(pd.DataFrame({"year": years}), how="cross")
     out = grid.merge(demand, on=["planning_area_id", "ncy", "year"], how="left")
     out["pupils"] = out["pupils"].fillna(0.0).astype(float)
+    out["band"] = out["band"].fillna(out["pupils"]).astype(float)
     return out.sort_values(["planning_area_id", "ncy", "year"]).reset_index(drop=True)
 
 
@@ -307,7 +380,8 @@ def _pairs(distances, areas: pd.DataFrame, cells: pd.DataFrame, config: Optimise
         raise SpecificationError([f"distances: no row for planning area(s) {', '.join(unknown[:5])}"])
     long = matrix.rename_axis(index="from_area", columns="to_area").stack().rename("distance").reset_index()
     long = long[long["from_area"] != long["to_area"]]
-    pg = cells[["planning_area_id", "ncy"]].drop_duplicates()
+    # A cohort is placed when it enters (Reception, Year 7) and stays placed as it moves up.
+    pg = cells.loc[cells["ncy"].isin(config.entry_ncys), ["planning_area_id", "ncy"]].drop_duplicates()
     out = long.merge(pg.rename(columns={"planning_area_id": "from_area"}), on="from_area")
     out = out.merge(pg.rename(columns={"planning_area_id": "to_area"}), on=["to_area", "ncy"])
     limit = config.walking_limit(out["ncy"].to_numpy())

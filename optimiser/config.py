@@ -6,7 +6,8 @@ is a local assumption, so a council can see what to set for itself.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,6 +17,11 @@ from sufficiency.core.statute import WALK_FROM_8_M, WALK_UNDER_8_M, walking_dist
 #: One form of entry is 30 places per year group (infant class size limit of 30, School Admissions
 #: (Infant Class Sizes) (England) Regulations 2012; DfE counts FE in 30s).
 FORM_OF_ENTRY = 30
+
+
+def _today() -> dt.date:
+    """The run's date (a function, so tests can pin it)."""
+    return dt.date.today()
 
 
 class _Strict(BaseModel):
@@ -75,12 +81,110 @@ class MinimumSizeRule(_Strict):
     forms_of_entry: int = Field(2, ge=1, le=12, description="Smallest new school, in forms of entry.")
 
 
+class ProtectRule(_Strict):
+    """Never reduce a school more families ask for than it admits."""
+
+    enabled: bool = Field(
+        True,
+        description=(
+            "No reduction at a school whose first preferences exceed its admission number (an "
+            "oversubscribed school: cutting it turns families away from the school they chose). "
+            "Principle of the council's strategy; the School Admissions Code 2021 (para 1.3) has "
+            "admission authorities consult on any reduction."
+        ),
+    )
+
+
+class CutWeakerRule(_Strict):
+    """Where cuts have the same effect, cut a weaker or less popular school first."""
+
+    enabled: bool = Field(True, description="Apply the rule. Principle of the council's education strategy.")
+    weight: float = Field(
+        10_000.0,
+        ge=0,
+        description=(
+            "Objective weighting (not money) for each form of entry cut at a school rated Good or "
+            "Outstanding, or whose first preferences reach its admission number: enough to choose a "
+            "weaker school where the effect is the same, too small to outweigh any real cost. Local "
+            "assumption."
+        ),
+    )
+
+
+class OwnAdmissionsRule(_Strict):
+    """Academies, free schools and voluntary-aided schools set their own admission numbers."""
+
+    enabled: bool = Field(
+        True,
+        description=(
+            "A reduction at a school that is its own admission authority (admission_authority 'school', "
+            "or an academy or free school) is a proposal needing the school's agreement: flagged in the "
+            "plan and the report (School Admissions Code 2021, paras 1.3 and 3.3: the admission "
+            "authority sets the admission number)."
+        ),
+    )
+    allow_cuts: bool = Field(
+        True,
+        description=(
+            "Consider such proposals at all. Off: reductions only at schools whose admission authority "
+            "is the local authority."
+        ),
+    )
+
+
+class LinkRule(_Strict):
+    """Infant and junior schools that feed each other move together."""
+
+    enabled: bool = Field(
+        True,
+        description=(
+            "No school of a linked infant and junior pair grows while the other is cut. Pairs come "
+            "from the links table, or else from an infant school (ending at Year 2) and a junior school "
+            "(starting at Year 3) of the same planning area within max_distance_m of each other."
+        ),
+    )
+    max_distance_m: float = Field(
+        800.0,
+        ge=0,
+        description=(
+            "Largest distance between an infant and a junior school treated as a linked pair when no "
+            "links table is given, metres (local assumption: linked schools usually share or adjoin "
+            "a site)."
+        ),
+    )
+
+
+class BasicNeedRule(_Strict):
+    """Selective and single-sex schools do not meet general basic need."""
+
+    at_selective: bool = Field(
+        False,
+        description=(
+            "Allow expansions and bulge classes for basic need at selective (grammar) schools. Off: "
+            "a place there is not open to every child of the area, so it does not meet general basic "
+            "need (DfE basic need allocations count places for any child)."
+        ),
+    )
+    at_single_sex: bool = Field(
+        False,
+        description=(
+            "Allow expansions and bulge classes for basic need at single-sex schools. Off: their "
+            "places serve half of the cohort only."
+        ),
+    )
+
+
 class Rules(_Strict):
     """The council's principles, each a toggle with a weight."""
 
     prefer_popular_good: PreferenceRule = Field(default_factory=PreferenceRule, description="Expand popular, good or outstanding schools first.")
     no_expansion_inadequate: BanRule = Field(default_factory=BanRule, description="Do not grow schools judged Inadequate.")
     minimum_new_school: MinimumSizeRule = Field(default_factory=MinimumSizeRule, description="New schools are at least this many forms of entry.")
+    protect_oversubscribed: ProtectRule = Field(default_factory=ProtectRule, description="Never cut an oversubscribed school.")
+    cut_weaker_first: CutWeakerRule = Field(default_factory=CutWeakerRule, description="Cut weaker or less popular schools first.")
+    own_admissions: OwnAdmissionsRule = Field(default_factory=OwnAdmissionsRule, description="Cuts at schools that set their own admission number are proposals, flagged.")
+    linked_schools: LinkRule = Field(default_factory=LinkRule, description="Linked infant and junior schools move together.")
+    basic_need: BasicNeedRule = Field(default_factory=BasicNeedRule, description="Where basic need may be met.")
 
 
 class OptimiserConfig(_Strict):
@@ -199,6 +303,26 @@ class OptimiserConfig(_Strict):
             "alone (the model cannot see the years after its horizon). Local assumption."
         ),
     )
+    reduction_band: Literal["upper_80", "upper_95", "pupils"] = Field(
+        "upper_80",
+        description=(
+            "Forecast a reduction must leave room for: the upper end of the 80% prediction interval "
+            "(default; a 1-in-10 chance of more pupils), of the 95% interval, or the central forecast. "
+            "A cut removes only surplus sustained above this band. Local assumption."
+        ),
+    )
+    reduction_keep_surplus: float = Field(
+        0.05,
+        ge=0,
+        le=0.5,
+        description=(
+            "Surplus a reduction leaves above the band for parental choice and pupils moving in during "
+            "the year, as a fraction of the band's pupils (on top of the margin). Default 5%, a local "
+            "assumption well below the spare places English authorities expect: in the DfE School Places "
+            "Scorecards 2024/25 the median authority estimates 16% of primary and 11% of secondary places "
+            "spare in 2027/28."
+        ),
+    )
     generate_options: bool = Field(
         True,
         description=(
@@ -218,16 +342,25 @@ class OptimiserConfig(_Strict):
         ge=1,
         le=150,
         description=(
-            "Life of a permanent school building, for the residual value at the horizon's end "
-            "(Green Book: include residual values). 60 years is the design life DfE's school "
-            "output specification asks for."
+            "Life of a permanent school building: its capital is charged as an equal annual payment "
+            "(an annuity at the discount rate) over this life, for each year it is in use within the "
+            "horizon, so a building in the last year costs one year of use, not its whole price. 60 "
+            "years is the design life DfE's school output specification asks for. A bulge class's "
+            "temporary accommodation is charged over the years its cohort stays at the school."
+        ),
+    )
+    decision_date: dt.date | None = Field(
+        None,
+        description=(
+            "Date the programme is decided: no scheme opens before the September after it plus the "
+            "scheme's lead time. Default: the day the plan is run."
         ),
     )
     # --- rules and budgets -------------------------------------------------------------------
     rules: Rules = Field(default_factory=Rules, description="The council's principles, each a toggle with a weight.")
     capital_budget: float | None = Field(None, ge=0, description="Total capital budget over the horizon, pounds. None: unlimited.")
-    annual_budget: float | dict[int, float] | None = Field(
-        None, description="Capital budget per year (one figure for every year, or year: amount). None: unlimited."
+    annual_budget: Annotated[float, Field(ge=0)] | dict[int, Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="Capital budget per year, pounds (one figure for every year, or year: amount). None: unlimited."
     )
     # --- solver ------------------------------------------------------------------------------
     solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (default) or CBC, both through PuLP.")
@@ -241,7 +374,15 @@ class OptimiserConfig(_Strict):
             "than the greedy baseline), reported as stopped with its gap."
         ),
     )
-    gap: float = Field(0.001, ge=0, le=1, description="Relative optimality gap at which the solver stops (0.1%).")
+    gap: float = Field(
+        0.001,
+        ge=0,
+        le=1,
+        description=(
+            "Optimality gap at which the solver stops (0.1%), relative to the plan's controllable cost "
+            "(capital, empty places and travel), not to penalties for shortfall no scheme can meet."
+        ),
+    )
     threads: int | None = Field(None, ge=1, description="Solver threads; None lets the solver choose.",
                                 json_schema_extra={"informational": "solver speed only: the plan found is the same"})
     warm_start: bool = Field(True, description="Start the solver from the greedy plan, so the result is never worse than it.")
@@ -263,6 +404,13 @@ class OptimiserConfig(_Strict):
         """Walking distance for a year group (or an array of them), metres: the under-8 distance for
         Reception to Year 2 (``sufficiency.core.statute``)."""
         return walking_distance_m(ncy, self.walk_under_8_m, self.walk_from_8_m)
+
+    def first_open_year(self, lead_time: int, today: dt.date | None = None) -> int:
+        """The first academic year (by its autumn) a scheme with ``lead_time`` can open: the September
+        after the decision date plus the lead time."""
+        decided = self.decision_date or today or _today()
+        september = decided.year if decided < dt.date(decided.year, 9, 1) else decided.year + 1
+        return september + int(lead_time)
 
     def annual_budget_for(self, year: int) -> float | None:
         """Budget for one year, or None when unlimited."""

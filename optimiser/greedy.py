@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 
 from optimiser.model import PERSISTENT, PlanModel, _spend_years, required
-from optimiser.solve import UNTIL_DONE, SolveResult, solve
+from optimiser.solve import UNTIL_DONE, SolveResult, controllable_value, solve
 
 GROWTH = ("expand", "bulge", "new_school")
 
@@ -28,8 +28,11 @@ class _Ledger:
         self.total = cfg.capital_budget if cfg.capital_budget is not None else np.inf
         self.spent: dict[int, float] = defaultdict(float)
         schools = inputs.schools.set_index("school_id")
-        self.room = (schools["max_forms_of_entry"] - schools["pan"] / 30.0).fillna(0.0).to_dict()
+        # No known site limit: room without end (expansions are only generated where the limit is known).
+        self.room = (schools["max_forms_of_entry"] - schools["pan"] / 30.0).fillna(np.inf).to_dict()
         self.new_left = defaultdict(lambda: cfg.max_new_schools_per_area)
+        #: Years with a bulge class at each school: an expansion must leave a form of entry of room then.
+        self.bulge_years: dict[str, set[int]] = defaultdict(set)
 
     def allows(self, o, t: int) -> bool:
         if o.capital_cost > self.total + 1e-6:
@@ -39,8 +42,12 @@ class _Ledger:
             limit = self.cfg.annual_budget_for(y)
             if limit is not None and self.spent[y] + o.capital_cost / max(lead, 1) > limit + 1e-6:
                 return False
-        if o.kind == "expand":
+        if o.kind == "bulge":
+            # A bulge class needs a form of entry of room on the site, beside any expansion.
             return self.room.get(o.school_id, 0.0) >= o.forms_of_entry - 1e-9
+        if o.kind == "expand":
+            later_bulge = any(y >= t for y in self.bulge_years[o.school_id])
+            return self.room.get(o.school_id, 0.0) - (1.0 if later_bulge else 0.0) >= o.forms_of_entry - 1e-9
         if o.kind == "new_school":
             return self.new_left[o.planning_area_id] > 0
         return True
@@ -52,6 +59,8 @@ class _Ledger:
             self.spent[y] += o.capital_cost / max(lead, 1)
         if o.kind == "expand":
             self.room[o.school_id] -= o.forms_of_entry
+        if o.kind == "bulge":
+            self.bulge_years[o.school_id].add(t)
         if o.kind == "new_school":
             self.new_left[o.planning_area_id] -= 1
 
@@ -129,4 +138,5 @@ def evaluate_decisions(model: PlanModel, values: dict[tuple[str, int], int], sol
         for k, v in model.units.items():
             v.lowBound, v.upBound = saved[k]
     return SolveResult(result.solver, "greedy" if result.status in ("optimal", "feasible") else result.status,
-                       result.objective, result.objective, 0.0, result.seconds, "greedy baseline, decisions fixed")
+                       result.objective, result.objective, 0.0, result.seconds, "greedy baseline, decisions fixed",
+                       controllable_value(model) if result.status in ("optimal", "feasible") else float("nan"))

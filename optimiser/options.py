@@ -12,15 +12,19 @@ import numpy as np
 import pandas as pd
 
 from optimiser.config import FORM_OF_ENTRY, OptimiserConfig
-from sufficiency.core.phases import ALL_NCY, AREA_PHASES, PRIMARY, area_phase_of, span
+from sufficiency.core.phases import ALL_NCY, AREA_PHASES, PRIMARY, area_phase_of, phase_of, span
 
 OPTION_COLUMNS = [
     "option_id", "kind", "school_id", "planning_area_id", "phase", "forms_of_entry",
     "places_per_unit", "entry_ncy", "ncy_low", "ncy_high", "max_units", "capital_cost",
-    "earliest_open", "lead_time_years", "quality_markup", "label",
+    "earliest_open", "lead_time_years", "quality_markup", "label", "needs_agreement",
 ]
+#: Added by :func:`apply_rules`: the rules' weighting on cutting each scheme's school, per unit.
+WEIGHTING_COLUMNS = ["cut_weighting"]
 KINDS = ("expand", "bulge", "new_school", "reduce", "close")
 GOOD_GRADES = ("Outstanding", "Good")
+#: Governance of schools that are their own admission authority (School Admissions Code 2021, para 1.3).
+OWN_ADMISSIONS_GOVERNANCE = ("academy", "free")
 
 
 def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
@@ -56,9 +60,11 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def entry_block(ncy_low: int, ncy_high: int, entry: int, entries: list[int]) -> tuple[int, int]:
-    """Year groups an intake at ``entry`` passes through before the next point of entry."""
+    """Year groups an intake at ``entry`` passes through before the next point of entry, within the
+    compulsory years of its phase: an intake at an 11-18 school's Year 7 stops at Year 11, as the
+    sixth form has its own entry and its own places (planned in post16)."""
     later = [e for e in sorted(entries) if e > entry]
-    end = min(ncy_high, (later[0] - 1) if later else ncy_high)
+    end = min(ncy_high, (later[0] - 1) if later else ncy_high, span(phase_of(entry))[1])
     return max(ncy_low, entry), end
 
 
@@ -115,9 +121,10 @@ def generate_options(
     areas : DataFrame
         planning_area_id, phase of every planning area with demand.
     config : OptimiserConfig
-        Costs, sizes and lead times.
+        Costs, sizes, lead times, the decision date and the council's rules.
     base_year : int
-        Last year of data; nothing opens before ``base_year + lead time``.
+        Last year of data; nothing opens before ``base_year + lead time``, nor before the September
+        after the decision date plus the lead time.
     """
     rows: list[dict] = []
     for s in schools.itertuples(index=False):
@@ -125,71 +132,102 @@ def generate_options(
             rows += _school_options(s, entry, config, base_year)
     for a in areas.itertuples(index=False):
         rows += _new_school_options(a.planning_area_id, a.phase, config, base_year)
-    rows += _reduction_options(schools, config, base_year)
-    return pd.DataFrame(rows, columns=OPTION_COLUMNS[:-2] + ["label"]).assign(quality_markup=0.0)[OPTION_COLUMNS]
+    frame = pd.DataFrame(rows, columns=[c for c in OPTION_COLUMNS if c != "quality_markup"])
+    return frame.assign(quality_markup=0.0, needs_agreement=frame["needs_agreement"].fillna(False).astype(bool))[
+        OPTION_COLUMNS]
+
+
+def opening_year(config: OptimiserConfig, base_year: int, lead_time: int) -> int:
+    """The first year a scheme can open: after the base year and after the decision date, each plus
+    the lead time."""
+    return max(int(base_year) + int(lead_time), config.first_open_year(int(lead_time)))
+
+
+def basic_need_barred(s, config: OptimiserConfig) -> str | None:
+    """Why a school may not grow for basic need under the council's rules (None when it may)."""
+    rule = config.rules.basic_need
+    if not rule.at_selective and _flag(getattr(s, "selective", False)):
+        return "selective"
+    if not rule.at_single_sex and _flag(getattr(s, "single_sex", False)):
+        return "single-sex"
+    return None
+
+
+def _flag(value: object) -> bool:
+    return bool(value) if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA else False
+
+
+def own_admission_authority(s) -> bool:
+    """Whether the school sets its own admission number: ``admission_authority`` 'school', or an
+    academy or free school (School Admissions Code 2021, para 1.3)."""
+    given = getattr(s, "admission_authority", None)
+    if isinstance(given, str) and given.strip():
+        return given.strip().lower() == "school"
+    return str(getattr(s, "governance", "") or "").strip().lower() in OWN_ADMISSIONS_GOVERNANCE
+
+
+def oversubscribed(s) -> bool:
+    """First preferences above the admission number (the DfE preference data's count)."""
+    prefs = pd.to_numeric(getattr(s, "first_preferences", np.nan), errors="coerce")
+    return bool(pd.notna(prefs) and prefs > float(s.pan))
 
 
 def _school_options(s, entry: int, config: OptimiserConfig, base_year: int) -> list[dict]:
     lo, hi = entry_block(int(s.ncy_low), int(s.ncy_high), entry, config.entry_ncys)
+    if hi < lo:
+        return []
     groups = hi - lo + 1
     costs = config.costs(area_phase_of(entry))
     fe_now = float(s.pan) / FORM_OF_ENTRY
     headroom = int(np.floor(float(s.max_forms_of_entry) - fe_now + 1e-9)) if pd.notna(s.max_forms_of_entry) else 0
     common = dict(school_id=s.school_id, planning_area_id=s.planning_area_id, phase=area_phase_of(entry),
-                  entry_ncy=entry, ncy_low=lo, ncy_high=hi)
+                  entry_ncy=entry, ncy_low=lo, ncy_high=hi, needs_agreement=False)
     out = []
-    if headroom > 0:
+    may_grow = basic_need_barred(s, config) is None
+    if headroom > 0 and may_grow:
         out.append(dict(common, option_id=f"expand:{s.school_id}:{entry}", kind="expand", forms_of_entry=1,
                         places_per_unit=FORM_OF_ENTRY, max_units=headroom,
                         capital_cost=FORM_OF_ENTRY * groups * costs.permanent_expansion,
-                        earliest_open=base_year + config.expansion_lead_time,
+                        earliest_open=opening_year(config, base_year, config.expansion_lead_time),
                         lead_time_years=config.expansion_lead_time, label=f"Expand {s.name} by 1 FE"))
-    if entry in config.bulge_ncys and bool(s.can_bulge):
+    if entry in config.bulge_ncys and bool(s.can_bulge) and may_grow:
         out.append(dict(common, option_id=f"bulge:{s.school_id}:{entry}", kind="bulge", forms_of_entry=1,
                         places_per_unit=FORM_OF_ENTRY, max_units=1,
                         capital_cost=FORM_OF_ENTRY * costs.temporary,
-                        earliest_open=base_year + config.bulge_lead_time,
+                        earliest_open=opening_year(config, base_year, config.bulge_lead_time),
                         lead_time_years=config.bulge_lead_time, label=f"Bulge class at {s.name}"))
+    room = reducible_fe(pd.DataFrame([{"pan": s.pan}]), config).iloc[0]
+    if room > 0 and _may_cut(s, config):
+        out.append(dict(common, option_id=f"reduce:{s.school_id}:{entry}", kind="reduce", forms_of_entry=1,
+                        places_per_unit=-FORM_OF_ENTRY, max_units=int(room), capital_cost=config.reduction_cost,
+                        earliest_open=opening_year(config, base_year, config.reduction_lead_time),
+                        lead_time_years=config.reduction_lead_time,
+                        needs_agreement=config.rules.own_admissions.enabled and own_admission_authority(s),
+                        label=f"Reduce {s.name}'s admission number by 1 FE"))
     if config.generate_closures and entry == max(int(s.ncy_low), config.entry_ncys[0]):
         out.append(dict(common, option_id=f"close:{s.school_id}", kind="close", forms_of_entry=fe_now,
                         places_per_unit=np.nan, max_units=1, capital_cost=config.closure_cost,
                         ncy_low=int(s.ncy_low), ncy_high=int(s.ncy_high),
-                        earliest_open=base_year + config.closure_lead_time,
-                        lead_time_years=config.closure_lead_time, label=f"Close {s.name}"))
+                        earliest_open=opening_year(config, base_year, config.closure_lead_time),
+                        lead_time_years=config.closure_lead_time,
+                        needs_agreement=own_admission_authority(s), label=f"Close {s.name}"))
     return out
+
+
+def _may_cut(s, config: OptimiserConfig) -> bool:
+    """Whether the council's rules let the plan propose a lower admission number at the school."""
+    if config.rules.protect_oversubscribed.enabled and oversubscribed(s):
+        return False
+    rule = config.rules.own_admissions
+    return not (rule.enabled and not rule.allow_cuts and own_admission_authority(s))
 
 
 def reducible_fe(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
     """Whole forms of entry each school could give up, keeping the configured minimum."""
     fe_now = schools["pan"].astype(float) / FORM_OF_ENTRY
     room = np.floor(fe_now - config.min_fe_after_reduction + 1e-9).clip(lower=0, upper=config.max_reduction_fe)
-    return pd.Series(room.to_numpy(dtype=int), index=schools["school_id"].to_numpy())
-
-
-def _reduction_options(schools: pd.DataFrame, config: OptimiserConfig, base_year: int) -> list[dict]:
-    """One reduction option per planning area and point of entry.
-
-    Which school gives up the form is left to the plan (the least popular first): schools in one
-    area are interchangeable for place counting, and one option per area keeps the model free
-    of symmetric choices that slow the solver without changing the answer.
-    """
-    room = reducible_fe(schools, config)
-    out = []
-    for s in schools.itertuples(index=False):
-        for entry in school_entries(int(s.ncy_low), int(s.ncy_high), config.entry_ncys):
-            if room[s.school_id] > 0:
-                lo, hi = entry_block(int(s.ncy_low), int(s.ncy_high), entry, config.entry_ncys)
-                out.append((s.planning_area_id, entry, lo, hi, room[s.school_id]))
-    if not out:
-        return []
-    frame = pd.DataFrame(out, columns=["area", "entry", "lo", "hi", "room"])
-    grouped = frame.groupby(["area", "entry", "lo", "hi"], as_index=False)["room"].sum()
-    return [dict(option_id=f"reduce:{g.area}:{g.entry}:{g.lo}-{g.hi}", kind="reduce", school_id=None,
-                 planning_area_id=g.area, phase=area_phase_of(g.entry), forms_of_entry=1,
-                 places_per_unit=-FORM_OF_ENTRY, entry_ncy=g.entry, ncy_low=g.lo, ncy_high=g.hi,
-                 max_units=int(g.room), capital_cost=config.reduction_cost,
-                 earliest_open=base_year + config.reduction_lead_time, lead_time_years=config.reduction_lead_time,
-                 label=f"Reduce admissions in {g.area} by 1 FE") for g in grouped.itertuples(index=False)]
+    index = schools["school_id"].to_numpy() if "school_id" in schools else schools.index
+    return pd.Series(room.to_numpy(dtype=int), index=index)
 
 
 def _new_school_options(area: str, phase: str, config: OptimiserConfig, base_year: int) -> list[dict]:
@@ -205,54 +243,117 @@ def _new_school_options(area: str, phase: str, config: OptimiserConfig, base_yea
                         phase=phase, forms_of_entry=fe, places_per_unit=FORM_OF_ENTRY * fe, entry_ncy=entry,
                         ncy_low=lo, ncy_high=hi, max_units=1,
                         capital_cost=FORM_OF_ENTRY * fe * (hi - lo + 1) * costs.new_school,
-                        earliest_open=base_year + config.new_school_lead_time,
-                        lead_time_years=config.new_school_lead_time,
+                        earliest_open=opening_year(config, base_year, config.new_school_lead_time),
+                        lead_time_years=config.new_school_lead_time, needs_agreement=False,
                         label=f"New {fe} FE {phase} school in {area}"))
     return out
 
 
 def complete_options(
-    options: pd.DataFrame, schools: pd.DataFrame, areas: pd.DataFrame, config: OptimiserConfig, base_year: int
-) -> pd.DataFrame:
+    options: pd.DataFrame, schools: pd.DataFrame, areas: pd.DataFrame, config: OptimiserConfig, base_year: int,
+    last_year: int | None = None, file: str = "options",
+) -> tuple[pd.DataFrame, list[str]]:
     """Fill a council's options table (canonical columns) into the model's scheme table.
 
     Costs left blank take the DfE scorecard cost per place; lead times left blank take the
-    configured ones. Each row may be chosen once (a bulge once a year).
+    configured ones. Each row may be chosen once (a bulge once a year). A row the plan could never
+    use (a new school below the minimum size, a year after the horizon, a reduction larger than the
+    school can give, growth the council's rules forbid at that school) is not dropped: it comes back
+    as a problem naming the file, row and column and what to do.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The scheme table, and the problems (empty when every row can be used).
     """
     by_school = schools.set_index("school_id")
     phase_of_area = areas.set_index("planning_area_id")["phase"]
-    rows = []
-    for o in options.itertuples(index=False):
+    rows, problems = [], []
+    rule = config.rules.minimum_new_school
+    for i, o in enumerate(options.itertuples(index=False)):
+        where = f"{file} row {i + 2} (option {o.option_id})"
         kind = o.kind
         fe = float(o.forms_of_entry) if pd.notna(getattr(o, "forms_of_entry", np.nan)) else 1.0
         lead = _lead_time(kind, getattr(o, "lead_time_years", np.nan), config)
         school = getattr(o, "school_id", None)
+        needs_agreement = False
         if kind == "new_school" or school is None or pd.isna(school):
             area = o.planning_area_id
             phase = phase_of_area.get(area, "primary")
             lo, hi = _new_school_years(phase)
             entry = lo
             name = f"new {fe:g} FE {phase} school in {area}"
+            if kind == "new_school" and rule.enabled and fe < rule.forms_of_entry:
+                problems.append(f"{where}, forms_of_entry: a new school of {fe:g} FE is below the minimum of "
+                                f"{rule.forms_of_entry} FE (optimiser.rules.minimum_new_school); give at least "
+                                f"{rule.forms_of_entry}, or switch the rule off")
         else:
             s = by_school.loc[school]
             area, lo_s, hi_s = s.planning_area_id, int(s.ncy_low), int(s.ncy_high)
             entry = school_entries(lo_s, hi_s, config.entry_ncys)[0]
             lo, hi = entry_block(lo_s, hi_s, entry, config.entry_ncys) if kind != "close" else (lo_s, hi_s)
             phase, name = area_phase_of(entry), str(s["name"])
+            row = s.to_frame().T.assign(school_id=school).iloc[0]
+            problems += _row_rule_problems(where, kind, fe, row, config)
+            needs_agreement = kind in ("reduce", "close") and config.rules.own_admissions.enabled and \
+                own_admission_authority(row)
         groups = hi - lo + 1
         cost = getattr(o, "capital_cost", np.nan)
         if pd.isna(cost):
             cost = _default_cost(kind, fe, groups, config.costs(phase), config)
         sign = -1 if kind == "reduce" else 1
         earliest = getattr(o, "earliest_year", np.nan)
-        opens = max(int(earliest) if pd.notna(earliest) else base_year, base_year + lead)
+        opens = max(int(earliest) if pd.notna(earliest) else base_year, opening_year(config, base_year, lead))
+        if last_year is not None and opens > last_year:
+            given = f"earliest_year {int(earliest)}" if pd.notna(earliest) and int(earliest) == opens else \
+                f"its lead time of {lead} year(s) from the decision date"
+            problems.append(f"{where}, earliest_year: it cannot open before {opens} ({given}), after the "
+                            f"forecast's last year {last_year}; bring it forward, lengthen the horizon, or "
+                            "remove the row")
         rows.append(dict(option_id=str(o.option_id), kind=kind, school_id=None if kind == "new_school" else school,
                          planning_area_id=area, phase=phase, forms_of_entry=fe,
                          places_per_unit=np.nan if kind == "close" else sign * FORM_OF_ENTRY * fe,
                          entry_ncy=entry, ncy_low=lo, ncy_high=hi, max_units=1, capital_cost=float(cost),
                          earliest_open=opens, lead_time_years=lead, quality_markup=0.0,
-                         label=f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school" else name.capitalize()))
-    return pd.DataFrame(rows, columns=OPTION_COLUMNS)
+                         label=f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school" else name.capitalize(),
+                         needs_agreement=needs_agreement))
+    return pd.DataFrame(rows, columns=OPTION_COLUMNS), problems
+
+
+def _row_rule_problems(where: str, kind: str, fe: float, s: pd.Series, config: OptimiserConfig) -> list[str]:
+    """Why a council's scheme at a school could never be chosen, each with what to do."""
+    out = []
+    fe_now = float(s["pan"]) / FORM_OF_ENTRY
+    if kind == "expand" and pd.notna(s.get("max_forms_of_entry")) and fe_now + fe > float(s["max_forms_of_entry"]) + 1e-9:
+        out.append(f"{where}, forms_of_entry: {fe:g} FE more would take {s['name']} to {fe_now + fe:g} FE, above its "
+                   f"site limit of {float(s['max_forms_of_entry']):g} FE (schools max_forms_of_entry); give at most "
+                   f"{max(float(s['max_forms_of_entry']) - fe_now, 0):g}, or correct the site limit")
+    if kind in ("expand", "bulge"):
+        barred = basic_need_barred(s, config)
+        if barred:
+            key = "at_selective" if barred == "selective" else "at_single_sex"
+            out.append(f"{where}, school_id: {s['name']} is {barred}, and growth there does not meet general basic "
+                       f"need (optimiser.rules.basic_need.{key} is off); switch it on to allow this scheme, or "
+                       "remove the row")
+        ban = config.rules.no_expansion_inadequate
+        if ban.enabled and ban.weight is None and s.get("ofsted") == "Inadequate":
+            out.append(f"{where}, school_id: {s['name']} is judged Inadequate and the rule "
+                       "optimiser.rules.no_expansion_inadequate forbids growing it; give it a weight to make it a "
+                       "preference, or remove the row")
+    if kind == "reduce":
+        room = float(np.floor(fe_now - config.min_fe_after_reduction + 1e-9))
+        if fe > min(room, config.max_reduction_fe) + 1e-9:
+            out.append(f"{where}, forms_of_entry: {s['name']} can give up at most {max(min(room, config.max_reduction_fe), 0):g} "
+                       f"FE (it admits {fe_now:g} FE; optimiser.min_fe_after_reduction {config.min_fe_after_reduction}, "
+                       f"max_reduction_fe {config.max_reduction_fe}); give a smaller reduction or change those settings")
+        if config.rules.protect_oversubscribed.enabled and oversubscribed(s):
+            out.append(f"{where}, school_id: {s['name']} has more first preferences than places "
+                       "(optimiser.rules.protect_oversubscribed); remove the row or switch the rule off")
+        rule = config.rules.own_admissions
+        if rule.enabled and not rule.allow_cuts and own_admission_authority(s):
+            out.append(f"{where}, school_id: {s['name']} sets its own admission number and "
+                       "optimiser.rules.own_admissions.allow_cuts is off; remove the row or allow such proposals")
+    return out
 
 
 def _lead_time(kind: str, given: float, config: OptimiserConfig) -> int:
@@ -271,7 +372,8 @@ def _default_cost(kind: str, fe: float, groups: int, costs, config: OptimiserCon
 
 
 def apply_rules(options: pd.DataFrame, schools: pd.DataFrame, config: OptimiserConfig) -> pd.DataFrame:
-    """Drop what the rules forbid and set the preference mark-up on what they weigh."""
+    """Drop what the rules forbid among the generated schemes (a council's own rows were checked by
+    :func:`complete_options`) and set the weighting the rules give the rest."""
     grows = options["kind"].isin(["expand", "bulge"])
     ban = config.rules.no_expansion_inadequate
     if ban.enabled and ban.weight is None and "ofsted" in schools:
@@ -285,4 +387,18 @@ def apply_rules(options: pd.DataFrame, schools: pd.DataFrame, config: OptimiserC
     markup = quality_markup(schools, config)
     options = options.copy()
     options["quality_markup"] = np.where(grows, options["school_id"].map(markup).fillna(0.0), 0.0)
+    options["cut_weighting"] = np.where(options["kind"] == "reduce",
+                                        options["school_id"].map(cut_weighting(schools, config)).fillna(0.0), 0.0)
     return options.reset_index(drop=True)
+
+
+def cut_weighting(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
+    """Objective weighting (not money) per form of entry cut at each school: the rule's weight at a
+    school rated Good or better, or whose first preferences reach its admission number."""
+    rule = config.rules.cut_weaker_first
+    if not rule.enabled:
+        return pd.Series(0.0, index=schools["school_id"].to_numpy())
+    good = schools.get("ofsted", pd.Series("", index=schools.index)).isin(GOOD_GRADES).to_numpy()
+    prefs = pd.to_numeric(schools.get("first_preferences", pd.Series(np.nan, index=schools.index)), errors="coerce")
+    popular = (prefs >= schools["pan"]).fillna(False).to_numpy()
+    return pd.Series(rule.weight * (good | popular), index=schools["school_id"].to_numpy(), dtype=float)

@@ -11,14 +11,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimiser.model import PERSISTENT, PlanModel, solved_cells
+from optimiser.model import CONTROLLABLE, PERSISTENT, PlanModel, solved_cells
 from optimiser.solve import SolveResult
 
 SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry",
                   "places", "capital_cost", "reason"]
+#: Added to ``plan.csv`` after the columns above: whether a scheme is a proposal needing the school's
+#: agreement (a cut where the school is its own admission authority).
+FLAG_COLUMNS = ["needs_agreement"]
 AFTER_COLUMNS = ["planning_area_id", "year", "ncy", "demand", "capacity", "surplus", "shortfall"]
-COST_ITEMS = ["capital", "capital_discounted", "residual_value", "surplus_revenue", "travel_penalty",
-              "shortfall_penalty", "rule_weighting", "objective"]
+#: Money (pounds): what the board spends, and the objective's parts a council controls.
+MONEY_ITEMS = ["capital", "capital_annualised", "surplus_revenue", "travel_penalty", "controllable"]
+#: Weightings that steer the plan but are not money.
+WEIGHTING_ITEMS = ["rule_weighting", "shortfall_penalty"]
+#: Place-years (places short, summed over the years they are short).
+PLACE_YEAR_ITEMS = ["shortfall", "shortfall_unavoidable"]
+COST_ITEMS = MONEY_ITEMS + WEIGHTING_ITEMS + PLACE_YEAR_ITEMS
+#: The unit of each item of ``Plan.costs``, for every page that shows them.
+COST_UNITS = {**dict.fromkeys(MONEY_ITEMS, "pounds"), **dict.fromkeys(WEIGHTING_ITEMS, "weighting, not money"),
+              **dict.fromkeys(PLACE_YEAR_ITEMS, "place-years")}
 
 
 @dataclass
@@ -36,9 +47,12 @@ class Plan:
         moves to or from neighbouring areas), capacity, surplus (capacity - demand) and shortfall
         (places short of demand plus margin).
     costs : Series
-        Cost breakdown in pounds: capital (undiscounted), capital_discounted (net of residual
-        value), residual_value, surplus_revenue, travel_penalty, shortfall_penalty (all
-        discounted), rule_weighting (objective weighting only, not money) and objective.
+        The plan's parts, each in its own unit (``COST_UNITS``). Pounds: capital (undiscounted, what
+        the board spends), capital_annualised (the annuities of the years in use within the horizon,
+        discounted), surplus_revenue and travel_penalty (discounted), and controllable (their sum,
+        on which the optimality gap is measured). Weightings, not money: rule_weighting and
+        shortfall_penalty (avoidable shortfall only). Place-years: shortfall (all of it) and
+        shortfall_unavoidable (cohorts already in school that no scheme reaches).
     shortfall : DataFrame
         The rows of ``sufficiency_after`` with a shortfall, and its ``cause``: ``in school`` (a
         cohort on roll in the base year, to which no scheme can add places; in practice met by
@@ -61,6 +75,10 @@ class Plan:
     solve: SolveResult
     baseline: "Plan | None" = field(default=None, repr=False)
     total_seconds: float = 0.0
+    #: What a board should know about the plan's footing (for example data older than a year).
+    warnings: list[str] = field(default_factory=list)
+    #: The solved model, for checking every constraint against the plan (``optimiser.testing``).
+    model: PlanModel | None = field(default=None, repr=False)
 
     @property
     def status(self) -> str:
@@ -78,6 +96,11 @@ class Plan:
     def total_shortfall(self) -> float:
         """Place-years short over the horizon."""
         return float(self.sufficiency_after["shortfall"].sum())
+
+    @property
+    def controllable_cost(self) -> float:
+        """Pounds the council controls: capital annuities in use, empty places and travel (discounted)."""
+        return float(self.costs["controllable"])
 
 
 def unit_values(model: PlanModel) -> dict[tuple[str, int], int]:
@@ -113,29 +136,27 @@ def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = No
     """
     from optimiser.reasons import explain
 
-    inputs = model.inputs
     chosen = chosen_schemes(model)
-    schemes = _assign_reductions(_scheme_table(model, chosen), model)
+    schemes = _scheme_table(model, chosen)
     solved = solved_cells(model)
     schemes["reason"] = explain(model, schemes, solved) if explained else GREEDY_REASON
     after = _after_table(solved)
-    transfers = pd.DataFrame(
-        [(*k, float(v.varValue or 0.0)) for k, v in model.moves.items() if (v.varValue or 0.0) > 1e-6],
-        columns=["from_area", "to_area", "ncy", "year", "pupils"])
-    costs = {k: float(model.costs[k].value() or 0.0) for k in
-             ("capital", "residual_value", "surplus_revenue", "travel_penalty", "shortfall_penalty", "rule_weighting")}
-    costs["capital_discounted"] = float(model.costs["capital_discounted"].value() or 0.0)
-    costs["objective"] = sum(costs[k] for k in ("capital_discounted", "surplus_revenue", "travel_penalty",
-                                                 "shortfall_penalty", "rule_weighting"))
-    del inputs
-    return Plan(schemes[SCHEME_COLUMNS], after, pd.Series(costs)[COST_ITEMS], _shortfall_table(model, after),
-                transfers, result, baseline)
+    flows = [(p, q, g, t, pupils * float(var.varValue or 0.0)) for var, p, q, g, t, pupils in model.move_flows]
+    transfers = pd.DataFrame([f for f in flows if f[4] > 1e-6], columns=["from_area", "to_area", "ncy", "year", "pupils"])
+    costs = {k: float(model.costs[k].value() or 0.0) for k in ("capital", *CONTROLLABLE, "rule_weighting",
+                                                              "shortfall_penalty")}
+    costs["controllable"] = sum(costs[k] for k in CONTROLLABLE)
+    costs["shortfall"] = float(after["shortfall"].sum())
+    costs["shortfall_unavoidable"] = float(model.unavoidable.sum())
+    return Plan(schemes[SCHEME_COLUMNS + FLAG_COLUMNS], after, pd.Series(costs)[COST_ITEMS],
+                _shortfall_table(model, after), transfers, result, baseline, warnings=list(model.inputs.warnings),
+                model=model)
 
 
 def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
     opts = model.inputs.options.set_index("option_id")
     if chosen.empty:
-        return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units"])
+        return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units", "needs_agreement"])
     o = opts.loc[chosen["option_id"]].reset_index()
     planned = model.inputs.config.year_groups  # places outside them (the sixth form) are not planned here
     groups = (np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1).clip(lower=0).to_numpy()
@@ -151,46 +172,8 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
         "places": per_unit * chosen["units"].to_numpy(),
         "capital_cost": o["capital_cost"].to_numpy() * chosen["units"].to_numpy(),
         "units": chosen["units"].to_numpy(),
+        "needs_agreement": o["needs_agreement"].fillna(False).astype(bool).to_numpy(),
     }).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
-
-
-def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
-    """Give each area-wide reduction to schools, the least popular first (first preferences over
-    admission number), as far as each can go down."""
-    mask = (schemes["kind"] == "reduce") & schemes["school_id"].isna()
-    if not mask.any():
-        return schemes
-    from optimiser.options import reducible_fe, school_entries
-
-    inputs = model.inputs
-    sch = inputs.schools
-    room = reducible_fe(sch, inputs.config).to_dict()
-    ratio = (pd.to_numeric(sch["first_preferences"], errors="coerce") / sch["pan"]).fillna(1.0)
-    # A school the plan grows is the last to lose places: a board would not sign off expanding
-    # and cutting one school in the same programme unless no other school can take the cut.
-    growing = sch["school_id"].isin(schemes.loc[~mask & schemes["kind"].isin(["expand", "bulge"]), "school_id"])
-    order = sch.assign(ratio=ratio.to_numpy(), growing=growing.to_numpy()).sort_values(["growing", "ratio", "school_id"])
-    entry_of = inputs.options.set_index("option_id")["entry_ncy"]
-    high_of = inputs.options.set_index("option_id")["ncy_high"]
-    rows = [r for r in schemes[~mask].to_dict("records")]
-    for r in schemes[mask].to_dict("records"):
-        entry, units = int(entry_of[r["option_id"]]), int(r["units"])
-        block_high = min(int(high_of[r["option_id"]]), max(inputs.config.year_groups))
-        per_group = r["places"] / r["units"] / (block_high - entry + 1)
-        for s in order[order["planning_area_id"] == r["planning_area_id"]].itertuples(index=False):
-            if units <= 0:
-                break
-            take = min(units, room.get(s.school_id, 0))
-            if take > 0 and entry in school_entries(int(s.ncy_low), int(s.ncy_high), inputs.config.entry_ncys):
-                room[s.school_id] -= take
-                units -= take
-                # The school's own places: an infant school taking a Reception cut loses three
-                # year groups' worth, not the seven of the area's primary block.
-                groups = min(int(s.ncy_high), block_high) - entry + 1
-                rows.append(dict(r, school_id=s.school_id, units=take, forms_of_entry=take,
-                                 places=per_group * groups * take,
-                                 capital_cost=r["capital_cost"] / r["units"] * take))
-    return pd.DataFrame(rows).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
 
 
 SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
@@ -208,8 +191,8 @@ def _shortfall_table(model: PlanModel, after: pd.DataFrame) -> pd.DataFrame:
     cells = model.inputs.demand
     key = ["planning_area_id", "year", "ncy"]
     reached = np.zeros(len(cells), dtype=bool)
-    reached[model.effects["cell"].to_numpy(dtype=int)] = True
-    cause = np.where(cells["on_roll"].to_numpy() > 0, SHORTFALL_CAUSES[0],
+    reached[model.effects.loc[model.effects["coef"] > 0, "cell"].to_numpy(dtype=int)] = True
+    cause = np.where(model.unavoidable > 1e-9, SHORTFALL_CAUSES[0],
                      np.where(reached, SHORTFALL_CAUSES[2], SHORTFALL_CAUSES[1]))
     causes = cells[key].assign(cause=cause)
     short = after[after["shortfall"] > 1e-6].merge(causes, on=key, how="left")

@@ -47,7 +47,53 @@ def explain(model: PlanModel, schemes: pd.DataFrame, solved: pd.DataFrame) -> li
             out.append(_growth_reason(model, area_gaps, s, o, opts_in[o["planning_area_id"]]))
         else:
             per_group = abs(o["places_per_unit"]) * s.units if s.kind == "reduce" else float(pan.get(s.school_id, 0.0))
-            out.append(_removal_reason(after_in.get(o["planning_area_id"], empty_gaps), s, o, per_group))
+            reason = _removal_reason(after_in.get(o["planning_area_id"], empty_gaps), s, o, per_group)
+            out.append("; ".join([reason, *_cut_rules(model, s, o, schemes)]))
+    return out
+
+
+BANDS = {"upper_80": "upper end of its 80% interval", "upper_95": "upper end of its 95% interval",
+         "pupils": "central forecast"}
+
+
+def _cut_rules(model: PlanModel, s, o: pd.Series, schemes: pd.DataFrame) -> list[str]:
+    """The council's rules behind a cut, in words, each naming its setting (a claim is made only
+    where the plan bears it out)."""
+    from optimiser.options import oversubscribed
+
+    cfg = model.inputs.config
+    rules = cfg.rules
+    out = [f"it leaves room for the forecast's {BANDS[cfg.reduction_band]} plus {cfg.reduction_keep_surplus:.0%} "
+           "kept for parental choice and in-year moves (optimiser.reduction_band, reduction_keep_surplus)"]
+    if s.kind != "reduce":
+        return out
+    schools = model.inputs.schools.set_index("school_id")
+    area = schools[schools["planning_area_id"] == o["planning_area_id"]]
+    teaching = area[(area["ncy_low"] <= o["entry_ncy"]) & (area["ncy_high"] >= o["entry_ncy"])]
+    me = schools.loc[s.school_id]
+    if rules.cut_weaker_first.enabled:
+        opts = model.inputs.options
+        same = opts[(opts["kind"] == "reduce") & (opts["planning_area_id"] == o["planning_area_id"])
+                    & (opts["entry_ncy"] == o["entry_ncy"]) & (opts["ncy_low"] == o["ncy_low"])
+                    & (opts["ncy_high"] == o["ncy_high"])]
+        used = schemes.groupby("option_id")["units"].sum()
+        weaker_left = same[(same["cut_weighting"] == 0)
+                           & (same["option_id"].map(used).fillna(0) < same["max_units"])]
+        if o["cut_weighting"] > 0 and weaker_left.empty:
+            out.append("no weaker or less popular school here could give up the same places instead "
+                       "(optimiser.rules.cut_weaker_first)")
+        elif o["cut_weighting"] == 0:
+            out.append("a school rated below Good or less popular is cut before a good or popular one "
+                       "(optimiser.rules.cut_weaker_first)")
+    if rules.protect_oversubscribed.enabled:
+        kept = [str(r["name"]) for _, r in teaching.iterrows() if oversubscribed(r.rename(r.name))]
+        if kept:
+            named = ", ".join(kept[:2]) + (f" and {len(kept) - 2} more" if len(kept) > 2 else "")
+            out.append(f"{named} {'is' if len(kept) == 1 else 'are'} not cut: more first preferences than places "
+                       "(optimiser.rules.protect_oversubscribed)")
+    if bool(s.needs_agreement):
+        out.append(f"a proposal needing {me['name']}'s agreement: it sets its own admission number "
+                   "(optimiser.rules.own_admissions)")
     return out
 
 
@@ -95,7 +141,8 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
         return (f"it cannot open before {academic_year(alt['earliest_open'])}, after this cohort entered "
                 f"{ncy_label(alt['entry_ncy'])} in {academic_year(started)}")
     if alt["kind"] == "bulge" and s.kind != "bulge":
-        return "a bulge class serves one cohort, and the need lasts, so permanent places cost less over the horizon"
+        return ("a bulge class serves one cohort, and the need lasts, so permanent places cost less over their "
+                "years in use within the horizon")
     last = _last_unit(model, alt.name)
     used = int(round(last.varValue or 0)) if last is not None else 0
     if alt["kind"] == "expand" and used >= alt["max_units"]:
@@ -104,7 +151,7 @@ def _why_not(model: PlanModel, s, o, alt: pd.Series, worst) -> str:
         return "the council's rules favour growing popular, good schools"
     if s.kind == "bulge":
         return "the need is one cohort, so a bulge class avoids permanent places that would stand empty"
-    return "fewer empty places and lower cost over the horizon once later years and residual value are counted"
+    return "fewer empty places and lower cost over the horizon, counting each building's years in use"
 
 
 def _removal_reason(after: pd.DataFrame, s, o: pd.Series, per_group: float) -> str:

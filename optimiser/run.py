@@ -12,11 +12,12 @@ from optimiser.config import OptimiserConfig
 from optimiser.greedy import evaluate_decisions, greedy_decisions
 from optimiser.model import PlanModel, build_model
 from optimiser.plan import Plan, build_plan
-from optimiser.solve import SolveResult, available_solvers, solve
+from optimiser.solve import SolveResult, available_solvers, controllable_value, solve
 
 
-def _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls=None) -> PlanModel:
-    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year, rolls)
+def _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls=None, links=None,
+             files=None) -> PlanModel:
+    inputs = check_inputs(demand, schools, config, options, distances, planning_areas, base_year, rolls, links, files)
     return build_model(inputs)
 
 
@@ -29,13 +30,14 @@ def greedy_plan(
     planning_areas: pd.DataFrame | None = None,
     base_year: int | None = None,
     rolls: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
 ) -> Plan:
     """The greedy baseline: the cheapest single scheme for each deficit, year by year.
 
     Takes the same arguments as :func:`run_plan` and returns a :class:`Plan` costed by the same
     objective (see :mod:`optimiser.greedy`).
     """
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls, links)
     result = evaluate_decisions(model, greedy_decisions(model))
     return build_plan(model, result, explained=False)
 
@@ -69,6 +71,8 @@ def run_plan(
     base_year: int | None = None,
     solver: str | None = None,
     rolls: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    files: dict[str, str] | None = None,
 ) -> Plan:
     """Choose expansions, bulge classes, new schools and reductions at least cost.
 
@@ -97,6 +101,11 @@ def run_plan(
         Canonical rolls with the base year's census. A cohort on roll above its year group's
         places (a past bulge class) keeps them as it moves up, so it is not counted as unmet
         need. None: every year group has the admission number.
+    links : DataFrame, optional
+        infant_id, junior_id: linked infant and junior schools; None derives them from age ranges and
+        distance.
+    files : dict, optional
+        Table name to the file it came from, so a problem names the file (``{"options": "options.csv"}``).
 
     Returns
     -------
@@ -110,7 +119,7 @@ def run_plan(
     """
     config = config or OptimiserConfig()
     start = time.perf_counter()
-    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls)
+    model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls, links, files)
     greedy = greedy_decisions(model)
     baseline_result = evaluate_decisions(model, greedy, solver=solver)
     baseline = build_plan(model, baseline_result, explained=False)
@@ -118,7 +127,9 @@ def run_plan(
     # The time limit bounds the whole run: reading, the greedy plan and the start are counted. When
     # they use it all, the solver stops at once with the start it was given (never worse than greedy).
     remaining = max(0.0, config.time_limit - (time.perf_counter() - start))
-    result = solve(model, solver=solver, warm=warm, time_limit=remaining)
+    # Stop within config.gap of the controllable cost: of the start plan's (never below the bound's).
+    reference = controllable_value(model) if warm else baseline.controllable_cost
+    result = solve(model, solver=solver, warm=warm, time_limit=remaining, abs_gap=config.gap * reference)
     if result.status not in ("optimal", "feasible"):
         problem = f"the solver found no plan ({result.solver}: {result.status}, {result.message})"
         if "time limit" in result.message.lower():

@@ -40,11 +40,16 @@ class SolveResult:
     status : str
         "optimal" (gap within tolerance), "feasible" (stopped with a gap), "infeasible" or "error".
     objective, bound : float
-        Incumbent objective and the best proven lower bound.
+        Incumbent objective and the best proven lower bound (the objective mixes money with the
+        weightings; read the plan's costs for each part in its unit).
     gap : float
-        Relative gap ``(objective - bound) / max(|objective|, 1)``.
+        What is proved: ``(objective - bound) / controllable``, the most the plan could still be
+        improved, as a share of the pounds a council controls (capital annuities, empty places,
+        travel), not of penalties for shortfall no scheme can meet.
     seconds : float
         Wall-clock time of the solve.
+    controllable : float
+        The incumbent's controllable cost, pounds.
     """
 
     solver: str
@@ -54,6 +59,7 @@ class SolveResult:
     gap: float
     seconds: float
     message: str = ""
+    controllable: float = float("nan")
 
 
 class _WarmHiGHS(pulp.HiGHS):
@@ -77,7 +83,8 @@ def available_solvers() -> list[str]:
     return [name for name, pulp_name in SOLVERS.items() if pulp_name in found]
 
 
-def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_limit: float | None = None) -> SolveResult:
+def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_limit: float | None = None,
+          abs_gap: float | None = None) -> SolveResult:
     """Solve ``model`` with the configured solver, falling back to the other one on failure.
 
     Parameters
@@ -90,6 +97,9 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_
         Start from the variables' current values (set by the greedy plan).
     time_limit : float, optional
         Seconds the solver may take; default ``config.time_limit``; ``UNTIL_DONE`` for no limit.
+    abs_gap : float, optional
+        Stop when the incumbent is within this many pounds of the bound (``config.gap`` times the
+        controllable cost of the start plan); without it, ``config.gap`` relative to the objective.
     """
     cfg = model.inputs.config
     first = solver or cfg.solver
@@ -100,7 +110,7 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_
             messages.append(f"{name} is not available")
             continue
         try:
-            result = _solve_with(model, name, warm, time_limit)
+            result = _solve_with(model, name, warm, time_limit, abs_gap)
         except pulp.PulpSolverError as exc:
             messages.append(f"{name} failed: {exc}")
             continue
@@ -110,10 +120,14 @@ def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_
     return SolveResult(first, "error", float("nan"), float("nan"), float("nan"), 0.0, "; ".join(messages))
 
 
-def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | None = None) -> SolveResult:
+def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | None = None,
+                abs_gap: float | None = None) -> SolveResult:
     cfg = model.inputs.config
     limit = cfg.time_limit if time_limit is None else time_limit
     limit = limit if math.isfinite(limit) else None  # PuLP: None is no limit
+    # The gap that matters is on the pounds a council controls: stop on an absolute gap of that size
+    # rather than a relative gap on an objective that may hold large shortfall penalties.
+    gaps = dict(gapRel=cfg.gap) if abs_gap is None else dict(gapRel=1e-9, gapAbs=max(abs_gap, 1e-6))
     start = time.perf_counter()
     if name == "highs":
         if cfg.threads is not None:
@@ -122,24 +136,33 @@ def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | Non
             # HiGHS sizes one scheduler per thread at its first solve and refuses ("Not Set") a later
             # solve asking for another number of threads, which would fall back to CBC unasked.
             highspy.Highs.resetThreadScheduler(True)
-        kwargs = dict(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
-                      mip_heuristic_effort=HIGHS_HEURISTIC_EFFORT)
+        kwargs = dict(msg=cfg.msg, timeLimit=limit, threads=cfg.threads, mip_heuristic_effort=HIGHS_HEURISTIC_EFFORT,
+                      **gaps)
         engine = _WarmHiGHS(**kwargs) if warm else pulp.HiGHS(**kwargs)
         model.problem.solve(engine)
         seconds = time.perf_counter() - start
         return _highs_result(model, seconds)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
-        engine = pulp.PULP_CBC_CMD(msg=cfg.msg, timeLimit=limit, gapRel=cfg.gap, threads=cfg.threads,
-                                   warmStart=warm, logPath=str(log), keepFiles=False)
+        engine = pulp.PULP_CBC_CMD(msg=cfg.msg, timeLimit=limit, threads=cfg.threads, warmStart=warm,
+                                   logPath=str(log), keepFiles=False, **gaps)
         model.problem.solve(engine)
         seconds = time.perf_counter() - start
         text = log.read_text() if log.exists() else ""
     return _cbc_result(model, text, seconds)
 
 
-def _relative(objective: float, bound: float) -> float:
-    return max(0.0, objective - bound) / max(abs(objective), 1.0)
+def controllable_value(model: PlanModel) -> float:
+    """The solved plan's controllable cost in pounds (capital annuities, empty places, travel)."""
+    from optimiser.model import CONTROLLABLE
+
+    return float(sum(model.costs[k].value() or 0.0 for k in CONTROLLABLE))
+
+
+def _relative(model: PlanModel, objective: float, bound: float) -> tuple[float, float]:
+    """The gap on the controllable cost, and that cost."""
+    controllable = controllable_value(model)
+    return max(0.0, objective - bound) / max(controllable, 1.0), controllable
 
 
 def _highs_result(model: PlanModel, seconds: float) -> SolveResult:
@@ -151,9 +174,9 @@ def _highs_result(model: PlanModel, seconds: float) -> SolveResult:
         return SolveResult("highs", kind, float("nan"), float("nan"), float("nan"), seconds, status_text)
     objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound) if model.problem.isMIP() else objective
-    gap = _relative(objective, bound)
+    gap, controllable = _relative(model, objective, bound)
     status = "optimal" if gap <= model.inputs.config.gap + 1e-9 else "feasible"
-    return SolveResult("highs", status, objective, bound, gap, seconds, status_text)
+    return SolveResult("highs", status, objective, bound, gap, seconds, status_text, controllable)
 
 
 def _cbc_result(model: PlanModel, log: str, seconds: float) -> SolveResult:
@@ -169,6 +192,8 @@ def _cbc_result(model: PlanModel, log: str, seconds: float) -> SolveResult:
         bound = float(found.group(1))
     elif stopped and "Optimal solution found" not in stopped.group(1):
         bound = float("-inf")
-    gap = _relative(objective, bound) if bound > float("-inf") else float("inf")
+    gap, controllable = _relative(model, objective, bound) if bound > float("-inf") else (float("inf"),
+                                                                                        controllable_value(model))
     status = "optimal" if gap <= model.inputs.config.gap + 1e-9 else "feasible"
-    return SolveResult("cbc", status, objective, bound, gap, seconds, stopped.group(1).strip() if stopped else label)
+    return SolveResult("cbc", status, objective, bound, gap, seconds,
+                       stopped.group(1).strip() if stopped else label, controllable)

@@ -18,10 +18,11 @@ def run(context: StageContext) -> Plan:
     from optimiser.distances import area_distances
 
     inputs, forecast = context.inputs, context.results["forecast"]
-    demand = forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]]
-    return run_plan(demand, inputs.schools, config=context.settings, options=inputs.options,
+    # The central forecast and its intervals: a reduction leaves room for the upper band.
+    files = {name.rsplit(".", 1)[0]: name for name in inputs.source_hashes}
+    return run_plan(forecast.by_area, inputs.schools, config=context.settings, options=inputs.options,
                     distances=area_distances(inputs), planning_areas=inputs.planning_areas,
-                    base_year=forecast.base_year, rolls=inputs.rolls)
+                    base_year=forecast.base_year, rolls=inputs.rolls, links=inputs.links, files=files)
 
 
 def files(plan: Plan) -> dict[str, pd.DataFrame]:

@@ -169,6 +169,8 @@ def cross_check(tables: Tables, files: Files) -> list[Problem]:
     problems += unknown_references(tables, files, "school_indicators", "school_id", files["schools"],
                                    school_ids, "school")
     problems += unknown_references(tables, files, "options", "school_id", files["schools"], school_ids, "school")
+    for col in ("infant_id", "junior_id"):
+        problems += unknown_references(tables, files, "links", col, files["schools"], school_ids, "school")
     if areas is not None:
         area_ids = set(areas["planning_area_id"].astype(str))
         target = files.get("planning_areas", "the planning areas named in schools")

@@ -46,6 +46,7 @@ class Inputs:
     housing: pd.DataFrame | None = None
     pupil_yields: pd.DataFrame | None = None
     options: pd.DataFrame | None = None
+    links: pd.DataFrame | None = None
     school_indicators: pd.DataFrame | None = None
     #: File name to SHA-256 of its bytes, for provenance.
     source_hashes: dict[str, str] = field(default_factory=dict)

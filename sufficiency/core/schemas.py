@@ -17,6 +17,7 @@ from sufficiency.core.phases import ALL_NCY, AREA_PHASES, SCHOOL_PHASES
 
 ColumnKind = Literal["str", "int", "float", "bool"]
 
+ADMISSION_AUTHORITIES = ("local authority", "school")
 OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not inspected")
 GOVERNANCE = ("academy", "maintained", "free")
 OPTION_KINDS = ("expand", "bulge", "new_school", "reduce", "close")
@@ -131,6 +132,14 @@ SCHOOLS = TableSpec(
                    required=False),
         ColumnSpec("first_preferences", "int", "first-preference applications in the last round",
                    required=False, nullable=True, checks=(_ge(0, "0 or more applications"),)),
+        ColumnSpec("admission_authority", "str",
+                   "who sets the admission number: 'local authority' or 'school' (academies, free, foundation "
+                   "and voluntary-aided schools; default: 'school' for academies and free schools)",
+                   required=False, nullable=True, checks=(_isin(ADMISSION_AUTHORITIES),)),
+        ColumnSpec("selective", "bool", "whether the school selects by ability (a grammar school; GIAS "
+                   "AdmissionsPolicy 'Selective')", required=False, nullable=True),
+        ColumnSpec("single_sex", "bool", "whether the school admits boys only or girls only (GIAS Gender)",
+                   required=False, nullable=True),
     ),
     key=("school_id",),
     geometry="points",
@@ -264,6 +273,17 @@ OPTIONS = TableSpec(
               "capital_cost": 4_413_000, "earliest_year": 2027, "lead_time_years": 2},),
 )
 
+LINKS = TableSpec(
+    name="links",
+    description="Linked infant and junior schools: the junior school takes the infant school's pupils.",
+    columns=(
+        ColumnSpec("infant_id", "str", "the infant school's school_id"),
+        ColumnSpec("junior_id", "str", "the junior school's school_id"),
+    ),
+    key=("infant_id", "junior_id"),
+    example=({"infant_id": "106295", "junior_id": "106296"},),
+)
+
 SCHOOL_INDICATORS = TableSpec(
     name="school_indicators",
     description="School-level standards indicators in long form (Ofsted, attainment, absence, ...).",
@@ -282,6 +302,6 @@ TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         PLANNING_AREAS, WARDS, SCHOOLS, ROLLS, BIRTHS, POPULATION, HOUSING, PUPIL_YIELDS,
-        OPTIONS, SCHOOL_INDICATORS,
+        OPTIONS, LINKS, SCHOOL_INDICATORS,
     )
 }

@@ -237,3 +237,23 @@ def parse_table(raw: RawTable, spec: TableSpec,
     problems += _duplicate_problems(raw, spec, typed[~unparsed])
     problems += _coordinate_problems(raw, typed)
     return typed, problems
+
+
+def table_problems(frame: pd.DataFrame, name: str, file: str | None = None) -> list[str]:
+    """The loader's checks on a table given as a DataFrame (from Python, not a file), as messages
+    naming the file, row and column: a library call is held to the rules a data folder is.
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1). Columns the canonical table
+    does not have are left alone.
+    """
+    from sufficiency.core.readers import RawTable
+    from sufficiency.core.schemas import TABLES
+
+    spec = TABLES[name]
+    known = [c.name for c in spec.columns if c.name in frame.columns]
+    # As a file reads: text in every cell, and an empty cell missing (not the text 'nan').
+    text = frame[known].reset_index(drop=True).astype(object)
+    text = text.map(lambda v: np.nan if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
+    raw = RawTable(file=file or name, frame=text, geometry=None, first_row=2)
+    _, problems = parse_table(raw, spec, derivable=set(spec.required_columns) - set(known))
+    return [str(p) for p in problems if p.severity == "error"]

@@ -67,6 +67,10 @@ def _schools(shared: Path, wards: gpd.GeoDataFrame) -> pd.DataFrame:
         "ofsted": raw["ofsted_rating"].fillna("Not inspected"),
         "governance": raw["type"].map(MAINSTREAM_TYPES),
         "percent_fsm": pd.to_numeric(raw["percent_fsm"], errors="coerce"),
+        # The extract has no GIAS AdmissionsPolicy: England's remaining grammar schools are its
+        # selective schools, and each says so in its name.
+        "selective": raw["name"].str.contains("Grammar", case=False).to_numpy(),
+        "single_sex": raw["gender"].isin(["Boys", "Girls"]).to_numpy(),
     }).reset_index(drop=True)
     out["phase"] = area_phase_of(out["ncy_high"])  # an all-through school is planned as secondary
     pts = points_from_xy(out, "lon", "lat", crs="EPSG:4326")
@@ -134,7 +138,8 @@ def build(shared: Path) -> None:
     areas += [(sa, name, "secondary") for sa, (name, _) in SECONDARY_AREAS.items()]
     planning_areas = pd.DataFrame(areas, columns=["planning_area_id", "name", "phase"])
     cols = ["school_id", "name", "phase", "planning_area_id", "x", "y", "ncy_low", "ncy_high", "pan",
-            "net_capacity", "ofsted", "governance", "max_forms_of_entry", "can_bulge", "first_preferences"]
+            "net_capacity", "ofsted", "governance", "max_forms_of_entry", "can_bulge", "first_preferences",
+            "selective", "single_sex"]
     schools[cols].sort_values("school_id").to_csv(OUT / "schools.csv", index=False)
     rolls.to_csv(OUT / "rolls.csv", index=False)
     planning_areas.to_csv(OUT / "planning_areas.csv", index=False)

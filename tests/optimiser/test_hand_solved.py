@@ -35,7 +35,7 @@ def test_expansion_beats_repeated_bulges_for_lasting_rise():
     assert plan.costs["capital"] == pytest.approx(210 * 21_014)  # 1 FE over 7 year groups
     # The greedy baseline bulges every year; the optimum is cheaper.
     assert set(plan.baseline.schemes["kind"]) == {"bulge"}
-    assert plan.costs["objective"] < plan.baseline.costs["objective"]
+    assert plan.solve.objective < plan.baseline.solve.objective
 
 
 def test_reduction_when_rolls_fall():

@@ -38,8 +38,9 @@ def test_cuts_leave_the_optimum_unchanged_and_raise_the_relaxation():
     without, _ = _model(False)
     assert n > 0
     # The relaxation of the model with cuts is strictly tighter: it pays for the shortfall or the
-    # empty places that whole classes leave.
-    assert _relaxation(with_cuts) > _relaxation(without) * 1.001
+    # empty places that whole classes leave (here over £100k more, beside a shortfall penalty that no
+    # scheme can avoid in this short horizon and that both relaxations carry alike).
+    assert _relaxation(with_cuts) > _relaxation(without) + 100_000
     a, b = solve(with_cuts), solve(without)
     assert a.status == b.status == "optimal"
     assert a.objective == pytest.approx(b.objective, rel=1e-6)

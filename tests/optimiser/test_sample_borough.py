@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from optimiser import OptimiserConfig, build_model, check_inputs, solve
+from optimiser import run_plan
 from optimiser.distances import area_distances
 from optimiser.testing import constraint_residuals
 
@@ -13,20 +13,35 @@ forecasting = pytest.importorskip("forecasting")
 
 
 @pytest.fixture(scope="module")
-def sample_model(sample_inputs):
+def sample_plan(sample_inputs):
     forecast = forecasting.run_forecast(sample_inputs)
-    inputs = check_inputs(forecast.by_area[["planning_area_id", "year", "ncy", "pupils"]], sample_inputs.schools,
-                          OptimiserConfig(), sample_inputs.options, area_distances(sample_inputs),
-                          sample_inputs.planning_areas, forecast.base_year)
-    model = build_model(inputs)
-    return model, solve(model)
+    return run_plan(forecast.by_area, sample_inputs.schools, sample_inputs.scenario.optimiser, sample_inputs.options,
+                    area_distances(sample_inputs), sample_inputs.planning_areas, forecast.base_year,
+                    rolls=sample_inputs.rolls)
 
 
-def test_sample_solves_to_optimality_and_every_constraint_holds(sample_model):
-    model, result = sample_model
-    assert result.status == "optimal" and result.gap <= 1e-3
-    residuals = constraint_residuals(model)
+def test_sample_solves_to_optimality_and_every_constraint_holds(sample_plan):
+    assert sample_plan.status == "optimal" and sample_plan.gap <= 1e-3
+    residuals = constraint_residuals(sample_plan.model)
     assert all(v <= 1e-6 for v in residuals.values()), residuals
+
+
+def test_the_sample_plan_recounted_school_by_school_is_the_plan_solved(sample_plan, sample_inputs):
+    """plan.csv, recounted at each school against the schools table and the base-year rolls, gives
+    sufficiency_after.csv's capacity, pupils and shortfall exactly."""
+    from optimiser.testing import recount_sufficiency
+
+    forecast = forecasting.run_forecast(sample_inputs)
+    recount = recount_sufficiency(sample_plan, forecast.by_area, sample_inputs.schools, sample_inputs.rolls,
+                                  forecast.base_year, sample_plan.model.inputs.config)
+    after = sample_plan.sufficiency_after
+    for column in ("capacity", "demand", "shortfall"):
+        assert recount[column].to_numpy() == pytest.approx(after[column].to_numpy(), abs=1e-6), column
+    # Every cut names the rule behind it.
+    cuts = sample_plan.schemes[sample_plan.schemes["kind"] == "reduce"]
+    assert len(cuts) and cuts["reason"].str.contains("optimiser.rules.cut_weaker_first").all()
+    assert cuts["reason"].str.contains("optimiser.reduction_band").all()
+    assert (cuts["reason"].str.contains("optimiser.rules.own_admissions") == cuts["needs_agreement"]).all()
 
 
 def test_plan_command_writes_both_files(tmp_path):

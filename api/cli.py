@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from sufficiency.core.display import console
 from sufficiency.app.settings import Settings, default_data_dir, ensure_key_file
+from sufficiency.core.display import console
 
 
 def _settings(**overrides: object) -> Settings:

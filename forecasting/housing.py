@@ -21,7 +21,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting.panel import Panel
-
 from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, SIXTH_FORM
 
 #: Year groups of each yield phase under the English coding (DfE pupil yield guidance, 2023,

@@ -248,7 +248,7 @@ class OptimiserConfig(_Strict):
     msg: bool = Field(False, description="Show the solver's log.", json_schema_extra={"informational": "solver log only"})
 
     @model_validator(mode="after")
-    def _check(self) -> "OptimiserConfig":
+    def _check(self) -> OptimiserConfig:
         if self.min_fe_after_reduction < 0:
             raise ValueError("min_fe_after_reduction must be >= 0")
         if not self.year_groups:

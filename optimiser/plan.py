@@ -59,7 +59,7 @@ class Plan:
     shortfall: pd.DataFrame
     transfers: pd.DataFrame
     solve: SolveResult
-    baseline: "Plan | None" = field(default=None, repr=False)
+    baseline: Plan | None = field(default=None, repr=False)
     total_seconds: float = 0.0
 
     @property

@@ -17,10 +17,30 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Query, Response
 
-from post16.schemas import (Attainment19Page, GroupsPage, ParticipationPage, RoniEvaluationPublic, RoniPage,
-                            SixthFormPage)
-from sufficiency.core.web import (CSV, NO_STORE, AdminPorts, ApiError, AreaFilter, FormatQuery, Ports, StoredRun,
-                                  ViewerPorts, YearFilter, csv_response, error_doc, filter_years, records)
+from post16.schemas import (
+    Attainment19Page,
+    GroupsPage,
+    ParticipationPage,
+    RoniEvaluationPublic,
+    RoniPage,
+    SixthFormPage,
+)
+from sufficiency.core.web import (
+    CSV,
+    NO_STORE,
+    AdminPorts,
+    ApiError,
+    AreaFilter,
+    FormatQuery,
+    Ports,
+    StoredRun,
+    ViewerPorts,
+    YearFilter,
+    csv_response,
+    error_doc,
+    filter_years,
+    records,
+)
 
 router = APIRouter(prefix="/post16", tags=["post16"],
                    responses={409: error_doc("The run has not succeeded (yet).")})

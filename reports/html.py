@@ -12,9 +12,9 @@ from importlib.resources import files
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from reports.areas import GROWTH
 from reports.content import ReportData, deficit_matrix, describe_area

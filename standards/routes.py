@@ -24,12 +24,34 @@ from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransiti
 from standards.overrides import Override, apply_overrides
 from standards.risk import risk_summary
 from standards.rules import CATEGORIES
-from standards.schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate, EscalationStepCreate,
-                               KpiPage, OverrideCreate, OverridePublic, RiskPage, RiskSchoolPublic, RiskSummaryPublic,
-                               TargetsPage)
+from standards.schemas import (
+    BenchmarkPage,
+    Category,
+    EscalationCasePublic,
+    EscalationCreate,
+    EscalationStepCreate,
+    KpiPage,
+    OverrideCreate,
+    OverridePublic,
+    RiskPage,
+    RiskSchoolPublic,
+    RiskSummaryPublic,
+    TargetsPage,
+)
 from sufficiency.core.audit import TrailConflict
-from sufficiency.core.web import (CSV, ApiError, FormatQuery, PlannerPorts, Ports, StoredRun, ViewerPorts, Year,
-                                  csv_response, error_doc, records)
+from sufficiency.core.web import (
+    CSV,
+    ApiError,
+    FormatQuery,
+    PlannerPorts,
+    Ports,
+    StoredRun,
+    ViewerPorts,
+    Year,
+    csv_response,
+    error_doc,
+    records,
+)
 
 router = APIRouter(prefix="/standards", tags=["standards"],
                    responses={409: error_doc("The run has not succeeded (yet).")})

@@ -22,10 +22,10 @@ from api.report import workbook
 from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, StageTablePage, SufficiencyPage
 from api.scoping import owned
 from api.tables import attachment, csv_text
-from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
 from sufficiency.app.store.retention import without_expired
 from sufficiency.core.phases import PRIMARY, SECONDARY, SIXTH_FORM, Phase, span
+from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})

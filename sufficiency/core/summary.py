@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import write_layers
-from sufficiency.core.capacity import places_by_year_group, rolls_by_area, summarise, sufficiency_table
+from sufficiency.core.capacity import places_by_year_group, rolls_by_area, sufficiency_table, summarise
 from sufficiency.core.display import console, frame_table, year_group_matrix
 from sufficiency.core.inputs import Inputs
 from sufficiency.core.years import academic_year

@@ -104,8 +104,8 @@ def _population(shared: Path) -> pd.DataFrame:
 
 def build(shared: Path) -> None:
     """Write every sample file into ``sufficiency/sample/data``."""
-    from sufficiency.sample.rolls import synthesise_rolls
     from sufficiency.sample.extras import housing_sites, options, pupil_yields, scenario
+    from sufficiency.sample.rolls import synthesise_rolls
 
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)

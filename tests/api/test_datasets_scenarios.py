@@ -10,8 +10,8 @@ import zipfile
 import pandas as pd
 import yaml
 
-from sufficiency.sample import sample_dir
 from sufficiency.app.store.datasets import content_hash
+from sufficiency.sample import sample_dir
 from tests.api.conftest import World, sample_files, wait_for
 from tests.api.test_security import assert_error
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from api.cli import _settings
 from api.security import verify_secret
-from sufficiency.cli import app
 from sufficiency.app.store import User, make_engine, session_factory
+from sufficiency.cli import app
 
 
 @pytest.fixture()

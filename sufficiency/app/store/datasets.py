@@ -20,11 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sufficiency.app.store.models import Dataset, DatasetFile
 from sufficiency.core.errors import Problem
 from sufficiency.core.inputs import validate_folder
-from sufficiency.core.scenario import setting_fields
-from sufficiency.core.scenario import load_scenario
-from sufficiency.app.store.models import Dataset, DatasetFile
+from sufficiency.core.scenario import load_scenario, setting_fields
 
 #: File types a data folder may hold (see the README's input format).
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".yaml", ".yml")

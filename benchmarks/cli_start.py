@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from _machine import load_average, machine
+from machine import load_average, machine
 
 RUNS = 7
 HEAVY = ("pandas", "geopandas", "pandera", "sklearn", "pulp", "highspy", "fastapi", "sqlalchemy", "matplotlib")

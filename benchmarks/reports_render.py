@@ -14,7 +14,7 @@ import tempfile
 import time
 import warnings
 
-from _machine import load_average, machine
+from machine import load_average, machine
 
 
 def cpu_seconds() -> float:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
 
 
-def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
+def scenario_overrides(spec: str, inputs: Inputs) -> dict:
     """Overrides for one ``--scenario``: a YAML file of settings, or a forecast variant's name."""
     import yaml
 
@@ -41,7 +41,7 @@ def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
         return [run_or_exit(inputs, None)]
     results = []
     for spec in specs:
-        overrides = _scenario_overrides(spec, inputs)
+        overrides = scenario_overrides(spec, inputs)
         scenario_inputs = overridden_or_exit(inputs, overrides)  # the tables are read once
         console.print(f"Running scenario [bold]{scenario_inputs.scenario.name}[/]")
         results.append(run_or_exit(scenario_inputs, None))

@@ -176,7 +176,7 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
                           f"Schools by risk category: {std.rules_label}")
     kpis = []
     for phase, raw in std.kpis.items():
-        kpis.append(frame_table(_indicator_text(raw), [("indicator", "Indicator", None), ("unit", "Unit", None),
+        kpis.append(frame_table(indicator_text(raw), [("indicator", "Indicator", None), ("unit", "Unit", None),
                                       ("value", year_label(std.year), str), ("last_year", "Last year", str),
                                       ("change", "Change", str), ("trend", "Trend", None),
                                       ("national", "England", str)],
@@ -189,7 +189,7 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
     return {"intro": intro, "summary": summary, "kpis": kpis}
 
 
-def _indicator_text(kpis: pd.DataFrame) -> pd.DataFrame:
+def indicator_text(kpis: pd.DataFrame) -> pd.DataFrame:
     """Indicator figures as text, each row to the decimals its unit and size call for."""
     out = kpis.copy()
     columns = ("value", "last_year", "change", "national")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.cli import _settings
+from api.cli import service_settings
 from api.security import verify_secret
 from sufficiency.app.store import User, make_engine, session_factory
 from sufficiency.cli import app
@@ -40,7 +40,7 @@ def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None
 
 
 def test_without_a_secret_the_service_keeps_a_private_key_file(environment: Path) -> None:
-    first, second = _settings(), _settings()
+    first, second = service_settings(), service_settings()
     key_file = environment / "secret.key"
     assert key_file.stat().st_mode & 0o077 == 0
     assert first.secret_key.get_secret_value() == second.secret_key.get_secret_value() == key_file.read_text()

@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: PLC2701 - sklearn has no public import of it
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting import CohortSurvival, ForecastConfig, HousingYield, IntakeModel, Persistence, RollingOrigin

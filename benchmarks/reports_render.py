@@ -39,7 +39,8 @@ def main() -> None:
         steps: dict[str, float] = {}
         last = [time.perf_counter()]
 
-        def progress(step: str, units: int) -> None:
+        def progress(step: str, units: int, steps: dict[str, float] = steps, last: list[float] = last) -> None:
+            # steps and last bound now, as this repeat's (the report calls progress with step and units only)
             now = time.perf_counter()
             steps[step] = steps.get(step, 0.0) + now - last[0]
             last[0] = now

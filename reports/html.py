@@ -113,23 +113,28 @@ def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]
         if not matrix.empty:
             rows = data.area_deficits[data.area_deficits["planning_area_id"] == aid]
             after = rows.pivot_table(index="ncy", columns="year", values="shortfall_after", aggfunc="sum")
-            years = data.years
-            matrix = matrix.reindex(columns=years, fill_value=0.0)
-
-            def cell(ncy: int, year: int) -> str:
-                need = matrix.at[ncy, year]
-                left = after.at[ncy, year] if ncy in after.index and year in after.columns else np.nan
-                text = number(need) if need > 0.5 else "0"
-                return f"{text} → {number(left)}" if data.has_plan and pd.notna(left) else text
-
-            table = Table(f"{aid}: year groups short of places (needed before → short after the programme)",
-                          ["Year group", *[year_label(y) for y in years]],
-                          [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index],
-                          [False] + [True] * len(years), css="small")
+            table = _area_deficit_table(aid, matrix.reindex(columns=data.years, fill_value=0.0), after, data.years,
+                                        data.has_plan)
         out.append({"id": aid, "name": area.name, "phase": area.phase, "chart": charts[f"area:{aid}"],
                     "sentence": describe_area(data.area_totals, data.area_deficits, aid, area.name),
                     "deficits": table})
     return out
+
+
+def _area_deficit_table(aid: str, matrix: pd.DataFrame, after: pd.DataFrame, years: Sequence[int],
+                        has_plan: bool) -> Table:
+    """An area's places needed by year group and year, each with what the programme leaves short beside it."""
+
+    def cell(ncy: int, year: int) -> str:
+        need = matrix.at[ncy, year]
+        left = after.at[ncy, year] if ncy in after.index and year in after.columns else np.nan
+        text = number(need) if need > 0.5 else "0"
+        return f"{text} → {number(left)}" if has_plan and pd.notna(left) else text
+
+    return Table(f"{aid}: year groups short of places (needed before → short after the programme)",
+                 ["Year group", *[year_label(y) for y in years]],
+                 [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index],
+                 [False] + [True] * len(years), css="small")
 
 
 def _schemes_table(data: ReportData) -> Table | None:

@@ -88,6 +88,14 @@ def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_ur
             assert wait_for(client, fresh["id"], headers)["status"] == "succeeded"
 
 
+def _start_together(barrier: threading.Barrier, client: TestClient, headers: dict[str, str], body: dict) -> str:
+    """Start a run once every thread is ready to, so that the requests arrive together."""
+    barrier.wait()
+    response = client.post("/runs", headers=headers, json=body)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
 @pytest.mark.slow
 def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str) -> None:
     for world in make_world(database_url, rate_limit_per_minute=100_000):
@@ -97,16 +105,10 @@ def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str
         quick = client.post("/scenarios", headers=planner, json={
             "name": "quick", "settings": {"horizon": 3, "forecast": {"n_paths": 50}}}).json()
         barrier = threading.Barrier(20)
-
-        def start(_: int) -> str:
-            barrier.wait()
-            response = client.post("/runs", headers=planner, json={"dataset_id": dataset_id, "kind": "forecast",
-                                                                   "scenario_id": quick["id"]})
-            assert response.status_code == 202, response.text
-            return response.json()["id"]
-
+        body = {"dataset_id": dataset_id, "kind": "forecast", "scenario_id": quick["id"]}
         with ThreadPoolExecutor(20) as pool:
-            run_ids = list(pool.map(start, range(20)))
+            started = [pool.submit(_start_together, barrier, client, planner, body) for _ in range(20)]
+            run_ids = [future.result() for future in started]
         assert len(set(run_ids)) == 20
         runs = [wait_for(client, run_id, planner, seconds=300) for run_id in run_ids]
         assert [r["status"] for r in runs] == ["succeeded"] * 20, [r["error"] for r in runs]

@@ -107,7 +107,7 @@ def _option_problems(options: pd.DataFrame, schools: pd.DataFrame, areas: set[st
     school_ids = set(schools["school_id"])
     school_col = options["school_id"] if "school_id" in options else pd.Series(np.nan, index=options.index)
     area_col = options["planning_area_id"] if "planning_area_id" in options else pd.Series(np.nan, index=options.index)
-    for o, s, a, k in zip(options["option_id"], school_col, area_col, options["kind"]):
+    for o, s, a, k in zip(options["option_id"], school_col, area_col, options["kind"], strict=True):
         if k == "new_school":
             if pd.isna(a) or a not in areas:
                 problems.append(f"options: new school {o} names planning area {a!r}, which has no demand or schools")

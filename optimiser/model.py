@@ -175,7 +175,7 @@ def _effects(model: PlanModel) -> pd.DataFrame:
     closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy", "year"])
     closing = closing.assign(open_year=closing["year"], coef=-closing["places"])
     out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]], closing[["option_id", "cell", "open_year", "coef"]]])
-    keys = pd.Series(list(zip(out["option_id"], out["open_year"])), index=out.index)
+    keys = pd.Series(list(zip(out["option_id"], out["open_year"], strict=True)), index=out.index)
     return out[keys.isin(model.units.keys()).to_numpy()]
 
 
@@ -194,7 +194,7 @@ def define_capacity(model: PlanModel) -> None:
     model.effects = _effects(model)
     eff = _cohort_steps(model, model.effects)
     terms: dict[int, list] = defaultdict(list)
-    for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"]):
+    for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"], strict=True):
         terms[cell].append((var, float(coef)))
     for cell in range(len(cells)):
         model.capacity[cell] = pulp.LpAffineExpression(terms.get(cell, []), constant=float(model.base_capacity[cell]))
@@ -208,7 +208,7 @@ def _cohort_steps(model: PlanModel, eff: pd.DataFrame) -> pd.DataFrame:
     entry); cells take :math:`\phi\, k` in place of the scheme terms. Returns var, cell, coef.
     """
     opts = model.inputs.options.set_index("option_id")
-    eff = eff.assign(var=[model.units[k] for k in zip(eff["option_id"], eff["open_year"])])
+    eff = eff.assign(var=[model.units[k] for k in zip(eff["option_id"], eff["open_year"], strict=True)])
     ppu = opts["places_per_unit"]
     whole = ppu.notna() & (ppu.round() == ppu) & (ppu != 0) & (opts["kind"] != "close")
     pattern = ["planning_area_id", "entry_ncy", "ncy_low", "ncy_high"]
@@ -223,8 +223,10 @@ def _cohort_steps(model: PlanModel, eff: pd.DataFrame) -> pd.DataFrame:
         step = steps[key]
         members = g.drop_duplicates("option_id")
         unit_terms = [(model.units[(o, t)], -float(opts.at[o, "places_per_unit"]) / step) for o in members["option_id"]]
-        low = sum(min(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
-        high = sum(max(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
+        low = sum(min(0.0, -c) * opts.at[o, "max_units"]
+                  for (_, c), o in zip(unit_terms, members["option_id"], strict=True))
+        high = sum(max(0.0, -c) * opts.at[o, "max_units"]
+                   for (_, c), o in zip(unit_terms, members["option_id"], strict=True))
         k = pulp.LpVariable(f"k_{_safe('_'.join(map(str, key)))}_{t}", low, high, cat=pulp.LpInteger)
         model.problem += pulp.LpAffineExpression(unit_terms + [(k, 1.0)]) == 0, f"cohort_{k.name}"
         rows.append(pd.DataFrame({"var": k, "cell": g["cell"].unique(), "coef": float(step)}))
@@ -235,11 +237,11 @@ def define_moves(model: PlanModel) -> None:
     """Pupils placed in a neighbouring area, no more than live in the area."""
     cells = model.inputs.demand
     pairs = model.inputs.pairs
-    index = {k: i for i, k in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"]))}
+    index = {k: i for i, k in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True))}
     demand = cells["pupils"].to_numpy()
     out_terms: dict[int, list] = defaultdict(list)
     in_terms: dict[int, list] = defaultdict(list)
-    for p, q, g in zip(pairs["from_area"], pairs["to_area"], pairs["ncy"]):
+    for p, q, g in zip(pairs["from_area"], pairs["to_area"], pairs["ncy"], strict=True):
         for t in model.inputs.years:
             src, dst = index[(p, g, t)], index[(q, g, t)]
             if demand[src] <= 0:
@@ -350,7 +352,7 @@ def define_site_limits(model: PlanModel) -> None:
         sub = opts[opts["kind"] == kind]
         for (school, entry), grp in sub.groupby(["school_id", "entry_ncy"]):
             limit = room(school)
-            terms = [(v, float(fe)) for oid, fe in zip(grp["option_id"], grp["forms_of_entry"])
+            terms = [(v, float(fe)) for oid, fe in zip(grp["option_id"], grp["forms_of_entry"], strict=True)
                      if (v := _last_unit(model, oid)) is not None]
             if terms and pd.notna(limit):
                 model.problem += pulp.LpAffineExpression(terms) <= float(np.floor(limit + 1e-9)), f"site_{kind}_{_safe(school)}_{entry}"
@@ -455,7 +457,7 @@ def define_objective(model: PlanModel) -> None:
         [(model.empty[c], cfg.surplus_place_cost * d[c]) for c in model.empty])
     model.costs["shortfall_penalty"] = pulp.LpAffineExpression(
         [(model.shortfall[c], cfg.shortfall_penalty * d[c]) for c in model.shortfall])
-    d_year = dict(zip(model.inputs.years, discount(model.inputs, model.inputs.years)))
+    d_year = dict(zip(model.inputs.years, discount(model.inputs, model.inputs.years), strict=True))
     model.costs["travel_penalty"] = pulp.LpAffineExpression(
         [(v, cfg.travel_penalty * d_year[k[3]]) for k, v in model.moves.items()])
     model.problem += pulp.lpSum(model.costs[k] for k in

@@ -140,7 +140,8 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
     planned = model.inputs.config.year_groups  # places outside them (the sixth form) are not planned here
     groups = (np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1).clip(lower=0).to_numpy()
     closing = model.inputs.places.groupby(["school_id", "year"])["places"].sum()
-    closed = pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy()))).map(closing).fillna(0.0).to_numpy()
+    closed = (pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy(), strict=True)))
+              .map(closing).fillna(0.0).to_numpy())
     per_unit = np.where(o["kind"] == "bulge", o["places_per_unit"],
                         np.where(o["kind"] == "close", -closed,
                                  o["places_per_unit"] * groups))

@@ -105,7 +105,7 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
     cells = inputs.demand.reset_index(drop=True)
     cap = _recomputed_capacity(inputs, values)
     moves = {k: float(v.varValue or 0.0) for k, v in model.moves.items()}
-    key = list(zip(cells["planning_area_id"], cells["ncy"], cells["year"]))
+    key = list(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True))
     out_of = pd.Series(0.0, index=pd.MultiIndex.from_tuples(key))
     into = out_of.copy()
     for (p, q, g, t), x in moves.items():
@@ -132,7 +132,7 @@ def _recomputed_capacity(inputs: PlanInputs, values: dict[tuple[str, int], int])
     cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])).fillna(0.0).to_numpy().copy()
     school_places = inputs.places.set_index(["school_id", "ncy", "year"])["places"]
     for o in inputs.options.itertuples(index=False):
-        for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"])):
+        for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True)):
             if p != o.planning_area_id:
                 continue
             if o.kind == "close":
@@ -148,7 +148,8 @@ def _site_violation(inputs: PlanInputs, values) -> float:
     worst = 0.0
     expand = inputs.options[inputs.options["kind"] == "expand"]
     for (s, _), grp in expand.groupby(["school_id", "entry_ncy"]):
-        added = sum(values.get((oid, last), 0) * fe for oid, fe in zip(grp["option_id"], grp["forms_of_entry"]))
+        added = sum(values.get((oid, last), 0) * fe
+                    for oid, fe in zip(grp["option_id"], grp["forms_of_entry"], strict=True))
         worst = max(worst, schools.at[s, "pan"] / 30 + added - schools.at[s, "max_forms_of_entry"])
     return float(worst)
 
@@ -156,6 +157,7 @@ def _site_violation(inputs: PlanInputs, values) -> float:
 def _walk_violation(inputs: PlanInputs, moves) -> float:
     """Metres beyond the statutory walking distance of any pupil moved between areas."""
     cfg = inputs.config
-    dist = dict(zip(zip(inputs.pairs["from_area"], inputs.pairs["to_area"]), inputs.pairs["distance"]))
+    routes = zip(inputs.pairs["from_area"], inputs.pairs["to_area"], strict=True)
+    dist = dict(zip(routes, inputs.pairs["distance"], strict=True))
     over = [dist.get((p, q), np.inf) - cfg.walking_limit(g) for (p, q, g, _), x in moves.items() if x > 1e-9]
     return float(max(over + [0.0]))

@@ -118,7 +118,7 @@ def downgrade() -> None:
     runs = _existing("runs", {p.get("run_id") for p in payloads})
     users = _existing("users", {p.get("actor_id") for p in payloads})
     restored: dict[str, list[dict[str, Any]]] = {OVERRIDE: [], STEP: []}
-    for row, payload in zip(kept, payloads):
+    for row, payload in zip(kept, payloads, strict=True):
         common = {"id": row["id"], "organisation_id": row["organisation_id"], "school_id": row["subject"],
                   "date": row["on"], "run_id": payload.get("run_id") if payload.get("run_id") in runs else None,
                   "recorded_at": row["recorded_at"]}

@@ -51,7 +51,8 @@ def main() -> None:
             wall, used = time.perf_counter() - start, cpu_seconds() - cpu
         detail = ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
         verdict = "within" if wall < 30 else "OVER"
-        print(f"run {i + 1}: {len(paths)} files in {wall:.1f} s wall, {used:.1f} s CPU ({verdict} the 30 s target); {detail}")
+        print(f"run {i + 1}: {len(paths)} files in {wall:.1f} s wall, {used:.1f} s CPU ({verdict} the 30 s target); "
+              f"{detail}")
 
 
 if __name__ == "__main__":

@@ -130,8 +130,10 @@ def _by_area_and_year(rows: pd.DataFrame, areas: np.ndarray, horizon: int, base_
     ai = np.searchsorted(areas, rows["planning_area_id"].to_numpy(str))
     known = (ai < len(areas)) & (areas[np.minimum(ai, len(areas) - 1)] == rows["planning_area_id"].to_numpy(str))
     if (~known).any():
-        warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored", stacklevel=3)
-    np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1), rows["pupils"].to_numpy(float)[known])
+        warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored",
+                      stacklevel=3)
+    np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1),
+              rows["pupils"].to_numpy(float)[known])
     return pupils
 
 

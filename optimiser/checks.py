@@ -88,7 +88,8 @@ def _school_problems(schools: pd.DataFrame) -> list[str]:
     if len(bad):
         problems.append(f"schools: ncy_low above ncy_high for {', '.join(map(str, bad[:5]))}")
     if "max_forms_of_entry" in schools:
-        over = schools["max_forms_of_entry"].notna() & (schools["pan"] / FORM_OF_ENTRY > schools["max_forms_of_entry"] + 1e-9)
+        over = (schools["max_forms_of_entry"].notna()
+                & (schools["pan"] / FORM_OF_ENTRY > schools["max_forms_of_entry"] + 1e-9))
         for s in schools[over].itertuples(index=False):
             problems.append(
                 f"schools: {s.school_id} admits {s.pan:g} ({s.pan / FORM_OF_ENTRY:g} FE) but its site limit "
@@ -203,7 +204,8 @@ def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, y
     else:
         problems = _missing(rolls, ("school_id", "year", "ncy", "pupils"), "rolls")
         if not problems and not (rolls["year"] == base_year).any():
-            problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave rolls out")
+            problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave "
+                            "rolls out")
         if problems:
             raise SpecificationError(problems)
         from sufficiency.core.capacity import places_by_year
@@ -279,10 +281,12 @@ def _areas(demand: pd.DataFrame, schools: pd.DataFrame, planning_areas: pd.DataF
 def _cells(demand: pd.DataFrame, places: pd.DataFrame, options: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Every planning area × year group × year with pupils, places or a scheme that could add them."""
     keys = ["planning_area_id", "ncy"]
-    reach = options.loc[options["kind"].isin(["expand", "bulge", "new_school"]), ["planning_area_id", "ncy_low", "ncy_high"]]
+    reach = options.loc[options["kind"].isin(["expand", "bulge", "new_school"]),
+                        ["planning_area_id", "ncy_low", "ncy_high"]]
     span = (reach["ncy_high"] - reach["ncy_low"] + 1).astype(int).clip(lower=0)
     grown = reach.loc[reach.index.repeat(span), ["planning_area_id"]].assign(
-        ncy=np.repeat(reach["ncy_low"].astype(int).to_numpy(), span) + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
+        ncy=np.repeat(reach["ncy_low"].astype(int).to_numpy(), span)
+        + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
     pg = pd.concat([demand[keys], places[keys], grown[keys]]).drop_duplicates()
     grid = pg.merge(pd.DataFrame({"year": years}), how="cross")
     out = grid.merge(demand, on=["planning_area_id", "ncy", "year"], how="left")

@@ -167,14 +167,16 @@ def _effects(model: PlanModel) -> pd.DataFrame:
     phased = opts[opts["kind"] != "close"]
     span = (phased["ncy_high"] - phased["ncy_low"] + 1).astype(int)
     rows = phased.loc[phased.index.repeat(span)].copy()
-    rows["ncy"] = rows["ncy_low"].astype(int).to_numpy() + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int)
+    rows["ncy"] = (rows["ncy_low"].astype(int).to_numpy()
+                   + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
     rows = rows.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy"])
     rows["open_year"] = rows["year"] - (rows["ncy"] - rows["entry_ncy"])
     rows["coef"] = rows["places_per_unit"]
     closing = opts[opts["kind"] == "close"][["option_id", "school_id"]].merge(inputs.places, on="school_id")
     closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy", "year"])
     closing = closing.assign(open_year=closing["year"], coef=-closing["places"])
-    out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]], closing[["option_id", "cell", "open_year", "coef"]]])
+    out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]],
+                     closing[["option_id", "cell", "open_year", "coef"]]])
     keys = pd.Series(list(zip(out["option_id"], out["open_year"], strict=True)), index=out.index)
     return out[keys.isin(model.units.keys()).to_numpy()]
 
@@ -355,12 +357,14 @@ def define_site_limits(model: PlanModel) -> None:
             terms = [(v, float(fe)) for oid, fe in zip(grp["option_id"], grp["forms_of_entry"], strict=True)
                      if (v := _last_unit(model, oid)) is not None]
             if terms and pd.notna(limit):
-                model.problem += pulp.LpAffineExpression(terms) <= float(np.floor(limit + 1e-9)), f"site_{kind}_{_safe(school)}_{entry}"
+                model.problem += (pulp.LpAffineExpression(terms) <= float(np.floor(limit + 1e-9)),
+                                  f"site_{kind}_{_safe(school)}_{entry}")
     new = opts[opts["kind"] == "new_school"]
     for area, grp in new.groupby("planning_area_id"):
         terms = [(v, 1.0) for oid in grp["option_id"] if (v := _last_unit(model, oid)) is not None]
         if terms:
-            model.problem += pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area, f"new_schools_{_safe(area)}"
+            model.problem += (pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area,
+                              f"new_schools_{_safe(area)}")
 
 
 def define_one_way(model: PlanModel) -> None:
@@ -377,7 +381,8 @@ def define_one_way(model: PlanModel) -> None:
         room = [float(grp.loc[grp["option_id"].isin(ids), "max_units"].sum()) for ids in sides]
         grows = pulp.LpVariable(f"grows_{_safe(area)}_{entry}", cat=pulp.LpBinary)
         model.problem += pulp.LpAffineExpression(terms[0]) - room[0] * grows <= 0, f"one_way_up_{_safe(area)}_{entry}"
-        model.problem += pulp.LpAffineExpression(terms[1]) + room[1] * grows <= room[1], f"one_way_down_{_safe(area)}_{entry}"
+        model.problem += (pulp.LpAffineExpression(terms[1]) + room[1] * grows <= room[1],
+                          f"one_way_down_{_safe(area)}_{entry}")
         model.one_way.append((sides[0], sides[1]))
 
 
@@ -392,7 +397,8 @@ def define_closures(model: PlanModel) -> None:
             for t in model.inputs.years:
                 if (o.option_id, t) in model.units and (o.kind == "bulge" or t == model.inputs.years[-1]):
                     bound = 1 if o.kind == "bulge" else int(o.max_units)
-                    model.problem += model.units[(o.option_id, t)] + bound * closed <= bound, f"closed_{_safe(o.option_id)}_{t}"
+                    model.problem += (model.units[(o.option_id, t)] + bound * closed <= bound,
+                                      f"closed_{_safe(o.option_id)}_{t}")
 
 
 def _spend_years(t: int, lead: int) -> list[int]:
@@ -422,7 +428,8 @@ def define_capital_costs(model: PlanModel) -> None:
             real.append((var, o.capital_cost * net))
             residual.append((var, o.capital_cost * res))
             weighting.append((var, o.capital_cost * o.quality_markup * net))
-            undiscounted.append((var, o.capital_cost * (1.0 if nxt is None else 0.0) if o.kind in PERSISTENT else o.capital_cost))
+            undiscounted.append((var, o.capital_cost * (1.0 if nxt is None else 0.0) if o.kind in PERSISTENT
+                                 else o.capital_cost))
             for y in _spend_years(t, int(o.lead_time_years)):
                 share = o.capital_cost / max(int(o.lead_time_years), 1)
                 spend[y].append((var, share))
@@ -460,8 +467,8 @@ def define_objective(model: PlanModel) -> None:
     d_year = dict(zip(model.inputs.years, discount(model.inputs, model.inputs.years), strict=True))
     model.costs["travel_penalty"] = pulp.LpAffineExpression(
         [(v, cfg.travel_penalty * d_year[k[3]]) for k, v in model.moves.items()])
-    model.problem += pulp.lpSum(model.costs[k] for k in
-                                ("capital_discounted", "rule_weighting", "surplus_revenue", "shortfall_penalty", "travel_penalty"))
+    model.problem += pulp.lpSum(model.costs[k] for k in ("capital_discounted", "rule_weighting", "surplus_revenue",
+                                                         "shortfall_penalty", "travel_penalty"))
 
 
 def _safe(text: object) -> str:

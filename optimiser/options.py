@@ -89,7 +89,8 @@ def quality_markup(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
     rule = config.rules.prefer_popular_good
     ofsted = schools.get("ofsted", pd.Series("Not inspected", index=schools.index)).fillna("Not inspected")
     if rule.enabled:
-        prefs = pd.to_numeric(schools.get("first_preferences"), errors="coerce") if "first_preferences" in schools else None
+        prefs = (pd.to_numeric(schools.get("first_preferences"), errors="coerce") if "first_preferences" in schools
+                 else None)
         if prefs is not None:
             ratio = (prefs / schools["pan"].replace(0, np.nan)).clip(upper=1.0)
             unpopular = (1.0 - ratio).fillna(0.0).to_numpy()
@@ -251,7 +252,8 @@ def complete_options(
                          places_per_unit=np.nan if kind == "close" else sign * FORM_OF_ENTRY * fe,
                          entry_ncy=entry, ncy_low=lo, ncy_high=hi, max_units=1, capital_cost=float(cost),
                          earliest_open=opens, lead_time_years=lead, quality_markup=0.0,
-                         label=f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school" else name.capitalize()))
+                         label=(f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school"
+                                else name.capitalize())))
     return pd.DataFrame(rows, columns=OPTION_COLUMNS)
 
 

@@ -138,7 +138,8 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units"])
     o = opts.loc[chosen["option_id"]].reset_index()
     planned = model.inputs.config.year_groups  # places outside them (the sixth form) are not planned here
-    groups = (np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1).clip(lower=0).to_numpy()
+    groups = ((np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1)
+              .clip(lower=0).to_numpy())
     closing = model.inputs.places.groupby(["school_id", "year"])["places"].sum()
     closed = (pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy(), strict=True)))
               .map(closing).fillna(0.0).to_numpy())
@@ -170,7 +171,8 @@ def _assign_reductions(schemes: pd.DataFrame, model: PlanModel) -> pd.DataFrame:
     # A school the plan grows is the last to lose places: a board would not sign off expanding
     # and cutting one school in the same programme unless no other school can take the cut.
     growing = sch["school_id"].isin(schemes.loc[~mask & schemes["kind"].isin(["expand", "bulge"]), "school_id"])
-    order = sch.assign(ratio=ratio.to_numpy(), growing=growing.to_numpy()).sort_values(["growing", "ratio", "school_id"])
+    order = (sch.assign(ratio=ratio.to_numpy(), growing=growing.to_numpy())
+             .sort_values(["growing", "ratio", "school_id"]))
     entry_of = inputs.options.set_index("option_id")["entry_ncy"]
     high_of = inputs.options.set_index("option_id")["ncy_high"]
     rows = [r for r in schemes[~mask].to_dict("records")]

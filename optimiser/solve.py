@@ -77,7 +77,8 @@ def available_solvers() -> list[str]:
     return [name for name, pulp_name in SOLVERS.items() if pulp_name in found]
 
 
-def solve(model: PlanModel, solver: str | None = None, warm: bool = False, time_limit: float | None = None) -> SolveResult:
+def solve(model: PlanModel, solver: str | None = None, warm: bool = False,
+          time_limit: float | None = None) -> SolveResult:
     """Solve ``model`` with the configured solver, falling back to the other one on failure.
 
     Parameters

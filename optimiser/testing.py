@@ -63,7 +63,8 @@ def generate_authority(n_schools: int = 300, n_areas: int = 40, n_years: int = 1
     for i, a in enumerate(school_area):
         secondary = a >= n_primary
         pan = int(rng.choice([150, 180, 210, 240] if secondary else [30, 45, 60, 60, 90]))
-        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan, *span(SECONDARY if secondary else PRIMARY),
+        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan,
+                           *span(SECONDARY if secondary else PRIMARY),
                            x=float(xy[a, 0]), y=float(xy[a, 1]),
                            max_forms_of_entry=float(np.ceil(pan / 30) + rng.integers(0, 3)),
                            can_bulge=bool(rng.random() < 0.7),
@@ -119,7 +120,8 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
         "sufficiency": float(np.max(need - cap - short, initial=0.0)),
         "empty_places": float(np.max(cap - served - empty, initial=0.0)),
         "moves_within_demand": float(np.max(out_of.to_numpy() - cells["pupils"].to_numpy(), initial=0.0)),
-        "non_negative": float(max(-min(moves.values(), default=0.0), -short.min(initial=0.0), -empty.min(initial=0.0), 0.0)),
+        "non_negative": float(max(-min(moves.values(), default=0.0), -short.min(initial=0.0),
+                                  -empty.min(initial=0.0), 0.0)),
         "site_limit": _site_violation(inputs, values),
         "walking_distance": _walk_violation(inputs, moves),
         "capacity_non_negative": float(max(-cap.min(initial=0.0), 0.0)),
@@ -129,7 +131,8 @@ def constraint_residuals(model: PlanModel) -> dict[str, float]:
 def _recomputed_capacity(inputs: PlanInputs, values: dict[tuple[str, int], int]) -> np.ndarray:
     cells = inputs.demand.reset_index(drop=True)
     base = inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
-    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])).fillna(0.0).to_numpy().copy()
+    cap = (base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]]))
+           .fillna(0.0).to_numpy().copy())
     school_places = inputs.places.set_index(["school_id", "ncy", "year"])["places"]
     for o in inputs.options.itertuples(index=False):
         for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True)):

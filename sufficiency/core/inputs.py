@@ -110,7 +110,8 @@ def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
     return problems
 
 
-def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem], set[str]]:
+def _read_tables(
+        folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem], set[str]]:
     paths, problems = find_table_files(folder, list(TABLES))
     for name in ("schools", "rolls"):
         if name not in paths:

@@ -72,7 +72,8 @@ def write_current(inputs: Inputs, summary: CurrentSummary, out: Path) -> list[Pa
     """Write the tables as CSV and the planning areas and schools as a GeoPackage."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in (("planning_areas", pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
+    for name, frame in (("planning_areas",
+                         pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
                         ("schools", summary.schools),
                         ("sufficiency_current", summary.by_year_group),
                         ("sufficiency_by_area", summary.by_area)):

@@ -110,7 +110,8 @@ def test_scenarios_from_json_and_yaml(world: World) -> None:
     assert {"short", "from-yaml"} <= set(names)
     got = world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["viewer"]).json()
     assert got["description"] == "three years"
-    assert_error(world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["other_admin"]), 404, "not_found")
+    assert_error(world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["other_admin"]), 404,
+                 "not_found")
 
 
 def test_invalid_scenarios_say_which_setting_and_why(world: World) -> None:

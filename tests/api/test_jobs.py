@@ -76,7 +76,8 @@ def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_ur
             headers = sign_in(client, "planner@trafford.example", PASSWORD)
             failed = client.get(f"/runs/{run['id']}", headers=headers).json()
             assert failed["status"] == "failed"
-            assert failed["error"].startswith("interrupted: the service stopped") and "Start the run again" in failed["error"]
+            assert (failed["error"].startswith("interrupted: the service stopped")
+                    and "Start the run again" in failed["error"])
             # The old worker finishes after all: its result must not land on the failed run.
             gate.release.set()
             world.client.app.state.sufficiency.jobs.wait(run["id"], timeout=120)
@@ -114,7 +115,8 @@ def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str
         assert [r["status"] for r in runs] == ["succeeded"] * 20, [r["error"] for r in runs]
         counts = {run_id: _rows(client.app, run_id) for run_id in run_ids}
         expected = client.get(f"/runs/{run_ids[0]}/forecast", headers=planner).json()["count"]
-        expected += client.get(f"/runs/{run_ids[0]}/forecast", headers=planner, params={"level": "school"}).json()["count"]
+        expected += client.get(f"/runs/{run_ids[0]}/forecast", headers=planner,
+                               params={"level": "school"}).json()["count"]
         assert set(counts.values()) == {expected}
         with client.app.state.sufficiency.sessions() as session:
             assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "succeeded")) == 20

@@ -27,7 +27,8 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None:
     runner = CliRunner()
-    made = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council", "--email", "Admin@Stockport.example"])
+    made = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council",
+                               "--email", "Admin@Stockport.example"])
     assert made.exit_code == 0, made.output
     password = re.search(r"password (\S+)", made.output).group(1)
     engine = make_engine(f"sqlite:///{environment / 'sufficiency.db'}")
@@ -35,7 +36,8 @@ def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None
         user = session.scalars(select(User).where(User.email == "admin@stockport.example")).one()
         assert user.role == "admin" and verify_secret(user.password_hash, password)
     engine.dispose()
-    again = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council", "--email", "admin@stockport.example"])
+    again = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council",
+                                "--email", "admin@stockport.example"])
     assert again.exit_code == 1 and "Could not add the admin" in again.output
 
 

@@ -46,14 +46,16 @@ def test_prefer_popular_good_schools(enabled, expected):
 def test_no_expansion_at_inadequate_school(enabled, expected):
     rules = Rules(prefer_popular_good=PreferenceRule(enabled=False), no_expansion_inadequate=BanRule(enabled=enabled))
     schools = _two_schools(ofsted="Inadequate", first_preferences=30)
-    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS, base_year=BASE)
+    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS,
+                    base_year=BASE)
     assert _chosen(plan) == expected
 
 
 def test_inadequate_rule_as_weight_marks_up_instead_of_banning():
     rules = Rules(prefer_popular_good=PreferenceRule(enabled=False), no_expansion_inadequate=BanRule(weight=0.01))
     schools = _two_schools(ofsted="Inadequate", first_preferences=30)
-    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS, base_year=BASE)
+    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS,
+                    base_year=BASE)
     assert _chosen(plan) == ["E2"]  # 1% on £4.3m still under £4.5m
 
 

@@ -23,6 +23,6 @@ from sufficiency.app.store.models import (
 )
 
 __all__ = [
-    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run", "RunFile",
-    "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
+    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run",
+    "RunFile", "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
 ]

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.security import hash_secret, new_password
-from sufficiency.sample import sample_dir
 from sufficiency.app.store.datasets import create_dataset
 from sufficiency.app.store.models import Dataset, Organisation, User
+from sufficiency.sample import sample_dir
 
 SAMPLE_ORGANISATION = "Sample borough"
 SAMPLE_ADMIN = "admin@example.org"

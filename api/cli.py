@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from sufficiency.core.display import console
 from sufficiency.app.settings import Settings, default_data_dir, ensure_key_file
+from sufficiency.core.display import console
 
 
-def _settings(**overrides: object) -> Settings:
+def service_settings(**overrides: object) -> Settings:
     """Settings from the environment; without a secret, one kept in a private file in the data folder."""
     try:
         return Settings(**overrides)
@@ -47,7 +47,7 @@ def serve(
     from api.main import create_app
     from sufficiency.app.store import make_engine, session_factory, upgrade
 
-    settings = _settings()
+    settings = service_settings()
     engine = make_engine(settings.url)
     upgrade(engine)
     credentials = bootstrap(session_factory(engine))
@@ -68,7 +68,7 @@ def create_admin_command(
     from api.bootstrap import create_admin
     from sufficiency.app.store import make_engine, session_factory, upgrade
 
-    settings = _settings()
+    settings = service_settings()
     engine = make_engine(settings.url)
     upgrade(engine)
     try:

@@ -85,7 +85,8 @@ def get_current_user(session: SessionDep, state: StateDep,
     elif key:
         user = _user_from_key(session, state, key)
     if user is None or not user.active:
-        message = _UNAUTHENTICATED if not (token or key) else "The token or API key is not valid or has expired; sign in again."
+        message = (_UNAUTHENTICATED if not (token or key)
+                   else "The token or API key is not valid or has expired; sign in again.")
         raise ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
     return user
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from geodata.io import points_from_xy
-from sufficiency.core.errors import InputError
 from sufficiency.app.store.datasets import load_dataset
 from sufficiency.app.store.models import Dataset
+from sufficiency.core.errors import InputError
 
 _SCHOOL_FIELDS = ("school_id", "name", "phase", "planning_area_id", "ncy_low", "ncy_high", "pan", "net_capacity",
                   "ofsted", "governance")

@@ -26,12 +26,19 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from sufficiency.core.errors import InputError
-from sufficiency.core.inputs import load_inputs
 from sufficiency.app.store.datasets import dataset_files, foreign_files
 from sufficiency.app.store.models import Dataset, Run, ScenarioRecord
-from sufficiency.app.store.runs import (RunNotActive, cancel_requested, claim_run, fail_run, finish_run,
-                                    mark_cancelled, stop_runs)
+from sufficiency.app.store.runs import (
+    RunNotActive,
+    cancel_requested,
+    claim_run,
+    fail_run,
+    finish_run,
+    mark_cancelled,
+    stop_runs,
+)
+from sufficiency.core.errors import InputError
+from sufficiency.core.inputs import load_inputs
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from api.limits import LimitsMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
-from sufficiency.core.stages import REGISTRY
 from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.retention import purge_expired
 from sufficiency.app.store.runs import recover_interrupted
+from sufficiency.core.stages import REGISTRY
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from sufficiency.app.store.retention import without_expired
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 
 
-def _frame(session: Session, model: type, run_id: str, drop: tuple[str, ...] = ("id", "run_id"), **where: str) -> pd.DataFrame:
+def _frame(session: Session, model: type, run_id: str, drop: tuple[str, ...] = ("id", "run_id"),
+           **where: str) -> pd.DataFrame:
     query = select(model.__table__).where(model.run_id == run_id)
     for column, value in where.items():
         query = query.where(getattr(model, column) == value)

@@ -115,8 +115,8 @@ class ScenarioCreate(BaseModel):
         "settings": {"horizon": 5, "optimiser": {"solver": "highs"}}}]})
     name: str = Field(min_length=1, max_length=200, description="Unique within your organisation.")
     description: str = Field("", max_length=4000)
-    settings: dict[str, Any] = Field(default_factory=dict,
-                                     description="Scenario settings (as in scenario.yaml) applied over the dataset's own.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Scenario settings (as in scenario.yaml) applied over the dataset's own.")
 
 
 class ScenarioPublic(BaseModel):
@@ -150,9 +150,10 @@ class RunCreate(BaseModel):
 
 class RunPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": EXAMPLE_RUN_ID, "dataset_id": _DATASET_ID, "scenario_id": None, "kind": "forecast", "stages": ["forecast"],
-        "status": "succeeded", "cancel_requested": False, "error": None, "created_at": "2025-10-01T10:00:00Z",
-        "started_at": "2025-10-01T10:00:00Z", "finished_at": "2025-10-01T10:00:04Z",
+        "id": EXAMPLE_RUN_ID, "dataset_id": _DATASET_ID, "scenario_id": None, "kind": "forecast",
+        "stages": ["forecast"], "status": "succeeded", "cancel_requested": False, "error": None,
+        "created_at": "2025-10-01T10:00:00Z", "started_at": "2025-10-01T10:00:00Z",
+        "finished_at": "2025-10-01T10:00:04Z",
         "provenance": {"software_version": "0.1.0", "source_hashes": {"rolls.csv": "1d68f1e3a3a2f6d0..."},
                        "stage_seconds": {"current": 0.28, "forecast": 0.74}},
         "plan_summary": None}]})

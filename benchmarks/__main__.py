@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
+#: Modules the benchmarks import (as ``python benchmarks/<name>.py`` finds them), not benchmarks themselves.
+HELPERS = {"machine"}
 
 
 def main(names: list[str]) -> int:
-    scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_"))
+    scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.stem not in HELPERS)
     if names:
         scripts = [p for p in scripts if p.stem in names or any(p.stem.startswith(n) for n in names)]
     failed = []

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from _machine import load_average, machine
+from machine import load_average, machine
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from _machine import load_average, machine
+from machine import load_average, machine
 
 RUNS = 7
 HEAVY = ("pandas", "geopandas", "pandera", "sklearn", "pulp", "highspy", "fastapi", "sqlalchemy", "matplotlib")
@@ -46,7 +46,8 @@ def main() -> None:
         "sufficiency --help": ([sys.executable, "-m", "sufficiency", "--help"],
                                "import sufficiency.cli"),
         "sufficiency validate <sample>": ([sys.executable, "-m", "sufficiency", "validate", sample],
-                                          f"import sufficiency.cli\nfrom sufficiency.core.inputs import validate_folder\n"
+                                          "import sufficiency.cli\n"
+                                          "from sufficiency.core.inputs import validate_folder\n"
                                           f"validate_folder({sample!r})"),
     }
     print(f"bare interpreter start: {bare:.2f} s (median of {RUNS})")

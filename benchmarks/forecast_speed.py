@@ -10,7 +10,7 @@ import argparse
 import time
 
 import numpy as np
-from _machine import machine
+from machine import machine
 
 from forecasting import CohortSurvival, Panel, simulate_intervals
 

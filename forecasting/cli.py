@@ -24,16 +24,23 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     """Add the forecasting commands to the ``sufficiency`` app."""
     app.command("forecast")(forecast_command)
-    app.command("backtest", context_settings={"allow_extra_args": True, "ignore_unknown_options": False})(backtest_command)
+    app.command("backtest",
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": False})(backtest_command)
 
 
 def forecast_command(
-    data_dir: Annotated[Path, typer.Argument(help="Data folder with schools.csv and rolls.csv (other tables optional).")],
-    base_year: Annotated[int | None, typer.Option("--base-year", help="Last year of rolls used; later years are ignored.")] = None,
-    horizon: Annotated[int | None, typer.Option("--horizon", min=1, max=15, help="Years ahead (default: scenario, 7).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for forecast.csv and forecast_by_school.csv.")] = Path("out"),
-    variant: Annotated[list[str] | None, typer.Option("--variant", help="Variant(s) to run and compare: principal, high, low (repeatable).")] = None,
-    scenario: Annotated[list[Path] | None, typer.Option("--scenario", help="Scenario YAML file(s) to run on this folder and compare (repeatable).")] = None,
+    data_dir: Annotated[Path, typer.Argument(
+        help="Data folder with schools.csv and rolls.csv (other tables optional).")],
+    base_year: Annotated[int | None, typer.Option(
+        "--base-year", help="Last year of rolls used; later years are ignored.")] = None,
+    horizon: Annotated[int | None, typer.Option(
+        "--horizon", min=1, max=15, help="Years ahead (default: scenario, 7).")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder for forecast.csv and forecast_by_school.csv.")] = Path("out"),
+    variant: Annotated[list[str] | None, typer.Option(
+        "--variant", help="Variant(s) to run and compare: principal, high, low (repeatable).")] = None,
+    scenario: Annotated[list[Path] | None, typer.Option(
+        "--scenario", help="Scenario YAML file(s) to run on this folder and compare (repeatable).")] = None,
 ) -> None:
     """Forecast pupils by planning area, school, year group and year, with 80% and 95% intervals.
 
@@ -118,7 +125,8 @@ def _runs(data_dir: Path, variants: list[str], scenarios: list[Path]) -> dict[st
         config = inputs.scenario.forecast
         for name in variants or [config.variant]:
             if name not in config.variants:
-                console.print(f"[red]--variant {name}: not one of {', '.join(config.variants)} (add it under forecast.variants in scenario.yaml)[/]")
+                console.print(f"[red]--variant {name}: not one of {', '.join(config.variants)} "
+                              "(add it under forecast.variants in scenario.yaml)[/]")
                 raise typer.Exit(1)
             label = "_".join(p for p in (stem, name if variants else "") if p) or name
             runs[label] = (inputs, config.model_copy(update={"variant": name}))

@@ -180,7 +180,8 @@ def fit_model(inputs: Any, panel: Panel, config: ForecastConfig, base_year: int)
     return make_model(config).fit(panel, entry_cohort=cohort, feeders=feeders)
 
 
-def model_inputs(inputs: Any, config: ForecastConfig, base_year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+def model_inputs(inputs: Any, config: ForecastConfig,
+                 base_year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """Entry cohort (births known by the base year, or population) and feeder weights."""
     births = getattr(inputs, "births", None)
     if births is not None:
@@ -213,7 +214,8 @@ def _locate_sites(housing: pd.DataFrame, planning_areas: pd.DataFrame | None) ->
     if "planning_area_id" in housing and housing["planning_area_id"].notna().all():
         return housing
     if not {"x", "y"} <= set(housing.columns) or planning_areas is None or "geometry" not in planning_areas:
-        warnings.warn("housing: sites without planning_area_id or x/y (or no area boundaries) are ignored", stacklevel=2)
+        warnings.warn("housing: sites without planning_area_id or x/y (or no area boundaries) are ignored",
+                      stacklevel=2)
         return housing.dropna(subset=["planning_area_id"]) if "planning_area_id" in housing else housing.iloc[:0]
     from geodata.io import points_from_xy
     from geodata.spatial import assign_to_areas

@@ -16,12 +16,11 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, _fit_context  # noqa: PLC2701 - sklearn has no public import of it
+from sklearn.utils._param_validation import Interval  # noqa: PLC2701 - sklearn has no public import of it
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting.panel import Panel
-
 from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, SIXTH_FORM
 
 #: Year groups of each yield phase under the English coding (DfE pupil yield guidance, 2023,
@@ -131,8 +130,10 @@ def _by_area_and_year(rows: pd.DataFrame, areas: np.ndarray, horizon: int, base_
     ai = np.searchsorted(areas, rows["planning_area_id"].to_numpy(str))
     known = (ai < len(areas)) & (areas[np.minimum(ai, len(areas) - 1)] == rows["planning_area_id"].to_numpy(str))
     if (~known).any():
-        warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored", stacklevel=3)
-    np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1), rows["pupils"].to_numpy(float)[known])
+        warnings.warn(f"housing: {int((~known).sum())} row(s) name planning areas with no schools; ignored",
+                      stacklevel=3)
+    np.add.at(pupils, (ai[known], rows["year"].to_numpy(int)[known] - base_year - 1),
+              rows["pupils"].to_numpy(float)[known])
     return pupils
 
 

@@ -12,8 +12,8 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, _fit_context  # noqa: PLC2701 - sklearn has no public import of it
+from sklearn.utils._param_validation import Interval, StrOptions  # noqa: PLC2701 - sklearn has no public import of it
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON

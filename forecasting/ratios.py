@@ -156,7 +156,8 @@ def fit_ratios(
     if method == "unity":
         weight_own = np.ones_like(own)
     receives = nxt.sum(axis=1) > 0
-    ratio = np.where(np.isnan(own), pooled[None, :], weight_own * np.nan_to_num(own) + (1 - weight_own) * pooled[None, :])
+    ratio = np.where(np.isnan(own), pooled[None, :],
+                     weight_own * np.nan_to_num(own) + (1 - weight_own) * pooled[None, :])
     ratio = np.where(receives, ratio, 0.0)
     ratio = np.maximum(np.nan_to_num(ratio), 0.0)
     inflation = float(np.sqrt(1.0 + (w**2).sum()))

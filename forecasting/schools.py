@@ -32,13 +32,16 @@ def apportion(
     share = recent.groupby(["planning_area_id", "ncy", "school_id"], as_index=False)["pupils"].sum()
     share = share[share["pupils"] > 0]
     share["share"] = share["pupils"] / share.groupby(["planning_area_id", "ncy"])["pupils"].transform("sum")
-    area = by_area[["planning_area_id", "year", "ncy", "pupils"]].assign(planning_area_id=lambda d: d["planning_area_id"].astype(str))
-    out = area.merge(share[["planning_area_id", "ncy", "school_id", "share"]], on=["planning_area_id", "ncy"], how="inner")
+    area = by_area[["planning_area_id", "year", "ncy", "pupils"]].assign(
+        planning_area_id=lambda d: d["planning_area_id"].astype(str))
+    out = area.merge(share[["planning_area_id", "ncy", "school_id", "share"]], on=["planning_area_id", "ncy"],
+                     how="inner")
     covered = area.merge(share[["planning_area_id", "ncy"]].drop_duplicates(), how="left", indicator=True)
     orphan = covered[covered["_merge"] == "left_only"].drop(columns="_merge")
     orphan = orphan[orphan["pupils"] > 0]
     if len(orphan):
-        out = pd.concat([out, orphan.merge(_fallback_shares(recent, schools, mapping, orphan["ncy"].unique()), on=["planning_area_id", "ncy"])])
+        out = pd.concat([out, orphan.merge(_fallback_shares(recent, schools, mapping, orphan["ncy"].unique()),
+                                           on=["planning_area_id", "ncy"])])
     out["pupils"] = out["pupils"] * out["share"]
     cols = ["school_id", "planning_area_id", "year", "ncy", "pupils"]
     return out[cols].sort_values(cols[:4]).reset_index(drop=True)

@@ -95,9 +95,11 @@ def simulate_intervals(
     for k in range(horizon):  # years depend on the year before; all else is vectorised
         step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
         if cumulative is not None:
-            step_error = np.where(cumulative[:, None], step_error, _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
+            step_error = np.where(cumulative[:, None], step_error,
+                                  _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
         step_error *= intake_sd[:, None]
-        level_error = level_error + step_error if cumulative is None else np.where(cumulative[:, None], level_error + step_error, step_error)
+        level_error = (level_error + step_error if cumulative is None
+                       else np.where(cumulative[:, None], level_error + step_error, step_error))
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
         factor += ratios

@@ -97,7 +97,8 @@ def _school_problems(schools: pd.DataFrame) -> list[str]:
     if len(bad):
         problems.append(f"schools: ncy_low above ncy_high for {', '.join(map(str, bad[:5]))}")
     if "max_forms_of_entry" in schools:
-        over = schools["max_forms_of_entry"].notna() & (schools["pan"] / FORM_OF_ENTRY > schools["max_forms_of_entry"] + 1e-9)
+        over = (schools["max_forms_of_entry"].notna()
+                & (schools["pan"] / FORM_OF_ENTRY > schools["max_forms_of_entry"] + 1e-9))
         for s in schools[over].itertuples(index=False):
             problems.append(
                 f"schools: {s.school_id} admits {s.pan:g} ({s.pan / FORM_OF_ENTRY:g} FE) but its site limit "
@@ -116,7 +117,7 @@ def _option_problems(options: pd.DataFrame, schools: pd.DataFrame, areas: set[st
     school_ids = set(schools["school_id"])
     school_col = options["school_id"] if "school_id" in options else pd.Series(np.nan, index=options.index)
     area_col = options["planning_area_id"] if "planning_area_id" in options else pd.Series(np.nan, index=options.index)
-    for o, s, a, k in zip(options["option_id"], school_col, area_col, options["kind"]):
+    for o, s, a, k in zip(options["option_id"], school_col, area_col, options["kind"], strict=True):
         if k == "new_school":
             if pd.isna(a) or a not in areas:
                 problems.append(f"options: new school {o} names planning area {a!r}, which has no demand or schools")
@@ -223,9 +224,9 @@ def _warnings(base_year: int, config: OptimiserConfig) -> list[str]:
     if current - base_year > 1:
         return [f"The data's base year is {academic_year(base_year)}, more than a year before the decision date "
                 f"{decided.isoformat()} ({academic_year(current)}): the forecast starts from rolls "
-                f"{current - base_year} years old, and no scheme opens before {config.first_open_year(0)}/"
-                f"{(config.first_open_year(0) + 1) % 100:02d} plus its lead time. Load the latest census before a board "
-                "relies on this plan."]
+                f"{current - base_year} years old, and no scheme opens before "
+                f"{academic_year(config.first_open_year(0))} plus its lead time. Load the latest census before a "
+                "board relies on this plan."]
     return []
 
 
@@ -252,7 +253,8 @@ def _links(links: pd.DataFrame | None, schools: pd.DataFrame, config: OptimiserC
         return pd.DataFrame(columns=cols)
     pairs = infants[["school_id", "planning_area_id", "x", "y"]].merge(
         juniors[["school_id", "planning_area_id", "x", "y"]], on="planning_area_id", suffixes=("_i", "_j"))
-    near = np.hypot(pairs["x_i"] - pairs["x_j"], pairs["y_i"] - pairs["y_j"]) <= config.rules.linked_schools.max_distance_m
+    apart = np.hypot(pairs["x_i"] - pairs["x_j"], pairs["y_i"] - pairs["y_j"])
+    near = apart <= config.rules.linked_schools.max_distance_m
     out = pairs.loc[near.fillna(False).to_numpy(), ["school_id_i", "school_id_j"]]
     return out.set_axis(cols, axis=1).reset_index(drop=True)
 
@@ -270,7 +272,8 @@ def _places(schools: pd.DataFrame, rolls: pd.DataFrame | None, base_year: int, y
     else:
         problems = _missing(rolls, ("school_id", "year", "ncy", "pupils"), "rolls")
         if not problems and not (rolls["year"] == base_year).any():
-            problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave rolls out")
+            problems.append(f"rolls: no rows for the base year {base_year}; give the latest census rolls or leave "
+                            "rolls out")
         if problems:
             raise SpecificationError(problems)
         from sufficiency.core.capacity import places_by_year
@@ -351,10 +354,12 @@ def _areas(demand: pd.DataFrame, schools: pd.DataFrame, planning_areas: pd.DataF
 def _cells(demand: pd.DataFrame, places: pd.DataFrame, options: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """Every planning area × year group × year with pupils, places or a scheme that could add them."""
     keys = ["planning_area_id", "ncy"]
-    reach = options.loc[options["kind"].isin(["expand", "bulge", "new_school"]), ["planning_area_id", "ncy_low", "ncy_high"]]
+    reach = options.loc[options["kind"].isin(["expand", "bulge", "new_school"]),
+                        ["planning_area_id", "ncy_low", "ncy_high"]]
     span = (reach["ncy_high"] - reach["ncy_low"] + 1).astype(int).clip(lower=0)
     grown = reach.loc[reach.index.repeat(span), ["planning_area_id"]].assign(
-        ncy=np.repeat(reach["ncy_low"].astype(int).to_numpy(), span) + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
+        ncy=np.repeat(reach["ncy_low"].astype(int).to_numpy(), span)
+        + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
     pg = pd.concat([demand[keys], places[keys], grown[keys]]).drop_duplicates()
     grid = pg.merge(pd.DataFrame({"year": years}), how="cross")
     out = grid.merge(demand, on=["planning_area_id", "ncy", "year"], how="left")

@@ -177,13 +177,21 @@ class BasicNeedRule(_Strict):
 class Rules(_Strict):
     """The council's principles, each a toggle with a weight."""
 
-    prefer_popular_good: PreferenceRule = Field(default_factory=PreferenceRule, description="Expand popular, good or outstanding schools first.")
-    no_expansion_inadequate: BanRule = Field(default_factory=BanRule, description="Do not grow schools judged Inadequate.")
-    minimum_new_school: MinimumSizeRule = Field(default_factory=MinimumSizeRule, description="New schools are at least this many forms of entry.")
-    protect_oversubscribed: ProtectRule = Field(default_factory=ProtectRule, description="Never cut an oversubscribed school.")
-    cut_weaker_first: CutWeakerRule = Field(default_factory=CutWeakerRule, description="Cut weaker or less popular schools first.")
-    own_admissions: OwnAdmissionsRule = Field(default_factory=OwnAdmissionsRule, description="Cuts at schools that set their own admission number are proposals, flagged.")
-    linked_schools: LinkRule = Field(default_factory=LinkRule, description="Linked infant and junior schools move together.")
+    prefer_popular_good: PreferenceRule = Field(default_factory=PreferenceRule,
+                                                description="Expand popular, good or outstanding schools first.")
+    no_expansion_inadequate: BanRule = Field(default_factory=BanRule,
+                                             description="Do not grow schools judged Inadequate.")
+    minimum_new_school: MinimumSizeRule = Field(default_factory=MinimumSizeRule,
+                                                description="New schools are at least this many forms of entry.")
+    protect_oversubscribed: ProtectRule = Field(default_factory=ProtectRule,
+                                                description="Never cut an oversubscribed school.")
+    cut_weaker_first: CutWeakerRule = Field(default_factory=CutWeakerRule,
+                                            description="Cut weaker or less popular schools first.")
+    own_admissions: OwnAdmissionsRule = Field(
+        default_factory=OwnAdmissionsRule,
+        description="Cuts at schools that set their own admission number are proposals, flagged.")
+    linked_schools: LinkRule = Field(default_factory=LinkRule,
+                                     description="Linked infant and junior schools move together.")
     basic_need: BasicNeedRule = Field(default_factory=BasicNeedRule, description="Where basic need may be met.")
 
 
@@ -219,7 +227,10 @@ class OptimiserConfig(_Strict):
         description="Secondary cost per place: DfE School Places Scorecards 2024/25 (England averages).",
     )
     reduction_cost: float = Field(
-        0.0, ge=0, description="One-off cost of reducing a school's admission number by one FE (consultation only). Local assumption."
+        0.0,
+        ge=0,
+        description="One-off cost of reducing a school's admission number by one FE (consultation only). "
+                    "Local assumption.",
     )
     closure_cost: float = Field(
         500_000.0,
@@ -256,18 +267,30 @@ class OptimiserConfig(_Strict):
         ),
     )
     walk_under_8_m: float = Field(
-        WALK_UNDER_8_M, gt=0, description="Statutory walking distance under 8, metres (2 miles, Education Act 1996 s.444)."
+        WALK_UNDER_8_M, gt=0,
+        description="Statutory walking distance under 8, metres (2 miles, Education Act 1996 s.444).",
     )
     walk_from_8_m: float = Field(
-        WALK_FROM_8_M, gt=0, description="Statutory walking distance from 8, metres (3 miles, Education Act 1996 s.444)."
+        WALK_FROM_8_M, gt=0,
+        description="Statutory walking distance from 8, metres (3 miles, Education Act 1996 s.444).",
     )
     allow_travel: bool = Field(
         True, description="Let pupils be placed in a neighbouring planning area within walking distance."
     )
     # --- lead times and scheme sizes -------------------------------------------------------
-    expansion_lead_time: int = Field(2, ge=0, le=10, description="Years from decision to first extra intake of a permanent expansion (local practice; design, planning, build).")
-    new_school_lead_time: int = Field(3, ge=0, le=10, description="Years from decision to opening of a new school (local practice; free school presumption route).")
-    bulge_lead_time: int = Field(1, ge=0, le=5, description="Years from decision to a bulge class (temporary classroom procured within a year).")
+    expansion_lead_time: int = Field(
+        2, ge=0, le=10,
+        description="Years from decision to first extra intake of a permanent expansion (local practice; design, "
+                    "planning, build).",
+    )
+    new_school_lead_time: int = Field(
+        3, ge=0, le=10,
+        description="Years from decision to opening of a new school (local practice; free school presumption route).",
+    )
+    bulge_lead_time: int = Field(
+        1, ge=0, le=5,
+        description="Years from decision to a bulge class (temporary classroom procured within a year).",
+    )
     reduction_lead_time: int = Field(
         2,
         ge=0,
@@ -277,22 +300,33 @@ class OptimiserConfig(_Strict):
             "February some 18 months before entry (School Admissions Code 2021, para 1.46)."
         ),
     )
-    closure_lead_time: int = Field(2, ge=0, le=5, description="Years from decision to closure (statutory proposal and consultation, School Organisation Regulations 2013).")
+    closure_lead_time: int = Field(
+        2, ge=0, le=5,
+        description="Years from decision to closure (statutory proposal and consultation, School Organisation "
+                    "Regulations 2013).",
+    )
     bulge_ncys: list[int] = Field(
         default_factory=lambda: [RECEPTION, YEAR_7],
         description="Year groups a bulge class may start in: Reception and Year 7, the points of entry.",
     )
     entry_ncys: list[int] = Field(
         default_factory=lambda: [RECEPTION, YEAR_7],
-        description="Points of entry from which a new or expanded intake phases in (Reception primary, Year 7 secondary).",
+        description="Points of entry from which a new or expanded intake phases in (Reception primary, Year 7 "
+                    "secondary).",
     )
     new_school_sizes: list[int] = Field(
         default_factory=lambda: [1, 2, 3],
-        description="Sizes of new school considered in every planning area, in FE (those below the minimum-size rule are dropped).",
+        description="Sizes of new school considered in every planning area, in FE (those below the minimum-size "
+                    "rule are dropped).",
     )
-    max_new_schools_per_area: int = Field(1, ge=0, le=5, description="New schools allowed in one planning area over the horizon.")
-    max_reduction_fe: int = Field(1, ge=0, le=6, description="Largest reduction of one school's admission number over the horizon, FE.")
-    min_fe_after_reduction: int = Field(1, ge=0, le=6, description="A school keeps at least this many FE after a reduction.")
+    max_new_schools_per_area: int = Field(1, ge=0, le=5,
+                                          description="New schools allowed in one planning area over the horizon.")
+    max_reduction_fe: int = Field(
+        1, ge=0, le=6,
+        description="Largest reduction of one school's admission number over the horizon, FE.",
+    )
+    min_fe_after_reduction: int = Field(1, ge=0, le=6,
+                                        description="A school keeps at least this many FE after a reduction.")
     reduction_years_seen: int = Field(
         3,
         ge=1,
@@ -331,7 +365,9 @@ class OptimiserConfig(_Strict):
         ),
     )
     generate_closures: bool = Field(
-        False, description="Consider closing any school. Off by default: closures come from the council's own options table."
+        False,
+        description="Consider closing any school. Off by default: closures come from the council's own options "
+                    "table.",
     )
     # --- appraisal -----------------------------------------------------------------------
     discount_rate: float = Field(
@@ -358,13 +394,17 @@ class OptimiserConfig(_Strict):
     )
     # --- rules and budgets -------------------------------------------------------------------
     rules: Rules = Field(default_factory=Rules, description="The council's principles, each a toggle with a weight.")
-    capital_budget: float | None = Field(None, ge=0, description="Total capital budget over the horizon, pounds. None: unlimited.")
+    capital_budget: float | None = Field(None, ge=0,
+                                         description="Total capital budget over the horizon, pounds. None: unlimited.")
     annual_budget: Annotated[float, Field(ge=0)] | dict[int, Annotated[float, Field(ge=0)]] | None = Field(
-        None, description="Capital budget per year, pounds (one figure for every year, or year: amount). None: unlimited."
+        None,
+        description="Capital budget per year, pounds (one figure for every year, or year: amount). None: unlimited.",
     )
     # --- solver ------------------------------------------------------------------------------
-    solver: Literal["highs", "cbc"] = Field("highs", description="MILP solver: HiGHS (default) or CBC, both through PuLP.")
-    fallback_solver: bool = Field(True, description="Retry with the other solver when the first is unavailable or fails.")
+    solver: Literal["highs", "cbc"] = Field("highs",
+                                            description="MILP solver: HiGHS (default) or CBC, both through PuLP.")
+    fallback_solver: bool = Field(True,
+                                  description="Retry with the other solver when the first is unavailable or fails.")
     time_limit: float = Field(
         120.0,
         gt=0,
@@ -385,11 +425,13 @@ class OptimiserConfig(_Strict):
     )
     threads: int | None = Field(None, ge=1, description="Solver threads; None lets the solver choose.",
                                 json_schema_extra={"informational": "solver speed only: the plan found is the same"})
-    warm_start: bool = Field(True, description="Start the solver from the greedy plan, so the result is never worse than it.")
-    msg: bool = Field(False, description="Show the solver's log.", json_schema_extra={"informational": "solver log only"})
+    warm_start: bool = Field(True,
+                             description="Start the solver from the greedy plan, so the result is never worse than it.")
+    msg: bool = Field(False, description="Show the solver's log.",
+                      json_schema_extra={"informational": "solver log only"})
 
     @model_validator(mode="after")
-    def _check(self) -> "OptimiserConfig":
+    def _check(self) -> OptimiserConfig:
         if self.min_fe_after_reduction < 0:
             raise ValueError("min_fe_after_reduction must be >= 0")
         if not self.year_groups:

@@ -82,7 +82,7 @@ def greedy_decisions(model: PlanModel) -> dict[tuple[str, int], int]:
         for g in range(int(o.ncy_low), int(o.ncy_high) + 1):
             by_cell[(o.planning_area_id, g)].append(o)
     order = cells.sort_values(["year", "planning_area_id", "ncy"])
-    for c, p, g, year in zip(order.index, order["planning_area_id"], order["ncy"], order["year"]):
+    for c, p, g, year in zip(order.index, order["planning_area_id"], order["ncy"], order["year"], strict=True):
         candidates = by_cell.get((p, int(g)), [])
         while need[c] - cap[c] > 1e-9:
             pick = _cheapest(candidates, g, year, used, opened, ledger, model)

@@ -191,15 +191,17 @@ def _effects(model: PlanModel) -> pd.DataFrame:
     phased = opts[opts["kind"] != "close"]
     span = (phased["ncy_high"] - phased["ncy_low"] + 1).astype(int)
     rows = phased.loc[phased.index.repeat(span)].copy()
-    rows["ncy"] = rows["ncy_low"].astype(int).to_numpy() + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int)
+    rows["ncy"] = (rows["ncy_low"].astype(int).to_numpy()
+                   + np.concatenate([np.arange(n) for n in span] or [[]]).astype(int))
     rows = rows.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy"])
     rows["open_year"] = rows["year"] - (rows["ncy"] - rows["entry_ncy"])
     rows["coef"] = rows["places_per_unit"]
     closing = opts[opts["kind"] == "close"][["option_id", "school_id"]].merge(inputs.places, on="school_id")
     closing = closing.merge(cells[["cell", "planning_area_id", "ncy", "year"]], on=["planning_area_id", "ncy", "year"])
     closing = closing.assign(open_year=closing["year"], coef=-closing["places"])
-    out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]], closing[["option_id", "cell", "open_year", "coef"]]])
-    keys = pd.Series(list(zip(out["option_id"], out["open_year"])), index=out.index)
+    out = pd.concat([rows[["option_id", "cell", "open_year", "coef"]],
+                     closing[["option_id", "cell", "open_year", "coef"]]])
+    keys = pd.Series(list(zip(out["option_id"], out["open_year"], strict=True)), index=out.index)
     return out[keys.isin(model.units.keys()).to_numpy()]
 
 
@@ -218,7 +220,7 @@ def define_capacity(model: PlanModel) -> None:
     model.effects = _effects(model)
     eff = _cohort_steps(model, model.effects)
     terms: dict[int, list] = defaultdict(list)
-    for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"]):
+    for var, cell, coef in zip(eff["var"], eff["cell"], eff["coef"], strict=True):
         terms[cell].append((var, float(coef)))
     for cell in range(len(cells)):
         model.capacity[cell] = pulp.LpAffineExpression(terms.get(cell, []), constant=float(model.base_capacity[cell]))
@@ -232,7 +234,7 @@ def _cohort_steps(model: PlanModel, eff: pd.DataFrame) -> pd.DataFrame:
     entry); cells take :math:`\phi\, k` in place of the scheme terms. Returns var, cell, coef.
     """
     opts = model.inputs.options.set_index("option_id")
-    eff = eff.assign(var=[model.units[k] for k in zip(eff["option_id"], eff["open_year"])])
+    eff = eff.assign(var=[model.units[k] for k in zip(eff["option_id"], eff["open_year"], strict=True)])
     ppu = opts["places_per_unit"]
     whole = ppu.notna() & (ppu.round() == ppu) & (ppu != 0) & (opts["kind"] != "close")
     pattern = ["planning_area_id", "entry_ncy", "ncy_low", "ncy_high"]
@@ -247,8 +249,10 @@ def _cohort_steps(model: PlanModel, eff: pd.DataFrame) -> pd.DataFrame:
         step = steps[key]
         members = g.drop_duplicates("option_id")
         unit_terms = [(model.units[(o, t)], -float(opts.at[o, "places_per_unit"]) / step) for o in members["option_id"]]
-        low = sum(min(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
-        high = sum(max(0.0, -c) * opts.at[o, "max_units"] for (_, c), o in zip(unit_terms, members["option_id"]))
+        low = sum(min(0.0, -c) * opts.at[o, "max_units"]
+                  for (_, c), o in zip(unit_terms, members["option_id"], strict=True))
+        high = sum(max(0.0, -c) * opts.at[o, "max_units"]
+                   for (_, c), o in zip(unit_terms, members["option_id"], strict=True))
         k = pulp.LpVariable(f"k_{_safe('_'.join(map(str, key)))}_{t}", low, high, cat=pulp.LpInteger)
         model.problem += pulp.LpAffineExpression(unit_terms + [(k, 1.0)]) == 0, f"cohort_{k.name}"
         rows.append(pd.DataFrame({"var": k, "cell": g["cell"].unique(), "coef": float(step)}))
@@ -264,7 +268,7 @@ def define_moves(model: PlanModel) -> None:
     inputs = model.inputs
     cells = inputs.demand
     last = inputs.years[-1]
-    index = {k: i for i, k in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"]))}
+    index = {k: i for i, k in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True))}
     demand = cells["pupils"].to_numpy(dtype=float)
     out_terms: dict[int, list] = defaultdict(list)
     in_terms: dict[int, list] = defaultdict(list)
@@ -427,7 +431,8 @@ def define_site_limits(model: PlanModel) -> None:
     for area, grp in new.groupby("planning_area_id"):
         terms = [(v, 1.0) for oid in grp["option_id"] if (v := _last_unit(model, oid)) is not None]
         if terms:
-            model.problem += pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area, f"new_schools_{_safe(area)}"
+            model.problem += (pulp.LpAffineExpression(terms) <= cfg.max_new_schools_per_area,
+                              f"new_schools_{_safe(area)}")
 
 
 def _either_or(model: PlanModel, name: str, grow: list[str], cut: list[str]) -> None:
@@ -505,7 +510,8 @@ def define_closures(model: PlanModel) -> None:
             for t in model.inputs.years:
                 if (o.option_id, t) in model.units and (o.kind == "bulge" or t == model.inputs.years[-1]):
                     bound = 1 if o.kind == "bulge" else int(o.max_units)
-                    model.problem += model.units[(o.option_id, t)] + bound * closed <= bound, f"closed_{_safe(o.option_id)}_{t}"
+                    model.problem += (model.units[(o.option_id, t)] + bound * closed <= bound,
+                                      f"closed_{_safe(o.option_id)}_{t}")
 
 
 def _spend_years(t: int, lead: int) -> list[int]:
@@ -554,7 +560,8 @@ def define_capital_costs(model: PlanModel) -> None:
             net = w[t] - (w[nxt] if nxt else 0.0)
             annual.append((var, net))
             weighting.append((var, o.quality_markup * net + (cut_weight if nxt is None else 0.0)))
-            undiscounted.append((var, o.capital_cost * (1.0 if nxt is None else 0.0) if o.kind in PERSISTENT else o.capital_cost))
+            undiscounted.append((var, o.capital_cost * (1.0 if nxt is None else 0.0) if o.kind in PERSISTENT
+                                 else o.capital_cost))
             share = o.capital_cost / max(int(o.lead_time_years), 1)
             for y in _spend_years(t, int(o.lead_time_years)):
                 spend[y].append((var, share))

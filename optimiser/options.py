@@ -95,7 +95,8 @@ def quality_markup(schools: pd.DataFrame, config: OptimiserConfig) -> pd.Series:
     rule = config.rules.prefer_popular_good
     ofsted = schools.get("ofsted", pd.Series("Not inspected", index=schools.index)).fillna("Not inspected")
     if rule.enabled:
-        prefs = pd.to_numeric(schools.get("first_preferences"), errors="coerce") if "first_preferences" in schools else None
+        prefs = (pd.to_numeric(schools.get("first_preferences"), errors="coerce") if "first_preferences" in schools
+                 else None)
         if prefs is not None:
             ratio = (prefs / schools["pan"].replace(0, np.nan)).clip(upper=1.0)
             unpopular = (1.0 - ratio).fillna(0.0).to_numpy()
@@ -154,7 +155,9 @@ def basic_need_barred(s, config: OptimiserConfig) -> str | None:
 
 
 def _flag(value: object) -> bool:
-    return bool(value) if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA else False
+    """A yes/no cell; a missing value is no."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return False if missing else bool(value)
 
 
 def own_admission_authority(s) -> bool:
@@ -315,7 +318,8 @@ def complete_options(
                          places_per_unit=np.nan if kind == "close" else sign * FORM_OF_ENTRY * fe,
                          entry_ncy=entry, ncy_low=lo, ncy_high=hi, max_units=1, capital_cost=float(cost),
                          earliest_open=opens, lead_time_years=lead, quality_markup=0.0,
-                         label=f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school" else name.capitalize(),
+                         label=(f"{kind.replace('_', ' ').capitalize()} {name}" if kind != "new_school"
+                                else name.capitalize()),
                          needs_agreement=needs_agreement))
     return pd.DataFrame(rows, columns=OPTION_COLUMNS), problems
 
@@ -324,7 +328,8 @@ def _row_rule_problems(where: str, kind: str, fe: float, s: pd.Series, config: O
     """Why a council's scheme at a school could never be chosen, each with what to do."""
     out = []
     fe_now = float(s["pan"]) / FORM_OF_ENTRY
-    if kind == "expand" and pd.notna(s.get("max_forms_of_entry")) and fe_now + fe > float(s["max_forms_of_entry"]) + 1e-9:
+    site = float(s["max_forms_of_entry"]) if pd.notna(s.get("max_forms_of_entry")) else np.inf
+    if kind == "expand" and fe_now + fe > site + 1e-9:
         out.append(f"{where}, forms_of_entry: {fe:g} FE more would take {s['name']} to {fe_now + fe:g} FE, above its "
                    f"site limit of {float(s['max_forms_of_entry']):g} FE (schools max_forms_of_entry); give at most "
                    f"{max(float(s['max_forms_of_entry']) - fe_now, 0):g}, or correct the site limit")
@@ -343,9 +348,11 @@ def _row_rule_problems(where: str, kind: str, fe: float, s: pd.Series, config: O
     if kind == "reduce":
         room = float(np.floor(fe_now - config.min_fe_after_reduction + 1e-9))
         if fe > min(room, config.max_reduction_fe) + 1e-9:
-            out.append(f"{where}, forms_of_entry: {s['name']} can give up at most {max(min(room, config.max_reduction_fe), 0):g} "
-                       f"FE (it admits {fe_now:g} FE; optimiser.min_fe_after_reduction {config.min_fe_after_reduction}, "
-                       f"max_reduction_fe {config.max_reduction_fe}); give a smaller reduction or change those settings")
+            most = max(min(room, config.max_reduction_fe), 0)
+            out.append(f"{where}, forms_of_entry: {s['name']} can give up at most {most:g} FE (it admits "
+                       f"{fe_now:g} FE; optimiser.min_fe_after_reduction {config.min_fe_after_reduction}, "
+                       f"max_reduction_fe {config.max_reduction_fe}); give a smaller reduction or change those "
+                       "settings")
         if config.rules.protect_oversubscribed.enabled and oversubscribed(s):
             out.append(f"{where}, school_id: {s['name']} has more first preferences than places "
                        "(optimiser.rules.protect_oversubscribed); remove the row or switch the rule off")

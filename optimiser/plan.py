@@ -73,7 +73,7 @@ class Plan:
     shortfall: pd.DataFrame
     transfers: pd.DataFrame
     solve: SolveResult
-    baseline: "Plan | None" = field(default=None, repr=False)
+    baseline: Plan | None = field(default=None, repr=False)
     total_seconds: float = 0.0
     #: What a board should know about the plan's footing (for example data older than a year).
     warnings: list[str] = field(default_factory=list)
@@ -142,7 +142,8 @@ def build_plan(model: PlanModel, result: SolveResult, baseline: Plan | None = No
     schemes["reason"] = explain(model, schemes, solved) if explained else GREEDY_REASON
     after = _after_table(solved)
     flows = [(p, q, g, t, pupils * float(var.varValue or 0.0)) for var, p, q, g, t, pupils in model.move_flows]
-    transfers = pd.DataFrame([f for f in flows if f[4] > 1e-6], columns=["from_area", "to_area", "ncy", "year", "pupils"])
+    transfers = pd.DataFrame([f for f in flows if f[4] > 1e-6],
+                             columns=["from_area", "to_area", "ncy", "year", "pupils"])
     costs = {k: float(model.costs[k].value() or 0.0) for k in ("capital", *CONTROLLABLE, "rule_weighting",
                                                               "shortfall_penalty")}
     costs["controllable"] = sum(costs[k] for k in CONTROLLABLE)
@@ -159,9 +160,11 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=SCHEME_COLUMNS[:-1] + ["units", "needs_agreement"])
     o = opts.loc[chosen["option_id"]].reset_index()
     planned = model.inputs.config.year_groups  # places outside them (the sixth form) are not planned here
-    groups = (np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1).clip(lower=0).to_numpy()
+    groups = ((np.minimum(o["ncy_high"], max(planned)) - np.maximum(o["ncy_low"], min(planned)) + 1)
+              .clip(lower=0).to_numpy())
     closing = model.inputs.places.groupby(["school_id", "year"])["places"].sum()
-    closed = pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy()))).map(closing).fillna(0.0).to_numpy()
+    closed = (pd.Series(list(zip(o["school_id"], chosen["year"].to_numpy(), strict=True)))
+              .map(closing).fillna(0.0).to_numpy())
     per_unit = np.where(o["kind"] == "bulge", o["places_per_unit"],
                         np.where(o["kind"] == "close", -closed,
                                  o["places_per_unit"] * groups))

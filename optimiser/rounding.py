@@ -58,7 +58,7 @@ def rounded_decisions(model: PlanModel, solver: str | None = None) -> dict[tuple
         keys_of[k[0]].append(k)
     rows = [c for c in model.problem.constraints.values() if c and all(v.name in var_key for v in c)]
     for _ in range(len(rows) + 1):
-        broken = [c for c in rows if not _holds(c, values, var_key)]
+        broken = [c for c in rows if not constraint_holds(c, values, var_key)]
         if not broken:
             return values
         for option in {var_key[v.name][0] for c in broken for v in c}:
@@ -67,7 +67,8 @@ def rounded_decisions(model: PlanModel, solver: str | None = None) -> dict[tuple
     return None
 
 
-def _holds(row: pulp.LpConstraint, values: dict, var_key: dict) -> bool:
+def constraint_holds(row: pulp.LpConstraint, values: dict, var_key: dict) -> bool:
+    """Whether ``values`` (by unit key; ``var_key`` maps a variable's name to its key) meet ``row``, to 1e-6."""
     lhs = sum(coef * values[var_key[v.name]] for v, coef in row.items()) + row.constant
     if row.sense == pulp.LpConstraintLE:
         return lhs <= 1e-6

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from optimiser.checks import PlanInputs, SpecificationError, check_inputs
+from optimiser.checks import SpecificationError, check_inputs
 from optimiser.config import OptimiserConfig
 from optimiser.greedy import evaluate_decisions, greedy_decisions
 from optimiser.model import PlanModel, build_model

@@ -65,7 +65,7 @@ class SolveResult:
 class _WarmHiGHS(pulp.HiGHS):
     """PuLP's HiGHS interface that hands the variables' current values to HiGHS as a start."""
 
-    def callSolver(self, lp):  # noqa: N802 - PuLP's name
+    def callSolver(self, lp):  # PuLP's name for the method it overrides
         values = [v.varValue for v in lp.variables()]
         if all(x is not None for x in values):
             import highspy

@@ -63,7 +63,8 @@ def generate_authority(n_schools: int = 300, n_areas: int = 40, n_years: int = 1
     for i, a in enumerate(school_area):
         secondary = a >= n_primary
         pan = int(rng.choice([150, 180, 210, 240] if secondary else [30, 45, 60, 60, 90]))
-        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan, *span(SECONDARY if secondary else PRIMARY),
+        rows.append(school(f"S{i:03d}", areas.at[a, "planning_area_id"], pan,
+                           *span(SECONDARY if secondary else PRIMARY),
                            x=float(xy[a, 0]), y=float(xy[a, 1]),
                            max_forms_of_entry=float(np.ceil(pan / 30) + rng.integers(0, 3)),
                            can_bulge=bool(rng.random() < 0.7),
@@ -169,7 +170,8 @@ def recomputed_capacity(inputs: PlanInputs, values: dict[tuple[str, int], int]) 
     """Places per cell after the schemes, counted school by school from the options and unit values."""
     cells = inputs.demand.reset_index(drop=True)
     base = inputs.places.groupby(["planning_area_id", "ncy", "year"])["places"].sum()
-    cap = base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]])).fillna(0.0).to_numpy().copy()
+    cap = (base.reindex(pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]]))
+           .fillna(0.0).to_numpy().copy())
     school_places = inputs.places.set_index(["school_id", "ncy", "year"])["places"]
     for o in inputs.options.itertuples(index=False):
         for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True)):
@@ -200,7 +202,8 @@ def _site_violation(inputs: PlanInputs, values) -> float:
     last = inputs.years[-1]
     cut = inputs.options[inputs.options["kind"] == "reduce"]
     for (s, _), grp in cut.groupby(["school_id", "entry_ncy"]):
-        taken = sum(values.get((oid, last), 0) * fe for oid, fe in zip(grp["option_id"], grp["forms_of_entry"], strict=True))
+        taken = sum(values.get((oid, last), 0) * fe
+                    for oid, fe in zip(grp["option_id"], grp["forms_of_entry"], strict=True))
         room = min(cfg.max_reduction_fe, schools.at[s, "pan"] / 30 - cfg.min_fe_after_reduction)
         worst = max(worst, taken - np.floor(room + 1e-9))
     new = inputs.options[inputs.options["kind"] == "new_school"]
@@ -267,7 +270,8 @@ def _band_violation(model: PlanModel, values) -> float:
     """Places cut in a cell beyond the surplus above the forecast's upper band and the surplus kept."""
     inputs, cfg = model.inputs, model.inputs.config
     cells = inputs.demand.reset_index(drop=True)
-    room = np.clip(model.base_capacity - (1 + cfg.reduction_keep_surplus) * cells["band"].to_numpy(dtype=float), 0, None)
+    band = cells["band"].to_numpy(dtype=float)
+    room = np.clip(model.base_capacity - (1 + cfg.reduction_keep_surplus) * band, 0, None)
     cut = np.zeros(len(cells))
     for o in inputs.options[inputs.options["kind"] == "reduce"].itertuples(index=False):
         for i, (p, g, t) in enumerate(zip(cells["planning_area_id"], cells["ncy"], cells["year"], strict=True)):

@@ -162,7 +162,8 @@ def participation_table(nccis: pd.DataFrame, la: str, target_pct: float = 95.0) 
     table["rank"] = table["rank"].astype("Int64")
     table["of"] = table["of"].astype("Int64")
     table["period"] = period_label(table["year"]).to_numpy()
-    cols = ["year", "period", "measure", "la", "england", "region", "rank", "of", "target", "gap_to_target", "meets_target"]
+    cols = ["year", "period", "measure", "la", "england", "region", "rank", "of", "target", "gap_to_target",
+            "meets_target"]
     return table[cols].sort_values(["measure", "year"]).reset_index(drop=True)
 
 

@@ -17,10 +17,30 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Query, Response
 
-from post16.schemas import (Attainment19Page, GroupsPage, ParticipationPage, RoniEvaluationPublic, RoniPage,
-                            SixthFormPage)
-from sufficiency.core.web import (CSV, NO_STORE, AdminPorts, ApiError, AreaFilter, FormatQuery, Ports, StoredRun,
-                                  ViewerPorts, YearFilter, csv_response, error_doc, filter_years, records)
+from post16.schemas import (
+    Attainment19Page,
+    GroupsPage,
+    ParticipationPage,
+    RoniEvaluationPublic,
+    RoniPage,
+    SixthFormPage,
+)
+from sufficiency.core.web import (
+    CSV,
+    NO_STORE,
+    AdminPorts,
+    ApiError,
+    AreaFilter,
+    FormatQuery,
+    Ports,
+    StoredRun,
+    ViewerPorts,
+    YearFilter,
+    csv_response,
+    error_doc,
+    filter_years,
+    records,
+)
 
 router = APIRouter(prefix="/post16", tags=["post16"],
                    responses={409: error_doc("The run has not succeeded (yet).")})
@@ -45,7 +65,8 @@ def get_participation(run_id: str, ports: ViewerPorts, year: YearFilter = None,
     return {"run_id": run.id, "count": len(frame), "rows": records(frame)}
 
 
-@router.get("/runs/{run_id}/participation/groups", response_model=GroupsPage, summary="NEET by SEND and vulnerable group")
+@router.get("/runs/{run_id}/participation/groups", response_model=GroupsPage,
+            summary="NEET by SEND and vulnerable group")
 def get_groups(run_id: str, ports: ViewerPorts, year: YearFilter = None) -> dict[str, Any]:
     """NEET or not known for young people with an EHC plan, SEN support and other groups where the data has them."""
     run = ports.results.finished_run(run_id)
@@ -115,10 +136,12 @@ def _enforce_retention(ports: Ports, run: StoredRun, expiry: dt.date | None) -> 
     410: error_doc("The list passed its delete-after date and has been deleted.")},
     summary="Pupils ranked by risk of NEET (admin only; personal data)")
 def get_roni(run_id: str, ports: AdminPorts,
-             school_id: Annotated[list[str] | None, Query(description="Only pupils of these schools (repeatable).")] = None,
+             school_id: Annotated[list[str] | None,
+                                  Query(description="Only pupils of these schools (repeatable).")] = None,
              ncy: Annotated[list[int] | None, Query(description="Only these year groups (9-11; repeatable).")] = None,
              flagged: Annotated[bool, Query(description="Only pupils at or above the threshold.")] = False,
-             limit: Annotated[int | None, Query(ge=1, le=100_000, description="At most this many, highest risk first.")] = None,
+             limit: Annotated[int | None,
+                              Query(ge=1, le=100_000, description="At most this many, highest risk first.")] = None,
              factors: Annotated[bool, Query(description="Add each pupil's factors with their contributions.")] = False,
              format: FormatQuery = "json") -> Any:
     """The Year 9-11 early-intervention list, highest risk first, under pseudonyms, with the factors behind each

@@ -53,7 +53,7 @@ def _frame_table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
     for col in columns:
         table.add_column(col, justify="right")
     for row in frame[columns].itertuples(index=False):  # keeps each column's type: years stay whole
-        table.add_row(*[str(v) if col == "year" else _fmt(v) for col, v in zip(columns, row)])
+        table.add_row(*[str(v) if col == "year" else _fmt(v) for col, v in zip(columns, row, strict=True)])
     return table
 
 

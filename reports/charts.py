@@ -203,7 +203,8 @@ def _run_task(index: int) -> dict[str, bytes]:
     return _TASKS[index][1]()
 
 
-def all_charts(data: ReportData, progress: Callable[[], None] | None = None, workers: int | None = None) -> dict[str, bytes]:
+def all_charts(data: ReportData, progress: Callable[[], None] | None = None,
+               workers: int | None = None) -> dict[str, bytes]:
     """Every chart of a report by name; ``progress()`` is called after each one.
 
     Charts are drawn in ``workers`` processes (default: up to two, the cores a planning

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
 
 
-def _scenario_overrides(spec: str, inputs: Inputs) -> dict:
+def scenario_overrides(spec: str, inputs: Inputs) -> dict:
     """Overrides for one ``--scenario``: a YAML file of settings, or a forecast variant's name."""
     import yaml
 
@@ -41,7 +41,7 @@ def _run_all(folder: Path, specs: list[str]) -> list[ScenarioResult]:
         return [run_or_exit(inputs, None)]
     results = []
     for spec in specs:
-        overrides = _scenario_overrides(spec, inputs)
+        overrides = scenario_overrides(spec, inputs)
         scenario_inputs = overridden_or_exit(inputs, overrides)  # the tables are read once
         console.print(f"Running scenario [bold]{scenario_inputs.scenario.name}[/]")
         results.append(run_or_exit(scenario_inputs, None))
@@ -70,13 +70,15 @@ def report(
              "sample borough. Its scenario is run, then reported.", show_default=False)],
     formats: Annotated[str, typer.Option(
         "--format", help="Comma-separated: html, pdf, xlsx and scap (the SCAP-format export).")] = "html,pdf,xlsx,scap",
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into (created if missing).")] = Path("out"),
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder to write the files into (created if missing).")] = Path("out"),
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", help="Scenario to run: a forecast variant (principal, high, low) or a scenario YAML file of "
                            "overrides. Repeat it, or separate with commas, to compare scenarios; the first is "
                            "reported in full.")] = None,
     map_year: Annotated[int | None, typer.Option(
-        "--map-year", help="Academic year of the map, by its autumn (default: five years after the base year).")] = None,
+        "--map-year", help="Academic year of the map, by its autumn (default: five years after the base "
+                           "year).")] = None,
 ) -> None:
     """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a data folder."""
     from reports import FORMATS
@@ -86,7 +88,8 @@ def report(
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
     unknown = sorted(set(wanted) - set(FORMATS))
     if unknown or not wanted:
-        console.print(f"[red]Unknown format(s) {', '.join(unknown) or '(none given)'}[/]: choose from {', '.join(FORMATS)}.")
+        console.print(f"[red]Unknown format(s) {', '.join(unknown) or '(none given)'}[/]: "
+                      f"choose from {', '.join(FORMATS)}.")
         raise typer.Exit(2)
     folder = sample_dir() if str(run_or_data_dir) == "sample" else run_or_data_dir
     specs = [s.strip() for item in (scenario or []) for s in item.split(",") if s.strip()]

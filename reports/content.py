@@ -103,7 +103,8 @@ class ReportData:
         out.append(text + ".")
         if self.budget is not None:
             left = self.budget - self.capital_total
-            verdict = f"within budget, leaving {money_short(left)}" if left >= 0 else f"over budget by {money_short(-left)}"
+            verdict = (f"within budget, leaving {money_short(left)}" if left >= 0
+                       else f"over budget by {money_short(-left)}")
             out.append(f"Capital cost {money_short(self.capital_total)} against a budget of "
                        f"{money_short(self.budget)}: {verdict}.")
         else:
@@ -251,9 +252,10 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
     growth = data.programme[data.programme["kind"].isin(GROWTH)]
     if len(growth):
         first = growth[growth["year"] == growth["year"].min()]
-        found.append((first["places"].sum() / 2, f"{_count(len(first), 'scheme')} adding {number(first['places'].sum())} "
-                                                 f"places must be ready for {year_label(first['year'].min())}; "
-                                                 "any delay in delivery leaves pupils without a local place."))
+        found.append((first["places"].sum() / 2,
+                      f"{_count(len(first), 'scheme')} adding {number(first['places'].sum())} "
+                      f"places must be ready for {year_label(first['year'].min())}; "
+                      "any delay in delivery leaves pupils without a local place."))
     found.sort(key=lambda item: -item[0])
     if not found:
         return ["No risk to the sufficiency of places stands out: no shortfall remains and demand at the top "
@@ -317,7 +319,8 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
         needed=places_needed(result, phases), programme=programme, programme_by_kind=by_kind(programme),
         capital_total=float(plan.costs["capital"]) if plan is not None else 0.0,
         budget=result.scenario.optimiser.capital_budget,
-        shortfall=plan.shortfall if plan is not None else pd.DataFrame(columns=["planning_area_id", "year", "ncy", "shortfall"]),
+        shortfall=(plan.shortfall if plan is not None
+                   else pd.DataFrame(columns=["planning_area_id", "year", "ncy", "shortfall"])),
         shortfall_total=plan.total_shortfall if plan is not None else 0.0, risks=[],
         area_totals=area_totals(result, phases), area_deficits=area_deficits(result, phases),
         assumptions=assumptions_table(result.scenario), sources=sources_table(result),
@@ -357,7 +360,8 @@ def describe_area(totals: pd.DataFrame, deficits: pd.DataFrame, area: str, name:
         text += f" and {number(last['places_after'])} after the programme"
     text += "."
     if need > 0.5:
-        text += f" Before the programme, {number(need)} places are needed over the period in year groups short of places."
+        text += (f" Before the programme, {number(need)} places are needed over the period in year groups short "
+                 "of places.")
     else:
         text += " No year group is short of places before the programme."
     return text

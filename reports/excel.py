@@ -106,7 +106,8 @@ def _summary_sheet(book: Workbook, data: ReportData) -> None:
     ws = book.create_sheet("Summary")
     ws["A1"] = data.title
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"Scenario '{data.result.name}', base year {year_label(data.base_year)}, created {data.result.provenance.created_at}"
+    ws["A2"] = (f"Scenario '{data.result.name}', base year {year_label(data.base_year)}, "
+                f"created {data.result.provenance.created_at}")
     row = 4
     for line in data.headline():
         ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
@@ -130,14 +131,16 @@ def _needed_sheet(book: Workbook, data: ReportData) -> None:
     ws = add_frame_sheet(book, "Places needed", frame)
     wide = data.needed.pivot_table(index="year", columns="phase", values="places_needed", aggfunc="sum")
     start = len(frame) + 4
-    ws.cell(row=start, column=1, value="Places needed without the programme, by year (chart data)").font = Font(bold=True)
+    ws.cell(row=start, column=1,
+            value="Places needed without the programme, by year (chart data)").font = Font(bold=True)
     _write_frame(ws, wide.reset_index().assign(year=lambda f: f["year"].map(year_label)), None, start + 1)
     chart = BarChart()
     chart.title = "Places needed without the programme"
     chart.y_axis.title = "Places (sum of year groups)"
     chart.x_axis.title = "Academic year"
     chart.y_axis.numFmt = COUNT
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + wide.shape[1], min_row=start + 1, max_row=start + 1 + len(wide)),
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + wide.shape[1], min_row=start + 1,
+                             max_row=start + 1 + len(wide)),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=start + 2, max_row=start + 1 + len(wide)))
     chart.width, chart.height = 18, 8
@@ -162,7 +165,8 @@ def _programme_sheets(book: Workbook, data: ReportData) -> None:
     chart.title = "Places added or removed by year the scheme opens"
     chart.y_axis.title = "Places"
     chart.x_axis.title = "Academic year"
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + kinds, min_row=1, max_row=1 + len(by_year)), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + kinds, min_row=1, max_row=1 + len(by_year)),
+                   titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(by_year)))
     chart.width, chart.height = 18, 8
     ws.add_chart(chart, f"{get_column_letter(by_year.shape[1] + 2)}2")
@@ -189,8 +193,8 @@ def _area_sheets(book: Workbook, data: ReportData) -> None:
     add_frame_sheet(book, "Forecast by area", data.result.forecast.by_area)
     if data.result.plan is not None:
         add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after)
-        add_frame_sheet(book, "Cost breakdown", data.result.plan.costs.rename("pounds").rename_axis("item").reset_index(),
-                        {"pounds": POUNDS})
+        add_frame_sheet(book, "Cost breakdown",
+                        data.result.plan.costs.rename("pounds").rename_axis("item").reset_index(), {"pounds": POUNDS})
 
 
 def _other_sheets(book: Workbook, data: ReportData) -> None:
@@ -206,7 +210,8 @@ def _other_sheets(book: Workbook, data: ReportData) -> None:
             _indicator_formats(add_frame_sheet(book, f"KPIs {phase}", table), table)
     p16 = data.result.post16
     if p16 is not None:
-        add_frame_sheet(book, "Post-16 participation", p16.participation, {"la": "0.0", "england": "0.0", "region": "0.0"})
+        add_frame_sheet(book, "Post-16 participation", p16.participation,
+                        {"la": "0.0", "england": "0.0", "region": "0.0"})
         if p16.sixth_form_totals is not None:
             add_frame_sheet(book, "Sixth form", p16.sixth_form_totals)
     for section in data.stage_sections:  # each table a stage adds, on a sheet of its own

@@ -12,9 +12,9 @@ from importlib.resources import files
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from reports.areas import GROWTH
 from reports.content import ReportData, deficit_matrix, describe_area
@@ -52,7 +52,8 @@ class Table:
 def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str] | None]],
                 caption: str, note: str = "", css: str = "", widths: Sequence[int] = ()) -> Table:
     """A Table from a DataFrame: ``columns`` is (column, header, formatter or None for text)."""
-    rows = [[(fmt(v) if fmt else ("" if pd.isna(v) else str(v))) for (_, _, fmt), v in zip(columns, values, strict=True)]
+    rows = [[(fmt(v) if fmt else ("" if pd.isna(v) else str(v)))
+             for (_, _, fmt), v in zip(columns, values, strict=True)]
             for values in frame[[c for c, _, _ in columns]].itertuples(index=False)]
     return Table(caption, [h for _, h, _ in columns], rows, [fmt is not None for _, _, fmt in columns],
                  note, css, widths=list(widths))
@@ -86,7 +87,8 @@ def _by_kind_table(data: ReportData) -> Table | None:
     table = frame_table(frame, [("type", "Type of scheme", None), ("schemes", "Schemes", number),
                                 ("places", "Places", number), ("capital_cost", "Capital cost", money)],
                         "The recommended programme by type of scheme")
-    table.rows.append(["Total", number(frame["schemes"].sum()), number(frame["places"].sum()), money(data.capital_total)])
+    table.rows.append(["Total", number(frame["schemes"].sum()), number(frame["places"].sum()),
+                       money(data.capital_total)])
     table.row_css = [""] * (len(table.rows) - 1) + ["total"]
     return table
 
@@ -94,8 +96,10 @@ def _by_kind_table(data: ReportData) -> Table | None:
 def _tiles(data: ReportData) -> list[dict[str, str]]:
     if not data.has_plan:
         return [{"value": "Not run", "label": "Capital programme"},
-                {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
-                {"value": number(data.needed["places_needed"].sum()), "label": "Places needed without schemes (place-years)"},
+                {"value": money_short(data.budget) if data.budget is not None else "Not set",
+                 "label": "Capital budget"},
+                {"value": number(data.needed["places_needed"].sum()),
+                 "label": "Places needed without schemes (place-years)"},
                 {"value": year_label(data.base_year), "label": "Base year"}]
     growth = data.programme[data.programme["kind"].isin(GROWTH)]
     return [{"value": money_short(data.capital_total), "label": "Capital cost of the programme"},
@@ -113,23 +117,28 @@ def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]
         if not matrix.empty:
             rows = data.area_deficits[data.area_deficits["planning_area_id"] == aid]
             after = rows.pivot_table(index="ncy", columns="year", values="shortfall_after", aggfunc="sum")
-            years = data.years
-            matrix = matrix.reindex(columns=years, fill_value=0.0)
-
-            def cell(ncy: int, year: int) -> str:
-                need = matrix.at[ncy, year]
-                left = after.at[ncy, year] if ncy in after.index and year in after.columns else np.nan
-                text = number(need) if need > 0.5 else "0"
-                return f"{text} → {number(left)}" if data.has_plan and pd.notna(left) else text
-
-            table = Table(f"{aid}: year groups short of places (needed before → short after the programme)",
-                          ["Year group", *[year_label(y) for y in years]],
-                          [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index],
-                          [False] + [True] * len(years), css="small")
+            table = _area_deficit_table(aid, matrix.reindex(columns=data.years, fill_value=0.0), after, data.years,
+                                        data.has_plan)
         out.append({"id": aid, "name": area.name, "phase": area.phase, "chart": charts[f"area:{aid}"],
                     "sentence": describe_area(data.area_totals, data.area_deficits, aid, area.name),
                     "deficits": table})
     return out
+
+
+def _area_deficit_table(aid: str, matrix: pd.DataFrame, after: pd.DataFrame, years: Sequence[int],
+                        has_plan: bool) -> Table:
+    """An area's places needed by year group and year, each with what the programme leaves short beside it."""
+
+    def cell(ncy: int, year: int) -> str:
+        need = matrix.at[ncy, year]
+        left = after.at[ncy, year] if ncy in after.index and year in after.columns else np.nan
+        text = number(need) if need > 0.5 else "0"
+        return f"{text} → {number(left)}" if has_plan and pd.notna(left) else text
+
+    return Table(f"{aid}: year groups short of places (needed before → short after the programme)",
+                 ["Year group", *[year_label(y) for y in years]],
+                 [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index],
+                 [False] + [True] * len(years), css="small")
 
 
 def _schemes_table(data: ReportData) -> Table | None:
@@ -161,7 +170,8 @@ def _comparison_table(data: ReportData) -> Table | None:
         return None
     frame = data.comparison
     names = [c for c in frame.columns if c != "measure"]
-    rows = [[m, *[(money(v) if "£" in m else number(v)) for v in frame.loc[i, names]]] for i, m in frame["measure"].items()]
+    rows = [[m, *[(money(v) if "£" in m else number(v)) for v in frame.loc[i, names]]]
+            for i, m in frame["measure"].items()]
     return Table("Scenarios side by side", ["Measure", *names], rows, [False] + [True] * len(names),
                  "Place-years: places summed over planning areas, year groups and years of the plan period.")
 
@@ -176,7 +186,7 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
                           f"Schools by risk category: {std.rules_label}")
     kpis = []
     for phase, raw in std.kpis.items():
-        kpis.append(frame_table(_indicator_text(raw), [("indicator", "Indicator", None), ("unit", "Unit", None),
+        kpis.append(frame_table(indicator_text(raw), [("indicator", "Indicator", None), ("unit", "Unit", None),
                                       ("value", year_label(std.year), str), ("last_year", "Last year", str),
                                       ("change", "Change", str), ("trend", "Trend", None),
                                       ("national", "England", str)],
@@ -189,7 +199,7 @@ def _standards_view(data: ReportData) -> dict[str, Any] | None:
     return {"intro": intro, "summary": summary, "kpis": kpis}
 
 
-def _indicator_text(kpis: pd.DataFrame) -> pd.DataFrame:
+def indicator_text(kpis: pd.DataFrame) -> pd.DataFrame:
     """Indicator figures as text, each row to the decimals its unit and size call for."""
     out = kpis.copy()
     columns = ("value", "last_year", "change", "national")
@@ -252,7 +262,8 @@ def _annex_table(data: ReportData) -> Table | None:
     table = frame_table(frame, [("school", "School", None), ("planning_area_id", "Area", None),
                                 ("schemes", "Schemes", None), ("year_text", "From", None),
                                 ("places", "Places", number), ("capital_cost", "Cost", money),
-                                ("ofsted", "Ofsted", None), ("risk", "Risk", None), ("risk_reasons", "Risk reasons", None)],
+                                ("ofsted", "Ofsted", None), ("risk", "Risk", None),
+                                ("risk_reasons", "Risk reasons", None)],
                         "Schools proposed for expansion or a bulge class", css="small",
                         widths=[16, 5, 12, 7, 6, 11, 10, 7, 26])
     table.row_css = [f"rag-{r}" for r in frame["risk"]]
@@ -298,7 +309,8 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
                 f"{__version__}.")
     return {
         "title": data.title, "subtitle": subtitle, "version": __version__, "css": _css(),
-        "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "capacity_differs": data.capacity_differs, "headline": data.headline(), "tiles": _tiles(data),
+        "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "capacity_differs": data.capacity_differs,
+        "headline": data.headline(), "tiles": _tiles(data),
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),

@@ -16,8 +16,8 @@ from matplotlib import colors
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.figure import new_figure, to_png
 from reports.areas import phase_rows
+from reports.figure import new_figure, to_png
 from reports.format import signed_percent, year_label
 from sufficiency.core.phases import schools_teaching
 

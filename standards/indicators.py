@@ -79,7 +79,7 @@ def numeric_indicators(school_indicators: pd.DataFrame,
     if bad.any():
         rows = df[bad].head(5)
         listed = "; ".join(f"row {i + 2}: {r.indicator}={r.value!r}"
-                           for i, r in zip(rows.index, rows.itertuples()))
+                           for i, r in zip(rows.index, rows.itertuples(), strict=True))
         raise IndicatorError(
             f"{source}: {int(bad.sum())} values could not be read ({listed}). Use a number, an "
             "Ofsted or report-card grade in words, a date as YYYY-MM-DD, or yes/no; see "

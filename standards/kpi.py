@@ -132,7 +132,8 @@ _SCHOOL_ROWS = {
     "inspections_same": ("Inspections: grade the same as the previous inspection", "inspections", "-"),
     "inspections_declined": ("Inspections: grade worse than the previous inspection", "inspections", "Low"),
     "schools_due_inspection": ("Schools anticipating inspection (due by the end of the year)", "schools", "-"),
-    "schools_at_risk_of_decline": ("Good or outstanding schools at risk of a lower grade (red or amber)", "schools", "Low"),
+    "schools_at_risk_of_decline": ("Good or outstanding schools at risk of a lower grade (red or amber)", "schools",
+                                   "Low"),
 }
 
 

@@ -94,8 +94,8 @@ def resolve_la_number(la: str | int, data_dir: Path = DATA_DIR) -> int:
     gss = la_gss_codes(data_dir)
     if key.isdigit() and int(key) in set(numbers):
         return int(key)
-    by_name = dict(zip(codes["la_name"].str.lower(), numbers))
-    by_gss = dict(zip(gss["gss_code"].str.upper(), gss["la_number"].astype(int)))
+    by_name = dict(zip(codes["la_name"].str.lower(), numbers, strict=True))
+    by_gss = dict(zip(gss["gss_code"].str.upper(), gss["la_number"].astype(int), strict=True))
     found = by_gss.get(key.upper(), by_name.get(key.lower()))
     if found is not None:
         return found

@@ -40,7 +40,7 @@ class Override(BaseModel):
 
     @field_validator("reason", "author")
     @classmethod
-    def _not_blank(cls, value: str, info) -> str:  # noqa: ANN001 - pydantic signature
+    def _not_blank(cls, value: str, info) -> str:  # info: pydantic's ValidationInfo
         value = value.strip()
         if info.field_name == "reason" and len(value) < MIN_REASON_LENGTH:
             raise ValueError(f"a reason of at least {MIN_REASON_LENGTH} characters is required "

@@ -24,12 +24,34 @@ from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransiti
 from standards.overrides import Override, apply_overrides
 from standards.risk import risk_summary
 from standards.rules import CATEGORIES
-from standards.schemas import (BenchmarkPage, Category, EscalationCasePublic, EscalationCreate, EscalationStepCreate,
-                               KpiPage, OverrideCreate, OverridePublic, RiskPage, RiskSchoolPublic, RiskSummaryPublic,
-                               TargetsPage)
+from standards.schemas import (
+    BenchmarkPage,
+    Category,
+    EscalationCasePublic,
+    EscalationCreate,
+    EscalationStepCreate,
+    KpiPage,
+    OverrideCreate,
+    OverridePublic,
+    RiskPage,
+    RiskSchoolPublic,
+    RiskSummaryPublic,
+    TargetsPage,
+)
 from sufficiency.core.audit import TrailConflict
-from sufficiency.core.web import (CSV, ApiError, FormatQuery, PlannerPorts, Ports, StoredRun, ViewerPorts, Year,
-                                  csv_response, error_doc, records)
+from sufficiency.core.web import (
+    CSV,
+    ApiError,
+    FormatQuery,
+    PlannerPorts,
+    Ports,
+    StoredRun,
+    ViewerPorts,
+    Year,
+    csv_response,
+    error_doc,
+    records,
+)
 
 router = APIRouter(prefix="/standards", tags=["standards"],
                    responses={409: error_doc("The run has not succeeded (yet).")})
@@ -81,7 +103,8 @@ def _year(frame: pd.DataFrame) -> int:
             summary="Schools' risk categories with the reasons")
 def get_risk(run_id: str, ports: ViewerPorts, school_id: SchoolFilter = None,
              phase: PhaseFilter = None,
-             category: Annotated[list[Category] | None, Query(description="Only these categories (repeatable).")] = None,
+             category: Annotated[list[Category] | None,
+                                 Query(description="Only these categories (repeatable).")] = None,
              format: FormatQuery = "json") -> Any:
     """Every school assessed in the run's year: Red, Amber, Yellow or Green after your organisation's overrides,
     the rules' own category, each rule that fired with its reason, and the rules that lacked data."""
@@ -132,7 +155,7 @@ def get_risk_summary(run_id: str, ports: ViewerPorts, phase: PhaseFilter = None)
             "rows": records(summary)}
 
 
-# ---------------------------------------------------------------------------------------------- KPIs, benchmark, targets
+# ----------------------------------------------------------------------------------------- KPIs, benchmark, targets
 
 @router.get("/runs/{run_id}/kpis/{table}", response_model=KpiPage, responses={200: {"content": CSV}},
             summary="KPI table one (primary) or two (secondary)")
@@ -206,7 +229,8 @@ def create_override(body: OverrideCreate, ports: PlannerPorts) -> trail.Recorded
     except trail.DatedInFuture as exc:
         raise ApiError(422, str(exc)) from None
     except ValidationError as exc:
-        raise ApiError(422, "The override is not valid: " + exc.errors()[0]["msg"], _problems(exc, "override")) from None
+        raise ApiError(422, "The override is not valid: " + exc.errors()[0]["msg"],
+                       _problems(exc, "override")) from None
     return trail.record_override(ports.audit, checked, str(found.iloc[0]["computed_category"]), run_id=run.id,
                                  actor_id=ports.principal.id)
 
@@ -256,14 +280,16 @@ def _record_step(ports: Ports, school_id: str, governance: str, step: str, date:
         raise ApiError(409, str(exc), code="illegal_transition") from None
     except TrailConflict:
         raise ApiError(409, f"Another step was recorded for school {school_id} at the same moment; read the case "
-                       f"again (GET /standards/escalations/{school_id}) and send the step if it is still needed.") from None
+                       f"again (GET /standards/escalations/{school_id}) and send the step if it is still "
+                       "needed.") from None
     return _case(school_id, steps)
 
 
 @router.get("/escalations", response_model=list[EscalationCasePublic], summary="Escalation cases")
 def list_escalations(ports: ViewerPorts,
                      state: Annotated[Literal["open", "resolved", "all"], Query(
-                         alias="status", description="open (default), resolved or all.")] = "open") -> list[dict[str, Any]]:
+                         alias="status", description="open (default), resolved or all.")] = "open"
+                     ) -> list[dict[str, Any]]:
     """Each school with an escalation of concern: where it stands, what may follow and every step so far."""
     by_school: dict[str, list[trail.RecordedStep]] = {}
     for row in trail.steps(ports.audit):

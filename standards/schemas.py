@@ -215,8 +215,8 @@ class EscalationCasePublic(BaseModel):
                          {"step": "resolved", "label": "resolved"}],
         "steps": [
             {"seq": 1, "step": "concern_raised", "label": "concern raised", "date": "2025-10-01",
-             "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.", "run_id": EXAMPLE_RUN_ID,
-             "recorded_at": "2025-10-01T09:12:00Z"},
+             "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.",
+             "run_id": EXAMPLE_RUN_ID, "recorded_at": "2025-10-01T09:12:00Z"},
             {"seq": 2, "step": "communicated", "label": "communicated to the headteacher and chair of governors",
              "date": "2025-10-08", "actor": "planner@trafford.gov.uk", "note": "Letter sent.", "run_id": None,
              "recorded_at": "2025-10-08T16:40:00Z"}]}]})
@@ -233,7 +233,8 @@ class EscalationCasePublic(BaseModel):
 
 class EscalationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "run_id": EXAMPLE_RUN_ID, "school_id": "106285", "date": "2025-10-01", "note": "Amber in the autumn risk assessment."}]})
+        "run_id": EXAMPLE_RUN_ID, "school_id": "106285", "date": "2025-10-01",
+        "note": "Amber in the autumn risk assessment."}]})
     run_id: str = Field(max_length=64, description="The run whose risk assessment raised the concern; the school "
                         "must be in it, and its governance sets the route of steps.")
     school_id: str = Field(min_length=1, max_length=64)

@@ -71,7 +71,7 @@ def print_standards(result: StandardsResult) -> None:
         console.print(f"[yellow]note:[/] {note}")
 
 
-def _print_benchmark(bench) -> None:  # noqa: ANN001 - a benchmark_la table
+def _print_benchmark(bench) -> None:  # bench: a benchmark_la table
     ranked = bench.dropna(subset=["rank"])
     table = Table(title=f"Against every English LA (quartile 1 = best quarter; "
                         f"{len(ranked)} measures)")

@@ -46,7 +46,7 @@ class Target(BaseModel):
                           "the direction from the baseline to the target.")
 
     @model_validator(mode="after")
-    def _deadline_after_baseline(self) -> "Target":
+    def _deadline_after_baseline(self) -> Target:
         if self.deadline <= self.baseline_year:
             raise ValueError(f"deadline {self.deadline} must be after the baseline year "
                              f"{self.baseline_year}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+
 import pandas as pd
 
 from standards.escalation import STEPS, EscalationEvent, check_transition

@@ -12,9 +12,9 @@ from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.geo import planning_areas_geojson, schools_geojson
 from api.schemas import DatasetPublic, ValidationReport
 from api.scoping import owned
-from sufficiency.core.errors import Problem
 from sufficiency.app.store.datasets import UploadError, create_dataset, unpack_zip
 from sufficiency.app.store.models import Dataset, Run
+from sufficiency.core.errors import Problem
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=ERROR_RESPONSES)
 GEOJSON = {200: {"content": {"application/geo+json": {}}, "description": "A GeoJSON FeatureCollection in WGS84."}}

@@ -22,10 +22,10 @@ from api.report import workbook
 from api.schemas import ForecastPage, PlanPublic, RunFilePublic, SectionPublic, StageTablePage, SufficiencyPage
 from api.scoping import owned
 from api.tables import attachment, csv_text
-from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, RunFile, SufficiencyRow, User
 from sufficiency.app.store.retention import without_expired
 from sufficiency.core.phases import PRIMARY, SECONDARY, SIXTH_FORM, Phase, span
+from sufficiency.core.web import CSV, AreaFilter, FormatQuery, Year, YearFilter  # noqa: F401 - Year for routes
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["results"],
                    responses=ERROR_RESPONSES | {409: error_doc("The run has not succeeded (yet).")})
@@ -83,10 +83,12 @@ def _filtered(query: Select, model: Any, areas: list[str] | None, years: list[in
 def _encode(rows: list[dict[str, Any]], columns: list[str], envelope: dict[str, Any], fmt: str) -> tuple[bytes, str]:
     if fmt == "csv":
         return csv_text(columns, ([row[c] for c in columns] for row in rows)).encode(), "text/csv"
-    return json.dumps({**envelope, "count": len(rows), "rows": rows}, separators=(",", ":")).encode(), "application/json"
+    return (json.dumps({**envelope, "count": len(rows), "rows": rows}, separators=(",", ":")).encode(),
+            "application/json")
 
 
-FORECAST_COLUMNS = ["planning_area_id", "school_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
+FORECAST_COLUMNS = ["planning_area_id", "school_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95",
+                    "upper_95"]
 SUFFICIENCY_COLUMNS = ["planning_area_id", "year", "ncy", "demand", "capacity", "surplus", "shortfall", "surplus_rate"]
 SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry", "places",
                   "capital_cost", "reason"]
@@ -94,7 +96,8 @@ SCHEME_COLUMNS = ["option_id", "kind", "school_id", "planning_area_id", "year", 
 
 @router.get("/forecast", response_model=ForecastPage, responses={200: {"content": CSV}}, summary="Pupil forecast")
 def get_forecast(run_id: str, user: CurrentUser, session: SessionDep,
-                 level: Annotated[Literal["area", "school"], Query(description="By planning area or by school.")] = "area",
+                 level: Annotated[Literal["area", "school"],
+                                  Query(description="By planning area or by school.")] = "area",
                  planning_area_id: AreaFilter = None, year: YearFilter = None, phase: PhaseFilter = None,
                  school_id: Annotated[list[str] | None, Query(description="Only these schools (level=school).")] = None,
                  format: FormatQuery = "json") -> Response:
@@ -167,8 +170,8 @@ def get_plan(run_id: str, user: CurrentUser, session: SessionDep, planning_area_
 def _why_not(run: Run, section: str) -> str:
     """Why a run has no tables from a stage, for the 404."""
     if section not in run.stages:
-        return (f"Run {run.id} did not include the {section} stage (it ran {', '.join(run.stages)}); start a 'full' run "
-                f"or kind 'stages' with \"stages\": [\"{section}\"].")
+        return (f"Run {run.id} did not include the {section} stage (it ran {', '.join(run.stages)}); "
+                f"start a 'full' run or kind 'stages' with \"stages\": [\"{section}\"].")
     skipped = ((run.provenance or {}).get("skipped") or {}).get(section)
     if skipped:
         return f"Run {run.id}'s {section} stage did not run: {skipped}."

@@ -14,10 +14,10 @@ from api.deps import CurrentUser, PlannerUser, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
 from api.schemas import ScenarioCreate, ScenarioPublic
 from api.scoping import owned
-from sufficiency.core.errors import Problem
-from sufficiency.core.scenario import Scenario, scenario_problems
 from sufficiency.app.store.datasets import foreign_files
 from sufficiency.app.store.models import ScenarioRecord
+from sufficiency.core.errors import Problem
+from sufficiency.core.scenario import Scenario, scenario_problems
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
 

@@ -70,7 +70,8 @@ def period_to_year(period: str) -> float:
 
 
 def build(source: Path = DEFAULT_SOURCE, dest: Path = DATA_DIR) -> dict[str, int]:
-    """Write ``lait_values.csv`` (measure, year, then one column per LA number), ``lait_measures.csv`` and ``la_codes.csv`` into ``dest``.
+    """Write ``lait_values.csv`` (measure, year, then one column per LA number), ``lait_measures.csv`` and
+    ``la_codes.csv`` into ``dest``.
 
     Parameters
     ----------

@@ -64,7 +64,8 @@ class Settings(StoreSettings):
     secret_key: SecretStr | None = Field(
         None, description=f"Signs access tokens; at least {MIN_SECRET_LENGTH} characters (openssl rand -hex 32).")
     secret_key_file: Path | None = Field(
-        None, description="File holding the secret key (used when secret_key is unset); must not be group/world readable.")
+        None, description="File holding the secret key (used when secret_key is unset); must not be group/world "
+                          "readable.")
     token_minutes: int = Field(60, ge=1, le=24 * 60, description="Lifetime of an access token, in minutes.")
     max_upload_mb: float = Field(50.0, gt=0, le=2048, description="Largest upload accepted, in megabytes (MB).")
     rate_limit_per_minute: int = Field(

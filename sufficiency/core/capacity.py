@@ -44,7 +44,8 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int, years: list[int] | range) -> pd.DataFrame:
+def places_by_year(schools: pd.DataFrame, rolls: pd.DataFrame, base_year: int,
+                   years: list[int] | range) -> pd.DataFrame:
     """Places in each school, year group and future year before any new scheme.
 
     A cohort already on roll above its year group's places (a past bulge class, or pupils
@@ -125,6 +126,7 @@ def summarise(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """One row per planning area and year: totals, with surplus and places needed summed per year group."""
     out = table.groupby(["planning_area_id", "year"], as_index=False)[
         ["pupils", "places", "surplus", "places_needed"]].sum()
-    out["surplus_rate"] = np.where(out["places"] > 0, (out["places"] - out["pupils"]) / out["places"].where(out["places"] > 0), np.nan)
+    out["surplus_rate"] = np.where(out["places"] > 0,
+                                   (out["places"] - out["pupils"]) / out["places"].where(out["places"] > 0), np.nan)
     meta = pd.DataFrame(areas)[["planning_area_id", "name", "phase"]]
     return meta.merge(out, on="planning_area_id", how="right")

@@ -65,7 +65,7 @@ def command_services(ctx: typer.Context) -> CommandServices:
         console.print(f"[red]'{ctx.command_path}' needs the application's store; run it from the 'sufficiency' "
                       "command line.[/]")
         raise typer.Exit(1)
-    return services  # type: ignore[no-any-return]
+    return services
 
 
 def load_or_exit(folder: Path, overrides: dict[str, Any] | None = None) -> Inputs:

@@ -34,7 +34,8 @@ def _xy_from_geometry(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None, files: dict[str, str]) -> tuple[pd.Series, list[Problem]]:
+def _assign_planning_areas(schools: pd.DataFrame, areas: pd.DataFrame | None,
+                           files: dict[str, str]) -> tuple[pd.Series, list[Problem]]:
     """Planning area for schools given only a location: by phase-matched spatial join."""
     if "planning_area_id" in schools and schools["planning_area_id"].notna().all():
         return schools["planning_area_id"], []

@@ -111,7 +111,8 @@ def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
     return problems
 
 
-def _read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem], set[str]]:
+def _read_tables(
+        folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], dict[str, str], list[Problem], set[str]]:
     paths, problems = find_table_files(folder, list(TABLES))
     for name in ("schools", "rolls"):
         if name not in paths:
@@ -162,7 +163,7 @@ def _cross_check_anyway(tables: dict[str, pd.DataFrame], files: dict[str, str], 
         clean["schools"], _ = complete_schools(clean, files)
         clean["planning_areas"] = complete_planning_areas(clean)
         more = cross_check(clean, files)
-    except Exception:  # noqa: BLE001 - the tables are known to be broken; their errors stand
+    except Exception:  # the tables are known to be broken; their errors stand
         return []
     seen = {(p.file, p.row, p.column) for p in found}  # a cell already reported needs no second message
     return [p for p in more if p.severity == "error" and (p.file, p.row, p.column) not in seen]

@@ -166,8 +166,9 @@ def school_phase(ncy_low: Any, ncy_high: Any) -> Any:
     :func:`phase_of` (shaped as ``ncy_low``).
     """
     low, high = as_floats(ncy_low), as_floats(ncy_high)
-    phase = np.select([high <= LAST_PRIMARY, low >= YEAR_7], [PRIMARY, SECONDARY], ALL_THROUGH)
-    return shaped_like(ncy_low, np.where(np.isnan(low) | np.isnan(high), None, phase).astype(object))
+    phase = np.select([high <= LAST_PRIMARY, low >= YEAR_7], [PRIMARY, SECONDARY], ALL_THROUGH).astype(object)
+    phase[np.isnan(low) | np.isnan(high)] = None
+    return shaped_like(ncy_low, phase)
 
 
 def schools_teaching(phase: str) -> tuple[str, ...]:

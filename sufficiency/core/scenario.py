@@ -142,7 +142,8 @@ def scenario_problems(exc: ValidationError, file: str) -> list[Problem]:
         if moved:
             message, fix = f"'{key}' is no longer a setting of its section", moved[0].upper() + moved[1:]
         elif err["type"] == "extra_forbidden":
-            message, fix = f"'{key}' is not a scenario setting", "Check the spelling against the README's scenario table, or remove it"
+            message, fix = (f"'{key}' is not a scenario setting",
+                            "Check the spelling against the README's scenario table, or remove it")
         else:
             shown = repr(err.get("input"))
             shown = shown if len(shown) <= 80 else shown[:77] + "..."

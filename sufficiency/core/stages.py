@@ -48,7 +48,7 @@ class StageError(LookupError):
     """A stage that is not registered, a declaration that cannot be loaded, or a dependency cycle."""
 
 
-class StageSkipped(Exception):  # noqa: N818 - it is an outcome, not a failure
+class StageSkipped(Exception):  # not ...Error: it is an outcome, not a failure
     """Raised by a stage function that has nothing to work on (say which table would let it run)."""
 
 

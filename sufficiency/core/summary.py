@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata import write_layers
-from sufficiency.core.capacity import places_by_year_group, rolls_by_area, summarise, sufficiency_table
+from sufficiency.core.capacity import places_by_year_group, rolls_by_area, sufficiency_table, summarise
 from sufficiency.core.display import console, frame_table, year_group_matrix
 from sufficiency.core.inputs import Inputs
 from sufficiency.core.years import academic_year
@@ -72,7 +72,8 @@ def write_current(inputs: Inputs, summary: CurrentSummary, out: Path) -> list[Pa
     """Write the tables as CSV and the planning areas and schools as a GeoPackage."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in (("planning_areas", pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
+    for name, frame in (("planning_areas",
+                         pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
                         ("schools", summary.schools),
                         ("sufficiency_current", summary.by_year_group),
                         ("sufficiency_by_area", summary.by_area)):

@@ -30,7 +30,8 @@ PRIMARY_AREAS = {
     "P02": ("Timperley and Hale Barns", ["Timperley Central", "Timperley North", "Hale Barns & Timperley South"]),
     "P03": ("Sale West", ["Sale Central", "Ashton upon Mersey"]),
     "P04": ("Sale East", ["Sale Moor", "Brooklands", "Manor"]),
-    "P05": ("Stretford and Old Trafford", ["Old Trafford", "Gorse Hill & Cornbrook", "Stretford & Humphrey Park", "Longford"]),
+    "P05": ("Stretford and Old Trafford",
+            ["Old Trafford", "Gorse Hill & Cornbrook", "Stretford & Humphrey Park", "Longford"]),
     "P06": ("Urmston and Davyhulme", ["Urmston", "Davyhulme", "Flixton", "Lostock & Barton"]),
     "P07": ("Partington and Carrington", ["Bucklow-St Martins"]),
 }
@@ -108,8 +109,8 @@ def _population(shared: Path) -> pd.DataFrame:
 
 def build(shared: Path) -> None:
     """Write every sample file into ``sufficiency/sample/data``."""
-    from sufficiency.sample.rolls import synthesise_rolls
     from sufficiency.sample.extras import housing_sites, options, pupil_yields, scenario
+    from sufficiency.sample.rolls import synthesise_rolls
 
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)

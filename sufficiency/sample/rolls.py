@@ -113,7 +113,8 @@ def synthesise_rolls(
     cohorts["pa"] = np.where(area_phase_of(cohorts["ncy"]) == PRIMARY,
                              cohorts["area_id"].map(w["primary_planning_area_id"]),
                              cohorts["area_id"].map(w["secondary_planning_area_id"]))
-    area = cohorts.rename(columns={"population": "pupils"}).groupby(["pa", "year", "ncy"], as_index=False)["pupils"].sum()
+    area = (cohorts.rename(columns={"population": "pupils"})
+            .groupby(["pa", "year", "ncy"], as_index=False)["pupils"].sum())
     area = _with_sixth_form(area, staying_on)
     rate = _participation(area, head)
     area["pupils"] *= area_phase_of(area["ncy"]).map(rate).to_numpy()

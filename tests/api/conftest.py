@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.jobs import run_pipeline
 from api.bootstrap import create_admin
-from sufficiency.sample import sample_dir
+from api.jobs import run_pipeline
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.testing import sqlite_url
+from sufficiency.sample import sample_dir
 from tests.store.conftest import database_url  # noqa: F401  (SQLite, then PostgreSQL, as for the store)
 
 FINAL = ("succeeded", "failed", "cancelled")

@@ -10,8 +10,8 @@ import zipfile
 import pandas as pd
 import yaml
 
-from sufficiency.sample import sample_dir
 from sufficiency.app.store.datasets import content_hash
+from sufficiency.sample import sample_dir
 from tests.api.conftest import World, sample_files, wait_for
 from tests.api.test_security import assert_error
 
@@ -110,7 +110,8 @@ def test_scenarios_from_json_and_yaml(world: World) -> None:
     assert {"short", "from-yaml"} <= set(names)
     got = world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["viewer"]).json()
     assert got["description"] == "three years"
-    assert_error(world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["other_admin"]), 404, "not_found")
+    assert_error(world.client.get(f"/scenarios/{made.json()['id']}", headers=world.as_["other_admin"]), 404,
+                 "not_found")
 
 
 def test_invalid_scenarios_say_which_setting_and_why(world: World) -> None:

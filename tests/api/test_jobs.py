@@ -76,7 +76,8 @@ def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_ur
             headers = sign_in(client, "planner@trafford.example", PASSWORD)
             failed = client.get(f"/runs/{run['id']}", headers=headers).json()
             assert failed["status"] == "failed"
-            assert failed["error"].startswith("interrupted: the service stopped") and "Start the run again" in failed["error"]
+            assert (failed["error"].startswith("interrupted: the service stopped")
+                    and "Start the run again" in failed["error"])
             # The old worker finishes after all: its result must not land on the failed run.
             gate.release.set()
             world.client.app.state.sufficiency.jobs.wait(run["id"], timeout=120)
@@ -88,6 +89,14 @@ def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_ur
             assert wait_for(client, fresh["id"], headers)["status"] == "succeeded"
 
 
+def _start_together(barrier: threading.Barrier, client: TestClient, headers: dict[str, str], body: dict) -> str:
+    """Start a run once every thread is ready to, so that the requests arrive together."""
+    barrier.wait()
+    response = client.post("/runs", headers=headers, json=body)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
 @pytest.mark.slow
 def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str) -> None:
     for world in make_world(database_url, rate_limit_per_minute=100_000):
@@ -97,22 +106,17 @@ def test_twenty_simultaneous_runs_all_finish_with_nothing_lost(database_url: str
         quick = client.post("/scenarios", headers=planner, json={
             "name": "quick", "settings": {"horizon": 3, "forecast": {"n_paths": 50}}}).json()
         barrier = threading.Barrier(20)
-
-        def start(_: int) -> str:
-            barrier.wait()
-            response = client.post("/runs", headers=planner, json={"dataset_id": dataset_id, "kind": "forecast",
-                                                                   "scenario_id": quick["id"]})
-            assert response.status_code == 202, response.text
-            return response.json()["id"]
-
+        body = {"dataset_id": dataset_id, "kind": "forecast", "scenario_id": quick["id"]}
         with ThreadPoolExecutor(20) as pool:
-            run_ids = list(pool.map(start, range(20)))
+            started = [pool.submit(_start_together, barrier, client, planner, body) for _ in range(20)]
+            run_ids = [future.result() for future in started]
         assert len(set(run_ids)) == 20
         runs = [wait_for(client, run_id, planner, seconds=300) for run_id in run_ids]
         assert [r["status"] for r in runs] == ["succeeded"] * 20, [r["error"] for r in runs]
         counts = {run_id: _rows(client.app, run_id) for run_id in run_ids}
         expected = client.get(f"/runs/{run_ids[0]}/forecast", headers=planner).json()["count"]
-        expected += client.get(f"/runs/{run_ids[0]}/forecast", headers=planner, params={"level": "school"}).json()["count"]
+        expected += client.get(f"/runs/{run_ids[0]}/forecast", headers=planner,
+                               params={"level": "school"}).json()["count"]
         assert set(counts.values()) == {expected}
         with client.app.state.sufficiency.sessions() as session:
             assert session.scalar(select(func.count()).select_from(Run).where(Run.status == "succeeded")) == 20

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sufficiency.cli import app
 from sufficiency.app.store.audit import StoreAuditTrail
+from sufficiency.cli import app
 from sufficiency.sample import sample_dir
 from tests.api.conftest import World, make_world, wait_for
 from tests.api.test_security import assert_error

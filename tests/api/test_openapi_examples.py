@@ -12,7 +12,8 @@ def _has_example(node: object, components: dict) -> bool:
     text = json.dumps(node)
     if '"example' in text:
         return True
-    return any(_has_example(components[name], components) for name in re.findall(r'"#/components/schemas/([^"]+)"', text)
+    return any(_has_example(components[name], components)
+               for name in re.findall(r'"#/components/schemas/([^"]+)"', text)
                if name in components and components[name] is not node)
 
 
@@ -27,6 +28,7 @@ def test_every_json_body_has_an_example(world: World) -> None:
                 missing.append(f"{method.upper()} {path} request")
             for status, response in operation["responses"].items():
                 content = response.get("content", {}).get("application/json")
-                if status.startswith("2") and content and content.get("schema") and not _has_example(content, components):
+                if (status.startswith("2") and content and content.get("schema")
+                        and not _has_example(content, components)):
                     missing.append(f"{method.upper()} {path} {status}")
     assert missing == []

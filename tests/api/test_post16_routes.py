@@ -174,6 +174,7 @@ def test_an_expired_list_leaves_by_no_other_route(pw: World, monkeypatch: pytest
     assert any("roni_ranked" in n for n in personal_names())  # the admin still gets it on its last day
     monkeypatch.setattr(retention, "today", lambda: expiry + dt.timedelta(days=1))
     assert not any("roni_ranked" in n or "roni_factors" in n for n in personal_names())
-    with pw.client.app.state.sufficiency.sessions() as session:  # and it is gone from the store, so a start-up purge finds nothing left
+    # and it is gone from the store, so a start-up purge finds nothing left
+    with pw.client.app.state.sufficiency.sessions() as session:
         assert expired_runs(session, expiry + dt.timedelta(days=1), run_id) == []
         assert purge_expired(session, expiry + dt.timedelta(days=1), run_id) == []

@@ -21,10 +21,10 @@ import uvicorn
 
 from api import create_app
 from api.bootstrap import bootstrap
-from sufficiency.sample import sample_dir
 from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.testing import sqlite_url
+from sufficiency.sample import sample_dir
 
 README = Path(__file__).resolve().parents[2] / "api" / "README.md"
 
@@ -67,7 +67,7 @@ def test_the_httpx_example_prints_the_primary_forecast(live: dict[str, str], mon
         monkeypatch.setenv(name, value)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(_block("python"), str(README), "exec"), {"__name__": "readme_example"})  # noqa: S102
+        exec(compile(_block("python"), str(README), "exec"), {"__name__": "readme_example"})
     lines = out.getvalue().splitlines()
     assert [line.split(" NCY ")[0] for line in lines] == ["P01 2026"] * 7  # Reception to Year 6
     assert [int(line.split(" NCY ")[1].split(":")[0]) for line in lines] == list(range(7))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -169,18 +170,19 @@ def test_uploads_over_the_size_limit_are_refused(tmp_path: Path) -> None:
         assert_error(response, 413, "too_large", "0.01 MB")
 
 
+def _in_pieces(body: bytes, size: int = 4096) -> Iterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
 def test_a_chunked_upload_over_the_limit_is_refused_as_too_large(tmp_path: Path) -> None:
     for world in make_world(sqlite_url(tmp_path), max_upload_mb=0.01):
         boundary = "sufficiencyboundary"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nbig\r\n"
                 f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"schools.csv\"\r\n"
                 "Content-Type: text/csv\r\n\r\n").encode() + b"1,x\n" * 5000 + f"\r\n--{boundary}--\r\n".encode()
-
-        def chunks():  # no Content-Length: the body arrives in pieces, as with Transfer-Encoding: chunked
-            for start in range(0, len(body), 4096):
-                yield body[start:start + 4096]
-
-        response = world.client.post("/datasets", content=chunks(), headers={
+        # no Content-Length: the body arrives in pieces, as with Transfer-Encoding: chunked
+        response = world.client.post("/datasets", content=_in_pieces(body), headers={
             **world.as_["admin"], "Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert_error(response, 413, "too_large", "0.01 MB")
         with world.client.app.state.sufficiency.sessions() as session:

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api.cli import _settings
+from api.cli import service_settings
 from api.security import verify_secret
-from sufficiency.cli import app
 from sufficiency.app.store import User, make_engine, session_factory
+from sufficiency.cli import app
 
 
 @pytest.fixture()
@@ -27,7 +27,8 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None:
     runner = CliRunner()
-    made = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council", "--email", "Admin@Stockport.example"])
+    made = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council",
+                               "--email", "Admin@Stockport.example"])
     assert made.exit_code == 0, made.output
     password = re.search(r"password (\S+)", made.output).group(1)
     engine = make_engine(f"sqlite:///{environment / 'sufficiency.db'}")
@@ -35,12 +36,13 @@ def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None
         user = session.scalars(select(User).where(User.email == "admin@stockport.example")).one()
         assert user.role == "admin" and verify_secret(user.password_hash, password)
     engine.dispose()
-    again = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council", "--email", "admin@stockport.example"])
+    again = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council",
+                                "--email", "admin@stockport.example"])
     assert again.exit_code == 1 and "Could not add the admin" in again.output
 
 
 def test_without_a_secret_the_service_keeps_a_private_key_file(environment: Path) -> None:
-    first, second = _settings(), _settings()
+    first, second = service_settings(), service_settings()
     key_file = environment / "secret.key"
     assert key_file.stat().st_mode & 0o077 == 0
     assert first.secret_key.get_secret_value() == second.secret_key.get_secret_value() == key_file.read_text()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from sufficiency.core.capacity import places_by_year_group
 from sufficiency.sample import sample_dir

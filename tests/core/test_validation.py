@@ -115,7 +115,9 @@ def test_missing_table(tmp_path: Path) -> None:
 
 
 def test_bad_category(good: Path) -> None:
-    (good / "schools.csv").write_text(SCHOOLS.replace("name,", "name,ofsted,").replace("Alpha Primary,", "Alpha Primary,Great,").replace("Beta Primary,", "Beta Primary,Good,"))
+    (good / "schools.csv").write_text(SCHOOLS.replace("name,", "name,ofsted,")
+                                      .replace("Alpha Primary,", "Alpha Primary,Great,")
+                                      .replace("Beta Primary,", "Beta Primary,Good,"))
     p = only(validate_folder(good), column="ofsted")
     assert p.row == 2 and "'Great' must be one of: Outstanding, Good" in p.message
 
@@ -139,7 +141,9 @@ def test_misprojected_geometry(good: Path) -> None:
 
 
 def test_lonlat_written_as_xy(good: Path) -> None:
-    (good / "schools.csv").write_text(SCHOOLS.replace("pan,", "pan,x,y,").replace(",30,", ",30,-2.35,53.39,").replace(",60,", ",60,-2.30,53.40,"))
+    (good / "schools.csv").write_text(SCHOOLS.replace("pan,", "pan,x,y,")
+                                      .replace(",30,", ",30,-2.35,53.39,")
+                                      .replace(",60,", ",60,-2.30,53.40,"))
     p = only(validate_folder(good), column="x")
     assert "longitude and latitude" in p.message and "lon and lat" in p.fix
 

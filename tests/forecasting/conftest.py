@@ -21,7 +21,8 @@ def bundle(schools: pd.DataFrame, rolls: pd.DataFrame, **tables: pd.DataFrame | 
 @pytest.fixture()
 def two_areas() -> SimpleNamespace:
     """The two-area, three-year fixture of tests/data/forecasting/two_areas."""
-    return bundle(pd.read_csv(FIXTURE / "schools.csv", dtype=str), pd.read_csv(FIXTURE / "rolls.csv", dtype={"school_id": str}))
+    return bundle(pd.read_csv(FIXTURE / "schools.csv", dtype=str),
+                  pd.read_csv(FIXTURE / "rolls.csv", dtype={"school_id": str}))
 
 
 @pytest.fixture()

@@ -66,7 +66,8 @@ def test_forecast_command_writes_both_files(folder, tmp_path):
     result = CliRunner().invoke(app, ["forecast", str(folder), "--horizon", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
     area = pd.read_csv(out / "forecast.csv")
-    assert list(area.columns) == ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert list(area.columns) == ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95",
+                                  "upper_95"]
     assert sorted(area.year.unique()) == [2025, 2026, 2027]
     school = pd.read_csv(out / "forecast_by_school.csv")
     assert school.pupils.sum() == pytest.approx(area.pupils.sum())
@@ -118,7 +119,8 @@ def test_forecast_command_compares_scenario_files(folder, tmp_path):
     (tmp_path / "low.yaml").write_text("forecast:\n  variant: low\n")
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["forecast", str(folder), "--horizon", "2", "--out", str(out),
-                                      "--scenario", str(tmp_path / "high.yaml"), "--scenario", str(tmp_path / "low.yaml")])
+                                      "--scenario", str(tmp_path / "high.yaml"),
+                                      "--scenario", str(tmp_path / "low.yaml")])
     assert result.exit_code == 0, result.output
     compare = pd.read_csv(out / "comparison.csv")
     assert list(compare.columns) == ["year", "high", "low"]
@@ -133,7 +135,8 @@ def test_backtest_command_prints_and_writes_the_metrics(make_synthetic, tmp_path
     folder = tmp_path / "data"
     folder.mkdir()
     areas = rolls["planning_area_id"].unique()
-    pd.DataFrame({"school_id": [f"s{a}" for a in areas], "planning_area_id": areas}).to_csv(folder / "schools.csv", index=False)
+    pd.DataFrame({"school_id": [f"s{a}" for a in areas], "planning_area_id": areas}).to_csv(folder / "schools.csv",
+                                                                                           index=False)
     rolls.assign(school_id="s" + rolls["planning_area_id"], pupils=rolls["pupils"].astype(int)).drop(
         columns="planning_area_id").to_csv(folder / "rolls.csv", index=False)
     out = tmp_path / "out"

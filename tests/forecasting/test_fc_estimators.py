@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: PLC2701 - sklearn has no public import of it
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting import CohortSurvival, ForecastConfig, HousingYield, IntakeModel, Persistence, RollingOrigin
@@ -104,7 +104,8 @@ def test_housing_yield_validates_its_hyperparameters_at_fit():
 
 def test_housing_yield_scales_by_its_shift_and_spreads_over_the_base_year(two_area_rolls):
     housing = pd.DataFrame({"site_id": ["s1"], "planning_area_id": ["A"], "year": [2025], "dwellings": [100]})
-    yields = pd.DataFrame({"phase": ["primary"] * 2, "years_since_completion": [0, 1], "pupils_per_dwelling": [0.1, 0.3]})
+    yields = pd.DataFrame({"phase": ["primary"] * 2, "years_since_completion": [0, 1],
+                           "pupils_per_dwelling": [0.1, 0.3]})
     panel = Panel.from_long(two_area_rolls)
     central = HousingYield(above_trend=False).fit(housing, pupil_yields=yields, base_year=2024)
     high = HousingYield(above_trend=False, yields_shift=0.5).fit(housing, pupil_yields=yields, base_year=2024)

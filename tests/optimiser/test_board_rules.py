@@ -77,7 +77,8 @@ def test_an_oversubscribed_outstanding_school_is_never_cut_in_a_falling_area():
     demand = cohort_demand(lambda y: 70, "A", YEARS)
     plan = _plan(demand, [popular, weaker])
     assert _kinds(plan) == [["reduce", "S2", 2026]]
-    assert "a school rated below Good or less popular is cut before a good or popular one" in plan.schemes.at[0, "reason"]
+    reason = plan.schemes.at[0, "reason"]
+    assert "a school rated below Good or less popular is cut before a good or popular one" in reason
     assert "School S1 is not cut: more first preferences than places" in plan.schemes.at[0, "reason"]
     # With the popular school alone, nothing is cut at all.
     alone = _plan(cohort_demand(lambda y: 25, "A", YEARS), [popular])
@@ -191,7 +192,8 @@ def test_no_scheme_opens_before_the_september_after_the_decision_plus_its_lead_t
 
 
 def test_the_gap_is_on_the_controllable_cost():
-    plan = _plan(cohort_demand(lambda y: 55 if y >= 2027 else 29, "A", YEARS), [school("S1", "A", max_forms_of_entry=3)])
+    plan = _plan(cohort_demand(lambda y: 55 if y >= 2027 else 29, "A", YEARS),
+                 [school("S1", "A", max_forms_of_entry=3)])
     s = plan.solve
     assert plan.controllable_cost == pytest.approx(plan.costs[["capital_annualised", "surplus_revenue",
                                                                "travel_penalty"]].sum())
@@ -217,7 +219,8 @@ def test_a_councils_option_that_cannot_be_used_is_refused_with_its_row_and_colum
 
 def test_the_library_checks_what_the_folder_loader_checks():
     options = pd.DataFrame([{"option_id": "X", "kind": "expand", "school_id": "S1", "capital_cost": -5}])
-    with pytest.raises(SpecificationError, match=r"options, row 2, column 'capital_cost': '-5(\.0)?' must be £0 or more"):
+    refused = r"options, row 2, column 'capital_cost': '-5(\.0)?' must be £0 or more"
+    with pytest.raises(SpecificationError, match=refused):
         run_plan(cohort_demand(lambda y: 29, "A", YEARS), pd.DataFrame([school("S1", "A")]), OptimiserConfig(), options,
                  base_year=BASE)
 

@@ -25,7 +25,8 @@ def test_bulge_beats_expansion_for_one_year_peak():
     assert plan.costs["capital"] == pytest.approx(30 * 9_935)  # DfE primary temporary cost per place
     assert plan.total_shortfall == 0
     # 55 x 1.02 - 30 = 26.1 places short, in one intake only.
-    assert "meets a deficit of 26 places in Reception, A, 2027/28 (intake short in 1 year)" in plan.schemes.at[0, "reason"]
+    assert ("meets a deficit of 26 places in Reception, A, 2027/28 (intake short in 1 year)"
+            in plan.schemes.at[0, "reason"])
 
 
 def test_expansion_beats_repeated_bulges_for_lasting_rise():

@@ -49,7 +49,7 @@ def test_cuts_leave_the_optimum_unchanged_and_raise_the_relaxation():
 @pytest.mark.parametrize("budget", [None, 3_000_000.0])  # 3m binds: the relaxation spends all of it
 def test_rounded_relaxation_is_a_whole_plan_that_keeps_every_scheme_row(budget):
     from optimiser.greedy import evaluate_decisions
-    from optimiser.rounding import _holds, relaxation_values, rounded_decisions
+    from optimiser.rounding import constraint_holds, relaxation_values, rounded_decisions
 
     g = generate_authority(n_schools=24, n_areas=4, n_years=6, seed=1)
     inputs = check_inputs(g["demand"], g["schools"], OptimiserConfig(capital_budget=budget), None,
@@ -69,7 +69,7 @@ def test_rounded_relaxation_is_a_whole_plan_that_keeps_every_scheme_row(budget):
             assert v >= int(relaxed[k] + 1e-6)
     var_key = {v.name: k for k, v in model.units.items()}
     rows = [c for c in model.problem.constraints.values() if c and all(v.name in var_key for v in c)]
-    assert rows and all(_holds(c, values, var_key) for c in rows)
+    assert rows and all(constraint_holds(c, values, var_key) for c in rows)
     if budget is not None:
         capital = inputs.options.set_index("option_id")["capital_cost"]
         assert any(n.startswith("budget") for n in model.problem.constraints)

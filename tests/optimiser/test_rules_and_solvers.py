@@ -45,7 +45,8 @@ def test_prefer_popular_good_schools(enabled, expected):
 def test_no_expansion_at_inadequate_school():
     rules = Rules(prefer_popular_good=PreferenceRule(enabled=False), no_expansion_inadequate=BanRule(enabled=False))
     schools = _two_schools(ofsted="Inadequate", first_preferences=30)
-    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS, base_year=BASE)
+    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS,
+                    base_year=BASE)
     assert _chosen(plan) == ["E2"]
     # With the rule on, the council's own expansion at the Inadequate school could never be chosen:
     # it is refused, naming its row and the rule, rather than dropped in silence.
@@ -59,7 +60,8 @@ def test_no_expansion_at_inadequate_school():
 def test_inadequate_rule_as_weight_marks_up_instead_of_banning():
     rules = Rules(prefer_popular_good=PreferenceRule(enabled=False), no_expansion_inadequate=BanRule(weight=0.01))
     schools = _two_schools(ofsted="Inadequate", first_preferences=30)
-    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS, base_year=BASE)
+    plan = run_plan(RISE_TWO, schools, OptimiserConfig(generate_options=False, rules=rules), OWN_OPTIONS,
+                    base_year=BASE)
     assert _chosen(plan) == ["E2"]  # 1% on £4.3m still under £4.5m
 
 

@@ -42,6 +42,7 @@ def test_map_balance_matches_the_sufficiency_table(data, principal):
 
 def test_no_map_without_boundaries(data):
     plain = pd.DataFrame(data.result.inputs.planning_areas).drop(columns="geometry")
-    result = data.result.__class__(**{**data.result.__dict__, "inputs": data.result.inputs.replace(planning_areas=plain)})
+    result = data.result.__class__(**{**data.result.__dict__,
+                                      "inputs": data.result.inputs.replace(planning_areas=plain)})
     stripped = data.__class__(**{**data.__dict__, "result": result})
     assert sufficiency_map(stripped) == {}

@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from reports.cli import _scenario_overrides
+from reports.cli import scenario_overrides
 from sufficiency.cli import app
 
 runner = CliRunner()
@@ -25,9 +25,9 @@ def test_unknown_format_is_refused_before_running(sample_copy):
 
 
 def test_scenario_from_variant_or_yaml(sample_inputs, tmp_path):
-    assert _scenario_overrides("high", sample_inputs) == {"name": "high", "forecast": {"variant": "high"}}
+    assert scenario_overrides("high", sample_inputs) == {"name": "high", "forecast": {"variant": "high"}}
     path = tmp_path / "tight.yaml"
     path.write_text("optimiser:\n  capital_budget: 5000000\n", encoding="utf-8")
-    assert _scenario_overrides(str(path), sample_inputs) == {"optimiser": {"capital_budget": 5000000}, "name": "tight"}
+    assert scenario_overrides(str(path), sample_inputs) == {"optimiser": {"capital_budget": 5000000}, "name": "tight"}
     with pytest.raises(typer.BadParameter, match="neither"):
-        _scenario_overrides("medium", sample_inputs)
+        scenario_overrides("medium", sample_inputs)

@@ -133,10 +133,10 @@ def test_annex_puts_the_riskiest_schools_first(data):
 
 
 def test_standards_figures_read_to_one_precision_a_row(principal):
-    from reports.html import NOT_AVAILABLE, _indicator_text
+    from reports.html import NOT_AVAILABLE, indicator_text
 
     for raw in principal.standards.kpis.values():
-        text = _indicator_text(raw)
+        text = indicator_text(raw)
         for (_, row), (_, figures) in zip(raw.iterrows(), text.iterrows(), strict=True):
             cells = [figures[c] for c in ("value", "last_year", "change", "national") if figures[c] != NOT_AVAILABLE]
             decimals = {len(c.split(".")[1]) if "." in c else 0 for c in cells}

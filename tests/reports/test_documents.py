@@ -77,7 +77,8 @@ def test_pdf_has_the_expected_pages(pages, raw_pages, data):
     assert "Executive summary" in pages[0]
     order = ["Executive summary", "Planning areas: demand against capacity", "The recommended programme",
              "Map: where places are short", "Scenario comparison", "School standards and risk",
-             "Post-16 participation and sixth-form demand", "Assumptions and sources", "Annex: schools proposed for expansion"]
+             "Post-16 participation and sixth-form demand", "Assumptions and sources",
+             "Annex: schools proposed for expansion"]
     lines = [{line.strip() for line in text.splitlines()} for text in raw_pages]
     found = [next(i for i, page in enumerate(lines) if heading in page) for heading in order]
     assert found == sorted(found)

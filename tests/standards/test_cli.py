@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from standards.lait import DATA_DIR
 from standards.config import StandardsConfig
+from standards.lait import DATA_DIR
 from standards.overrides import Override
 from standards.result import run_standards
 from standards.trail import override_frame, steps

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from standards.escalation import (ROUTES, STEPS, EscalationEvent, IllegalTransition,
-                                  allowed_next, check_transition)
 from standards import trail
+from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransition, allowed_next, check_transition
 from standards.overrides import Override, apply_overrides
 from sufficiency.app.store.audit import StoreAuditTrail
 from sufficiency.app.store.testing import organisation_trail, sqlite_url

@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sufficiency.app.store import make_engine, upgrade
 from sufficiency.app.store.testing import postgres_schema, postgres_url, sqlite_url
 
-
 #: Parameters of a fixture run on both databases.
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

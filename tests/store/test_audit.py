@@ -167,8 +167,10 @@ def test_migration_0004_moves_both_trails_into_one_and_back(database_url: str) -
     assert [o.id for o in standards_trail.overrides(theirs)] == [5]
     steps = standards_trail.steps(ours, "106285")
     assert [(s.seq, s.step, s.governance, s.note) for s in steps] == [
-        (1, "concern_raised", "maintained", "concern_raised noted"), (2, "communicated", "maintained", "communicated noted"),
-        (3, "support_brokered", "maintained", "support_brokered noted"), (4, "resolved", "maintained", "resolved noted")]
+        (1, "concern_raised", "maintained", "concern_raised noted"),
+        (2, "communicated", "maintained", "communicated noted"),
+        (3, "support_brokered", "maintained", "support_brokered noted"),
+        (4, "resolved", "maintained", "resolved noted")]
     assert steps[0].run_id == ids["run"] and steps[0].date == DAY + dt.timedelta(days=1)
     assert [r.sequence for r in ours.records("risk_override")] == [1, 2]  # numbered per school, in their order
     assert {r.payload["actor_id"] for r in ours.records("escalation_step")} == {ids["user"]}

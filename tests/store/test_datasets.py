@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from sufficiency.core.scenario import Scenario
 from sufficiency.app.store.datasets import UploadError, check_files, content_hash, foreign_files, unpack_zip
+from sufficiency.core.scenario import Scenario
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

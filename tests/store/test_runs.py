@@ -9,12 +9,18 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sufficiency.core.result import run_scenario
 from sufficiency.app.store import ForecastRow, Organisation, Run, SufficiencyRow, session_factory
 from sufficiency.app.store import runs as store_runs
 from sufficiency.app.store.models import Dataset
-from sufficiency.app.store.runs import (ImmutableError, RunNotActive, claim_run, fail_run, finish_run,
-                                    recover_interrupted)
+from sufficiency.app.store.runs import (
+    ImmutableError,
+    RunNotActive,
+    claim_run,
+    fail_run,
+    finish_run,
+    recover_interrupted,
+)
+from sufficiency.core.result import run_scenario
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,23 @@ migrations shipped in this package); :mod:`sufficiency.app.store.models` holds t
 """
 
 from sufficiency.app.store.db import downgrade, make_engine, session_factory, upgrade
-from sufficiency.app.store.models import (ApiKey, Base, Dataset, DatasetFile, ForecastRow, Organisation, PlanScheme,
-                                      ResultTable, Run, RunFile, ScenarioRecord, SufficiencyRow, User)
+from sufficiency.app.store.models import (
+    ApiKey,
+    Base,
+    Dataset,
+    DatasetFile,
+    ForecastRow,
+    Organisation,
+    PlanScheme,
+    ResultTable,
+    Run,
+    RunFile,
+    ScenarioRecord,
+    SufficiencyRow,
+    User,
+)
 
 __all__ = [
-    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run", "RunFile",
-    "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
+    "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run",
+    "RunFile", "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
 ]

@@ -20,11 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sufficiency.app.store.models import Dataset, DatasetFile
 from sufficiency.core.errors import Problem
 from sufficiency.core.inputs import validate_folder
-from sufficiency.core.scenario import setting_fields
-from sufficiency.core.scenario import load_scenario
-from sufficiency.app.store.models import Dataset, DatasetFile
+from sufficiency.core.scenario import load_scenario, setting_fields
 
 #: File types a data folder may hold (see the README's input format).
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".geojson", ".json", ".gpkg", ".yaml", ".yml")
@@ -75,7 +74,8 @@ def unpack_zip(data: bytes, max_bytes: int) -> dict[str, bytes]:
     if twice:
         raise UploadError([Problem(name, None, None, f"the archive holds {len(where)} files of this name ("
                                    + ", ".join(where) + "), so which one to use is unclear",
-                                   "Zip one data folder, with each file once") for name, where in sorted(twice.items())])
+                                   "Zip one data folder, with each file once")
+                           for name, where in sorted(twice.items())])
     return files
 
 
@@ -151,7 +151,8 @@ def foreign_files(settings: BaseModel, names: Collection[str] | None = None,
         if path.is_absolute() or len(path.parts) != 1 or text in (".", "..") or "\\" in text:
             problems.append(Problem(source, None, setting, f"'{text}' is not a file name of the dataset; the "
                                     "service reads only the files uploaded with it",
-                                    f"Give the name of a file uploaded with the dataset, such as {path.name or 'targets.yaml'}"))
+                                    "Give the name of a file uploaded with the dataset, such as "
+                                    f"{path.name or 'targets.yaml'}"))
         elif names is not None and text not in names:
             problems.append(Problem(source, None, setting, f"the dataset has no file '{text}'",
                                     "Upload the dataset again with that file, or name one it has: "

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from sufficiency.app.store.models import (FINAL_STATUSES, ForecastRow, PlanScheme, ResultTable, Run, RunFile,
-                                      SufficiencyRow, utcnow)
+from sufficiency.app.store.models import (
+    FINAL_STATUSES,
+    ForecastRow,
+    PlanScheme,
+    ResultTable,
+    Run,
+    RunFile,
+    SufficiencyRow,
+    utcnow,
+)
 from sufficiency.app.store.results import forecast_rows, frame_table, plan_summary, scheme_rows, sufficiency_rows
 from sufficiency.core.stages import REGISTRY
 

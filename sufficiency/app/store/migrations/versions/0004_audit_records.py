@@ -12,16 +12,16 @@ Create Date: 2026-12-02 11:40:00
 
 """
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
 
 # revision identifiers, used by Alembic.
 revision: str = '0004'
-down_revision: Union[str, Sequence[str], None] = '0003'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 OVERRIDE, STEP = "risk_override", "escalation_step"
 
@@ -118,7 +118,7 @@ def downgrade() -> None:
     runs = _existing("runs", {p.get("run_id") for p in payloads})
     users = _existing("users", {p.get("actor_id") for p in payloads})
     restored: dict[str, list[dict[str, Any]]] = {OVERRIDE: [], STEP: []}
-    for row, payload in zip(kept, payloads):
+    for row, payload in zip(kept, payloads, strict=True):
         common = {"id": row["id"], "organisation_id": row["organisation_id"], "school_id": row["subject"],
                   "date": row["on"], "run_id": payload.get("run_id") if payload.get("run_id") in runs else None,
                   "recorded_at": row["recorded_at"]}

@@ -1,4 +1,4 @@
-"""What a benchmark ran on, printed beside its figures (the runner skips this file: its name starts with ``_``)."""
+"""What a benchmark ran on, printed beside its figures (not a benchmark: the runner skips it, see ``HELPERS``)."""
 
 from __future__ import annotations
 

@@ -170,7 +170,8 @@ class RunPublic(BaseModel):
     finished_at: dt.datetime | None
     provenance: dict[str, Any] | None = Field(None, description="Input hashes, software versions, scenario as run, "
                                               "stage timings.")
-    plan_summary: dict[str, Any] | None = Field(None, description="Solver, status, gap, time and cost breakdown.")
+    plan_summary: dict[str, Any] | None = Field(None, description=(
+        "Solver, status, gap, time; costs in pounds, weightings (not money) and place-years short, each apart."))
 
 
 class RunFilePublic(BaseModel):
@@ -239,12 +240,18 @@ class PlanPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "run_id": EXAMPLE_RUN_ID, "count": 1,
         "summary": {"solver": "highs", "status": "optimal", "gap": 0.0001, "total_seconds": 8.9,
-                    "costs": {"capital": 334590, "objective": 401203.5}, "total_shortfall": 0.0},
+                    "controllable_cost": 86950.2,
+                    "costs": {"capital": 334590, "capital_annualised": 81250.7, "surplus_revenue": 5699.5,
+                              "travel_penalty": 0.0, "controllable": 86950.2},
+                    "weightings": {"rule_weighting": 0.0, "shortfall_penalty": 0.0},
+                    "place_years": {"shortfall": 0.0, "shortfall_unavoidable": 0.0}, "total_shortfall": 0.0},
         "schemes": [{"option_id": "bulge:106365:7", "kind": "bulge", "school_id": "106365",
                      "planning_area_id": "S04", "year": 2025, "forms_of_entry": 1.0, "places": 30.0,
                      "capital_cost": 334590.0, "reason": "meets a deficit of 24 places in Year 7, S04, 2025"}]}]})
     run_id: str
-    summary: dict[str, Any] = Field(description="Solver, status, gap, seconds and the cost breakdown in pounds.")
+    summary: dict[str, Any] = Field(description=(
+        "Solver, status, gap (a share of the controllable cost: capital in use, empty places, travel), seconds; "
+        "costs in pounds, weightings that are not money, and place-years short, each apart."))
     count: int
     schemes: list[SchemePublic]
 

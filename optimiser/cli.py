@@ -53,7 +53,7 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     """Print the programme, the cost beside the greedy baseline, and any shortfall."""
     from rich.table import Table
 
-    from optimiser.plan import SHORTFALL_CAUSE_TEXT
+    from optimiser.plan import COST_UNITS, SHORTFALL_CAUSE_TEXT
     from sufficiency.core.display import frame_table
 
     names = schools.set_index("school_id")["name"].to_dict()
@@ -65,18 +65,33 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
         table.add_row(str(s.year), s.kind.replace("_", " "), str(where), f"{s.places:+.0f}",
                       f"£{s.capital_cost / 1e6:.2f}m", s.reason)
     console.print(table if len(plan.schemes) else "[green]No scheme is needed: places meet pupils plus margin.[/]")
-    costs = Table(title="Cost (pounds; discounted at 3.5% unless marked)")
-    costs.add_column("item")
-    costs.add_column("optimiser", justify="right")
-    costs.add_column("greedy baseline", justify="right")
     base = plan.baseline.costs if plan.baseline is not None else None
-    for item, value in plan.costs.items():
-        costs.add_row(item.replace("_", " ") + (" (undiscounted)" if item == "capital" else ""),
-                      f"{value:,.0f}", f"{base[item]:,.0f}" if base is not None else "-")
-    costs.caption = "rule weighting steers choices towards the council's rules; it is not money spent"
-    console.print(costs)
+    labels = {"capital": "capital (undiscounted: what the board spends)",
+              "capital_annualised": "capital in use within the horizon (annuities, discounted)",
+              "surplus_revenue": "empty places (revenue, discounted)", "travel_penalty": "travel (discounted)",
+              "controllable": "controllable cost (the three above)",
+              "rule_weighting": "the council's rules", "shortfall_penalty": "avoidable shortfall",
+              "shortfall": "places short, all causes", "shortfall_unavoidable": "of which cohorts already in school"}
+    for title, unit, caption in (
+            ("Cost, pounds", "pounds", f"discounted at {plan.model.inputs.config.discount_rate:.1%} a year where marked"
+             if plan.model is not None else ""),
+            ("Weightings that steer the plan (not money)", "weighting, not money",
+             "they choose between plans; no one pays them"),
+            ("Shortfall, place-years", "place-years", "places short, summed over the years they are short")):
+        costs = Table(title=title, caption=caption)
+        costs.add_column("item")
+        costs.add_column("optimiser", justify="right")
+        costs.add_column("greedy baseline", justify="right")
+        for item, value in plan.costs.items():
+            if COST_UNITS[item] == unit:
+                costs.add_row(labels.get(item, item.replace("_", " ")), f"{value:,.0f}",
+                              f"{base[item]:,.0f}" if base is not None else "-")
+        console.print(costs)
     s = plan.solve
-    console.print(f"Solver {s.solver}: {s.status}, gap {s.gap:.2%}, {s.seconds:.1f} s ({s.message})")
+    console.print(f"Solver {s.solver}: {s.status}; the best plan can be at most {s.gap:.2%} of the controllable "
+                  f"cost (£{s.controllable:,.0f}) cheaper; {s.seconds:.1f} s ({s.message})")
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
     if plan.total_shortfall > 0:
         console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years cannot be met[/]")
         by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()

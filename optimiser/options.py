@@ -351,8 +351,8 @@ def _row_rule_problems(where: str, kind: str, fe: float, s: pd.Series, config: O
             most = max(min(room, config.max_reduction_fe), 0)
             out.append(f"{where}, forms_of_entry: {s['name']} can give up at most {most:g} FE (it admits "
                        f"{fe_now:g} FE; optimiser.min_fe_after_reduction {config.min_fe_after_reduction}, "
-                       f"max_reduction_fe {config.max_reduction_fe}); give a smaller reduction or change those "
-                       "settings")
+                       f"optimiser.max_reduction_fe {config.max_reduction_fe}); give a smaller reduction or change "
+                       "those settings")
         if config.rules.protect_oversubscribed.enabled and oversubscribed(s):
             out.append(f"{where}, school_id: {s['name']} has more first preferences than places "
                        "(optimiser.rules.protect_oversubscribed); remove the row or switch the rule off")

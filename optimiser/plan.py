@@ -80,6 +80,11 @@ class Plan:
     #: The solved model, for checking every constraint against the plan (``optimiser.testing``).
     model: PlanModel | None = field(default=None, repr=False)
 
+    def __getstate__(self) -> dict:
+        # The solved model holds the solver's own objects, which cannot be pickled or sent to another
+        # process; a copy of the plan keeps every table and figure without it.
+        return {**self.__dict__, "model": None}
+
     @property
     def status(self) -> str:
         return self.solve.status

@@ -194,7 +194,7 @@ def _area_sheets(book: Workbook, data: ReportData) -> None:
     if data.result.plan is not None:
         add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after)
         add_frame_sheet(book, "Cost breakdown",
-                        data.result.plan.costs.rename("pounds").rename_axis("item").reset_index(), {"pounds": POUNDS})
+                        _cost_parts(data.result.plan), {"amount": "#,##0"})
 
 
 def _other_sheets(book: Workbook, data: ReportData) -> None:
@@ -232,6 +232,14 @@ def _indicator_formats(ws: Worksheet, table: pd.DataFrame) -> None:
         places = indicator_decimals(row.unit, *(getattr(row, c) for c in columns))
         for col in where:
             ws.cell(row=i, column=col).number_format = "#,##0" + ("." + "0" * places if places else "")
+
+
+def _cost_parts(plan: Any) -> pd.DataFrame:
+    """The plan's parts, each with its unit: pounds, weightings (not money) and place-years."""
+    from optimiser.plan import COST_UNITS
+
+    return pd.DataFrame({"item": [k.replace("_", " ") for k in plan.costs.index], "amount": plan.costs.to_numpy(),
+                         "unit": [COST_UNITS[k] for k in plan.costs.index]})
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:

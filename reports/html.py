@@ -235,8 +235,9 @@ def _provenance_tables(data: ReportData) -> dict[str, Table]:
     s = data.solver
     rows = [["Created", s["created_at"]], ["Solver", str(s.get("solver", "not run"))], ["Status", s["status"]]]
     if "gap" in s:
-        rows += [["Optimality gap", f"{s['gap']:.4%}"], ["Solve time", f"{s['seconds']:,.1f} s"],
-                 ["Solver message", s["message"]]]
+        rows += [["Optimality gap (share of the controllable cost: capital in use, empty places, travel)",
+                  f"{s['gap']:.4%} of £{s['controllable_cost']:,.0f}"],
+                 ["Solve time", f"{s['seconds']:,.1f} s"], ["Solver message", s["message"]]]
     rows += [[f"Stage time: {k}", f"{v:,.1f} s"] for k, v in s["stage_seconds"].items()]
     # zero-width spaces let long dotted setting names break at their dots in narrow columns
     settings = data.assumptions.assign(setting=data.assumptions["setting"].str.replace(".", ".\u200b", regex=False))

@@ -86,5 +86,5 @@ def solver_summary(result: ScenarioResult) -> dict[str, Any]:
         return out | {"status": "not run"}
     solve = plan.solve
     return out | {"solver": solve.solver, "status": solve.status, "gap": float(solve.gap),
-                  "seconds": float(solve.seconds), "objective": float(solve.objective),
+                  "seconds": float(solve.seconds), "controllable_cost": float(plan.controllable_cost),
                   "message": solve.message}

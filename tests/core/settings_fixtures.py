@@ -149,41 +149,74 @@ def plan_fixture() -> Fixture:
         _cohorts("A", lambda y: 55 if y >= 2026 else 29, years),          # a lasting rise: expand A1
         _cohorts("B", lambda y: 40 if y == 2025 else 29, years),          # one large cohort: a bulge
         _cohorts("C", lambda y: 75 if y >= 2027 else 29, years),          # no room: a new school
-        _cohorts("D", lambda y: 25, years),                               # falling: reduce, or close
         _cohorts("E", lambda y: 200 if y >= 2026 else 150, years, 7, 11),  # secondary rise
         _cohorts("F", lambda y: 175 if y == 2025 else 150, years, 7, 11),  # secondary bulge
         _cohorts("G", lambda y: 270 if y >= 2027 else 150, years, 7, 11),  # secondary new school
         _cohorts("H", lambda y: 45 if y >= 2025 else 29, years),          # H walks to I, 2.5 miles off
         _cohorts("I", lambda y: 20, years),
         _cohorts("J", lambda y: 85 if y >= 2026 else 55, years),          # popular J1 or cheaper J2
-        _cohorts("K", lambda y: 85 if y >= 2026 else 55, years),          # Inadequate K1 is cheaper
+        _cohorts("K", lambda y: 85 if y >= 2026 else 55, years),          # only Inadequate K1 has room
+        # D1 alone, falling to 25: upper 80% band 27 (27 x 1.05 = 28.35 fits 30 places: cut), 95% band 32 (no cut)
+        _cohorts("D", lambda y: 25, years).assign(upper_80=27.0, upper_95=32.0),
+        _cohorts("L", lambda y: 25, years),                               # oversubscribed L1: not cut
+        _cohorts("M", lambda y: 60, years),                               # one FE of M1 or M2 can go
+        _cohorts("N", lambda y: 28, years, 0, 2),                         # infant N1 falls ...
+        _cohorts("N", lambda y: 75, years, 3, 6),                         # ... its junior N2 rises
+        _cohorts("O", lambda y: 320 if y >= 2026 else 290, years, 7, 11),  # a grammar or a comprehensive grows
+        _cohorts("Q", lambda y: 320 if y >= 2026 else 290, years, 7, 11),  # a girls' or a mixed school grows
+        _cohorts("P", lambda y: 25, years),                               # an academy falls
+        _cohorts("R", lambda y: 200 if y >= 2026 else 150, years, 7, 11),  # R's Year 7s walk to S, 4 km off
+        _cohorts("S", lambda y: 100, years, 7, 11),
+        _cohorts("T", lambda y: 25, years),                               # one of two small schools can close
     ], ignore_index=True)
     schools = pd.DataFrame([
         school("A1", "A", max_forms_of_entry=2, can_bulge=False, **at(0)),
-        school("B1", "B", max_forms_of_entry=1, **at(1)),
+        school("B1", "B", max_forms_of_entry=2, **at(1)),
         school("C1", "C", max_forms_of_entry=1, can_bulge=False, **at(2)),
-        school("D1", "D", pan=60, max_forms_of_entry=2, **at(3)),
-        school("D2", "D", pan=60, max_forms_of_entry=2, **at(3)),
+        school("D1", "D", pan=60, max_forms_of_entry=2, first_preferences=30, **at(3)),
         school("E1", "E", pan=150, max_forms_of_entry=7, can_bulge=False, **secondary, **at(4)),
         school("F1", "F", pan=150, max_forms_of_entry=5, **secondary, **at(5)),
         school("G1", "G", pan=150, max_forms_of_entry=5, can_bulge=False, **secondary, **at(6)),
         school("H1", "H", max_forms_of_entry=1, can_bulge=False, **at(7)),
-        school("I1", "I", pan=60, max_forms_of_entry=2, x=20_000.0 * 7 + 4023.0, y=0.0),
+        school("I1", "I", pan=60, max_forms_of_entry=2, x=20_000.0 * 7 + 3000.0, y=0.0),
         school("J1", "J", first_preferences=60, ofsted="Good", **at(9)),
         school("J2", "J", first_preferences=10, ofsted="Requires improvement", **at(9)),
         school("K1", "K", first_preferences=60, ofsted="Inadequate", **at(10)),
-        school("K2", "K", first_preferences=30, ofsted="Good", **at(10)),
+        school("K2", "K", first_preferences=30, ofsted="Good", max_forms_of_entry=1, **at(10)),
+        school("L1", "L", pan=60, max_forms_of_entry=2, first_preferences=90, **at(11)),
+        school("M1", "M", pan=60, max_forms_of_entry=2, ofsted="Good", first_preferences=60, **at(12)),
+        school("M2", "M", pan=60, max_forms_of_entry=2, ofsted="Requires improvement", first_preferences=20, **at(12)),
+        school("N1", "N", pan=60, ncy_high=2, max_forms_of_entry=2, can_bulge=False, first_preferences=30, **at(13)),
+        school("N2", "N", pan=60, ncy_low=3, max_forms_of_entry=3, can_bulge=False, x=20_000.0 * 13 + 500.0,
+               y=0.0),
+        school("O1", "O", pan=150, max_forms_of_entry=6, can_bulge=False, ofsted="Outstanding", first_preferences=300,
+               selective=True, **secondary, **at(14)),
+        school("O2", "O", pan=150, max_forms_of_entry=6, can_bulge=False, **secondary, **at(14)),
+        school("Q1", "Q", pan=150, max_forms_of_entry=6, can_bulge=False, ofsted="Outstanding", first_preferences=300,
+               single_sex=True, **secondary, **at(15)),
+        school("Q2", "Q", pan=150, max_forms_of_entry=6, can_bulge=False, **secondary, **at(15)),
+        school("P1", "P", pan=60, max_forms_of_entry=2, governance="academy", first_preferences=30, **at(16)),
+        school("R1", "R", pan=150, max_forms_of_entry=5, can_bulge=False, **secondary, **at(17)),
+        school("S1", "S", pan=150, max_forms_of_entry=5, can_bulge=False, **secondary, x=20_000.0 * 17 + 4000.0,
+               y=0.0),
+        # Oversubscribed, so never cut: with closures considered, one of them closes.
+        school("T1", "T", pan=60, max_forms_of_entry=2, can_bulge=False, first_preferences=70, **at(18)),
+        school("T2", "T", pan=60, max_forms_of_entry=2, can_bulge=False, first_preferences=70, **at(18)),
     ])
-    options = pd.DataFrame([  # the council's own prices: the unpopular or Inadequate school is cheaper
+    options = pd.DataFrame([  # the council's own prices: the unpopular school is cheaper
         {"option_id": "J2-expand", "kind": "expand", "school_id": "J2", "forms_of_entry": 1, "capital_cost": 4_000_000},
-        {"option_id": "K1-expand", "kind": "expand", "school_id": "K1", "forms_of_entry": 1, "capital_cost": 3_500_000},
+        # M1 (good, popular) costs less to consult on than M2: only the cut-weaker rule makes it M2.
+        {"option_id": "reduce:M1:0", "kind": "reduce", "school_id": "M1", "forms_of_entry": 1, "capital_cost": 0},
+        {"option_id": "reduce:M2:0", "kind": "reduce", "school_id": "M2", "forms_of_entry": 1, "capital_cost": 1_000},
     ])
-    areas = pd.DataFrame({"planning_area_id": list("ABCDEFGHIJK"),
-                          "phase": ["secondary" if a in "EFG" else "primary" for a in "ABCDEFGHIJK"]})
+    ids = "ABCDEFGHIJKLMNOQPRST"
+    areas = pd.DataFrame({"planning_area_id": list(ids),
+                          "phase": ["secondary" if a in "EFGOQRS" else "primary" for a in ids]})
     inputs = Inputs(folder=_folder("plan"), scenario=Scenario(), schools=schools, rolls=None,
                     planning_areas=areas, options=options)
     forecast = SimpleNamespace(by_area=demand, base_year=2024)
-    return Fixture(inputs, earlier={"forecast": forecast})
+    # Decided in the summer before the base year's September: schemes open from 2024 plus their lead time.
+    return Fixture(inputs, settings={"optimiser.decision_date": dt.date(2024, 8, 31)}, earlier={"forecast": forecast})
 
 
 @contextmanager

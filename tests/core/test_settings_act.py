@@ -15,6 +15,7 @@ Every field is a test of its own, so a failing run lists every setting that did 
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -85,7 +86,8 @@ CASES: dict[str, Case] = {
     "optimiser.reduction_years_seen": Case(6),  # the whole horizon: no cut can be seen for long enough
     "optimiser.closure_cost": Case(0.0, base={"optimiser.generate_closures": True}),
     "optimiser.closure_lead_time": Case(base={"optimiser.generate_closures": True, "optimiser.closure_cost": 0.0}),
-    "optimiser.walk_from_8_m": Case(3000.0),  # H's pupils are 4,023 m from I
+    "optimiser.walk_under_8_m": Case(2500.0),  # H's Reception children are 3,000 m from I
+    "optimiser.walk_from_8_m": Case(3000.0),  # R's Year 7s are 4,000 m from S
     "optimiser.capital_budget": Case(5_000_000.0),
     "optimiser.annual_budget": Case(3_000_000.0),
     "optimiser.rules.prefer_popular_good.weight": Case(0.01),
@@ -94,6 +96,10 @@ CASES: dict[str, Case] = {
     "optimiser.warm_start": Case(base={"optimiser.gap": 1.0}),
     "optimiser.time_limit": Case(1e-6),  # no time left for the solver once the inputs are read
     "optimiser.fallback_solver": Case(fixture="plan_without_highs"),
+    "optimiser.rules.cut_weaker_first.weight": Case(500.0),  # below the £1,000 M2 costs more to consult on
+    "optimiser.rules.linked_schools.max_distance_m": Case(100.0),  # N1 and N2 are 500 m apart
+    "optimiser.reduction_band": Case("upper_95"),
+    "optimiser.decision_date": Case(dt.date(2026, 12, 2)),
     "optimiser.threads": Case(1),  # informational: one thread after solves with the default must change nothing
     # --- standards ---------------------------------------------------------------------------
     "standards.rules_file": Case("strict_rules.yaml"),

@@ -81,8 +81,18 @@ def scheme_rows(schemes: pd.DataFrame, run_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _parts(costs: pd.Series) -> dict[str, dict[str, float | None]]:
+    """The plan's parts by unit: pounds (``costs``), weightings that are not money, and place-years."""
+    from optimiser.plan import COST_UNITS
+
+    groups = {"costs": "pounds", "weightings": "weighting, not money", "place_years": "place-years"}
+    return {name: {str(k): _num(v) for k, v in costs.items() if COST_UNITS[k] == unit} for name, unit in groups.items()}
+
+
 def plan_summary(result: ScenarioResult) -> dict[str, Any] | None:
     """Solver, status, gap, seconds and cost breakdown of the plan (None without one)."""
+    from optimiser.plan import COST_UNITS
+
     plan = result.plan
     if plan is None:
         return None
@@ -90,10 +100,10 @@ def plan_summary(result: ScenarioResult) -> dict[str, Any] | None:
     return {
         "solver": str(getattr(solve, "solver", "")), "status": str(plan.status), "gap": _num(plan.gap),
         "solve_seconds": _num(plan.seconds), "total_seconds": _num(plan.total_seconds),
-        "objective": _num(getattr(solve, "objective", None)),
-        "costs": {str(k): _num(v) for k, v in plan.costs.items()},
+        "controllable_cost": _num(plan.controllable_cost),
+        **_parts(plan.costs),
         "total_shortfall": _num(plan.total_shortfall),
-        "baseline_costs": ({str(k): _num(v) for k, v in plan.baseline.costs.items()}
+        "baseline_costs": ({str(k): _num(v) for k, v in plan.baseline.costs.items() if COST_UNITS[k] == "pounds"}
                            if plan.baseline is not None else None),
     }
 

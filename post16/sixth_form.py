@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sufficiency.core.capacity import sixth_form_places
+
 from sufficiency.core.phases import PHASE_NCY, SIXTH_FORM
 
 #: Years 12 and 13 (sufficiency.core.phases).
@@ -22,20 +24,20 @@ SIXTH_FORM_NCY = PHASE_NCY[SIXTH_FORM]
 
 
 def post16_places(schools: pd.DataFrame) -> pd.DataFrame:
-    """Post-16 places for each school with a sixth form.
+    """Post-16 places for each school with a sixth form, on the product's one basis
+    (:func:`sufficiency.core.capacity.sixth_form_places`, which the current position and the plan
+    read too): the school's post16_capacity, else what net capacity leaves after the main school,
+    else the admission number in each sixth-form year.
 
     Returns
     -------
     pandas.DataFrame
-        ``school_id, planning_area_id, places, places_basis`` (``"post16_capacity"`` or ``"2 x pan"``).
+        ``school_id, planning_area_id, places, places_basis``.
     """
-    sixth = schools[pd.to_numeric(schools["ncy_high"], errors="coerce") >= SIXTH_FORM_NCY[-1]].copy()
-    by_pan = 2 * pd.to_numeric(sixth.get("pan"), errors="coerce")
-    given = pd.to_numeric(sixth.get("post16_capacity", pd.Series(np.nan, index=sixth.index)), errors="coerce")
-    sixth["places"] = given.fillna(by_pan).fillna(0).astype(int)
-    sixth["places_basis"] = np.where(given.notna(), "post16_capacity", "2 x pan")
-    cols = ["school_id", "planning_area_id", "places", "places_basis"]
-    return sixth[[c for c in cols if c in sixth.columns]].reset_index(drop=True)
+    sixth = sixth_form_places(schools)
+    sixth = sixth[sixth["sixth_form_years"] == len(SIXTH_FORM_NCY)]
+    out = sixth.assign(places=sixth["places"].astype(int))
+    return out[["school_id", "planning_area_id", "places", "places_basis"]].reset_index(drop=True)
 
 
 def sixth_form_demand(demand: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:

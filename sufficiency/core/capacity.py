@@ -13,11 +13,45 @@ import pandas as pd
 from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM
 
 
+#: How a school's sixth-form places were found (``sixth_form_places``).
+SIXTH_FORM_BASIS = ("post16_capacity", "net capacity less the main school", "admission number")
+
+
+def sixth_form_places(schools: pd.DataFrame) -> pd.DataFrame:
+    """Sixth-form places of every school with Years 12-13, on one basis for the whole product (the
+    current position, the plan and the post-16 section read them here).
+
+    The school's own ``post16_capacity`` where given; else what its net capacity (which DfE counts
+    over every year group, the sixth form included) leaves after the main school's admission number in
+    each of its Years 7-11 (or Reception-Year 11); else, with no net capacity, the admission number in
+    each sixth-form year.
+
+    Returns
+    -------
+    DataFrame with columns ``school_id, planning_area_id, sixth_form_years, places, places_basis``
+    (places over all its sixth-form years).
+    """
+    need = schools.dropna(subset=["ncy_low", "ncy_high"])
+    low = need["ncy_low"].astype(int).to_numpy()
+    high = need["ncy_high"].astype(int).to_numpy()
+    years = np.clip(high - LAST_SECONDARY, 0, len(PHASE_NCY[SIXTH_FORM]))
+    pan = need["pan"].astype(float).to_numpy() if "pan" in need else np.full(len(need), np.nan)
+    cap = need["net_capacity"].astype(float).to_numpy() if "net_capacity" in need else np.full(len(need), np.nan)
+    given = (pd.to_numeric(need["post16_capacity"], errors="coerce").to_numpy(dtype=float)
+             if "post16_capacity" in need else np.full(len(need), np.nan))
+    left = cap - pan * (np.minimum(high, LAST_SECONDARY) - low + 1)
+    places = np.where(~np.isnan(given), given, np.where(left > 0, left, pan * years))
+    basis = np.where(~np.isnan(given), SIXTH_FORM_BASIS[0], np.where(left > 0, SIXTH_FORM_BASIS[1], SIXTH_FORM_BASIS[2]))
+    out = pd.DataFrame({"school_id": need["school_id"].to_numpy(), "planning_area_id": need["planning_area_id"].to_numpy(),
+                        "sixth_form_years": years, "places": np.floor(np.nan_to_num(places)), "places_basis": basis})
+    return out[out["sixth_form_years"] > 0].reset_index(drop=True)
+
+
 def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     """Places each school offers in each year group it teaches.
 
     Main-school year groups have the published admission number (PAN). Sixth-form year groups
-    share what net capacity leaves after the main school; where that is nothing, they get the PAN.
+    share the school's sixth-form places (:func:`sixth_form_places`) equally.
 
     Returns
     -------
@@ -30,12 +64,9 @@ def places_by_year_group(schools: pd.DataFrame) -> pd.DataFrame:
     rows = np.repeat(np.arange(len(need)), counts)
     ncy = low[rows] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
     pan = need["pan"].astype(float).to_numpy() if "pan" in need else np.full(len(need), np.nan)
-    cap = need["net_capacity"].astype(float).to_numpy() if "net_capacity" in need else np.full(len(need), np.nan)
-    main_years = np.minimum(high, LAST_SECONDARY) - low + 1
-    sixth_years = np.clip(high - LAST_SECONDARY, 0, len(PHASE_NCY[SIXTH_FORM]))
-    left = cap - pan * main_years
-    sixth_places = np.where((sixth_years > 0) & (left > 0), left / np.maximum(sixth_years, 1), pan)
-    places = np.where(np.isin(ncy, PHASE_NCY[SIXTH_FORM]), sixth_places[rows], pan[rows])
+    sixth = sixth_form_places(need).set_index("school_id")
+    per_year = (sixth["places"] / sixth["sixth_form_years"]).reindex(need["school_id"].to_numpy()).to_numpy()
+    places = np.where(np.isin(ncy, PHASE_NCY[SIXTH_FORM]), per_year[rows], pan[rows])
     return pd.DataFrame({
         "school_id": need["school_id"].to_numpy()[rows],
         "planning_area_id": need["planning_area_id"].to_numpy()[rows],

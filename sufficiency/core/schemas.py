@@ -122,6 +122,9 @@ SCHOOLS = TableSpec(
                    checks=(_ge(0, "0 or more places"),)),
         ColumnSpec("net_capacity", "int", "net capacity: places over all year groups", required=False,
                    checks=(_ge(0, "0 or more places"),)),
+        ColumnSpec("post16_capacity", "int", "sixth-form places over Years 12 and 13 (default: what net capacity "
+                   "leaves after the main school, else the admission number in each sixth-form year)",
+                   required=False, nullable=True, checks=(_ge(0, "0 or more places"),)),
         ColumnSpec("ofsted", "str", "the latest Ofsted overall effectiveness", required=False,
                    checks=(_isin(OFSTED_GRADES),)),
         ColumnSpec("governance", "str", "'academy', 'maintained' or 'free'", required=False,

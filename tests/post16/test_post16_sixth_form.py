@@ -36,9 +36,24 @@ def forecast() -> pd.DataFrame:
 
 def test_places_from_pan_unless_given(schools):
     places = post16_places(schools).set_index("school_id")
-    assert places.loc["A", "places"] == 300 and places.loc["A", "places_basis"] == "2 x pan"
+    assert places.loc["A", "places"] == 300 and places.loc["A", "places_basis"] == "admission number"
     assert places.loc["B", "places"] == 200 and places.loc["B", "places_basis"] == "post16_capacity"
     assert "C" not in places.index
+
+
+def test_one_basis_for_sixth_form_places_across_the_product(schools):
+    """With net capacity, a sixth form has what it leaves after the main school: 1,150 - 5 x 150 = 400
+    for A, shared 200 a year group by the current position, and 400 in the post-16 section."""
+    from sufficiency.core.capacity import places_by_year_group
+
+    with_capacity = schools.assign(net_capacity=[1_150, 900, 900])
+    post16 = post16_places(with_capacity).set_index("school_id")
+    assert post16.loc["A", "places"] == 400
+    assert post16.loc["A", "places_basis"] == "net capacity less the main school"
+    current = places_by_year_group(with_capacity).set_index(["school_id", "ncy"])["places"]
+    assert current.loc[("A", 12)] + current.loc[("A", 13)] == post16.loc["A", "places"] == 400
+    assert current.loc[("B", 12)] + current.loc[("B", 13)] == post16.loc["B", "places"] == 200
+    assert "C" not in post16.index
 
 
 def test_by_school_shortfall_and_dropout(forecast, schools):

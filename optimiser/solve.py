@@ -62,6 +62,33 @@ class SolveResult:
     controllable: float = float("nan")
 
 
+_BANNER_SHOWN = False
+
+
+def _quiet_highs_banner() -> None:
+    """HiGHS prints its name and licence on the first solver a process creates, whatever its options,
+    in the middle of a command's tables. Create that first one with the output sent nowhere (the
+    banner is printed from C, so only the file descriptor can be redirected, and only once)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as nowhere:
+            os.dup2(nowhere.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+
+
 class _WarmHiGHS(pulp.HiGHS):
     """PuLP's HiGHS interface that hands the variables' current values to HiGHS as a start."""
 
@@ -130,6 +157,8 @@ def _solve_with(model: PlanModel, name: str, warm: bool, time_limit: float | Non
     gaps = dict(gapRel=cfg.gap) if abs_gap is None else dict(gapRel=1e-9, gapAbs=max(abs_gap, 1e-6))
     start = time.perf_counter()
     if name == "highs":
+        if not cfg.msg:
+            _quiet_highs_banner()
         if cfg.threads is not None:
             import highspy
 

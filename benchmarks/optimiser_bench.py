@@ -16,8 +16,8 @@ import argparse
 import datetime as dt
 import multiprocessing as mp
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from machine import load_average, machine
 
@@ -33,7 +33,8 @@ def _row(name: str, solver: str, plan, seconds: float, limit: float) -> str:
     return (f"{name:9s} {solver:5s} total {seconds:6.1f}s (limit {limit:.0f}s) solve {s.seconds:6.1f}s "
             f"{s.status:8s} gap {s.gap:7.3%} controllable £{plan.controllable_cost / 1e6:7.2f}m "
             f"greedy £{plan.baseline.controllable_cost / 1e6:7.2f}m capital £{plan.costs['capital'] / 1e6:7.2f}m "
-            f"shortfall {plan.total_shortfall:7.0f} place-years ({plan.costs['shortfall_unavoidable']:5.0f} in school), "
+            f"shortfall {plan.total_shortfall:7.0f} place-years "
+            f"({plan.costs['shortfall_unavoidable']:5.0f} in school), "
             f"{len(plan.schemes)} schemes")
 
 

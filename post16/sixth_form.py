@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.core.capacity import sixth_form_places
-
 from sufficiency.core.phases import PHASE_NCY, SIXTH_FORM
 
 #: Years 12 and 13 (sufficiency.core.phases).

@@ -12,7 +12,6 @@ import pandas as pd
 
 from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM
 
-
 #: How a school's sixth-form places were found (``sixth_form_places``).
 SIXTH_FORM_BASIS = ("post16_capacity", "net capacity less the main school", "admission number")
 
@@ -41,9 +40,11 @@ def sixth_form_places(schools: pd.DataFrame) -> pd.DataFrame:
              if "post16_capacity" in need else np.full(len(need), np.nan))
     left = cap - pan * (np.minimum(high, LAST_SECONDARY) - low + 1)
     places = np.where(~np.isnan(given), given, np.where(left > 0, left, pan * years))
-    basis = np.where(~np.isnan(given), SIXTH_FORM_BASIS[0], np.where(left > 0, SIXTH_FORM_BASIS[1], SIXTH_FORM_BASIS[2]))
-    out = pd.DataFrame({"school_id": need["school_id"].to_numpy(), "planning_area_id": need["planning_area_id"].to_numpy(),
-                        "sixth_form_years": years, "places": np.floor(np.nan_to_num(places)), "places_basis": basis})
+    basis = np.where(~np.isnan(given), SIXTH_FORM_BASIS[0],
+                     np.where(left > 0, SIXTH_FORM_BASIS[1], SIXTH_FORM_BASIS[2]))
+    out = pd.DataFrame({"school_id": need["school_id"].to_numpy(),
+                        "planning_area_id": need["planning_area_id"].to_numpy(), "sixth_form_years": years,
+                        "places": np.floor(np.nan_to_num(places)), "places_basis": basis})
     return out[out["sixth_form_years"] > 0].reset_index(drop=True)
 
 

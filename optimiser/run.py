@@ -126,7 +126,7 @@ def run_plan(
     baseline = build_plan(model, baseline_result, explained=False)
     # Reading the solved plan (with every scheme's reason) takes a few times as long as reading the
     # baseline: that much is kept back from the solver, so the whole run ends within its limit.
-    reserve = 3.0 * (time.perf_counter() - reading) + 0.2
+    reserve = 3.0 * (time.perf_counter() - reading) + 0.2 + 0.02 * config.time_limit
     warm = config.warm_start and _better_start(model, greedy, baseline_result, solver)
     # The time limit bounds the whole run: reading, the greedy plan, the start and the reasons are
     # counted. When they use it all, the solver stops at once with the start it was given (never

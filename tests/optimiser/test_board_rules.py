@@ -246,3 +246,29 @@ def test_the_plan_recounted_school_by_school_is_the_plan_solved(seed):
     np.testing.assert_allclose(recount["shortfall"], after["shortfall"], atol=1e-6)
     assert (plan.schemes["kind"] == "reduce").any() or (plan.schemes["kind"] == "expand").any()
     _holds(plan)
+
+
+def test_the_recheck_catches_a_row_too_strict_as_well_as_one_too_loose(monkeypatch):
+    """A margin with the wrong sign (pupils x 0.98 instead of x 1.02) keeps every row satisfied but
+    makes the plan leave too few places: the recheck finds shortfall the model did not report."""
+    import pulp
+
+    import optimiser.model as model_module
+
+    def flipped(model):
+        m = model.inputs.config.margin
+        model.unavoidable = model_module.unavoidable_shortfall(model)
+        for cell, cap in model.capacity.items():
+            s = model.shortfall[cell] = pulp.LpVariable(f"short_{cell}", 0)
+            v = model.empty[cell] = pulp.LpVariable(f"empty_{cell}", 0)
+            model.problem += cap + s - (1.0 - m) * model.served[cell] >= 0, f"sufficiency_{cell}"
+            model.problem += v - cap + model.served[cell] >= 0, f"empty_{cell}"
+
+    demand = cohort_demand(lambda y: 30, "A", YEARS)  # 30 x 1.02 = 30.6 > 30 places; 30 x 0.98 fits
+    honest = _plan(demand, [school("S1", "A", can_bulge=False, max_forms_of_entry=1)])
+    _holds(honest)
+    monkeypatch.setattr(model_module, "define_sufficiency", flipped)
+    wrong = _plan(demand, [school("S1", "A", can_bulge=False, max_forms_of_entry=1)])
+    residuals = constraint_residuals(wrong.model)
+    # 30.6 places needed, 30 offered and none reported short: 0.6 in every cell.
+    assert residuals["sufficiency"] == pytest.approx(0.6) and residuals["shortfall_is_exact"] == pytest.approx(0.6)

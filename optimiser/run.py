@@ -61,6 +61,15 @@ def _better_start(model: PlanModel, greedy: dict, greedy_result: SolveResult, so
     return False
 
 
+def _combined(first: SolveResult, second: SolveResult, target: float) -> SolveResult:
+    """A solve continued from the first one's plan: the later plan, the better of the two bounds, the
+    time of both."""
+    bound = max(first.bound, second.bound)
+    gap = min(second.gap, max(0.0, second.objective - bound) / max(second.controllable, 1.0))
+    return SolveResult(second.solver, "optimal" if gap <= target + 1e-9 else "feasible", second.objective, bound, gap,
+                       first.seconds + second.seconds, second.message, second.controllable)
+
+
 def run_plan(
     demand: pd.DataFrame,
     schools: pd.DataFrame,
@@ -126,15 +135,27 @@ def run_plan(
     baseline = build_plan(model, baseline_result, explained=False)
     # Reading the solved plan (with every scheme's reason) takes a few times as long as reading the
     # baseline: that much is kept back from the solver, so the whole run ends within its limit.
-    reserve = 3.0 * (time.perf_counter() - reading) + 0.2 + 0.02 * config.time_limit
+    reserve = 3.0 * (time.perf_counter() - reading) + 0.5 + 0.05 * config.time_limit
     warm = config.warm_start and _better_start(model, greedy, baseline_result, solver)
     # The time limit bounds the whole run: reading, the greedy plan, the start and the reasons are
     # counted. When they use it all, the solver stops at once with the start it was given (never
     # worse than greedy), and the plan says what was proved.
-    remaining = max(0.0, config.time_limit - (time.perf_counter() - start) - reserve)
-    # Stop within config.gap of the controllable cost: of the start plan's (never below the bound's).
+    deadline = start + config.time_limit - reserve
+    # Stop within config.gap of the controllable cost. That cost is known only once the plan is found:
+    # solve to the gap on the start plan's, and when the plan found is cheaper and the gap on its own
+    # controllable cost is still too wide, carry on from it with the gap tightened (a few rounds at most).
     reference = controllable_value(model) if warm else baseline.controllable_cost
-    result = solve(model, solver=solver, warm=warm, time_limit=remaining, abs_gap=config.gap * reference)
+    result = solve(model, solver=solver, warm=warm, time_limit=max(0.0, deadline - time.perf_counter()),
+                   abs_gap=config.gap * reference)
+    for _ in range(3):
+        left = deadline - time.perf_counter()
+        if result.status != "feasible" or left <= 1.0 or result.controllable >= reference * (1 - 1e-9):
+            break
+        reference = result.controllable
+        again = solve(model, solver=solver, warm=True, time_limit=left, abs_gap=config.gap * reference)
+        if again.status not in ("optimal", "feasible"):
+            break
+        result = _combined(result, again, config.gap)
     if result.status not in ("optimal", "feasible"):
         problem = f"the solver found no plan ({result.solver}: {result.status}, {result.message})"
         if "time limit" in result.message.lower():

@@ -95,7 +95,12 @@ def register(app: typer.Typer) -> None:
                 earlier = dict(run_or_exit(inputs, ["forecast"], label="Forecasting pupils...").results)
             except typer.Exit:
                 console.print("[yellow]Forecast not available; sixth-form demand uses actual rolls.[/yellow]")
-        result = run_or_exit(inputs, ["post16"], options, label="Post-16...", earlier=earlier).post16
+        run = run_or_exit(inputs, ["post16"], options, label="Post-16...", earlier=earlier)
+        result = run.post16
+        if result is None:
+            console.print(f"[red]{data_dir}: post-16 not run: {run.provenance.skipped.get('post16', 'no result')}; "
+                          "or pass --la.[/red]")
+            raise typer.Exit(1)
         print_post16(result, console)
         written = _write_outputs(result, out)
         console.print(f"Wrote {len(written)} files to {out}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sufficiency.core.stages import Stage, StageContext
+from sufficiency.core.stages import Stage, StageContext, StageSkipped
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +37,12 @@ def run(context: StageContext) -> Post16Result:
     from post16.result import run_post16
 
     config = context.settings
+    la = context.options.get("la") or context.scenario.la_code
+    if la is None or not str(la).strip():
+        # post-16 participation is published per authority: without one there is nothing to report, and a
+        # run (or a report) of a council's folder goes on without this stage rather than stopping
+        raise StageSkipped("no authority is named: set la_code at the top of scenario.yaml (la_code: '358', a GSS "
+                           "code or the name) for post-16 participation, NEET and sixth-form demand")
     pupils, settings = context.options.get("pupils"), context.options.get("pupil_settings")
     if pupils is None and context.options.get("synthetic_pupils"):
         from post16.privacy import ephemeral_settings
@@ -45,7 +51,7 @@ def run(context: StageContext) -> Post16Result:
         pupils = synthetic_pupils(random_state=config.roni.random_state)
         settings = ephemeral_settings(config.roni.random_state)
     demand, source = sixth_form_demand_source(context)
-    return run_post16(config, la=context.options.get("la") or context.scenario.la_code, demand=demand,
+    return run_post16(config, la=la, demand=demand,
                       demand_source=source, schools=context.inputs.schools, pupils=pupils, settings=settings,
                       today=context.options.get("today"))
 

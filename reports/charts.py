@@ -65,7 +65,7 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
     if future["places_after"].notna().any():
         ax.step(future["year"], future["places_after"], where="mid", color=ACCENT, linewidth=2.0,
                 label="Places after programme")
-    group = ncy_range_label(AREA_NCY.get(phase, AREA_NCY[SECONDARY]))  # all the area's year groups
+    group = ncy_range_label(PHASE_NCY.get(phase, AREA_NCY[SECONDARY]))  # the phase's year groups, as every figure
     ax.set_title(f"{name} ({area}): pupils against places", fontsize=10, loc="left")
     ax.set_ylabel(f"Pupils ({group})", fontsize=8)
     ax.yaxis.set_major_formatter(thousands)
@@ -77,18 +77,25 @@ def fan_chart(totals: pd.DataFrame, area: str, name: str, phase: str) -> bytes:
     return to_png(fig, tight=False)
 
 
+def _present(frame: pd.DataFrame) -> list[str]:
+    """The phases a table has rows for, primary first: a chart draws a panel for each and no other."""
+    found = set(frame["phase"])
+    return [p for p in ("primary", "secondary") if p in found] + sorted(found - {"primary", "secondary"})
+
+
 def needed_chart(needed: pd.DataFrame) -> bytes:
-    """Places needed before the programme and shortfall after it, by phase and year."""
-    fig = new_figure(7.2, 2.5)
-    axes = fig.subplots(1, 2, sharey=True)
-    for ax, phase in zip(axes, ("primary", "secondary"), strict=True):
+    """Places needed before the programme and short after it, by phase and year (a panel per phase present)."""
+    phases = _present(needed)
+    fig = new_figure(7.2 if len(phases) > 1 else 5.0, 2.5)
+    axes = np.atleast_1d(fig.subplots(1, len(phases), sharey=True))
+    for ax, phase in zip(axes, phases, strict=True):
         rows = needed[needed["phase"] == phase].sort_values("year")
         x = np.arange(len(rows))
         ax.bar(x - 0.2, rows["places_needed"], width=0.4, color=LIGHT, edgecolor=DARK, hatch="//",
                linewidth=0.6, label="Places needed without the programme")
         if rows["shortfall_after"].notna().any():
             ax.bar(x + 0.2, rows["shortfall_after"].fillna(0), width=0.4, color=DARK, edgecolor=DARK,
-                   linewidth=0.6, label="Shortfall after the programme")
+                   linewidth=0.6, label="Places short after the programme")
         ax.set_xticks(x)
         ax.set_xticklabels([year_label(y) for y in rows["year"]], rotation=45, ha="right", fontsize=7)
         ax.set_title(phase.capitalize(), fontsize=9)
@@ -96,10 +103,10 @@ def needed_chart(needed: pd.DataFrame) -> bytes:
         ax.yaxis.set_major_formatter(thousands)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", alpha=0.3, linewidth=0.5)
-    axes[0].set_ylabel("Places (sum of year groups)", fontsize=8)
+    axes[0].set_ylabel("Places in the year\n(sum of year groups short)", fontsize=8)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.95))
-    fig.suptitle("Places needed by phase and year", fontsize=10, y=1.02)
+    fig.suptitle("Places needed by phase and year (places in each year)", fontsize=10, y=1.02)
     fig.subplots_adjust(top=0.75, wspace=0.08)
     return to_png(fig)
 
@@ -143,11 +150,12 @@ def timeline_chart(programme: pd.DataFrame, years: list[int]) -> bytes:
 
 def comparison_chart(totals: pd.DataFrame) -> bytes:
     """Forecast pupils by scenario and year, one panel per phase."""
-    fig = new_figure(7.2, 2.9)
-    axes = fig.subplots(1, 2)
+    phases = [p for p in _present(totals) if p in PHASE_NCY]
+    fig = new_figure(7.2 if len(phases) > 1 else 5.0, 2.9)
+    axes = np.atleast_1d(fig.subplots(1, len(phases)))
     styles = ["-o", "--s", ":^", "-.D", "-v"]
     greys = ["black", "#4d4d4d", "#8c8c8c", "#2166ac", "#b35806"]
-    for ax, phase in zip(axes, ("primary", "secondary"), strict=True):
+    for ax, phase in zip(axes, phases, strict=True):
         rows = totals[totals["phase"] == phase]
         for i, (name, part) in enumerate(rows.groupby("scenario", sort=False)):
             part = part.sort_values("year")

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from reports.areas import GROWTH, phase_rows
-from reports.format import KIND_LABELS, money_short, number, year_label
+from reports.format import KIND_LABELS, money_short, ncy_range_label, number, year_label
+from reports.measures import area_years, cells, peaks, phase_years
 from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:
@@ -22,7 +23,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class ReportData:
-    """Every figure and table a report shows, for the principal scenario and any others."""
+    """Every figure and table a report shows, for the principal scenario and any others.
+
+    Every figure for a planning area, a phase or the borough is read from ``cells`` (see
+    :mod:`reports.measures`, where each quantity is defined once) or from its sums.
+    """
 
     result: ScenarioResult
     others: list[ScenarioResult]
@@ -31,6 +36,8 @@ class ReportData:
     years: list[int]
     map_year: int
     areas: pd.DataFrame
+    cells: pd.DataFrame
+    area_year: pd.DataFrame
     needed: pd.DataFrame
     programme: pd.DataFrame
     programme_by_kind: pd.DataFrame
@@ -49,58 +56,67 @@ class ReportData:
     comparison_totals: pd.DataFrame | None = None
     annex: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: What a board must know about the report's footing (old data, ...), shown at the top of page one.
+    warnings: list[str] = field(default_factory=list)
+    #: Sections left out, each with the one line that says why: ``(section, why)``.
+    omitted: list[tuple[str, str]] = field(default_factory=list)
     #: Sections the stages that ran add to the report (:class:`sufficiency.core.stages.ReportSection`).
     stage_sections: list[Any] = field(default_factory=list)
 
     @property
     def has_shortfall(self) -> bool:
-        return self.shortfall_total > 0.5
+        return bool(self.cells["shortfall_after"].max() > 0) if self.has_plan else False
 
     @property
     def has_plan(self) -> bool:
         return self.result.plan is not None
 
     @property
-    def capacity_differs(self) -> bool:
-        """Whether the plan counts places unlike today's table where it changes nothing.
+    def phases(self) -> list[str]:
+        """The phases the borough's planning areas plan for, primary first."""
+        present = set(self.areas["phase"])
+        return [p for p in ("primary", "secondary") if p in present] + sorted(present - {"primary", "secondary"})
 
-        Today's places keep the places of cohorts on roll above their admission number as they
-        move up; the optimiser may count from admission numbers alone. Readers are told when the
-        two differ in an area the programme leaves alone.
-        """
-        if not self.has_plan:
-            return False
-        untouched = set(self.areas["planning_area_id"]) - set(self.programme["planning_area_id"])
-        rows = self.area_totals[~self.area_totals["actual"] & self.area_totals["planning_area_id"].isin(untouched)]
-        return bool((rows["places_after"] - rows["places_before"]).abs().gt(0.5).any())
+    @property
+    def area_peaks(self) -> pd.DataFrame:
+        """Per area: peak places needed without the programme, peak short after it, their years."""
+        return peaks(self.area_year, "planning_area_id")
+
+    @property
+    def phase_peaks(self) -> pd.DataFrame:
+        """Per phase: the same peaks over the phase's areas (summed per year, never offset)."""
+        return peaks(self.needed, "phase")
+
+    @property
+    def capacity_differs(self) -> bool:
+        """Kept for the template: places are counted one way before and after the programme."""
+        return False
 
     def headline(self) -> list[str]:
-        """The executive summary's sentences, shortfall first when there is one."""
-        out = []
+        """The executive summary's sentences, the answer (or the shortfall) first."""
         if not self.has_plan:
             return ["No capital programme was run for this scenario: the report shows the forecast against "
-                    "today's places only."]
-        if self.has_shortfall:
-            worst = self.shortfall.groupby("year")["shortfall"].sum()
-            out.append(
-                f"Shortfall: even with the recommended programme, {number(self.shortfall_total)} places are "
-                f"short over the plan period (summed over planning areas, year groups and years, against "
-                f"demand plus the {self.result.scenario.optimiser.margin:.0%} operating margin); the worst year "
-                f"is {year_label(worst.idxmax())} with {number(worst.max())} places short."
-                + _shortfall_causes(self.shortfall))
-        else:
-            out.append("The recommended programme meets forecast demand, with the operating margin, in every "
-                       "planning area, year group and year of the plan period.")
-        before = self.needed["places_needed"].sum()
-        out.append(f"Without new schemes, {number(before)} places would be needed over the plan period "
-                   "(counted per planning area and year group, as DfE counts them).")
+                    "today's places only."] + self._need_lines()
+        out = []
         growth = self.programme[self.programme["kind"].isin(GROWTH)]
         cuts = self.programme[~self.programme["kind"].isin(GROWTH)]
+        if self.has_shortfall:
+            peaks_ = self.phase_peaks.set_index("phase")
+            parts = [f"{number(r.peak_short_after)} {phase} places in {year_label(r.peak_short_year)}"
+                     for phase, r in peaks_.iterrows() if r.peak_short_after > 0]
+            out.append("Shortfall: even with the recommended programme, pupils outnumber places; at the worst, "
+                       + " and ".join(parts) + " are short (places in that year, over its planning areas and year "
+                       "groups)." + _shortfall_causes(self.cells, self.shortfall))
+        else:
+            out.append("The recommended programme gives every forecast pupil a place in every planning area, year "
+                       "group and year of the plan period.")
+        out += self._need_lines()
         text = (f"The recommended programme has {_count(len(growth), 'growth scheme')} adding "
                 f"{number(growth['places'].sum())} places for {money_short(self.capital_total)} of capital")
         if len(cuts):
-            text += f", and {_count(len(cuts), 'reduction')} removing {number(-cuts['places'].sum())} surplus places"
-        out.append(text + ".")
+            text += (f", and {_count(len(cuts), 'reduction or closure', 'reductions or closures')} removing "
+                     f"{number(-cuts['places'].sum())} surplus places")
+        out.append(text + " (places once each scheme is fully in).")
         if self.budget is not None:
             left = self.budget - self.capital_total
             verdict = (f"within budget, leaving {money_short(left)}" if left >= 0
@@ -111,43 +127,46 @@ class ReportData:
             out.append(f"Capital cost {money_short(self.capital_total)}; no capital budget was set for this scenario.")
         return out
 
+    def _need_lines(self) -> list[str]:
+        parts = [f"{number(r.peak_needed)} {phase} places in {year_label(r.peak_needed_year)}"
+                 for r in self.phase_peaks.itertuples(index=False) for phase in [r.phase]]
+        if not parts or self.needed["places_needed"].max() <= 0:
+            return ["Without new schemes, no year group in any planning area is short of places."]
+        return ["Without new schemes, the places needed peak at " + " and ".join(parts)
+                + " (counted per planning area and year group, as DfE counts them)."]
 
-def _count(n: int, noun: str) -> str:
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
     """``3 schemes``, ``1 scheme``: a count with its noun."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
-def places_needed(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
-    """Places needed before and shortfall after the programme, by phase and year.
+def places_needed(cell_table: pd.DataFrame) -> pd.DataFrame:
+    """Places needed before and short after the programme, by phase and year (:mod:`reports.measures`).
 
     Returns
     -------
-    DataFrame ``phase, year, pupils, places, places_needed, shortfall_after`` over the
-    phase's year groups (no offsetting across year groups or planning areas).
+    DataFrame ``phase, year`` and every figure of :data:`reports.measures.FIGURES`.
     """
-    before = phase_rows(result.forecast.sufficiency_before, phases)
-    out = before.groupby(["phase", "year"], as_index=False)[["pupils", "places", "places_needed"]].sum()
-    if result.plan is not None:
-        after = phase_rows(result.plan.sufficiency_after, phases)
-        short = after.groupby(["phase", "year"], as_index=False)["shortfall"].sum()
-        out = out.merge(short.rename(columns={"shortfall": "shortfall_after"}), on=["phase", "year"], how="left")
-    else:
-        out["shortfall_after"] = np.nan
-    return out
+    return phase_years(cell_table)
 
 
 def programme_table(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     """The plan's schemes with school name, phase and a readable type."""
     if result.plan is None:
         return pd.DataFrame(columns=["option_id", "kind", "type", "school_id", "school", "planning_area_id",
-                                     "phase", "year", "forms_of_entry", "places", "capital_cost", "reason"])
+                                     "phase", "year", "forms_of_entry", "places", "capital_cost", "reason",
+                                     "needs_agreement"])
     schemes = result.plan.schemes.copy()
     names = result.inputs.schools.set_index("school_id")["name"]
     schemes["school"] = schemes["school_id"].map(names).fillna("New school")
     schemes["type"] = schemes["kind"].map(KIND_LABELS).fillna(schemes["kind"])
     schemes["phase"] = schemes["planning_area_id"].map(phases)
+    if "needs_agreement" not in schemes:
+        schemes["needs_agreement"] = False
+    schemes["needs_agreement"] = schemes["needs_agreement"].fillna(False).astype(bool)
     cols = ["option_id", "kind", "type", "school_id", "school", "planning_area_id", "phase", "year",
-            "forms_of_entry", "places", "capital_cost", "reason"]
+            "forms_of_entry", "places", "capital_cost", "reason", "needs_agreement"]
     return schemes[cols].reset_index(drop=True)
 
 
@@ -158,29 +177,26 @@ def by_kind(programme: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("capital_cost", ascending=False).reset_index(drop=True)
 
 
-def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
-    """Pupils (actual, then forecast with intervals) against places, per area and year.
+def area_totals(result: ScenarioResult, area_year: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
+    """Pupils (actual, then forecast with intervals) against places, per area and year, over the
+    phase's year groups: the forecast years are :func:`reports.measures.area_years`' figures.
 
-    All the area's year groups are counted, sixth form included, so the forecast totals'
-    own intervals apply (an interval of a sum is not the sum of intervals). Places after the
-    programme are today's places plus the programme's change in each year.
+    The intervals are those of the area's forecast total (an interval of a sum is not the sum of
+    intervals), set around the phase's pupils: where the total holds a sixth form, its uncertainty is
+    counted too, so the band errs wide.
     """
-    places = result.forecast.sufficiency_before.groupby(["planning_area_id", "year"])["places"].sum()
-    forecast = result.forecast.totals.copy()
-    forecast["places_before"] = pd.MultiIndex.from_frame(forecast[["planning_area_id", "year"]]).map(places)
-    if result.plan is not None:
-        # the plan counts places in the phase's year groups only (sixth form is planned in post16)
-        after = phase_rows(result.plan.sufficiency_after, phases)
-        cells = after.merge(result.forecast.sufficiency_before[["planning_area_id", "year", "ncy", "places"]],
-                            on=["planning_area_id", "year", "ncy"], how="left")
-        change = (cells["capacity"] - cells["places"].fillna(0)).groupby(
-            [cells["planning_area_id"], cells["year"]]).sum()
-        key = pd.MultiIndex.from_frame(forecast[["planning_area_id", "year"]])
-        forecast["places_after"] = forecast["places_before"] + key.map(change).fillna(0).to_numpy()
-    else:
+    forecast = area_year.rename(columns={"places": "places_before"}).copy()
+    totals = result.forecast.totals.set_index(["planning_area_id", "year"])
+    key = pd.MultiIndex.from_frame(forecast[["planning_area_id", "year"]])
+    for bound in ("lower_80", "upper_80", "lower_95", "upper_95"):
+        if bound in totals:
+            width = (totals[bound] - totals["pupils"]).reindex(key).to_numpy()
+            forecast[bound] = forecast["pupils"].to_numpy() + width
+    if result.plan is None:
         forecast["places_after"] = np.nan
-    history = result.forecast.history.groupby(["planning_area_id", "year"], as_index=False)["pupils"].sum()
-    current = result.current.by_year_group.groupby(["planning_area_id", "year"])["places"].sum()
+    history = phase_rows(result.forecast.history, phases)
+    history = history.groupby(["planning_area_id", "year"], as_index=False)["pupils"].sum()
+    current = phase_rows(result.current.by_year_group, phases).groupby(["planning_area_id", "year"])["places"].sum()
     history["places_before"] = pd.MultiIndex.from_frame(history[["planning_area_id", "year"]]).map(current)
     history["actual"] = True
     forecast["actual"] = False
@@ -189,31 +205,25 @@ def area_totals(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
     return out.sort_values(["planning_area_id", "year"]).reset_index(drop=True)
 
 
-def area_deficits(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
+def area_deficits(cell_table: pd.DataFrame) -> pd.DataFrame:
     """Year groups short of places before the programme, or still short after it."""
-    before = phase_rows(result.forecast.sufficiency_before, phases)
-    cols = ["planning_area_id", "phase", "year", "ncy", "pupils", "places", "places_needed"]
-    out = before[cols]
-    if result.plan is not None:
-        after = result.plan.sufficiency_after[["planning_area_id", "year", "ncy", "capacity", "shortfall"]]
-        out = out.merge(after.rename(columns={"capacity": "places_after", "shortfall": "shortfall_after"}),
-                        on=["planning_area_id", "year", "ncy"], how="left")
-        keep = (out["places_needed"] > 0.5) | (out["shortfall_after"] > 0.5)
-    else:
-        out = out.assign(places_after=np.nan, shortfall_after=np.nan)
-        keep = out["places_needed"] > 0.5
-    return out[keep].sort_values(["planning_area_id", "year", "ncy"]).reset_index(drop=True)
+    keep = (cell_table["places_needed"] > 0) | (cell_table["shortfall_after"] > 0)
+    return cell_table[keep].reset_index(drop=True)
 
 
-def _shortfall_causes(shortfall: pd.DataFrame) -> str:
-    """' Of these, N are in cohorts already in school; ...' from the plan's shortfall causes."""
+def _shortfall_causes(cell_table: pd.DataFrame, shortfall: pd.DataFrame) -> str:
+    """' Of the place-years short, N are in cohorts already in school; ...': the plan's cause of each cell short."""
     if "cause" not in shortfall:
         return ""
-    by_cause = shortfall.groupby("cause")["shortfall"].sum()
     from optimiser.plan import SHORTFALL_CAUSE_TEXT
 
-    parts = [f"{number(v)} {SHORTFALL_CAUSE_TEXT.get(c, c)}" for c, v in by_cause.items() if v >= 0.5]
-    return f" Of these, {'; '.join(parts)}." if parts else ""
+    short = cell_table[cell_table["shortfall_after"] > 0]
+    causes = shortfall.set_index(["planning_area_id", "year", "ncy"])["cause"]
+    cause = pd.MultiIndex.from_frame(short[["planning_area_id", "year", "ncy"]]).map(causes)
+    by_cause = short["shortfall_after"].groupby(pd.Series(cause, index=short.index).fillna("limits")).sum()
+    parts = [f"{number(v)} {SHORTFALL_CAUSE_TEXT.get(c, c)}" for c, v in by_cause.items() if v > 0]
+    return (f" Over the plan period {number(short['shortfall_after'].sum())} place-years are short: "
+            f"{'; '.join(parts)}.") if parts else ""
 
 
 def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
@@ -224,7 +234,7 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
         found.append((np.inf, f"The programme costs {money_short(data.capital_total)}, over the "
                               f"{money_short(data.budget)} budget by {money_short(data.capital_total - data.budget)}."))
     if data.has_shortfall:
-        worst = data.shortfall.groupby(["planning_area_id", "year"])["shortfall"].sum().sort_values()
+        worst = data.area_year.set_index(["planning_area_id", "year"])["shortfall_after"].sort_values()
         (area, year), size = worst.index[-1], worst.iloc[-1]
         found.append((size, f"{names.get(area, area)} ({area}) is still {number(size)} places short in "
                             f"{year_label(year)} with the programme in place."))
@@ -235,11 +245,11 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
         top["gap"] = top["upper_95"] - places
         row = top.sort_values("gap").iloc[-1]
         if row["gap"] > 0:
-            found.append((row["gap"], f"If pupils reach the top of the 95% forecast interval (all year groups), "
+            found.append((row["gap"], f"If pupils reach the top of the 95% forecast interval, "
                                       f"{names.get(row['planning_area_id'])} ({row['planning_area_id']}) would be "
                                       f"{number(row['gap'])} places short in {year_label(row['year'])}."))
     if not data.has_plan and data.needed["places_needed"].sum() > 0.5:
-        worst = data.area_deficits.groupby(["planning_area_id", "year"])["places_needed"].sum().sort_values()
+        worst = data.area_year.set_index(["planning_area_id", "year"])["places_needed"].sort_values()
         (area, year), size = worst.index[-1], worst.iloc[-1]
         found.append((size, f"{names.get(area, area)} ({area}) needs {number(size)} more places in "
                             f"{year_label(year)} and no programme has been planned."))
@@ -312,17 +322,20 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
     base = int(result.forecast.base_year)
     programme = programme_table(result, phases)
     plan = result.plan
+    cell_table = cells(result, phases)
+    area_year = area_years(cell_table)
     data = ReportData(
         result=result, others=list(results[1:]),
         title=title or f"School place sufficiency and capital programme: {result.name} scenario",
         base_year=base, years=years, map_year=map_year or min(base + 5, years[-1]), areas=areas,
-        needed=places_needed(result, phases), programme=programme, programme_by_kind=by_kind(programme),
+        cells=cell_table, area_year=area_year, needed=places_needed(cell_table), programme=programme,
+        programme_by_kind=by_kind(programme),
         capital_total=float(plan.costs["capital"]) if plan is not None else 0.0,
         budget=result.scenario.optimiser.capital_budget,
         shortfall=(plan.shortfall if plan is not None
                    else pd.DataFrame(columns=["planning_area_id", "year", "ncy", "shortfall"])),
         shortfall_total=plan.total_shortfall if plan is not None else 0.0, risks=[],
-        area_totals=area_totals(result, phases), area_deficits=area_deficits(result, phases),
+        area_totals=area_totals(result, area_year, phases), area_deficits=area_deficits(cell_table),
         assumptions=assumptions_table(result.scenario), sources=sources_table(result),
         versions=versions_table(result), solver=solver_summary(result),
         annex=expansion_annex(result, programme),
@@ -334,9 +347,31 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
         data.comparison_totals = comparison_totals(results, phases)
     data.risks = biggest_risks(data)
     data.notes = list(getattr(result.forecast, "warnings", []) or [])
+    data.warnings = list(plan.warnings) if plan is not None else []
     data.stage_sections = [section for stage in REGISTRY.all() if result.results.get(stage.name) is not None
                            for section in stage.report_sections(result)]
+    data.omitted = omitted_sections(data)
     return data
+
+
+def omitted_sections(data: ReportData) -> list[tuple[str, str]]:
+    """The report's sections left out for want of data, each with the reason in one line."""
+    from sufficiency.core.stages import REGISTRY as stages
+
+    out = []
+    boundaries = data.result.inputs.planning_areas
+    if "geometry" not in getattr(boundaries, "columns", ()) or boundaries.geometry.isna().all():
+        out.append(("Map", "the planning areas have no boundaries in the inputs (give planning_areas as GeoJSON "
+                           "or GeoPackage, or wards with boundaries, to draw it)"))
+    if not data.has_plan:
+        out.append(("The recommended programme", "no capital programme was run (run the plan stage)"))
+    elif data.annex is None:
+        out.append(("Annex: schools proposed for expansion",
+                    "the programme proposes no expansion or bulge class at an existing school"))
+    for name, why in data.result.provenance.skipped.items():
+        label = stages.get(name).label if stages.has(name) else name
+        out.append((label, why))
+    return out
 
 
 def deficit_matrix(deficits: pd.DataFrame, area: str) -> pd.DataFrame:
@@ -347,22 +382,28 @@ def deficit_matrix(deficits: pd.DataFrame, area: str) -> pd.DataFrame:
     return rows.pivot_table(index="ncy", columns="year", values="places_needed", aggfunc="sum", fill_value=0.0)
 
 
-def describe_area(totals: pd.DataFrame, deficits: pd.DataFrame, area: str, name: str) -> str:
-    """One sentence on an area: pupils now and at the horizon, places, and the deficit."""
+def describe_area(totals: pd.DataFrame, area_year: pd.DataFrame, area: str, name: str, phase: str) -> str:
+    """One sentence on an area: pupils now and at the horizon, places, and the peak places needed."""
+    from sufficiency.core.phases import PHASE_NCY
+
     rows = totals[totals["planning_area_id"] == area]
     now = rows[rows["actual"]].iloc[-1]
     last = rows[~rows["actual"]].iloc[-1]
-    need = deficits.loc[deficits["planning_area_id"] == area, "places_needed"].sum()
-    text = (f"{name}: {number(now['pupils'])} pupils in {year_label(now['year'])}, forecast "
+    groups = ncy_range_label(PHASE_NCY[phase], short=True) if phase in PHASE_NCY else "all year groups"
+    text = (f"{name}: {number(now['pupils'])} pupils ({groups}) in {year_label(now['year'])}, forecast "
             f"{number(last['pupils'])} in {year_label(last['year'])} (95% interval {number(last['lower_95'])}–"
             f"{number(last['upper_95'])}) against {number(last['places_before'])} places today")
-    if pd.notna(last.get("places_after")) and abs(last["places_after"] - last["places_before"]) > 0.5:
+    if pd.notna(last.get("places_after")) and last["places_after"] != last["places_before"]:
         text += f" and {number(last['places_after'])} after the programme"
     text += "."
-    if need > 0.5:
-        text += (f" Before the programme, {number(need)} places are needed over the period in year groups short "
-                 "of places.")
+    peak = peaks(area_year[area_year["planning_area_id"] == area], "planning_area_id").iloc[0]
+    if peak["peak_needed"] > 0:
+        text += (f" Without the programme, places needed peak at {number(peak['peak_needed'])} in "
+                 f"{year_label(peak['peak_needed_year'])}")
+        if pd.notna(peak["peak_short_after"]):
+            text += (f"; with it, {number(peak['peak_short_after'])} places are short at the worst"
+                     + (f" ({year_label(peak['peak_short_year'])})" if peak["peak_short_after"] > 0 else ""))
+        text += "."
     else:
         text += " No year group is short of places before the programme."
     return text
-

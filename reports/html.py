@@ -29,6 +29,7 @@ from reports.format import (
     risk_reasons_text,
     year_label,
 )
+from reports.pageone import range_sentence
 
 #: How a figure the data does not hold reads in a table.
 NOT_AVAILABLE = "not available"
@@ -62,22 +63,23 @@ def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[
 def _needed_table(data: ReportData) -> Table:
     years = data.years
     rows = []
-    for phase in ("primary", "secondary"):
+    for phase in data.phases:
         part = data.needed[data.needed["phase"] == phase].set_index("year")
         if part.empty:
             continue
         rows.append([f"{phase.capitalize()}: places needed without the programme",
                      *[number(part["places_needed"].get(y, np.nan)) for y in years],
-                     number(part["places_needed"].sum())])
+                     number(part["places_needed"].max())])
         if data.has_plan:
-            rows.append([f"{phase.capitalize()}: shortfall after the programme (with margin)",
+            rows.append([f"{phase.capitalize()}: places short after the programme",
                          *[number(part["shortfall_after"].get(y, np.nan)) for y in years],
-                         number(part["shortfall_after"].sum())])
-    return Table("Places needed by phase and year", ["", *[year_label(y) for y in years], "Total"], rows,
+                         number(part["shortfall_after"].max())])
+    return Table("Places needed by phase and year (places in each year)",
+                 ["", *[year_label(y) for y in years], "Peak"], rows,
                  [False] + [True] * (len(years) + 1),
-                 "Counted per planning area and year group, without offsetting spare places elsewhere (DfE method). "
-                 "The shortfall after the programme is measured against demand plus the operating margin. "
-                 "Figures are rounded to whole places, so a total can differ by one from the sum of its parts.")
+                 "Places in each year, counted per planning area and year group without offsetting spare places "
+                 "elsewhere (DfE method): pupils above places today before the programme, and pupils above the "
+                 "places after it. The peak is the largest year, not a sum over years.")
 
 
 def _by_kind_table(data: ReportData) -> Table | None:
@@ -85,7 +87,7 @@ def _by_kind_table(data: ReportData) -> Table | None:
         return None
     frame = data.programme_by_kind
     table = frame_table(frame, [("type", "Type of scheme", None), ("schemes", "Schemes", number),
-                                ("places", "Places", number), ("capital_cost", "Capital cost", money)],
+                                ("places", "Places (once fully in)", number), ("capital_cost", "Capital (£)", money)],
                         "The recommended programme by type of scheme")
     table.rows.append(["Total", number(frame["schemes"].sum()), number(frame["places"].sum()),
                        money(data.capital_total)])
@@ -94,18 +96,25 @@ def _by_kind_table(data: ReportData) -> Table | None:
 
 
 def _tiles(data: ReportData) -> list[dict[str, str]]:
+    peak = data.phase_peaks
+    need = peak.loc[peak["peak_needed"].idxmax()] if len(peak) else None
+    need_tile = {"value": number(need["peak_needed"]) if need is not None else "0",
+                 "label": (f"Places needed without schemes at the peak ({need['phase']}, "
+                           f"{year_label(need['peak_needed_year'])})" if need is not None and need["peak_needed"] > 0
+                           else "Places needed without schemes (no year group short)")}
     if not data.has_plan:
-        return [{"value": "Not run", "label": "Capital programme"},
+        return [{"value": "Not run", "label": "Capital programme"}, need_tile,
                 {"value": money_short(data.budget) if data.budget is not None else "Not set",
                  "label": "Capital budget"},
-                {"value": number(data.needed["places_needed"].sum()),
-                 "label": "Places needed without schemes (place-years)"},
-                {"value": year_label(data.base_year), "label": "Base year"}]
+                {"value": year_label(data.base_year), "label": "Base year (latest census)"}]
     growth = data.programme[data.programme["kind"].isin(GROWTH)]
-    return [{"value": money_short(data.capital_total), "label": "Capital cost of the programme"},
-            {"value": money_short(data.budget) if data.budget is not None else "Not set", "label": "Capital budget"},
-            {"value": number(growth["places"].sum()), "label": "Places added by growth schemes"},
-            {"value": number(data.shortfall_total), "label": "Shortfall left (place-years)"}]
+    short = peak.loc[peak["peak_short_after"].idxmax()]
+    short_label = (f"Places short after the programme at the worst ({short['phase']}, "
+                   f"{year_label(short['peak_short_year'])})" if short["peak_short_after"] > 0
+                   else "Places short after the programme")
+    return [{"value": money_short(data.capital_total), "label": "Capital cost of the programme (£)"},
+            {"value": number(growth["places"].sum()), "label": "Places added by growth schemes, once fully in"},
+            need_tile, {"value": number(short["peak_short_after"]), "label": short_label}]
 
 
 def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]]:
@@ -120,7 +129,7 @@ def _area_views(data: ReportData, charts: dict[str, str]) -> list[dict[str, Any]
             table = _area_deficit_table(aid, matrix.reindex(columns=data.years, fill_value=0.0), after, data.years,
                                         data.has_plan)
         out.append({"id": aid, "name": area.name, "phase": area.phase, "chart": charts[f"area:{aid}"],
-                    "sentence": describe_area(data.area_totals, data.area_deficits, aid, area.name),
+                    "sentence": describe_area(data.area_totals, data.area_year, aid, area.name, area.phase),
                     "deficits": table})
     return out
 
@@ -132,13 +141,106 @@ def _area_deficit_table(aid: str, matrix: pd.DataFrame, after: pd.DataFrame, yea
     def cell(ncy: int, year: int) -> str:
         need = matrix.at[ncy, year]
         left = after.at[ncy, year] if ncy in after.index and year in after.columns else np.nan
-        text = number(need) if need > 0.5 else "0"
+        text = number(need)
         return f"{text} → {number(left)}" if has_plan and pd.notna(left) else text
 
-    return Table(f"{aid}: year groups short of places (needed before → short after the programme)",
-                 ["Year group", *[year_label(y) for y in years]],
-                 [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index],
-                 [False] + [True] * len(years), css="small")
+    rows = [[ncy_label(n), *[cell(n, y) for y in years]] for n in matrix.index]
+    rows.append(["All year groups", *[cell_total(matrix, after, y, has_plan) for y in years]])
+    caption = (f"{aid}: places needed without the programme → places short after it, by year group (places)"
+               if has_plan else f"{aid}: places needed by year group (places)")
+    table = Table(caption, ["Year group", *[year_label(y) for y in years]], rows,
+                  [False] + [True] * len(years), css="small")
+    table.row_css = [""] * (len(rows) - 1) + ["total"]
+    return table
+
+
+def cell_total(matrix: pd.DataFrame, after: pd.DataFrame, year: int, has_plan: bool) -> str:
+    """The all-year-groups cell of an area's table: the sums of the column's two figures."""
+    need = number(matrix[year].sum())
+    if not has_plan:
+        return need
+    left = after[year].sum() if year in after.columns else 0.0
+    return f"{need} → {number(left)}"
+
+
+def _areas_table(data: ReportData) -> tuple[Table | None, str]:
+    """Page one: the areas needing places, where and why (the rest counted in a line)."""
+    from reports.pageone import TOP, area_needs
+
+    frame = area_needs(data)
+    if frame.empty:
+        return None, "No planning area needs places in any year of the plan period."
+    shown = frame.head(TOP).assign(
+        area=lambda f: f["name"] + " (" + f["planning_area_id"] + ")",
+        need=lambda f: [f"{number(n)} in {year_label(y)}" if n > 0 else "0"
+                        for n, y in zip(f["peak_needed"], f["peak_needed_year"], strict=True)],
+        short=lambda f: [(f"{number(n)} in {year_label(y)}" if n > 0 else "0") if pd.notna(n) else "not planned"
+                         for n, y in zip(f["peak_short_after"], f["peak_short_year"], strict=True)])
+    table = frame_table(shown, [("area", "Planning area", None), ("phase", "Phase", None),
+                                ("need", "Places needed at the peak, without schemes", None),
+                                ("short", "Places short at the worst, with the programme", None),
+                                ("capital_cost", "Capital (£)", money), ("driver", "What drives it", None)],
+                        "Where places are needed, and why", css="small", widths=[19, 8, 15, 15, 11, 32])
+    rest = frame.iloc[TOP:]
+    line = (f"{_count(len(rest), 'more area')} need places or have schemes (peak places needed "
+            f"{number(rest['peak_needed'].max())} or fewer): see 'Planning areas'." if len(rest) else "")
+    return table, line
+
+
+def _top_schemes_table(data: ReportData) -> tuple[Table | None, str]:
+    """Page one: the largest growth schemes (school, area, opening year, places, capital, why)."""
+    from reports.pageone import TOP, top_schemes
+
+    frame = top_schemes(data)
+    if frame.empty:
+        return None, ("The programme adds no places." if data.has_plan else "")
+    shown = frame.head(TOP).assign(year_text=lambda f: f["year"].map(year_label),
+                                   school=lambda f: f["school"] + " (" + f["planning_area_id"] + ")")
+    table = frame_table(shown, [("school", "School (area)", None), ("short", "Scheme", None),
+                                ("year_text", "Opens", None), ("places", "Places", number),
+                                ("capital_cost", "Capital (£)", money), ("why", "Why: the need it meets", None)],
+                        f"The largest growth schemes ({min(TOP, len(frame))} of {len(frame)})", css="small",
+                        widths=[25, 10, 7, 6, 9, 43])
+    rest = frame.iloc[TOP:]
+    line = (f"{_count(len(rest), 'more growth scheme')} add {number(rest['places'].sum())} places for "
+            f"{money_short(rest['capital_cost'].sum())}: every scheme is listed under 'The recommended programme'."
+            if len(rest) else "")
+    return table, line
+
+
+def _capital_by_year_table(data: ReportData) -> Table | None:
+    from reports.pageone import capital_by_year
+
+    frame = capital_by_year(data)
+    if frame.empty:
+        return None
+    years = [int(y) for y in frame["year"]]
+    rows = [["Capital (£)", *[money(v) for v in frame["capital_cost"]], money(frame["capital_cost"].sum())],
+            ["Places added", *[number(v) for v in frame["places_added"]], number(frame["places_added"].sum())],
+            ["Places removed", *[number(v) for v in frame["places_removed"]], number(frame["places_removed"].sum())]]
+    return Table("Capital and places by the year schemes open", ["", *[year_label(y) for y in years], "Total"],
+                 rows, [False] + [True] * (len(years) + 1), css="small")
+
+
+def _reductions_table(data: ReportData) -> Table | None:
+    from reports.pageone import reductions
+
+    frame = reductions(data)
+    if frame.empty:
+        return None
+    frame = frame.assign(year_text=frame["year"].map(year_label),
+                         short=frame["kind"].map(KIND_SHORT).fillna(frame["type"]))
+    return frame_table(frame, [("school", "School", None), ("planning_area_id", "Area", None),
+                               ("short", "Decision", None), ("year_text", "From", None),
+                               ("places_removed", "Places removed", number), ("ofsted", "Ofsted", None),
+                               ("popularity", "First preferences for its places", None),
+                               ("own_admissions", "Own admission authority", None)],
+                       f"Reductions and closures: decisions needing consultation ({len(frame)})", css="small",
+                       widths=[24, 6, 11, 7, 8, 12, 15, 17])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _schemes_table(data: ReportData) -> Table | None:
@@ -148,7 +250,7 @@ def _schemes_table(data: ReportData) -> Table | None:
                                   short=data.programme["kind"].map(KIND_SHORT).fillna(data.programme["type"]))
     table = frame_table(frame, [("school", "School", None), ("short", "Type", None),
                                 ("planning_area_id", "Area", None), ("year_text", "Opens", None),
-                                ("places", "Places", number), ("capital_cost", "Cost", money),
+                                ("places", "Places", number), ("capital_cost", "Capital (£)", money),
                                 ("reason", "Why", None)],
                         f"Schemes of the recommended programme ({len(frame)})", css="small",
                         widths=[20, 12, 5, 7, 6, 9, 41])
@@ -161,8 +263,12 @@ def _balance_table(data: ReportData) -> Table:
     frame = data.areas.merge(area_balance(data, data.map_year), on="planning_area_id", how="left")
     return frame_table(frame, [("planning_area_id", "Area", None), ("name", "Name", None), ("phase", "Phase", None),
                                ("pupils", "Forecast pupils", number), ("places", "Places today", number),
-                               ("balance", "Spare (+) or short (−)", number), ("rate", "% of places", percent)],
-                       f"Surplus and deficit mapped, {year_label(data.map_year)} (before the programme)", css="small")
+                               ("balance", "Spare (+) or short (−) overall", number),
+                               ("places_needed", "Places needed", number), ("rate", "Spare as % of places", percent)],
+                       f"Surplus and deficit mapped, {year_label(data.map_year)} (before the programme)", css="small",
+                       note="Spare or short overall offsets year groups against each other, as the map's shading "
+                            "does; places needed counts each year group short without offsetting, as everywhere "
+                            "else in this report.")
 
 
 def _comparison_table(data: ReportData) -> Table | None:
@@ -173,7 +279,8 @@ def _comparison_table(data: ReportData) -> Table | None:
     rows = [[m, *[(money(v) if "£" in m else number(v)) for v in frame.loc[i, names]]]
             for i, m in frame["measure"].items()]
     return Table("Scenarios side by side", ["Measure", *names], rows, [False] + [True] * len(names),
-                 "Place-years: places summed over planning areas, year groups and years of the plan period.")
+                 "Places are counted in one year (the peak is the largest year); place-years are places summed "
+                 "over the years of the plan period, as the optimiser counts shortfall.")
 
 
 def _standards_view(data: ReportData) -> dict[str, Any] | None:
@@ -311,7 +418,10 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
     return {
         "title": data.title, "subtitle": subtitle, "version": __version__, "css": _css(),
         "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "capacity_differs": data.capacity_differs,
-        "headline": data.headline(), "tiles": _tiles(data),
+        "headline": data.headline(), "tiles": _tiles(data), "warnings": data.warnings,
+        "range": range_sentence(data), "area_needs": _areas_table(data), "top_schemes": _top_schemes_table(data),
+        "by_year": _capital_by_year_table(data), "reductions": _reductions_table(data),
+        "omitted": data.omitted, "phases": data.phases, "has_map": "map" in images,
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),

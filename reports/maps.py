@@ -16,7 +16,6 @@ from matplotlib import colors
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reports.areas import phase_rows
 from reports.figure import new_figure, to_png
 from reports.format import signed_percent, year_label
 from sufficiency.core.phases import schools_teaching
@@ -32,16 +31,14 @@ LIMIT = 0.15  # colour scale runs from 15% short to 15% spare; beyond that the e
 def area_balance(data: ReportData, year: int) -> pd.DataFrame:
     """Surplus (positive) or deficit (negative) before the programme, per area, one year.
 
-    Returns ``planning_area_id, pupils, places, balance, rate`` over the phase's year groups;
-    ``rate`` is the balance as a share of places.
+    Returns ``planning_area_id, pupils, places, places_needed, balance, rate`` over the phase's year
+    groups (the figures of :mod:`reports.measures`); ``rate`` is the balance as a share of places.
     """
-    phases = data.areas.set_index("planning_area_id")["phase"]
-    rows = phase_rows(data.result.forecast.sufficiency_before, phases)
-    rows = rows[rows["year"] == year]
-    out = rows.groupby("planning_area_id", as_index=False)[["pupils", "places"]].sum()
+    rows = data.area_year[data.area_year["year"] == year]
+    out = rows[["planning_area_id", "pupils", "places", "places_needed"]].copy()
     out["balance"] = out["places"] - out["pupils"]
     out["rate"] = out["balance"] / out["places"].where(out["places"] > 0)
-    return out
+    return out.reset_index(drop=True)
 
 
 def _schools_layer(data: ReportData) -> gpd.GeoDataFrame | None:
@@ -127,11 +124,12 @@ def sufficiency_map(data: ReportData, year: int | None = None) -> dict[str, byte
     areas = areas.to_crs("EPSG:27700") if areas.crs is not None and areas.crs.to_epsg() != 27700 else areas
     areas = areas.merge(area_balance(data, year), on="planning_area_id", how="left")
     new_areas = set(data.programme.loc[data.programme["kind"] == "new_school", "planning_area_id"])
+    phases = [p for p in data.phases if p in ("primary", "secondary")]
     fig = new_figure(7.2, 4.4)
-    grid = fig.add_gridspec(2, 2, height_ratios=[16, 1], hspace=0.45, wspace=0.28, top=0.9, bottom=0.3)
+    grid = fig.add_gridspec(2, len(phases), height_ratios=[16, 1], hspace=0.45, wspace=0.28, top=0.9, bottom=0.3)
     norm = colors.Normalize(vmin=-LIMIT, vmax=LIMIT, clip=True)
     schools = _schools_layer(data)
-    for i, phase in enumerate(("primary", "secondary")):
+    for i, phase in enumerate(phases):  # a panel for each phase the borough plans, none empty
         _draw_panel(fig.add_subplot(grid[0, i]), areas, schools, phase, new_areas, norm)
     _legend(fig, fig.add_subplot(grid[1, :]), norm)
     fig.suptitle(f"Surplus and deficit of places by planning area, {year_label(year)}", fontsize=10)

@@ -86,7 +86,7 @@ def _present(frame: pd.DataFrame) -> list[str]:
 def needed_chart(needed: pd.DataFrame) -> bytes:
     """Places needed before the programme and short after it, by phase and year (a panel per phase present)."""
     phases = _present(needed)
-    fig = new_figure(7.2 if len(phases) > 1 else 5.0, 2.5)
+    fig = new_figure(7.2, 2.5)
     axes = np.atleast_1d(fig.subplots(1, len(phases), sharey=True))
     for ax, phase in zip(axes, phases, strict=True):
         rows = needed[needed["phase"] == phase].sort_values("year")
@@ -151,7 +151,7 @@ def timeline_chart(programme: pd.DataFrame, years: list[int]) -> bytes:
 def comparison_chart(totals: pd.DataFrame) -> bytes:
     """Forecast pupils by scenario and year, one panel per phase."""
     phases = [p for p in _present(totals) if p in PHASE_NCY]
-    fig = new_figure(7.2 if len(phases) > 1 else 5.0, 2.9)
+    fig = new_figure(7.2, 2.9)
     axes = np.atleast_1d(fig.subplots(1, len(phases)))
     styles = ["-o", "--s", ":^", "-.D", "-v"]
     greys = ["black", "#4d4d4d", "#8c8c8c", "#2166ac", "#b35806"]

@@ -29,6 +29,45 @@ COUNT = "#,##0"
 #: Formats by column name; other number columns get COUNT, or no separator for years and codes.
 DEFAULT_FORMATS = {"capital_cost": POUNDS, "cost": POUNDS, "surplus_rate": "0.0%", "rate": "0.0%",
                    "gap": "0.000%", "forms_of_entry": "0.0", "year": "0", "ncy": "0", "first_year": "0"}
+#: Readable headers (with their unit) for the columns the workbook shows; any other column reads as its
+#: name with spaces ("risk_reasons" -> "Risk reasons"). The SCAP return keeps its own field names.
+HEADERS = {
+    "planning_area_id": "Planning area", "planning_area_name": "Planning area name", "school_id": "School (URN)",
+    "school": "School", "school_name": "School", "name": "Name", "phase": "Phase", "year": "Year (autumn)",
+    "academic_year": "Academic year", "ncy": "Year group (NCY)", "pupils": "Pupils",
+    "places": "Places", "places_before": "Places today", "places_after": "Places after the programme",
+    "places_needed": "Places needed without the programme", "demand": "Pupils to place after the programme",
+    "shortfall_after": "Places short after the programme", "capacity": "Places (plan)",
+    "surplus": "Spare places (plan)", "shortfall": "Places short of pupils plus margin (plan)",
+    "surplus_rate": "Spare places (% of places)", "capital_cost": "Capital (£)", "option_id": "Option",
+    "kind": "Kind", "type": "Type of scheme", "forms_of_entry": "Forms of entry", "reason": "Why",
+    "needs_agreement": "Needs the school's agreement", "schemes": "Schemes", "first_year": "First year",
+    "lower_80": "Lower 80% (pupils)", "upper_80": "Upper 80% (pupils)", "lower_95": "Lower 95% (pupils)",
+    "upper_95": "Upper 95% (pupils)", "actual": "Actual (not forecast)", "ofsted": "Ofsted grade",
+    "risk": "Standards risk", "risk_reasons": "Risk reasons", "measure": "Measure", "item": "Item",
+    "amount": "Amount", "unit": "Unit", "setting": "Setting", "value": "Value",
+    "source": "What it is and its source", "file": "File", "sha256": "SHA-256", "package": "Software",
+    "version": "Version", "places_added": "Places added", "places_removed": "Places removed",
+    "peak_needed": "Peak places needed", "peak_needed_year": "Year of the peak",
+    "peak_short_after": "Peak places short after", "peak_short_year": "Year of the worst",
+    "driver": "What drives it", "popularity": "First preferences for its places",
+    "own_admissions": "Own admission authority", "primary": "Primary", "secondary": "Secondary",
+}
+#: Formats of figures by column: pounds, whole places, pupils to one decimal, rates, years and codes.
+PUPILS = "#,##0.0"
+FIGURE_FORMATS = {"pupils": PUPILS, "demand": COUNT, "lower_80": PUPILS, "upper_80": PUPILS, "lower_95": PUPILS,
+                  "upper_95": PUPILS, "places": COUNT, "places_before": COUNT, "places_after": COUNT,
+                  "places_needed": COUNT, "shortfall_after": COUNT, "capacity": COUNT, "surplus": COUNT,
+                  "shortfall": COUNT, "places_added": COUNT, "places_removed": COUNT, "schemes": COUNT,
+                  "peak_needed": COUNT, "peak_short_after": COUNT, "peak_needed_year": "0", "peak_short_year": "0"}
+
+
+def header_text(name: object) -> str:
+    """A column's header as a person reads it."""
+    text = str(name)
+    return HEADERS.get(text, text.replace("_", " ").capitalize() if "_" in text or text.islower() else text)
+
+
 WIDE_COLUMNS = {"reason": 90, "source": 90, "risk_reasons": 60, "reasons": 60, "sha256": 70, "value": 40,
                 "setting": 45, "measure": 48, "school": 36, "school_name": 36, "name": 28, "indicator": 48}
 
@@ -46,10 +85,11 @@ def _cell(value: Any) -> Any:
 
 
 def add_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, formats: dict[str, str] | None = None,
-                    start_row: int = 1) -> Worksheet:
-    """A sheet holding ``frame`` with a bold frozen header row, filters and number formats."""
+                    start_row: int = 1, readable: bool = True) -> Worksheet:
+    """A sheet holding ``frame`` with a bold frozen header row, filters and number formats; ``readable``
+    headers (:data:`HEADERS`) unless a return's own field names must stay."""
     ws = book.create_sheet(title[:31])
-    _write_frame(ws, frame, formats, start_row)
+    _write_frame(ws, frame, formats, start_row, readable)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     if len(frame):
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(frame.columns))}{start_row + len(frame)}"
@@ -79,10 +119,11 @@ def _is_code(name: str) -> bool:
     return name in CODES or name.endswith("_id")
 
 
-def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None, start_row: int) -> None:
-    formats = {**DEFAULT_FORMATS, **(formats or {})}
+def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None, start_row: int,
+                 readable: bool = True) -> None:
+    formats = {**DEFAULT_FORMATS, **(FIGURE_FORMATS if readable else {}), **(formats or {})}
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=start_row, column=j, value=str(name))
+        cell = ws.cell(row=start_row, column=j, value=header_text(name) if readable else str(name))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(vertical="bottom", wrap_text=True)
     for i, values in enumerate(frame.itertuples(index=False), start=start_row + 1):
@@ -95,7 +136,7 @@ def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | N
         if fmt:
             for row in ws.iter_rows(min_row=start_row + 1, max_row=start_row + len(frame), min_col=j, max_col=j):
                 row[0].number_format = fmt
-        width = WIDE_COLUMNS.get(str(name), max(10, min(24, len(str(name)) + 3)))
+        width = WIDE_COLUMNS.get(str(name), max(10, min(24, len(header_text(name)) + 3)))
         ws.column_dimensions[get_column_letter(j)].width = width
         if width >= 40:
             for row in ws.iter_rows(min_row=start_row + 1, max_row=start_row + len(frame), min_col=j, max_col=j):
@@ -108,8 +149,10 @@ def _summary_sheet(book: Workbook, data: ReportData) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (f"Scenario '{data.result.name}', base year {year_label(data.base_year)}, "
                 f"created {data.result.provenance.created_at}")
+    from reports.pageone import range_sentence
+
     row = 4
-    for line in data.headline():
+    for line in [*(f"Warning: {w}" for w in data.warnings), *data.headline(), range_sentence(data)]:
         ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         ws.row_dimensions[row].height = 30
@@ -172,6 +215,19 @@ def _programme_sheets(book: Workbook, data: ReportData) -> None:
     ws.add_chart(chart, f"{get_column_letter(by_year.shape[1] + 2)}2")
 
 
+def _page_one_sheets(book: Workbook, data: ReportData) -> None:
+    """Page one's tables: where places are needed and why, and the reductions needing consultation."""
+    from reports.pageone import area_needs, reductions
+
+    needs = area_needs(data)[["planning_area_id", "name", "phase", "peak_needed", "peak_needed_year",
+                              "peak_short_after", "peak_short_year", "capital_cost", "driver"]]
+    add_frame_sheet(book, "Where places are needed", needs)
+    if data.has_plan:
+        cuts = reductions(data)[["school_id", "school", "planning_area_id", "type", "year", "places_removed",
+                                 "ofsted", "popularity", "needs_agreement", "reason"]]
+        add_frame_sheet(book, "Reductions and closures", cuts)
+
+
 def _area_sheets(book: Workbook, data: ReportData) -> None:
     totals = data.area_totals.copy()
     totals.insert(2, "academic_year", totals["year"].map(year_label))
@@ -193,8 +249,10 @@ def _area_sheets(book: Workbook, data: ReportData) -> None:
     add_frame_sheet(book, "Forecast by area", data.result.forecast.by_area)
     if data.result.plan is not None:
         add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after)
-        add_frame_sheet(book, "Cost breakdown",
-                        _cost_parts(data.result.plan), {"amount": "#,##0"})
+        parts = _cost_parts(data.result.plan)
+        ws = add_frame_sheet(book, "Cost breakdown", parts, {"amount": "#,##0"})
+        for i, unit in enumerate(parts["unit"], start=2):  # only pounds read as money; weightings never do
+            ws.cell(row=i, column=2).number_format = POUNDS if unit == "pounds" else "#,##0"
 
 
 def _other_sheets(book: Workbook, data: ReportData) -> None:
@@ -247,6 +305,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     book = Workbook()
     book.remove(book.active)
     _summary_sheet(book, data)
+    _page_one_sheets(book, data)
     _needed_sheet(book, data)
     _programme_sheets(book, data)
     _area_sheets(book, data)

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from sufficiency.core.scenario import Scenario
 
 
-#: Settings in pounds: costs, penalties (the objective is in pounds) and budgets.
-_POUNDS = re.compile(r"cost|penalty|budget")
+#: Settings in pounds: costs, budgets and the travel penalty (a pound a pupil-year). The shortfall penalty
+#: and the rules' weights are weightings, not money (``optimiser.plan.COST_UNITS``), so never shown in pounds.
+_POUNDS = re.compile(r"cost|budget|travel_penalty")
 
 
 def _value_text(value: Any, pounds: bool = False) -> str:

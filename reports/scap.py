@@ -124,7 +124,7 @@ def write_scap(result: ScenarioResult, out: Path) -> list[Path]:
     formats = {"pupils": "#,##0", "pan": "#,##0", "net_capacity": "#,##0", "pupils_on_roll": "#,##0",
                "places_change": "+#,##0;-#,##0;0", "capital_cost": "£#,##0"}
     for stem, frame in tables.items():
-        add_frame_sheet(book, SHEET_NAMES[stem], frame, formats)
+        add_frame_sheet(book, SHEET_NAMES[stem], frame, formats, readable=False)
     path = out / "scap_return.xlsx"
     book.save(path)
     written.append(path)

@@ -15,8 +15,12 @@ if TYPE_CHECKING:
 def write_results(result: ScenarioResult, out: Path, every_table: bool = False) -> list[Path]:
     """Write the tables each stage that ran declares as its files (``forecast.csv``, ``plan.csv``, ...);
     with ``every_table``, a stage that declares no files writes its tables as ``<stage>_<table>.csv``
-    (pupil-level tables included: they are the user's own data, written to their own folder)."""
+    (pupil-level tables included: they are the user's own data, written to their own folder). Figures are
+    rounded and year groups no school of an area teaches are left out (:mod:`sufficiency.core.csvout`)."""
+    from sufficiency.core.csvout import taught_year_groups, write_csv
+
     out.mkdir(parents=True, exist_ok=True)
+    taught = taught_year_groups(result.inputs.schools)
     written = []
     for stage in REGISTRY.all():
         value = result.results.get(stage.name)
@@ -24,9 +28,7 @@ def write_results(result: ScenarioResult, out: Path, every_table: bool = False) 
         if not tables and every_table:
             tables = {f"{stage.name}_{name}": frame for name, frame in stage.result_tables(value).items()}
         for name, frame in tables.items():
-            path = out / f"{name}.csv"
-            frame.to_csv(path, index=False)
-            written.append(path)
+            written.append(write_csv(frame, out / f"{name}.csv", taught))
     return written
 
 

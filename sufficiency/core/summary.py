@@ -70,16 +70,17 @@ def print_current(inputs: Inputs, summary: CurrentSummary) -> None:
 
 def write_current(inputs: Inputs, summary: CurrentSummary, out: Path) -> list[Path]:
     """Write the tables as CSV and the planning areas and schools as a GeoPackage."""
+    from sufficiency.core.csvout import taught_year_groups, write_csv
+
     out.mkdir(parents=True, exist_ok=True)
+    taught = taught_year_groups(inputs.schools)
     written = []
     for name, frame in (("planning_areas",
                          pd.DataFrame(inputs.planning_areas).drop(columns="geometry", errors="ignore")),
                         ("schools", summary.schools),
                         ("sufficiency_current", summary.by_year_group),
                         ("sufficiency_by_area", summary.by_area)):
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written.append(path)
+        written.append(write_csv(frame, out / f"{name}.csv", taught))
     layers = {}
     if isinstance(inputs.planning_areas, gpd.GeoDataFrame):
         latest = summary.by_area[summary.by_area["year"] == summary.year]

@@ -64,10 +64,28 @@ def write_with_progress(results: ScenarioResult | list[ScenarioResult], out: Pat
                                  task, advance=units, description=f"Report: {step}"))
 
 
+def _read_run(folder: Path, specs: list[str]) -> list[ScenarioResult]:
+    """The results of a finished run's output folder (its run.json), without running anything."""
+    from sufficiency.app.bundle import BundleError, read_bundle
+    from sufficiency.core.display import console
+
+    if specs:
+        console.print(f"[red]{folder} is a finished run's output: its scenarios are already run, so --scenario "
+                      "does not apply.[/] Give the data folder to run other scenarios.")
+        raise typer.Exit(2)
+    try:
+        return read_bundle(folder)
+    except (BundleError, OSError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
 def report(
     run_or_data_dir: Annotated[Path, typer.Argument(
-        help="A data folder (schools.csv, rolls.csv, ... and scenario.yaml), or 'sample' for the embedded "
-             "sample borough. Its scenario is run, then reported.", show_default=False)],
+        help="A finished run's output folder (it holds run.json: written by 'sufficiency run', 'demo' and "
+             "'report'), reported in seconds without running again; or a data folder (schools.csv, rolls.csv, "
+             "... and scenario.yaml), or 'sample' for the embedded sample borough, whose scenario is run, then "
+             "reported.", show_default=False)],
     formats: Annotated[str, typer.Option(
         "--format", help="Comma-separated: html, pdf, xlsx and scap (the SCAP-format export).")] = "html,pdf,xlsx,scap",
     out: Annotated[Path, typer.Option(
@@ -80,8 +98,10 @@ def report(
         "--map-year", help="Academic year of the map, by its autumn (default: five years after the base "
                            "year).")] = None,
 ) -> None:
-    """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a data folder."""
+    """Write the capital programme report (HTML, PDF, Excel) and the SCAP-format export for a finished run's
+    output folder or a data folder."""
     from reports import FORMATS
+    from sufficiency.app.bundle import is_bundle, write_bundle
     from sufficiency.core.display import console
     from sufficiency.sample import sample_dir
 
@@ -93,7 +113,12 @@ def report(
         raise typer.Exit(2)
     folder = sample_dir() if str(run_or_data_dir) == "sample" else run_or_data_dir
     specs = [s.strip() for item in (scenario or []) for s in item.split(",") if s.strip()]
-    results = _run_all(folder, specs)
+    if is_bundle(folder):
+        results = _read_run(folder, specs)
+    else:
+        results = _run_all(folder, specs)
+        # the run is kept beside the report, so the next report of it needs no run
+        console.print(f"wrote {write_bundle(results, out)} (report it again: sufficiency report {out})")
     for path in write_with_progress(results, out, wanted, map_year=map_year):
         console.print(f"wrote {path}")
 

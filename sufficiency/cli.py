@@ -77,7 +77,8 @@ def run(
     out: OutDir = Path("out"),
 ) -> None:
     """Run stages on a data folder (every stage by default, and the stages they need), show each and write
-    its tables as CSV under --out."""
+    its tables as CSV under --out, with run.json (so 'sufficiency report OUT' reports it without running)."""
+    from sufficiency.app.bundle import write_bundle
     from sufficiency.app.pipeline import show_stages, write_results
 
     unknown = [name for name in stage or [] if not REGISTRY.has(name)]
@@ -90,6 +91,7 @@ def run(
     show_stages(result)
     for path in write_results(result, out, every_table=True):
         console.print(f"wrote {path}")
+    console.print(f"wrote {write_bundle(result, out)} (the report of this run: sufficiency report {out})")
 
 
 def list_stages() -> None:

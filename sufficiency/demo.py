@@ -38,7 +38,9 @@ def show_and_write(result: ScenarioResult, out: Path) -> list[Path]:
     print_current(inputs, result.current)
     show_stages(result)
     console.rule("[bold]Files")
-    written = write_current(inputs, result.current, out) + write_results(result, out)
+    from sufficiency.app.bundle import write_bundle
+
+    written = write_current(inputs, result.current, out) + write_results(result, out) + [write_bundle(result, out)]
     for path in written:
         console.print(f"wrote {path}")
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in result.provenance.stage_seconds.items())

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api.deps import AppState
+from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
@@ -81,7 +82,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
             engine.dispose()
 
     app = FastAPI(title="sufficiency", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  openapi_tags=[{"name": n, "description": d} for n, d in _TAGS.items()])
+                  openapi_tags=[{"name": n, "description": d} for n, d in _TAGS.items()], docs_url=None,
+                  redoc_url=None)
+    install_docs(app)  # /docs and /redoc with their assets served from the package: they work offline
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

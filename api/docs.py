@@ -2,8 +2,8 @@
 
 FastAPI's own pages load Swagger UI, ReDoc and their fonts from a CDN, so they are blank on a council
 network without internet. The assets here come from the ``fastapi-offline`` package (MIT), a maintained
-package that ships Swagger UI's (Apache-2.0) and ReDoc's (MIT) built files, served from ``/docs-assets``; no page asks any
-other host for anything (ReDoc's fonts fall back to the browser's own).
+package that ships Swagger UI's (Apache-2.0) and ReDoc's (MIT) built files, served from ``/docs-assets``;
+no page asks any other host for anything (ReDoc's fonts fall back to the browser's own).
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ def run(context: StageContext) -> Post16Result:
     if la is None or not str(la).strip():
         # post-16 participation is published per authority: without one there is nothing to report, and a
         # run (or a report) of a council's folder goes on without this stage rather than stopping
-        raise StageSkipped("no authority is named: set la_code at the top of scenario.yaml (la_code: '358', a GSS "
-                           "code or the name) for post-16 participation, NEET and sixth-form demand")
+        raise StageSkipped("no authority is named: set la_code at the top of scenario.yaml (the authority's DfE LA "
+                           "code, ONS GSS code or name) for post-16 participation, NEET and sixth-form demand")
     pupils, settings = context.options.get("pupils"), context.options.get("pupil_settings")
     if pupils is None and context.options.get("synthetic_pupils"):
         from post16.privacy import ephemeral_settings

@@ -13,12 +13,16 @@ if TYPE_CHECKING:
 
 
 def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
-    before = phase_rows(result.forecast.sufficiency_before, phases)
-    last = before["year"].max()
-    out = {
-        "Pupils in the last forecast year (R-Y11)": before.loc[before["year"] == last, "pupils"].sum(),
-        "Places needed without schemes (place-years)": before["places_needed"].sum(),
-    }
+    """A scenario's measures, each with its unit: places in one year, place-years, schemes or pounds."""
+    from reports.measures import cells, peaks, phase_years
+
+    cell_table = cells(result, phases)
+    last = cell_table["year"].max()
+    by_phase = peaks(phase_years(cell_table), "phase").set_index("phase")
+    out = {"Pupils in the last forecast year (R-Y11)": cell_table.loc[cell_table["year"] == last, "pupils"].sum()}
+    for phase, row in by_phase.iterrows():
+        out[f"Peak {phase} places needed without schemes (places)"] = row["peak_needed"]
+    out["Places needed without schemes (place-years)"] = cell_table["places_needed"].sum()
     plan = result.plan
     if plan is not None:
         growth = plan.schemes[plan.schemes["kind"].isin(GROWTH)]
@@ -27,8 +31,10 @@ def _metrics(result: ScenarioResult, phases: pd.Series) -> dict[str, float]:
             "Places added": growth["places"].sum(),
             "Places removed": -plan.schemes.loc[~plan.schemes["kind"].isin(GROWTH), "places"].sum(),
             "Capital cost (£)": float(plan.costs["capital"]),
-            "Shortfall after the programme (place-years)": plan.total_shortfall,
         }
+        for phase, row in by_phase.iterrows():
+            out[f"Peak {phase} places short after the programme (places)"] = row["peak_short_after"]
+        out["Places short after the programme (place-years)"] = cell_table["shortfall_after"].sum()
     return out
 
 

@@ -75,7 +75,8 @@ def test_the_plan_has_growth_and_cuts_to_report(result):
     schemes = result.plan.schemes
     assert set(schemes.loc[schemes["places"] > 0, "planning_area_id"]) == {"N1"}
     cuts = schemes[schemes["kind"].isin(["reduce", "close"])]
-    assert set(cuts["planning_area_id"]) == {"S1"} and cuts["needs_agreement"].any() and not cuts["needs_agreement"].all()
+    assert set(cuts["planning_area_id"]) == {"S1"}
+    assert cuts["needs_agreement"].any() and not cuts["needs_agreement"].all()
     assert result.post16 is None and result.standards is None
 
 
@@ -194,7 +195,7 @@ def test_every_area_figure_agrees_across_pages(html, data, written):
         # the programme never seems to create a shortfall: after is at most before, year by year
         assert all(b <= a for a, b in zip(need, short, strict=True))
     # the phase's table is the sum of its areas', year by year
-    printed = re.search(r"Primary: places needed without the programme ((?:[\d,]+ ){%d})" % len(years), phase_table)
+    printed = re.search(rf"Primary: places needed without the programme ((?:[\d,]+ ){{{len(years)}}})", phase_table)
     assert [int(v.replace(",", "")) for v in printed.group(1).split()] == by_year_need
 
 

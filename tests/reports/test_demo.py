@@ -32,10 +32,12 @@ def test_demo_writes_the_report_in_three_formats(demo, principal):
     html = report[".html"].read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html") and html.rstrip().endswith("</html>")
     pdf = PdfReader(report[".pdf"])
-    assert len(pdf.pages) >= 10 and "Executive summary" in pdf.pages[0].extract_text()
+    first = pdf.pages[0].extract_text()
+    assert len(pdf.pages) >= 10 and "The largest growth schemes" in first and "Reductions and closures" in first
     book = load_workbook(report[".xlsx"], read_only=True)
     assert {"Summary", "Programme", "Assumptions"} <= set(book.sheetnames)
-    assert {"scap_pupil_forecasts.csv", "scap_return.xlsx", "plan.csv", "forecast.csv"} <= {p.name for p in written}
+    assert {"scap_pupil_forecasts.csv", "scap_return.xlsx", "plan.csv", "forecast.csv", "run.json"} <= {
+        p.name for p in written}
 
 
 def test_demo_ends_by_naming_the_report_files(demo):

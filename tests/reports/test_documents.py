@@ -14,7 +14,8 @@ from reports.format import money, number, year_label
 
 pytestmark = pytest.mark.slow
 
-SECTIONS = ["summary", "shortfall", "risks", "areas", "programme", "map", "comparison", "standards", "post16",
+SECTIONS = ["summary", "shortfall", "range", "reductions", "needed", "risks",
+            "areas", "programme", "map", "comparison", "standards", "post16",
             "assumptions", "annex"]
 
 
@@ -63,9 +64,13 @@ def test_html_numbers_match_the_plan(html, principal, data):
 
 
 def test_html_numbers_match_the_forecast(html, principal, data):
-    last = principal.forecast.totals[principal.forecast.totals["year"] == principal.forecast.totals["year"].max()]
+    last = data.area_totals[data.area_totals["year"] == data.years[-1]]
+    cells = data.cells[data.cells["year"] == data.years[-1]]
     for row in last.itertuples():
         name = data.areas.set_index("planning_area_id").loc[row.planning_area_id, "name"]
+        pupils = principal.forecast.by_area.set_index(["planning_area_id", "year", "ncy"])["pupils"].round()
+        mine = cells[cells["planning_area_id"] == row.planning_area_id]
+        assert row.pupils == sum(pupils[(row.planning_area_id, row.year, n)] for n in mine["ncy"])
         assert f"forecast {number(row.pupils)} in {year_label(row.year)}" in html, name
         assert f"95% interval {number(row.lower_95)}–{number(row.upper_95)}" in html
     for row in data.needed.itertuples():
@@ -74,8 +79,9 @@ def test_html_numbers_match_the_forecast(html, principal, data):
 
 def test_pdf_has_the_expected_pages(pages, raw_pages, data):
     assert len(pages) >= 10
-    assert "Executive summary" in pages[0]
-    order = ["Executive summary", "Planning areas: demand against capacity", "The recommended programme",
+    assert "The largest growth schemes" in pages[0] and "Reductions and closures" in pages[0]
+    order = ["Risks and places needed, year by year", "Planning areas: demand against capacity",
+             "The recommended programme",
              "Map: where places are short", "Scenario comparison", "School standards and risk",
              "Post-16 participation and sixth-form demand", "Assumptions and sources",
              "Annex: schools proposed for expansion"]
@@ -86,28 +92,31 @@ def test_pdf_has_the_expected_pages(pages, raw_pages, data):
     assert all(f"Page {i + 1} of {len(pages)}" in text for i, text in enumerate(pages))
 
 
-def test_shortfall_is_on_page_one(pages, principal):
+def test_shortfall_is_on_page_one(pages, principal, data):
     assert principal.plan.total_shortfall > 0
     first = pages[0]
     assert "Shortfall: even with the recommended programme" in first
-    assert f"{principal.plan.total_shortfall:,.0f} places are short" in first
-    assert "The three biggest risks" in first
+    worst = data.phase_peaks.set_index("phase").loc["primary"]
+    assert f"{number(worst['peak_short_after'])} primary places in {year_label(worst['peak_short_year'])}" in first
+    assert "The three biggest risks" in pages[1]
 
 
 def test_workbook_rereads_to_the_same_numbers(written, principal, data):
     path = written["report_principal.xlsx"]
-    programme = pd.read_excel(path, sheet_name="Programme", dtype={"school_id": str})
+    programme = pd.read_excel(path, sheet_name="Programme", dtype={"School (URN)": str})
     schemes = principal.plan.schemes
-    assert programme["option_id"].tolist() == schemes["option_id"].tolist()
-    np.testing.assert_allclose(programme["places"], schemes["places"])
-    np.testing.assert_allclose(programme["capital_cost"], schemes["capital_cost"])
+    assert programme["Option"].tolist() == schemes["option_id"].tolist()
+    np.testing.assert_allclose(programme["Places"], schemes["places"])
+    np.testing.assert_allclose(programme["Capital (£)"], schemes["capital_cost"])
+    assert programme["Needs the school's agreement"].tolist() == schemes["needs_agreement"].tolist()
     forecast = pd.read_excel(path, sheet_name="Forecast by area")
-    np.testing.assert_allclose(forecast["pupils"], principal.forecast.by_area["pupils"])
-    np.testing.assert_allclose(forecast["upper_95"], principal.forecast.by_area["upper_95"])
+    np.testing.assert_allclose(forecast["Pupils"], principal.forecast.by_area["pupils"])
+    np.testing.assert_allclose(forecast["Upper 95% (pupils)"], principal.forecast.by_area["upper_95"])
     after = pd.read_excel(path, sheet_name="Sufficiency after")
-    np.testing.assert_allclose(after["shortfall"], principal.plan.sufficiency_after["shortfall"])
+    np.testing.assert_allclose(after["Places short of pupils plus margin (plan)"],
+                               principal.plan.sufficiency_after["shortfall"])
     needed = pd.read_excel(path, sheet_name="Places needed", nrows=len(data.needed))
-    np.testing.assert_allclose(needed["places_needed"], data.needed["places_needed"])
+    np.testing.assert_allclose(needed["Places needed without the programme"], data.needed["places_needed"])
     assumptions = pd.read_excel(path, sheet_name="Assumptions", keep_default_na=False)
     assert len(assumptions) == len(data.assumptions)
 
@@ -118,13 +127,18 @@ def test_workbook_is_formatted_for_people(written):
         assert book[name].freeze_panes == "A2", name
     sheet = book["Programme"]
     header = [c.value for c in sheet[1]]
-    cost = sheet.cell(row=2, column=header.index("capital_cost") + 1)
+    cost = sheet.cell(row=2, column=header.index("Capital (£)") + 1)
     assert cost.number_format == "£#,##0"
     by_type = book["Programme by type"]
     header = [c.value for c in by_type[1]]
-    assert by_type.cell(row=2, column=header.index("schemes") + 1).number_format == "#,##0"  # whole counts too
+    assert by_type.cell(row=2, column=header.index("Schemes") + 1).number_format == "#,##0"  # whole counts too
     needed = book["Places needed"]
     header = [c.value for c in needed[1]]
-    assert needed.cell(row=2, column=header.index("year") + 1).number_format == "0"  # a year has no separator
+    assert needed.cell(row=2, column=header.index("Year (autumn)") + 1).number_format == "0"  # no separator
+    forecast = book["Forecast by area"]
+    header = [c.value for c in forecast[1]]
+    assert forecast.cell(row=2, column=header.index("Pupils") + 1).number_format == "#,##0.0"
+    for sheet in book.worksheets[1:]:  # every header is written for people, not snake_case
+        assert all("_" not in str(c.value) for c in sheet[1] if c.value is not None), sheet.title
     assert book["Places needed"]._charts and book["Programme by year"]._charts and book["Area totals"]._charts
     assert {"Summary", "Standards risk", "Sixth form", "Expansion annex", "Scenario comparison"} <= set(book.sheetnames)

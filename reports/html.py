@@ -48,6 +48,8 @@ class Table:
     row_css: list[str] = field(default_factory=list)
     #: Column widths in percent; given, the table lays out fixed (fast, and never wider than the page).
     widths: list[int] = field(default_factory=list)
+    #: Columns of codes (planning area ids): never broken across lines.
+    codes: list[bool] = field(default_factory=list)
 
 
 def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str] | None]],
@@ -57,7 +59,7 @@ def frame_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[
              for (_, _, fmt), v in zip(columns, values, strict=True)]
             for values in frame[[c for c, _, _ in columns]].itertuples(index=False)]
     return Table(caption, [h for _, h, _ in columns], rows, [fmt is not None for _, _, fmt in columns],
-                 note, css, widths=list(widths))
+                 note, css, widths=list(widths), codes=[c.endswith("_id") for c, _, _ in columns])
 
 
 def _needed_table(data: ReportData) -> Table:
@@ -202,7 +204,8 @@ def _top_schemes_table(data: ReportData) -> tuple[Table | None, str]:
                         f"The largest growth schemes ({min(TOP, len(frame))} of {len(frame)})", css="small",
                         widths=[25, 10, 7, 6, 9, 43])
     rest = frame.iloc[TOP:]
-    line = (f"{_count(len(rest), 'more growth scheme')} add {number(rest['places'].sum())} places for "
+    line = (f"{_count(len(rest), 'more growth scheme')} {'adds' if len(rest) == 1 else 'add'} "
+            f"{number(rest['places'].sum())} places for "
             f"{money_short(rest['capital_cost'].sum())}: every scheme is listed under 'The recommended programme'."
             if len(rest) else "")
     return table, line
@@ -253,7 +256,7 @@ def _schemes_table(data: ReportData) -> Table | None:
                                 ("places", "Places", number), ("capital_cost", "Capital (£)", money),
                                 ("reason", "Why", None)],
                         f"Schemes of the recommended programme ({len(frame)})", css="small",
-                        widths=[20, 12, 5, 7, 6, 9, 41])
+                        widths=[20, 12, 7, 7, 6, 9, 39])
     return table
 
 
@@ -373,7 +376,7 @@ def _annex_table(data: ReportData) -> Table | None:
                                 ("ofsted", "Ofsted", None), ("risk", "Risk", None),
                                 ("risk_reasons", "Risk reasons", None)],
                         "Schools proposed for expansion or a bulge class", css="small",
-                        widths=[16, 5, 12, 7, 6, 11, 10, 7, 26])
+                        widths=[16, 7, 12, 7, 6, 11, 10, 7, 24])
     table.row_css = [f"rag-{r}" for r in frame["risk"]]
     return table
 

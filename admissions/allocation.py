@@ -146,7 +146,10 @@ def deferred_acceptance(preferences: np.ndarray, capacity: np.ndarray, criteria:
         rounds += 1
         proposed = preferences[free, next_rank[free]]
         next_rank[free] += 1
-        holding = np.flatnonzero(held != NONE)
+        # Only the schools proposed to this round reconsider: the others keep whom they hold.
+        touched = np.zeros(len(capacity) + 1, dtype=bool)
+        touched[proposed] = True
+        holding = np.flatnonzero(touched[held])  # held == NONE reads the last entry, always False
         cand = np.concatenate([holding, free])
         school = np.concatenate([held[holding], proposed])
         key = np.concatenate([held_key[holding], criteria.keys(free, proposed)])

@@ -49,17 +49,23 @@ def utilities(model: ChoiceModel, distance_m: np.ndarray, schools: pd.DataFrame,
 
 
 def draw_preferences(utility: np.ndarray, eligible: np.ndarray, k: int, lower_rank_scale: float,
-                     rng: np.random.Generator) -> np.ndarray:
-    """Each family's ranked preferences, ``(n, k)`` school indices, ``-1`` after the last school it may name."""
+                     rng: np.random.Generator | None = None,
+                     tastes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Each family's ranked preferences, ``(n, k)`` school indices, ``-1`` after the last school it may name.
+
+    The Gumbel tastes (for the first preference, and for the rest) are drawn from ``rng``, or given."""
     n, s = utility.shape
     k = min(k, s)
-    first_value = np.where(eligible, utility + rng.gumbel(size=(n, s)), -np.inf)
+    if tastes is None:
+        assert rng is not None, "give a random generator or the tastes"
+        tastes = (rng.gumbel(size=(n, s)), rng.gumbel(size=(n, s)))
+    first_value = np.where(eligible, utility + tastes[0], -np.inf)
     first = first_value.argmax(axis=1)
     prefs = np.full((n, k), -1, dtype=np.int64)
     has_any = np.isfinite(first_value[np.arange(n), first])
     prefs[:, 0] = np.where(has_any, first, -1)
     if k > 1:
-        later = np.where(eligible, lower_rank_scale * utility + rng.gumbel(size=(n, s)), -np.inf)
+        later = np.where(eligible, lower_rank_scale * utility + tastes[1], -np.inf)
         later[np.arange(n), first] = -np.inf
         top = np.argpartition(-later, k - 2, axis=1)[:, : k - 1]
         values = np.take_along_axis(later, top, axis=1)

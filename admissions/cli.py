@@ -20,7 +20,7 @@ from sufficiency.core.display import console
 YearOption = Annotated[list[int] | None, typer.Option(
     "--year", help="Only this forecast year (by its autumn; repeatable). Default: every forecast year.")]
 DrawsOption = Annotated[int | None, typer.Option(
-    "--draws", min=2, max=2000, help="Draws behind each interval (default: admissions.draws, 40).")]
+    "--draws", min=2, max=2000, help="Draws behind each interval (default: admissions.draws, 20).")]
 PlanOption = Annotated[bool, typer.Option(
     "--plan/--no-plan", help="Plan the capital programme first and measure it too (default), or today's places only.")]
 

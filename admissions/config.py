@@ -142,7 +142,7 @@ class AdmissionsConfig(_Strict):
     home_spread_m: float = Field(1000.0, gt=0, le=20000, description=(
         "Where no ward polygon places a family, homes are scattered around the schools of their planning area "
         "with this standard deviation, metres. Local assumption."))
-    draws: int = Field(40, ge=2, le=2000, description=(
+    draws: int = Field(20, ge=2, le=2000, description=(
         "Repeated simulations (homes, preferences, siblings, tie-breaks) behind each measure's interval."))
     interval: float = Field(0.8, gt=0, lt=1, description=(
         "Coverage of the interval reported beside each measure (0.8: the 10th to the 90th percentile of the "

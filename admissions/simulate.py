@@ -70,40 +70,57 @@ def _rng(config: AdmissionsConfig, setup: PhaseSetup, year: int, draw: int) -> n
     return np.random.default_rng([config.random_state, 0 if setup.phase == "primary" else 1, year, draw])
 
 
+@dataclass(frozen=True)
+class Families:
+    """One draw of a year's families: homes, criteria and tastes, shared by today's places and the plan's."""
+
+    area: np.ndarray
+    distance: np.ndarray
+    girl: np.ndarray
+    score: np.ndarray
+    looked_after: np.ndarray
+    has_sibling: np.ndarray
+    tiebreak: np.ndarray
+    tastes: tuple[np.ndarray, np.ndarray]
+
+
+def draw_families(setup: PhaseSetup, config: AdmissionsConfig, year_index: int, draw: int) -> Families:
+    """Homes, sex, test score, looked after, sibling, tie-break and tastes of the year's families."""
+    rng = _rng(config, setup, setup.years[year_index], draw)
+    x, y, area = setup.homes.draw(setup.cohort[year_index], rng)
+    n, s = len(x), len(setup.schools)
+    sx, sy = setup.schools["x"].to_numpy(dtype=float), setup.schools["y"].to_numpy(dtype=float)
+    distance = np.hypot(x[:, None] - sx[None, :], y[:, None] - sy[None, :])
+    return Families(area=area, distance=distance, girl=rng.random(n) < 0.5, score=rng.random(n),
+                    looked_after=rng.random(n) < config.looked_after_share,
+                    has_sibling=rng.random(n) < config.sibling_share, tiebreak=rng.random(n),
+                    tastes=(rng.gumbel(size=(n, s)), rng.gumbel(size=(n, s))))
+
+
 def simulate_round(setup: PhaseSetup, config: AdmissionsConfig, year_index: int, case: str, draw: int,
-                   lower_rank_scale: float | None = None) -> Round:
+                   lower_rank_scale: float | None = None, families: Families | None = None) -> Round:
     """One draw of the year's allocation under ``case``'s admission numbers."""
-    year = setup.years[year_index]
-    rng = _rng(config, setup, year, draw)
+    f = families if families is not None else draw_families(setup, config, year_index, draw)
     schools = setup.schools
     capacity = setup.capacity[case][year_index]
-    x, y, area = setup.homes.draw(setup.cohort[year_index], rng)
-    n = len(x)
-    sx, sy = schools["x"].to_numpy(dtype=float), schools["y"].to_numpy(dtype=float)
-    distance = np.hypot(x[:, None] - sx[None, :], y[:, None] - sy[None, :])
-    girl = rng.random(n) < 0.5
-    score = rng.random(n)
-    looked_after = rng.random(n) < config.looked_after_share
-    has_sibling = rng.random(n) < config.sibling_share
-    tiebreak = rng.random(n)
     sex = schools["sex"].to_numpy()
     selective = schools["selective"].to_numpy(dtype=bool)
-    eligible = ((sex == "any")[None, :] | ((sex == "girls")[None, :] & girl[:, None])
-                | ((sex == "boys")[None, :] & ~girl[:, None]))
-    eligible &= ~selective[None, :] | (score >= 1.0 - setup.pass_share)[:, None]
+    eligible = ((sex == "any")[None, :] | ((sex == "girls")[None, :] & f.girl[:, None])
+                | ((sex == "boys")[None, :] & ~f.girl[:, None]))
+    eligible &= ~selective[None, :] | (f.score >= 1.0 - setup.pass_share)[:, None]
     eligible &= (capacity > 0)[None, :]
     model = config.choice(setup.phase)
-    utility = utilities(model, distance, schools.assign(admission_number=capacity), setup.constants)
+    utility = utilities(model, f.distance, schools.assign(admission_number=capacity), setup.constants)
     scale = setup.lower_rank_scale if lower_rank_scale is None else lower_rank_scale
-    prefs = draw_preferences(utility, eligible, config.preferences(setup.phase), scale, rng)
-    sibling = np.where(has_sibling, prefs[:, 0], NONE)
-    criteria = Criteria(distance=distance, looked_after=looked_after, sibling=sibling, tiebreak=tiebreak,
-                        selective=selective, score=score, eligible=eligible)
+    prefs = draw_preferences(utility, eligible, config.preferences(setup.phase), scale, tastes=f.tastes)
+    sibling = np.where(f.has_sibling, prefs[:, 0], NONE)
+    criteria = Criteria(distance=f.distance, looked_after=f.looked_after, sibling=sibling, tiebreak=f.tiebreak,
+                        selective=selective, score=f.score, eligible=eligible)
     offers = allocate(prefs, capacity.astype(np.int64), criteria)
     offered = offers.school != NONE
-    travelled = np.full(n, np.nan)
-    travelled[offered] = distance[np.flatnonzero(offered), offers.school[offered]]
-    return Round(area, prefs, offers, travelled, capacity)
+    travelled = np.full(len(f.area), np.nan)
+    travelled[offered] = f.distance[np.flatnonzero(offered), offers.school[offered]]
+    return Round(f.area, prefs, offers, travelled, capacity)
 
 
 def round_measures(r: Round, n_areas: int, school_area: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,8 +229,10 @@ def simulate_phase(setup: PhaseSetup, config: AdmissionsConfig, cases: tuple[str
     schools = {c: np.zeros((len(setup.years), draws, len(setup.schools), len(SCHOOL_COUNTS))) for c in cases}
     for t in range(len(setup.years)):
         for d in range(draws):
+            families = draw_families(setup, config, t, d)
             for case in cases:
-                a, s = round_measures(simulate_round(setup, config, t, case, d), n_areas, school_area)
+                a, s = round_measures(simulate_round(setup, config, t, case, d, families=families), n_areas,
+                                      school_area)
                 areas[case][t, d], schools[case][t, d] = a, s
     return Simulated(setup, areas, schools)
 

@@ -97,18 +97,25 @@ def draw_families(setup: PhaseSetup, config: AdmissionsConfig, year_index: int, 
                     tastes=(rng.gumbel(size=(n, s)), rng.gumbel(size=(n, s))))
 
 
+def eligibility(setup: PhaseSetup, girl: np.ndarray, score: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Which schools each family may name, ``(n, s)``: open that year, admitting their sex, and, for a selective
+    school, only if they reached its standard."""
+    sex = setup.schools["sex"].to_numpy()
+    selective = setup.schools["selective"].to_numpy(dtype=bool)
+    eligible = ((sex == "any")[None, :] | ((sex == "girls")[None, :] & girl[:, None])
+                | ((sex == "boys")[None, :] & ~girl[:, None]))
+    eligible &= ~selective[None, :] | (score >= 1.0 - setup.pass_share)[:, None]
+    return eligible & (capacity > 0)[None, :]
+
+
 def simulate_round(setup: PhaseSetup, config: AdmissionsConfig, year_index: int, case: str, draw: int,
                    lower_rank_scale: float | None = None, families: Families | None = None) -> Round:
     """One draw of the year's allocation under ``case``'s admission numbers."""
     f = families if families is not None else draw_families(setup, config, year_index, draw)
     schools = setup.schools
     capacity = setup.capacity[case][year_index]
-    sex = schools["sex"].to_numpy()
     selective = schools["selective"].to_numpy(dtype=bool)
-    eligible = ((sex == "any")[None, :] | ((sex == "girls")[None, :] & f.girl[:, None])
-                | ((sex == "boys")[None, :] & ~f.girl[:, None]))
-    eligible &= ~selective[None, :] | (f.score >= 1.0 - setup.pass_share)[:, None]
-    eligible &= (capacity > 0)[None, :]
+    eligible = eligibility(setup, f.girl, f.score, capacity)
     model = config.choice(setup.phase)
     utility = utilities(model, f.distance, schools.assign(admission_number=capacity), setup.constants)
     scale = setup.lower_rank_scale if lower_rank_scale is None else lower_rank_scale
@@ -178,11 +185,7 @@ def calibrate_setup(setup: PhaseSetup, config: AdmissionsConfig, observed: np.nd
         n, s = distance.shape
         girl = rng.random(n) < 0.5
         score = rng.random(n)
-        sex = schools["sex"].to_numpy()
-        eligible = ((sex == "any")[None, :] | ((sex == "girls")[None, :] & girl[:, None])
-                    | ((sex == "boys")[None, :] & ~girl[:, None]))
-        eligible &= ~schools["selective"].to_numpy(dtype=bool)[None, :] | (score >= 1 - setup.pass_share)[:, None]
-        eligible &= (capacity > 0)[None, :]
+        eligible = eligibility(setup, girl, score, capacity)
         base = utilities(model, distance, schools.assign(admission_number=capacity), np.zeros(s))
         fitted = calibrate_constants(base, eligible, np.where(capacity > 0, observed, np.nan), capacity)
         constants = fitted.constants.copy()

@@ -8,7 +8,7 @@ from sufficiency.core.stages import ReportSection
 
 
 def sections(scenario_result: Any) -> list[ReportSection]:
-    from admissions.show import areas_table, headline, oversubscribed
+    from admissions.show import areas_brief, headline, oversubscribed
 
     result = scenario_result.results.get("admissions")
     if result is None:
@@ -36,7 +36,7 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         *said,
     )
     tables = [("Families offered a top-three preference, by phase and year (%, 80% interval)", headline(result)),
-              (f"By planning area, {last} (%, km, schools, first preferences)", areas_table(result, last))]
+              (f"By planning area, {last} (pupils, %, km, schools)", areas_brief(result, last))]
     case = "plan" if result.plan_used else "today"
     tables.append((f"Oversubscribed schools, {last}, {'with the plan' if case == 'plan' else 'today'} "
                    "(first preferences above places, pupils)", oversubscribed(result, last, case)))

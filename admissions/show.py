@@ -32,14 +32,21 @@ def headline(result: AdmissionsResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def areas_table(result: AdmissionsResult, year: int) -> pd.DataFrame:
-    """Planning areas in one year: top-three rate and oversubscription, today and with the plan."""
+def areas_brief(result: AdmissionsResult, year: int) -> pd.DataFrame:
+    """The planning areas in one year, in few columns (for a page): top three today and with the plan, and
+    with the plan's places: no preferred school, distance and oversubscribed schools."""
     m = result.measures[(result.measures["year"] == year) & (result.measures["planning_area_id"] != "all")]
-    wide = m.pivot_table(index=["phase", "planning_area_id"], columns="case",
-                         values=["applicants", "top_three_pct", "no_preferred_pct", "distance_km",
-                                 "oversubscribed_schools", "over_by"])
-    wide.columns = [f"{v} ({c})" for v, c in wide.columns]
-    return wide.reset_index().round(2)
+    today = m[m["case"] == "today"].set_index(["phase", "planning_area_id"])
+    after = m[m["case"] == ("plan" if result.plan_used else "today")].set_index(["phase", "planning_area_id"])
+    label = "with the plan" if result.plan_used else "today"
+    return pd.DataFrame({
+        "applicants": today["applicants"].round(0),
+        "top three, today (%)": today["top_three_pct"].round(1),
+        f"top three, {label} (%)": after["top_three_pct"].round(1),
+        f"no preferred school, {label} (%)": after["no_preferred_pct"].round(1),
+        f"distance, {label} (km)": after["distance_km"].round(2),
+        f"schools oversubscribed, {label}": after["oversubscribed_schools"].round(1),
+    }).reset_index()
 
 
 def oversubscribed(result: AdmissionsResult, year: int, case: str) -> pd.DataFrame:
@@ -54,9 +61,9 @@ def print_admissions(result: AdmissionsResult) -> None:
     console.print(frame_table(headline(result), f"Families offered a top-three preference, {cases} "
                               f"({result.draws} draws; 80% interval in brackets; target {result.target:g}%)"))
     last = max(result.years)
-    console.print(frame_table(areas_table(result, last), f"By planning area, {last}",
-                              formats={c: ".1f" for c in areas_table(result, last).columns
-                                       if c not in ("phase", "planning_area_id")}))
+    areas = areas_brief(result, last)
+    console.print(frame_table(areas, f"By planning area, {last}",
+                              formats={c: ".1f" for c in areas.columns[3:]}))
     if not result.real_data.empty:
         console.print(frame_table(result.real_data, "The simulation (today's places, first year) against DfE's "
                                   "real rates (%)", formats={c: ".1f" for c in ("real_pct", "real_low", "real_high",

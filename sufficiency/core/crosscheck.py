@@ -188,4 +188,35 @@ def cross_check(tables: Tables, files: Files) -> list[Problem]:
         problems += unknown_references(tables, files, table, "area_id", target, known_areas, "area")
     problems += option_targets(tables, files)
     problems += housing_locations(tables, files)
+    problems += unknown_references(tables, files, "preferences", "school_id", files["schools"], school_ids, "school")
+    problems += preference_lists(tables, files)
     return problems
+
+
+def preference_lists(tables: Tables, files: Files) -> list[Problem]:
+    """Each application of the preferences table: one year and year group, ranks 1, 2, 3... without a gap,
+    and no school named twice."""
+    prefs = tables.get("preferences")
+    if prefs is None or prefs.empty:
+        return []
+    out = []
+    by_app = prefs.groupby(prefs["application_id"].astype(str), sort=True)
+    for column in ("year", "ncy"):
+        mixed = by_app[column].nunique()
+        for app in mixed[mixed > 1].index[:20]:
+            first = prefs.index[prefs["application_id"].astype(str) == app][1]
+            out.append(Problem(files["preferences"], row_of(files, "preferences", first), column,
+                               f"application {app} has more than one {column}",
+                               f"Give every preference of an application the same {column}"))
+    gaps = by_app["rank"].agg(lambda r: sorted(r) != list(range(1, len(r) + 1)))
+    for app in gaps[gaps].index[:20]:
+        rows = prefs.index[prefs["application_id"].astype(str) == app]
+        out.append(Problem(files["preferences"], row_of(files, "preferences", rows[0]), "rank",
+                           f"application {app} has ranks {sorted(prefs.loc[rows, 'rank'].tolist())}, not 1, 2, 3...",
+                           "Number each application's preferences 1, 2, 3... without a gap"))
+    twice = prefs[prefs.duplicated(["application_id", "school_id"], keep="first")]
+    for i in twice.index[:20]:
+        out.append(Problem(files["preferences"], row_of(files, "preferences", i), "school_id",
+                           f"application {prefs.at[i, 'application_id']} names school {prefs.at[i, 'school_id']} twice",
+                           "Name each school once in an application"))
+    return out

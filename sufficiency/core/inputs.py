@@ -48,6 +48,8 @@ class Inputs:
     options: pd.DataFrame | None = None
     links: pd.DataFrame | None = None
     school_indicators: pd.DataFrame | None = None
+    #: Real anonymised applications (personal data; admissions stage only).
+    preferences: pd.DataFrame | None = None
     #: File name to SHA-256 of its bytes, for provenance.
     source_hashes: dict[str, str] = field(default_factory=dict)
     #: Problems that did not stop loading (for example a point given to its nearest area).

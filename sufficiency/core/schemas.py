@@ -301,11 +301,34 @@ SCHOOL_INDICATORS = TableSpec(
     example=({"school_id": "106283", "year": 2024, "indicator": "ks2_rwm_expected", "value": "68"},),
 )
 
+PREFERENCES = TableSpec(
+    name="preferences",
+    description=("A council's real applications for Reception or Year 7, anonymised: one row per preference. "
+                 "Personal data: the admissions stage serves its allocation to admins only."),
+    columns=(
+        ColumnSpec("application_id", "str", "the application's anonymised reference (never a name or UPN)"),
+        ColumnSpec("year", "int", "academic year of entry by its autumn (2025 = September 2025)",
+                   checks=(_YEAR_CHECK,)),
+        ColumnSpec("ncy", "int", "the year group applied for: 0 (Reception) or 7", checks=(_NCY_CHECK,)),
+        ColumnSpec("rank", "int", "the preference's rank: 1 for the first preference",
+                   checks=(pa.Check.ge(1, error="must be 1 or more (1 = first preference)"),)),
+        ColumnSpec("school_id", "str", "the school named, a school_id from schools"),
+        ColumnSpec("distance_m", "float", "home-to-school distance the admission authority measured, metres",
+                   required=False, nullable=True, checks=(_ge(0, "0 or more metres"),)),
+        ColumnSpec("looked_after", "bool", "looked after or previously looked after (first priority)",
+                   required=False, nullable=True),
+        ColumnSpec("sibling", "bool", "a sibling at this school", required=False, nullable=True),
+    ),
+    key=("application_id", "rank"),
+    example=({"application_id": "A0001", "year": 2024, "ncy": 0, "rank": 1, "school_id": "106283",
+              "distance_m": 640, "looked_after": False, "sibling": True},),
+)
+
 #: Every canonical table, in the order they are loaded (referenced tables first).
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         PLANNING_AREAS, WARDS, SCHOOLS, ROLLS, BIRTHS, POPULATION, HOUSING, PUPIL_YIELDS,
-        OPTIONS, LINKS, SCHOOL_INDICATORS,
+        OPTIONS, LINKS, SCHOOL_INDICATORS, PREFERENCES,
     )
 }

@@ -275,6 +275,44 @@ def post16_roni_fixture() -> Fixture:
                    options={"pupils": pupils, "pupil_settings": ephemeral_settings(0), "today": TODAY})
 
 
+# ------------------------------------------------------------------------------------ admissions
+@cache
+def admissions_fixture() -> Fixture:
+    """The forecast fixture's borough with more schools to choose between: an Outstanding primary and an
+    Inadequate one without observed first preferences, a grammar school and a girls' school (Inadequate) in the
+    secondary area, headline results
+    by school, and the forecast and plan run on it (the plan stands in as an earlier result)."""
+    from sufficiency.core.result import run_scenario
+
+    folder = _folder("admissions")
+    for path in forecast_fixture().inputs.folder.iterdir():
+        shutil.copy(path, folder / path.name)
+    schools = pd.read_csv(folder / "schools.csv")
+    schools.loc[schools["school_id"] == "s1b", "ofsted"] = "Requires improvement"
+    schools.loc[schools["school_id"].isin(["p1a", "s1a"]), "pan"] = 20  # popular and scarce: oversubscribed
+    schools = pd.concat([schools, pd.DataFrame([
+        ("p1c", "P1 Primary C", "P1", 370250, 390600, 15, "Outstanding", 2, True, np.nan),
+        ("p2b", "P2 Primary B", "P2", 371400, 393600, 15, "Inadequate", 2, False, np.nan),
+        ("s1c", "S1 Grammar School", "S1", 371500, 393000, 15, "Outstanding", 2, False, 60),
+        ("s1d", "S1 Girls School", "S1", 372800, 391500, 15, "Inadequate", 2, False, np.nan),
+    ], columns=schools.columns)], ignore_index=True)
+    secondary = schools["school_id"].str.startswith("s")
+    schools["phase"] = np.where(secondary, "secondary", "primary")
+    schools["ncy_low"] = np.where(secondary, 7, 0)
+    schools["ncy_high"] = np.where(secondary, 11, 6)
+    schools["selective"] = schools["school_id"] == "s1c"
+    schools["single_sex"] = schools["school_id"] == "s1d"
+    schools.to_csv(folder / "schools.csv", index=False)
+    results = [(sid, 2024, "ks4_attainment8" if sid.startswith("s") else "ks2_rwm_expected", value)
+               for sid, value in zip(schools["school_id"], [60, 70, 80, 45, 50, 70, 40, 55, 48], strict=True)]
+    pd.DataFrame(results, columns=["school_id", "year", "indicator", "value"]).to_csv(
+        folder / "school_indicators.csv", index=False)
+    inputs = load_inputs(folder)
+    done = run_scenario(inputs, ["forecast", "plan"])
+    return Fixture(inputs, settings={"admissions.draws": 4, "optimiser.decision_date": dt.date(2024, 3, 31)},
+                   earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
+
+
 FIXTURES: dict[str, Callable[[], Fixture]] = {
     "forecast": forecast_fixture,
     "plan": plan_fixture,
@@ -282,4 +320,5 @@ FIXTURES: dict[str, Callable[[], Fixture]] = {
     "standards": standards_fixture,
     "post16": post16_fixture,
     "post16_roni": post16_roni_fixture,
+    "admissions": admissions_fixture,
 }

@@ -47,13 +47,14 @@ class Case:
 
 #: Which stage reads each top-level setting (a stage section's settings are read by its stage).
 OWNERS: dict[str, tuple[str, ...]] = {
-    "la_code": ("standards", "post16"),
+    "la_code": ("standards", "post16", "admissions"),
     "base_year": ("forecast",),
     "horizon": ("forecast", "plan"),
 }
 
 #: Each stage's fixture, unless a case names another or the setting's path starts with a prefix here.
-STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16"}
+STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16",
+                 "admissions": "admissions"}
 PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.retention_days": "post16_roni"}
 #: The stage each fixture is for.
 FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs": "plan", "post16_roni": "post16"}
@@ -101,6 +102,19 @@ CASES: dict[str, Case] = {
     "optimiser.reduction_band": Case("upper_95"),
     "optimiser.decision_date": Case(dt.date(2026, 12, 2)),
     "optimiser.threads": Case(1),  # informational: one thread after solves with the default must change nothing
+    # --- admissions --------------------------------------------------------------------------
+    "la_code@admissions": Case("Trafford"),  # the simulation beside DfE's real rates for the authority
+    "admissions.offer_shares_primary": Case({"first": 80.0, "second": 12.0, "third": 5.0}),
+    "admissions.offer_shares_secondary": Case({"first": 70.0, "second": 15.0, "third": 6.0}),
+    "admissions.selective_pass_share": Case(0.9),
+    "admissions.looked_after_share": Case(0.2),  # a few dozen families: enough looked after to change an offer
+    "admissions.preferences_secondary": Case(2),  # four secondary schools: six names them all
+    "admissions.plan_check.min_top_three": Case(99.0),
+    # Two names among four secondary schools: which comes second matters.
+    "admissions.choice_secondary.lower_rank_scale": Case(base={"admissions.preferences_secondary": 2}),
+    # s1b's grade (Requires improvement) is absorbed by its calibrated constant unless calibration is off.
+    "admissions.choice_secondary.ofsted_requires_improvement": Case(base={"admissions.calibrate": False}),
+    "admissions.plan_check.popularity_weights": Case([2.0]),
     # --- standards ---------------------------------------------------------------------------
     "standards.rules_file": Case("strict_rules.yaml"),
     "standards.targets_file": Case("targets.yaml"),
@@ -298,7 +312,16 @@ def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str
     return out
 
 
+class _FrozenDict(dict):
+    """A setting given as a mapping (a nested model's fields), hashable so that runs can be cached."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
 def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _FrozenDict(value)
     return tuple(value) if isinstance(value, list) else value
 
 

@@ -236,8 +236,11 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
         hashes[SCENARIO_FILE] = file_hash(scenario_path)
     if (scenario is None or any(p.severity == "error" for p in problems) or "schools" not in tables
             or "rolls" not in tables):
-        checked = _stage_checks({n: tables[n] for n in typed}, files, scenario)
-        return None, problems + _cross_check_anyway(tables, files, typed, problems) + checked
+        found = problems + _cross_check_anyway(tables, files, typed, problems)
+        seen = {(p.file, p.row, p.column) for p in found}  # a cell already reported needs no second message
+        checked = [p for p in _stage_checks({n: tables[n] for n in typed}, files, scenario)
+                   if (p.file, p.row, p.column) not in seen]
+        return None, found + checked
     derived: list[Problem] = []
     tables["schools"], found = complete_schools(tables, files)
     derived += found

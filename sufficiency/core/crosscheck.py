@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.core.errors import Problem
-from sufficiency.core.phases import SCHOOL_AREA_PHASE
 from sufficiency.core.validation import closest
 
 Tables = dict[str, pd.DataFrame]
@@ -94,29 +93,12 @@ def misspelt_school_areas(tables: Tables, files: Files) -> tuple[list[Problem], 
         row = row_of(files, "schools", first)
         problems.append(Problem(
             files["schools"], row, "planning_area_id",
-            f"planning area '{near}' is named by no other table, while {' and '.join(elsewhere[orphan])} name "
-            f"'{orphan}', which no school has: did you mean '{orphan}'?",
+            f"planning area '{near}' is named by no other table, while {' and '.join(elsewhere[orphan])} "
+            f"{'name' if len(elsewhere[orphan]) > 1 else 'names'} '{orphan}', which no school has: did you mean "
+            f"'{orphan}'?",
             f"Correct the planning_area_id to '{orphan}' if that is the area; the errors in other files that "
             f"name '{orphan}' then go"))
         causes[orphan] = f"no school has it, probably because {files['schools']} row {row} has '{near}'"
-    # A school alone in an area no other table names, when the wards name every area of its phase, near one
-    # they do name: a new area made of a misspelling (said as a warning: it may be a real area without wards).
-    wards = tables.get("wards")
-    for value in lonely:
-        rows = named.index[named == value]
-        phase = SCHOOL_AREA_PHASE.get(str(schools.at[rows[0], "phase"])) if "phase" in schools else None
-        column = f"{phase}_planning_area_id"
-        if wards is None or column not in wards or wards[column].isna().any():
-            continue
-        near = closest(value, set(wards[column].astype(str)) - set(named))
-        if near is None or near in causes:
-            continue
-        problems.append(Problem(
-            files["schools"], row_of(files, "schools", rows[0]), "planning_area_id",
-            f"planning area '{value}' ({len(rows)} school{'s' if len(rows) > 1 else ''}) is named by no ward, "
-            f"while {files['wards']} names '{near}', which no school has: did you mean '{near}'?",
-            f"Correct the planning_area_id to '{near}' if that is the area; otherwise add '{value}' to "
-            f"{files['wards']}", "warning"))
     return problems, causes
 
 

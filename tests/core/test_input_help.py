@@ -144,15 +144,15 @@ def test_misspelt_school_area_is_the_first_problem_with_did_you_mean(good: Path)
     assert all("probably because schools.csv row 3 has 'P02x'" in p.message for p in follow)
 
 
-def test_a_lone_school_area_near_a_ward_area_is_warned(good: Path) -> None:
-    # No error anywhere (the misspelt area is just a new area of one school), so it is said as a warning.
+def test_a_misspelt_school_area_behind_ward_errors(good: Path) -> None:
     (good / "schools.csv").write_text(SCHOOLS.replace("Beta Primary,P02", "Beta Primary,P0l")
                                       .replace("Alpha Primary,P01", "Alpha Primary,P02"))
     (good / "wards.csv").write_text("ward_id,primary_planning_area_id\nW1,P01\nW2,P02\n")
-    [p] = matching(validate_folder(good), "warning", file="schools.csv")
-    assert (p.row, p.column) == (3, "planning_area_id")
-    assert p.message == ("planning area 'P0l' (1 school) is named by no ward, while wards.csv names 'P01', which no "
-                         "school has: did you mean 'P01'?")
+    first, ward = [p for p in validate_folder(good) if p.severity == "error"]
+    assert (first.file, first.row, first.column) == ("schools.csv", 3, "planning_area_id")
+    assert first.message == ("planning area 'P0l' is named by no other table, while wards.csv names 'P01', which no "
+                             "school has: did you mean 'P01'?")
+    assert (ward.file, ward.row, ward.column) == ("wards.csv", 2, "primary_planning_area_id")
 
 
 def test_unknown_reference_has_did_you_mean(good: Path) -> None:

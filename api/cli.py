@@ -47,12 +47,12 @@ def database_location() -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-SERVE_HELP = """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).
-
-The database is {database} (SUFFICIENCY_DATABASE_URL, else sufficiency.db in SUFFICIENCY_DATA_DIR). On an
-empty database the first admin is created and their password printed once; on an existing one, serve says
-who can sign in, and 'sufficiency reset-password --email EMAIL' gives an admin a new password.
-"""
+SERVE_HELP = (
+    "Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).\n\n"
+    "The database is {database} (SUFFICIENCY_DATABASE_URL, else sufficiency.db in SUFFICIENCY_DATA_DIR). "
+    "On an empty database the first admin is created and their password printed once; on an existing one, serve "
+    "says who can sign in, and 'sufficiency reset-password --email EMAIL' gives a user a new password."
+)
 
 
 def serve(

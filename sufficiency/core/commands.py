@@ -142,7 +142,7 @@ def run_or_exit(inputs: Inputs, stages: Iterable[str] | None, options: Mapping[s
     with console.status(label or "Working...") as status:
         try:
             if log is not None:
-                log(f"{label or 'Working...'} ({len(REGISTRY.plan(wanted))} stage(s))")
+                log(label or "Working...")
 
             def progress(name: str) -> None:
                 text = f"{titles.get(name, name.capitalize())}..."

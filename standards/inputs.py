@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from standards.indicators import FLAG_WORDS, OFSTED_WORDS, REPORT_CARD_WORDS
 from sufficiency.core.crosscheck import row_of
 from sufficiency.core.errors import Problem
 from sufficiency.core.validation import MAX_PER_COLUMN, closest
-
-from standards.indicators import FLAG_WORDS, OFSTED_WORDS, REPORT_CARD_WORDS
 
 VOCABULARY_FILE = "standards/data/school_indicator_vocabulary.csv"
 _GRADE_WORDS = {w: v for w, v in REPORT_CARD_WORDS.items() if w not in ("met", "not met")}

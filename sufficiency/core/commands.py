@@ -129,10 +129,9 @@ def run_or_exit(inputs: Inputs, stages: Iterable[str] | None, options: Mapping[s
     """Run stages (every stage of a full run when None, and the stages they require) with a status line
     naming the stage at work; a problem in the data that a stage finds is printed against the folder,
     with exit status 1."""
+    from sufficiency.core.display import progress_log
     from sufficiency.core.result import run_scenario
     from sufficiency.core.stages import REGISTRY, StageError
-
-    from sufficiency.core.display import progress_log
 
     wanted = REGISTRY.full() if stages is None else list(stages)
     titles = {"current": "Current sufficiency", **{s.name: s.title for s in REGISTRY.plan(wanted)}}

@@ -209,8 +209,12 @@ def _cross_check_anyway(tables: dict[str, pd.DataFrame], files: dict[str, str], 
 
 
 def _stage_checks(tables: dict[str, pd.DataFrame], files: dict[str, str],
-                  scenario: Scenario | None) -> list[Problem]:
-    """The problems each registered stage finds in the tables it reads (its ``input_checks``)."""
+                  scenario: Scenario | None, broken: bool = False) -> list[Problem]:
+    """The problems each registered stage finds in the tables it reads (its ``input_checks``).
+
+    On tables already known to be ``broken`` (the rows that parsed of a folder with errors), a check the
+    broken tables defeat is skipped: their errors stand.
+    """
     from sufficiency.core.stages import REGISTRY, StageError
 
     problems: list[Problem] = []
@@ -218,8 +222,11 @@ def _stage_checks(tables: dict[str, pd.DataFrame], files: dict[str, str],
         try:
             problems += stage.check_inputs(tables, files, scenario)
         except StageError as exc:
-            problems.append(Problem("scenario.yaml", None, None, f"the '{stage.name}' stage's input checks could "
+            problems.append(Problem(SCENARIO_FILE, None, None, f"the '{stage.name}' stage's input checks could "
                                     f"not run: {exc}", "Reinstall the package ('make install')", "warning"))
+        except Exception:
+            if not broken:
+                raise
     return problems
 
 
@@ -238,7 +245,7 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
             or "rolls" not in tables):
         found = problems + _cross_check_anyway(tables, files, typed, problems)
         seen = {(p.file, p.row, p.column) for p in found}  # a cell already reported needs no second message
-        checked = [p for p in _stage_checks({n: tables[n] for n in typed}, files, scenario)
+        checked = [p for p in _stage_checks({n: tables[n] for n in typed}, files, scenario, broken=True)
                    if (p.file, p.row, p.column) not in seen]
         return None, found + checked
     derived: list[Problem] = []

@@ -83,7 +83,7 @@ def unknown_column_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
         if near is not None:
             message = f"the column '{col}' is not one of the {spec.name} table's columns, so it is not read: " \
                       f"did you mean '{near}'?"
-            fix = f"Rename the column '{near}' if that is what it holds"
+            fix = f"Rename the column '{col}' to '{near}' if that is what it holds"
         else:
             message = f"the column '{col}' is not one of the {spec.name} table's columns, so it is not read"
             fix = "Remove it, or rename it to one of: " + ", ".join(known)

@@ -46,6 +46,7 @@ def test_misspelt_optional_columns_are_warned_with_the_column_meant(good: Path) 
     [pan] = matching(problems, "warning", column="PAN_")
     assert (pan.file, pan.row) == ("schools.csv", 1)
     assert pan.message.endswith("so it is not read: did you mean 'pan'?")
+    assert pan.fix == "Rename the column 'PAN_' to 'pan' if that is what it holds"
     [cap] = matching(problems, "warning", column="net_capcity")
     assert cap.message.endswith("did you mean 'net_capacity'?")
     # The folder loads (the places default from nothing) but the load carries the warnings for every command.

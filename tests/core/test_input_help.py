@@ -53,6 +53,17 @@ def test_misspelt_optional_columns_are_warned_with_the_column_meant(good: Path) 
     assert {p.column for p in load_inputs(good).warnings} == {"PAN_", "net_capcity"}
 
 
+def test_commands_that_load_a_folder_say_the_warning(good: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sufficiency.cli import app
+
+    (good / "schools.csv").write_text(SCHOOLS.replace("pan,", "PAN_,"))
+    result = CliRunner().invoke(app, ["current", str(good), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "warning: schools.csv, row 1, column 'PAN_': the column 'PAN_'" in " ".join(result.output.split())
+
+
 def test_a_column_like_no_known_one_is_named_with_the_columns_there_are(good: Path) -> None:
     (good / "rolls.csv").write_text(_rolls().replace("pupils\n", "pupils,notes\n", 1).replace("\n", ",\n")
                                     .replace("pupils,notes,\n", "pupils,notes\n"))

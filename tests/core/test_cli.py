@@ -98,3 +98,16 @@ def test_progress_is_logged_with_stage_and_elapsed_time_off_a_terminal(sample_co
         "run: every stage done"]
     seconds = [float(re.match(r"\[ *(\d+\.\d) s\]", line).group(1)) for line in lines]
     assert seconds == sorted(seconds)
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`sufficiency --help` stays quick: building the command line loads no pandas, solver or learner
+    (each engine loads them when one of its commands runs)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sufficiency.cli import build_app; build_app(); "
+            "print(sorted(m for m in ('pandas', 'pulp', 'highspy', 'sklearn', 'scipy', 'geopandas') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -161,6 +161,31 @@ class ForecastConfig(BaseModel):
             "short-run rise or fall is not extrapolated for fifteen years."
         ),
     )
+    intake_growth_method: RatioMethod | None = Field(
+        None,
+        description=(
+            "How Reception's yearly growth is summarised when it has no births or population "
+            "(its own trend); None uses ratio_method."
+        ),
+    )
+    intake_ratio_trend_damping: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Reception ÷ births follows the authority-wide ratio's linear trend, damped by this "
+            "factor a year; None keeps each area's summarised ratio flat."
+        ),
+    )
+    ratio_trend_damping: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Progression ratios follow the authority-wide ratio's linear trend (one per "
+            "transition), damped by this factor a year; None keeps them flat."
+        ),
+    )
     transfer_self_share: float = Field(
         0.5,
         ge=0.0,

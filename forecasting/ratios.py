@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from forecasting.config import MAX_HORIZON
+
 #: Ratios are only trusted from cohorts of at least this many pupils; smaller ones are noise.
 MIN_COHORT = 1.0
 
@@ -42,6 +44,16 @@ class RatioFit:
         ``sd`` (and ``inflation``) to get a ratio error for an area.
     inflation
         Factor for the error of estimating the ratio from few years, ``sqrt(1 + sum w²)``.
+    common
+        Year effects shared by every area, shape ``(m, G)``: each historical year's
+        cohort-weighted mean deviation of the areas' ratios from their own summaries (ratio units).
+        The bootstrap draws them once per path and year for all areas, so totals over areas carry
+        the shocks that hit every area at once (a national fall in births, a recession).
+    idio_sd, idio_errors
+        As ``sd`` and ``errors``, of the deviations left once the year effects are taken out.
+    drift
+        Factor on ``ratio`` for each year ahead, shape ``(MAX_HORIZON, G)``: the authority-wide
+        ratio's damped linear trend (ones when no trend is fitted).
     """
 
     ratio: np.ndarray
@@ -51,6 +63,14 @@ class RatioFit:
     sd: np.ndarray
     errors: np.ndarray
     inflation: float
+    common: np.ndarray | None = None
+    idio_sd: np.ndarray | None = None
+    idio_errors: np.ndarray | None = None
+    drift: np.ndarray | None = None
+
+    def at(self, k: int) -> np.ndarray:
+        """Ratios ``k`` years ahead (k = 0 the first year), the drift applied."""
+        return self.ratio if self.drift is None else self.ratio * self.drift[k][None, :]
 
 
 @dataclass(frozen=True)
@@ -69,11 +89,15 @@ class RatioSettings:
     shrinkage: str = "empirical_bayes"
     strength: float = 30.0
     scale_exponent: float = 0.5
+    trend_damping: float | None = None
 
-    def fit_ratios(self, nxt: np.ndarray, prev: np.ndarray, method: str | None = None) -> RatioFit:
-        """`fit_ratios` with these settings (``method`` overrides the summary); NaN in ``prev`` counts as 0."""
+    def fit_ratios(self, nxt: np.ndarray, prev: np.ndarray, method: str | None = None,
+                   trend_damping: float | None = None) -> RatioFit:
+        """`fit_ratios` with these settings (``method`` and ``trend_damping`` override them);
+        NaN in ``prev`` counts as 0."""
         return fit_ratios(nxt, np.nan_to_num(prev), method or self.method, self.n_years, self.alpha,
-                          self.shrinkage, self.strength, self.scale_exponent)
+                          self.shrinkage, self.strength, self.scale_exponent,
+                          self.trend_damping if trend_damping is None else trend_damping)
 
 
 def summary_weights(m: int, method: str, n_years: int, alpha: float) -> np.ndarray:
@@ -131,8 +155,12 @@ def fit_ratios(
     shrinkage: str = "empirical_bayes",
     strength: float = 30.0,
     scale_exponent: float = 0.5,
+    trend_damping: float | None = None,
 ) -> RatioFit:
     """Fit ratios ``nxt / prev`` for arrays of shape (areas, transitions in time, G).
+
+    With ``trend_damping`` (phi in [0, 1]), every area's ratio follows the authority-wide
+    ratio's linear trend over the summary's window, damped by phi per year ahead (`national_drift`).
 
     A cell with fewer than `MIN_COHORT` pupils in ``prev`` carries no ratio (no division by
     zero); an area that never had any gets the authority-wide ratio, or 0 when it has never had
@@ -152,6 +180,8 @@ def fit_ratios(
     rel = (nref[None, :] / np.maximum(size, MIN_COHORT)) ** scale_exponent
     errors, sigma = _standardised_errors(r, own, rel[:, None, :], m)
     sd = sigma[None, :] * rel
+    common = year_effects(r - own[:, None, :], prev)
+    idio_errors, idio_sigma = _standardised_errors(r - common[None], own, rel[:, None, :], m)
     weight_own = _shrink_weight(own, size, sd, w, shrinkage, strength)
     if method == "unity":
         weight_own = np.ones_like(own)
@@ -161,7 +191,58 @@ def fit_ratios(
     ratio = np.where(receives, ratio, 0.0)
     ratio = np.maximum(np.nan_to_num(ratio), 0.0)
     inflation = float(np.sqrt(1.0 + (w**2).sum()))
-    return RatioFit(ratio, pooled, own, weight_own, np.where(receives, sd, 0.0), errors, inflation)
+    drift = None if trend_damping is None or method == "unity" else national_drift(
+        _pooled_series(nxt, prev, valid), w, trend_damping)
+    return RatioFit(ratio, pooled, own, weight_own, np.where(receives, sd, 0.0), errors, inflation,
+                    common * np.sqrt(m / (m - 1) if m > 1 else 2.0),
+                    np.where(receives, idio_sigma[None, :] * rel, 0.0), idio_errors, drift)
+
+
+def national_drift(series: np.ndarray, w: np.ndarray, phi: float, horizon: int = MAX_HORIZON) -> np.ndarray:
+    """Damped linear trend of the authority-wide ratio, as factors for each year ahead (horizon, G).
+
+    The slope is the least-squares line through the authority-wide ratio ``series`` (m, G) over
+    the summary's window (the years with weight), relative to the window's mean. The summary
+    stands for the window's weighted centre, so the trend first carries it to the base year
+    (undamped, within the data), then on by ``phi ** j`` of the slope in year j ahead (Gardner &
+    McKenzie 1985). Fewer than two years in the window, or none known, give no trend.
+    """
+    m, g = series.shape
+    t = np.arange(m, dtype=float)
+    window = (w > 0)[:, None] & np.isfinite(series)
+    n = window.sum(axis=0)
+    tw = np.where(window, t[:, None], 0.0)
+    t_mean = tw.sum(axis=0) / np.maximum(n, 1)
+    y_mean = np.where(window, series, 0.0).sum(axis=0) / np.maximum(n, 1)
+    dt = np.where(window, t[:, None] - t_mean, 0.0)
+    sxx = (dt**2).sum(axis=0)
+    slope = np.where((n >= 2) & (sxx > 0) & (y_mean > 0),
+                     (dt * np.where(window, series - y_mean, 0.0)).sum(axis=0) / np.where(sxx > 0, sxx, 1.0)
+                     / np.where(y_mean > 0, y_mean, 1.0), 0.0)
+    lag = (m - 1) - float((w * t).sum())
+    ahead = np.cumsum(phi ** np.arange(1, horizon + 1))
+    return np.maximum(1.0 + slope[None, :] * (lag + ahead)[:, None], 0.0)
+
+
+def _pooled_series(nxt: np.ndarray, prev: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The authority-wide ratio of each year (m, G): all areas' pupils over all their cohorts."""
+    receives = (nxt.sum(axis=1) > 0)[:, None, :] & valid
+    top = np.where(receives, nxt, 0.0).sum(axis=0)
+    bottom = np.where(receives, prev, 0.0).sum(axis=0)
+    return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.nan)
+
+
+def year_effects(dev: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """Each year's deviation shared by all areas: the cohort-weighted mean over areas, shape (m, G).
+
+    ``dev`` (A, m, G) holds each area's ratio less its own summary (NaN where no ratio); a
+    year with no ratio anywhere has no effect (0).
+    """
+    ok = np.isfinite(dev)
+    weight = np.where(ok, prev, 0.0)
+    total = weight.sum(axis=0)
+    effect = np.where(ok, dev, 0.0) * weight
+    return np.where(total > 0, effect.sum(axis=0) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def _pooled(nxt: np.ndarray, prev: np.ndarray, valid: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:

@@ -32,15 +32,25 @@ class Intervals:
         Quantiles by area, year ahead and year group, shape ``(len(probs), A, h, G)``.
     totals
         Quantiles of each area's all-year-group total, shape ``(len(probs), A, h)``.
+    authority
+        Quantiles of the sum over every area and year group, shape ``(len(probs), 1, h)``.
     """
 
     probs: np.ndarray
     cells: np.ndarray
     totals: np.ndarray
+    authority: np.ndarray | None = None
 
-    def bounds(self, level: float, totals: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds of the central ``level`` interval."""
-        src = self.totals if totals else self.cells
+    def bounds(self, level: float, totals: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the central ``level`` interval.
+
+        ``totals``: False (or "cells") for area × year group, True (or "totals") for area
+        totals, "authority" for the sum over all areas.
+        """
+        kind = {False: "cells", True: "totals"}.get(totals, totals) if isinstance(totals, bool) else totals
+        src = {"cells": self.cells, "totals": self.totals, "authority": self.authority}[kind]
+        if src is None:
+            raise ValueError(f"these intervals hold no '{kind}' quantiles")
         lo = int(np.argmin(np.abs(self.probs - (1 - level) / 2)))
         hi = int(np.argmin(np.abs(self.probs - (1 + level) / 2)))
         return src[lo], src[hi]
@@ -83,34 +93,76 @@ def simulate_intervals(
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
     ratios, intake = model.shifted(horizon, variant)
-    ratios = ratios.T.astype(np.float32)[:, :, None]
-    scale = (fit.sd * fit.inflation).T.astype(np.float32)[:, :, None]
+    ratios = ratios.transpose(0, 2, 1).astype(np.float32)[..., None]  # (horizon, year groups, areas, 1)
+    scale = (_idio_sd(fit) * fit.inflation).T.astype(np.float32)[:, :, None]
     intake_sd, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_groups, n_areas = start.shape
     cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
     totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
+    authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
+    # Shocks shared by every area: the estimation error of the ratios' common level, drawn once
+    # per path, and each year's own shock, drawn afresh each year.
+    persistent = _shared_shock(fit, rng, n_paths) * np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
+    intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
         step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
         if cumulative is not None:
             step_error = np.where(cumulative[:, None], step_error,
                                   _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
         step_error *= intake_sd[:, None]
+        step_error += intake_shared[k]
         level_error = (level_error + step_error if cumulative is None
                        else np.where(cumulative[:, None], level_error + step_error, step_error))
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
-        factor += ratios
+        factor += ratios[k]
+        factor += (_shared_shock(fit, rng, n_paths) + persistent)[:, None, :]
         np.maximum(factor, 0.0, out=factor)
         nxt = np.empty_like(state)
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
         nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + level_error), 0.0)
         state = nxt
         cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
-        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
-    return Intervals(probs, cells, totals)
+        area_sum = state.sum(axis=0)
+        totals[:, :, k] = quantiles_last_axis(area_sum, probs).T
+        authority[:, 0, k] = quantiles_last_axis(area_sum.sum(axis=0), probs)
+    return Intervals(probs, cells, totals, authority)
+
+
+def _idio_sd(fit: RatioFit) -> np.ndarray:
+    """The area's own ratio noise, once the shocks shared by all areas are taken out."""
+    return fit.sd if fit.idio_sd is None else fit.idio_sd
+
+
+def _shared_shock(fit: RatioFit | None, rng: np.random.Generator, n_paths: int) -> np.ndarray:
+    """One shock per path shared by every area, shape (transitions, paths).
+
+    A wild bootstrap of the historical year effects: a whole year's row (keeping the correlation
+    between transitions) times a standard normal, so even two or three years of history give a
+    smooth, symmetric spread with the year effects' variance.
+    """
+    if fit is None or fit.common is None or not fit.common.size:
+        g = 1 if fit is None else fit.ratio.shape[1]
+        return np.zeros((g, n_paths), dtype=np.float32)
+    rows = rng.integers(0, fit.common.shape[0], size=n_paths)
+    return (fit.common[rows].T * rng.standard_normal(n_paths)[None, :]).astype(np.float32)
+
+
+def _intake_shared(intake: IntakeModel, rng: np.random.Generator, n_paths: int, horizon: int) -> np.ndarray:
+    """Relative intake shocks shared by every area, per year ahead: shape (horizon, areas, paths).
+
+    The trend's common error is in its growth rate; the intake ratio's is divided by the
+    authority-wide ratio to be relative.
+    """
+    trend = np.stack([_shared_shock(intake.trend_, rng, n_paths)[0] for _ in range(horizon)])
+    if intake.entry_ is None:
+        return np.broadcast_to(trend[:, None, :], (horizon, len(intake.last_), n_paths))
+    pooled = float(intake.entry_.pooled[0]) or 1.0
+    entry = np.stack([_shared_shock(intake.entry_, rng, n_paths)[0] / pooled for _ in range(horizon)])
+    return np.where(intake.use_entry_[None, :, None], entry[:, None, :], trend[:, None, :]).astype(np.float32)
 
 
 def quantiles_last_axis(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -133,7 +185,7 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     Drawing rows, not single cells, keeps the correlation between year groups of one year.
     Returns shape (transitions, areas, paths).
     """
-    pool = np.ascontiguousarray(fit.errors.T, dtype=np.float32)  # (transitions, pool rows)
+    pool = np.ascontiguousarray((fit.errors if fit.idio_errors is None else fit.idio_errors).T, dtype=np.float32)  # (transitions, pool rows)
     return pool[:, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp)]
 
 
@@ -144,10 +196,10 @@ def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray | None]:
     known births errs afresh each year.
     """
     trend = intake.trend_
-    trend_sd = (trend.sd[:, 0] * trend.inflation).astype(np.float32)
+    trend_sd = (_idio_sd(trend)[:, 0] * trend.inflation).astype(np.float32)
     if intake.entry_ is None:
         return trend_sd, None
     entry = intake.entry_
     ratio = np.where(entry.ratio[:, 0] > 0, entry.ratio[:, 0], 1.0)
-    entry_sd = entry.sd[:, 0] * entry.inflation / ratio
+    entry_sd = _idio_sd(entry)[:, 0] * entry.inflation / ratio
     return np.where(intake.use_entry_, entry_sd, trend_sd).astype(np.float32), ~intake.use_entry_

@@ -142,7 +142,7 @@ class CohortSurvival(_RollsForecaster):
     """
 
     _parameter_constraints: dict = {
-        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "unity"})],
+        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "unity", "combination"})],
         "n_years": [Interval(Integral, 1, None, closed="left")],
         "smoothing_alpha": [Interval(Real, 0, 1, closed="right")],
         "shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"})],

@@ -72,7 +72,7 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
         ratio_method=config.ratio_method, n_years=config.n_years, smoothing_alpha=config.smoothing_alpha,
         shrinkage=config.shrinkage, shrinkage_strength=config.shrinkage_strength,
         intake=IntakeModel(damping=config.intake_damping, source=config.intake_source,
-                           growth_method=config.intake_growth_method,
+                           growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
                            ratio_trend_damping=config.intake_ratio_trend_damping),
         transfer_self_share=config.transfer_self_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,

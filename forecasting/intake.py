@@ -8,6 +8,7 @@ fitted like any progression ratio) or, without it, from Reception's own damped t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Real
 
 import numpy as np
@@ -114,6 +115,9 @@ class IntakeModel(BaseEstimator):
     growth_method : {'exponential', 'weighted', 'mean', 'median', 'last'} or None, default=None
         How Reception's yearly growth ratios are summarised for the trend; None uses the
         model's ratio method (`CohortSurvival.ratio_method`).
+    growth_shrinkage : {'empirical_bayes', 'fixed', 'none'} or None, default=None
+        How small areas' Reception growth is pulled towards the authority-wide growth; None uses
+        the model's shrinkage (`CohortSurvival.shrinkage`).
     ratio_trend_damping : float or None, default=None
         With a value phi in [0, 1], the intake ratio follows the authority-wide intake ratio's
         linear trend, damped by phi a year (`forecasting.ratios.national_drift`); None fits none.
@@ -137,13 +141,15 @@ class IntakeModel(BaseEstimator):
         "source": [StrOptions({"auto", "births", "population", "trend"})],
         "growth_method": [StrOptions({"exponential", "weighted", "mean", "median", "last"}), None],
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
+        "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],
     }
 
     def __init__(self, *, damping: float = 0.9, source: str = "auto", growth_method: str | None = None,
-                 ratio_trend_damping: float | None = None) -> None:
+                 growth_shrinkage: str | None = None, ratio_trend_damping: float | None = None) -> None:
         self.damping = damping
         self.source = source
         self.growth_method = growth_method
+        self.growth_shrinkage = growth_shrinkage
         self.ratio_trend_damping = ratio_trend_damping
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -172,7 +178,8 @@ class IntakeModel(BaseEstimator):
         self.last_ = panel.values[:, -1, 0]
         # The 100% survival baseline fixes progression, not intake: Reception keeps its mean growth.
         trend_method = "mean" if settings.method == "unity" else self.growth_method
-        self.trend_ = settings.fit_ratios(reception[:, 1:], reception[:, :-1], trend_method)
+        growth = settings if self.growth_shrinkage is None else replace(settings, shrinkage=self.growth_shrinkage)
+        self.trend_ = growth.fit_ratios(reception[:, 1:], reception[:, :-1], trend_method)
         self._fit_entry(None if self.source == "trend" else entry_cohort, panel, settings)
         return self
 

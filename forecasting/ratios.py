@@ -171,9 +171,14 @@ def fit_ratios(
     r = np.where(valid, nxt / np.where(valid, prev, 1.0), np.nan)
     if method == "unity":
         r = np.where(valid, 1.0, np.nan)
+    combine = method == "combination"
+    if combine:
+        method = "mean"
     w = summary_weights(m, method, n_years, alpha)
     own = summarise(r, w, median=method == "median")
     pooled = _pooled(nxt, prev, valid, w, method)
+    if combine:
+        own = combined(r, prev, n_years, alpha)
     size = _cohort_size(prev, w)
     nref = _nan_reduce(np.where(size > 0, size, np.nan)[None], np.nanmedian)[0]
     nref = np.where(np.isnan(nref), 1.0, nref)
@@ -196,6 +201,56 @@ def fit_ratios(
     return RatioFit(ratio, pooled, own, weight_own, np.where(receives, sd, 0.0), errors, inflation,
                     common * np.sqrt(m / (m - 1) if m > 1 else 2.0),
                     np.where(receives, idio_sigma[None, :] * rel, 0.0), idio_errors, drift)
+
+
+#: The forecasts a combination weighs: (summary method, whether it is the authority-wide ratio).
+COMBINED_METHODS = (("mean", False), ("exponential", False), ("mean", True))
+
+
+def combination_weights(r: np.ndarray, prev: np.ndarray, n_years: int, alpha: float) -> np.ndarray:
+    """Each area's weights on the `COMBINED_METHODS`, from their own rolling-origin errors (A, K).
+
+    Every historical year t >= 1 is forecast by each method from the years before it, and its
+    error counted in pupils (ratio error × cohort) over all the area's transitions. Weights are
+    inversely proportional to each method's mean squared error (Bates & Granger 1969) and sum to
+    1; an area with no year to test on weighs the methods equally.
+    """
+    a, m, _ = r.shape
+    sse = np.zeros((a, len(COMBINED_METHODS)))
+    for t in range(1, m):  # a handful of historical years; areas and transitions are vectorised
+        hist, target = r[:, :t], r[:, t]
+        for j, f in enumerate(_candidates(hist, prev[:, :t], n_years, alpha)):
+            e = np.where(np.isfinite(f) & np.isfinite(target), (f - target) * prev[:, t], 0.0)
+            sse[:, j] += (e**2).sum(axis=1)
+    inverse = np.where(sse > 0, 1.0 / np.where(sse > 0, sse, 1.0), 0.0)
+    untested = (sse <= 0).any(axis=1)
+    inverse[untested] = 1.0
+    return inverse / inverse.sum(axis=1, keepdims=True)
+
+
+def _candidates(r: np.ndarray, prev: np.ndarray, n_years: int, alpha: float) -> list[np.ndarray]:
+    """Each combined method's ratios (A, G) from the history ``r`` (A, t, G)."""
+    out = []
+    t = r.shape[1]
+    for method, national in COMBINED_METHODS:
+        w = summary_weights(t, method, 3 if method == "mean" else n_years, alpha)
+        if national:
+            valid = np.isfinite(r)
+            series = _pooled_series(np.where(valid, r * prev, 0.0), prev, valid)
+            out.append(np.broadcast_to(summarise(series[None], w)[0][None, :], r[:, 0].shape))
+        else:
+            out.append(summarise(r, w))
+    return out
+
+
+def combined(r: np.ndarray, prev: np.ndarray, n_years: int, alpha: float) -> np.ndarray:
+    """The combination's ratio per area and transition: the candidates weighted per area."""
+    weights = combination_weights(r, prev, n_years, alpha)
+    cands = np.stack(_candidates(r, prev, n_years, alpha), axis=-1)  # (A, G, K)
+    ok = np.isfinite(cands)
+    wk = np.where(ok, weights[:, None, :], 0.0)
+    total = wk.sum(axis=-1)
+    return np.where(total > 0, (np.where(ok, cands, 0.0) * wk).sum(axis=-1) / np.where(total > 0, total, 1.0), np.nan)
 
 
 def national_drift(series: np.ndarray, w: np.ndarray, phi: float, horizon: int = MAX_HORIZON) -> np.ndarray:

@@ -94,8 +94,8 @@ def simulate_intervals(
     # and a whole year group is one slab for the feeder matrix product.
     ratios, intake = model.shifted(horizon, variant)
     ratios = ratios.transpose(0, 2, 1).astype(np.float32)[..., None]  # (horizon, year groups, areas, 1)
-    scale = (_idio_sd(fit) * fit.inflation).T.astype(np.float32)[:, :, None]
-    intake_sd, cumulative = _intake_noise(model.intake_)
+    scale = _idio_sd(fit).T.astype(np.float32)[:, :, None]
+    intake_sd, intake_carry, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_groups, n_areas = start.shape
@@ -103,22 +103,25 @@ def simulate_intervals(
     totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
     authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
-    # Shocks shared by every area: the estimation error of the ratios' common level, drawn once
-    # per path, and each year's own shock, drawn afresh each year.
-    persistent = _shared_shock(fit, rng, n_paths) * np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
+    # Errors that stay for the whole path: the error of estimating each ratio from a few years
+    # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
+    carry = np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
+    own_level = _draw(fit, rng, n_areas, n_paths)
+    own_level *= scale * carry
+    persistent = _shared_shock(fit, rng, n_paths) * carry
+    intake_level = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative) * (intake_sd * intake_carry)[:, None]
     intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
-        step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
-        if cumulative is not None:
-            step_error = np.where(cumulative[:, None], step_error,
-                                  _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
+        step_error = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative)
         step_error *= intake_sd[:, None]
+        step_error += intake_level
         step_error += intake_shared[k]
         level_error = (level_error + step_error if cumulative is None
                        else np.where(cumulative[:, None], level_error + step_error, step_error))
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
         factor += ratios[k]
+        factor += own_level
         factor += (_shared_shock(fit, rng, n_paths) + persistent)[:, None, :]
         np.maximum(factor, 0.0, out=factor)
         nxt = np.empty_like(state)
@@ -189,17 +192,31 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     return pool[:, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp)]
 
 
-def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray | None]:
-    """Relative intake error scale per area, and which areas accumulate it (trend) or not.
+def _intake_draw(intake: IntakeModel, rng: np.random.Generator, n_areas: int, n_paths: int,
+                 cumulative: np.ndarray | None) -> np.ndarray:
+    """Standardised intake errors (areas, paths): the trend's pool, or the intake ratio's."""
+    out = _draw(intake.trend_, rng, n_areas, n_paths)[0]
+    if cumulative is not None and intake.entry_ is not None:
+        out = np.where(cumulative[:, None], out, _draw(intake.entry_, rng, n_areas, n_paths)[0])
+    return out
+
+
+def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Relative intake error scale per area, the factor of its persistent part, and which areas
+    accumulate it (trend) or not.
 
     A trend's error is an error in its growth, so it compounds year on year; an intake ratio on
-    known births errs afresh each year.
+    known births errs afresh each year, around a ratio whose own estimation error persists.
     """
     trend = intake.trend_
-    trend_sd = (_idio_sd(trend)[:, 0] * trend.inflation).astype(np.float32)
+    trend_sd = _idio_sd(trend)[:, 0].astype(np.float32)
+    trend_carry = np.full(len(trend_sd), np.sqrt(max(trend.inflation**2 - 1.0, 0.0)), dtype=np.float32)
     if intake.entry_ is None:
-        return trend_sd, None
+        return trend_sd, trend_carry, None
     entry = intake.entry_
     ratio = np.where(entry.ratio[:, 0] > 0, entry.ratio[:, 0], 1.0)
-    entry_sd = _idio_sd(entry)[:, 0] * entry.inflation / ratio
-    return np.where(intake.use_entry_, entry_sd, trend_sd).astype(np.float32), ~intake.use_entry_
+    entry_sd = _idio_sd(entry)[:, 0] / ratio
+    entry_carry = np.sqrt(max(entry.inflation**2 - 1.0, 0.0))
+    use = intake.use_entry_
+    return (np.where(use, entry_sd, trend_sd).astype(np.float32),
+            np.where(use, entry_carry, trend_carry).astype(np.float32), ~use)

@@ -108,6 +108,7 @@ def simulate_intervals(
     carry = np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
     own_level = _draw(fit, rng, n_areas, n_paths)
     own_level *= scale * carry
+    base = own_level
     persistent = _shared_shock(fit, rng, n_paths) * carry
     intake_level = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative) * (intake_sd * intake_carry)[:, None]
     intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
@@ -118,10 +119,11 @@ def simulate_intervals(
         step_error += intake_shared[k]
         level_error = (level_error + step_error if cumulative is None
                        else np.where(cumulative[:, None], level_error + step_error, step_error))
+        if k == 0 or fit.drift is not None:  # ratios and the area's persistent error, once if they stay
+            base = own_level + ratios[k]
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
-        factor += ratios[k]
-        factor += own_level
+        factor += base
         factor += (_shared_shock(fit, rng, n_paths) + persistent)[:, None, :]
         np.maximum(factor, 0.0, out=factor)
         nxt = np.empty_like(state)
@@ -189,7 +191,8 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     Returns shape (transitions, areas, paths).
     """
     pool = np.ascontiguousarray((fit.errors if fit.idio_errors is None else fit.idio_errors).T, dtype=np.float32)  # (transitions, pool rows)
-    return pool[:, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp)]
+    # np.take, not pool[:, idx]: the same gather, several times faster in numpy 2.
+    return np.take(pool, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp), axis=1)
 
 
 def _intake_draw(intake: IntakeModel, rng: np.random.Generator, n_areas: int, n_paths: int,

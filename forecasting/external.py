@@ -112,5 +112,7 @@ def midyear_entry_cohort(births: pd.DataFrame, known_by: int | None = None) -> p
     wide = births.pivot_table(index="planning_area_id", columns="year", values="births", aggfunc="sum")
     early = wide.rename(columns=lambda y: y + 4) * MIDYEAR_SHARE_AT_FOUR
     late = wide.rename(columns=lambda y: y + 3) * (1 - MIDYEAR_SHARE_AT_FOUR)
-    cohort = (early + late).stack().rename("cohort").reset_index()  # NaN (one period unknown) dropped by stack
-    return cohort.rename(columns={"level_1": "year"})[["planning_area_id", "year", "cohort"]]
+    both = (early + late).rename_axis(columns="year")  # NaN where one of the two periods is unknown
+    cohort = both.reset_index().melt(id_vars="planning_area_id", var_name="year", value_name="cohort").dropna()
+    cohort["year"] = cohort["year"].astype(int)
+    return cohort.sort_values(["planning_area_id", "year"]).reset_index(drop=True)

@@ -2,8 +2,9 @@
 
 Targets (issue 16): the point forecast in under 0.01 s and 1,000 bootstrap paths (with the
 shocks shared by all areas) in under 5 s on a 2-core machine. The product's model
-(`ForecastConfig()` defaults) is timed. Wall time is printed beside the process's CPU time and the
-load average: on a shared machine the CPU time is the closer guide to a quiet machine's wall time. Run: ``python benchmarks/forecast_speed.py [--areas 2000] [--paths 1000]``.
+(`ForecastConfig()` defaults) is timed. Wall time is printed beside the process's CPU time and
+the load average: on a shared machine the CPU time is the closer guide to a quiet machine's wall
+time. Run: ``python benchmarks/forecast_speed.py [--areas 2000] [--paths 1000]``.
 """
 
 from __future__ import annotations

@@ -102,8 +102,9 @@ def backtest_errors(
     -------
     DataFrame
         ``model, origin, horizon, level, phase, ncy, area, size, pe, ape, in_80, in_95``: one row
-        per scored cell (``ncy`` -1 for totals); ``size`` is the area's roll (all year groups) in the origin year, ``phase`` is
-        "all" for whole-area totals and the phase (or "other") otherwise.
+        per scored cell (``ncy`` -1 for totals); ``size`` is the area's roll (all year groups) in
+        the origin year, ``phase`` is "all" for whole-area totals and the phase (or "other")
+        otherwise.
     """
     config = resolve_config(inputs, config)
     panel = _panel(inputs)

@@ -190,7 +190,8 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     Drawing rows, not single cells, keeps the correlation between year groups of one year.
     Returns shape (transitions, areas, paths).
     """
-    pool = np.ascontiguousarray((fit.errors if fit.idio_errors is None else fit.idio_errors).T, dtype=np.float32)  # (transitions, pool rows)
+    errors = fit.errors if fit.idio_errors is None else fit.idio_errors
+    pool = np.ascontiguousarray(errors.T, dtype=np.float32)  # (transitions, pool rows)
     # np.take, not pool[:, idx]: the same gather, several times faster in numpy 2.
     return np.take(pool, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp), axis=1)
 

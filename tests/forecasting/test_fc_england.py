@@ -133,7 +133,8 @@ def test_shared_shocks_widen_the_authority_total(make_synthetic):
 @pytest.mark.shared
 def test_whole_english_panel(shared_data):
     england = shared_data / "england"
-    rolls, births = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv", england / "births" / "la_births.csv")
+    rolls, births = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv",
+                                       england / "births" / "la_births.csv")
     assert rolls.planning_area_id.nunique() == 150  # 152 LAs, Dorset, Poole and Bournemouth as one
     e = backtest_errors(rolls, [2013, 2014, 2015], 3, cohort_at=lambda o: midyear_entry_cohort(births, known_by=o),
                         phases={"primary": (0, 6), "secondary": (7, 11)}, intervals=False)

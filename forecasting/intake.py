@@ -118,6 +118,9 @@ class IntakeModel(BaseEstimator):
     growth_shrinkage : {'empirical_bayes', 'fixed', 'none'} or None, default=None
         How small areas' Reception growth is pulled towards the authority-wide growth; None uses
         the model's shrinkage (`CohortSurvival.shrinkage`).
+    entry_weight : float, default=1.0
+        Where the entry cohort is used, Reception is this share of the cohort-based forecast plus
+        the rest of Reception's own trend (a forecast combination); 1 uses the cohort alone.
     ratio_trend_damping : float or None, default=None
         With a value phi in [0, 1], the intake ratio follows the authority-wide intake ratio's
         linear trend, damped by phi a year (`forecasting.ratios.national_drift`); None fits none.
@@ -141,15 +144,18 @@ class IntakeModel(BaseEstimator):
         "source": [StrOptions({"auto", "births", "population", "trend"})],
         "growth_method": [StrOptions({"exponential", "weighted", "mean", "median", "last"}), None],
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
+        "entry_weight": [Interval(Real, 0, 1, closed="both")],
         "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],
     }
 
     def __init__(self, *, damping: float = 0.9, source: str = "auto", growth_method: str | None = None,
-                 growth_shrinkage: str | None = None, ratio_trend_damping: float | None = None) -> None:
+                 growth_shrinkage: str | None = None, ratio_trend_damping: float | None = None,
+                 entry_weight: float = 1.0) -> None:
         self.damping = damping
         self.source = source
         self.growth_method = growth_method
         self.growth_shrinkage = growth_shrinkage
+        self.entry_weight = entry_weight
         self.ratio_trend_damping = ratio_trend_damping
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -228,7 +234,8 @@ class IntakeModel(BaseEstimator):
         if self.entry_ is not None:
             ratio = np.stack([self.entry_.at(k)[:, 0] for k in range(horizon)], axis=1)
             from_entry = ratio * self.entry_future_[:, :horizon]
-            out = np.where(self.use_entry_[:, None], from_entry, out)
+            blend = self.entry_weight * from_entry + (1 - self.entry_weight) * out
+            out = np.where(self.use_entry_[:, None], blend, out)
         shift = np.clip(births_shift_per_year * np.arange(1, horizon + 1), -births_shift_cap, births_shift_cap)
         return np.maximum(out * (1.0 + shift)[None, :], 0.0)
 

@@ -52,6 +52,18 @@ def phase_table(errors: pd.DataFrame) -> pd.DataFrame:
     return t.drop(columns=["coverage_80", "coverage_95"])
 
 
+def wide_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """The README's table: per phase and horizon, each model's median | mean absolute | signed % error."""
+    t = phase_table(errors).set_index(["phase", "horizon", "model"])
+    out = pd.DataFrame(index=t.index.droplevel("model").unique())
+    for model, label in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR"),
+                         ("persistence", "persistence"), ("survival_100", "100% survival")):
+        m = t.xs(model, level="model")
+        out[label] = [f"{a:.2f} / {b:.2f} / {c:+.2f}" for a, b, c in
+                      zip(m["median_ape"], m["mape"], m["mean_signed_error"], strict=True)]
+    return out.reset_index()
+
+
 def coverage_table(errors: pd.DataFrame, model: str = "sufficiency") -> pd.DataFrame:
     """Interval coverage of our forecast by level and horizon."""
     ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_total", "authority_total"])]
@@ -99,7 +111,9 @@ def main() -> int:
             errors.to_csv(args.out.with_name(f"{args.out.stem}_{'births' if births else 'rolls'}.csv"), index=False)
         print(f"\n## English LAs, {label} ({errors.area.nunique() - 1} areas, origins {args.origins}, "
               f"{time.perf_counter() - start:.1f} s)\n")
-        print("### LA phase totals: absolute and signed % error\n")
+        print("### LA phase totals: median / mean absolute / mean signed % error\n")
+        print(markdown(wide_table(errors)))
+        print("\n### LA phase totals, long form\n")
         print(markdown(phase_table(errors)))
         print("\n### Reception (LA x Reception)\n")
         print(markdown(reception_table(errors)))

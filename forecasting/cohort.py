@@ -101,9 +101,13 @@ class CohortSurvival(_RollsForecaster):
 
     Parameters
     ----------
-    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'unity'}, default='exponential'
+    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'unity', 'combination'}, \
+default='exponential'
         How each area's history of ratios is summarised (see `forecasting.config.ForecastConfig`);
-        'unity' fixes every ratio at 1 (the 100% survival baseline).
+        'unity' fixes every ratio at 1 (the 100% survival baseline); 'combination' weighs the
+        area's 3-year mean, its exponential smoothing and the authority-wide 3-year mean by their
+        errors on the area's own past (`forecasting.ratios.combination_weights`). The product's
+        defaults are `ForecastConfig`'s (`forecasting.forecast.make_model`), not these.
     n_years : int, default=5
         Transitions used by the summary, the most recent ones; at least 1.
     smoothing_alpha : float, default=0.5

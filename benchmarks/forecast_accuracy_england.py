@@ -76,6 +76,29 @@ def reception_table(errors: pd.DataFrame) -> pd.DataFrame:
     return summarise_errors(rec, by=("horizon", "model")).drop(columns=["coverage_80", "coverage_95"])
 
 
+#: Authorities gone from the 2022/23-2024/25 scorecards (reorganised), with their region.
+FORMER_REGIONS = {"909": "North West", "928": "East Midlands", "838_839": "South West"}
+
+
+def regions(shared: Path) -> pd.Series:
+    """Region of each LA code, from the DfE School Places Scorecards (plus `FORMER_REGIONS`)."""
+    cards = pd.read_csv(shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv", dtype={"LANumber": str})
+    found = cards.dropna(subset=["LANumber"]).drop_duplicates("LANumber").set_index("LANumber")["Region"]
+    return pd.concat([found, pd.Series(FORMER_REGIONS)])
+
+
+def reception_by_region(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """Reception summed over each region's LAs, against the GLA's published backtests by region."""
+    rec = errors[(errors.level == "area_ncy") & (errors.ncy == 0)].assign(region=lambda d: d.area.map(region_of))
+    g = rec.groupby(["model", "origin", "horizon", "region"], as_index=False)[["forecast", "actual"]].sum()
+    g["pe"] = (g["forecast"] / g["actual"] - 1) * 100
+    g["ape"] = g["pe"].abs()
+    t = g.groupby(["horizon", "model"], sort=False).agg(
+        median_ape=("ape", "median"), mape=("ape", "mean"), mean_signed_error=("pe", "mean"), n=("pe", "size"))
+    return t.reset_index().sort_values(["horizon", "model"], key=lambda s: s.map(
+        {m: i for i, m in enumerate(errors.model.unique())}) if s.name == "model" else s)
+
+
 def band_table(errors: pd.DataFrame) -> pd.DataFrame:
     """Accuracy of LA phase totals by size band of the LA's roll."""
     e = errors[errors.level == "area_phase"].copy()
@@ -117,6 +140,8 @@ def main() -> int:
         print(markdown(phase_table(errors)))
         print("\n### Reception (LA x Reception)\n")
         print(markdown(reception_table(errors)))
+        print("\n### Reception summed to regions (the GLA's backtests: about 0.9, 0.9, 1.1% median)\n")
+        print(markdown(reception_by_region(errors, regions(args.shared))))
         print("\n### Coverage of our intervals\n")
         print(markdown(coverage_table(errors)))
         print("\n### By size band of the LA's roll\n")

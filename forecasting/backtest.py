@@ -101,8 +101,8 @@ def backtest_errors(
     Returns
     -------
     DataFrame
-        ``model, origin, horizon, level, phase, ncy, area, size, pe, ape, in_80, in_95``: one row
-        per scored cell (``ncy`` -1 for totals); ``size`` is the area's roll (all year groups) in
+        ``model, origin, horizon, level, phase, ncy, area, size, forecast, actual, pe, ape, in_80,
+        in_95``: one row per scored cell (``ncy`` -1 for totals); ``size`` is the area's roll (all year groups) in
         the origin year, ``phase`` is "all" for whole-area totals and the phase (or "other")
         otherwise.
     """
@@ -205,6 +205,7 @@ def _score(name: str, forecast: np.ndarray, actual: np.ndarray, origin: int, iv:
             "model": name, "origin": origin, "horizon": step[ok], "level": level, "phase": phase[ok], "ncy": ncy,
             "area": areas[idx] if level != "authority_total" else "all",
             "size": size[idx] if level != "authority_total" else size.sum(),
+            "forecast": f[ok], "actual": a[ok],
             "pe": pe, "ape": np.abs(pe), "in_80": hits[0.8][ok], "in_95": hits[0.95][ok],
         }))
     return out

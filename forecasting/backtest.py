@@ -119,8 +119,10 @@ def backtest_errors(
         if cohort_at is not None:
             cohort = cohort_at(origin)
         ours = make_model(config).fit(cut, entry_cohort=cohort, feeders=feeders)
-        iv = (simulate_intervals(ours, h, (0.8, 0.95), config.n_paths, random_state=config.random_state)
-              if intervals else None)
+        named = [p for p in dict.fromkeys(phase_of) if p != "other"]
+        groups = np.array([phase_of == p for p in named]) if named else None
+        iv = (simulate_intervals(ours, h, (0.8, 0.95), config.n_paths, random_state=config.random_state,
+                                 groups=groups) if intervals else None)
         scored = {model_name: (ours.predict_array(h), iv)}
         for name, model in (baselines() if models is None else models).items():
             scored[name] = (clone(model).fit(cut, entry_cohort=cohort, feeders=feeders).predict_array(h), None)
@@ -188,7 +190,7 @@ def _score(name: str, forecast: np.ndarray, actual: np.ndarray, origin: int, iv:
     if named:
         f = np.stack([forecast[:, :, phase_of == p].sum(axis=2) for p in named], axis=2)
         a = np.stack([actual[:, :, phase_of == p].sum(axis=2) for p in named], axis=2)
-        levels["area_phase"] = (f, a, None, np.broadcast_to(area_idx[:, None, None], a.shape),
+        levels["area_phase"] = (f, a, "groups", np.broadcast_to(area_idx[:, None, None], a.shape),
                                 np.broadcast_to(np.array(named, dtype=object)[None, None, :], a.shape))
     out = []
     for level, (f, a, kind, where, phase) in levels.items():

@@ -34,21 +34,25 @@ class Intervals:
         Quantiles of each area's all-year-group total, shape ``(len(probs), A, h)``.
     authority
         Quantiles of the sum over every area and year group, shape ``(len(probs), 1, h)``.
+    groups
+        Quantiles of each area's total over each group of year groups (e.g. phases), shape
+        ``(len(probs), A, h, n_groups)``, when groups were asked for.
     """
 
     probs: np.ndarray
     cells: np.ndarray
     totals: np.ndarray
     authority: np.ndarray | None = None
+    groups: np.ndarray | None = None
 
     def bounds(self, level: float, totals: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of the central ``level`` interval.
 
         ``totals``: False (or "cells") for area × year group, True (or "totals") for area
-        totals, "authority" for the sum over all areas.
+        totals, "authority" for the sum over all areas, "groups" for the groups' totals.
         """
         kind = {False: "cells", True: "totals"}.get(totals, totals) if isinstance(totals, bool) else totals
-        src = {"cells": self.cells, "totals": self.totals, "authority": self.authority}[kind]
+        src = {"cells": self.cells, "totals": self.totals, "authority": self.authority, "groups": self.groups}[kind]
         if src is None:
             raise ValueError(f"these intervals hold no '{kind}' quantiles")
         lo = int(np.argmin(np.abs(self.probs - (1 - level) / 2)))
@@ -68,6 +72,7 @@ def simulate_intervals(
     n_paths: int = 1000,
     variant: dict | None = None,
     random_state: int | np.random.Generator | None = None,
+    groups: np.ndarray | None = None,
 ) -> Intervals:
     """Bootstrap ``n_paths`` futures of a fitted model and return their quantiles.
 
@@ -85,6 +90,9 @@ def simulate_intervals(
         Shifts as in `CohortSurvival.predict_array`.
     random_state
         Seed or generator; the same seed gives the same intervals.
+    groups
+        Optional boolean array (n_groups, year groups): each row a set of year groups (a phase)
+        whose per-area total gets its own quantiles (`Intervals.groups`).
     """
     _check_horizon(horizon)
     rng = np.random.default_rng(random_state)
@@ -102,6 +110,7 @@ def simulate_intervals(
     cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
     totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
     authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
+    group_q = None if groups is None else np.empty((len(probs), n_areas, horizon, len(groups)), dtype=np.float32)
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     # Errors that stay for the whole path: the error of estimating each ratio from a few years
     # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
@@ -112,13 +121,20 @@ def simulate_intervals(
     persistent = _shared_shock(fit, rng, n_paths) * carry
     intake_level = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative) * (intake_sd * intake_carry)[:, None]
     intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
+    trend_area = np.ones(n_areas, dtype=bool) if cumulative is None else cumulative
+    phi = np.float32(model.intake_.damping)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
+        # Fresh yearly errors accumulate: a trend's growth noise, and the drift of an intake
+        # ratio's level (a local level: on the English backtest, treating the ratio's yearly
+        # deviations as independent left 2-3-year primary intervals far too narrow).
         step_error = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative)
         step_error *= intake_sd[:, None]
-        step_error += intake_level
         step_error += intake_shared[k]
-        level_error = (level_error + step_error if cumulative is None
-                       else np.where(cumulative[:, None], level_error + step_error, step_error))
+        level_error += step_error
+        # The estimation error persists: in a trend's growth it compounds, damped as the growth
+        # itself is; in an intake ratio it stays as it is.
+        level_error += np.where(trend_area[:, None], intake_level * phi ** (k + 1), 0.0)
+        total_error = level_error + np.where(trend_area[:, None], 0.0, intake_level)
         if k == 0 or fit.drift is not None:  # ratios and the area's persistent error, once if they stay
             base = own_level + ratios[k]
         factor = _draw(fit, rng, n_areas, n_paths)
@@ -128,13 +144,16 @@ def simulate_intervals(
         np.maximum(factor, 0.0, out=factor)
         nxt = np.empty_like(state)
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
-        nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + level_error), 0.0)
+        nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + total_error), 0.0)
         state = nxt
         cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
         area_sum = state.sum(axis=0)
         totals[:, :, k] = quantiles_last_axis(area_sum, probs).T
         authority[:, 0, k] = quantiles_last_axis(area_sum.sum(axis=0), probs)
-    return Intervals(probs, cells, totals, authority)
+        if group_q is not None and groups is not None:
+            for j, members in enumerate(groups):  # a phase or two
+                group_q[:, :, k, j] = quantiles_last_axis(state[members].sum(axis=0), probs).T
+    return Intervals(probs, cells, totals, authority, group_q)
 
 
 def _idio_sd(fit: RatioFit) -> np.ndarray:

@@ -66,8 +66,10 @@ def wide_table(errors: pd.DataFrame) -> pd.DataFrame:
 
 def coverage_table(errors: pd.DataFrame, model: str = "sufficiency") -> pd.DataFrame:
     """Interval coverage of our forecast by level and horizon."""
-    ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_total", "authority_total"])]
-    return summarise_errors(ours, by=("level", "horizon"))
+    ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_phase", "area_total",
+                                                                "authority_total"])]
+    ours = ours.assign(phase=ours.phase.where(ours.level == "area_phase", "all"))
+    return summarise_errors(ours, by=("level", "phase", "horizon"))
 
 
 def reception_table(errors: pd.DataFrame) -> pd.DataFrame:

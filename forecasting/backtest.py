@@ -2,8 +2,11 @@
 
 Our model is scored beside three baselines an LA spreadsheet might use: persistence (every
 cell stays as it is), 100% survival (every cohort moves up unchanged) and cohort survival with
-the 3-year mean of progression ratios. Scores are by horizon at three levels: the authority
-total, planning-area totals, and planning area × year group.
+the 3-year mean of progression ratios (with the entry cohort where one is given, so Reception
+comes from births for them too). Scores are by horizon at three levels: the authority total,
+planning-area totals, and planning area × year group, and, when phases are named, area × phase
+totals. `backtest_errors` keeps every scored cell (with its area, size, phase, forecast and
+outturn) so the median, size bands or regional sums can be taken from it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ LEVELS = ("authority_total", "area_total", "area_ncy")
 
 
 def baselines() -> dict[str, BaseEstimator]:
-    """The comparison models (unfitted), each holding Reception at its last value (no births used).
+    """The comparison models (unfitted): without an entry cohort, Reception held at its last value;
+    with one, the cohort models take Reception from it by the 3-year-mean (or 100%) ratio.
 
     The cohort models share our transfer mapping (a secondary area's Year 7 from its feeders'
     Year 6), as an LA spreadsheet would; without it they would forecast no Year 7 at all.

@@ -5,10 +5,13 @@ below it a year earlier (cohort survival, transfer, staying on), Reception from 
 years earlier, or Reception from last year's Reception (its own trend). `fit_ratios` does the
 same three things for all of them, vectorised over planning areas and transitions:
 
-1. summarise each area's history of ratios (mean, weighted, exponential smoothing, median, last);
+1. summarise each area's history of ratios (mean, weighted, exponential smoothing, median, last,
+   or a per-area combination of the 3-year mean, exponential smoothing and the authority-wide mean
+   weighted by their errors on the area's own past), optionally on a damped authority-wide trend;
 2. shrink each area towards the authority-wide ratio by how noisy the area's own ratios are
    (empirical Bayes: James & Stein 1961, Efron & Morris 1975);
-3. keep the standardised historical errors, which the bootstrap resamples for intervals.
+3. keep the standardised historical errors, split into the year effects shared by every area and
+   each area's own, which the bootstrap resamples for intervals.
 """
 
 from __future__ import annotations

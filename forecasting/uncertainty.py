@@ -1,11 +1,15 @@
 """Prediction intervals from a bootstrap of historical ratio errors.
 
-Each bootstrap path re-runs the projection with every progression ratio perturbed, year by
-year, by an error drawn from that transition's pool of historical errors (standardised to a
-typical cohort and rescaled to each area's size), and with intake perturbed by its own
-historical errors, which accumulate over the years for a trend. Quantiles across paths give the
-intervals. Everything is vectorised over paths, areas and year groups; only the years ahead
-are stepped through, because each year depends on the one before.
+Each bootstrap path re-runs the projection with every progression ratio perturbed by three
+errors: a shock shared by every area in that year (a wild bootstrap of the historical year
+effects), the area's own yearly error (drawn from that transition's pool of historical errors,
+standardised to a typical cohort and rescaled to each area's size) and the error of estimating
+the ratio from a few years, drawn once per path. Intake is perturbed alike; its yearly errors
+accumulate (a trend's growth noise, an intake ratio's drifting level). Quantiles across paths
+give the intervals of cells, area totals, the authority's total (the sum of all areas, which
+carries the shared shocks) and, when asked, groups of year groups such as phases. Everything
+is vectorised over paths, areas and year groups; only the years ahead are stepped through,
+because each year depends on the one before.
 """
 
 from __future__ import annotations

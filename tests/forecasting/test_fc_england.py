@@ -143,3 +143,15 @@ def test_whole_english_panel(shared_data):
     for h in (1, 2, 3):
         assert t.loc[("primary", h, "sufficiency"), "median_ape"] < t.loc[("primary", h, "csr_mean_3"), "median_ape"]
         assert abs(t.loc[("secondary", h, "sufficiency"), "mean_signed_error"]) < 0.5
+
+
+def test_local_level_widens_later_years_only(make_synthetic):
+    model = make_model(ForecastConfig()).fit(Panel.from_long(make_synthetic(8, 6, 5, seed=4)))
+    drifting = simulate_intervals(model, 3, n_paths=600, random_state=0, drift_share=0.4)
+    independent = simulate_intervals(model, 3, n_paths=600, random_state=0, drift_share=0.0)
+    # Year groups 3-4, whose cohorts were all in school at the base year (no intake noise).
+    width = {name: np.subtract(*iv.bounds(0.8)[::-1])[:, :, 3:].sum(axis=(0, 2))
+             for name, iv in (("drifting", drifting), ("independent", independent))}
+    # The first year ahead is drawn identically; the part of its error that stays widens the next years.
+    assert width["drifting"][0] == pytest.approx(width["independent"][0])
+    assert width["drifting"][2] > 1.03 * width["independent"][2]

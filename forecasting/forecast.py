@@ -71,9 +71,13 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
     return CohortSurvival(
         ratio_method=config.ratio_method, n_years=config.n_years, smoothing_alpha=config.smoothing_alpha,
         shrinkage=config.shrinkage, shrinkage_strength=config.shrinkage_strength,
-        intake=IntakeModel(damping=config.intake_damping, source=config.intake_source),
+        intake=IntakeModel(damping=config.intake_damping, source=config.intake_source,
+                           growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
+                           ratio_trend_damping=config.intake_ratio_trend_damping,
+                           entry_weight=config.intake_entry_weight),
         transfer_self_share=config.transfer_self_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
+        ratio_trend_damping=config.ratio_trend_damping,
     )
 
 

@@ -50,10 +50,26 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+#: The most an error answer says: its message, each problem's texts and the problems listed. A message may quote
+#: the request, and the request may be hostile; longer texts are cut, ending in "...".
+MAX_MESSAGE = 1000
+MAX_FIELD = 500
+MAX_PROBLEMS = 100
+
+
+def _cut(value: Any, limit: int) -> Any:
+    return value[:limit - 3] + "..." if isinstance(value, str) and len(value) > limit else value
+
+
 def error_response(status: int, message: str, problems: list[dict[str, Any]] | None = None,
                    code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"status": status, "code": code or error_code(status), "message": message,
-                      "problems": problems or []}}
+    problems = problems or []
+    if len(problems) > MAX_PROBLEMS:
+        message += f" (the first {MAX_PROBLEMS} of {len(problems)} problems are listed)"
+        problems = problems[:MAX_PROBLEMS]
+    problems = [{k: _cut(v, MAX_FIELD) for k, v in p.items()} for p in problems]
+    body = {"error": {"status": status, "code": code or error_code(status), "message": _cut(message, MAX_MESSAGE),
+                      "problems": problems}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from sufficiency.core.cells import csv_row
 from sufficiency.core.errors import Problem
 
 if TYPE_CHECKING:
@@ -187,11 +188,12 @@ def attachment(filename: str) -> dict[str, str]:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell)."""
+    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell), text that a spreadsheet
+    would take for a formula neutralised (:func:`sufficiency.core.cells.csv_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(csv_row(columns))
+    writer.writerows(csv_row(row) for row in rows)
     return out.getvalue()
 
 

@@ -37,7 +37,7 @@ class RateWindow:
         return count + 1 <= self.per_minute, max(1, math.ceil(start + 60 - now))
 
 
-async def _send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
+async def send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps({"error": {"status": status, "code": code, "message": message, "problems": []}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
@@ -77,7 +77,7 @@ class LimitsMiddleware:
         allowed, reset = window.allow(client)
         if not allowed:
             what = "sign-in attempts" if signing_in else "requests"
-            await _send_error(send, 429, "rate_limited", f"Too many {what}: the limit is {window.per_minute} a "
+            await send_error(send, 429, "rate_limited", f"Too many {what}: the limit is {window.per_minute} a "
                               f"minute. Try again in {reset} s.", [(b"retry-after", str(reset).encode())])
             return
         length = headers.get(b"content-length", b"0")
@@ -87,7 +87,7 @@ class LimitsMiddleware:
         await self._guarded(scope, receive, send)
 
     async def _too_large(self, send: Any) -> None:
-        await _send_error(send, 413, "too_large", f"The upload is larger than the limit of "
+        await send_error(send, 413, "too_large", f"The upload is larger than the limit of "
                           f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
                           "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
 

@@ -14,6 +14,7 @@ from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.jobs import JobRunner, Pipeline, run_pipeline
 from api.limits import LimitsMiddleware
+from api.nul import NulGuardMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         if stage_router is not None:
             app.include_router(with_error_shape(stage_router), dependencies=[Depends(bind_ports)],
                                responses=ERROR_RESPONSES)
+    app.add_middleware(NulGuardMiddleware)  # inside the limits: a body is read whole only once within them
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
     if settings.cors_origins:

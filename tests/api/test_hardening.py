@@ -73,3 +73,41 @@ def test_no_answer_echoes_more_than_a_short_excerpt_of_the_request(hw: World, se
     response = send(hw)
     assert 400 <= response.status_code < 500, response.text[:300]
     assert len(response.content) < 5_000, response.text[:300]
+
+
+# ---------------------------------------------------------------------------------------------- item 6: NUL
+
+NUL_REQUESTS = {
+    "sign-in e-mail": lambda w: w.client.post("/auth/token", data={"username": "admin\x00@x.example", "password": "p"}),
+    "sign-in password": lambda w: w.client.post("/auth/token", data={"username": "a@x.example", "password": "p\x00"}),
+    "path id": lambda w: w.client.get("/runs/ab%00cd", headers=w.as_["viewer"]),
+    "dataset path id": lambda w: w.client.get("/datasets/%00", headers=w.as_["viewer"]),
+    "query filter": lambda w: w.client.get("/runs", params={"status": "queued\x00"}, headers=w.as_["viewer"]),
+    "JSON user e-mail": lambda w: w.client.post("/users", headers=w.as_["admin"],
+                                                json={"email": "a\x00b@x.example", "password": "p" * 12}),
+    "JSON key name": lambda w: w.client.post("/users/me/api-keys", headers=w.as_["admin"], json={"name": "k\x00"}),
+    "JSON scenario name": lambda w: w.client.post("/scenarios", headers=w.as_["planner"], json={"name": "s\x00"}),
+    "JSON scenario setting": lambda w: w.client.post("/scenarios", headers=w.as_["planner"], json={
+        "name": "nul-setting", "description": "d", "settings": {"description": "x\x00"}}),
+    "YAML scenario": lambda w: w.client.post("/scenarios", headers={**w.as_["planner"], **YAML},
+                                             content=b'name: "nul\\0yaml"\n'),
+    "YAML scenario description": lambda w: w.client.post("/scenarios", headers={**w.as_["planner"], **YAML},
+                                                         content=b'name: nul-yaml\ndescription: "a\\x00b"\n'),
+    "run body": lambda w: w.client.post("/runs", headers=w.as_["planner"],
+                                        json={"dataset_id": "x\x00", "kind": "forecast"}),
+    "dataset name": lambda w: w.client.post("/datasets", headers=w.as_["admin"], files=sample_files(),
+                                            data={"name": "bad\x00name"}),
+    "dataset file name": lambda w: w.client.post(
+        "/datasets", headers={**w.as_["admin"], "Content-Type": "multipart/form-data; boundary=b0undary"},
+        content=b'--b0undary\r\nContent-Disposition: form-data; name="name"\r\n\r\nn\r\n--b0undary\r\n'
+                b'Content-Disposition: form-data; name="files"; filename="schools\x00.csv"\r\n'
+                b'Content-Type: text/csv\r\n\r\na,b\n\r\n--b0undary--\r\n'),
+    "API key header": lambda w: w.client.get("/users/me", headers={"X-API-Key": "suf_abcdefabcdef_x\x00"}),
+}
+
+
+@pytest.mark.parametrize("what", sorted(NUL_REQUESTS))
+def test_a_nul_character_anywhere_is_refused_with_422(hw: World, what: str) -> None:
+    response = NUL_REQUESTS[what](hw)
+    assert_error(response, 422, "invalid", "NUL")
+    assert hw.client.get("/health").status_code == 200

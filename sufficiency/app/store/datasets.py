@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sufficiency.app.store.models import Dataset, DatasetFile
 from sufficiency.core.errors import Problem
 from sufficiency.core.inputs import validate_folder
+from sufficiency.core.safeyaml import excerpt
 from sufficiency.core.scenario import load_scenario, setting_fields
 
 #: File types a data folder may hold (see the README's input format).
@@ -84,7 +85,11 @@ def check_files(files: Mapping[str, bytes]) -> list[Problem]:
     problems = []
     for name in files:
         safe = PurePosixPath(name).name == name and name not in ("", ".", "..") and "\\" not in name
-        if not safe:
+        if any(ord(c) < 32 for c in name):
+            problems.append(Problem(excerpt(name.replace("\x00", "\\u0000"), 60), None, None,
+                                    "the file name holds a control character (such as NUL)",
+                                    "Rename the file to its table's name, such as schools.csv"))
+        elif not safe:
             problems.append(Problem(name, None, None, "a file name may not contain a folder",
                                     "Upload the files themselves or a zip of the folder"))
         elif not name.lower().endswith(ALLOWED_SUFFIXES):

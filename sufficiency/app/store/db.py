@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sufficiency.app.store.guard import install_text_guard
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -20,14 +22,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     SQLite serialises writers, so concurrent runs wait for the lock (up to 60 s) instead of failing
     with "database is locked"; WAL lets readers continue while a run's results are written.
     """
+    # An error's message never carries the statement's parameters (password and key hashes, pupils' data):
+    # the statement alone is logged.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+        return install_text_guard(engine)
+    return install_text_guard(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from tests.api.conftest import World, make_world, sample_files, upload_sample
 from tests.api.test_security import assert_error
 from tests.core.test_safeyaml import alias_bomb, deep
 from tests.store.conftest import DATABASES, fresh_database
+from tests.store.test_zip_uploads import MALFORMED, _zip
 
 YAML = {"Content-Type": "application/yaml"}
 
@@ -111,3 +113,22 @@ def test_a_nul_character_anywhere_is_refused_with_422(hw: World, what: str) -> N
     response = NUL_REQUESTS[what](hw)
     assert_error(response, 422, "invalid", "NUL")
     assert hw.client.get("/health").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------- item 7: zips
+
+
+@pytest.mark.parametrize("make", [m for m, _ in MALFORMED], ids=[m.__name__ for m, _ in MALFORMED])
+def test_a_malformed_zip_gets_422_with_what_to_do_and_the_next_request_works(hw: World, make) -> None:
+    response = hw.client.post("/datasets", headers=hw.as_["admin"], data={"name": "zip"},
+                              files=[("files", ("folder.zip", make(), "application/zip"))])
+    error = assert_error(response, 422, "invalid")
+    assert error["problems"] and error["problems"][0]["fix"]
+    assert hw.client.get("/datasets", headers=hw.as_["admin"]).status_code == 200
+
+
+def test_a_zip_of_fifty_thousand_files_gets_422(hw: World) -> None:
+    data = _zip({f"f{i}.csv": b"" for i in range(50_000)}, zipfile.ZIP_STORED)
+    response = hw.client.post("/datasets", headers=hw.as_["admin"], data={"name": "many"},
+                              files=[("files", ("folder.zip", data, "application/zip"))])
+    assert_error(response, 422, "invalid", "at most")

@@ -13,7 +13,7 @@ from api.deps import AppState
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.jobs import JobRunner, Pipeline, run_pipeline
-from api.limits import LimitsMiddleware
+from api.limits import LimitsMiddleware, RateWindow
 from api.nul import NulGuardMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         if purged:
             log.info("risk-of-NEET pupil lists past their delete-after date deleted for %d run(s)", len(purged))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
-                         jobs=JobRunner(sessions, settings.job_workers, pipeline))
+                         jobs=JobRunner(sessions, settings.job_workers, pipeline),
+                         principals=RateWindow(settings.rate_limit_per_minute))
         app.state.sufficiency = state
         try:
             yield
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
                                responses=ERROR_RESPONSES)
     app.add_middleware(NulGuardMiddleware)  # inside the limits: a body is read whole only once within them
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
-                       per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
+                       per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute,
+                       per_address=settings.address_rate_limit_per_minute)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "X-API-Key", "Content-Type"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 import zipfile
 from collections.abc import Iterator
 
 import pytest
 
-from tests.api.conftest import World, make_world, sample_files, upload_sample
+from sufficiency.app.store.testing import sqlite_url
+from tests.api.conftest import PASSWORD, World, make_world, sample_files, sign_in, upload_sample
 from tests.api.test_security import assert_error
 from tests.core.test_safeyaml import alias_bomb, deep
 from tests.store.conftest import DATABASES, fresh_database
@@ -132,3 +134,37 @@ def test_a_zip_of_fifty_thousand_files_gets_422(hw: World) -> None:
     response = hw.client.post("/datasets", headers=hw.as_["admin"], data={"name": "many"},
                               files=[("files", ("folder.zip", data, "application/zip"))])
     assert_error(response, 422, "invalid", "at most")
+
+
+# ---------------------------------------------------------------------------------------------- item 5: rate limits
+
+
+def test_a_made_up_api_key_beside_a_valid_token_does_not_escape_the_limit(tmp_path) -> None:
+    for world in make_world(sqlite_url(tmp_path), rate_limit_per_minute=30):
+        answers = [world.client.get("/users/me", headers={**world.as_["viewer"],
+                                                           "X-API-Key": f"suf_{i:012d}_{secrets.token_hex(8)}"})
+                   for i in range(31)]
+        assert [a.status_code for a in answers[:30]] == [200] * 30
+        assert_error(answers[30], 429, "rate_limited", "30 a minute")
+        assert int(answers[30].headers["retry-after"]) >= 1
+
+
+def test_a_users_tokens_and_keys_share_one_allowance(tmp_path) -> None:
+    for world in make_world(sqlite_url(tmp_path), rate_limit_per_minute=10):
+        key = world.client.post("/users/me/api-keys", headers=world.as_["planner"], json={"name": "k"}).json()["key"]
+        second = sign_in(world.client, "planner@trafford.example", PASSWORD)
+        # the key's creation was one request; a fresh token and the key share what is left
+        answers = [world.client.get("/users/me", headers=h)
+                   for h in [{"X-API-Key": key}, second, world.as_["planner"]] * 3]
+        assert [a.status_code for a in answers] == [200] * 9
+        assert_error(world.client.get("/users/me", headers={"X-API-Key": key}), 429, "rate_limited")
+        assert world.client.get("/users/me", headers=world.as_["viewer"]).status_code == 200
+
+
+def test_an_address_has_its_own_limit_whatever_credentials_it_sends(tmp_path) -> None:
+    for world in make_world(sqlite_url(tmp_path), rate_limit_per_minute=1000, address_rate_limit_per_minute=40):
+        # make_world's own requests came from this address too
+        codes = [world.client.get("/users/me", headers={"X-API-Key": f"suf_{i:012d}_x"}).status_code
+                 for i in range(40)]
+        assert 429 in codes and set(codes) <= {401, 429}
+        assert codes[-1] == 429

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from sufficiency.app.settings import Settings, default_data_dir, ensure_key_file
 from sufficiency.core.display import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def service_settings(**overrides: object) -> Settings:
@@ -30,6 +34,26 @@ def service_settings(**overrides: object) -> Settings:
         raise typer.Exit(1) from None
     console.print(f"Token-signing key kept in {key_file} (readable by you only).")
     return settings
+
+
+def announce_password(out: Console, who: str, password: str, data_dir: Path, then: str) -> Path | None:
+    """Show a new account's password once, on the terminal only.
+
+    When the output is not a terminal (a service manager's journal, a log file, a pipe) the password is
+    written instead to a file in the data folder readable only by its owner, and the output says where:
+    the password never reaches a log. Returns that file, or None when the password went to the terminal.
+    """
+    if out.is_terminal:
+        out.print(f"{who}  password: [bold]{password}[/]\nThis password is shown once. {then}")
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"password-{secrets.token_hex(4)}.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    out.print(f"{who}: the output is not a terminal, so the password is not shown here (it would reach a log); "
+              f"it is in {path} , readable by you only. Read it, then delete the file. {then}", soft_wrap=True)
+    return path
 
 
 def serve(
@@ -54,9 +78,9 @@ def serve(
     engine.dispose()
     console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     if credentials is not None:
-        console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
-                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
-                      "and add users at POST /users.")
+        announce_password(console, f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}",
+                          credentials.password, settings.data_dir,
+                          "Sign in at /auth/token, change it at POST /users/me/password and add users at POST /users.")
     console.print(f"API documentation: http://{host}:{port}/docs")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
@@ -77,8 +101,8 @@ def create_admin_command(
     except Exception as exc:  # a duplicate e-mail is the usual cause; say so plainly
         console.print(f"[red]Could not add the admin:[/] {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         raise typer.Exit(1) from None
-    console.print(f"Admin {credentials.email} of '{organisation}': password [bold]{credentials.password}[/] "
-                  "(shown once).")
+    announce_password(console, f"Admin {credentials.email} of '{organisation}'", credentials.password,
+                      settings.data_dir, "Change it at POST /users/me/password after signing in.")
 
 
 def register(app: typer.Typer) -> None:

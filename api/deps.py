@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.limits import RateWindow
-from api.security import ROLE_RANK, VerifiedKeys, key_prefix, read_token, verify_secret
+from api.security import ROLE_RANK, VerifiedKeys, key_prefix, password_version, read_access_token, verify_secret
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.models import ApiKey, User
 
@@ -83,8 +83,10 @@ def get_current_user(session: SessionDep, state: StateDep,
     """The signed-in user, from a bearer token or an API key; 401 otherwise."""
     user = None
     if token:
-        user_id = read_token(state.settings, token)
-        user = session.get(User, user_id) if user_id else None
+        read = read_access_token(state.settings, token)
+        user = session.get(User, read[0]) if read else None
+        if user is not None and read is not None and read[1] != password_version(user.password_hash):
+            user = None  # the password changed since the token was issued: sign in again
     elif key:
         user = _user_from_key(session, state, key)
     if user is None or not user.active:

@@ -76,6 +76,9 @@ class Settings(StoreSettings):
                                 "five times rate_limit_per_minute (people behind one office proxy share it).")
     sign_in_per_minute: int = Field(
         20, ge=1, description="Sign-in attempts one address may make per minute (slows password guessing).")
+    retention_check_minutes: float = Field(
+        60.0, gt=0, le=24 * 60, description="How often the service deletes pupil-level lists past their delete-after "
+                                            "date (also at start-up), in minutes.")
     job_workers: int = Field(2, ge=1, le=64, description="Runs executed at once; default 2, one per core here.")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
 

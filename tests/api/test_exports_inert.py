@@ -146,3 +146,18 @@ def test_the_run_workbook_and_every_report_file_are_inert(hostile: tuple[World, 
                     elif member.endswith(".xlsx"):
                         seen += assert_inert_workbook(archive.read(member), member)
     assert seen > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ["/runs/{id}/post16", "/runs/{id}/stages/post16", "/runs/{id}/report.xlsx",
+                                   "/runs/{id}/stages/post16/roni_ranked?format=csv",
+                                   "/post16/runs/{id}/roni", "/post16/runs/{id}/roni?format=csv",
+                                   "/admissions/runs/{id}/applications"])
+def test_pupil_level_data_is_never_cached(hostile: tuple[World, str], route: str) -> None:
+    """Item 8: the risk-of-NEET list, the workbook holding it and the admissions applications say no-store."""
+    world, run_id = hostile
+    response = world.client.get(route.replace("{id}", run_id), headers=world.as_["admin"])
+    assert response.status_code in (200, 404), response.text[:200]  # 404: this dataset has no preferences
+    assert response.headers.get("cache-control") == "no-store"
+    if route.endswith("/post16"):
+        assert "roni_ranked" in {t["name"] for t in response.json()["tables"]}  # the admin's section holds the list

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 import zipfile
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import PASSWORD, World, make_world, sample_files, sign_in, upload_sample
@@ -168,3 +170,128 @@ def test_an_address_has_its_own_limit_whatever_credentials_it_sends(tmp_path) ->
                  for i in range(40)]
         assert 429 in codes and set(codes) <= {401, 429}
         assert codes[-1] == 429
+
+
+# ---------------------------------------------------------------------------------------------- items 8, 12: headers
+
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
+
+
+def assert_secure_headers(response, cache: bool = False) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (response.request.url, name)
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert (response.headers.get("cache-control") == "no-store") != cache, (response.request.url,
+                                                                              response.headers.get("cache-control"))
+
+
+def test_every_answer_has_the_security_headers_and_is_never_cached(hw: World) -> None:
+    schema = hw.client.get("/openapi.json").json()
+    paths = [path for path, item in schema["paths"].items() if "get" in item]
+    assert len(paths) > 30
+    for path in paths:
+        url = path.replace("{dataset_id}", hw.dataset_id)
+        for name in ("run_id", "scenario_id", "user_id", "key_id", "stage", "table", "name", "school_id",
+                     "override_id"):
+            url = url.replace("{" + name + "}", "x")
+        for who in ("admin", None):
+            response = hw.client.get(url, headers=hw.as_[who] if who else {})
+            assert response.status_code < 500, (url, response.text[:200])
+            assert_secure_headers(response)
+    assert hw.client.get("/runs", headers=hw.as_["admin"]).headers["content-security-policy"].startswith(
+        "default-src 'none'")
+    # errors made before any route (NUL, too many requests) carry them too
+    assert_secure_headers(hw.client.get("/runs/%00", headers=hw.as_["admin"]))
+
+
+def test_the_documentation_may_load_its_own_scripts_and_cache_them(hw: World) -> None:
+    page = hw.client.get("/docs")
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assert_secure_headers(page)
+    asset = hw.client.get("/docs-assets/swagger-ui.css")
+    assert asset.status_code == 200
+    assert_secure_headers(asset, cache=True)
+
+
+def test_expired_pupil_lists_are_deleted_on_a_schedule(tmp_path) -> None:
+    from sufficiency.app.store import Dataset, Organisation, ResultTable, Run
+
+    for world in make_world(sqlite_url(tmp_path), retention_check_minutes=0.001):  # every 60 ms
+        with world.client.app.state.sufficiency.sessions.begin() as session:
+            org = Organisation(name="Retention test council")
+            session.add(org)
+            session.flush()
+            dataset = Dataset(organisation_id=org.id, name="d", content_hash="0" * 64, valid=True)
+            session.add(dataset)
+            session.flush()
+            run = Run(organisation_id=org.id, dataset_id=dataset.id, kind="full", status="succeeded")
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            session.add(ResultTable(run_id=run_id, section="post16", name="roni_ranked", personal=True,
+                                    columns=["pupil_ref", "delete_after"], rows=[["P1", "2000-01-01"]]))
+            session.add(ResultTable(run_id=run_id, section="post16", name="participation", personal=False,
+                                    columns=["year"], rows=[[2024]]))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # waits for the schedule; asserts nothing about how long it took
+            with world.client.app.state.sufficiency.sessions() as session:
+                left = session.scalars(select(ResultTable.name).where(ResultTable.run_id == run_id)).all()
+            if left == ["participation"]:
+                break
+            time.sleep(0.05)
+        assert left == ["participation"], "the expired list was not deleted while the service ran"
+
+
+# ---------------------------------------------------------------------------------------------- item 12
+
+
+def test_adding_a_user_never_tells_whether_another_council_has_the_address(hw: World) -> None:
+    elsewhere = "admin@stockport.example"  # council B's admin
+    body = {"email": elsewhere, "password": "a different long passphrase", "role": "viewer"}
+    made = hw.client.post("/users", headers=hw.as_["admin"], json=body)
+    assert made.status_code == 201, made.text  # as for any free address
+    again = hw.client.post("/users", headers=hw.as_["admin"], json=body)
+    assert_error(again, 409, "conflict", "Your organisation already has")
+    # each person signs in to their own account with their own password
+    ours = sign_in(hw.client, elsewhere, "a different long passphrase")
+    theirs = sign_in(hw.client, elsewhere, PASSWORD)
+    me_ours = hw.client.get("/users/me", headers=ours).json()
+    me_theirs = hw.client.get("/users/me", headers=theirs).json()
+    assert me_ours["organisation_id"] != me_theirs["organisation_id"] and me_ours["role"] == "viewer"
+    assert me_theirs["role"] == "admin"
+    assert elsewhere not in {u["email"] for u in hw.client.get("/users", headers=hw.as_["other_admin"]).json()
+                             if u["id"] == me_ours["id"]}
+
+
+def test_a_user_changes_their_password_and_older_tokens_stop_working(hw: World) -> None:
+    email, old, new = "changer@trafford.example", "the first long passphrase", "the second long passphrase"
+    assert hw.client.post("/users", headers=hw.as_["admin"], json={"email": email, "password": old}).status_code == 201
+    token = sign_in(hw.client, email, old)
+    wrong = hw.client.post("/users/me/password", headers=token, json={"current_password": "nope",
+                                                                       "new_password": new})
+    assert_error(wrong, 403, "forbidden", "current password is wrong")
+    short = hw.client.post("/users/me/password", headers=token, json={"current_password": old, "new_password": "x"})
+    assert_error(short, 422, "invalid")
+    changed = hw.client.post("/users/me/password", headers=token, json={"current_password": old, "new_password": new})
+    assert changed.status_code == 204, changed.text
+    assert_error(hw.client.get("/users/me", headers=token), 401, "not_authenticated")
+    assert hw.client.post("/auth/token", data={"username": email, "password": old}).status_code == 401
+    assert hw.client.get("/users/me", headers=sign_in(hw.client, email, new)).json()["email"] == email
+
+
+def test_health_answers_503_with_retry_after_when_the_database_is_down(tmp_path) -> None:
+    from sufficiency.app.store import make_engine, session_factory
+
+    for world in make_world(sqlite_url(tmp_path)):
+        state = world.client.app.state.sufficiency
+        assert world.client.get("/health").status_code == 200
+        down = make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")  # nothing listens
+        healthy, state.sessions = state.sessions, session_factory(down)
+        try:
+            response = world.client.get("/health")
+        finally:
+            state.sessions = healthy
+            down.dispose()
+        assert_error(response, 503, "unavailable", "database does not answer")
+        assert int(response.headers["retry-after"]) > 0
+        assert world.client.get("/health").status_code == 200

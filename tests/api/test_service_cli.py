@@ -30,7 +30,10 @@ def test_create_admin_prints_a_password_that_signs_in(environment: Path) -> None
     made = runner.invoke(app, ["create-admin", "--organisation", "Stockport Council",
                                "--email", "Admin@Stockport.example"])
     assert made.exit_code == 0, made.output
-    password = re.search(r"password (\S+)", made.output).group(1)
+    # not a terminal: the password is in a private file, never in the output (which may be a log)
+    kept = Path(re.search(r"it is in (\S+) ,", made.output).group(1))
+    password = kept.read_text(encoding="utf-8").strip()
+    assert password not in made.output and kept.stat().st_mode & 0o077 == 0
     engine = make_engine(f"sqlite:///{environment / 'sufficiency.db'}")
     with session_factory(engine)() as session:
         user = session.scalars(select(User).where(User.email == "admin@stockport.example")).one()
@@ -53,3 +56,21 @@ def test_a_short_secret_stops_the_service(environment: Path, monkeypatch: pytest
     monkeypatch.setenv("SUFFICIENCY_SECRET_KEY", "short")
     result = CliRunner().invoke(app, ["create-admin", "--organisation", "X", "--email", "x@y.example"])
     assert result.exit_code == 1 and "shorter than 32" in result.output
+
+
+def test_a_new_password_is_shown_on_a_terminal_and_never_in_other_output(tmp_path: Path) -> None:
+    """Issue 15, item 12: the first admin's password reaches the terminal once and no log."""
+    import io
+
+    from rich.console import Console
+
+    from api.cli import announce_password
+
+    terminal = io.StringIO()
+    assert announce_password(Console(file=terminal, force_terminal=True), "Admin a@b", "s3cret-pass", tmp_path,
+                             "") is None
+    assert "s3cret-pass" in terminal.getvalue() and not list(tmp_path.iterdir())
+    log = io.StringIO()
+    kept = announce_password(Console(file=log, force_terminal=False), "Admin a@b", "s3cret-pass", tmp_path, "")
+    assert "s3cret-pass" not in log.getvalue() and str(kept) in log.getvalue()
+    assert kept.read_text(encoding="utf-8").strip() == "s3cret-pass" and kept.stat().st_mode & 0o077 == 0

@@ -49,7 +49,7 @@ class _SafeLoader(yaml.SafeLoader):
                 mark = self.peek_event().start_mark
                 raise YAMLRefused(f"line {mark.line + 1}: the values nest more than {MAX_DEPTH} levels deep; "
                                   "settings never need that many, so write them flatter")
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

@@ -92,8 +92,8 @@ class LimitsMiddleware:
 
     async def _too_large(self, send: Any) -> None:
         await send_error(send, 413, "too_large", f"The upload is larger than the limit of "
-                          f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
-                          "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
+                         f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
+                         "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
 
     async def _guarded(self, scope: Scope, receive: Any, send: Any) -> None:
         # A body sent without a length (chunked) is counted as it arrives. Once it passes the limit the

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import (
     DataDir,
     OutDir,
@@ -49,5 +50,5 @@ def register(app: typer.Typer) -> None:
         from admissions.stage import files
 
         for name, frame in files(admissions).items():
-            frame.to_csv(out / f"{name}.csv", index=False)
+            csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
             console.print(f"wrote {out / (name + '.csv')}")

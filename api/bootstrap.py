@@ -38,11 +38,23 @@ def create_admin(session: Session, organisation: str, email: str, password: str 
     return Credentials(email.strip().lower(), password, organisation)
 
 
-def reset_password(session: Session, email: str, password: str | None = None) -> Credentials | None:
-    """Give an existing user a new password (made up when not given); None when no user has that e-mail."""
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None:
+def reset_password(session: Session, email: str, password: str | None = None,
+                   organisation: str | None = None) -> Credentials | None:
+    """Give an existing user a new password (made up when not given); None when no user has that e-mail.
+
+    An e-mail is unique within a council, not across them: when several councils have it, ``organisation``
+    (the council's name) says whose, else ValueError names them."""
+    query = select(User).join(Organisation).where(User.email == email.strip().lower())
+    if organisation is not None:
+        query = query.where(Organisation.name == organisation)
+    users = list(session.scalars(query))
+    if not users:
         return None
+    if len(users) > 1:
+        names = ", ".join(sorted(f"'{u.organisation.name}'" for u in users))
+        raise ValueError(f"{len(users)} organisations have a user with that e-mail ({names}): "
+                         "add --organisation NAME to say whose password to replace")
+    user = users[0]
     password = password or new_password()
     user.password_hash = hash_secret(password)
     session.flush()

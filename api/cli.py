@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from sufficiency.app.settings import Settings, default_data_dir, ensure_key_file
 from sufficiency.core.display import console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def service_settings(**overrides: object) -> Settings:
@@ -55,6 +59,26 @@ SERVE_HELP = (
 )
 
 
+def announce_password(out: Console, who: str, password: str, data_dir: Path, then: str) -> Path | None:
+    """Show a new account's password once, on the terminal only.
+
+    When the output is not a terminal (a service manager's journal, a log file, a pipe) the password is
+    written instead to a file in the data folder readable only by its owner, and the output says where:
+    the password never reaches a log. Returns that file, or None when the password went to the terminal.
+    """
+    if out.is_terminal:
+        out.print(f"{who}  password: [bold]{password}[/]\nThis password is shown once. {then}")
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"password-{secrets.token_hex(4)}.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    out.print(f"{who}: the output is not a terminal, so the password is not shown here (it would reach a log); "
+              f"it is in {path} , readable by you only. Read it, then delete the file. {then}", soft_wrap=True)
+    return path
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -75,19 +99,22 @@ def serve(
     engine.dispose()
     console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     if credentials is not None:
-        console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
-                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
-                      "and add users at POST /users.")
+        announce_password(console, f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}",
+                          credentials.password, settings.data_dir,
+                          "Sign in at /auth/token, change it at POST /users/me/password and add users at POST /users.")
     else:
         names = "; ".join(f"{email} ({org})" for email, org in existing[:5]) or "none"
         console.print(f"Sign in at http://{host}:{port}/auth/token with your e-mail and password. Admins: {names}.\n"
-                      "Password lost? 'sufficiency reset-password --email EMAIL' prints a new one.")
+                      "Password lost? 'sufficiency reset-password --email EMAIL' gives a new one.")
     console.print(f"API documentation: http://{host}:{port}/docs")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def reset_password_command(
     email: Annotated[str, typer.Option(help="The user's e-mail, as they sign in with it.", metavar="EMAIL")],
+    organisation: Annotated[str | None, typer.Option(
+        help="The user's organisation (council), when several have a user with that e-mail.",
+        metavar="NAME")] = None,
 ) -> None:
     """Give a user of the service's database a new password and print it once (for a lost admin password)."""
     from api.bootstrap import reset_password
@@ -96,15 +123,21 @@ def reset_password_command(
     settings = service_settings()
     engine = make_engine(settings.url)
     upgrade(engine)
-    with session_factory(engine).begin() as session:
-        credentials = reset_password(session, email)
-    engine.dispose()
+    try:
+        with session_factory(engine).begin() as session:
+            credentials = reset_password(session, email, organisation=organisation)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
     if credentials is None:
         console.print(f"[red]No user has the e-mail {email}[/] in {engine.url.render_as_string(hide_password=True)}. "
                       "'sufficiency serve' lists the admins; 'sufficiency create-admin' adds one.")
         raise typer.Exit(1)
-    console.print(f"New password for {credentials.email} of '{credentials.organisation}': "
-                  f"[bold]{credentials.password}[/] (shown once; API keys they made still work).")
+    announce_password(console, f"New password for {credentials.email} of '{credentials.organisation}'",
+                      credentials.password, settings.data_dir,
+                      "API keys they made still work; older sign-in tokens end.")
 
 
 def create_admin_command(
@@ -124,8 +157,8 @@ def create_admin_command(
     except Exception as exc:  # a duplicate e-mail is the usual cause; say so plainly
         console.print(f"[red]Could not add the admin:[/] {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         raise typer.Exit(1) from None
-    console.print(f"Admin {credentials.email} of '{organisation}': password [bold]{credentials.password}[/] "
-                  "(shown once).")
+    announce_password(console, f"Admin {credentials.email} of '{organisation}'", credentials.password,
+                      settings.data_dir, "Change it at POST /users/me/password after signing in.")
 
 
 def register(app: typer.Typer) -> None:

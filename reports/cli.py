@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 def scenario_overrides(spec: str, inputs: Inputs) -> dict:
     """Overrides for one ``--scenario``: a YAML file of settings, or a forecast variant's name."""
-    import yaml
+    from sufficiency.core.safeyaml import load_yaml
 
     path = Path(spec)
     if path.suffix.lower() in (".yaml", ".yml"):
         if not path.is_file():
             raise typer.BadParameter(f"{path} does not exist: give a scenario YAML file or a variant name")
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = load_yaml(path.read_text(encoding="utf-8")) or {}
         if not isinstance(loaded, dict):
             raise typer.BadParameter(f"{path} must hold a mapping of scenario settings")
         loaded.setdefault("name", path.stem)

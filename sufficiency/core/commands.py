@@ -107,9 +107,8 @@ def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
     against that file (not the folder's scenario.yaml); exit with status 1 when it cannot be used."""
     if path is None:
         return None
-    import yaml
-
     from sufficiency.core.display import problems_table
+    from sufficiency.core.safeyaml import load_yaml
     from sufficiency.core.scenario import load_scenario
 
     if not path.is_file():
@@ -120,7 +119,7 @@ def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
         console.print(problems_table(problems, f"{path} cannot be used"))
         console.print(f"[red]--scenario {path}: fix the file.[/]")
         raise typer.Exit(1)
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = load_yaml(path.read_text(encoding="utf-8"))
     return loaded or None
 
 

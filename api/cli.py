@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -36,15 +37,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).
+    """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs)."""
+    from api.main import create_app
 
-    The database is SUFFICIENCY_DATABASE_URL, or a SQLite file in the data folder. On an empty
-    database the first admin is created and their password printed once.
+    start_service(host, port, create_app, f"API documentation: http://{host}:{port}/docs")
+
+
+def start_service(host: str, port: int, factory: Callable[[Settings], Any], where: str) -> None:
+    """Migrate the database, create the first admin on an empty one (printing their password once), load the
+    sample borough, print ``where`` (how to reach the service) and serve ``factory(settings)`` with uvicorn.
+
+    The database is SUFFICIENCY_DATABASE_URL, or a SQLite file in the data folder.
     """
     import uvicorn
 
     from api.bootstrap import bootstrap
-    from api.main import create_app
     from sufficiency.app.store import make_engine, session_factory, upgrade
 
     settings = service_settings()
@@ -55,10 +62,11 @@ def serve(
     console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     if credentials is not None:
         console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
-                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
-                      "and add users at POST /users.")
-    console.print(f"API documentation: http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in with it and add users "
+                      "(POST /users).")
+    console.print(where)
+    uvicorn.run(factory(settings), host=host, port=port, log_level="info")
+
 
 def create_admin_command(
     organisation: Annotated[str, typer.Option(help="The organisation (council); created if new.")],
@@ -82,6 +90,6 @@ def create_admin_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the service commands (``serve``, ``create-admin``) to the ``sufficiency`` command line."""
-    app.command()(serve)
+    """Add ``create-admin`` to the ``sufficiency`` command line (``serve``, which also serves the web app, is
+    registered by ``web.cli``; :func:`serve` here starts the API alone)."""
     app.command("create-admin")(create_admin_command)

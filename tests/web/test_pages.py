@@ -190,6 +190,7 @@ def test_hostile_ids_and_queries_answer_4xx(web: WebWorld) -> None:
     run = web.run_id
     for path in (f"/app/runs/{'x' * 500}", "/app/runs/..%2F..%2Fetc", f"/app/runs/{run}/areas/{'é' * 70}",
                  f"/app/runs/{run}/programme?sort=evil", f"/app/runs/{run}/programme?year=99999",
+                 f"/app/runs/{run}/programme?year=20x4",
                  f"/app/runs/{run}/areas/P01?ncy=99", "/app/compare?run=a&run=b&run=c&run=d",
                  f"/app/runs/{run}/downloads/..%2F..%2Fetc%2Fpasswd", "/app/templates/nothing.csv",
                  "/app/scenarios/new?from=nope", f"/app/runs/{run}/standards?category={'x' * 50}"):
@@ -255,6 +256,7 @@ def test_programme_sorts_and_filters(web: WebWorld) -> None:
     page = admin.get(base + "?sort=capital_cost&order=desc")
     assert page.status_code == 200 and 'aria-sort="descending"' in page.text
     assert "Capital by year" in page.text and "£" in page.text
+    assert admin.get(base + "?sort=places&order=asc&kind=&area=&year=&q=").status_code == 200  # the form, all
     filtered = admin.get(base + "?kind=no-such-kind")
     assert "Schemes (0 shown" in filtered.text
 

@@ -115,7 +115,7 @@ def sample_zip(user: PageUser) -> Response:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(sample_dir().iterdir()):
-            if path.is_file():
+            if path.is_file() and path.suffix != ".md":  # the data files only, so the zip uploads as it is
                 archive.write(path, path.name)
     return Response(out.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": 'attachment; filename="sample-borough.zip"'})

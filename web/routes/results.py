@@ -7,7 +7,8 @@ same numbers from the same cached answers.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -105,7 +106,23 @@ def map_page(request: Request, run_id: RunId, user: PageUser, session: SessionDe
 def map_data(run_id: RunId, user: PageUser, session: SessionDep) -> Response:
     """What the map draws: planning areas, their totals by phase and year (today's places and, for a plan,
     after it), schools with their forecast roll by year, and the plan's schemes."""
-    run = _done(run_id, user, session)
+    run = _done(run_id, user, session)  # the organisation's check, on every request; then the cached layers
+    with _lock:
+        body = _map_cache.get(run.id)
+    if body is None:
+        body = _map_body(run, user, session)
+        with _lock:
+            _map_cache[run.id] = body
+            while len(_map_cache) > 32:
+                _map_cache.popitem(last=False)
+    return Response(body, media_type="application/json")
+
+
+_map_cache: OrderedDict[str, bytes] = OrderedDict()  # a finished run never changes: its map is built once
+_lock = threading.Lock()
+
+
+def _map_body(run: Run, user: User, session: SessionDep) -> bytes:
     dataset = session.get(Dataset, run.dataset_id)
     areas = json.loads(planning_areas_geojson(session, dataset))  # type: ignore[arg-type]
     plan = _plan(run, user, session)
@@ -121,7 +138,7 @@ def map_data(run_id: RunId, user: PageUser, session: SessionDep) -> Response:
             "after": area_totals(_sufficiency(run, user, session, "after")) if plan else None,
             "schools": {"type": "FeatureCollection", "features": schools},
             "schemes": plan["schemes"] if plan else []}
-    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 @router.get("/runs/{run_id}/areas/{area_id}")
@@ -157,8 +174,9 @@ def programme_page(request: Request, run_id: RunId, user: PageUser, session: Ses
                    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
                    kind: Annotated[str, Query(max_length=20)] = "",
                    area: Annotated[str, Query(max_length=64)] = "",
-                   year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+                   year_text: Annotated[str, Query(alias="year", max_length=4, pattern=r"^(\d{4})?$")] = "",
                    q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    year = int(year_text) if year_text else None  # "" is "every year", as the filter form sends it
     run = _done(run_id, user, session)
     plan = _plan(run, user, session)
     if plan is None:
@@ -211,7 +229,10 @@ def standards_page(request: Request, run_id: RunId, user: PageUser, session: Ses
                    category: Annotated[str, Query(max_length=20)] = "") -> Response:
     run = _done(run_id, user, session)
     tables = _tables(api_results.get_standards(run.id, user, session))
-    risk = tables.get("risk") or next(iter(tables.values()))
+    risk = tables.get("risk_schools")
+    if risk is None:
+        raise ApiError(404, f"Run {run.id} has no school risk table; start a full run on a dataset with "
+                       "school_indicators.csv.")
     rows = [dict(zip(risk.columns, r, strict=False)) for r in risk.rows]
     if category:
         rows = [r for r in rows if str(r.get("category", "")).lower() == category.lower()]
@@ -224,7 +245,13 @@ def standards_page(request: Request, run_id: RunId, user: PageUser, session: Ses
 def post16_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
     run = _done(run_id, user, session)
     section = api_results.get_post16(run.id, user, session)
-    return render(request, "post16.html", {"run": run, "tables": _tables(section), "withheld": section.withheld})
+    tables = _tables(section)
+    first = [n for n in POST16_ORDER if n in tables]
+    ordered = {n: tables[n] for n in first + sorted(set(tables) - set(first))}
+    return render(request, "post16.html", {"run": run, "tables": ordered, "withheld": section.withheld})
+
+
+POST16_ORDER = ("participation", "groups", "sixth_form_totals", "sixth_form", "attainment19")
 
 
 DOWNLOADS = {"forecast.csv": "forecast by planning area, year and year group",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -70,7 +71,8 @@ def start(request: Request, user: PagePlanner, session: SessionDep, state: State
 
 def _progress(request: Request, run: Run, state: StateDep) -> dict[str, object]:
     stage = state.jobs.current_stage(run.id) if run.status == "running" else None
-    return {"run": run, "stage": stage, "active": run.status in ("queued", "running")}
+    elapsed = (dt.datetime.now(dt.UTC) - run.started_at).total_seconds() if run.started_at else None
+    return {"run": run, "stage": stage, "elapsed": elapsed, "active": run.status in ("queued", "running")}
 
 
 @router.get("/runs/{run_id}")

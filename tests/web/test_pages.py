@@ -22,6 +22,7 @@ def pages(w: WebWorld) -> list[str]:
         f"/app/runs/{run}/areas/{first_area(w)}", f"/app/runs/{run}/programme", f"/app/compare?run={run}",
         f"/app/runs/{run}/standards", f"/app/runs/{run}/post16", f"/app/runs/{run}/downloads",
         *[f"/app/runs/{run}/downloads/{name}" for name in downloads(w)],
+        f"/app/runs/{run}/downloads/standards/benchmark.csv", f"/app/runs/{run}/downloads/post16/participation.csv",
     ]
 
 

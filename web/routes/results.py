@@ -227,6 +227,7 @@ def _tables(section: Any) -> dict[str, Any]:
 @router.get("/runs/{run_id}/standards")
 def standards_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep,
                    category: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """The risk table (filtered by category) and its summary; every other standards table as CSV."""
     run = _done(run_id, user, session)
     tables = _tables(api_results.get_standards(run.id, user, session))
     risk = tables.get("risk_schools")
@@ -236,22 +237,30 @@ def standards_page(request: Request, run_id: RunId, user: PageUser, session: Ses
     rows = [dict(zip(risk.columns, r, strict=False)) for r in risk.rows]
     if category:
         rows = [r for r in rows if str(r.get("category", "")).lower() == category.lower()]
-    others = {n: t for n, t in tables.items() if t is not risk}
-    return render(request, "standards.html", {"run": run, "risk": risk, "rows": rows, "others": others,
-                                              "category": category})
+    return render(request, "standards.html", {
+        "run": run, "risk": risk, "rows": rows, "summary": tables.get("risk_summary"), "category": category,
+        "others": sorted(n for n in tables if n not in ("risk_schools", "risk_summary", "notes"))})
+
+
+POST16_SHOWN = ("participation", "groups", "sixth_form_totals", "attainment19", "roni_metrics", "notes")
 
 
 @router.get("/runs/{run_id}/post16")
 def post16_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    """The authority's post-16 figures; the longer tables (per school, pupil-level for admins) as CSV."""
     run = _done(run_id, user, session)
     section = api_results.get_post16(run.id, user, session)
     tables = _tables(section)
-    first = [n for n in POST16_ORDER if n in tables]
-    ordered = {n: tables[n] for n in first + sorted(set(tables) - set(first))}
-    return render(request, "post16.html", {"run": run, "tables": ordered, "withheld": section.withheld})
+    return render(request, "post16.html", {"run": run, "tables": {n: tables[n] for n in POST16_SHOWN if n in tables},
+                                           "others": sorted(n for n in tables if n not in POST16_SHOWN),
+                                           "withheld": section.withheld})
 
 
-POST16_ORDER = ("participation", "groups", "sixth_form_totals", "sixth_form", "attainment19")
+@router.get("/runs/{run_id}/downloads/{stage}/{table}.csv")
+def stage_table_csv(run_id: RunId, stage: Annotated[str, Path(max_length=40, pattern=r"^[a-z][a-z0-9_]*$")],
+                    table: Annotated[str, Path(max_length=80)], user: PageUser, session: SessionDep) -> Response:
+    """One table of one stage as CSV (the API's ``/runs/{id}/stages/{stage}/{table}?format=csv``)."""
+    return api_results.get_stage_table(run_id, stage, table, user, session, format="csv")
 
 
 DOWNLOADS = {"forecast.csv": "forecast by planning area, year and year group",

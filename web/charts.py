@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 36, 16, 40
 
 
 def _nice_step(span: float) -> float:

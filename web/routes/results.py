@@ -23,7 +23,7 @@ from sufficiency.app.store.models import Dataset, Run, User
 from sufficiency.core.phases import PRIMARY, SECONDARY, span
 from web.charts import fan_chart
 from web.render import PageRoute, render
-from web.routes.runs import names
+from web.routes.common import names
 from web.session import PageUser
 
 router = APIRouter(route_class=PageRoute)
@@ -109,6 +109,11 @@ def map_data(run_id: RunId, user: PageUser, session: SessionDep) -> Response:
     run = _done(run_id, user, session)  # the organisation's check, on every request; then the cached layers
     with _lock:
         body = _map_cache.get(run.id)
+        warming = _warming.get(run.id)
+    if body is None and warming is not None:  # being built in the background: wait for it rather than build twice
+        warming.wait(timeout=120)
+        with _lock:
+            body = _map_cache.get(run.id)
     if body is None:
         body = _map_body(run, user, session)
         with _lock:
@@ -120,6 +125,34 @@ def map_data(run_id: RunId, user: PageUser, session: SessionDep) -> Response:
 
 _map_cache: OrderedDict[str, bytes] = OrderedDict()  # a finished run never changes: its map is built once
 _lock = threading.Lock()
+_warming: dict[str, threading.Event] = {}
+
+
+def warm_map(state: Any, run_id: str, user_id: str) -> None:
+    """Build a finished run's map layers in the background (once), so the map opens at once when asked for.
+
+    Called when the run's page shows it succeeded; the build goes through the same scoped route functions."""
+    with _lock:
+        if run_id in _map_cache or run_id in _warming:
+            return
+        done = _warming[run_id] = threading.Event()
+
+    def build() -> None:
+        try:
+            with state.sessions() as session:
+                user = session.get(User, user_id)
+                run = api_results.finished_run(session, run_id, user)
+                body = _map_body(run, user, session)
+            with _lock:
+                _map_cache[run_id] = body
+        except Exception:  # warming is best effort: the map page builds the layers itself if this failed
+            pass
+        finally:
+            with _lock:
+                _warming.pop(run_id, None)
+            done.set()
+
+    threading.Thread(target=build, name=f"map-{run_id[:8]}", daemon=True).start()
 
 
 def _map_body(run: Run, user: User, session: SessionDep) -> bytes:
@@ -149,7 +182,7 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
     if not rows:
         raise ApiError(404, f"Run {run.id} has no planning area '{area_id}'. Open the map to choose one.")
     forecast = _json(api_results.get_forecast(run.id, user, session, planning_area_id=[area_id]))["rows"]
-    ncys = sorted({r["ncy"] for r in rows})
+    ncys = sorted({r["ncy"] for r in rows if r["demand"] or r["capacity"]}) or sorted({r["ncy"] for r in rows})
     chosen = ncy if ncy in ncys else (0 if 0 in ncys else 7 if 7 in ncys else ncys[0])
     places = {r["year"]: r["capacity"] for r in rows if r["ncy"] == chosen}
     series = [r for r in forecast if r["ncy"] == chosen]

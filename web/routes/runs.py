@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from api.deps import SessionDep, StateDep
 from api.errors import ApiError
@@ -16,26 +15,14 @@ from api.routes import datasets as api_datasets
 from api.routes import runs as api_runs
 from api.routes import scenarios as api_scenarios
 from api.schemas import RunCreate
-from sufficiency.app.store.models import Dataset, Run, ScenarioRecord, User
+from sufficiency.app.store.models import Run, User
 from web.render import PREFIX, PageRoute, render
+from web.routes.common import names
 from web.session import PagePlanner, PageUser, check_csrf
 
 router = APIRouter(route_class=PageRoute)
 RunId = Annotated[str, Path(max_length=64)]
 REPORTS = ("html", "pdf", "xlsx", "scap")
-
-
-def names(session: SessionDep, runs: list[Run]) -> dict[str, str]:
-    """Who started each run and the names of its dataset and scenario, by id (one query each)."""
-    ids = {r.created_by for r in runs if r.created_by}
-    out = {u.id: u.email for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    datasets = {r.dataset_id for r in runs}
-    if datasets:
-        out |= {d.id: d.name for d in session.scalars(select(Dataset).where(Dataset.id.in_(datasets)))}
-    scenarios = {r.scenario_id for r in runs if r.scenario_id}
-    if scenarios:
-        out |= {s.id: s.name for s in session.scalars(select(ScenarioRecord).where(ScenarioRecord.id.in_(scenarios)))}
-    return out
 
 
 def _history(request: Request, user: User, session: SessionDep, status: int = 200, **extra: object) -> Response:
@@ -81,8 +68,10 @@ def run_page(request: Request, run_id: RunId, user: PageUser, session: SessionDe
     files = []
     if run.status == "succeeded":
         from api.routes import results as api_results
+        from web.routes.results import warm_map
 
         files = api_results.list_files(run_id, user, session)
+        warm_map(state, run.id, user.id)
     return render(request, "run.html", {**_progress(request, run, state), "names": names(session, [run]),
                                         "files": files})
 
@@ -94,6 +83,10 @@ def run_progress(request: Request, run_id: RunId, user: PageUser, session: Sessi
     run = api_runs.get_run(run_id, user, session)
     context = _progress(request, run, state)
     headers = {"HX-Refresh": "true"} if not context["active"] and request.headers.get("hx-request") else None
+    if run.status == "succeeded":
+        from web.routes.results import warm_map
+
+        warm_map(state, run.id, user.id)
     return render(request, "run_progress.html", context, headers=headers)
 
 

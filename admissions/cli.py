@@ -39,7 +39,11 @@ def register(app: typer.Typer) -> None:
         stages = ["forecast", "plan", "admissions"] if plan else ["forecast", "admissions"]
         options = {"years": list(year) if year else None, "draws": draws}
         result = run_or_exit(inputs, stages, options, label="Forecasting, planning and simulating admissions...")
-        admissions = result.results["admissions"]
+        admissions = result.results.get("admissions")
+        if admissions is None:
+            why = result.provenance.skipped.get("admissions", "no result")
+            console.print(f"[red]{data_dir}: admissions not simulated: {why}.[/red]")
+            raise typer.Exit(1)
         print_admissions(admissions)
         out.mkdir(parents=True, exist_ok=True)
         from admissions.stage import files

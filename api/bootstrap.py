@@ -38,6 +38,24 @@ def create_admin(session: Session, organisation: str, email: str, password: str 
     return Credentials(email.strip().lower(), password, organisation)
 
 
+def reset_password(session: Session, email: str, password: str | None = None) -> Credentials | None:
+    """Give an existing user a new password (made up when not given); None when no user has that e-mail."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        return None
+    password = password or new_password()
+    user.password_hash = hash_secret(password)
+    session.flush()
+    return Credentials(user.email, password, user.organisation.name)
+
+
+def admins(session: Session) -> list[tuple[str, str]]:
+    """Every active admin's e-mail with their organisation's name, to say who can sign in."""
+    rows = session.execute(select(User.email, Organisation.name).join(Organisation)
+                           .where(User.role == "admin", User.active.is_(True)).order_by(Organisation.name, User.email))
+    return [(email, org) for email, org in rows]
+
+
 def bootstrap(sessions: sessionmaker[Session]) -> Credentials | None:
     """On an empty database: the sample organisation, its admin and the sample dataset.
 

@@ -1,4 +1,4 @@
-"""``sufficiency serve`` and ``sufficiency create-admin``."""
+"""``sufficiency serve``, ``sufficiency create-admin`` and ``sufficiency reset-password``."""
 
 from __future__ import annotations
 
@@ -33,39 +33,88 @@ def service_settings(**overrides: object) -> Settings:
     return settings
 
 
+def database_location() -> str:
+    """Where ``serve`` keeps its database, as the settings read it now (the password of a URL hidden)."""
+    from sufficiency.app.settings import StoreSettings
+
+    try:
+        url = StoreSettings().url
+    except Exception:  # settings that cannot be read are reported by serve itself
+        return "SUFFICIENCY_DATABASE_URL, else sufficiency.db in SUFFICIENCY_DATA_DIR"
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+SERVE_HELP = (
+    "Start the web app (http://HOST:PORT/, the sign-in page) and the HTTP API (docs at http://HOST:PORT/docs) on "
+    "the sample borough.\n\n"
+    "The database is {database} (SUFFICIENCY_DATABASE_URL, else sufficiency.db in SUFFICIENCY_DATA_DIR). "
+    "On an empty database the first admin is created and their password printed once; on an existing one, serve "
+    "says who can sign in, and 'sufficiency reset-password --email EMAIL' gives a user a new password."
+)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs)."""
+    """The HTTP API alone (``sufficiency serve``, registered by ``web.cli``, serves the web app beside it)."""
     from api.main import create_app
 
-    start_service(host, port, create_app, f"API documentation: http://{host}:{port}/docs")
+    start_service(host, port, create_app, f"http://{host}:{port}/auth/token")
 
 
-def start_service(host: str, port: int, factory: Callable[[Settings], Any], where: str) -> None:
-    """Migrate the database, create the first admin on an empty one (printing their password once), load the
-    sample borough, print ``where`` (how to reach the service) and serve ``factory(settings)`` with uvicorn.
-
-    The database is SUFFICIENCY_DATABASE_URL, or a SQLite file in the data folder.
-    """
+def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign_in: str) -> None:
+    """Migrate the database, create the first admin on an empty one (printing their password once) or name the
+    admins of an existing one, say where to sign in (``sign_in``) and serve ``factory(settings)`` with uvicorn."""
     import uvicorn
 
-    from api.bootstrap import bootstrap
+    from api.bootstrap import admins, bootstrap
     from sufficiency.app.store import make_engine, session_factory, upgrade
 
     settings = service_settings()
     engine = make_engine(settings.url)
     upgrade(engine)
-    credentials = bootstrap(session_factory(engine))
+    sessions = session_factory(engine)
+    credentials = bootstrap(sessions)
+    with sessions() as session:
+        existing = admins(session)
     engine.dispose()
     console.print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     if credentials is not None:
         console.print(f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}  password: "
-                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in with it and add users "
-                      "(POST /users).")
-    console.print(where)
+                      f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at {sign_in} "
+                      "and add users at POST /users.")
+    else:
+        names = "; ".join(f"{email} ({org})" for email, org in existing[:5]) or "none"
+        console.print(f"Sign in at {sign_in} with your e-mail and password. Admins: {names}.\n"
+                      "Password lost? 'sufficiency reset-password --email EMAIL' prints a new one.")
+    console.print(f"API documentation: http://{host}:{port}/docs")
     uvicorn.run(factory(settings), host=host, port=port, log_level="info")
+
+
+def reset_password_command(
+    email: Annotated[str, typer.Option(help="The user's e-mail, as they sign in with it.", metavar="EMAIL")],
+) -> None:
+    """Give a user of the service's database a new password and print it once (for a lost admin password)."""
+    from api.bootstrap import reset_password
+    from sufficiency.app.store import make_engine, session_factory, upgrade
+
+    settings = service_settings()
+    engine = make_engine(settings.url)
+    upgrade(engine)
+    with session_factory(engine).begin() as session:
+        credentials = reset_password(session, email)
+    engine.dispose()
+    if credentials is None:
+        console.print(f"[red]No user has the e-mail {email}[/] in {engine.url.render_as_string(hide_password=True)}. "
+                      "'sufficiency serve' lists the admins; 'sufficiency create-admin' adds one.")
+        raise typer.Exit(1)
+    console.print(f"New password for {credentials.email} of '{credentials.organisation}': "
+                  f"[bold]{credentials.password}[/] (shown once; API keys they made still work).")
 
 
 def create_admin_command(
@@ -90,6 +139,7 @@ def create_admin_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``create-admin`` to the ``sufficiency`` command line (``serve``, which also serves the web app, is
-    registered by ``web.cli``; :func:`serve` here starts the API alone)."""
+    """Add ``create-admin`` and ``reset-password`` to the ``sufficiency`` command line (``serve``, which serves the
+    web app beside the API, is added by ``web.cli``)."""
     app.command("create-admin")(create_admin_command)
+    app.command("reset-password")(reset_password_command)

@@ -18,7 +18,7 @@ from forecasting.cohort import CohortSurvival, Persistence
 from forecasting.config import ForecastConfig
 from forecasting.forecast import make_model, model_inputs, resolve_config
 from forecasting.intake import IntakeModel
-from forecasting.panel import ForecastInputError, Panel, area_rolls
+from forecasting.panel import ForecastInputError, Panel, area_rolls, with_gaps
 from forecasting.selection import percentage_errors
 from forecasting.uncertainty import simulate_intervals
 
@@ -123,7 +123,7 @@ def _score(name: str, forecast: np.ndarray, actual: np.ndarray, origin: int, iv:
 def _panel(inputs: Any) -> Panel:
     if isinstance(inputs, pd.DataFrame):
         return Panel.from_long(inputs)
-    return Panel.from_long(area_rolls(inputs.rolls, inputs.schools))
+    return with_gaps(Panel.from_long(area_rolls(inputs.rolls, inputs.schools)), inputs.rolls, inputs.schools)
 
 
 def _check_origins(panel: Panel, origins: list[int], min_years: int) -> None:

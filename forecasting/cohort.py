@@ -232,8 +232,10 @@ class CohortSurvival(_RollsForecaster):
         self.panel_ = panel
         self.self_feed_ = self_feeding(h, self.transfer_self_share)
         self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
-        prev = previous_cohort(np.moveaxis(h[:, :-1], 1, 0), self.self_feed_, self.feeders_)
-        self.survival_ = settings.fit_ratios(h[:, 1:, 1:], np.moveaxis(prev, 0, 1))
+        # A school missing from one census is left out of both years of the ratios it touches.
+        h_prev, h_next = panel.ratio_bases()
+        prev = previous_cohort(np.moveaxis(h_prev[:, :-1], 1, 0), self.self_feed_, self.feeders_)
+        self.survival_ = settings.fit_ratios(h_next[:, 1:, 1:], np.moveaxis(prev, 0, 1))
         self.intake_ = intake
         return self
 

@@ -157,11 +157,11 @@ class IntakeModel(BaseEstimator):
         """
         panel = as_panel(X)
         settings = ratio_settings or RatioSettings()
-        reception = panel.values[:, :, :1]
         self.last_ = panel.values[:, -1, 0]
         # The 100% survival baseline fixes progression, not intake: Reception keeps its mean growth.
         trend_method = "mean" if settings.method == "unity" else None
-        self.trend_ = settings.fit_ratios(reception[:, 1:], reception[:, :-1], trend_method)
+        prev, nxt = panel.ratio_bases()  # a school missing from one census is left out of both years
+        self.trend_ = settings.fit_ratios(nxt[:, 1:, :1], prev[:, :-1, :1], trend_method)
         self._fit_entry(None if self.source == "trend" else entry_cohort, panel, settings)
         return self
 
@@ -171,6 +171,8 @@ class IntakeModel(BaseEstimator):
         cohort = cohort_matrix(entry_cohort, panel.areas, np.arange(years[0], years[-1] + MAX_HORIZON + 1))
         past, future = cohort[:, : len(years)], cohort[:, len(years):]
         reception = panel.values[:, :, :1]
+        if panel.gap is not None:  # an area-year short of a school's Reception says nothing of the intake ratio
+            past = np.where(panel.gap, np.nan, past)
         self.use_entry_ = ((np.isfinite(past).sum(axis=1) >= 2) & np.isfinite(future[:, 0])
                            & (reception[:, :, 0].sum(axis=1) > 0))
         self.entry_: RatioFit | None = None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import sample_files
 from tests.web.conftest import BASE, WebWorld, browser, csrf_of, web_sign_in
 
 
@@ -155,10 +157,6 @@ def test_roles_viewer_cannot_start_runs_or_upload(web: WebWorld) -> None:
 
 def test_upload_a_broken_copy_shows_its_problems_table(web: WebWorld) -> None:
     admin = web.as_["admin"]
-    files = dict((name, content) for _, (name, content, _) in
-                 [(f, c) for f, c in ((k, v) for k, v in [(x[0], x[1]) for x in []])] or [])
-    from tests.api.conftest import sample_files
-
     files = {name: content for _, (name, content, _) in sample_files()}
     files["rolls.csv"] = files["rolls.csv"].replace(b"\n", b"\nnot-a-school,2024,0,-3\n", 1)
     archive = io.BytesIO()
@@ -209,14 +207,11 @@ def test_create_clone_and_view_a_scenario(web: WebWorld) -> None:
                  "horizon", "post16.participation_target_pct"):
         assert f'name="{name}"' in form.text, name
     token = csrf_of(form.text)
-    checked = {m for m in ("forecast.housing", "forecast.housing_above_trend") if f'name="{m}" checked' in form.text}
-    # Untouched checkboxes that are on by default must be sent as the browser would.
-    import re
-
+    # Checkboxes that are on by default are sent as a browser sends them.
     on = re.findall(r'<input type="checkbox" id="[^"]+" name="([^"]+)" checked', form.text)
+    assert "forecast.housing" in on
     data = {"csrf_token": token, "name": "high births web", "description": "The high variant.",
             "forecast.variant": "high", **{n: "on" for n in on}}
-    assert checked <= set(on)
     created = planner.post("/app/scenarios", data=data)
     assert created.status_code == 303, created.text[:2000]
     page = planner.get(created.headers["location"])
@@ -309,3 +304,18 @@ def test_sign_in_helper_works_for_every_role(web: WebWorld) -> None:
     client: TestClient = browser(web.app)
     web_sign_in(client, "viewer@trafford.example")
     assert client.get("/app/").status_code == 200
+
+
+def test_a_rule_switched_off_and_a_budget_are_saved(web: WebWorld) -> None:
+    planner = web.as_["planner"]
+    form = planner.get("/app/scenarios/new").text
+    on = re.findall(r'<input type="checkbox" id="[^"]+" name="([^"]+)" checked', form)
+    rule = "optimiser.rules.prefer_popular_good.enabled"
+    assert rule in on
+    data = {"csrf_token": csrf_of(form), "name": "no popularity rule", **{n: "on" for n in on if n != rule},
+            "optimiser.capital_budget": "25000000"}
+    created = planner.post("/app/scenarios", data=data)
+    assert created.status_code == 303, created.text[:1000]
+    page = planner.get(created.headers["location"] + "/scenario.yaml").text
+    assert "enabled: false" in page and "capital_budget: 25000000" in page
+    assert "forecast:" not in page  # only what changed is saved, as in a hand-written scenario.yaml

@@ -16,10 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.limits import RETRY_AFTER_SECONDS, overloaded_message
 from sufficiency.core.audit import TrailConflict
 from sufficiency.core.web import ApiError, error_code
 
@@ -127,6 +129,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, f"The request is not valid{where}: {first['message'] if first else ''}. "
                               "Each problem is listed.", problems)
 
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # No connection came free in time, or the database does not answer (down, restarting, locked): the
+        # request may succeed later, so say when to try again rather than fail it as the service's fault.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return error_response(503, overloaded_message(), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
@@ -141,6 +151,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Not found in your organisation."},
     422: {"model": ErrorResponse, "description": "The request or the data is not valid; problems are listed."},
     429: {"model": ErrorResponse, "description": "Too many requests; wait for Retry-After seconds."},
+    503: {"model": ErrorResponse, "description": "Overloaded, or the database is not answering; wait for "
+                                                 "Retry-After seconds."},
 }
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -13,7 +14,7 @@ from api.deps import AppState
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.jobs import JobRunner, Pipeline, run_pipeline
-from api.limits import LimitsMiddleware
+from api.limits import AdmissionMiddleware, LimitsMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
@@ -56,11 +57,15 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
     reason, so run it as a single process (one uvicorn worker) per database.
     """
     settings = settings or Settings()
-    engine = make_engine(settings.url)
+    # One connection for each request admitted at once and for the run workers (AdmissionMiddleware), so the
+    # pool never runs dry while requests holding connections wait for a thread.
+    engine = make_engine(settings.url, connections=settings.connections, wait_seconds=settings.queue_seconds)
     sessions = session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Threads for the (synchronous) routes: as many as the requests admitted at once.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.concurrent_requests
         if migrate:
             upgrade(engine)
         failed = recover_interrupted(sessions)
@@ -93,6 +98,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         if stage_router is not None:
             app.include_router(with_error_shape(stage_router), dependencies=[Depends(bind_ports)],
                                responses=ERROR_RESPONSES)
+    app.add_middleware(AdmissionMiddleware, concurrent=settings.concurrent_requests,
+                       queue_seconds=settings.queue_seconds)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
     if settings.cors_origins:

@@ -35,7 +35,8 @@ ROLE_RANK = {"viewer": 0, "planner": 1, "admin": 2}
 
 _CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type",
-          422: "invalid", 429: "rate_limited", 500: "internal_error"}
+          422: "invalid", 429: "rate_limited", 500: "internal_error",
+          503: "unavailable"}
 
 
 def error_code(status: int) -> str:

@@ -21,7 +21,7 @@ from sufficiency import __version__
 from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.retention import purge_expired
-from sufficiency.app.store.runs import recover_interrupted
+from sufficiency.app.store.runs import fail_expired
 from sufficiency.core.stages import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
 
     Notes
     -----
-    At start-up any run a previous process left queued or running is marked failed with the
-    reason, so run it as a single process (one uvicorn worker) per database.
+    Each process holds its runs by a lease renewed by its heartbeat; a run whose lease expires (its
+    process died or lost the database) is marked failed by any process. So several processes, or
+    several uvicorn workers, may share one database.
     """
     settings = settings or Settings()
     # One connection for each request admitted at once and for the run workers (AdmissionMiddleware), so the
@@ -68,15 +69,19 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.concurrent_requests
         if migrate:
             upgrade(engine)
-        failed = recover_interrupted(sessions)
+        # Runs of a process that died (its lease expired); another process's live runs are left alone.
+        failed = fail_expired(sessions, settings.lease_seconds)
         if failed:
-            log.warning("%d run(s) interrupted by the last stop were marked failed", failed)
+            log.warning("%d run(s) whose service process had stopped were marked failed", failed)
         with sessions() as session:
             purged = purge_expired(session)
         if purged:
             log.info("risk-of-NEET pupil lists past their delete-after date deleted for %d run(s)", len(purged))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
-                         jobs=JobRunner(sessions, settings.job_workers, pipeline))
+                         jobs=JobRunner(sessions, settings.job_workers, pipeline,
+                                        heartbeat_seconds=settings.heartbeat_seconds,
+                                        lease_seconds=settings.lease_seconds,
+                                        retry_seconds=max(600.0, 10 * settings.lease_seconds)))
         app.state.sufficiency = state
         try:
             yield

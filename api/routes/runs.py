@@ -12,7 +12,7 @@ from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.jobs import kind_stages
 from api.schemas import RunCreate, RunPublic, RunStatus
 from api.scoping import owned
-from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
+from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord, utcnow
 from sufficiency.app.store.runs import request_cancel
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=ERROR_RESPONSES)
@@ -35,7 +35,7 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
     run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
               kind=body.kind, stages=stages,
               options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports))},
-              created_by=user.id)
+              created_by=user.id, worker_id=state.jobs.worker_id, heartbeat_at=utcnow())
     session.add(run)
     session.commit()
     state.jobs.submit(run.id)
@@ -80,12 +80,13 @@ def get_run(run_id: str, user: CurrentUser, session: SessionDep) -> Run:
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={409: error_doc("The run has finished.")},
              summary="Cancel a run (planner)")
-def cancel_run(run_id: str, user: PlannerUser, session: SessionDep) -> Run:
-    """A queued run is cancelled at once; a running one stops at the start of its next stage."""
+def cancel_run(run_id: str, user: PlannerUser, session: SessionDep, state: StateDep) -> Run:
+    """A queued run is cancelled at once, and so is a running one whose service process has stopped (its lease
+    expired); any other running run stops at the start of its next stage."""
     run = owned(session, Run, run_id, user)
     if run.status in FINAL_STATUSES:
         raise ApiError(409, f"The run has already {run.status}; finished runs are never changed.")
-    request_cancel(session, run.id)
+    request_cancel(session, run.id, state.settings.lease_seconds)
     session.commit()
     session.refresh(run)
     return run

@@ -102,6 +102,10 @@ class Settings(StoreSettings):
                     f"{MIN_SECRET_LENGTH} characters (openssl rand -hex 32), point SUFFICIENCY_SECRET_KEY_FILE "
                     "at a file holding one, or set SUFFICIENCY_MODE=dev on a private machine.")
             self.secret_key = SecretStr(secrets.token_hex(32))
+        if self.lease_seconds < 2 * self.heartbeat_seconds:
+            raise UnsafeSettingsError(
+                f"SUFFICIENCY_LEASE_SECONDS ({self.lease_seconds:g}) must be at least twice "
+                f"SUFFICIENCY_HEARTBEAT_SECONDS ({self.heartbeat_seconds:g}), or live runs would be marked failed.")
         if len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH and self.mode == "production":
             raise UnsafeSettingsError(
                 f"SUFFICIENCY_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters; "

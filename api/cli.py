@@ -35,6 +35,9 @@ def service_settings(**overrides: object) -> Settings:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Service processes sharing the port and the database (one per core is a good start); each holds its "
+        "own runs by a lease."))] = 1,
 ) -> None:
     """Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).
 
@@ -58,7 +61,13 @@ def serve(
                       f"[bold]{credentials.password}[/]\nThis password is shown once; sign in at /auth/token "
                       "and add users at POST /users.")
     console.print(f"API documentation: http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Each worker process builds its own app from the environment: hand it the key file found or made here.
+    if settings.secret_key_file is not None:
+        os.environ.setdefault("SUFFICIENCY_SECRET_KEY_FILE", str(settings.secret_key_file))
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 def create_admin_command(
     organisation: Annotated[str, typer.Option(help="The organisation (council); created if new.")],

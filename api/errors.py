@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -29,6 +30,7 @@ __all__ = ["ERROR_RESPONSES", "ApiError", "ErrorResponse", "commit_or_conflict",
            "install_error_handlers", "not_found", "with_error_shape"]
 
 log = logging.getLogger(__name__)
+_last_unavailable_log = 0.0
 
 class ProblemPublic(BaseModel):
     severity: str = Field("error", examples=["error"])
@@ -134,7 +136,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
         # No connection came free in time, or the database does not answer (down, restarting, locked): the
         # request may succeed later, so say when to try again rather than fail it as the service's fault.
-        log.warning("database unavailable: %s", type(exc).__name__)
+        global _last_unavailable_log
+        if time.monotonic() - _last_unavailable_log > 10:  # once in ten seconds, not once a request
+            _last_unavailable_log = time.monotonic()
+            log.warning("database unavailable (%s): answering 503", type(exc).__name__)
         return error_response(503, overloaded_message(), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(Exception)

@@ -173,19 +173,24 @@ class JobRunner:
         if future is not None:
             futures_wait([future], timeout=timeout)
 
-    def tick(self) -> int:
-        """One heartbeat: renew the leases of the runs held here, then mark failed every run (of any process)
-        whose lease has expired; the number marked failed. Raises when the database does not answer."""
+    def tick(self, reap: bool = True) -> int:
+        """One heartbeat: renew the leases of the runs held here, then (``reap``) mark failed every run (of any
+        process) whose lease has expired; the number marked failed. Raises when the database does not answer."""
         renew_leases(self.sessions, self.worker_id, self.held())
+        if not reap:
+            return 0
         failed = fail_expired(self.sessions, self.lease_seconds)
         if failed:
             log.warning("%d run(s) whose service process stopped renewing their lease were marked failed", failed)
         return failed
 
     def _beat(self, seconds: float) -> None:
+        reap_from = 0.0
         while not self._stopping.wait(seconds):
             try:
-                self.tick()
+                # After an outage every process's leases look expired: wait one lease before failing other
+                # processes' runs, so that those still alive renew theirs first.
+                self.tick(reap=time.monotonic() >= reap_from)
             except Exception as exc:  # the database is away: say so once, and keep beating
                 if not self._database_lost:
                     log.warning("heartbeat: the database does not answer (%s); runs continue and their leases "
@@ -194,6 +199,7 @@ class JobRunner:
             else:
                 if self._database_lost:
                     log.warning("heartbeat: the database answers again")
+                    reap_from = time.monotonic() + self.lease_seconds
                 self._database_lost = False
 
     def shutdown(self, wait: bool = False) -> int:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
 
 from api.deps import AdminUser, CurrentUser, PlannerUser, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError, error_doc
@@ -39,7 +40,7 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
     session.add(run)
     session.commit()
     state.jobs.submit(run.id)
-    return run
+    return _shown(session, run)
 
 
 def _stages(body: RunCreate) -> list[str]:
@@ -65,7 +66,9 @@ def list_runs(user: CurrentUser, session: SessionDep,
               status_is: Annotated[RunStatus | None, Query(alias="status")] = None,
               dataset_id: Annotated[str | None, Query(max_length=64)] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Run]:
-    query = select(Run).where(Run.organisation_id == user.organisation_id)
+    # The deferred columns are loaded with the rows: one query, and none while the answer is being serialised.
+    query = select(Run).options(undefer(Run.provenance), undefer(Run.plan_summary)).where(
+        Run.organisation_id == user.organisation_id)
     if status_is is not None:
         query = query.where(Run.status == status_is)
     if dataset_id is not None:
@@ -75,7 +78,13 @@ def list_runs(user: CurrentUser, session: SessionDep,
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run's status and provenance")
 def get_run(run_id: str, user: CurrentUser, session: SessionDep) -> Run:
-    return owned(session, Run, run_id, user)
+    return _shown(session, owned(session, Run, run_id, user))
+
+
+def _shown(session: Session, run: Run) -> Run:
+    """The run with its deferred columns loaded now, so that serialising the answer reads nothing more."""
+    session.refresh(run, ["provenance", "plan_summary"])
+    return run
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={409: error_doc("The run has finished.")},
@@ -89,7 +98,7 @@ def cancel_run(run_id: str, user: PlannerUser, session: SessionDep, state: State
     request_cancel(session, run.id, state.settings.lease_seconds)
     session.commit()
     session.refresh(run)
-    return run
+    return _shown(session, run)
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT,

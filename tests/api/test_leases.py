@@ -65,11 +65,23 @@ class Outage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.down = False
+        #: Statements of requests still answered before the database goes (None: not counting).
+        self.allowed: int | None = None
         self.refused: list[str] = []
         self.lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self._refuse)
 
+    def after(self, statements: int) -> None:
+        """The database goes away after this many more statements from requests (not from the run workers)."""
+        self.allowed = statements
+
+    def end(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._refuse)
+
     def _refuse(self, _conn, _cursor, statement, _parameters, _context, _many) -> None:
+        if self.allowed is not None and not threading.current_thread().name.startswith("sufficiency-"):
+            self.allowed -= 1
+            self.down = self.down or self.allowed < 0
         if self.down:
             with self.lock:
                 self.refused.append(statement)
@@ -106,3 +118,23 @@ def test_a_run_that_loses_its_database_is_stored_when_it_comes_back(database_url
         done = wait_for(world.client, run["id"], world.as_["planner"], seconds=60)
         assert done["status"] == "succeeded", done["error"]
         assert _rows(world.client.app, run["id"]) > 0
+
+
+def test_a_database_lost_between_two_statements_of_a_request_gives_503_never_500(world: World) -> None:
+    # The run list used to read two deferred columns of each run while its answer was serialised, so a connection
+    # lost after the list's query surfaced as a 500 ("ResponseValidationError").
+    outage = Outage(world.client.app.state.sufficiency.engine)
+    try:
+        for path in ("/runs", f"/runs/{world.run_id}"):
+            statements = 0  # how many statements the request makes when all is well
+            outage.after(10_000)
+            assert world.client.get(path, headers=world.as_["viewer"]).status_code == 200
+            statements = 10_000 - outage.allowed
+            for allowed in range(statements):  # the database goes after each of them in turn
+                outage.down, outage.allowed = False, allowed
+                response = world.client.get(path, headers=world.as_["viewer"])
+                assert response.status_code in (200, 503), f"{path} after {allowed} statements: {response.text[:300]}"
+                outage.down, outage.allowed = False, None
+            assert statements >= 2
+    finally:
+        outage.end()

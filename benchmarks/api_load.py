@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from machine import load_average, machine
-from serving import free_port, prepare, run_load, sign_in, start_server
+from serving import cpu_seconds, free_port, prepare, run_load, sign_in, start_server
 
 
 def forecast_run(api: httpx.Client) -> tuple[str, str]:
@@ -103,10 +103,12 @@ def main() -> None:
                 for path in paths:  # each filtered answer built once, as after the first minutes of real use
                     api.get(path).raise_for_status()
             before = load_average()
+            cpu_before = cpu_seconds(server.pid)
             load = subprocess.run([sys.executable, __file__, "--load", base, token, str(args.seconds),
                                    str(args.connections), json.dumps(paths)],
                                   capture_output=True, text=True, check=True)
             r = json.loads(load.stdout.strip().splitlines()[-1])
+            cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, r["requests"])
             errors = sum(v for k, v in r["statuses"].items() if k == "0" or int(k) >= 500)
             settings = f", {args.concurrent_requests} requests at once each" if args.concurrent_requests else ""
             print(f"{database}, {args.workers} uvicorn worker(s){settings}, {args.connections} connections for "
@@ -114,6 +116,8 @@ def main() -> None:
                   f"{len(paths)} mixed reads ({before} before, {load_average()} after):")
             print(f"  {r['per_second']:.0f} requests/s ({r['requests']} in {r['seconds']:.1f} s); latency p50 "
                   f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms")
+            print(f"  the service used {cpu_ms:.2f} ms of CPU a request (all its processes): on 2 cores of its own it "
+                  f"would serve about {2000 / cpu_ms:.0f} requests/s")
             print("  slowest paths by p95: " + "; ".join(f"{path} {p95:.0f} ms" for p95, path in r["slowest"]))
             print(f"  statuses {r['statuses']} (0 = connection failed); 5xx or failed: {errors}")
             print("  targets: no 5xx, p95 < 250 ms, >= 200 requests/s: "

@@ -116,8 +116,8 @@ def main() -> None:
                   f"{len(paths)} mixed reads ({before} before, {load_average()} after):")
             print(f"  {r['per_second']:.0f} requests/s ({r['requests']} in {r['seconds']:.1f} s); latency p50 "
                   f"{r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, p99 {r['p99']:.0f} ms, max {r['max']:.0f} ms")
-            print(f"  the service used {cpu_ms:.2f} ms of CPU a request (all its processes): on 2 cores of its own it "
-                  f"would serve about {2000 / cpu_ms:.0f} requests/s")
+            print(f"  the service used {cpu_ms:.2f} ms of CPU a request (its processes; not the database server's): "
+                  f"with two cores to itself it would serve about {2000 / cpu_ms:.0f} requests/s")
             print("  slowest paths by p95: " + "; ".join(f"{path} {p95:.0f} ms" for p95, path in r["slowest"]))
             print(f"  statuses {r['statuses']} (0 = connection failed); 5xx or failed: {errors}")
             print("  targets: no 5xx, p95 < 250 ms, >= 200 requests/s: "

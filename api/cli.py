@@ -84,16 +84,21 @@ def announce_password(out: Console, who: str, password: str, data_dir: Path, the
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Service processes sharing the port and the database (one per core is a good start); each holds its "
+        "own runs by a lease."))] = 1,
 ) -> None:
     """The HTTP API alone (``sufficiency serve``, registered by ``web.cli``, serves the web app beside it)."""
     from api.main import create_app
 
-    start_service(host, port, create_app, f"http://{host}:{port}/auth/token")
+    start_service(host, port, create_app, f"http://{host}:{port}/auth/token", workers, "api.main:create_app")
 
 
-def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign_in: str) -> None:
+def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign_in: str, workers: int = 1,
+                  factory_path: str = "api.main:create_app") -> None:
     """Migrate the database, create the first admin on an empty one (printing their password once) or name the
-    admins of an existing one, say where to sign in (``sign_in``) and serve ``factory(settings)`` with uvicorn."""
+    admins of an existing one, say where to sign in (``sign_in``) and serve ``factory(settings)`` with uvicorn;
+    with several ``workers``, each process builds its app from ``factory_path`` (uvicorn imports it)."""
     import uvicorn
 
     from api.bootstrap import admins, bootstrap
@@ -117,7 +122,13 @@ def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign
         console.print(f"Sign in at {sign_in} with your e-mail and password. Admins: {names}.\n"
                       "Password lost? 'sufficiency reset-password --email EMAIL' gives a new one.")
     console.print(f"API documentation: http://{host}:{port}/docs")
-    uvicorn.run(factory(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(factory(settings), host=host, port=port, log_level="info")
+        return
+    # Each worker process builds its own app from the environment: hand it the key file found or made here.
+    if settings.secret_key_file is not None:
+        os.environ.setdefault("SUFFICIENCY_SECRET_KEY_FILE", str(settings.secret_key_file))
+    uvicorn.run(factory_path, factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 def reset_password_command(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
@@ -48,7 +50,11 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError:  # the database went away mid-request (the answer, a 503, is already sent): its
+            with suppress(SQLAlchemyError):  # connection is dropped from the pool rather than returned broken
+                session.invalidate()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -16,10 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.limits import RETRY_AFTER_SECONDS, overloaded_message
 from sufficiency.app.store.guard import NulInText
 from sufficiency.core.audit import TrailConflict
 from sufficiency.core.web import ApiError, error_code
@@ -28,6 +31,7 @@ __all__ = ["ERROR_RESPONSES", "ApiError", "ErrorResponse", "commit_or_conflict",
            "install_error_handlers", "not_found", "with_error_shape"]
 
 log = logging.getLogger(__name__)
+_last_unavailable_log = 0.0
 
 class ProblemPublic(BaseModel):
     severity: str = Field("error", examples=["error"])
@@ -144,6 +148,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, f"The request is not valid{where}: {first['message'] if first else ''}. "
                               "Each problem is listed.", problems)
 
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # No connection came free in time, or the database does not answer (down, restarting, locked): the
+        # request may succeed later, so say when to try again rather than fail it as the service's fault.
+        global _last_unavailable_log
+        if time.monotonic() - _last_unavailable_log > 10:  # once in ten seconds, not once a request
+            _last_unavailable_log = time.monotonic()
+            log.warning("database unavailable (%s): answering 503", type(exc).__name__)
+        return error_response(503, overloaded_message(), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     @app.exception_handler(NulInText)
     async def _nul(_request: Request, exc: NulInText) -> JSONResponse:
         return error_response(422, f"The request cannot be used: {exc}.")
@@ -176,6 +191,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Not found in your organisation."},
     422: {"model": ErrorResponse, "description": "The request or the data is not valid; problems are listed."},
     429: {"model": ErrorResponse, "description": "Too many requests; wait for Retry-After seconds."},
+    503: {"model": ErrorResponse, "description": "Overloaded, or the database is not answering; wait for "
+                                                 "Retry-After seconds."},
 }
 
 

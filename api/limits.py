@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -130,3 +131,50 @@ class LimitsMiddleware:
             pass
         if over and not started:
             await self._too_large(send)
+
+
+class AdmissionMiddleware:
+    """Serve at most ``concurrent`` requests at once; the rest wait their turn for up to ``queue_seconds``, then
+    get 503 with ``Retry-After``.
+
+    Each admitted request holds one database connection and one worker thread at a time, so the pool and the
+    thread limiter, sized to ``concurrent`` (:func:`api.main.create_app`), can never both run out: an overloaded
+    service answers 503 at once instead of hanging on the pool (issue 15). A plain asyncio semaphore suffices
+    (its waiters are served first come, first served); the queue lives in the event loop and costs no thread.
+    """
+
+    def __init__(self, app: Any, concurrent: int, queue_seconds: float) -> None:
+        self.app = app
+        self.concurrent = concurrent
+        self.queue_seconds = queue_seconds
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:  # made in the server's event loop, on its first request
+            self._slots = asyncio.Semaphore(self.concurrent)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.queue_seconds)
+        except TimeoutError:
+            await send_overloaded(send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+
+#: Seconds a client is told to wait before trying again when the service is overloaded or its database is away.
+RETRY_AFTER_SECONDS = 5
+
+
+def overloaded_message() -> str:
+    return (f"The service is busy: too many requests at once, or its database is not answering. Try again in "
+            f"{RETRY_AFTER_SECONDS} s.")
+
+
+async def send_overloaded(send: Any) -> None:
+    await send_error(send, 503, "unavailable", overloaded_message(),
+                     [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])

@@ -17,7 +17,7 @@ from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
 from api.headers import SecurityHeadersMiddleware
 from api.jobs import JobRunner, Pipeline, run_pipeline
-from api.limits import LimitsMiddleware, RateWindow
+from api.limits import AdmissionMiddleware, LimitsMiddleware, RateWindow
 from api.nul import NulGuardMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
@@ -25,7 +25,7 @@ from sufficiency import __version__
 from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.retention import purge_expired
-from sufficiency.app.store.runs import recover_interrupted
+from sufficiency.app.store.runs import fail_expired
 from sufficiency.core.stages import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -57,24 +57,33 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
 
     Notes
     -----
-    At start-up any run a previous process left queued or running is marked failed with the
-    reason, so run it as a single process (one uvicorn worker) per database.
+    Each process holds its runs by a lease renewed by its heartbeat; a run whose lease expires (its
+    process died or lost the database) is marked failed by any process. So several processes, or
+    several uvicorn workers, may share one database.
     """
     settings = settings or Settings()
-    engine = make_engine(settings.url)
+    # One connection for each request admitted at once and for the run workers (AdmissionMiddleware), so the
+    # pool never runs dry while requests holding connections wait for a thread.
+    engine = make_engine(settings.url, connections=settings.connections, wait_seconds=settings.queue_seconds)
     sessions = session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Threads for the (synchronous) routes: as many as the requests admitted at once.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.concurrent_requests
         if migrate:
             upgrade(engine)
-        failed = recover_interrupted(sessions)
+        # Runs of a process that died (its lease expired); another process's live runs are left alone.
+        failed = fail_expired(sessions, settings.lease_seconds)
         if failed:
-            log.warning("%d run(s) interrupted by the last stop were marked failed", failed)
+            log.warning("%d run(s) whose service process had stopped were marked failed", failed)
         _purge(sessions)
         purger = asyncio.create_task(_purge_on_schedule(sessions, settings.retention_check_minutes * 60))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
-                         jobs=JobRunner(sessions, settings.job_workers, pipeline),
+                         jobs=JobRunner(sessions, settings.job_workers, pipeline,
+                                        heartbeat_seconds=settings.heartbeat_seconds,
+                                        lease_seconds=settings.lease_seconds,
+                                        retry_seconds=max(600.0, 10 * settings.lease_seconds)),
                          principals=RateWindow(settings.rate_limit_per_minute))
         app.state.sufficiency = state
         try:
@@ -99,6 +108,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
             app.include_router(with_error_shape(stage_router), dependencies=[Depends(bind_ports)],
                                responses=ERROR_RESPONSES)
     app.add_middleware(NulGuardMiddleware)  # inside the limits: a body is read whole only once within them
+    app.add_middleware(AdmissionMiddleware, concurrent=settings.concurrent_requests,
+                       queue_seconds=settings.queue_seconds)
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
                        per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute,
                        per_address=settings.address_rate_limit_per_minute)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 #: Modules the benchmarks import (as ``python benchmarks/<name>.py`` finds them), not benchmarks themselves.
-HELPERS = {"machine"}
+HELPERS = {"machine", "serving"}
 
 
 def main(names: list[str]) -> int:

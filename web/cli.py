@@ -10,11 +10,15 @@ import typer
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=(
+        "Service processes sharing the port and the database (one per core is a good start); each holds its "
+        "own runs by a lease."))] = 1,
 ) -> None:
     from api.cli import start_service
     from web.app import create_app
 
-    start_service(host, port, create_app, f"http://{host}:{port}/ (in a browser; programs: /auth/token)")
+    start_service(host, port, create_app, f"http://{host}:{port}/ (in a browser; programs: /auth/token)",
+                  workers, "web.app:create_app")
 
 
 def register(app: typer.Typer) -> None:

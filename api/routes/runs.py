@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
 
 from api.deps import AdminUser, CurrentUser, PlannerUser, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError, error_doc
 from api.jobs import kind_stages
 from api.schemas import RunCreate, RunPublic, RunStatus
 from api.scoping import owned
-from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord
+from sufficiency.app.store.models import FINAL_STATUSES, Dataset, Run, ScenarioRecord, utcnow
 from sufficiency.app.store.runs import request_cancel
 
 router = APIRouter(prefix="/runs", tags=["runs"], responses=ERROR_RESPONSES)
@@ -35,11 +36,11 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
     run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
               kind=body.kind, stages=stages,
               options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports))},
-              created_by=user.id)
+              created_by=user.id, worker_id=state.jobs.worker_id, heartbeat_at=utcnow())
     session.add(run)
     session.commit()
     state.jobs.submit(run.id)
-    return run
+    return _shown(session, run)
 
 
 def _stages(body: RunCreate) -> list[str]:
@@ -65,7 +66,9 @@ def list_runs(user: CurrentUser, session: SessionDep,
               status_is: Annotated[RunStatus | None, Query(alias="status")] = None,
               dataset_id: Annotated[str | None, Query(max_length=64)] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Run]:
-    query = select(Run).where(Run.organisation_id == user.organisation_id)
+    # The deferred columns are loaded with the rows: one query, and none while the answer is being serialised.
+    query = select(Run).options(undefer(Run.provenance), undefer(Run.plan_summary)).where(
+        Run.organisation_id == user.organisation_id)
     if status_is is not None:
         query = query.where(Run.status == status_is)
     if dataset_id is not None:
@@ -75,20 +78,27 @@ def list_runs(user: CurrentUser, session: SessionDep,
 
 @router.get("/{run_id}", response_model=RunPublic, summary="A run's status and provenance")
 def get_run(run_id: str, user: CurrentUser, session: SessionDep) -> Run:
-    return owned(session, Run, run_id, user)
+    return _shown(session, owned(session, Run, run_id, user))
+
+
+def _shown(session: Session, run: Run) -> Run:
+    """The run with its deferred columns loaded now, so that serialising the answer reads nothing more."""
+    session.refresh(run, ["provenance", "plan_summary"])
+    return run
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses={409: error_doc("The run has finished.")},
              summary="Cancel a run (planner)")
-def cancel_run(run_id: str, user: PlannerUser, session: SessionDep) -> Run:
-    """A queued run is cancelled at once; a running one stops at the start of its next stage."""
+def cancel_run(run_id: str, user: PlannerUser, session: SessionDep, state: StateDep) -> Run:
+    """A queued run is cancelled at once, and so is a running one whose service process has stopped (its lease
+    expired); any other running run stops at the start of its next stage."""
     run = owned(session, Run, run_id, user)
     if run.status in FINAL_STATUSES:
         raise ApiError(409, f"The run has already {run.status}; finished runs are never changed.")
-    request_cancel(session, run.id)
+    request_cancel(session, run.id, state.settings.lease_seconds)
     session.commit()
     session.refresh(run)
-    return run
+    return _shown(session, run)
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT,

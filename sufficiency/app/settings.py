@@ -80,6 +80,18 @@ class Settings(StoreSettings):
         60.0, gt=0, le=24 * 60, description="How often the service deletes pupil-level lists past their delete-after "
                                             "date (also at start-up), in minutes.")
     job_workers: int = Field(2, ge=1, le=64, description="Runs executed at once; default 2, one per core here.")
+    concurrent_requests: int = Field(
+        40, ge=1, le=1000, description=("Requests served at once by one service process (its threads and database "
+                                        "connections are sized to match); more wait in a queue."))
+    queue_seconds: float = Field(
+        10.0, gt=0, le=300, description=("Longest a request waits in the queue, or for a database connection, "
+                                         "before the answer is 503 with Retry-After (the service is overloaded)."))
+    heartbeat_seconds: float = Field(
+        10.0, gt=0, le=3600, description=("How often a service process renews the lease on the runs it holds and "
+                                          "looks for runs whose process stopped renewing theirs."))
+    lease_seconds: float = Field(
+        60.0, gt=0, le=86400, description=("A run whose lease has not been renewed for this long belongs to a process "
+                                           "that died or lost the database; it is marked failed."))
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
 
     @model_validator(mode="after")
@@ -97,6 +109,10 @@ class Settings(StoreSettings):
                     f"{MIN_SECRET_LENGTH} characters (openssl rand -hex 32), point SUFFICIENCY_SECRET_KEY_FILE "
                     "at a file holding one, or set SUFFICIENCY_MODE=dev on a private machine.")
             self.secret_key = SecretStr(secrets.token_hex(32))
+        if self.lease_seconds < 2 * self.heartbeat_seconds:
+            raise UnsafeSettingsError(
+                f"SUFFICIENCY_LEASE_SECONDS ({self.lease_seconds:g}) must be at least twice "
+                f"SUFFICIENCY_HEARTBEAT_SECONDS ({self.heartbeat_seconds:g}), or live runs would be marked failed.")
         if len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH and self.mode == "production":
             raise UnsafeSettingsError(
                 f"SUFFICIENCY_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters; "
@@ -106,6 +122,12 @@ class Settings(StoreSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def connections(self) -> int:
+        """Database connections one service process needs: one per admitted request, two per run worker (its
+        own and a cancel check), and one for the heartbeat and one spare."""
+        return self.concurrent_requests + 2 * self.job_workers + 2
 
 
 def _read_key_file(path: Path) -> str:

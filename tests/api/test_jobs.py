@@ -63,28 +63,25 @@ def test_cancel_a_queued_run_at_once_and_a_running_one_at_its_next_stage(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_restart_mid_run_marks_it_failed_and_drops_the_late_result(database_url: str) -> None:
+def test_a_second_service_on_the_same_database_leaves_the_first_ones_runs_alone(database_url: str) -> None:
     gate = Gate()
     for world in make_world(database_url, pipeline=gate):
         dataset_id = upload_sample(world)
         run = world.client.post("/runs", headers=world.as_["planner"], json={"dataset_id": dataset_id}).json()
         assert gate.started.wait(60)
         assert world.client.get(f"/runs/{run['id']}", headers=world.as_["planner"]).json()["status"] == "running"
-        # A second service on the same database starts, as after a crash and restart.
-        restarted = create_app(world.settings)
-        with TestClient(restarted) as client:
+        # A second service process on the same database starts (another uvicorn worker, another machine).
+        second = create_app(world.settings)
+        with TestClient(second) as client:
             headers = sign_in(client, "planner@trafford.example", PASSWORD)
-            failed = client.get(f"/runs/{run['id']}", headers=headers).json()
-            assert failed["status"] == "failed"
-            assert (failed["error"].startswith("interrupted: the service stopped")
-                    and "Start the run again" in failed["error"])
-            # The old worker finishes after all: its result must not land on the failed run.
+            assert client.get(f"/runs/{run['id']}", headers=headers).json()["status"] == "running"
+            assert second.state.sufficiency.jobs.tick() == 0  # its heartbeat leaves a live lease alone
             gate.release.set()
             world.client.app.state.sufficiency.jobs.wait(run["id"], timeout=120)
-            again = client.get(f"/runs/{run['id']}", headers=headers).json()
-            assert again["status"] == "failed" and again["finished_at"] == failed["finished_at"]
-            assert _rows(restarted, run["id"]) == 0
-            assert_error(client.get(f"/runs/{run['id']}/forecast", headers=headers), 409, "conflict", "interrupted")
+            done = client.get(f"/runs/{run['id']}", headers=headers).json()
+            assert done["status"] == "succeeded", done["error"]
+            assert _rows(second, run["id"]) > 0
+            # and it runs runs of its own on the same database.
             fresh = client.post("/runs", headers=headers, json={"dataset_id": dataset_id}).json()
             assert wait_for(client, fresh["id"], headers)["status"] == "succeeded"
 

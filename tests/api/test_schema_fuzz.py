@@ -1,7 +1,7 @@
 """Property-based requests from the service's own OpenAPI schema: never a server error.
 
 A bounded schemathesis run (a few examples per operation), signed in as an admin so every
-operation is reachable, against its own throwaway database.
+operation is reachable, against its own throwaway database: SQLite, then PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import World, make_world
+from tests.store.conftest import DATABASES, fresh_database
 
 EXAMPLES_PER_OPERATION = 8
 
 
-@pytest.fixture(scope="module")
-def fuzz_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    yield from make_world(sqlite_url(Path(tmp_path_factory.mktemp("fuzz"))), rate_limit_per_minute=1_000_000)
+@pytest.fixture(scope="module", params=DATABASES)
+def fuzz_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A service on SQLite, then on PostgreSQL (skipped, saying why, when no server answers)."""
+    with fresh_database(request.param, Path(tmp_path_factory.mktemp("fuzz"))) as url:
+        yield from make_world(url, rate_limit_per_minute=1_000_000)
 
 
 def _operations(world: World) -> list:

@@ -16,11 +16,14 @@ from sufficiency.app.store.runs import (
     ImmutableError,
     RunNotActive,
     claim_run,
+    fail_expired,
     fail_run,
     finish_run,
-    recover_interrupted,
+    renew_leases,
 )
 from sufficiency.core.result import run_scenario
+
+WORKER = "worker-1"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,7 @@ def _status(sessions, run_id: str) -> str:
 def test_finish_run_stores_every_forecast_and_sufficiency_row(engine: Engine, forecast_result) -> None:
     sessions = session_factory(engine)
     run_id = _new_run(sessions)
-    assert claim_run(sessions, run_id)
+    assert claim_run(sessions, run_id, WORKER)
     finish_run(sessions, run_id, forecast_result)
     forecast = forecast_result.forecast
     assert _count(sessions, ForecastRow, run_id) == len(forecast.by_area) + len(forecast.by_school)
@@ -73,7 +76,7 @@ def test_finish_run_stores_every_forecast_and_sufficiency_row(engine: Engine, fo
 def test_a_crash_while_writing_leaves_no_result_rows(engine: Engine, forecast_result, monkeypatch) -> None:
     sessions = session_factory(engine)
     run_id = _new_run(sessions)
-    claim_run(sessions, run_id)
+    claim_run(sessions, run_id, WORKER)
     real = store_runs._result_rows
 
     def breaks_half_way(run, result):
@@ -91,10 +94,10 @@ def test_a_crash_while_writing_leaves_no_result_rows(engine: Engine, forecast_re
 def test_a_finished_run_never_changes(engine: Engine, forecast_result) -> None:
     sessions = session_factory(engine)
     run_id = _new_run(sessions)
-    claim_run(sessions, run_id)
+    claim_run(sessions, run_id, WORKER)
     finish_run(sessions, run_id, forecast_result)
     assert not fail_run(sessions, run_id, "too late")
-    assert not claim_run(sessions, run_id)
+    assert not claim_run(sessions, run_id, WORKER)
     with sessions() as session, pytest.raises(ImmutableError, match="never changed"):
         session.get(Run, run_id).error = "edited"
         session.commit()
@@ -105,24 +108,37 @@ def test_a_finished_run_never_changes(engine: Engine, forecast_result) -> None:
     assert _status(sessions, run_id) == "succeeded"
 
 
-def test_restart_marks_unfinished_runs_failed_and_keeps_finished_ones(engine: Engine, forecast_result) -> None:
+def test_runs_whose_lease_expired_are_failed_and_live_and_finished_ones_kept(engine: Engine, forecast_result) -> None:
     sessions = session_factory(engine)
-    queued, running, done = _new_run(sessions), _new_run(sessions, "running"), _new_run(sessions, "running")
+    now = dt.datetime.now(dt.UTC)
+    queued, running, live, done = (_new_run(sessions), _new_run(sessions, "running"), _new_run(sessions),
+                                   _new_run(sessions))
+    claim_run(sessions, live, WORKER)
+    claim_run(sessions, done, WORKER)
     finish_run(sessions, done, forecast_result)
-    assert recover_interrupted(sessions) == 2
+    with sessions.begin() as session:  # the process holding these two died an hour ago
+        session.execute(update(Run).where(Run.id.in_([queued, running]))
+                        .values(worker_id="gone", heartbeat_at=now - dt.timedelta(hours=1)))
+    assert renew_leases(sessions, WORKER, [live, queued, done], now) == 1  # only what this worker holds
+    assert fail_expired(sessions, lease_seconds=60, now=now + dt.timedelta(seconds=30)) == 2
     with sessions() as session:
         for run_id in (queued, running):
             run = session.get(Run, run_id)
             assert run.status == "failed"
-            assert run.error.startswith("interrupted: the service stopped")
+            assert run.error.startswith("interrupted: the service process running it stopped")
+            assert "Start the run again" in run.error
+        assert session.get(Run, live).status == "running"
         assert session.get(Run, done).status == "succeeded"
+    # Once its worker stops renewing it, the live run's lease expires too.
+    assert fail_expired(sessions, lease_seconds=60, now=now + dt.timedelta(seconds=61)) == 1
+    assert _status(sessions, live) == "failed"
 
 
 def test_a_result_arriving_after_the_run_was_failed_is_dropped(engine: Engine, forecast_result) -> None:
     sessions = session_factory(engine)
     run_id = _new_run(sessions)
-    claim_run(sessions, run_id)
-    recover_interrupted(sessions)
+    claim_run(sessions, run_id, WORKER)
+    fail_expired(sessions, lease_seconds=60, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     with pytest.raises(RunNotActive):
         finish_run(sessions, run_id, forecast_result)
     assert _count(sessions, ForecastRow, run_id) == 0
@@ -134,7 +150,7 @@ def test_status_changes_are_conditional(engine: Engine) -> None:
     run_id = _new_run(sessions)
     with sessions.begin() as session:  # core updates bypass the ORM guard, but not the status condition
         session.execute(update(Run).where(Run.id == run_id).values(status="cancelled"))
-    assert not claim_run(sessions, run_id)
+    assert not claim_run(sessions, run_id, WORKER)
     assert _status(sessions, run_id) == "cancelled"
 
 

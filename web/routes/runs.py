@@ -91,6 +91,6 @@ def run_progress(request: Request, run_id: RunId, user: PageUser, session: Sessi
 
 
 @router.post("/runs/{run_id}/cancel", dependencies=[Depends(check_csrf)])
-def cancel(run_id: RunId, user: PagePlanner, session: SessionDep) -> Response:
-    api_runs.cancel_run(run_id, user, session)
+def cancel(run_id: RunId, user: PagePlanner, session: SessionDep, state: StateDep) -> Response:
+    api_runs.cancel_run(run_id, user, session, state)
     return RedirectResponse(f"{PREFIX}/runs/{run_id}", status_code=303)

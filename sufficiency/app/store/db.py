@@ -20,8 +20,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a wait for locks.
+#: Connections an engine keeps when the caller does not say (the command line, migrations, tests).
+DEFAULT_CONNECTIONS = 10
+
+
+def make_engine(url: str, connections: int = DEFAULT_CONNECTIONS, wait_seconds: float = 30.0,
+                **kwargs: Any) -> Engine:
+    """An engine for ``url`` whose pool holds ``connections``; SQLite gets WAL mode, foreign keys and a
+    wait for locks.
+
+    The service sizes ``connections`` to what it does at once (requests it admits plus its run
+    workers, :func:`api.main.create_app`), so a request never waits on the pool behind requests that
+    wait for a thread (the deadlock of issue 15). A checkout that still finds the pool empty gives up
+    after ``wait_seconds`` with :class:`sqlalchemy.exc.TimeoutError` (the service answers 503).
 
     SQLite serialises writers, so concurrent runs wait for the lock (up to 60 s) instead of failing
     with "database is locked"; WAL lets readers continue while a run's results are written.
@@ -30,13 +41,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # the statement alone is logged.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
+    pool = {"pool_size": connections, "max_overflow": 0, "pool_timeout": wait_seconds}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _private_file(Path(parsed.database))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
+        else:  # an in-memory database lives in one connection: SQLAlchemy's own pool for it takes no size
+            pool = {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **pool, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return install_text_guard(engine)
-    return install_text_guard(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs))
+    return install_text_guard(create_engine(url, pool_pre_ping=True, **pool, **kwargs))
 
 
 def _private_file(path: Path) -> None:
@@ -59,6 +73,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
+    # In WAL mode NORMAL is safe from corruption and skips a sync on every commit (a power cut may lose
+    # the last commits, never the database).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -1,9 +1,16 @@
 """The life of a run in the store: queued -> running -> succeeded | failed | cancelled.
 
 Every change of status is a conditional update ("... where status = 'running'"), so two parties
-(a worker finishing and a restart marking the run failed) can never both win, and a finished
+(a worker finishing and another process marking the run failed) can never both win, and a finished
 run is never changed again. Results and the final status are written in one transaction: a
 crash part-way leaves the run without any result rows, never with half of them.
+
+A queued or running run belongs to the service process that accepted it (its job runner's
+``worker_id``), which renews the run's lease (``heartbeat_at``) every few seconds
+(:func:`renew_leases`). Any process marks runs whose lease has expired failed
+(:func:`fail_expired`), so a run whose process died or lost the database does not stay running,
+and two processes (or several uvicorn workers) can share one database without touching each
+other's runs.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import event, insert, inspect, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sufficiency.app.store.models import (
@@ -30,8 +37,10 @@ from sufficiency.core.stages import REGISTRY
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
 
-INTERRUPTED = ("interrupted: the service stopped before this run finished (found when it started again at {when}); "
-               "no results were kept. Start the run again.")
+LOST = ("interrupted: the service process running it stopped or lost its database, and had not renewed the run's "
+        "lease for over {lease:g} s when this was found at {when}; no results were kept. Start the run again.")
+LOST_CANCELLED = ("cancelled: the service process running it had stopped renewing its lease (it stopped or lost "
+                  "its database); no results were kept")
 STOPPED = ("interrupted: the service was shut down at {when} before this run finished; no results were kept. "
            "Start the run again.")
 
@@ -67,10 +76,11 @@ def _transition(session: Session, run_id: str, from_statuses: tuple[str, ...], *
     return result.rowcount == 1
 
 
-def claim_run(factory: sessionmaker[Session], run_id: str) -> bool:
-    """Mark a queued run running; False when it was cancelled or failed meanwhile."""
+def claim_run(factory: sessionmaker[Session], run_id: str, worker_id: str) -> bool:
+    """Mark a queued run of this worker's running; False when it was cancelled or failed meanwhile."""
     with factory.begin() as session:
-        return _transition(session, run_id, ("queued",), status="running", started_at=utcnow())
+        return _transition(session, run_id, ("queued",), status="running", started_at=utcnow(), worker_id=worker_id,
+                           heartbeat_at=utcnow())
 
 
 def cancel_requested(factory: sessionmaker[Session], run_id: str) -> bool:
@@ -79,10 +89,22 @@ def cancel_requested(factory: sessionmaker[Session], run_id: str) -> bool:
         return run is None or run.cancel_requested or run.status != "running"
 
 
-def request_cancel(session: Session, run_id: str) -> str:
-    """Cancel a queued run at once, or ask a running one to stop at its next stage; the new status."""
-    if _transition(session, run_id, ("queued",), status="cancelled", finished_at=utcnow(),
+def _expired(lease_seconds: float, now: dt.datetime) -> Any:
+    """Runs whose lease was last renewed more than ``lease_seconds`` ago (or never: made before leases)."""
+    return or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - dt.timedelta(seconds=lease_seconds))
+
+
+def request_cancel(session: Session, run_id: str, lease_seconds: float, now: dt.datetime | None = None) -> str:
+    """Cancel a queued run at once, or a running one whose process stopped renewing its lease; ask any other
+    running run to stop at its next stage. The new status."""
+    now = now or utcnow()
+    if _transition(session, run_id, ("queued",), status="cancelled", finished_at=now,
                    error="cancelled before it started"):
+        return "cancelled"
+    if session.execute(
+            update(Run).where(Run.id == run_id, Run.status == "running", _expired(lease_seconds, now))
+            .values(status="cancelled", cancel_requested=True, finished_at=now, error=LOST_CANCELLED)
+            .execution_options(synchronize_session=False)).rowcount == 1:
         return "cancelled"
     _transition(session, run_id, ("running",), cancel_requested=True)
     return "running"
@@ -101,13 +123,27 @@ def fail_run(factory: sessionmaker[Session], run_id: str, error: str) -> bool:
                            error=error[:4000])
 
 
-def recover_interrupted(factory: sessionmaker[Session], now: dt.datetime | None = None) -> int:
-    """At start-up: every run left queued or running by a stopped service is marked failed."""
-    when = (now or utcnow()).isoformat(timespec="seconds")
+def renew_leases(factory: sessionmaker[Session], worker_id: str, run_ids: list[str],
+                 now: dt.datetime | None = None) -> int:
+    """The heartbeat: this worker still holds these runs (queued or running); the number renewed."""
+    if not run_ids:
+        return 0
     with factory.begin() as session:
         result = session.execute(
-            update(Run).where(Run.status.in_(("queued", "running")))
-            .values(status="failed", finished_at=utcnow(), error=INTERRUPTED.format(when=when))
+            update(Run).where(Run.id.in_(run_ids), Run.worker_id == worker_id, Run.status.in_(("queued", "running")))
+            .values(heartbeat_at=now or utcnow()).execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)
+
+
+def fail_expired(factory: sessionmaker[Session], lease_seconds: float, now: dt.datetime | None = None) -> int:
+    """Every queued or running run whose lease has expired (its process died, or lost the database for longer than
+    the lease) is marked failed with the reason; the number marked. Safe from any process, at any time."""
+    now = now or utcnow()
+    with factory.begin() as session:
+        result = session.execute(
+            update(Run).where(Run.status.in_(("queued", "running")), _expired(lease_seconds, now))
+            .values(status="failed", finished_at=now,
+                    error=LOST.format(lease=lease_seconds, when=now.isoformat(timespec="seconds")))
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)
 
@@ -149,7 +185,7 @@ def _result_rows(run_id: str, result: ScenarioResult) -> list[tuple[type, list[d
 
 
 def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResult,
-               files: dict[str, bytes] | None = None) -> None:
+               files: dict[str, bytes] | None = None, worker_id: str | None = None) -> None:
     """Write every result row (and report files) and mark the run succeeded, all in one transaction.
 
     Raises
@@ -164,8 +200,12 @@ def finish_run(factory: sessionmaker[Session], run_id: str, result: ScenarioResu
     provenance = _provenance(result)
     with factory.begin() as session:
         # Claim the row first: on PostgreSQL this locks it, so a concurrent restart waits for us.
-        if not _transition(session, run_id, ("running",), status="succeeded", finished_at=utcnow(),
-                           provenance=provenance, plan_summary=plan_summary(result)):
+        held = session.execute(
+            update(Run).where(Run.id == run_id, Run.status == "running",
+                              *([Run.worker_id == worker_id] if worker_id is not None else []))
+            .values(status="succeeded", finished_at=utcnow(), provenance=provenance, plan_summary=plan_summary(result))
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if not held:
             raise RunNotActive(f"run {run_id} is no longer running; its result was not stored")
         for model, rows in batches:
             session.execute(insert(model), rows)

@@ -48,6 +48,14 @@ class StandardsConfig(BaseModel):
                     "Ofsted inspects such schools about every four years (School inspection "
                     "handbook, section 5 and 8, 2024).",
     )
+    outstanding_to_good_amber: bool = Field(
+        default=False,
+        description="Whether a drop from Outstanding to Good at the last graded inspection, on its own, makes a "
+                    "school Amber (rule Y8-outstanding-to-good counts as Amber). Off by default: Good is a good "
+                    "judgement, and in the sample borough 7 of the 15 Amber schools were Amber for that drop alone, "
+                    "which hides the schools that need support among those that need watching; the drop is then "
+                    "Yellow. Turn it on where the authority's policy treats any decline as a concern.",
+    )
     trend_tolerance: float = Field(
         default=0.0, ge=0,
         description="Year-on-year changes no larger than this are reported as 'no change'.",

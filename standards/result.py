@@ -14,7 +14,7 @@ from standards.kpi import kpi_tables, load_local_figures, share_good_or_better
 from standards.lait import la_series, lait_values, national_comparators, resolve_la_number
 from standards.overrides import Override, apply_overrides, unmatched_overrides
 from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
-from standards.rules import load_rules
+from standards.rules import load_rules, with_settings
 from standards.targets import Target, authority_measures, load_targets, target_status
 
 
@@ -63,7 +63,7 @@ class StandardsResult:
         without an assessment get the category "not assessed".
         """
         cols = ["school_id", "name", "category", "computed_category", "rules_fired",
-                "reasons", "override_reason", "ofsted", "ofsted_inspection_date"]
+                "reasons", "evidence", "override_reason", "ofsted", "ofsted_inspection_date"]
         risk = self.risk.assign(school_id=self.risk["school_id"].astype(str)).set_index("school_id")
         out = risk.reindex([str(s) for s in school_ids]).reset_index()
         out["category"] = out["category"].fillna("not assessed")
@@ -71,7 +71,7 @@ class StandardsResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by a file-friendly name (what the CLI writes as CSV)."""
-        out = {"risk_schools": self.risk, "risk_rules_fired": self.risk_fired,
+        out = {"risk_schools": self.risk, "risk_all_years": self.risk_all_years, "risk_rules_fired": self.risk_fired,
                "risk_summary": self.risk_summary, "kpi_table_one_primary": self.kpis["primary"],
                "kpi_table_two_secondary": self.kpis["secondary"]}
         if self.benchmark is not None:
@@ -126,7 +126,8 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     lait = lait_values() if lait is None else lait
     national = national_comparators(lait)
     indicators = numeric_indicators(school_indicators)
-    rules = load_rules(base / config.rules_file if config.rules_file else None)
+    rules = with_settings(load_rules(base / config.rules_file if config.rules_file else None),
+                          config.outstanding_to_good_amber)
     assessment = assess_risk(indicators, schools, rules, national)
     trail = overrides if overrides is not None else []
     # An override naming a school or year not in this data (a closed school, a year not yet

@@ -32,11 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 STEPS: dict[str, str] = {
     "concern_raised": "concern raised",
-    "communicated": "concern communicated to the headteacher and chair (or the trust)",
+    "communicated": "communicated to the headteacher and chair of governors",
     "support_brokered": "support brokered",
     "challenge_meeting": "challenge meeting",
     "pre_warning_notice": "pre-warning notice",
-    "warning_notice": "statutory warning notice (s.60)",
+    "warning_notice": "statutory warning notice",
     "additional_governors": "additional governors appointed (s.63)",
     "interim_executive_board": "interim executive board (s.65)",
     "budget_suspension": "delegated budget suspended (s.66)",

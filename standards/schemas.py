@@ -233,7 +233,7 @@ class EscalationStepPublic(BaseModel):
 class EscalationCasePublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "school_id": "106285", "governance": "maintained", "open": True, "current_step": "communicated",
-        "current_label": "concern communicated to the headteacher and chair (or the trust)",
+        "current_label": "communicated to the headteacher and chair of governors",
         "opened_on": "2025-10-01",
         "last_step_on": "2025-10-08", "next_review": "2025-11-19", "overdue": False,
         "allowed_next": [{"step": "challenge_meeting", "label": "challenge meeting"},
@@ -244,7 +244,7 @@ class EscalationCasePublic(BaseModel):
              "actor": "planner@trafford.gov.uk", "note": "Amber in the autumn risk assessment.",
              "next_review": "2025-11-12", "run_id": EXAMPLE_RUN_ID, "recorded_at": "2025-10-01T09:12:00Z"},
             {"seq": 2, "step": "communicated",
-             "label": "concern communicated to the headteacher and chair (or the trust)",
+             "label": "communicated to the headteacher and chair of governors",
              "date": "2025-10-08", "actor": "planner@trafford.gov.uk", "note": "Letter sent.",
              "next_review": "2025-11-19", "run_id": None, "recorded_at": "2025-10-08T16:40:00Z"}]}]})
     school_id: str
@@ -286,6 +286,9 @@ class EscalationStepCreate(BaseModel):
 
 
 class OverdueReviewPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "school_id": "106285", "step": "challenge_meeting", "step_text": "challenge meeting", "date": "2025-10-20",
+        "actor": "planner@trafford.gov.uk", "next_review": "2025-12-01", "days_overdue": 14}]})
     school_id: str
     step: Step = Field(description="The case's latest step.")
     step_text: str
@@ -314,6 +317,12 @@ class EscalationOutcomePublic(BaseModel):
 
 
 class EscalationOutcomesPage(BaseModel):
+    model_config = page_example({
+        "school_id": "106285", "case": 1, "opened_on": "2024-10-01", "opened_year": 2024,
+        "furthest_step": "pre_warning_notice", "furthest_step_text": "pre-warning notice", "steps": 5,
+        "resolved_on": "2025-07-10", "category_when_opened": "Amber", "year_assessed_when_opened": 2024,
+        "category_latest": "Yellow", "year_latest": 2025, "outcome": "improved",
+        "ofsted_when_opened": "Requires improvement", "ofsted_latest": "Good"})
     run_id: str
     count: int
     rows: list[EscalationOutcomePublic]

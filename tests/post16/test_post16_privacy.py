@@ -77,6 +77,20 @@ def test_input_problems_name_row_and_column():
     assert "pupils.csv, row 5, column 'attendance_pct'" in text
 
 
+@pytest.mark.parametrize("column, value, limits", [
+    ("attainment8", 91, "0-90"), ("attainment8", -1, "0-90"), ("suspensions", -2, "0-50"),
+    ("suspensions", 51, "0-50"), ("school_moves", 21, "0-20"), ("ncy", 15, "0-14"), ("ehcp", 2, "0-1"),
+])
+def test_out_of_range_pupil_values_are_refused(column, value, limits):
+    pupils = synthetic_pupils(20, 0, random_state=1)
+    pupils[column] = pupils[column].astype(float)
+    pupils.loc[2, column] = value
+    with pytest.raises(InputError) as err:
+        check_pupils(pupils, Post16Config(), file="pupils.csv")
+    assert f"pupils.csv, row 4, column '{column}': value '{value}" in str(err.value)
+    assert f"outside {limits}" in str(err.value)
+
+
 def test_no_pupil_identifier_reaches_the_logs(caplog):
     pupils = synthetic_pupils(600, 120, random_state=5, recorded_on=dt.date(2026, 1, 1))
     settings = Post16Settings(pseudonym_key=KEY)

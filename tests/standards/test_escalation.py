@@ -53,7 +53,7 @@ def test_full_routes_are_allowed(route, governance) -> None:
 
 @pytest.mark.parametrize("history, step, governance, message", [
     ([], "communicated", "maintained", "has no open concern"),
-    (["concern_raised"], "support_brokered", "maintained", "Allowed next: 'concern communicated to the"),
+    (["concern_raised"], "support_brokered", "maintained", "Allowed next: 'communicated to the"),
     (["concern_raised", "communicated", "support_brokered"], "trust_letter", "maintained",
      "not allowed next for a maintained school"),
     (["concern_raised", "communicated", "support_brokered"], "pre_warning_notice", "academy",

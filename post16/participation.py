@@ -1,7 +1,7 @@
 """Participation in education and training, NEET and not known for one authority (NCCIS).
 
 The figures come from the DfE NCCIS local authority dashboard shipped in ``post16/data``
-(every English LA, 2021-2025). For the authority chosen we report, by year, participation, NEET,
+(every English LA, academic years 2020/21 to 2024/25). For the authority chosen we report, by year, participation, NEET,
 not known and the September Guarantee, set against the participation target, England, the region
 and the authority's rank among all LAs; the SEND and vulnerable-group splits; and a trend chart.
 """
@@ -90,14 +90,14 @@ def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:
 
 
 def period_label(year: pd.Series) -> pd.Series:
-    """The months an NCCIS year averages: 2025 -> "Dec 2024-Feb 2025".
+    """The months an NCCIS figure averages, from its academic year: 2024 -> "Dec 2024-Feb 2025".
 
-    NCCIS labels each figure by the calendar year of its January. That is the academic year
-    2024/25 for 2025, which the rest of the product (and LAIT, in the standards KPI tables)
-    files under 2024, its autumn; the period column says which months are meant.
+    NCCIS labels each figure by the calendar year of its January (its "2025" file); the shipped
+    table files it under the academic year by its autumn (2024 = 2024/25), as the rest of the
+    product and LAIT do, so one figure has one year label everywhere.
     """
     year = pd.Series(year).astype(int)
-    return "Dec " + (year - 1).astype(str) + "-Feb " + year.astype(str)
+    return "Dec " + year.astype(str) + "-Feb " + (year + 1).astype(str)
 
 
 def _ranks(las: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,9 @@ from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indic
 from standards.rules import load_rules, with_settings
 from standards.targets import Target, authority_measures, load_targets, target_status
 
+#: LAIT measures copied from NCCIS, whose figures and ranks the post-16 stage reports from the source.
+RANKED_BY_POST16 = ("16-17Ed&Training", "16-17 NEET", "16-17_not known_NEET")
+
 
 @dataclass(frozen=True)
 class StandardsResult:
@@ -145,6 +148,12 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     bench = None
     if la_number is not None:
         bench = benchmark_la(la_number, lait=lait)
+        # One figure, one source, one rank: 16-17 participation and NEET are NCCIS's, ranked by the post-16
+        # stage; LAIT copies them but also ranks two authorities NCCIS does not list (so "of 153", not 151).
+        bench = bench[~bench["measure"].isin(RANKED_BY_POST16)].reset_index(drop=True)
+        notes.append("16-17 year olds in education or training, NEET, and NEET or not known are benchmarked once, "
+                     "in the post-16 part, from their source (NCCIS), with its rank among the authorities it "
+                     "publishes.")
     else:
         notes.append("No authority set (la_code at the top of scenario.yaml): LA rows use the "
                      "schools' own figures and there is no benchmarking against other authorities.")

@@ -83,7 +83,9 @@ def build_nccis(neet_dir: Path) -> pd.DataFrame:
     text_cols = ["geographic_level", "region_code", "region_name", "la_code", "la_gss_code", "la_name"]
     for col in table.columns.difference(text_cols):
         table[col] = pd.to_numeric(table[col], errors="coerce")
-    table["year"] = table["year"].astype(int)
+    # NCCIS labels a figure by the calendar year of its January; the product files it under the
+    # academic year by its autumn (the Dec 2024-Feb 2025 average is 2024/25, year 2024), as LAIT does.
+    table["year"] = table["year"].astype(int) - 1
     table["la_code"] = table["la_code"].str.replace(r"\.0$", "", regex=True)
     order = {"National": 0, "Regional": 1, "Local authority": 2}
     table = table.sort_values(

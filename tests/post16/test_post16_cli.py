@@ -46,10 +46,10 @@ def test_post16_command_writes_tables_and_chart(app, tmp_path, monkeypatch):
     assert "Warning:" in " ".join(result.output.split()) and "personal data" in result.output
     assert (secure.parent / "roni_factors.csv").exists()
     assert "SYNTHETIC pupils drawn from a logistic model" in " ".join(result.output.split())
-    assert "Trafford" in result.output and "94.5" in result.output  # 2025 participation
+    assert "Trafford" in result.output and "94.5" in result.output  # 2024/25 participation
     assert "Sixth-form demand (actual rolls)" in result.output
     participation = pd.read_csv(out / "participation.csv")
-    assert participation.query("year == 2025 and measure == 'participation_pct'")["la"].iloc[0] == pytest.approx(94.5)
+    assert participation.query("year == 2024 and measure == 'participation_pct'")["la"].iloc[0] == pytest.approx(94.5)
     assert (out / "participation_trend.png").stat().st_size > 10_000
     ranked = pd.read_csv(secure)
     assert len(ranked) == 150 and ranked["synthetic"].all()

@@ -47,7 +47,8 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     try:
         rules = with_settings(load_rules(data_dir / config.rules_file if config.rules_file else None),
                               config.outstanding_to_good_amber)
-        risk = assess_risk(numeric_indicators(inputs.school_indicators), inputs.schools, rules)
+        risk = assess_risk(numeric_indicators(inputs.school_indicators), inputs.schools, rules,
+                           rolls=inputs.rolls, similar_schools=config.similar_schools)
     except (IndicatorError, RuleFileError, ValueError) as exc:
         console.print(f"[red]Override not recorded:[/] {exc}")
         raise typer.Exit(1) from None

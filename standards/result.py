@@ -131,7 +131,7 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     indicators = numeric_indicators(school_indicators)
     rules = with_settings(load_rules(base / config.rules_file if config.rules_file else None),
                           config.outstanding_to_good_amber)
-    assessment = assess_risk(indicators, schools, rules, national)
+    assessment = assess_risk(indicators, schools, rules, national, rolls, config.similar_schools)
     trail = overrides if overrides is not None else []
     # An override naming a school or year not in this data (a closed school, a year not yet
     # loaded) stays in the audit trail but cannot apply; it must not stop the assessment.

@@ -187,13 +187,75 @@ def gap_to_national(wide: pd.DataFrame, indicator: str, phase: pd.Series,
     return wide[indicator] - national_for(wide, indicator, phase, national)[0]
 
 
+#: What makes schools similar: their intake (free school meals, SEN support) and their size.
+SIMILARITY_FEATURES = ("fsm_pct", "sen_support_pct", "pupils_on_roll")
+
+
+class SimilarSchools:
+    """Each school's most similar schools in the same phase and year, by intake and size.
+
+    Schools are compared on % of pupils eligible for free school meals, % on SEN support and pupils on
+    roll, each standardised within the phase and year (so a point of FSM counts as much as the spread of
+    FSM among those schools); the ``k`` nearest by Euclidean distance are the school's similar schools
+    (scikit-learn ``NearestNeighbors``). A school lacking any of the three has none. The comparison for an
+    indicator is the mean over those of its similar schools with a figure that year.
+
+    Parameters
+    ----------
+    wide
+        The pivoted indicators (school_id, year) with the similarity features as columns.
+    phase
+        Each row's phase.
+    k
+        How many similar schools (fewer where the phase has fewer schools that year).
+    """
+
+    def __init__(self, wide: pd.DataFrame, phase: pd.Series, k: int = 10) -> None:
+        from sklearn.neighbors import NearestNeighbors
+
+        self.k = k
+        n = len(wide)
+        self.neighbours = np.full((n, k), -1, dtype=int)
+        self.phase = phase
+        present = [c for c in SIMILARITY_FEATURES if c in wide.columns]
+        if len(present) < len(SIMILARITY_FEATURES):
+            return
+        features = wide[list(SIMILARITY_FEATURES)].to_numpy(dtype=float)
+        years = wide.index.get_level_values("year").to_numpy()
+        complete = ~np.isnan(features).any(axis=1)
+        groups = pd.DataFrame({"year": years, "phase": phase.to_numpy(), "row": np.arange(n)})[complete]
+        for _, group in groups.groupby(["year", "phase"]):
+            rows = group["row"].to_numpy()
+            if len(rows) < 2:
+                continue
+            x = features[rows]
+            spread = x.std(axis=0)
+            z = (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+            take = min(k + 1, len(rows))
+            _, found = NearestNeighbors(n_neighbors=take).fit(z).kneighbors(z)
+            for i, row in enumerate(rows):
+                others = [rows[j] for j in found[i] if rows[j] != row][:k]
+                self.neighbours[row, :len(others)] = others
+
+    def compare(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """The mean of each row's similar schools' figures, and its basis in words."""
+        data = values.to_numpy(dtype=float)
+        picked = np.where(self.neighbours >= 0, data[np.clip(self.neighbours, 0, None)], np.nan)
+        counts = (~np.isnan(picked)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, np.nansum(picked, axis=1) / np.maximum(counts, 1), np.nan)
+        basis = np.where(counts > 0, [f"similar schools: the {c} {p} schools nearest in FSM %, SEN support % "
+                                      "and size" for c, p in zip(counts, self.phase.astype(str), strict=True)], None)
+        return pd.Series(means, index=values.index), pd.Series(basis, index=values.index, dtype=object)
+
+
 #: Columns of the evidence behind each criterion, row by row (see :func:`measure_criterion`).
 EVIDENCE_COLUMNS = ["indicator", "school_value", "comparison", "comparison_basis", "gap", "operator",
                     "threshold", "fallback_for"]
 
 
 def measure_criterion(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
-                      national: pd.DataFrame) -> pd.DataFrame:
+                      national: pd.DataFrame, similar: SimilarSchools | None = None) -> pd.DataFrame:
     """A criterion measured on every school-year, with the evidence a reader needs.
 
     Returns
@@ -201,7 +263,7 @@ def measure_criterion(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
     pandas.DataFrame
         Indexed like ``wide``: ``holds`` (bool), ``known`` (bool) and :data:`EVIDENCE_COLUMNS`:
         the school's figure, the figure it is compared with and its basis (national for the
-        phase, the school's own figure the year before, or the rule's threshold), the gap
+        phase, its similar schools, the school's own figure the year before, or the rule's threshold), the gap
         (the measure compared with the threshold: school minus comparison) and, where the
         criterion's fallback was used because the indicator was not published, the indicator
         it stood in for.
@@ -216,6 +278,10 @@ def measure_criterion(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
         comparison = _previous(school)
         basis = pd.Series("the school, the year before", index=index, dtype=object)
         value = school - comparison
+    elif crit.measure == "gap_to_similar":
+        comparison, basis = similar.compare(school) if similar is not None and crit.indicator in wide.columns \
+            else (pd.Series(np.nan, index=index), pd.Series(None, index=index, dtype=object))
+        value = school - comparison
     else:
         comparison, basis = national_for(wide, crit.indicator, phase, national) if crit.indicator in wide.columns \
             else (pd.Series(np.nan, index=index), pd.Series(None, index=index, dtype=object))
@@ -227,7 +293,7 @@ def measure_criterion(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
         "operator": crit.operator, "threshold": crit.threshold, "fallback_for": None}, index=index)
     if crit.fallback is not None:
         # Where the school's figure is not published, the fallback's test stands in for it.
-        instead = measure_criterion(wide, crit.fallback, phase, national)
+        instead = measure_criterion(wide, crit.fallback, phase, national, similar)
         use = school.isna() & instead["school_value"].notna()
         instead["fallback_for"] = crit.indicator
         out = out.where(~use, instead, axis=0).astype({"holds": bool, "known": bool})
@@ -235,14 +301,15 @@ def measure_criterion(wide: pd.DataFrame, crit: Criterion, phase: pd.Series,
 
 
 def evaluate_rule(rule: Rule, wide: pd.DataFrame, phase: pd.Series,
-                  national: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+                  national: pd.DataFrame, similar: SimilarSchools | None = None) -> tuple[pd.Series, pd.Series]:
     """Return (fired, checkable) booleans over the rows of ``wide`` for one rule."""
-    fired, checkable, _ = evaluate_rule_with_evidence(rule, wide, phase, national)
+    fired, checkable, _ = evaluate_rule_with_evidence(rule, wide, phase, national, similar)
     return fired, checkable
 
 
-def evaluate_rule_with_evidence(rule: Rule, wide: pd.DataFrame, phase: pd.Series,
-                                national: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[pd.DataFrame]]:
+def evaluate_rule_with_evidence(rule: Rule, wide: pd.DataFrame, phase: pd.Series, national: pd.DataFrame,
+                                similar: SimilarSchools | None = None
+                                ) -> tuple[pd.Series, pd.Series, list[pd.DataFrame]]:
     """Return (fired, checkable, evidence): evidence is one :func:`measure_criterion` frame per criterion."""
     applies = phase.isin(schools_teaching(rule.phase)) if rule.phase != "all" else (
         pd.Series(True, index=wide.index))
@@ -250,7 +317,7 @@ def evaluate_rule_with_evidence(rule: Rule, wide: pd.DataFrame, phase: pd.Series
     known = pd.Series(True, index=wide.index)
     evidence = []
     for crit in rule.criteria:
-        measured = measure_criterion(wide, crit, phase, national)
+        measured = measure_criterion(wide, crit, phase, national, similar)
         holds &= measured["holds"]
         known &= measured["known"]
         evidence.append(measured)
@@ -262,7 +329,8 @@ def evaluate_rule_with_evidence(rule: Rule, wide: pd.DataFrame, phase: pd.Series
 
 def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
                 rules: RuleSet | None = None,
-                national: pd.DataFrame | None = None) -> RiskAssessment:
+                national: pd.DataFrame | None = None, rolls: pd.DataFrame | None = None,
+                similar_schools: int = 10) -> RiskAssessment:
     """Risk-assess every school in every year of ``school_indicators``.
 
     Parameters
@@ -275,6 +343,10 @@ def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
         The rule set; the shipped ``risk_rules_v2.yaml`` by default.
     national : pandas.DataFrame, optional
         National comparators (indicator, phase, year, national); from LAIT by default.
+    rolls : pandas.DataFrame, optional
+        Canonical rolls: each school's pupils on roll in a year (its size, for similar schools).
+    similar_schools : int
+        How many similar schools each school is compared with (``gap_to_similar``).
 
     Returns
     -------
@@ -286,10 +358,15 @@ def assess_risk(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     info = schools.assign(school_id=schools["school_id"].astype(str)).set_index("school_id")
     ids = wide.index.get_level_values("school_id")
     phase = pd.Series(ids.map(info["phase"]), index=wide.index).fillna("all-through")
+    if rolls is not None and len(rolls):
+        size = rolls.assign(school_id=rolls["school_id"].astype(str), year=rolls["year"].astype(int)) \
+            .groupby(["school_id", "year"])["pupils"].sum()
+        wide["pupils_on_roll"] = size.reindex(wide.index).to_numpy(dtype=float)
+    similar = SimilarSchools(wide, phase, similar_schools)
     fired_cols, unchecked_cols, evidence = {}, {}, {}
     for rule in rules.rules:
         fired_cols[rule.id], unchecked_cols[rule.id], evidence[rule.id] = evaluate_rule_with_evidence(
-            rule, wide, phase, national)
+            rule, wide, phase, national, similar)
     fired = pd.DataFrame(fired_cols)
     unchecked = ~pd.DataFrame(unchecked_cols)
     table = _school_table(fired, unchecked, rules, info)

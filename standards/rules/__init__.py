@@ -39,8 +39,9 @@ class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     indicator: str = Field(description="School indicator or worked-out indicator name.")
-    measure: Literal["value", "change", "gap_to_national"] = Field(
-        "value", description="The school's figure, its change on last year, or its gap to national.")
+    measure: Literal["value", "change", "gap_to_national", "gap_to_similar"] = Field(
+        "value", description="The school's figure, its change on last year, its gap to national, or its gap to "
+                             "the mean of its similar schools (intake and size).")
     operator: Literal["<", "<=", ">", ">=", "=="] = Field(description="Comparison operator.")
     threshold: float = Field(description="The number the measure is compared with.")
     fallback: Criterion | None = Field(

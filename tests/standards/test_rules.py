@@ -57,6 +57,7 @@ CASES: dict[str, tuple[str, list, list]] = {
     "Y8-outstanding-to-good": (
         "primary", [(2024, "ofsted_overall_grade", 2), (2024, "ofsted_previous_grade", 1)],
         [(2024, "ofsted_overall_grade", 1), (2024, "ofsted_previous_grade", 1)]),
+    # Similar schools need other schools: see test_similar_schools_by_hand (no case here).
     # 20 suspensions per 100 pupils with SEN against 5 for all pupils: 4 times.
     "Y9-sen-suspensions-high": ("primary", [(2024, "suspension_rate_sen", 20), (2024, "suspension_rate", 5)],
                                 [(2024, "suspension_rate_sen", 19.9), (2024, "suspension_rate", 5)]),
@@ -85,8 +86,11 @@ def _assess(phase: str, rows: list) -> pd.DataFrame:
     return assess_risk(table, school, RULES, NATIONAL)
 
 
+SIMILAR = {"Y10-ks2-below-similar-schools", "Y11-attainment8-below-similar-schools"}
+
+
 def test_every_rule_has_a_case() -> None:
-    assert set(CASES) == {r.id for r in RULES.rules}
+    assert set(CASES) | SIMILAR == {r.id for r in RULES.rules}
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
@@ -287,3 +291,25 @@ def test_report_card_is_recorded_beside_the_single_word_grade() -> None:
         "curriculum and teaching: Expected standard; achievement: Needs attention; safeguarding: met")
     assert result.loc[2024, "ofsted_report_card"] == "not available"
     assert result.loc[2025, "category"] == "Amber"  # A2: needs attention
+
+
+def test_similar_schools_by_hand() -> None:
+    # Four primary schools: A, B and C alike (FSM 10-12%, SEN support 10%, 200 pupils), D unlike them all.
+    # With two similar schools each, A's are B and C: KS2 70 and 80, mean 75, so A's 60 is 15 below (Y10 fires);
+    # B's are A and C (60, 80: mean 70), so B's 70 is level with them.
+    school = school_table({s: ("primary", "maintained") for s in "ABCD"})
+    intake = {"A": (10, 10, 200, 60), "B": (11, 10, 200, 70), "C": (12, 10, 200, 80), "D": (40, 30, 600, 50)}
+    rows = [(s, 2024, ind, v) for s, values in intake.items()
+            for ind, v in zip(("fsm_pct", "sen_support_pct", "pupils_on_roll", "ks2_rwm_expected"), values,
+                              strict=True) if ind != "pupils_on_roll"]
+    rolls = pd.DataFrame([(s, 2024, 6, v[2]) for s, v in intake.items()], columns=["school_id", "year", "ncy",
+                                                                                    "pupils"])
+    result = assess_risk(indicators(rows), school, RULES, NATIONAL, rolls=rolls, similar_schools=2)
+    fired = result.fired.set_index(["school_id", "rule_id"])
+    a = fired.loc[("A", "Y10-ks2-below-similar-schools")]
+    assert (a["school_value"], a["comparison"], a["gap"]) == (60.0, 75.0, -15.0)
+    assert a["comparison_basis"] == "similar schools: the 2 primary schools nearest in FSM %, SEN support % and size"
+    assert ("B", "Y10-ks2-below-similar-schools") not in fired.index
+    # Without the schools' sizes there is no similarity, and the rule is listed as not checked.
+    unsized = assess_risk(indicators(rows), school, RULES, NATIONAL, similar_schools=2).for_year(2024)
+    assert unsized["not_checked"].str.contains("Y10-ks2-below-similar-schools").all()

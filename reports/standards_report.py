@@ -106,12 +106,14 @@ def _benchmark(result: StandardsResult) -> str:
     if result.benchmark is None:
         return '<p class="note">No authority set (la_code): no benchmarking against other authorities.</p>'
     ranked = result.benchmark.dropna(subset=["rank"])
-    rows = [[_e(r.description), _e(academic_year(r.year)), _e(format_number(r.value)), _e(format_number(r.national)),
-             f"{int(r.rank)} of {int(r.n_las)}", _e(int(r.quartile)), _e(format_number(r.distance_to_top10))]
+    rows = [[_e(r.description), _e(getattr(r, "unit", "")), _e(academic_year(r.year)), _e(format_number(r.value)),
+             _e(format_number(r.national)), f"{int(r.rank)} of {int(r.n_las)}", _e(int(r.quartile)),
+             _e(format_number(r.distance_to_top10)), "yes" if getattr(r, "in_top5", False) is True else "no"]
             for r in ranked.itertuples()]
     return _table("The authority against every English LA (LAIT; rank 1 = best; quartile 1 = best quarter; each "
-                  "figure in the unit of its measure)",
-                  ["measure", "year", "value", "England", "rank", "quartile", "to the top 10%"], rows, {2, 3, 4, 5, 6})
+                  "figure in the unit shown)",
+                  ["measure", "unit", "year", "value", "England", "rank", "quartile", "to the top 10%", "top 5%"],
+                  rows, {3, 4, 5, 6, 7})
 
 
 def _targets(result: StandardsResult) -> str:

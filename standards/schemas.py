@@ -138,15 +138,19 @@ class BenchmarkRowPublic(BaseModel):
     rank: int | None = Field(None, description="1 is best, by the indicator's polarity.")
     n_las: int | None = Field(None, description="English LAs with a value.")
     quartile: int | None = None
+    unit: str | None = Field(None, description="Unit of value, national and the thresholds (LAIT's axis name).")
     top10_threshold: float | None = None
     distance_to_top10: float | None = None
+    top5_threshold: float | None = Field(None, description="The weakest figure still in the top 5% of authorities.")
+    in_top5: bool | None = Field(None, description="Whether the authority is in the top 5% nationally.")
 
 
 class BenchmarkPage(BaseModel):
     model_config = page_example({
         "measure": "PriAuth", "description": "Primary Authorised", "topic": "All Pupil Absence & Exclusions",
         "polarity": "Low", "year": 2024, "value": 3.15, "national": 3.7, "rank": 9, "n_las": 152, "quartile": 1,
-        "top10_threshold": 3.25, "distance_to_top10": 0.0})
+        "unit": "% half days missed", "top10_threshold": 3.25, "distance_to_top10": 0.0, "top5_threshold": 3.1,
+        "in_top5": False})
     run_id: str
     count: int
     rows: list[BenchmarkRowPublic]

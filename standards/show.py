@@ -89,10 +89,11 @@ def _print_benchmark(bench) -> None:  # bench: a benchmark_la table
     ranked = bench.dropna(subset=["rank"])
     table = Table(title=f"Against every English LA (quartile 1 = best quarter; "
                         f"{len(ranked)} measures)")
-    for col in ("measure", "year", "value", "England", "rank", "quartile", "to top 10%"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
+    for col in ("measure", "unit", "year", "value", "England", "rank", "quartile", "to top 10%", "top 5%"):
+        table.add_column(col, justify="left" if col in ("measure", "unit") else "right")
     for r in ranked.itertuples():
-        table.add_row(str(r.description), str(r.year), format_number(r.value),
-                      format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
-                      str(int(r.quartile)), format_number(r.distance_to_top10))
+        top5 = "yes" if getattr(r, "in_top5", False) is True else "no"
+        table.add_row(str(r.description), str(getattr(r, "unit", "") or ""), academic_year(r.year),
+                      format_number(r.value), format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
+                      str(int(r.quartile)), format_number(r.distance_to_top10), top5)
     console.print(table)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +63,9 @@ class RoniReport:
     metrics: dict[str, float]
     calibration: pd.DataFrame
     fairness: pd.DataFrame
-    ranked: pd.DataFrame
-    factors: pd.DataFrame
+    #: Pupil-level (personal): never written into a run's output folder (its columns only).
+    ranked: pd.DataFrame = field(metadata={"personal": True})
+    factors: pd.DataFrame = field(metadata={"personal": True})
     delete_after: dt.date
     max_calibration_error: float
     #: How the model was evaluated, in words (e.g. "the latest cohort (Year 11 in 2024/25): 500 pupils").

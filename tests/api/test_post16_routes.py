@@ -87,6 +87,9 @@ def test_model_evaluation_is_aggregate_and_for_everyone(pw: World) -> None:
     page = get(pw, path(pw, "roni/evaluation"))
     metrics = stored(pw, "post16", "roni_metrics").iloc[0]
     assert page["synthetic"] is True
+    # Wherever the AUC is shown, so is what it cannot say.
+    assert page["caveat"].startswith("Trained and tested on SYNTHETIC pupils") and page["caveat"] == metrics["caveat"]
+    assert page["metrics"]["validated_on"].startswith("the latest cohort")
     assert page["metrics"]["roc_auc"] == pytest.approx(metrics["roc_auc"]) and page["metrics"]["n"] == metrics["n"]
     assert len(page["fairness"]) == len(stored(pw, "post16", "roni_fairness"))
     assert "pupil_ref" not in str(page)

@@ -183,6 +183,47 @@ def register(app: typer.Typer) -> None:
         for path in written:
             console.print(f"wrote {path}")
 
+    @app.command("standards-import")
+    def import_command(
+        kind: Annotated[str, typer.Argument(help="ks2, ks4, absence, ofsted or gias.")],
+        file: Annotated[Path, typer.Argument(help="The DfE school-level CSV as downloaded.", exists=True,
+                                             dir_okay=False)],
+        year: Annotated[int, typer.Option(help="Academic year of the figures, by its autumn (2024 = 2024/25).")],
+        data_dir: Annotated[Path, typer.Option(
+            "--data", help="Data folder: its schools table keeps the authority's schools, and its "
+                           "school_indicators.csv receives the rows.", exists=True, file_okay=False)],
+    ) -> None:
+        """Import a DfE school-level file (KS2 or KS4 performance tables, absence, Ofsted, GIAS) into the data
+        folder's school_indicators.csv: the authority's schools only; a row for the same school, year and
+        indicator is replaced. Every unreadable value is reported by file, row and column, and nothing is
+        written then."""
+        import pandas as pd
+
+        from standards.importers import FILE_KINDS, import_school_file, merge_indicators
+        from sufficiency.core.errors import InputError
+
+        if kind not in FILE_KINDS:
+            console.print(f"[red]Unknown kind '{kind}':[/] one of {', '.join(FILE_KINDS)}.")
+            raise typer.Exit(2)
+        schools = load_or_exit(data_dir).schools
+        try:
+            imported = import_school_file(file, kind, year, schools)
+        except InputError as exc:
+            console.print(f"[red]Not imported:[/] {exc}")
+            raise typer.Exit(1) from None
+        target = data_dir / "school_indicators.csv"
+        existing = pd.read_csv(target, dtype={"school_id": str, "value": str}) if target.exists() else None
+        merge_indicators(existing, imported.rows).to_csv(target, index=False)
+        console.print(f"Imported {len(imported.rows)} figures for {imported.rows['school_id'].nunique()} schools "
+                      f"({year}) into {target}.")
+        skipped = {c: n for c, n in imported.not_given.items() if n}
+        if skipped:
+            console.print("Not given by DfE (suppressed, no entries or not published; left out, never zero): "
+                          + ", ".join(f"{c} {n}" for c, n in skipped.items()) + ".")
+        if imported.unknown_schools:
+            console.print(f"{len(imported.unknown_schools)} schools of the file are not in {data_dir}/schools "
+                          "and were left out.")
+
     @app.command("standards-override")
     def override_command(
         ctx: typer.Context,

@@ -108,7 +108,9 @@ def build_attainment19(lait_file: Path) -> pd.DataFrame:
         columns={"LA Number": "la_code", "LA and Regions": "la_name", "Region": "region_name", "Years": "year"}
     )
     wide["la_code"] = wide["la_code"].astype(int).astype(str)
-    wide["year"] = wide["year"].astype(int)
+    # LAIT labels attainment at 19 by the calendar year of its summer; the product files it under the academic
+    # year by its autumn (LAIT's "2024" is 2023/24, year 2023), as the standards extract does: one label.
+    wide["year"] = wide["year"].astype(int) - 1
     wide["region_name"] = wide["region_name"].where(wide["region_name"] != "NA")
     wide.columns.name = None
     wide = wide.dropna(subset=list(LAIT_MEASURES.values()), how="all")

@@ -24,6 +24,8 @@ MEASURES: dict[str, bool] = {
     "not_known_pct": False,
     "neet_or_not_known_pct": False,
     "september_guarantee_pct": True,
+    # 16-17 year olds in an apprenticeship (part of participation): the strategies' apprenticeship measure.
+    "apprenticeship_pct": True,
 }
 
 #: NCCIS NEET-or-not-known splits: group label -> (share of cohort column, NEET/NK column).
@@ -128,7 +130,7 @@ def participation_table(nccis: pd.DataFrame, la: str, target_pct: float = 95.0) 
     pandas.DataFrame
         Long table: ``year, period, measure, la, england, region, rank, of, target, gap_to_target,
         meets_target`` (target columns filled for participation only). ``rank`` is 1 for the best LA.
-        ``year`` is the NCCIS year (its January); ``period`` names the months averaged.
+        ``year`` is the academic year by its autumn; ``period`` names the months averaged.
     """
     row = resolve_la(nccis, la)
     las = nccis[nccis["geographic_level"] == "Local authority"]

@@ -14,7 +14,7 @@ class ParticipationRowPublic(BaseModel):
     year: int = Field(description="Year of the NCCIS figures (the end of the months they average).")
     period: str | None = Field(None, examples=["Dec 2023-Feb 2024"])
     measure: str = Field(examples=["participation_pct"], description="participation_pct, neet_pct, "
-                         "not_known_pct, neet_or_not_known_pct, september_guarantee_pct, ...")
+                         "not_known_pct, neet_or_not_known_pct, september_guarantee_pct, apprenticeship_pct")
     la: float | None = Field(None, description="The authority's figure (percent).")
     england: float | None = None
     region: float | None = None

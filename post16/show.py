@@ -20,6 +20,7 @@ MEASURE_NAMES = {
     "not_known_pct": "Not known",
     "neet_or_not_known_pct": "NEET or not known",
     "september_guarantee_pct": "September Guarantee offers",
+    "apprenticeship_pct": "In an apprenticeship",
 }
 SIXTH_FORM_COLUMNS = [
     "year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct",

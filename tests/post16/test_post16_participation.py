@@ -150,3 +150,9 @@ def test_one_figure_one_source_one_rank_one_label(nccis):
     # The standards benchmark no longer ranks the same figure again (LAIT's copy ranked it 53 of 153).
     assert not set(RANKED_BY_POST16) & set(standards.benchmark["measure"])
     assert any("benchmarked once, in the post-16 part" in n for n in standards.notes)
+
+
+def test_apprenticeships_at_16_17_from_the_source(nccis):
+    # NCCIS "2025" file (2024/25), Apprenticeship_percent: Trafford 6.3, Barnsley 5.2 (read from the file).
+    assert _value(participation_table(nccis, "358"), 2024, "apprenticeship_pct") == pytest.approx(6.3)
+    assert _value(participation_table(nccis, "370"), 2024, "apprenticeship_pct") == pytest.approx(5.2)

@@ -1,7 +1,8 @@
 """Level 2 and level 3 qualifications by age 19, against the authority's targets.
 
 Figures are the DfE LA Interactive Tool (LAIT) measures shipped in ``post16/data`` for every LA,
-region and England. ``year`` is the year label LAIT gives the measure.
+region and England. ``year`` is the academic year by its autumn (LAIT's "2024" label is 2023/24, year
+2023), as in the standards extract, so the figure has one year label across the product.
 """
 
 from __future__ import annotations

@@ -37,12 +37,49 @@ def _pupils(pupils_file: Path | None, config: Post16Config) -> tuple[Any, Any]:
     return None, None
 
 
+#: The command's default output folder: pupil-level lists are never written there.
+DEFAULT_OUT = Path("post16_out")
+
+
+def _pupil_list_path(pupil_list: Path, out: Path) -> Path:
+    """Check where the user asked the pupil-level list to go: a CSV file, outside the output folders."""
+    target = pupil_list.resolve()
+    if target.suffix.lower() != ".csv":
+        raise typer.BadParameter("name a .csv file for the pupil-level list, e.g. --pupil-list "
+                                 "/secure/share/roni_2025.csv", param_hint="--pupil-list")
+    for folder in {out.resolve(), DEFAULT_OUT.resolve()}:
+        if target == folder or folder in target.parents:
+            raise typer.BadParameter(
+                f"{pupil_list} is inside the output folder {folder}, which holds aggregate tables that are shared "
+                "and copied: write the pupil-level list to a secure place of its own, outside it.",
+                param_hint="--pupil-list")
+    return target
+
+
+def _write_pupil_list(result: Post16Result, target: Path) -> list[Path]:
+    """The ranked list (and the factors behind each score, ``<name>_factors.csv``) where the user named."""
+    roni = result.roni
+    if roni is None:
+        return []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    factors = target.with_name(f"{target.stem}_factors.csv")
+    roni.ranked.to_csv(target, index=False)
+    roni.factors.to_csv(factors, index=False)
+    console.print(
+        f"[bold red]Warning:[/] {target} and {factors.name} hold pupil-level personal data "
+        f"({len(roni.ranked)} pupils under pseudonyms{', SYNTHETIC' if roni.synthetic else ''}). Keep them where only "
+        f"those who work with these pupils can read them, share them with no one else, and delete them by "
+        f"{roni.delete_after} (post16.list_retention_days).")
+    return [target, factors]
+
+
 def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
     from post16.risk import calibration_chart
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in result.tables(include_personal=True).items():
+    # Aggregate tables only: the pupil-level list goes where --pupil-list names, never here.
+    for name, frame in result.tables().items():
         csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
         written.append(out / f"{name}.csv")
     figures = {"participation_trend.png": result.trend_figure()}
@@ -60,7 +97,7 @@ DataDirArg = Annotated[
 ]
 LaOpt = Annotated[str | None, typer.Option(
     help="The authority: DfE LA code (358), GSS code (E08000009) or name; default: the scenario's la_code.")]
-OutOpt = Annotated[Path, typer.Option(help="Folder for the CSV and chart outputs.")]
+OutOpt = Annotated[Path, typer.Option(help="Folder for the aggregate CSV and chart outputs (never pupil-level data).")]
 PupilsOpt = Annotated[
     Path | None,
     typer.Option(help="Pupil CSV for the risk-of-NEET model (personal data).", exists=True, dir_okay=False),
@@ -69,6 +106,11 @@ SyntheticOpt = Annotated[
     bool, typer.Option("--synthetic-demo", help="Run the risk-of-NEET model on a SYNTHETIC cohort.")
 ]
 ForecastOpt = Annotated[bool, typer.Option(help="Use the pupil forecast for Years 12-13 (else actual rolls).")]
+PupilListOpt = Annotated[
+    Path | None,
+    typer.Option(help="CSV file for the ranked Year 9-11 list (personal data), outside the output folder; without "
+                      "it the list is not written.", dir_okay=False),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -78,14 +120,18 @@ def register(app: typer.Typer) -> None:
     def post16_command(
         data_dir: DataDirArg,
         la: LaOpt = None,
-        out: OutOpt = Path("post16_out"),
+        out: OutOpt = DEFAULT_OUT,
         pupils: PupilsOpt = None,
         synthetic_demo: SyntheticOpt = False,
         forecast: ForecastOpt = True,
+        pupil_list: PupilListOpt = None,
     ) -> None:
-        """Post-16: participation and NEET against the target, attainment at 19, sixth-form demand, risk of NEET."""
+        """Post-16: participation and NEET against the target, attainment at 19, sixth-form demand, risk of NEET.
+
+        The pupil-level risk-of-NEET list is written only to the file --pupil-list names (outside --out)."""
         from post16.show import print_post16
 
+        target = _pupil_list_path(pupil_list, out) if pupil_list is not None else None
         inputs = load_or_exit(data_dir)
         pupil_table, settings = _pupils(pupils, inputs.scenario.post16)
         options = {"la": la, "pupils": pupil_table, "pupil_settings": settings, "synthetic_pupils": synthetic_demo,
@@ -105,3 +151,7 @@ def register(app: typer.Typer) -> None:
         print_post16(result, console)
         written = _write_outputs(result, out)
         console.print(f"Wrote {len(written)} files to {out}")
+        if result.roni is not None and target is None:
+            console.print("The pupil-level list was not written: name a secure file for it with --pupil-list.")
+        elif target is not None:
+            _write_pupil_list(result, target)

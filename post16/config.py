@@ -8,7 +8,7 @@ scenario file, which is hashed and shared with results).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,8 +69,19 @@ class RoniConfig(BaseModel):
             "error (benchmarks/post16_roni.py). Isotonic can suit histories of tens of thousands."
         ),
     )
+    validation: Literal["latest_cohort", "random"] = Field(
+        "latest_cohort",
+        description=(
+            "How the calibrated model is evaluated. 'latest_cohort' (default): trained on the earlier cohorts and "
+            "tested on the latest one with known outcomes (the pupils' cohort_year), as it will be used: on pupils "
+            "later than any it learnt from, so a drift between cohorts shows. 'random': a random test_share of "
+            "the history, which flatters the model when cohorts differ; used anyway, with a note, when the pupil "
+            "table has no cohort_year or a single cohort."
+        ),
+    )
     test_share: float = Field(
-        0.3, gt=0.05, lt=0.6, description="Share of the history held out to evaluate the calibrated model."
+        0.3, gt=0.05, lt=0.6,
+        description="Share of the history held out to evaluate the calibrated model when validation is 'random'.",
     )
     flag_share: float = Field(
         0.15,
@@ -92,8 +103,9 @@ class RoniConfig(BaseModel):
         gt=0,
         le=0.5,
         description=(
-            "Bound on expected calibration error (absolute probability) for the model to be used. Above it the "
-            "results say so (roni_metrics.calibration_within_bound, and a note) and the list is not to be used."
+            "Bound on expected calibration error (absolute probability) for the model to be used. Above it no "
+            "pupil is flagged (the ranked list keeps its scores, marked not for use), the results say so "
+            "(roni_metrics.calibration_within_bound, flags_withheld, and a note)."
         ),
     )
     group_calibration_tolerance: float = Field(
@@ -129,6 +141,9 @@ class Post16Config(BaseModel):
     moved_settings: ClassVar[dict[str, str]] = {
         "la_code": "set the authority once as 'la_code' at the top of scenario.yaml, not under post16: "
                    "standards and post-16 both read it",
+        "retention_days": "it is split in two: list_retention_days (how long the ranked and flagged list is kept) "
+                          "and training_retention_days (how long past cohorts are kept for the model to learn "
+                          "from); set each to the authority's retention schedule",
     }
 
     participation_target_pct: float = Field(
@@ -146,14 +161,26 @@ class Post16Config(BaseModel):
     level3_at_19_target_pct: float = Field(
         69.0, ge=0, le=100, description="Default local target for level 3 by age 19 (percent); set your own."
     )
-    retention_days: int = Field(
+    list_retention_days: int = Field(
         365,
         ge=1,
         le=3650,
         description=(
-            "Days pupil-level records and risk lists are kept (UK GDPR Art. 5(1)(e), storage limitation). "
-            "Records older than this are dropped on load and every list carries its delete-after date; "
-            "set it to the authority's retention schedule."
+            "Days the ranked and flagged Year 9-11 list is kept, and current pupils' records older than this are "
+            "dropped on load (UK GDPR Art. 5(1)(e), storage limitation). A year by default: the list is acted on "
+            "through one school year and made again from fresh records the next; every list carries its "
+            "delete-after date."
+        ),
+    )
+    training_retention_days: int = Field(
+        2190,
+        ge=1,
+        le=3650,
+        description=(
+            "Days past cohorts' records (pupils whose NEET outcome at 16-17 is known) are kept for the model to "
+            "learn from; older ones are dropped on load. Six years by default: an outcome is known two years after "
+            "Year 11, and the model needs three or more cohorts, so a one-year limit would delete the very "
+            "history it trains on. Set it to the authority's retention schedule for this purpose."
         ),
     )
     roni: RoniConfig = Field(default_factory=RoniConfig, description="Risk-of-NEET model settings.")

@@ -1,7 +1,7 @@
 """Participation in education and training, NEET and not known for one authority (NCCIS).
 
 The figures come from the DfE NCCIS local authority dashboard shipped in ``post16/data``
-(every English LA, 2021-2025). For the authority chosen we report, by year, participation, NEET,
+(every English LA, academic years 2020/21 to 2024/25). For the authority chosen we report, by year, participation, NEET,
 not known and the September Guarantee, set against the participation target, England, the region
 and the authority's rank among all LAs; the SEND and vulnerable-group splits; and a trend chart.
 """
@@ -24,6 +24,8 @@ MEASURES: dict[str, bool] = {
     "not_known_pct": False,
     "neet_or_not_known_pct": False,
     "september_guarantee_pct": True,
+    # 16-17 year olds in an apprenticeship (part of participation): the strategies' apprenticeship measure.
+    "apprenticeship_pct": True,
 }
 
 #: NCCIS NEET-or-not-known splits: group label -> (share of cohort column, NEET/NK column).
@@ -90,14 +92,14 @@ def resolve_la(nccis: pd.DataFrame, la: str) -> pd.Series:
 
 
 def period_label(year: pd.Series) -> pd.Series:
-    """The months an NCCIS year averages: 2025 -> "Dec 2024-Feb 2025".
+    """The months an NCCIS figure averages, from its academic year: 2024 -> "Dec 2024-Feb 2025".
 
-    NCCIS labels each figure by the calendar year of its January. That is the academic year
-    2024/25 for 2025, which the rest of the product (and LAIT, in the standards KPI tables)
-    files under 2024, its autumn; the period column says which months are meant.
+    NCCIS labels each figure by the calendar year of its January (its "2025" file); the shipped
+    table files it under the academic year by its autumn (2024 = 2024/25), as the rest of the
+    product and LAIT do, so one figure has one year label everywhere.
     """
     year = pd.Series(year).astype(int)
-    return "Dec " + (year - 1).astype(str) + "-Feb " + year.astype(str)
+    return "Dec " + year.astype(str) + "-Feb " + (year + 1).astype(str)
 
 
 def _ranks(las: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +130,7 @@ def participation_table(nccis: pd.DataFrame, la: str, target_pct: float = 95.0) 
     pandas.DataFrame
         Long table: ``year, period, measure, la, england, region, rank, of, target, gap_to_target,
         meets_target`` (target columns filled for participation only). ``rank`` is 1 for the best LA.
-        ``year`` is the NCCIS year (its January); ``period`` names the months averaged.
+        ``year`` is the academic year by its autumn; ``period`` names the months averaged.
     """
     row = resolve_la(nccis, la)
     las = nccis[nccis["geographic_level"] == "Local authority"]

@@ -84,7 +84,8 @@ def apply_retention(
     pupils
         Pupil table; records without ``date_column`` (or with it empty) are kept.
     retention_days
-        From :attr:`post16.config.Post16Config.retention_days`.
+        From :attr:`post16.config.Post16Config.training_retention_days` (past cohorts) or
+        :attr:`~post16.config.Post16Config.list_retention_days` (current pupils).
     today
         Reference date (defaults to the current date; tests pass a fixed one).
     date_column

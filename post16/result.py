@@ -91,7 +91,9 @@ class Post16Result:
             tag = "_SYNTHETIC" if self.roni.synthetic else ""
             cv = {f"cv_log_loss_{name}": loss for name, loss in self.roni.cv_log_loss.items()}
             metrics = {**self.roni.metrics, "model": self.roni.chosen_model, "synthetic": self.roni.synthetic,
+                       "validated_on": self.roni.validated_on, "caveat": self.roni.caveat,
                        "calibration_within_bound": self.roni.calibration_within_bound,
+                       "flags_withheld": self.roni.flags_withheld,
                        "surrogate_r2": self.roni.surrogate_r2, **cv}
             out[f"roni_metrics{tag}"] = pd.DataFrame([metrics])
             out[f"roni_calibration{tag}"] = self.roni.calibration
@@ -164,12 +166,12 @@ def run_post16(
         roni = train_and_rank(pupils, config, settings, today)
         if roni.synthetic:
             notes.append("The risk-of-NEET results use a SYNTHETIC pupil cohort for demonstration, not real pupils.")
+        notes.append(f"Risk-of-NEET model: {roni.caveat}")
         if not roni.calibration_within_bound:
             notes.append(
                 f"The risk-of-NEET model's calibration error on held-out pupils ({roni.metrics['ece']:.3f}) is above "
                 f"post16.roni.max_calibration_error ({roni.max_calibration_error:g}): its risks are not reliable "
-                "probabilities, so do not use the list to decide who is offered support; add earlier cohorts or "
-                "choose another calibration_method.")
+                "probabilities, so no pupil is flagged; add earlier cohorts or choose another calibration_method.")
     log.info("post-16 analysis for LA %s done", row["la_code"])
     return Post16Result(
         la_code=str(row["la_code"]),

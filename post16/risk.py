@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from post16.evaluation import calibration_table, choose_threshold, evaluate, fai
 from post16.privacy import PSEUDONYM_COLUMN, RAW_ID_COLUMN, apply_retention, delete_after, pseudonymise_table
 from post16.roni import RoniModel
 from sufficiency.core.errors import InputError, Problem
+from sufficiency.core.years import academic_year
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +63,25 @@ class RoniReport:
     metrics: dict[str, float]
     calibration: pd.DataFrame
     fairness: pd.DataFrame
-    ranked: pd.DataFrame
-    factors: pd.DataFrame
+    #: Pupil-level (personal): never written into a run's output folder (its columns only).
+    ranked: pd.DataFrame = field(metadata={"personal": True})
+    factors: pd.DataFrame = field(metadata={"personal": True})
     delete_after: dt.date
     max_calibration_error: float
+    #: How the model was evaluated, in words (e.g. "the latest cohort (Year 11 in 2024/25): 500 pupils").
+    validated_on: str = ""
+    #: What the held-out scores can and cannot say (always shown beside them).
+    caveat: str = ""
 
     @property
     def calibration_within_bound(self) -> bool:
         """Whether held-out expected calibration error is within the configured bound."""
         return self.metrics["ece"] <= self.max_calibration_error
+
+    @property
+    def flags_withheld(self) -> bool:
+        """No pupil is flagged because the model failed the calibration bound."""
+        return not self.calibration_within_bound
 
     @property
     def flagged_groups(self) -> pd.DataFrame:
@@ -102,7 +113,10 @@ def check_pupils(pupils: pd.DataFrame, config: Post16Config, file: str = "pupils
         if col not in pupils.columns and not (col == RAW_ID_COLUMN and PSEUDONYM_COLUMN in pupils.columns)
     ]
     rules = {col: (0, 1) for col in (*roni.binary_features, "neet")}
-    rules.update({"attendance_pct": (0, 100), "ncy": (0, 14)})
+    # Attainment 8 is a score out of 90 (ten slots, English and maths double-weighted, grade 9 top); a pupil
+    # cannot be suspended or move school a negative number of times, and 50 a year is beyond any record.
+    rules.update({"attendance_pct": (0, 100), "ncy": (0, 14), "attainment8": (0, 90), "suspensions": (0, 50),
+                  "school_moves": (0, 20)})
     for col, (low, high) in rules.items():
         if col not in pupils.columns:
             continue
@@ -163,7 +177,12 @@ def train_and_rank(
     """
     roni = config.roni
     check_pupils(pupils, config)
-    pupils = pseudonymise_table(apply_retention(pupils, config.retention_days, today), settings)
+    # Two retention periods: past cohorts are kept longer, as the model learns from them; current pupils'
+    # records (and the list made from them) for the list's own period.
+    known = pd.to_numeric(pupils["neet"], errors="coerce").notna().to_numpy()
+    pupils = pd.concat([apply_retention(pupils[known], config.training_retention_days, today),
+                        apply_retention(pupils[~known], config.list_retention_days, today)], ignore_index=True)
+    pupils = pseudonymise_table(pupils, settings)
     synthetic = bool(pupils["synthetic"].any()) if "synthetic" in pupils.columns else False
     outcome = pd.to_numeric(pupils["neet"], errors="coerce")
     history = pupils[outcome.notna().to_numpy()]
@@ -175,30 +194,69 @@ def train_and_rank(
             f"least 200 pupils and {2 * roni.cv_folds} NEET outcomes. Add earlier cohorts."
         )
     log.info("risk-of-NEET model: %d pupils with outcomes, %d to rank", len(history), len(current))
-    train, test, y_train, y_test = train_test_split(
-        history, y, test_size=roni.test_share, stratify=y, random_state=roni.random_state
-    )
+    train, test, y_train, y_test, validated_on = _split(history, y, roni)
     model = RoniModel(roni.numeric_features, roni.binary_features, cv_folds=roni.cv_folds,
                       calibration_method=roni.calibration_method, random_state=roni.random_state).fit(train, y_train)
     test_risk = model.risk(test)
     threshold = choose_threshold(test_risk, roni.flag_share, roni.threshold)
     groups = _audit_groups(test, roni.fairness_groups)
-    expiry = delete_after(config.retention_days, today)
+    expiry = delete_after(config.list_retention_days, today)
+    metrics = evaluate(y_test, test_risk, threshold, roni.calibration_bins)
     ranked, factors = _ranked_list(model, current, threshold, roni.top_factors, expiry, synthetic)
+    if metrics["ece"] > roni.max_calibration_error:
+        # A model whose risks are not probabilities must not pick pupils for support.
+        ranked["flagged"] = False
     log.info("risk-of-NEET model chosen: %s; %d pupils flagged", model.chosen_, int(ranked["flagged"].sum()))
     return RoniReport(
         synthetic=synthetic,
         chosen_model=model.chosen_,
         cv_log_loss=model.cv_log_loss_,
         surrogate_r2=model.surrogate_r2_,
-        metrics=evaluate(y_test, test_risk, threshold, roni.calibration_bins),
+        metrics=metrics,
         calibration=calibration_table(y_test, test_risk, roni.calibration_bins),
         fairness=fairness_report(y_test, test_risk, groups, threshold, roni),
         ranked=ranked,
         factors=factors,
         delete_after=expiry,
         max_calibration_error=roni.max_calibration_error,
+        validated_on=validated_on,
+        caveat=auc_caveat(synthetic, validated_on),
     )
+
+
+#: Said wherever the model's scores are shown for a synthetic cohort.
+SYNTHETIC_CAVEAT = (
+    "Trained and tested on SYNTHETIC pupils drawn from a logistic model of the same kind as the one fitted, so "
+    "these scores (ROC AUC, PR AUC, calibration) say how well the method recovers its own assumptions, nothing "
+    "about how well it ranks real pupils. Validate it on the authority's own past cohorts before use."
+)
+
+
+def auc_caveat(synthetic: bool, validated_on: str) -> str:
+    """What the held-out scores can and cannot say, shown beside them everywhere."""
+    if synthetic:
+        return f"{SYNTHETIC_CAVEAT} Evaluated on {validated_on}."
+    return (f"Evaluated on {validated_on} of the authority's own pupils; a later cohort can differ, so check "
+            "the scores again each year.")
+
+
+def _split(history: pd.DataFrame, y: np.ndarray, roni) -> tuple:
+    """Train and test rows: the latest cohort held out (``validation: latest_cohort``), else a random share.
+
+    Returns ``(train, test, y_train, y_test, validated_on)`` with ``validated_on`` in words.
+    """
+    cohorts = pd.to_numeric(history["cohort_year"], errors="coerce") if "cohort_year" in history.columns else None
+    if roni.validation == "latest_cohort" and cohorts is not None and cohorts.nunique() > 1:
+        latest = cohorts.max()
+        test = (cohorts == latest).to_numpy()
+        if y[test].sum() >= 1 and y[~test].sum() >= 2 * roni.cv_folds:
+            label = f"the latest cohort (Year 11 in {academic_year(latest)}): {int(test.sum())} pupils"
+            return history[~test], history[test], y[~test], y[test], label
+    train, test, y_train, y_test = train_test_split(
+        history, y, test_size=roni.test_share, stratify=y, random_state=roni.random_state
+    )
+    why = "" if roni.validation == "random" else " (no cohort_year with two or more cohorts to hold the latest out)"
+    return train, test, y_train, y_test, f"a random {roni.test_share:.0%} of the history{why}: {len(test)} pupils"
 
 
 def calibration_chart(report: RoniReport):

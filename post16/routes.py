@@ -4,7 +4,7 @@ Aggregate tables are for every role. The pupil-level risk-of-NEET (RONI) list is
 pupils appear only under a pseudonym (``pupil_ref``, a keyed hash made when the pupil file was
 read), it is served to admins only with ``Cache-Control: no-store``, and nothing here logs it.
 Pupils are never named in a URL (no route takes a pupil reference), so they cannot reach access
-logs either. Each list carries the date after which it must be deleted (``post16.retention_days``
+logs either. Each list carries the date after which it must be deleted (``post16.list_retention_days``
 in the scenario); past that date it is deleted from the store at the next request and no longer
 served.
 """
@@ -109,7 +109,11 @@ def get_roni_evaluation(run_id: str, ports: ViewerPorts) -> dict[str, Any]:
     missing = (f"Run {run.id} has no risk-of-NEET model: start a 'full' run with pupil data (or "
                "\"synthetic_pupils\": true for a demonstration).")
     metrics = records(ports.results.table(run, "post16", "roni_metrics", missing=missing))[0]
-    return {"run_id": run.id, "synthetic": bool(metrics.get("synthetic")), "metrics": metrics,
+    synthetic = bool(metrics.get("synthetic"))
+    caveat = metrics.get("caveat") or (
+        "Trained and tested on SYNTHETIC pupils: these scores say nothing about real pupils." if synthetic else
+        "Evaluated on held-out pupils of the authority's own history.")
+    return {"run_id": run.id, "synthetic": synthetic, "caveat": caveat, "metrics": metrics,
             "calibration": records(ports.results.table(run, "post16", "roni_calibration", missing=missing)),
             "fairness": records(ports.results.table(run, "post16", "roni_fairness", missing=missing))}
 
@@ -127,7 +131,7 @@ def _enforce_retention(ports: Ports, run: StoredRun, expiry: dt.date | None) -> 
         return expiry
     ports.results.delete_personal(run)
     raise ApiError(410, f"Run {run.id}'s risk-of-NEET pupil list passed its delete-after date ({expiry}, set by "
-                   "post16.retention_days) and has been deleted. Start a new run for a current list.",
+                   "post16.list_retention_days) and has been deleted. Start a new run for a current list.",
                    code="retention_expired")
 
 

@@ -14,7 +14,7 @@ class ParticipationRowPublic(BaseModel):
     year: int = Field(description="Year of the NCCIS figures (the end of the months they average).")
     period: str | None = Field(None, examples=["Dec 2023-Feb 2024"])
     measure: str = Field(examples=["participation_pct"], description="participation_pct, neet_pct, "
-                         "not_known_pct, neet_or_not_known_pct, september_guarantee_pct, ...")
+                         "not_known_pct, neet_or_not_known_pct, september_guarantee_pct, apprenticeship_pct")
     la: float | None = Field(None, description="The authority's figure (percent).")
     england: float | None = None
     region: float | None = None
@@ -119,6 +119,8 @@ class SixthFormPage(BaseModel):
 class RoniEvaluationPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "run_id": EXAMPLE_RUN_ID, "synthetic": True,
+        "caveat": "Trained and tested on SYNTHETIC pupils drawn from a logistic model of the same kind as the one "
+                  "fitted, so these scores say nothing about how well it ranks real pupils.",
         "metrics": {"n": 900, "neet": 46, "roc_auc": 0.89, "pr_auc": 0.44, "ece": 0.011, "threshold": 0.069,
                     "recall": 0.78, "chosen_model": "logistic"},
         "calibration": [{"bin": 0, "n": 90, "mean_predicted": 0.0044, "observed_rate": 0.0111}],
@@ -126,6 +128,8 @@ class RoniEvaluationPublic(BaseModel):
                       "reason": "risk over-stated by 12.9 points"}]}]})
     run_id: str
     synthetic: bool = Field(description="True when the model ran on a SYNTHETIC cohort, not real pupils.")
+    caveat: str = Field("", description="What the scores can and cannot say; for a synthetic cohort, that they say "
+                                        "nothing about real pupils.")
     metrics: dict[str, Any] = Field(description="Held-out ROC AUC, PR AUC, calibration error, recall at the "
                                     "threshold, and a trivial baseline's scores.")
     calibration: list[dict[str, Any]]
@@ -151,7 +155,7 @@ class RoniPage(BaseModel):
             "flagged": True, "top_factors": "Attendance 50%; Attainment 8 0; EHC plan", "factors": None}]}]})
     run_id: str
     synthetic: bool = Field(description="True for a SYNTHETIC demonstration cohort.")
-    delete_after: dt.date = Field(description="The list is deleted after this date (post16.retention_days).")
+    delete_after: dt.date = Field(description="The list is deleted after this date (post16.list_retention_days).")
     count: int
     flagged: int
     rows: list[RoniPupilPublic]

@@ -20,6 +20,7 @@ MEASURE_NAMES = {
     "not_known_pct": "Not known",
     "neet_or_not_known_pct": "NEET or not known",
     "september_guarantee_pct": "September Guarantee offers",
+    "apprenticeship_pct": "In an apprenticeship",
 }
 SIXTH_FORM_COLUMNS = [
     "year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct",
@@ -61,7 +62,8 @@ def _roni_tables(result: Post16Result) -> list[Table]:
     roni = result.roni
     label = " [SYNTHETIC DATA]" if roni.synthetic else ""
     m = roni.metrics
-    summary = Table(title=f"Risk-of-NEET model{label}: {roni.chosen_model}, calibrated")
+    summary = Table(title=f"Risk-of-NEET model{label}: {roni.chosen_model}, calibrated",
+                    caption=roni.caveat or None)
     summary.add_column("Measure")
     summary.add_column("Model", justify="right")
     summary.add_column("Baseline (base rate)", justify="right")
@@ -103,8 +105,10 @@ def print_post16(result: Post16Result, console: Console) -> None:
         for table in _roni_tables(result):
             console.print(table)
         ranked = result.roni.ranked
-        console.print(f"Ranked Year 9-11 list: {len(ranked)} pupils (pseudonymised), "
-                      f"{int(ranked['flagged'].sum())} flagged; delete after {result.roni.delete_after}.")
+        flagged = ("none flagged: the model failed the calibration bound" if result.roni.flags_withheld
+                   else f"{int(ranked['flagged'].sum())} flagged")
+        console.print(f"Ranked Year 9-11 list: {len(ranked)} pupils (pseudonymised), {flagged}; "
+                      f"delete after {result.roni.delete_after}.")
     for note in result.notes:
         console.print(f"[yellow]{note}[/yellow]")
 

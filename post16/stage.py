@@ -69,8 +69,10 @@ def tables(p16: Post16Result) -> dict[str, pd.DataFrame]:
     if p16.roni is not None:
         roni = p16.roni
         out["roni_metrics"] = pd.DataFrame([{**roni.metrics, "chosen_model": roni.chosen_model,
-                                             "synthetic": roni.synthetic,
-                                             "calibration_within_bound": roni.calibration_within_bound}])
+                                             "synthetic": roni.synthetic, "validated_on": roni.validated_on,
+                                             "caveat": roni.caveat,
+                                             "calibration_within_bound": roni.calibration_within_bound,
+                                             "flags_withheld": roni.flags_withheld}])
         out["roni_calibration"] = roni.calibration
         out["roni_fairness"] = roni.fairness
         out["roni_ranked"] = roni.ranked

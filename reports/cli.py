@@ -129,6 +129,55 @@ def report(
         console.print(f"wrote {path}")
 
 
+def standards_report(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Argument(
+        help="Data folder with schools, rolls and school_indicators (and scenario.yaml with la_code), or 'sample'.",
+        show_default=False)],
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf.")] = "html,pdf",
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")] = Path("out"),
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Database of the audit trail (overrides and escalations); default: the service's.")] = None,
+    organisation: Annotated[str | None, typer.Option(
+        "--organisation", help="Whose audit trail; default: the store's only organisation.")] = None,
+) -> None:
+    """Write the standards report for elected members (HTML, PDF): the risk table with the evidence behind every
+    rule, the KPI tables, benchmarking, targets and escalations, from one run and the organisation's audit trail."""
+    from reports.standards_report import write_standards_report
+    from standards.result import run_standards
+    from standards.trail import override_frame
+    from sufficiency.core.commands import command_services, load_or_exit
+    from sufficiency.core.display import console
+    from sufficiency.sample import sample_dir
+
+    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    if not wanted or set(wanted) - {"html", "pdf"}:
+        console.print(f"[red]Unknown format(s) in '{formats}'[/]: choose html, pdf or both.")
+        raise typer.Exit(2)
+    inputs = load_or_exit(sample_dir() if str(data_dir) == "sample" else data_dir)
+    if inputs.school_indicators is None:
+        console.print(f"[red]{data_dir} has no school_indicators file.[/]")
+        raise typer.Exit(1)
+    audit = command_services(ctx).existing_audit_trail(store, organisation)
+    config = getattr(inputs.scenario, "standards", None)
+    try:
+        result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls, config,
+                               overrides=override_frame(audit) if audit is not None else None,
+                               base_dir=inputs.folder, la=inputs.scenario.la_code)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    authority = None
+    if inputs.scenario.la_code:
+        from standards.lait import la_codes, resolve_la_number
+
+        names = la_codes().set_index("la_number")["la_name"]
+        authority = str(names.get(resolve_la_number(inputs.scenario.la_code), inputs.scenario.la_code))
+    for path in write_standards_report(result, out, wanted, audit, authority=authority):
+        console.print(f"wrote {path}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``report`` to the ``sufficiency`` command line."""
+    """Add ``report`` and ``standards-report`` to the ``sufficiency`` command line."""
     app.command("report")(report)
+    app.command("standards-report")(standards_report)

@@ -6,8 +6,10 @@ better). Ties share the best rank (``method="min"``, as in sports tables). The q
 ``ceil(4 * rank / n)`` so quartile 1 is the best quarter of authorities. The top-10% threshold
 is the figure of the LA ranked ``ceil(0.1 * n)``: the weakest figure still inside the top 10%.
 The distance from the top 10% is how far the authority must move, in the better direction, to
-reach that threshold (0 when it is already there). Measures without a polarity ("-") get a
-value and national figure but no rank.
+reach that threshold (0 when it is already there). The "top 5% nationally" test the strategies
+set (for Level 3 at 19, among others) is the same with ``ceil(0.05 * n)``: ``top5_threshold`` and
+``in_top5`` (the authority's rank is at most that). Measures without a polarity ("-") get a value
+and national figure but no rank.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import pandas as pd
 
 from standards.lait import ENGLAND, NON_LA_NUMBERS, la_numbers, lait_measures, lait_values
 
-_COLUMNS = ["measure", "description", "topic", "polarity", "year", "value", "national",
-            "rank", "n_las", "quartile", "top10_threshold", "distance_to_top10"]
+_COLUMNS = ["measure", "description", "topic", "polarity", "unit", "year", "value", "national",
+            "rank", "n_las", "quartile", "top10_threshold", "distance_to_top10", "top5_threshold", "in_top5"]
 
 
 def rank_all_las(lait: pd.DataFrame, measures: pd.DataFrame,
@@ -60,6 +62,10 @@ def rank_all_las(lait: pd.DataFrame, measures: pd.DataFrame,
     df["_top10_score"] = pd.MultiIndex.from_frame(df[["measure", "year"]]).map(thresholds)
     df["top10_threshold"] = df["_top10_score"] * sign
     df["distance_to_top10"] = (df["_top10_score"] - df["_score"]).clip(lower=0)
+    top5_rank = np.ceil(0.05 * df["n_las"])
+    top5 = (ordered[ordered["_pos"] == top5_rank.loc[ordered.index]].set_index(["measure", "year"])["_score"])
+    df["top5_threshold"] = pd.MultiIndex.from_frame(df[["measure", "year"]]).map(top5) * sign
+    df["in_top5"] = (df["rank"] <= top5_rank).where(df["rank"].notna())
     return df.drop(columns=["_score", "_top10_score"])
 
 
@@ -83,8 +89,9 @@ def benchmark_la(la_number: int, year: int | None = None, measures: list[str] | 
     Returns
     -------
     pandas.DataFrame
-        One row per measure: measure, description, topic, polarity, year, value, national,
-        rank, n_las, quartile (1 best), top10_threshold, distance_to_top10.
+        One row per measure: measure, description, topic, polarity, unit, year, value, national,
+        rank, n_las, quartile (1 best), top10_threshold, distance_to_top10, top5_threshold and
+        in_top5 (whether the authority is in the top 5% of authorities).
 
     Raises
     ------
@@ -109,5 +116,6 @@ def benchmark_la(la_number: int, year: int | None = None, measures: list[str] | 
     nat = lait.loc[lait["la_number"] == ENGLAND, ["measure", "year", "value"]]
     own = own.merge(nat.rename(columns={"value": "national"}), on=["measure", "year"],
                     how="left")
-    own = own.merge(dictionary[["measure", "description", "topic"]], on="measure", how="left")
-    return own[_COLUMNS].sort_values(["topic", "measure"]).reset_index(drop=True)
+    described = [c for c in ("measure", "description", "topic", "unit") if c in dictionary.columns]
+    own = own.merge(dictionary[described], on="measure", how="left")
+    return own.reindex(columns=_COLUMNS).sort_values(["topic", "measure"]).reset_index(drop=True)

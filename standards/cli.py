@@ -38,7 +38,7 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     """The category the rules give a school in a year; exit with a message if not assessed."""
     from standards.indicators import IndicatorError, numeric_indicators
     from standards.risk import assess_risk
-    from standards.rules import RuleFileError, load_rules
+    from standards.rules import RuleFileError, load_rules, with_settings
 
     inputs = load_or_exit(data_dir)
     if inputs.school_indicators is None:
@@ -46,8 +46,10 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
         raise typer.Exit(1)
     config = _config(inputs, None, None, None, None)
     try:
-        rules = load_rules(data_dir / config.rules_file if config.rules_file else None)
-        risk = assess_risk(numeric_indicators(inputs.school_indicators), inputs.schools, rules)
+        rules = with_settings(load_rules(data_dir / config.rules_file if config.rules_file else None),
+                              config.outstanding_to_good_amber)
+        risk = assess_risk(numeric_indicators(inputs.school_indicators), inputs.schools, rules,
+                           rolls=inputs.rolls, similar_schools=config.similar_schools)
     except (IndicatorError, RuleFileError, ValueError) as exc:
         console.print(f"[red]Override not recorded:[/] {exc}")
         raise typer.Exit(1) from None
@@ -61,31 +63,48 @@ def _computed_category(data_dir: Path, school_id: str, year: int) -> str:
     return str(row["category"].iloc[0])
 
 
-def _print_store(audit: AuditTrail) -> None:
-    """Open escalation cases, with the steps allowed next."""
+def _print_store(audit: AuditTrail, today: dt.date | None = None) -> None:
+    """Open escalation cases with their next review, and the reviews that are overdue."""
     from rich.table import Table
 
     from standards.escalation import STEPS
-    from standards.trail import open_cases
+    from standards.trail import open_cases, overdue_reviews
 
     cases = open_cases(audit)
     if cases.empty:
         console.print("No open escalation cases.")
         return
+    today = today or dt.date.today()
     table = Table(title="Open escalation cases")
-    for col in ("school", "step", "since", "by", "note"):
+    for col in ("school", "step", "since", "by", "note", "next review"):
         table.add_column(col)
     for r in cases.itertuples():
-        table.add_row(str(r.school_id), STEPS[r.step], str(r.date), r.actor, r.note)
+        has_review = isinstance(r.next_review, dt.date)
+        review = str(r.next_review) if has_review else "not set"
+        late = has_review and r.next_review < today
+        table.add_row(str(r.school_id), STEPS.get(r.step, r.step), str(r.date), r.actor, r.note,
+                      f"[red]{review} (overdue)[/]" if late else review)
     console.print(table)
+    late = overdue_reviews(audit, today)
+    if late.empty:
+        console.print("No escalation review is overdue.")
+    else:
+        console.print(f"[red]{len(late)} escalation review(s) overdue:[/] " + "; ".join(
+            f"{r.school_id} ({STEPS.get(r.step, r.step)}, review due {r.next_review}, {int(r.days_overdue)} days late)"
+            for r in late.itertuples()))
 
 
-def _write_store(audit: AuditTrail, out: Path) -> list[Path]:
-    """The override audit trail and every escalation step, as CSV."""
-    from standards.trail import override_frame, step_frame
+def _write_store(audit: AuditTrail, out: Path, result: StandardsResult | None = None) -> list[Path]:
+    """The override audit trail, every escalation step, overdue reviews and escalation outcomes, as CSV."""
+    from standards.trail import escalation_outcomes, overdue_reviews, override_frame, step_frame, steps
 
     written = []
-    for name, frame in (("overrides", override_frame(audit)), ("escalations", step_frame(audit))):
+    found = steps(audit)
+    frames = [("overrides", override_frame(audit)), ("escalations", step_frame(found)),
+              ("escalations_overdue", overdue_reviews(found))]
+    if result is not None:
+        frames.append(("escalation_outcomes", escalation_outcomes(found, result.risk_all_years)))
+    for name, frame in frames:
         path = out / f"standards_{name}.csv"
         csv_frame(frame).to_csv(path, index=False)
         written.append(path)
@@ -161,9 +180,50 @@ def register(app: typer.Typer) -> None:
         written = _write(result, out)
         if audit is not None:
             _print_store(audit)
-            written += _write_store(audit, out)
+            written += _write_store(audit, out, result)
         for path in written:
             console.print(f"wrote {path}")
+
+    @app.command("standards-import")
+    def import_command(
+        kind: Annotated[str, typer.Argument(help="ks2, ks4, absence, ofsted or gias.")],
+        file: Annotated[Path, typer.Argument(help="The DfE school-level CSV as downloaded.", exists=True,
+                                             dir_okay=False)],
+        year: Annotated[int, typer.Option(help="Academic year of the figures, by its autumn (2024 = 2024/25).")],
+        data_dir: Annotated[Path, typer.Option(
+            "--data", help="Data folder: its schools table keeps the authority's schools, and its "
+                           "school_indicators.csv receives the rows.", exists=True, file_okay=False)],
+    ) -> None:
+        """Import a DfE school-level file (KS2 or KS4 performance tables, absence, Ofsted, GIAS) into the data
+        folder's school_indicators.csv: the authority's schools only; a row for the same school, year and
+        indicator is replaced. Every unreadable value is reported by file, row and column, and nothing is
+        written then."""
+        import pandas as pd
+
+        from standards.importers import FILE_KINDS, import_school_file, merge_indicators
+        from sufficiency.core.errors import InputError
+
+        if kind not in FILE_KINDS:
+            console.print(f"[red]Unknown kind '{kind}':[/] one of {', '.join(FILE_KINDS)}.")
+            raise typer.Exit(2)
+        schools = load_or_exit(data_dir).schools
+        try:
+            imported = import_school_file(file, kind, year, schools)
+        except InputError as exc:
+            console.print(f"[red]Not imported:[/] {exc}")
+            raise typer.Exit(1) from None
+        target = data_dir / "school_indicators.csv"
+        existing = pd.read_csv(target, dtype={"school_id": str, "value": str}) if target.exists() else None
+        merge_indicators(existing, imported.rows).to_csv(target, index=False)
+        console.print(f"Imported {len(imported.rows)} figures for {imported.rows['school_id'].nunique()} schools "
+                      f"({year}) into {target}.")
+        skipped = {c: n for c, n in imported.not_given.items() if n}
+        if skipped:
+            console.print("Not given by DfE (suppressed, no entries or not published; left out, never zero): "
+                          + ", ".join(f"{c} {n}" for c, n in skipped.items()) + ".")
+        if imported.unknown_schools:
+            console.print(f"{len(imported.unknown_schools)} schools of the file are not in {data_dir}/schools "
+                          "and were left out.")
 
     @app.command("standards-override")
     def override_command(
@@ -212,10 +272,14 @@ def register(app: typer.Typer) -> None:
         actor: Annotated[str, typer.Option(help="Who took the step (name and role).")],
         on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
         note: Annotated[str, typer.Option(help="Anything the next reader needs.")] = "",
+        next_review: Annotated[str | None, typer.Option(
+            "--next-review", help="YYYY-MM-DD when the case is next reviewed; default six weeks after the step. "
+                                  "Not for 'resolved'.")] = None,
         store: StoreOption = None,
         organisation: OrganisationOption = None,
     ) -> None:
-        """Record the next step of a school's escalation of concern (only allowed steps).
+        """Record the next step of a school's escalation of concern (only allowed steps), with who took it,
+        a note and the next review date.
 
         The step is checked against the school's steps on the organisation's audit trail, wherever they were
         recorded (here or through the API); an open case keeps the route of steps it was opened with.
@@ -240,7 +304,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         try:
             event = EscalationEvent(school_id=school_id, step=step, actor=actor, note=note,
-                                    date=on or dt.date.today())
+                                    date=on or dt.date.today(), next_review=next_review)
         except ValidationError as exc:
             console.print(f"[red]Not recorded:[/] {exc.errors()[0]['msg']}")
             raise typer.Exit(1) from None
@@ -253,6 +317,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]Not recorded:[/] {exc}")
             raise typer.Exit(1) from None
         nxt = ", ".join(allowed_next(step, governance))
-        console.print(f"Recorded '{STEPS[step]}' for {school_id}. Allowed next: {nxt}.")
+        review = f" Next review: {event.next_review}." if event.next_review else ""
+        console.print(f"Recorded '{STEPS[step]}' for {school_id} (by {event.actor}, {event.date}).{review} "
+                      f"Allowed next: {nxt}.")
 
 

@@ -48,6 +48,22 @@ class StandardsConfig(BaseModel):
                     "Ofsted inspects such schools about every four years (School inspection "
                     "handbook, section 5 and 8, 2024).",
     )
+    outstanding_to_good_amber: bool = Field(
+        default=False,
+        description="Whether a drop from Outstanding to Good at the last graded inspection, on its own, makes a "
+                    "school Amber (rule Y8-outstanding-to-good counts as Amber). Off by default: Good is a good "
+                    "judgement, and in the sample borough 7 of the 15 Amber schools were Amber for that drop alone, "
+                    "which hides the schools that need support among those that need watching; the drop is then "
+                    "Yellow. Turn it on where the authority's policy treats any decline as a concern.",
+    )
+    similar_schools: int = Field(
+        default=10, ge=2, le=50,
+        description="How many similar schools each school is compared with (rules measured gap_to_similar): the "
+                    "schools of its phase nearest in % free school meals, % on SEN support and pupils on roll. Ten "
+                    "by default: enough that one school's odd cohort does not set the comparison, few enough in "
+                    "an authority of 60-80 primary schools that they still resemble the school; fewer follow its "
+                    "intake more closely but are noisier.",
+    )
     trend_tolerance: float = Field(
         default=0.0, ge=0,
         description="Year-on-year changes no larger than this are reported as 'no change'.",

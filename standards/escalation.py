@@ -1,15 +1,25 @@
 """Escalation of concern: the allowed steps for a school, as a state machine.
 
 The steps follow the authority's schools causing concern procedure (DfE "Schools causing
-concern", 2024): a concern is raised, communicated to the headteacher and chair of governors,
-and support is brokered. Then the routes part:
+concern", 2024). A concern is raised and communicated (to the headteacher and chair of
+governors, or to the trust). Then the routes part:
 
-* maintained schools: pre-warning notice, then statutory warning notice (Education and
-  Inspections Act 2006, s.60);
-* academies and free schools: letter to the trust, then a challenge meeting, then termly
-  updates (as often as needed).
+* maintained schools: challenge meeting, pre-warning notice, warning notice (Education and
+  Inspections Act 2006, s.60), then the statutory interventions for a school eligible for
+  intervention: additional governors (s.63), an interim executive board (s.65), suspension of
+  the delegated budget (s.66) and, with the Secretary of State, an academy order (Academies Act
+  2010, s.4). Additional governors and a budget suspension can be followed by the other
+  interventions; an interim executive board only by an academy order (its appointment already
+  suspends the budget); an academy order only by the case being resolved;
+* academies and free schools (the authority has no powers of intervention): letter to the
+  trust, challenge meeting with the trust, statement of action from the trust, termly updates, and
+  referral to the Regional Director (DfE) or to HMCI (Ofsted); a referral can be followed by
+  termly updates.
 
-A case can be resolved from any open step; a resolved school can have a new concern raised.
+Brokering support stays possible after the concern is communicated, on both routes. A case can
+be resolved from any open step; a resolved school can have a new concern raised. Every step
+but "resolved" has a next review date (by default six weeks, about a half term, after the
+step): a case whose review date has passed is overdue (:func:`standards.trail.overdue_reviews`).
 This module only decides what is allowed; :mod:`standards.trail` keeps the history on the
 organisation's audit trail.
 """
@@ -18,35 +28,54 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 STEPS: dict[str, str] = {
     "concern_raised": "concern raised",
     "communicated": "communicated to the headteacher and chair of governors",
     "support_brokered": "support brokered",
+    "challenge_meeting": "challenge meeting",
     "pre_warning_notice": "pre-warning notice",
     "warning_notice": "statutory warning notice",
+    "additional_governors": "additional governors appointed (s.63)",
+    "interim_executive_board": "interim executive board (s.65)",
+    "budget_suspension": "delegated budget suspended (s.66)",
+    "academy_order": "academy order (Academies Act 2010, s.4)",
     "trust_letter": "letter to the trust",
-    "challenge_meeting": "challenge meeting",
+    "statement_of_action": "statement of action from the trust",
     "termly_update": "termly update",
+    "referral": "referred to the Regional Director / HMCI",
     "resolved": "resolved",
 }
+#: The statutory interventions in a maintained school (Education and Inspections Act 2006, Part 4).
+INTERVENTIONS = ("additional_governors", "interim_executive_board", "budget_suspension", "academy_order")
+#: Days from a step to its review when no date is given: six weeks, about a half term.
+DEFAULT_REVIEW_DAYS = 42
+
 _COMMON: dict[str | None, tuple[str, ...]] = {
     None: ("concern_raised",),
     "concern_raised": ("communicated", "resolved"),
-    "communicated": ("support_brokered", "resolved"),
     "resolved": ("concern_raised",),
 }
-_MAINTAINED = {
-    "support_brokered": ("pre_warning_notice", "resolved"),
+_MAINTAINED: dict[str | None, tuple[str, ...]] = {
+    "communicated": ("challenge_meeting", "support_brokered", "resolved"),
+    "support_brokered": ("challenge_meeting", "pre_warning_notice", "resolved"),
+    "challenge_meeting": ("pre_warning_notice", "support_brokered", "resolved"),
     "pre_warning_notice": ("warning_notice", "resolved"),
-    "warning_notice": ("resolved",),
+    "warning_notice": (*INTERVENTIONS, "resolved"),
+    "additional_governors": ("interim_executive_board", "budget_suspension", "academy_order", "resolved"),
+    "budget_suspension": ("additional_governors", "interim_executive_board", "academy_order", "resolved"),
+    "interim_executive_board": ("academy_order", "resolved"),
+    "academy_order": ("resolved",),
 }
-_ACADEMY = {
+_ACADEMY: dict[str | None, tuple[str, ...]] = {
+    "communicated": ("trust_letter", "support_brokered", "resolved"),
     "support_brokered": ("trust_letter", "resolved"),
     "trust_letter": ("challenge_meeting", "resolved"),
-    "challenge_meeting": ("termly_update", "resolved"),
-    "termly_update": ("termly_update", "resolved"),
+    "challenge_meeting": ("statement_of_action", "termly_update", "referral", "resolved"),
+    "statement_of_action": ("termly_update", "referral", "resolved"),
+    "termly_update": ("termly_update", "statement_of_action", "referral", "resolved"),
+    "referral": ("termly_update", "resolved"),
 }
 ROUTES: dict[str, dict[str | None, tuple[str, ...]]] = {
     "maintained": {**_COMMON, **_MAINTAINED},
@@ -69,6 +98,9 @@ class EscalationEvent(BaseModel):
     date: dt.date = Field(description="When the step was taken.")
     actor: str = Field(min_length=1, description="Who took it (name and role).")
     note: str = Field("", description="Anything the next reader needs to know.")
+    next_review: dt.date | None = Field(
+        None, description=f"When the case is next reviewed; by default {DEFAULT_REVIEW_DAYS} days (six weeks, "
+                          "about a half term) after the step. None for 'resolved'.")
 
     @field_validator("step")
     @classmethod
@@ -76,6 +108,18 @@ class EscalationEvent(BaseModel):
         if value not in STEPS:
             raise ValueError(f"unknown step {value!r}; the steps are {list(STEPS)}")
         return value
+
+    @model_validator(mode="after")
+    def _review_date(self) -> EscalationEvent:
+        if self.step == "resolved":
+            if self.next_review is not None:
+                raise ValueError("a resolved case has no next review date")
+            return self
+        if self.next_review is None:
+            self.next_review = self.date + dt.timedelta(days=DEFAULT_REVIEW_DAYS)
+        elif self.next_review <= self.date:
+            raise ValueError(f"the next review ({self.next_review}) must come after the step ({self.date})")
+        return self
 
     @field_validator("actor")
     @classmethod

@@ -94,6 +94,17 @@ PRIMARY_ROWS: list[KpiSpec] = _behaviour_rows("Pri", "SFPriPerAbNew") + [
             ("ks2_rwm_expected_girls", "ks2_rwm_expected_boys")),
     KpiSpec("gap_eal", "EAL gap, KS2 RWM (English first language minus EAL)", "% points", "Low",
             None, ("ks2_rwm_expected_non_eal", "ks2_rwm_expected_eal")),
+    KpiSpec("lac_ks2_rwm", "Looked-after children: KS2 reading, writing and maths expected standard",
+            "% of looked-after pupils", "High", "LAC_KS2_ExpStd_RWM"),
+    KpiSpec("lac_ks2_progress_reading", "Looked-after children: KS2 progress in reading", "score", "High",
+            "LAC_KS2_AVG_Prog8_R"),
+    KpiSpec("lac_ks2_progress_writing", "Looked-after children: KS2 progress in writing", "score", "High",
+            "LAC_KS2_AVG_Prog8_W"),
+    KpiSpec("lac_ks2_progress_maths", "Looked-after children: KS2 progress in maths", "score", "High",
+            "LAC_KS2_AVG_Prog8_M"),
+    KpiSpec("early_years_2", "2 year olds in funded early education", "% of 2 year olds", "High", "%_2yr_olds"),
+    KpiSpec("early_years_3_4", "3 and 4 year olds taking up funded early education", "% of 3 and 4 year olds",
+            "High", "%_3&4yr_olds"),
 ] + _COMMON_TAIL
 #: Table two (secondary): LA rows after the school rows.
 SECONDARY_ROWS: list[KpiSpec] = _behaviour_rows("Sec", "SFSecPerAbNew") + [
@@ -115,8 +126,23 @@ SECONDARY_ROWS: list[KpiSpec] = _behaviour_rows("Sec", "SFSecPerAbNew") + [
             ("ks4_attainment8_girls", "ks4_attainment8_boys")),
     KpiSpec("gap_eal", "EAL gap, Attainment 8 (English first language minus EAL)", "points",
             "Low", None, ("ks4_attainment8_non_eal", "ks4_attainment8_eal")),
+    KpiSpec("gap_disadvantaged_p8", "Disadvantaged gap, Progress 8 (other minus disadvantaged)", "score", "Low",
+            ("NonDAP_KS4_Prog8", "DAP_KS4_Prog8")),
+    KpiSpec("lac_attainment8", "Looked-after children: Attainment 8", "score", "High", "LAC_KS4_AVG_Attain8"),
+    KpiSpec("lac_progress8", "Looked-after children: Progress 8", "score", "High", "LAC_KS4_AVG_Prog8"),
+    KpiSpec("lac_em_4", "Looked-after children: English and maths grades 4-9", "% of looked-after pupils",
+            "High", "LAC_EngMaths9-4"),
+    KpiSpec("ks4_destinations", "KS4 pupils in sustained education, employment or training", "% of pupils",
+            "High", "SusEdOverall_All"),
+    KpiSpec("ks4_apprenticeships", "KS4 pupils going to an apprenticeship", "% of pupils", "High",
+            "KS4_DES_Apprentice"),
+    KpiSpec("ks4_destination_not_sustained", "KS4 destination not sustained", "% of pupils", "Low",
+            "KS4_DES_NotSus"),
     KpiSpec("neet", "16-17 year olds NEET or not known", "% of 16-17 year olds", "Low",
             "16-17_not known_NEET"),
+    KpiSpec("level3_at_19", "Level 3 by age 19", "% of 19 year olds", "High", "Level3Age19"),
+    KpiSpec("care_leavers_eet", "Care leavers in education, employment or training", "% of care leavers", "High",
+            "CareLeaverEET"),
 ] + _COMMON_TAIL
 _LA_ROWS = {"primary": PRIMARY_ROWS, "secondary": SECONDARY_ROWS}
 

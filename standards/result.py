@@ -14,8 +14,11 @@ from standards.kpi import kpi_tables, load_local_figures, share_good_or_better
 from standards.lait import la_series, lait_values, national_comparators, resolve_la_number
 from standards.overrides import Override, apply_overrides, unmatched_overrides
 from standards.risk import RiskAssessment, add_derived, assess_risk, pivot_indicators, risk_summary
-from standards.rules import load_rules
+from standards.rules import load_rules, with_settings
 from standards.targets import Target, authority_measures, load_targets, target_status
+
+#: LAIT measures copied from NCCIS, whose figures and ranks the post-16 stage reports from the source.
+RANKED_BY_POST16 = ("16-17Ed&Training", "16-17 NEET", "16-17_not known_NEET")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class StandardsResult:
         without an assessment get the category "not assessed".
         """
         cols = ["school_id", "name", "category", "computed_category", "rules_fired",
-                "reasons", "override_reason", "ofsted", "ofsted_inspection_date"]
+                "reasons", "evidence", "override_reason", "ofsted", "ofsted_inspection_date"]
         risk = self.risk.assign(school_id=self.risk["school_id"].astype(str)).set_index("school_id")
         out = risk.reindex([str(s) for s in school_ids]).reset_index()
         out["category"] = out["category"].fillna("not assessed")
@@ -71,7 +74,7 @@ class StandardsResult:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by a file-friendly name (what the CLI writes as CSV)."""
-        out = {"risk_schools": self.risk, "risk_rules_fired": self.risk_fired,
+        out = {"risk_schools": self.risk, "risk_all_years": self.risk_all_years, "risk_rules_fired": self.risk_fired,
                "risk_summary": self.risk_summary, "kpi_table_one_primary": self.kpis["primary"],
                "kpi_table_two_secondary": self.kpis["secondary"]}
         if self.benchmark is not None:
@@ -126,8 +129,9 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     lait = lait_values() if lait is None else lait
     national = national_comparators(lait)
     indicators = numeric_indicators(school_indicators)
-    rules = load_rules(base / config.rules_file if config.rules_file else None)
-    assessment = assess_risk(indicators, schools, rules, national)
+    rules = with_settings(load_rules(base / config.rules_file if config.rules_file else None),
+                          config.outstanding_to_good_amber)
+    assessment = assess_risk(indicators, schools, rules, national, rolls, config.similar_schools)
     trail = overrides if overrides is not None else []
     # An override naming a school or year not in this data (a closed school, a year not yet
     # loaded) stays in the audit trail but cannot apply; it must not stop the assessment.
@@ -144,6 +148,12 @@ def run_standards(school_indicators: pd.DataFrame, schools: pd.DataFrame,
     bench = None
     if la_number is not None:
         bench = benchmark_la(la_number, lait=lait)
+        # One figure, one source, one rank: 16-17 participation and NEET are NCCIS's, ranked by the post-16
+        # stage; LAIT copies them but also ranks two authorities NCCIS does not list (so "of 153", not 151).
+        bench = bench[~bench["measure"].isin(RANKED_BY_POST16)].reset_index(drop=True)
+        notes.append("16-17 year olds in education or training, NEET, and NEET or not known are benchmarked once, "
+                     "in the post-16 part, from their source (NCCIS), with its rank among the authorities it "
+                     "publishes.")
     else:
         notes.append("No authority set (la_code at the top of scenario.yaml): LA rows use the "
                      "schools' own figures and there is no benchmarking against other authorities.")

@@ -22,15 +22,17 @@ from pydantic import ValidationError
 from standards import trail
 from standards.escalation import ROUTES, STEPS, EscalationEvent, IllegalTransition, allowed_next
 from standards.overrides import Override, apply_overrides
-from standards.risk import risk_summary
+from standards.risk import FIRED_EVIDENCE, risk_summary
 from standards.rules import CATEGORIES
 from standards.schemas import (
     BenchmarkPage,
     Category,
     EscalationCasePublic,
     EscalationCreate,
+    EscalationOutcomesPage,
     EscalationStepCreate,
     KpiPage,
+    OverdueReviewPublic,
     OverrideCreate,
     OverridePublic,
     RiskPage,
@@ -57,8 +59,8 @@ router = APIRouter(prefix="/standards", tags=["standards"],
                    responses={409: error_doc("The run has not succeeded (yet).")})
 
 RISK_COLUMNS = ["school_id", "name", "phase", "governance", "year", "category", "computed_category", "rules_fired",
-                "reasons", "not_checked", "ofsted", "ofsted_inspection_date", "override_reason", "override_author",
-                "override_date"]
+                "reasons", "not_checked", "ofsted", "ofsted_inspection_date", "ofsted_grade", "ofsted_report_card",
+                "evidence", "override_reason", "override_author", "override_date"]
 KPI_TABLES = {"primary": "kpi_table_one_primary", "secondary": "kpi_table_two_secondary"}
 SchoolFilter = Annotated[list[str] | None, Query(description="Only these schools (URN; repeatable).")]
 PhaseFilter = Annotated[list[str] | None, Query(description="Only these phases, e.g. primary, secondary (repeatable).")]
@@ -76,8 +78,10 @@ def _risk(ports: Ports, run: StoredRun) -> pd.DataFrame:
 def _reasons(ports: Ports, run: StoredRun, year: int) -> dict[str, list[dict[str, Any]]]:
     fired = ports.results.table(run, "standards", "risk_rules_fired")
     fired = fired[fired["year"].astype(int) == year]
+    # A run stored before the evidence was recorded has none: its rows say "not available".
+    fired = fired.reindex(columns=[*fired.columns, *[c for c in FIRED_EVIDENCE if c not in fired.columns]])
     out: dict[str, list[dict[str, Any]]] = {}
-    for row in records(fired, ["school_id", "rule_id", "category", "description", "reason"]):
+    for row in records(fired, ["school_id", "rule_id", "category", "description", "reason", *FIRED_EVIDENCE]):
         out.setdefault(str(row.pop("school_id")), []).append(row)
     return out
 
@@ -90,6 +94,7 @@ def _school_rows(frame: pd.DataFrame, reasons: dict[str, list[dict[str, Any]]]) 
         row["reasons"] = sorted(reasons.get(row["school_id"], []), key=lambda r: order.get(r["rule_id"], len(order)))
         row["not_checked"] = [r for r in (row["not_checked"] or "").split("; ") if r]
         row.pop("rules_fired")
+        row.pop("evidence")  # in each reason
         for key in ("override_reason", "override_author", "override_date"):
             row[key] = row[key] or ""
     return rows
@@ -257,20 +262,24 @@ def get_override(override_id: int, ports: ViewerPorts) -> trail.RecordedOverride
 def _case(school_id: str, steps: list[trail.RecordedStep]) -> dict[str, Any]:
     last = steps[-1]
     opened = next(s for s in reversed(steps) if s.step == "concern_raised")
-    return {"school_id": school_id, "governance": last.governance, "open": last.step != "resolved",
+    is_open = last.step != "resolved"
+    review = last.next_review if is_open else None
+    return {"school_id": school_id, "governance": last.governance, "open": is_open,
             "current_step": last.step, "current_label": STEPS[last.step], "opened_on": opened.date,
-            "last_step_on": last.date,
+            "last_step_on": last.date, "next_review": review,
+            "overdue": bool(review is not None and review < dt.date.today()),
             "allowed_next": [{"step": s, "label": STEPS[s]} for s in allowed_next(last.step, last.governance)],
             "steps": [{"seq": s.seq, "step": s.step, "label": STEPS[s.step], "date": s.date, "actor": s.actor,
-                       "note": s.note, "run_id": s.run_id, "recorded_at": s.recorded_at} for s in steps]}
+                       "note": s.note, "next_review": s.next_review, "run_id": s.run_id,
+                       "recorded_at": s.recorded_at} for s in steps]}
 
 
 def _record_step(ports: Ports, school_id: str, governance: str, step: str, date: dt.date | None, note: str,
-                 run_id: str | None) -> dict[str, Any]:
+                 run_id: str | None, next_review: dt.date | None = None) -> dict[str, Any]:
     """Check the step against the school's history on the trail (standards.check_transition) and append it."""
     try:
         event = EscalationEvent(school_id=school_id, step=step, date=date or dt.date.today(),
-                                actor=ports.principal.email, note=note)
+                                actor=ports.principal.email, note=note, next_review=next_review)
         steps = trail.record_step(ports.audit, event, governance, run_id=run_id, actor_id=ports.principal.id)
     except trail.DatedInFuture as exc:
         raise ApiError(422, str(exc)) from None
@@ -323,7 +332,8 @@ def open_escalation(body: EscalationCreate, ports: PlannerPorts) -> dict[str, An
     if governance not in ROUTES:
         raise ApiError(422, f"School '{body.school_id}' has governance '{governance}' in the schools data; the "
                        f"escalation procedure needs one of {', '.join(ROUTES)}. Correct schools.csv and run again.")
-    return _record_step(ports, body.school_id, governance, "concern_raised", body.date, body.note, run.id)
+    return _record_step(ports, body.school_id, governance, "concern_raised", body.date, body.note, run.id,
+                        body.next_review)
 
 
 @router.post("/escalations/{school_id}/steps", response_model=EscalationCasePublic, status_code=status.HTTP_201_CREATED,
@@ -337,4 +347,26 @@ def add_escalation_step(school_id: str, body: EscalationStepCreate, ports: Plann
     if not steps:
         raise ApiError(404, f"School '{school_id}' has no escalation in your organisation. Open one with "
                        "POST /standards/escalations.")
-    return _record_step(ports, school_id, steps[-1].governance, body.step, body.date, body.note, None)
+    return _record_step(ports, school_id, steps[-1].governance, body.step, body.date, body.note, None,
+                        body.next_review)
+
+
+@router.get("/escalations-overdue", response_model=list[OverdueReviewPublic], summary="Overdue reviews")
+def list_overdue(ports: ViewerPorts) -> list[dict[str, Any]]:
+    """Open escalation cases whose next review date has passed, most overdue first."""
+    late = trail.overdue_reviews(ports.audit)
+    return records(late, list(OverdueReviewPublic.model_fields))
+
+
+@router.get("/runs/{run_id}/escalation-outcomes", response_model=EscalationOutcomesPage,
+            responses={200: {"content": CSV}}, summary="Escalations and the risk categories that followed")
+def get_escalation_outcomes(run_id: str, ports: ViewerPorts, format: FormatQuery = "json") -> Any:
+    """Each escalation case your organisation recorded, beside the school's risk category (as the run assessed
+    it) in the year the case opened and in the latest year assessed after it: improved, no change or worse."""
+    run = ports.results.finished_run(run_id)
+    risk = ports.results.table(run, "standards", "risk_all_years", missing=(
+        f"Run {run.id} has no risk list for every year; start a new run to see escalation outcomes."))
+    frame = trail.escalation_outcomes(trail.steps(ports.audit), risk)
+    if format == "csv":
+        return csv_response(frame, trail.OUTCOME_COLUMNS, f"{run.id}-escalation-outcomes.csv")
+    return {"run_id": run.id, "count": len(frame), "rows": records(frame)}

@@ -36,11 +36,14 @@ def print_standards(result: StandardsResult) -> None:
         summary.add_row(phase, *cells)
     console.print(summary)
     flagged = result.risk[result.risk["category"].isin(["Red", "Amber"])]
-    schools = Table(title="Red and amber schools")
+    schools = Table(title="Red and amber schools: every rule that fired, with its evidence "
+                          "(the school's figure, what it was compared with, the gap, the year)")
     for col in ("school", "phase", "category", "why"):
         schools.add_column(col)
+    evidence = _evidence_by_school(result)
     for r in flagged.sort_values(["category", "name"], ascending=[False, True]).itertuples():
-        why = r.rules_fired + (f" — override: {r.override_reason}" if r.override_reason else "")
+        why = "\n".join(evidence.get(str(r.school_id), [r.rules_fired]))
+        why += f"\noverride: {r.override_reason}" if r.override_reason else ""
         schools.add_row(str(r.name), str(r.phase), f"[{_COLOURS[r.category]}]{r.category}[/]", why)
     console.print(schools)
     for phase, title in (("primary", "KPI table one: primary"),
@@ -71,14 +74,26 @@ def print_standards(result: StandardsResult) -> None:
         console.print(f"[yellow]note:[/] {note}")
 
 
+def _evidence_by_school(result: StandardsResult) -> dict[str, list[str]]:
+    """Each school's fired rules in the year reported, each with its evidence, as lines of text."""
+    fired = result.risk_fired
+    fired = fired[fired["year"].astype(int) == result.year]
+    out: dict[str, list[str]] = {}
+    for r in fired.itertuples():
+        text = getattr(r, "evidence", "") or ""
+        out.setdefault(str(r.school_id), []).append(f"{r.rule_id}: {text}" if text else str(r.rule_id))
+    return out
+
+
 def _print_benchmark(bench) -> None:  # bench: a benchmark_la table
     ranked = bench.dropna(subset=["rank"])
     table = Table(title=f"Against every English LA (quartile 1 = best quarter; "
                         f"{len(ranked)} measures)")
-    for col in ("measure", "year", "value", "England", "rank", "quartile", "to top 10%"):
-        table.add_column(col, justify="left" if col == "measure" else "right")
+    for col in ("measure", "unit", "year", "value", "England", "rank", "quartile", "to top 10%", "top 5%"):
+        table.add_column(col, justify="left" if col in ("measure", "unit") else "right")
     for r in ranked.itertuples():
-        table.add_row(str(r.description), str(r.year), format_number(r.value),
-                      format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
-                      str(int(r.quartile)), format_number(r.distance_to_top10))
+        top5 = "yes" if getattr(r, "in_top5", False) is True else "no"
+        table.add_row(str(r.description), str(getattr(r, "unit", "") or ""), academic_year(r.year),
+                      format_number(r.value), format_number(r.national), f"{int(r.rank)} of {int(r.n_las)}",
+                      str(int(r.quartile)), format_number(r.distance_to_top10), top5)
     console.print(table)

@@ -120,17 +120,21 @@ class RecordedStep:
     note: str
     run_id: str | None
     recorded_at: dt.datetime | None
+    #: When the case is next reviewed (None once resolved, and for steps recorded before review dates were).
+    next_review: dt.date | None = None
 
     @classmethod
     def from_record(cls, record: AuditRecord) -> RecordedStep:
         payload = record.payload
+        review = payload.get("next_review")
         return cls(seq=record.sequence, school_id=record.subject, step=payload.get("step", ""),
                    governance=payload.get("governance", ""), date=record.on, actor=record.actor,
-                   note=payload.get("note", ""), run_id=payload.get("run_id"), recorded_at=record.recorded_at)
+                   note=payload.get("note", ""), run_id=payload.get("run_id"), recorded_at=record.recorded_at,
+                   next_review=dt.date.fromisoformat(review) if review else None)
 
     def event(self) -> EscalationEvent:
         return EscalationEvent(school_id=self.school_id, step=self.step, date=self.date, actor=self.actor,
-                               note=self.note)
+                               note=self.note, next_review=self.next_review)
 
 
 STEP_COLUMNS = [*RecordedStep.__dataclass_fields__, "step_text"]
@@ -168,7 +172,8 @@ def record_step(trail: AuditTrail, event: EscalationEvent, governance: str, *, r
     check_transition([s.event() for s in history], event, governance)
     record = AuditRecord(kind=STEP, subject=event.school_id, actor=event.actor, on=event.date,
                          payload={"step": event.step, "governance": governance, "note": event.note, "run_id": run_id,
-                                  "actor_id": actor_id})
+                                  "actor_id": actor_id,
+                                  "next_review": event.next_review.isoformat() if event.next_review else None})
     stored = trail.append(record, expected_sequence=len(history) + 1)
     return [*history, RecordedStep.from_record(stored)]
 
@@ -184,3 +189,89 @@ def open_cases(trail: AuditTrail | list[RecordedStep]) -> pd.DataFrame:
     latest = step_frame(trail).drop_duplicates("school_id", keep="last")
     return latest[latest["step"] != "resolved"].reset_index(drop=True)
 
+
+
+def overdue_reviews(trail: AuditTrail | list[RecordedStep], today: dt.date | None = None) -> pd.DataFrame:
+    """Open cases whose next review date has passed, most overdue first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The case's latest step (as :func:`open_cases`) and ``days_overdue`` (days after the review date).
+    """
+    today = today or dt.date.today()
+    cases = open_cases(trail)
+    due = pd.to_datetime(cases["next_review"], errors="coerce")
+    cases = cases.assign(days_overdue=(pd.Timestamp(today) - due).dt.days)
+    late = cases[cases["days_overdue"] > 0]
+    return late.sort_values(["days_overdue", "school_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def academic_year_of(date: dt.date) -> int:
+    """The academic year (by its autumn) a date falls in: September to August."""
+    return date.year if date.month >= 9 else date.year - 1
+
+
+OUTCOME_COLUMNS = ["school_id", "case", "opened_on", "opened_year", "furthest_step", "furthest_step_text",
+                   "steps", "resolved_on", "category_when_opened", "year_assessed_when_opened", "category_latest",
+                   "year_latest", "outcome", "ofsted_when_opened", "ofsted_latest"]
+
+
+def escalation_outcomes(trail: AuditTrail | list[RecordedStep], risk_all_years: pd.DataFrame) -> pd.DataFrame:
+    """Each escalation case beside the school's risk category when it opened and in the latest year assessed.
+
+    A case runs from a concern raised to its resolution (or today). The category when it opened is the
+    school's category in the academic year the concern was raised (or the latest year assessed before it);
+    the latest is the category in the last year assessed after that. ``outcome`` says whether the category
+    improved, stayed the same or got worse, or "not assessed since" when no later year was assessed, so an
+    authority can see whether its escalations were followed by improvement (not that they caused it).
+
+    Parameters
+    ----------
+    risk_all_years
+        :attr:`standards.result.StandardsResult.risk_all_years` (school_id, year, category, ofsted).
+    """
+    from standards.rules import SEVERITY
+
+    found = trail if isinstance(trail, list) else steps(trail)
+    risk = risk_all_years.assign(school_id=risk_all_years["school_id"].astype(str),
+                                 year=risk_all_years["year"].astype(int)).sort_values("year")
+    by_school = {k: g for k, g in risk.groupby("school_id")}
+    order = list(STEPS)
+    rows = []
+    cases: dict[str, int] = {}
+    current: dict[str, dict] = {}
+    for s in found:
+        if s.step == "concern_raised" or s.school_id not in current:
+            cases[s.school_id] = cases.get(s.school_id, 0) + 1
+            current[s.school_id] = {"school_id": s.school_id, "case": cases[s.school_id], "opened_on": s.date,
+                                    "steps": [], "resolved_on": None}
+            rows.append(current[s.school_id])
+        case = current[s.school_id]
+        case["steps"].append(s.step)
+        if s.step == "resolved":
+            case["resolved_on"] = s.date
+    for case in rows:
+        opened = academic_year_of(case["opened_on"])
+        case["opened_year"] = opened
+        reached = [st for st in case["steps"] if st != "resolved"] or ["concern_raised"]
+        case["furthest_step"] = max(reached, key=order.index)
+        case["furthest_step_text"] = STEPS[case["furthest_step"]]
+        case["steps"] = len(case["steps"])
+        school = by_school.get(case["school_id"])
+        before = school[school["year"] <= opened] if school is not None else pd.DataFrame()
+        after = school[school["year"] > opened] if school is not None else pd.DataFrame()
+        first = before.iloc[-1] if len(before) else None
+        last = after.iloc[-1] if len(after) else None
+        case["category_when_opened"] = first["category"] if first is not None else None
+        case["year_assessed_when_opened"] = int(first["year"]) if first is not None else None
+        case["ofsted_when_opened"] = first.get("ofsted") if first is not None else None
+        case["category_latest"] = last["category"] if last is not None else None
+        case["year_latest"] = int(last["year"]) if last is not None else None
+        case["ofsted_latest"] = last.get("ofsted") if last is not None else None
+        if first is None or last is None:
+            case["outcome"] = "not assessed since" if first is not None else "not assessed when opened"
+        else:
+            change = SEVERITY[first["category"]] - SEVERITY[last["category"]]
+            case["outcome"] = "improved" if change > 0 else "worse" if change < 0 else "no change"
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)

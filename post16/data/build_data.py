@@ -83,7 +83,9 @@ def build_nccis(neet_dir: Path) -> pd.DataFrame:
     text_cols = ["geographic_level", "region_code", "region_name", "la_code", "la_gss_code", "la_name"]
     for col in table.columns.difference(text_cols):
         table[col] = pd.to_numeric(table[col], errors="coerce")
-    table["year"] = table["year"].astype(int)
+    # NCCIS labels a figure by the calendar year of its January; the product files it under the
+    # academic year by its autumn (the Dec 2024-Feb 2025 average is 2024/25, year 2024), as LAIT does.
+    table["year"] = table["year"].astype(int) - 1
     table["la_code"] = table["la_code"].str.replace(r"\.0$", "", regex=True)
     order = {"National": 0, "Regional": 1, "Local authority": 2}
     table = table.sort_values(
@@ -106,7 +108,9 @@ def build_attainment19(lait_file: Path) -> pd.DataFrame:
         columns={"LA Number": "la_code", "LA and Regions": "la_name", "Region": "region_name", "Years": "year"}
     )
     wide["la_code"] = wide["la_code"].astype(int).astype(str)
-    wide["year"] = wide["year"].astype(int)
+    # LAIT labels attainment at 19 by the calendar year of its summer; the product files it under the academic
+    # year by its autumn (LAIT's "2024" is 2023/24, year 2023), as the standards extract does: one label.
+    wide["year"] = wide["year"].astype(int) - 1
     wide["region_name"] = wide["region_name"].where(wide["region_name"] != "NA")
     wide.columns.name = None
     wide = wide.dropna(subset=list(LAIT_MEASURES.values()), how="all")

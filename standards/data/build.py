@@ -36,6 +36,15 @@ MEASURES: tuple[str, ...] = (
     "TotPerAbNew", "SFPriPerAbNew", "SFSecPerAbNew", "TotPermEx", "TotFixedEx", "PriPermEx",
     "PriFixedEx", "SecPermEx", "SecFixedEx", "16-17 NEET", "16-17_not known_NEET",
     "16-17Ed&Training", "EALPri", "EALSec", "PriFSM", "SecFSM", "SEN_TotStat", "SEN_TotSENSuP",
+    # Looked-after children (the strategies' attainment and progress targets) and care leavers.
+    "LAC_KS2_ExpStd_RWM", "LAC_KS2_AVG_Prog8_R", "LAC_KS2_AVG_Prog8_W", "LAC_KS2_AVG_Prog8_M",
+    "LAC_KS4_AVG_Attain8", "LAC_KS4_AVG_Prog8", "LAC_EngMaths9-4", "CareLeaverEET",
+    # Level 3 at 19; Progress 8 of disadvantaged pupils and the others (the gap).
+    "Level3Age19", "DAP_KS4_Prog8", "NonDAP_KS4_Prog8",
+    # Destinations after KS4: in education, employment or training, apprenticeships, not sustained.
+    "SusEdOverall_All", "KS4_DES_Apprentice", "KS4_DES_NotSus",
+    # Early years: take-up of funded early education at 2, and at 3 and 4.
+    "%_2yr_olds", "%_3&4yr_olds",
 )
 #: Oldest academic year (autumn convention) kept: 2021/22 onward, the years after the pandemic
 #: gaps of 2019/20-2020/21, keep the extract small while giving a trend and a baseline.

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sufficiency.core.safeyaml import excerpt, load_yaml
 
 RULES_DIR = Path(__file__).resolve().parent
-DEFAULT_RULES = RULES_DIR / "risk_rules_v1.yaml"
+DEFAULT_RULES = RULES_DIR / "risk_rules_v2.yaml"
 
 #: Categories from the most to the least serious; Green means no rule fired.
 CATEGORIES: tuple[str, ...] = ("Red", "Amber", "Yellow", "Green")
@@ -25,8 +25,10 @@ SEVERITY: dict[str, int] = {c: i for i, c in enumerate(reversed(CATEGORIES))}
 #: Indicators worked out from the school indicators before the rules run.
 DERIVED_INDICATORS: tuple[str, ...] = (
     "years_since_inspection", "ofsted_grade_change", "ofsted_rc_lowest",
-    "ofsted_rc_needs_attention",
+    "ofsted_rc_needs_attention", "sen_suspension_ratio",
 )
+#: The rule a drop from Outstanding to Good fires, and the setting that makes it Amber.
+OUTSTANDING_TO_GOOD = "Y8-outstanding-to-good"
 
 
 class RuleFileError(ValueError):
@@ -39,10 +41,18 @@ class Criterion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     indicator: str = Field(description="School indicator or worked-out indicator name.")
-    measure: Literal["value", "change", "gap_to_national"] = Field(
-        "value", description="The school's figure, its change on last year, or its gap to national.")
+    measure: Literal["value", "change", "gap_to_national", "gap_to_similar"] = Field(
+        "value", description="The school's figure, its change on last year, its gap to national, or its gap to "
+                             "the mean of its similar schools (intake and size).")
     operator: Literal["<", "<=", ">", ">=", "=="] = Field(description="Comparison operator.")
     threshold: float = Field(description="The number the measure is compared with.")
+    fallback: Criterion | None = Field(
+        None, description="The test used instead where the school's figure for the indicator is not published "
+                          "that year (e.g. Attainment 8 against national where Progress 8 is not published).")
+
+    def indicators(self) -> list[str]:
+        """The indicator and its fallback's."""
+        return [self.indicator, *(self.fallback.indicators() if self.fallback else [])]
 
 
 class Rule(BaseModel):
@@ -124,9 +134,31 @@ def _check_rules(ruleset: RuleSet, path: Path, known: set[str] | None) -> None:
     if duplicates:
         raise RuleFileError(f"{path}: rule ids must be unique; repeated: {duplicates}.")
     for rule in ruleset.rules:
-        for crit in rule.criteria:
-            if crit.indicator not in known:
+        for indicator in (i for crit in rule.criteria for i in crit.indicators()):
+            if indicator not in known:
                 raise RuleFileError(
-                    f"{path}: rule {rule.id!r} uses unknown indicator {crit.indicator!r}. "
+                    f"{path}: rule {rule.id!r} uses unknown indicator {indicator!r}. "
                     "Use a name from standards/data/school_indicator_vocabulary.csv or one of "
                     f"{list(DERIVED_INDICATORS)}.")
+
+
+def with_settings(ruleset: RuleSet, outstanding_to_good_amber: bool = False) -> RuleSet:
+    """The rule set as the ``standards`` settings ask for it.
+
+    With ``outstanding_to_good_amber``, the rule a drop from Outstanding to Good fires
+    (:data:`OUTSTANDING_TO_GOOD`) counts as Amber instead of its own category.
+
+    Raises
+    ------
+    RuleFileError
+        When the setting is on and the rule set has no such rule (the setting could not act).
+    """
+    if not outstanding_to_good_amber:
+        return ruleset
+    if OUTSTANDING_TO_GOOD not in {r.id for r in ruleset.rules}:
+        raise RuleFileError(
+            f"standards.outstanding_to_good_amber is set but the rule set '{ruleset.label}' has no rule "
+            f"{OUTSTANDING_TO_GOOD!r} to make Amber: add it (see risk_rules_v2.yaml) or remove the setting.")
+    rules = [r.model_copy(update={"category": "Amber"}) if r.id == OUTSTANDING_TO_GOOD else r
+             for r in ruleset.rules]
+    return ruleset.model_copy(update={"rules": rules})

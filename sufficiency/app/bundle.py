@@ -13,8 +13,10 @@ Layout::
     OUT/run/<n>-<scenario>/tables/*.parquet
 
 What is not kept: the solver's model and the greedy baseline's plan (``repr=False`` fields of a
-dataclass), and objects that are neither tables nor the product's dataclasses or models (the fitted
-forecasting estimator): the report needs none of them.
+dataclass), objects that are neither tables nor the product's dataclasses or models (the fitted
+forecasting estimator), and the rows of tables marked personal (a dataclass field with
+``metadata={"personal": True}``, such as the risk-of-NEET pupil list): the report needs none of them,
+and pupil-level data never goes into the output folder.
 """
 
 from __future__ import annotations
@@ -115,10 +117,18 @@ class _Writer:
         if isinstance(value, BaseModel):
             return {"$model": _path_of(type(value)), "data": value.model_dump(mode="json")}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {f.name: self.encode(getattr(value, f.name)) for f in dataclasses.fields(value)
+            fields = {f.name: self.encode(_kept(f, getattr(value, f.name))) for f in dataclasses.fields(value)
                       if f.init and f.repr}
             return {"$dataclass": _path_of(type(value)), "fields": fields}
         return None  # an object the report does not need (a fitted estimator): left out
+
+
+def _kept(field: dataclasses.Field, value: Any) -> Any:
+    """What of a field goes into the output folder: a table marked personal (``metadata={"personal": True}``,
+    pupil-level data) keeps its columns but none of its rows, since the output folder is shared and copied."""
+    if field.metadata.get("personal") and isinstance(value, pd.DataFrame):
+        return value.iloc[0:0]
+    return value
 
 
 def _encode_key(key: Any) -> Any:

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 def write_results(result: ScenarioResult, out: Path, every_table: bool = False) -> list[Path]:
     """Write the tables each stage that ran declares as its files (``forecast.csv``, ``plan.csv``, ...);
-    with ``every_table``, a stage that declares no files writes its tables as ``<stage>_<table>.csv``
-    (pupil-level tables included: they are the user's own data, written to their own folder). Figures are
+    with ``every_table``, a stage that declares no files writes its tables as ``<stage>_<table>.csv``, except
+    its pupil-level tables (``Stage.personal_tables``): the output folder is shared and copied, so personal data
+    is written only where the user names a file (e.g. ``sufficiency post16 --pupil-list``). Figures are
     rounded and year groups no school of an area teaches are left out (:mod:`sufficiency.core.csvout`)."""
     from sufficiency.core.csvout import taught_year_groups, write_csv
 
@@ -26,7 +27,8 @@ def write_results(result: ScenarioResult, out: Path, every_table: bool = False) 
         value = result.results.get(stage.name)
         tables = stage.result_files(value)
         if not tables and every_table:
-            tables = {f"{stage.name}_{name}": frame for name, frame in stage.result_tables(value).items()}
+            tables = {f"{stage.name}_{name}": frame for name, frame in stage.result_tables(value).items()
+                      if name not in stage.personal_tables}
         for name, frame in tables.items():
             written.append(write_csv(frame, out / f"{name}.csv", taught))
     return written

@@ -114,11 +114,13 @@ def test_a_step_taken_through_the_api_is_the_history_the_command_line_checks(wor
     moved = cli(world, "standards-escalate", str(sample_dir()), school, "communicated", "--actor", "C Adviser",
                 "--date", "2025-09-15", "--organisation", TRAFFORD, "--note", "Letter sent")
     assert moved.exit_code == 0, moved.output
-    assert "Allowed next: support_brokered, resolved" in " ".join(moved.output.split())
+    assert "Allowed next: challenge_meeting, support_brokered, resolved" in " ".join(moved.output.split())
+    assert "Next review: 2025-10-27" in " ".join(moved.output.split())  # six weeks after the step
     case = world.client.get(f"/standards/escalations/{school}", headers=world.as_["viewer"]).json()
     assert [(s["seq"], s["step"], s["actor"]) for s in case["steps"]] == [
         (1, "concern_raised", "planner@trafford.example"), (2, "communicated", "C Adviser")]
-    assert [s["step"] for s in case["allowed_next"]] == ["support_brokered", "resolved"]
+    assert [s["step"] for s in case["allowed_next"]] == ["challenge_meeting", "support_brokered", "resolved"]
+    assert case["steps"][1]["next_review"] == "2025-10-27" and case["next_review"] == "2025-10-27"
     # ... and the API checks the next step against the one the command line recorded.
     assert_error(world.client.post(f"/standards/escalations/{school}/steps", headers=world.as_["planner"],
                                    json={"step": "communicated", "date": "2025-09-20"}),

@@ -87,6 +87,9 @@ def test_model_evaluation_is_aggregate_and_for_everyone(pw: World) -> None:
     page = get(pw, path(pw, "roni/evaluation"))
     metrics = stored(pw, "post16", "roni_metrics").iloc[0]
     assert page["synthetic"] is True
+    # Wherever the AUC is shown, so is what it cannot say.
+    assert page["caveat"].startswith("Trained and tested on SYNTHETIC pupils") and page["caveat"] == metrics["caveat"]
+    assert page["metrics"]["validated_on"].startswith("the latest cohort")
     assert page["metrics"]["roc_auc"] == pytest.approx(metrics["roc_auc"]) and page["metrics"]["n"] == metrics["n"]
     assert len(page["fairness"]) == len(stored(pw, "post16", "roni_fairness"))
     assert "pupil_ref" not in str(page)
@@ -146,7 +149,7 @@ def test_a_list_past_its_delete_after_date_is_deleted(pw: World, monkeypatch: py
     assert get(pw, f"/post16/runs/{run_id}/roni", who="admin", limit=1)["count"] == 1  # the last day still serves
     monkeypatch.setattr(retention, "today", lambda: expiry + dt.timedelta(days=1))
     gone = pw.client.get(f"/post16/runs/{run_id}/roni", headers=pw.as_["admin"])
-    assert_error(gone, 410, "retention_expired", "delete-after date", str(expiry), "post16.retention_days")
+    assert_error(gone, 410, "retention_expired", "delete-after date", str(expiry), "post16.list_retention_days")
     again = pw.client.get(f"/post16/runs/{run_id}/roni", headers=pw.as_["admin"])
     assert_error(again, 404, "not_found", "no risk-of-NEET pupil list")
     section = get(pw, f"/runs/{run_id}/post16", who="admin")

@@ -81,6 +81,12 @@ def test_risk_list_and_counts_are_the_runs_own(sw: World) -> None:
         assert sorted(r["rule_id"] for r in row["reasons"]) == sorted(fired[fired["school_id"] == school]["rule_id"])
         assert "; ".join(r["rule_id"] for r in row["reasons"]) == (expected.loc[school, "rules_fired"] or "")
         assert all(r["reason"] and r["description"] for r in row["reasons"])
+        # Each reason carries its evidence, as the run recorded it.
+        for reason in row["reasons"]:
+            recorded = fired[(fired["school_id"] == school) & (fired["rule_id"] == reason["rule_id"])].iloc[0]
+            assert reason["evidence"] == recorded["evidence"] and reason["year_label"] == recorded["year_label"]
+            assert reason["school_value"] == pytest.approx(recorded["school_value"])
+            assert reason["comparison_basis"] == recorded["comparison_basis"] and reason["unit"]
 
 
 def test_risk_filters_and_csv(sw: World) -> None:
@@ -235,11 +241,18 @@ def test_escalation_of_a_maintained_school_follows_the_procedure(sw: World) -> N
         assert response.status_code == 201, response.text
     assert_error(_step(sw, school, "trust_letter", "2025-11-02"), 409, "illegal_transition", "a maintained school")
     case = _step(sw, school, "warning_notice", "2025-12-01").json()
-    assert [s["step"] for s in case["allowed_next"]] == ["resolved"]
+    assert [s["step"] for s in case["allowed_next"]] == ["additional_governors", "interim_executive_board",
+                                                         "budget_suspension", "academy_order", "resolved"]
     assert [s["seq"] for s in case["steps"]] == [1, 2, 3, 4, 5]
+    # The statutory interventions: an interim executive board, then only an academy order (or resolution).
+    case = _step(sw, school, "interim_executive_board", "2025-12-10").json()
+    assert [s["step"] for s in case["allowed_next"]] == ["academy_order", "resolved"]
+    assert_error(_step(sw, school, "additional_governors", "2025-12-11"), 409, "illegal_transition",
+                 "'academy order (Academies Act 2010, s.4)', 'resolved'")
     assert school in [c["school_id"] for c in get(sw, "/standards/escalations")]
     case = _step(sw, school, "resolved", "2026-01-15").json()
     assert not case["open"] and [s["step"] for s in case["allowed_next"]] == ["concern_raised"]
+    assert case["next_review"] is None and case["steps"][-1]["next_review"] is None
     assert school not in [c["school_id"] for c in get(sw, "/standards/escalations")]
     assert school in [c["school_id"] for c in get(sw, "/standards/escalations", status="resolved")]
     assert get(sw, f"/standards/escalations/{school}") == case
@@ -247,7 +260,7 @@ def test_escalation_of_a_maintained_school_follows_the_procedure(sw: World) -> N
     # A resolved school can have a new concern raised; the history is kept.
     reopened = sw.client.post("/standards/escalations", headers=sw.as_["planner"],
                               json={**opened_body, "date": "2026-02-01"}).json()
-    assert reopened["open"] and reopened["opened_on"] == "2026-02-01" and len(reopened["steps"]) == 7
+    assert reopened["open"] and reopened["opened_on"] == "2026-02-01" and len(reopened["steps"]) == 8
 
 
 def test_escalation_of_an_academy_goes_through_the_trust(sw: World) -> None:
@@ -264,6 +277,13 @@ def test_escalation_of_an_academy_goes_through_the_trust(sw: World) -> None:
         assert _step(sw, school, step, date).status_code == 201
     case = get(sw, f"/standards/escalations/{school}")
     assert case["governance"] in ("academy", "free") and case["current_step"] == "termly_update"
+    assert [s["step"] for s in case["allowed_next"]] == ["termly_update", "statement_of_action", "referral",
+                                                         "resolved"]
+    assert_error(_step(sw, school, "interim_executive_board", "2026-04-20"), 409, "illegal_transition", "an academy")
+    for step, date in (("statement_of_action", "2026-04-20"), ("referral", "2026-05-01")):
+        assert _step(sw, school, step, date).status_code == 201
+    case = get(sw, f"/standards/escalations/{school}")
+    assert case["current_label"] == "referred to the Regional Director / HMCI"
     assert [s["step"] for s in case["allowed_next"]] == ["termly_update", "resolved"]
 
 
@@ -281,3 +301,27 @@ def test_escalations_stay_in_the_council(sw: World) -> None:
     assert_error(sw.client.post("/standards/escalations", headers=sw.as_["planner"],
                                 json={"run_id": sw.run_id, "school_id": "999999"}), 422, "invalid", "not assessed")
     assert_error(_step(sw, "999999", "communicated", "2025-10-01"), 404, "not_found")
+
+
+def test_overdue_reviews_and_escalation_outcomes(sw: World) -> None:
+    school = school_of(sw, ("maintained",), skip=2)
+    opened = sw.client.post("/standards/escalations", headers=sw.as_["planner"],
+                            json={"run_id": sw.run_id, "school_id": school, "date": "2025-09-10",
+                                  "next_review": "2025-10-01"})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    assert case["next_review"] == "2025-10-01" and case["overdue"]  # long past
+    late = {r["school_id"]: r for r in get(sw, "/standards/escalations-overdue")}
+    assert late[school]["next_review"] == "2025-10-01" and late[school]["step"] == "concern_raised"
+    assert late[school]["days_overdue"] > 365
+    bad = sw.client.post(f"/standards/escalations/{school}/steps", headers=sw.as_["planner"],
+                         json={"step": "communicated", "date": "2025-09-20", "next_review": "2025-09-19"})
+    assert_error(bad, 422, "invalid", "must come after the step")
+    page = get(sw, risk_path(sw, "escalation-outcomes"))
+    rows = {r["school_id"]: r for r in page["rows"]}
+    risk = stored(sw, "standards", "risk_all_years").astype({"school_id": str})
+    mine = risk[risk["school_id"] == school].set_index("year")
+    # Opened in September 2025: academic year 2025; the category then is the latest year assessed up to it.
+    assert rows[school]["opened_year"] == 2025
+    assert rows[school]["category_when_opened"] == mine.loc[mine.index.max(), "category"]
+    assert rows[school]["outcome"] == "not assessed since"

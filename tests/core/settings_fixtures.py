@@ -270,6 +270,11 @@ def post16_roni_fixture() -> Fixture:
 
     pupils = synthetic_pupils(1500, 100, random_state=3, hidden_group_log_odds={"gender": {"M": 2.0}},
                               recorded_on=TODAY)
+    # Past cohorts' outcomes were recorded at the end of the year after their Year 11 (before "today"), the
+    # current pupils' records today: the two retention periods each have records to act on.
+    past = pupils["neet"].notna()
+    recorded = [dt.date(int(y) + 1, 8, 31).isoformat() for y in pupils.loc[past, "cohort_year"]]
+    pupils.loc[past, "recorded_on"] = recorded
     base = post16_fixture()
     return Fixture(base.inputs, settings={**base.settings, "post16.roni.cv_folds": 3},
                    options={"pupils": pupils, "pupil_settings": ephemeral_settings(0), "today": TODAY})

@@ -55,7 +55,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
 #: Each stage's fixture, unless a case names another or the setting's path starts with a prefix here.
 STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16",
                  "admissions": "admissions"}
-PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.retention_days": "post16_roni"}
+PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.list_retention_days": "post16_roni",
+                  "post16.training_retention_days": "post16_roni"}
 #: The stage each fixture is for.
 FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs": "plan", "post16_roni": "post16"}
 
@@ -71,6 +72,9 @@ CASES: dict[str, Case] = {
     "forecast.min_history_years": Case(7),  # six years of rolls: refused
     "forecast.n_years": Case(2),
     "forecast.intake_source": Case("trend"),
+    "forecast.intake_growth_method": Case("last", base={"forecast.intake_source": "trend"}),
+    "forecast.intake_growth_shrinkage": Case("none", base={"forecast.intake_source": "trend"}),
+    "forecast.ratio_trend_damping": Case(0.8),
     "forecast.shrinkage_strength": Case(base={"forecast.shrinkage": "fixed"}),
     "forecast.variant": Case("high"),
     "forecast.variants.principal.births_shift_cap": Case(
@@ -120,8 +124,14 @@ CASES: dict[str, Case] = {
     "standards.targets_file": Case("targets.yaml"),
     "standards.local_file": Case("local.csv"),
     "standards.year": Case(2023),
+    # The sample's drops from Outstanding to Good (Yellow by default) become Amber.
+    "standards.outstanding_to_good_amber": Case(True),
     # --- post-16 -----------------------------------------------------------------------------
     "post16.roni.calibration_method": Case("isotonic"),
+    # The fixture's past cohorts were recorded 137, 502 and 868 days before its "today": 800 days drops the oldest.
+    "post16.training_retention_days": Case(800),
+    # The random hold-out's share acts only when the latest cohort is not the one held out.
+    "post16.roni.test_share": Case(base={"post16.roni.validation": "random"}),
     "post16.roni.threshold": Case(0.5),
     "post16.roni.max_calibration_error": Case(0.001),  # below the model's own error
     "post16.roni.group_calibration_tolerance": Case(0.5),  # above every group's gap

@@ -15,7 +15,7 @@ from post16.synthetic import synthetic_pupils
 
 TODAY = dt.date(2026, 1, 15)
 #: Extra NEET risk for one group that no model input carries: the model must miss it.
-HIDDEN = {"gender": {"M": 1.5}}
+HIDDEN = {"gender": {"M": 2.0}}
 
 
 @pytest.fixture(scope="session")

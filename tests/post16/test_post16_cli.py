@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -33,22 +34,52 @@ def test_post16_command_writes_tables_and_chart(app, tmp_path, monkeypatch):
     pupils.to_csv(pupil_file, index=False)
     monkeypatch.setenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", "x" * 32)
     out = tmp_path / "out"
+    secure = tmp_path / "secure" / "roni.csv"
     result = CliRunner().invoke(
         app,
         ["post16", str(sample.sample_dir()), "--la", "358", "--out", str(out), "--pupils", str(pupil_file),
-         "--no-forecast"],
+         "--no-forecast", "--pupil-list", str(secure)],
     )
     assert result.exit_code == 0, result.output
-    assert "Trafford" in result.output and "94.5" in result.output  # 2025 participation
+    # The pupil-level list goes only where it was named, with a warning; the output folder has none.
+    assert not list(out.glob("roni_ranked*")) and not list(out.glob("roni_factors*"))
+    assert "Warning:" in " ".join(result.output.split()) and "personal data" in result.output
+    assert (secure.parent / "roni_factors.csv").exists()
+    assert "SYNTHETIC pupils drawn from a logistic model" in " ".join(result.output.split())
+    assert "Trafford" in result.output and "94.5" in result.output  # 2024/25 participation
     assert "Sixth-form demand (actual rolls)" in result.output
     participation = pd.read_csv(out / "participation.csv")
-    assert participation.query("year == 2025 and measure == 'participation_pct'")["la"].iloc[0] == pytest.approx(94.5)
+    assert participation.query("year == 2024 and measure == 'participation_pct'")["la"].iloc[0] == pytest.approx(94.5)
     assert (out / "participation_trend.png").stat().st_size > 10_000
-    ranked = pd.read_csv(out / "roni_ranked_years9to11_SYNTHETIC.csv")
+    ranked = pd.read_csv(secure)
     assert len(ranked) == 150 and ranked["synthetic"].all()
     assert not set(pupils["pupil_id"]) & set(ranked["pupil_ref"])
     sixth = pd.read_csv(out / "sixth_form.csv")
     assert {"year12", "year13", "places", "shortfall", "dropout_12_to_13_pct"} <= set(sixth.columns)
+
+
+def _plain(output: str) -> str:
+    """The command's output without rich's box drawing, on one line."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
+def test_pupil_list_is_never_written_without_a_path_or_into_the_output_folder(app, tmp_path, monkeypatch):
+    pupils = synthetic_pupils(600, 50, random_state=2, recorded_on=dt.date.today())
+    pupil_file = tmp_path / "pupils.csv"
+    pupils.to_csv(pupil_file, index=False)
+    monkeypatch.setenv("SUFFICIENCY_POST16_PSEUDONYM_KEY", "x" * 32)
+    out = tmp_path / "out"
+    base = ["post16", str(sample.sample_dir()), "--la", "358", "--out", str(out), "--pupils", str(pupil_file),
+            "--no-forecast"]
+    refused = CliRunner().invoke(app, [*base, "--pupil-list", str(out / "sub" / "list.csv")])
+    assert refused.exit_code != 0 and "inside the output folder" in _plain(refused.output)
+    monkeypatch.chdir(tmp_path)  # the default output folder, post16_out, is refused too
+    default = CliRunner().invoke(app, [*base, "--pupil-list", "post16_out/list.csv"])
+    assert default.exit_code != 0 and "inside the output folder" in _plain(default.output)
+    quiet = CliRunner().invoke(app, base)
+    assert quiet.exit_code == 0, quiet.output
+    assert "not written: name a secure file for it with --pupil-list" in " ".join(quiet.output.split())
+    assert not [p for p in tmp_path.rglob("*.csv") if "roni_ranked" in p.name or "roni_factors" in p.name]
 
 
 def test_missing_key_is_explained(app, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from post16.config import Post16Config, Post16Settings, RoniConfig
-from post16.privacy import apply_retention, delete_after, pseudonymise, pseudonymise_table
+from post16.privacy import apply_retention, delete_after, ephemeral_settings, pseudonymise, pseudonymise_table
 from post16.risk import check_pupils, train_and_rank
 from post16.synthetic import synthetic_pupils
 from sufficiency.core.errors import InputError
@@ -77,6 +77,20 @@ def test_input_problems_name_row_and_column():
     assert "pupils.csv, row 5, column 'attendance_pct'" in text
 
 
+@pytest.mark.parametrize("column, value, limits", [
+    ("attainment8", 91, "0-90"), ("attainment8", -1, "0-90"), ("suspensions", -2, "0-50"),
+    ("suspensions", 51, "0-50"), ("school_moves", 21, "0-20"), ("ncy", 15, "0-14"), ("ehcp", 2, "0-1"),
+])
+def test_out_of_range_pupil_values_are_refused(column, value, limits):
+    pupils = synthetic_pupils(20, 0, random_state=1)
+    pupils[column] = pupils[column].astype(float)
+    pupils.loc[2, column] = value
+    with pytest.raises(InputError) as err:
+        check_pupils(pupils, Post16Config(), file="pupils.csv")
+    assert f"pupils.csv, row 4, column '{column}': value '{value}" in str(err.value)
+    assert f"outside {limits}" in str(err.value)
+
+
 def test_no_pupil_identifier_reaches_the_logs(caplog):
     pupils = synthetic_pupils(600, 120, random_state=5, recorded_on=dt.date(2026, 1, 1))
     settings = Post16Settings(pseudonym_key=KEY)
@@ -89,3 +103,26 @@ def test_no_pupil_identifier_reaches_the_logs(caplog):
     assert not any(pid in text for pid in pupils["pupil_id"])
     assert not any(ref in text for ref in refs)
     assert set(report.ranked["pupil_ref"]) <= set(refs)
+
+
+def test_the_run_folder_keeps_no_pupil_rows(tmp_path):
+    """``sufficiency run``'s output folder (CSVs and run/) holds the model's aggregates, never the pupil list."""
+    from sufficiency.app.bundle import read_bundle, write_bundle
+    from sufficiency.app.pipeline import write_results
+    from sufficiency.core.inputs import load_inputs
+    from sufficiency.core.result import run_scenario
+    from sufficiency.sample import sample_dir
+
+    inputs = load_inputs(sample_dir())
+    inputs = inputs.replace(scenario=inputs.scenario.model_copy(update={"la_code": "358"}))
+    pupils = synthetic_pupils(600, 80, random_state=5, recorded_on=dt.date.today())
+    result = run_scenario(inputs, ["post16"], options={"pupils": pupils, "pupil_settings": ephemeral_settings(2)})
+    assert len(result.post16.roni.ranked) == 80
+    written = write_results(result, tmp_path, every_table=True)
+    assert any(p.name.startswith("post16_roni_metrics") for p in written)
+    assert not any("roni_ranked" in p.name or "roni_factors" in p.name for p in written)
+    write_bundle(result, tmp_path)
+    frames = [pd.read_parquet(p) for p in (tmp_path / "run").rglob("*.parquet")]
+    assert not any("pupil_ref" in f.columns and len(f) for f in frames)
+    again = read_bundle(tmp_path)[0].post16.roni
+    assert again.ranked.empty and "pupil_ref" in again.ranked.columns  # its columns, none of its rows

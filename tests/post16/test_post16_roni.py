@@ -170,3 +170,81 @@ def test_no_pupil_is_given_a_certain_outcome(report):
     # history supports that, so every score stays strictly inside (0, 1).
     risk = report.ranked["risk"]
     assert risk.gt(0).all() and risk.lt(1).all()
+
+
+# ------------------------------------------------------------------ honesty: validation, caveat, calibration limit
+def test_validated_on_the_latest_cohort_and_the_caveat_says_synthetic(report, cohort):
+    # The history's latest cohort (Year 11 in 2024/25) is the test set, whole; the earlier cohorts train.
+    latest = int((cohort["neet"].notna() & (cohort["cohort_year"] == 2024)).sum())
+    assert report.metrics["n"] == latest
+    assert report.validated_on == f"the latest cohort (Year 11 in 2024/25): {latest} pupils"
+    assert report.caveat.startswith("Trained and tested on SYNTHETIC pupils") and "nothing about" in report.caveat
+    assert report.caveat.endswith(f"Evaluated on {report.validated_on}.")
+
+
+def test_random_validation_and_a_single_cohort_fall_back_with_a_reason(cohort):
+    from post16.config import Post16Config
+    from post16.privacy import ephemeral_settings
+    from post16.risk import train_and_rank
+    from tests.post16.conftest import TODAY
+
+    random = train_and_rank(cohort, Post16Config(roni=RoniConfig(cv_folds=3, validation="random")),
+                            ephemeral_settings(1), today=TODAY)
+    n = int(cohort["neet"].notna().sum())
+    assert random.validated_on == f"a random 30% of the history: {round(0.3 * n)} pupils"
+    single = cohort.assign(cohort_year=2024)
+    one = train_and_rank(single, Post16Config(roni=RoniConfig(cv_folds=3)), ephemeral_settings(1), today=TODAY)
+    assert "no cohort_year with two or more cohorts" in one.validated_on
+
+
+def test_no_pupil_is_flagged_from_a_model_failing_the_calibration_limit(cohort):
+    from post16.config import Post16Config
+    from post16.privacy import ephemeral_settings
+    from post16.result import run_post16
+    from post16.risk import train_and_rank
+    from tests.post16.conftest import TODAY
+
+    strict = Post16Config(roni=RoniConfig(cv_folds=3, random_state=7, max_calibration_error=0.0001))
+    failing = train_and_rank(cohort, strict, ephemeral_settings(1), today=TODAY)
+    assert failing.metrics["ece"] > 0.0001 and failing.flags_withheld
+    assert not failing.ranked["flagged"].any() and failing.ranked["risk"].notna().all()
+    result = run_post16(strict, la="358", pupils=cohort, settings=ephemeral_settings(1), today=TODAY)
+    assert any("no pupil is flagged" in n for n in result.notes)
+    assert bool(result.tables()["roni_metrics_SYNTHETIC"]["flags_withheld"].iloc[0])
+
+
+def test_training_and_list_retention_are_separate(cohort):
+    import datetime as dt
+
+    from post16.config import Post16Config
+    from post16.privacy import ephemeral_settings
+    from post16.risk import train_and_rank
+
+    # Past cohorts' records two years old, current pupils' records today.
+    today = dt.date(2026, 1, 15)
+    aged = cohort.assign(recorded_on=cohort["recorded_on"].where(cohort["neet"].isna(), "2024-01-15"))
+    kept = train_and_rank(aged, Post16Config(roni=RoniConfig(cv_folds=3, validation="random")),
+                          ephemeral_settings(1), today=today)
+    n = int(cohort["neet"].notna().sum())
+    assert kept.metrics["n"] == round(0.3 * n)  # the default six years keeps every past cohort
+    assert kept.delete_after == dt.date(2027, 1, 15)  # the list: 365 days
+    with pytest.raises(ValueError, match="The pupil history has 0 pupils"):
+        # A one-year training period would delete the whole history the model learns from.
+        train_and_rank(aged, Post16Config(training_retention_days=365, roni=RoniConfig(cv_folds=3)),
+                       ephemeral_settings(1), today=today)
+    short = train_and_rank(aged, Post16Config(list_retention_days=30, roni=RoniConfig(cv_folds=3)),
+                           ephemeral_settings(1), today=today)
+    assert short.delete_after == dt.date(2026, 2, 14) and len(short.ranked) == len(kept.ranked)
+
+
+def test_retention_days_is_refused_with_the_two_settings_named():
+    from pydantic import ValidationError
+
+    from post16.config import Post16Config
+    from sufficiency.core.scenario import load_scenario
+
+    scenario, problems = load_scenario(None, {"post16": {"retention_days": 365}})
+    assert scenario is None and "list_retention_days" in problems[0].fix and "training_retention_days" in \
+        problems[0].fix
+    with pytest.raises(ValidationError):
+        Post16Config.model_validate({"retention_days": 365})

@@ -14,6 +14,8 @@ NATIONAL = pd.DataFrame([
     ("persistent_absence", "primary", 2024, 15.0), ("absence_overall", "primary", 2024, 5.0),
     ("absence_overall", "primary", 2023, 5.5), ("suspension_rate", "primary", 2024, 1.0),
     ("absence_overall", "all", 2024, 6.0),
+    ("ks2_rwm_expected_sen_support", "primary", 2024, 21.0),
+    ("ks4_attainment8_sen_support", "secondary", 2024, 33.0),
 ], columns=["indicator", "phase", "year", "national"])
 
 

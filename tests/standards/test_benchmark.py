@@ -141,3 +141,69 @@ def test_shipped_extract_rebuilds_from_shared_data(shared_data: Path, tmp_path: 
     build(shared_data / "england" / "lait", tmp_path)
     for name in ("lait_values.csv", "lait_measures.csv", "la_codes.csv"):
         assert (tmp_path / name).read_text() == (DATA_DIR / name).read_text(), name
+
+
+def test_top_five_percent_by_hand() -> None:
+    # HighM 2024, six authorities: the top 5% is rank ceil(0.3) = 1, so only 106 (90) is in it.
+    assert _bench(106, 2024).loc["HighM", "in_top5"] and _bench(106, 2024).loc["HighM", "top5_threshold"] == 90
+    assert not _bench(101, 2024).loc["HighM", "in_top5"]
+    assert pd.isna(_bench(101, 2024).loc["Neutral", "in_top5"])
+
+
+#: The measures the strategies name that the extract now carries, each read by hand from LAIT's
+#: bds_long_0.parquet (the source file) for Trafford (358) and Barnet (302): (source "Years" label,
+#: academic year it is filed under, Trafford's value, Barnet's value; None where LAIT suppresses it).
+NAMED_MEASURES = {
+    "LAC_KS2_ExpStd_RWM": ("2024", 2023, 50.0, None),  # looked-after children, KS2 RWM expected (%)
+    "LAC_KS2_AVG_Prog8_R": ("2023", 2022, 0.49, 2.72),  # their KS2 progress in reading (score)
+    "LAC_KS4_AVG_Attain8": ("2025", 2024, 19.7, 16.1),  # their Attainment 8 (score)
+    "LAC_KS4_AVG_Prog8": ("2024", 2023, -1.28, -1.12),  # their Progress 8 (score)
+    "CareLeaverEET": ("2025", 2024, 56.0, 64.0),  # care leavers in education, employment or training (%)
+    "Level3Age19": ("2024", 2023, 72.853, 76.254),  # Level 3 by 19 (% of 19 year olds)
+    "DAP_KS4_Prog8": ("2024", 2023, -0.43, 0.1),  # Progress 8 of disadvantaged pupils (score)
+    "NonDAP_KS4_Prog8": ("2024", 2023, 0.52, 0.77),  # ... and of the others (score)
+    "SusEdOverall_All": ("2023", 2022, 95.3, 94.7),  # KS4 pupils in sustained education or employment (%)
+    "KS4_DES_Apprentice": ("2023", 2022, 1.9, 0.9),  # KS4 pupils going to apprenticeships (%)
+    "KS4_DES_NotSus": ("2023", 2022, 2.9, 2.6),  # KS4 destination not sustained (%)
+    "%_2yr_olds": ("2025", 2024, 76.7, 51.4),  # 2 year olds in funded early education (%)
+    "%_3&4yr_olds": ("2025", 2024, 98.4, 84.6),  # 3 and 4 year olds taking up free early education (%)
+}
+
+
+@pytest.mark.parametrize("measure", sorted(NAMED_MEASURES))
+def test_named_measures_are_shipped_as_published_for_two_authorities(measure: str) -> None:
+    _, year, trafford, barnet = NAMED_MEASURES[measure]
+    values = lait_values()
+    for la, expected in ((358, trafford), (302, barnet)):
+        found = values[(values["measure"] == measure) & (values["la_number"] == la) & (values["year"] == year)]
+        if expected is None:
+            assert found.empty  # suppressed in the source: absent, never zero
+        else:
+            assert found["value"].iloc[0] == pytest.approx(expected)
+    assert measure in set(lait_measures()["measure"])
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("measure", sorted(NAMED_MEASURES))
+def test_named_measures_match_the_source_file(measure: str) -> None:
+    source = Path(__file__).resolve().parents[3] / "shared" / "data" / "england" / "lait" / "bds_long_0.parquet"
+    if not source.exists():
+        pytest.skip(f"shared data not present at {source}")
+    raw = pd.read_parquet(source)
+    label, _, trafford, barnet = NAMED_MEASURES[measure]
+    for la, expected in ((358, trafford), (302, barnet)):
+        cell = raw[(raw["Short Desc"] == measure) & (raw["LA Number"].astype(int) == la) & (raw["Years"] == label)]
+        text = cell["Values"].str.strip().iloc[0]
+        assert (text in ("-", "x", "c")) if expected is None else float(text) == pytest.approx(expected)
+
+
+def test_level3_at_19_has_a_rank_and_the_top_five_percent_test() -> None:
+    row = benchmark_la(358).set_index("measure").loc["Level3Age19"]
+    assert row["year"] == 2023 and row["value"] == pytest.approx(72.853)
+    level3 = lait_values()
+    level3 = level3[(level3["measure"] == "Level3Age19") & (level3["year"] == 2023)
+                    & ~level3["la_number"].isin([970, 980, 981, 982, 983, 984, 985, 986, 987, 988, 989, 990, 1000])]
+    # Rank by hand: one more than the authorities above Trafford; the top 5% is the ceil(0.05 n) best.
+    assert row["rank"] == int((level3["value"] > 72.853).sum()) + 1 and row["n_las"] == len(level3)
+    cutoff = level3["value"].sort_values(ascending=False).iloc[int(np.ceil(0.05 * len(level3))) - 1]
+    assert row["top5_threshold"] == pytest.approx(cutoff) and row["in_top5"] == (72.853 >= cutoff)

@@ -229,3 +229,22 @@ def test_standards_la_number_in_a_scenario_is_refused_with_advice(folder: Path) 
     run = runner.invoke(app, ["standards", str(folder)], env={"COLUMNS": "200"})
     assert run.exit_code == 1
     assert "standards.la_number" in run.output and "la_code" in run.output
+
+
+def test_standards_import_adds_a_dfe_file_to_the_folder(folder: Path, tmp_path: Path) -> None:
+    ks2 = tmp_path / "england_ks2final.csv"
+    ks2.write_text("URN,PTRWM_EXP,PTREAD_EXP\n106283,61%,SUPP\n999999,50%,60%\n", encoding="utf-8")
+    result = runner.invoke(app, ["standards-import", "ks2", str(ks2), "--year", "2025", "--data", str(folder)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Imported 1 figures for 1 schools (2025)" in said and "PTREAD_EXP 1" in said
+    assert "1 schools of the file are not in" in said
+    table = pd.read_csv(folder / "school_indicators.csv", dtype={"school_id": str, "value": str})
+    row = table[(table["school_id"] == "106283") & (table["year"] == 2025) & (table["indicator"] == "ks2_rwm_expected")]
+    assert row["value"].astype(float).tolist() == [61.0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("URN,PTRWM_EXP\n106283,lots\n", encoding="utf-8")
+    refused = runner.invoke(app, ["standards-import", "ks2", str(bad), "--year", "2025", "--data", str(folder)],
+                            env={"COLUMNS": "200"})
+    assert refused.exit_code == 1 and "row 2, column 'PTRWM_EXP'" in " ".join(refused.output.split())

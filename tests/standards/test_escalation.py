@@ -20,6 +20,12 @@ MAINTAINED_ROUTE = ["concern_raised", "communicated", "support_brokered", "pre_w
                     "warning_notice", "resolved"]
 ACADEMY_ROUTE = ["concern_raised", "communicated", "support_brokered", "trust_letter",
                  "challenge_meeting", "termly_update", "termly_update", "resolved"]
+#: The whole ladder, as the issue lists it.
+MAINTAINED_LADDER = ["concern_raised", "communicated", "challenge_meeting", "pre_warning_notice", "warning_notice",
+                     "additional_governors", "budget_suspension", "interim_executive_board", "academy_order",
+                     "resolved"]
+ACADEMY_LADDER = ["concern_raised", "communicated", "trust_letter", "challenge_meeting", "statement_of_action",
+                  "referral", "termly_update", "resolved"]
 
 
 def _event(step: str, day: int, school: str = "100001") -> EscalationEvent:
@@ -37,6 +43,8 @@ def _walk(route: list[str], governance: str) -> list[EscalationEvent]:
 
 
 @pytest.mark.parametrize("route, governance", [(MAINTAINED_ROUTE, "maintained"),
+                                               (MAINTAINED_LADDER, "maintained"),
+                                               (ACADEMY_LADDER, "academy"),
                                                (ACADEMY_ROUTE, "academy"),
                                                (ACADEMY_ROUTE, "free")])
 def test_full_routes_are_allowed(route, governance) -> None:
@@ -51,9 +59,21 @@ def test_full_routes_are_allowed(route, governance) -> None:
     (["concern_raised", "communicated", "support_brokered"], "pre_warning_notice", "academy",
      "not allowed next for an academy"),
     (["concern_raised", "communicated", "support_brokered"], "warning_notice", "maintained",
-     "Allowed next: 'pre-warning notice', 'resolved'"),
+     "Allowed next: 'challenge meeting', 'pre-warning notice', 'resolved'"),
     (["concern_raised", "communicated", "support_brokered", "trust_letter"], "termly_update",
      "academy", "Allowed next: 'challenge meeting', 'resolved'"),
+    # The statutory interventions come only after a warning notice, and only for maintained schools.
+    (["concern_raised", "communicated", "challenge_meeting"], "academy_order", "maintained",
+     "Allowed next: 'pre-warning notice', 'support brokered', 'resolved'"),
+    (["concern_raised", "communicated", "trust_letter", "challenge_meeting"], "interim_executive_board",
+     "academy", "not allowed next for an academy"),
+    (["concern_raised", "communicated", "challenge_meeting", "pre_warning_notice", "warning_notice",
+      "interim_executive_board"], "additional_governors", "maintained",
+     r"Allowed next: 'academy order \(Academies Act 2010, s.4\)', 'resolved'"),
+    (["concern_raised", "communicated", "challenge_meeting", "pre_warning_notice", "warning_notice",
+      "academy_order"], "budget_suspension", "maintained", "Allowed next: 'resolved'"),
+    (["concern_raised", "communicated", "challenge_meeting"], "referral", "maintained",
+     "not allowed next for a maintained school"),
     (["concern_raised"], "concern_raised", "academy", "is at 'concern raised'"),
     (["concern_raised", "resolved"], "communicated", "maintained", "Allowed next: 'concern raised'"),
 ])
@@ -175,3 +195,61 @@ def test_overrides_are_kept_in_an_audit_trail(audit: StoreAuditTrail) -> None:
     with pytest.raises(trail.DatedInFuture, match="The override is dated 2999-01-01, after today"):
         trail.record_override(audit, _override("Green", date=dt.date(2999, 1, 1)), "Red")
     assert len(trail.overrides(audit)) == 2
+
+
+# ------------------------------------------------------------------ review dates, overdue, outcomes
+def test_each_step_has_a_next_review_date() -> None:
+    step = EscalationEvent(school_id="1", step="concern_raised", date=dt.date(2025, 9, 1), actor="x")
+    assert step.next_review == dt.date(2025, 10, 13)  # 42 days (six weeks) later by default
+    chosen = EscalationEvent(school_id="1", step="communicated", date=dt.date(2025, 9, 1), actor="x",
+                             next_review=dt.date(2025, 9, 15))
+    assert chosen.next_review == dt.date(2025, 9, 15)
+    with pytest.raises(ValidationError, match="must come after the step"):
+        EscalationEvent(school_id="1", step="communicated", date=dt.date(2025, 9, 1), actor="x",
+                        next_review=dt.date(2025, 9, 1))
+    assert EscalationEvent(school_id="1", step="resolved", date=dt.date(2025, 9, 1), actor="x").next_review is None
+    with pytest.raises(ValidationError, match="no next review"):
+        EscalationEvent(school_id="1", step="resolved", date=dt.date(2025, 9, 1), actor="x",
+                        next_review=dt.date(2025, 9, 5))
+
+
+def test_overdue_reviews_are_listed(audit: StoreAuditTrail) -> None:
+    # School 1: review due 2025-10-01, 30 days late on 2025-10-31. School 2: due 2025-11-15, not yet.
+    # School 3: resolved, never overdue.
+    trail.record_step(audit, EscalationEvent(school_id="1", step="concern_raised", date=dt.date(2025, 9, 1),
+                                             actor="A Adviser", next_review=dt.date(2025, 10, 1)), "maintained")
+    trail.record_step(audit, EscalationEvent(school_id="2", step="concern_raised", date=dt.date(2025, 10, 1),
+                                             actor="A Adviser", next_review=dt.date(2025, 11, 15)), "academy")
+    for day, step in enumerate(["concern_raised", "resolved"]):
+        trail.record_step(audit, _event(step, day, school="3"), "maintained")
+    late = trail.overdue_reviews(audit, today=dt.date(2025, 10, 31))
+    assert late[["school_id", "step", "days_overdue"]].values.tolist() == [["1", "concern_raised", 30]]
+    assert str(late["next_review"].iloc[0]) == "2025-10-01" and late["actor"].iloc[0] == "A Adviser"
+    assert trail.overdue_reviews(audit, today=dt.date(2025, 10, 1)).empty  # due today is not late
+    assert trail.overdue_reviews(audit, today=dt.date(2025, 11, 20))["school_id"].tolist() == ["1", "2"]
+    stored = trail.steps(audit, "1")[0]
+    assert stored.next_review == dt.date(2025, 10, 1) and stored.actor == "A Adviser"
+
+
+def test_escalations_are_linked_to_later_categories(audit: StoreAuditTrail) -> None:
+    risk = pd.DataFrame({"school_id": ["1", "1", "1", "2", "2", "3"], "year": [2023, 2024, 2025, 2024, 2025, 2025],
+                         "category": ["Amber", "Red", "Yellow", "Amber", "Red", "Amber"],
+                         "ofsted": ["Good", "Requires improvement", "Good", "Good", "Good", "Good"]})
+    # School 1: raised in October 2024 (academic year 2024, when it was Red), resolved; Yellow in 2025.
+    for day, step in enumerate(["concern_raised", "communicated", "challenge_meeting", "resolved"]):
+        trail.record_step(audit, EscalationEvent(school_id="1", step=step, date=dt.date(2024, 10, 1 + day),
+                                                 actor="A Adviser"), "maintained")
+    # School 2: raised in March 2025 (academic year 2024, Amber); Red in 2025. School 3: nothing after 2025.
+    trail.record_step(audit, EscalationEvent(school_id="2", step="concern_raised", date=dt.date(2025, 3, 3),
+                                             actor="A Adviser"), "academy")
+    trail.record_step(audit, EscalationEvent(school_id="3", step="concern_raised", date=dt.date(2025, 10, 1),
+                                             actor="A Adviser"), "academy")
+    out = trail.escalation_outcomes(audit, risk).set_index("school_id")
+    assert out.loc["1", ["opened_year", "category_when_opened", "category_latest", "year_latest", "outcome"]
+                   ].tolist() == [2024, "Red", "Yellow", 2025, "improved"]
+    assert out.loc["1", "furthest_step"] == "challenge_meeting" and out.loc["1", "steps"] == 4
+    assert out.loc["1", "resolved_on"] == dt.date(2024, 10, 4)
+    assert out.loc["1", ["ofsted_when_opened", "ofsted_latest"]].tolist() == ["Requires improvement", "Good"]
+    assert out.loc["2", ["opened_year", "category_when_opened", "category_latest", "outcome"]].tolist() == [
+        2024, "Amber", "Red", "worse"]
+    assert out.loc["3", ["category_when_opened", "outcome"]].tolist() == ["Amber", "not assessed since"]

@@ -173,3 +173,24 @@ def test_gender_gap_from_school_figures_when_given() -> None:
     assert t.loc["gap_gender", "value"] == pytest.approx(12.0)
     assert t.loc["gap_gender", "source"] == "schools, pupil-weighted"
     assert np.isnan(t.loc["gap_eal", "value"])
+
+
+def test_the_measures_the_strategies_name_are_in_the_kpi_tables() -> None:
+    """Trafford's figures as LAIT publishes them (see test_benchmark.NAMED_MEASURES for the source check)."""
+    from standards.result import run_standards
+    from sufficiency.core.inputs import load_inputs
+    from sufficiency.sample import sample_dir
+
+    inputs = load_inputs(sample_dir())
+    result = run_standards(inputs.school_indicators, inputs.schools, inputs.rolls, la="358")
+    secondary = result.kpis["secondary"].set_index("kpi_id")
+    primary = result.kpis["primary"].set_index("kpi_id")
+    # Progress 8 gap 2023/24: other pupils 0.52 minus disadvantaged -0.43 = 0.95 (hand-worked).
+    assert secondary.loc["gap_disadvantaged_p8", ["year", "value"]].tolist() == [2023, pytest.approx(0.95)]
+    assert secondary.loc["level3_at_19", ["year", "value", "unit"]].tolist() == [2023, pytest.approx(72.853),
+                                                                                 "% of 19 year olds"]
+    assert secondary.loc["care_leavers_eet", ["year", "value"]].tolist() == [2024, 56.0]
+    assert secondary.loc["lac_attainment8", ["year", "value"]].tolist() == [2024, pytest.approx(19.7)]
+    assert secondary.loc["ks4_apprenticeships", ["year", "value"]].tolist() == [2022, pytest.approx(1.9)]
+    assert primary.loc["lac_ks2_rwm", ["year", "value"]].tolist() == [2023, 50.0]
+    assert primary.loc["early_years_2", ["year", "value"]].tolist() == [2024, pytest.approx(76.7)]

@@ -1,6 +1,6 @@
 """Retention of pupil-level results: the risk-of-NEET list is deleted after its delete-after date.
 
-The date is set when a run makes the list (``post16.retention_days``) and travels with it in the
+The date is set when a run makes the list (``post16.list_retention_days``) and travels with it in the
 ``delete_after`` column. Whichever way the list could leave the store (its own route, the run's
 post-16 section, the run's workbook), the expired list is deleted first; the service also
 deletes every expired list when it starts and then on a schedule

@@ -77,8 +77,37 @@ def simulate_intervals(
         Seed or generator; the same seed gives the same intervals.
     """
     _check_horizon(horizon)
-    rng = np.random.default_rng(random_state)
     probs = interval_probs(levels)
+    cells = totals = None
+    for k, state in enumerate(_simulate(model, horizon, n_paths, variant, random_state)):
+        if cells is None:
+            n_groups, n_areas = state.shape[:2]
+            cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
+            totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
+        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
+        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
+    return Intervals(probs, cells, totals)
+
+
+
+def simulate_paths(
+    model: CohortSurvival,
+    horizon: int,
+    n_paths: int = 500,
+    variant: dict | None = None,
+    random_state: int | np.random.Generator | None = None,
+) -> np.ndarray:
+    """Bootstrap ``n_paths`` futures of a fitted model (as :func:`simulate_intervals` draws them) and return
+    the paths themselves: pupils of shape ``(n_paths, areas, horizon, year groups)``."""
+    _check_horizon(horizon)
+    years = [state.transpose(2, 1, 0) for state in _simulate(model, horizon, n_paths, variant, random_state)]
+    return np.stack(years, axis=2)
+
+
+def _simulate(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | None,
+              random_state: int | np.random.Generator | None):
+    """Yield, year by year ahead, the simulated pupils of shape (year groups, areas, paths)."""
+    rng = np.random.default_rng(random_state)
     fit = model.survival_
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
@@ -89,8 +118,6 @@ def simulate_intervals(
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_groups, n_areas = start.shape
-    cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
-    totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
         step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
@@ -108,10 +135,7 @@ def simulate_intervals(
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
         nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + level_error), 0.0)
         state = nxt
-        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
-        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
-    return Intervals(probs, cells, totals)
-
+        yield state
 
 def quantiles_last_axis(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Quantiles over the last axis, linearly interpolated as numpy's default method.

@@ -1,0 +1,522 @@
+r"""Plans that hold across the forecast's uncertainty: a two-stage stochastic programme.
+
+A board decides permanent schemes years before it knows which future comes; bulge classes can wait
+until a cohort is seen. The robust plan takes both into account.
+
+Formulation
+-----------
+Scenarios :math:`s \in S`, each a forecast :math:`D^s` with probability :math:`\pi_s` (variants,
+named scenario files, or bootstrap paths reduced to a few). For each, the deterministic model of
+:mod:`optimiser.model` is built on its own forecast (:func:`optimiser.model.build_model`), with one
+difference: the unit variables of the permanent schemes (expand, new school, reduce, close, by year)
+are the same variables :math:`n_{o,t}` in every scenario's model (``shared``), so the first stage is
+decided once (non-anticipativity by construction). Bulge classes :math:`b^s_{o,t}`, moves
+:math:`\phi^s`, empty places and shortfall :math:`\hat s^s` are each scenario's own: the recourse.
+
+.. math::
+
+    \min \; \sum_s \pi_s\, f_s(n, b^s, \phi^s, \hat s^s)
+        + \lambda \Big(\eta + \frac{1}{1-\alpha} \sum_s \pi_s z_s\Big)
+
+with :math:`f_s` the deterministic objective on scenario :math:`s` (capital annuities, empty places,
+travel, the rules' weighting and the shortfall penalty), every constraint of each scenario's model,
+and the options:
+
+- CVaR of avoidable shortfall (Rockafellar and Uryasev): :math:`z_s \ge \sum \hat s^s - \eta`,
+  :math:`z_s \ge 0`, weighted by :math:`\lambda` (``cvar_weight``, pounds a place-year);
+- a cap on the probability of shortfall: binary :math:`y_s`, :math:`\sum \hat s^s \le \tau + M y_s`,
+  :math:`\sum_s \pi_s y_s \le q`;
+- must hold under scenario :math:`x`: :math:`\sum \hat s^x \le \hat S^x + \tau`, with :math:`\hat S^x`
+  the avoidable shortfall of :math:`x`'s own plan (the least any plan leaves there).
+
+Measures: the expected cost of the principal plan's permanent schemes with each scenario's best
+recourse (EEV) against the robust plan's (RP): the value of the stochastic solution VSS = EEV - RP
+(never negative: the principal plan's schemes are a feasible first stage, and the solver starts from
+them); each scenario's own optimum (wait-and-see, WS): EVPI = RP - WS; and per scenario the robust
+plan's cost and shortfall beside its own optimum (regret). Money and place-years are reported apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimiser.config import OptimiserConfig, RobustConfig
+from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel, build_model, discount
+from optimiser.plan import Plan, build_plan
+from optimiser.solve import SolveResult, controllable_value, solve
+
+#: Parts of each scenario's outcome, by unit: pounds, the objective (pounds plus weightings) and place-years.
+OUTCOME_COLUMNS = ["capital", "controllable", "objective", "shortfall", "shortfall_avoidable"]
+
+
+@dataclass(frozen=True)
+class DemandScenario:
+    """One future: its forecast (``planning_area_id, year, ncy, pupils`` and optionally a band column),
+    its probability, and where it came from (``variant``, ``file`` or ``path``)."""
+
+    name: str
+    demand: pd.DataFrame
+    probability: float
+    source: str = "variant"
+
+
+@dataclass
+class RobustPlan:
+    """The robust plan and what it is worth.
+
+    Attributes
+    ----------
+    plan : Plan
+        The robust plan's permanent schemes with the recourse of the principal scenario (or the first):
+        what the other stages (admissions, the report) read as "the plan".
+    schemes : DataFrame
+        Every scheme of the plan: ``status`` committed (permanent schemes, decided now for every future,
+        and bulge classes every scenario needs) or contingent (a bulge class some futures need), with
+        its probability, the scenarios that use it and, for a contingent one, its ``trigger``: the entry
+        the officer watches ("if Reception in A exceeds 58 in 2028/29").
+    scenarios : DataFrame
+        name, source, probability.
+    outcomes : DataFrame
+        Per scenario and plan (``robust``, ``principal``: the deterministic plan's permanent schemes with
+        the scenario's best recourse, ``own``: the scenario's own optimum): capital, controllable cost
+        (pounds), objective (pounds and weightings), shortfall and its avoidable part (place-years).
+    regret : DataFrame
+        Per scenario: the robust plan's controllable cost and shortfall less its own optimum's.
+    value : Series
+        Expected costs of each plan, VSS and EVPI, each in pounds (objective and controllable) and
+        place-years.
+    fan : DataFrame
+        Per scenario and year: pupils and places (authority totals) and shortfall under the robust
+        plan and the principal plan, for the fan of outcomes.
+    solve : SolveResult
+        The robust solve: status, expected objective, bound, gap on the expected controllable cost.
+    method : str
+        ``extensive`` or ``hedging``.
+    """
+
+    plan: Plan
+    schemes: pd.DataFrame
+    scenarios: pd.DataFrame
+    outcomes: pd.DataFrame
+    regret: pd.DataFrame
+    value: pd.Series
+    fan: pd.DataFrame
+    solve: SolveResult
+    method: str = "extensive"
+    total_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    #: First-stage unit values (cumulative units of each permanent scheme by year).
+    first_stage: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+    #: The principal (deterministic) plan it is compared with.
+    principal: Plan | None = field(default=None, repr=False)
+    #: Each scenario's solved model (its recourse under the robust plan), for checks; not pickled.
+    models: list[PlanModel] = field(default_factory=list, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "models": []}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result as named tables (stored with a run, served by the API, written as CSV)."""
+        return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
+                "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
+                "fan": self.fan}
+
+
+# --- building -------------------------------------------------------------------------------------------
+
+
+def first_stage_keys(model: PlanModel) -> list[tuple[str, int]]:
+    """The unit variables decided once for every scenario: permanent schemes, by year."""
+    kinds = model.inputs.options.set_index("option_id")["kind"]
+    return [k for k in model.units if kinds[k[0]] in PERSISTENT]
+
+
+def scenario_models(scenarios: Sequence[DemandScenario], prepare, shared: bool = True) -> list[PlanModel]:
+    """One model per scenario from ``prepare(demand) -> PlanInputs``; with ``shared`` the permanent schemes'
+    variables are one set for all. Each model's own variables are renamed ``s<i>_...`` so that one
+    problem can hold them all."""
+    models: list[PlanModel] = []
+    for i, scenario in enumerate(scenarios):
+        inputs = prepare(scenario.demand)
+        if models and not inputs.options["option_id"].equals(models[0].inputs.options["option_id"]):
+            raise ValueError(f"scenario {scenario.name} has other candidate schemes than {scenarios[0].name}")
+        common = {k: models[0].units[k] for k in first_stage_keys(models[0])} if (models and shared) else None
+        model = build_model(inputs, shared=common)
+        common_ids = {id(v) for v in (common or {}).values()}
+        for var in model.problem.variables():
+            if id(var) not in common_ids:
+                var.name = f"s{i}_{var.name}"
+        models.append(model)
+    return models
+
+
+def extensive_form(models: list[PlanModel], probabilities: np.ndarray, robust: RobustConfig,
+                   must_hold: dict[int, float] | None = None) -> PlanModel:
+    """All scenarios in one problem: the expected objective, every scenario's rows, and the risk options.
+
+    Returns a :class:`PlanModel` on the first scenario's inputs whose ``costs`` are the expected costs, so
+    :func:`optimiser.solve.solve` reports its gap on the expected controllable cost.
+    """
+    problem = pulp.LpProblem("robust_programme", pulp.LpMinimize)
+    for i, m in enumerate(models):
+        for name, row in m.problem.constraints.items():
+            problem.addConstraint(row, f"s{i}_{name}")
+    ef = PlanModel(problem, models[0].inputs, units=models[0].units)
+    for key in ("capital", *CONTROLLABLE, *WEIGHTINGS):
+        ef.costs[key] = pulp.lpSum(float(p) * m.costs[key] for p, m in zip(probabilities, models, strict=True))
+    objective = pulp.lpSum(float(p) * m.problem.objective for p, m in zip(probabilities, models, strict=True))
+    short = [pulp.lpSum(m.shortfall.values()) for m in models]
+    if robust.cvar_weight > 0:
+        eta = pulp.LpVariable("cvar_eta", 0)
+        tail = []
+        for i, (p, s) in enumerate(zip(probabilities, short, strict=True)):
+            z = pulp.LpVariable(f"cvar_excess_{i}", 0)
+            problem += z - s + eta >= 0, f"cvar_{i}"
+            tail.append((z, float(p) / (1.0 - robust.cvar_level)))
+        ef.costs["cvar"] = robust.cvar_weight * (eta + pulp.LpAffineExpression(tail))
+        objective += ef.costs["cvar"]
+    if robust.max_shortfall_probability is not None:
+        flags = []
+        for i, (m, s) in enumerate(zip(models, short, strict=True)):
+            y = pulp.LpVariable(f"short_flag_{i}", cat=pulp.LpBinary)
+            big = float(1.0 + m.inputs.config.margin) * float(m.inputs.demand["pupils"].sum()) + 1.0
+            problem += s - big * y <= robust.shortfall_tolerance, f"short_flag_{i}"
+            flags.append((y, float(probabilities[i])))
+        problem += pulp.LpAffineExpression(flags) <= robust.max_shortfall_probability, "shortfall_probability"
+    for i, limit in (must_hold or {}).items():
+        problem += short[i] <= limit + robust.shortfall_tolerance, f"must_hold_{i}"
+    problem += objective
+    return ef
+
+
+@contextmanager
+def fixed(model: PlanModel, values: dict[tuple[str, int], int]) -> Iterator[None]:
+    """Hold the unit variables named in ``values`` at those values (bounds restored afterwards)."""
+    saved = {k: (model.units[k].lowBound, model.units[k].upBound) for k in values}
+    try:
+        for k, v in values.items():
+            model.units[k].lowBound = model.units[k].upBound = v
+        yield
+    finally:
+        for k, (lo, hi) in saved.items():
+            model.units[k].lowBound, model.units[k].upBound = lo, hi
+
+
+def stage_values(model: PlanModel) -> dict[tuple[str, int], int]:
+    """The solved first-stage decisions, rounded to whole schemes."""
+    return {k: int(round(model.units[k].varValue or 0.0)) for k in first_stage_keys(model)}
+
+
+def least_shortfall(model: PlanModel, solver: str | None = None, time_limit: float = 30.0) -> float:
+    """The least avoidable shortfall any plan leaves in ``model``'s scenario (place-years), whatever it costs:
+    what "the plan must hold under this scenario" asks of the robust plan there."""
+    objective = model.problem.objective
+    model.problem.setObjective(pulp.lpSum(model.shortfall.values()))
+    try:
+        result = solve(model, solver=solver, time_limit=time_limit)
+    finally:
+        model.problem.setObjective(objective)
+    return float(result.objective) if np.isfinite(result.objective) else 0.0
+
+
+def _outcome(model: PlanModel) -> dict[str, float]:
+    costs = {k: float(model.costs[k].value() or 0.0) for k in ("capital", *CONTROLLABLE, *WEIGHTINGS)}
+    avoidable = float(sum(v.varValue or 0.0 for v in model.shortfall.values()))
+    return {"capital": costs["capital"], "controllable": sum(costs[k] for k in CONTROLLABLE),
+            "objective": sum(costs[k] for k in (*CONTROLLABLE, *WEIGHTINGS)),
+            "shortfall": avoidable + float(model.unavoidable.sum()), "shortfall_avoidable": avoidable}
+
+
+def recourse(models: list[PlanModel], values: dict[tuple[str, int], int], solver: str | None = None,
+             time_limit: float = 30.0) -> tuple[pd.DataFrame, list[SolveResult]]:
+    """Each scenario's best recourse (bulge classes, moves, shortfall) with the first stage held at ``values``:
+    its outcome (``OUTCOME_COLUMNS``), one row per model. The models keep the solved values."""
+    rows, results = [], []
+    for m in models:
+        with fixed(m, values):
+            result = solve(m, solver=solver, time_limit=time_limit)
+        rows.append(_outcome(m))
+        results.append(result)
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS), results
+
+
+def _snapshot(models: list[PlanModel]) -> dict[str, float]:
+    return {v.name: v.varValue for m in models for v in m.problem.variables()}
+
+
+def _restore(problem: pulp.LpProblem, values: dict[str, float]) -> None:
+    """Put saved values back into the variables of ``problem`` (for a warm start)."""
+    for v in problem.variables():
+        if values.get(v.name) is not None:
+            v.varValue = values[v.name]
+
+
+def _fill_risk(problem: pulp.LpProblem, models: list[PlanModel], robust: RobustConfig) -> None:
+    """Values of the risk variables that fit the scenario variables' (for a warm start)."""
+    short = [float(sum(v.varValue or 0.0 for v in m.shortfall.values())) for m in models]
+    for v in problem.variables():
+        if v.name == "cvar_eta":
+            v.varValue = 0.0
+        elif v.name.startswith("cvar_excess_"):
+            v.varValue = short[int(v.name.rsplit("_", 1)[1])]
+        elif v.name.startswith("short_flag_"):
+            v.varValue = float(short[int(v.name.rsplit("_", 1)[1])] > robust.shortfall_tolerance)
+
+
+# --- the measures ---------------------------------------------------------------------------------------
+
+
+def expected(outcome: pd.DataFrame, probabilities: np.ndarray) -> pd.Series:
+    """Probability-weighted mean of each outcome column."""
+    return outcome[OUTCOME_COLUMNS].mul(probabilities, axis=0).sum()
+
+
+def decision_value(outcomes: pd.DataFrame, probabilities: np.ndarray) -> pd.Series:
+    """Expected outcome of each plan, VSS (principal less robust) and EVPI (robust less each scenario's own
+    optimum), each in pounds (objective, controllable, capital) and place-years (shortfall)."""
+    out = {}
+    means = {plan: expected(outcomes[outcomes["plan"] == plan].reset_index(drop=True), probabilities)
+             for plan in outcomes["plan"].unique()}
+    for plan, mean in means.items():
+        for col in OUTCOME_COLUMNS:
+            out[f"{plan}_{col}"] = float(mean[col])
+    for name, a, b in (("vss", "principal", "robust"), ("evpi", "robust", "own")):
+        if a in means and b in means:
+            for col in OUTCOME_COLUMNS:
+                out[f"{name}_{col}"] = float(means[a][col] - means[b][col])
+    return pd.Series(out)
+
+
+def regret_table(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: the robust plan's outcome less the scenario's own optimum (pounds and place-years)."""
+    robust = outcomes[outcomes["plan"] == "robust"].set_index("scenario")
+    own = outcomes[outcomes["plan"] == "own"].set_index("scenario")
+    if own.empty:
+        return pd.DataFrame(columns=["scenario", "controllable", "objective", "shortfall"])
+    diff = (robust[["controllable", "objective", "shortfall"]] - own[["controllable", "objective", "shortfall"]])
+    return diff.reset_index()
+
+
+def _fan(models: list[PlanModel], names: list[str], plan: str) -> pd.DataFrame:
+    """Authority totals per scenario and year under the solved recourse: pupils, places, shortfall."""
+    from optimiser.model import solved_cells
+
+    frames = []
+    for name, m in zip(names, models, strict=True):
+        cells = solved_cells(m)
+        cells["shortfall"] = np.clip(cells["required"] - cells["capacity"], 0.0, None)
+        by_year = cells.groupby("year")[["served", "capacity", "shortfall"]].sum().reset_index()
+        frames.append(by_year.rename(columns={"served": "pupils", "capacity": "places"}).assign(scenario=name,
+                                                                                               plan=plan))
+    return pd.concat(frames, ignore_index=True)[["plan", "scenario", "year", "pupils", "places", "shortfall"]]
+
+
+def first_stage_capacity(model: PlanModel, values: dict[tuple[str, int], int]) -> np.ndarray:
+    """Places per cell after the permanent schemes alone (before any bulge class or move)."""
+    eff = model.effects
+    kinds = model.inputs.options.set_index("option_id")["kind"]
+    eff = eff[eff["option_id"].map(kinds).isin(PERSISTENT).to_numpy()]
+    units = pd.Series(list(zip(eff["option_id"], eff["open_year"], strict=True))).map(values).fillna(0).to_numpy()
+    cap = model.base_capacity.copy()
+    np.add.at(cap, eff["cell"].to_numpy(dtype=int), eff["coef"].to_numpy(dtype=float) * units)
+    return cap
+
+
+def scheme_table(models: list[PlanModel], plans: list[Plan], names: list[str], probabilities: np.ndarray,
+                 values: dict[tuple[str, int], int], reasons: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Committed and contingent schemes, each with its probability, scenarios and (contingent) trigger."""
+    from sufficiency.core.phases import ncy_label
+    from sufficiency.core.years import academic_year
+
+    rows = []
+    for p, name, plan in zip(probabilities, names, plans, strict=True):
+        rows.append(plan.schemes.assign(scenario=name, probability=float(p)))
+    every = pd.concat(rows, ignore_index=True)
+    cols = ["option_id", "kind", "school_id", "planning_area_id", "year", "forms_of_entry", "places", "capital_cost",
+            "needs_agreement"]
+    if every.empty:
+        return pd.DataFrame(columns=["status", *cols, "probability", "scenarios", "trigger", "reason"])
+    every["needs_agreement"] = every["needs_agreement"].astype(bool)
+    grouped = every.groupby(["option_id", "year"], sort=False)
+    table = grouped.first()[[c for c in cols if c not in ("option_id", "year")]].reset_index()
+    table["probability"] = grouped["probability"].sum().to_numpy()
+    table["scenarios"] = grouped["scenario"].agg(", ".join).to_numpy()
+    permanent = table["kind"].isin(PERSISTENT)
+    table["status"] = np.where(permanent | (table["probability"] >= 1 - 1e-9), "committed", "contingent")
+    # The trigger: the entry intake above which the permanent places alone fall short (with the margin).
+    model = models[0]
+    cap = first_stage_capacity(model, values)
+    cells = model.inputs.demand
+    key = pd.Series(range(len(cells)), index=pd.MultiIndex.from_frame(cells[["planning_area_id", "ncy", "year"]]))
+    opts = model.inputs.options.set_index("option_id")
+    m = model.inputs.config.margin
+    triggers = []
+    for r in table.itertuples(index=False):
+        if r.status == "committed" and r.kind in PERSISTENT:
+            triggers.append("")
+            continue
+        entry = int(opts.at[r.option_id, "entry_ncy"])
+        cell = key.get((r.planning_area_id, entry, int(r.year)))
+        limit = int(np.floor(cap[cell] / (1.0 + m))) if cell is not None else 0
+        triggers.append(f"if {ncy_label(entry)} in {r.planning_area_id} exceeds {limit} pupils in "
+                        f"{academic_year(int(r.year))}")
+    table["trigger"] = triggers
+    if reasons is not None and not reasons.empty:
+        table = table.merge(reasons[["option_id", "year", "reason"]].drop_duplicates(["option_id", "year"]),
+                            on=["option_id", "year"], how="left")
+    else:
+        table["reason"] = ""
+    table["reason"] = table["reason"].fillna("")
+    order = ["status", *cols, "probability", "scenarios", "trigger", "reason"]
+    return table[order].sort_values(["status", "year", "planning_area_id", "kind"]).reset_index(drop=True)
+
+
+# --- solving ----------------------------------------------------------------------------------------------
+
+
+def normalised(probabilities: Sequence[float]) -> np.ndarray:
+    p = np.asarray(probabilities, dtype=float)
+    if (p < 0).any() or p.sum() <= 0:
+        raise ValueError("scenario probabilities must be >= 0 and not all 0")
+    return p / p.sum()
+
+
+def solve_robust(
+    scenarios: Sequence[DemandScenario],
+    prepare,
+    config: OptimiserConfig,
+    robust: RobustConfig | None = None,
+    principal: Plan | None = None,
+    principal_name: str | None = None,
+    solver: str | None = None,
+    evaluate: Sequence[DemandScenario] = (),
+) -> RobustPlan:
+    """The robust plan over ``scenarios``.
+
+    Parameters
+    ----------
+    scenarios
+        The futures, each with its probability (normalised to sum to 1).
+    prepare
+        ``prepare(demand) -> PlanInputs``: :func:`optimiser.checks.check_inputs` with everything but the
+        forecast bound (the schools, options, distances, rolls, links).
+    config
+        The optimiser's settings (costs, rules, lead times, solver).
+    robust
+        Scenarios' risk options, method, time limit and gap.
+    principal
+        The deterministic plan (on the principal forecast) to compare with and to start from; solved here
+        on ``principal_name``'s scenario (else the first) when not given.
+    evaluate
+        Further scenarios (outside the set planned for, e.g. the high variant) on which both plans are
+        measured, out of sample.
+    """
+    from optimiser.run import run_plan_on
+
+    robust = robust or RobustConfig()
+    start = time.perf_counter()
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ: {names}")
+    unknown = [n for n in robust.must_hold if n not in names]
+    if unknown:
+        raise ValueError(f"must_hold names {unknown}, not among the scenarios {names}")
+    prob = normalised([s.probability for s in scenarios])
+    main = names.index(principal_name) if principal_name in names else 0
+    if principal is None:
+        principal = run_plan_on(prepare(scenarios[main].demand), solver=solver)
+    models = scenario_models(scenarios, prepare)
+    keys = first_stage_keys(models[0])
+    det = principal.model
+    start_values = ({k: int(round(det.units[k].varValue or 0.0)) for k in keys if k in det.units}
+                    if det is not None else {})
+    start_values = {k: start_values.get(k, 0) for k in keys}
+    recourse_limit = max(5.0, robust.time_limit / max(len(models), 1))
+    warnings: list[str] = []
+    # EEV: the principal plan's permanent schemes, each scenario's best recourse.
+    eev, _ = recourse(models, start_values, solver, recourse_limit)
+    eev_values = _snapshot(models)
+    own = None
+    if robust.evpi:
+        own_rows = []
+        for m in models:
+            solve(m, solver=solver, time_limit=recourse_limit)
+            own_rows.append(_outcome(m))
+        own = pd.DataFrame(own_rows, columns=OUTCOME_COLUMNS)
+    must = {names.index(n): least_shortfall(models[names.index(n)], solver, recourse_limit) for n in robust.must_hold}
+    ef_start = time.perf_counter()
+    if robust.method == "hedging":
+        from optimiser.hedging import progressive_hedging
+
+        values, result = progressive_hedging(scenarios, prepare, prob, start_values, eev, robust, solver)
+    else:
+        ef = extensive_form(models, prob, robust, must)
+        _restore(ef.problem, eev_values)
+        _fill_risk(ef.problem, models, robust)
+        reference = float(expected(eev, prob)["controllable"])
+        left = max(1.0, robust.time_limit - (ef_start - start))
+        result = solve(ef, solver=solver, warm=True, time_limit=left, abs_gap=robust.gap * max(reference, 1.0))
+        if result.status not in ("optimal", "feasible"):
+            warnings.append(f"the robust solve found no plan ({result.message}); the principal plan's schemes stand")
+            values = start_values
+        else:
+            values = stage_values(models[0])
+    rp, results = recourse(models, values, solver, recourse_limit)
+    # Never worse than the principal plan's schemes: the solver starts from them, and a stopped search
+    # that has not bettered them keeps them (unless a risk option asked for more than expected cost).
+    risk = robust.cvar_weight > 0 or robust.max_shortfall_probability is not None or bool(must)
+    if not risk and float(expected(rp, prob)["objective"]) > float(expected(eev, prob)["objective"]) + 1e-6:
+        values = start_values
+        rp, results = recourse(models, values, solver, recourse_limit)
+    plans = [build_plan(m, r, explained=(i == main)) for i, (m, r) in enumerate(zip(models, results, strict=True))]
+    for i, plan in enumerate(plans):
+        if i != main:
+            plan.schemes["reason"] = ""
+    rp_mean = expected(rp, prob)
+    bound = result.bound if np.isfinite(result.bound) else float("nan")
+    gap = max(0.0, float(rp_mean["objective"]) - bound) / max(float(rp_mean["controllable"]), 1.0)
+    if risk:
+        gap = result.gap  # the bound is on the objective with its risk terms
+    status = "optimal" if gap <= robust.gap + 1e-9 else "feasible"
+    summary = SolveResult(result.solver, status, float(rp_mean["objective"]), bound, gap,
+                          time.perf_counter() - ef_start, result.message, float(rp_mean["controllable"]))
+    fan = _fan(models, names, "robust")
+    outcome_frames = [rp.assign(scenario=names, plan="robust"), eev.assign(scenario=names, plan="principal")]
+    if own is not None:
+        outcome_frames.append(own.assign(scenario=names, plan="own"))
+    outcomes = pd.concat(outcome_frames, ignore_index=True)
+    value = decision_value(outcomes, prob)
+    schemes = scheme_table(models, plans, names, prob, values, plans[main].schemes)
+    # Out of sample: both plans on further scenarios (such as the high variant when it was not planned for).
+    extra = [s for s in evaluate if s.name not in names]
+    if extra:
+        ex_models = scenario_models(extra, prepare, shared=True)
+        ex_keys = set(first_stage_keys(ex_models[0]))
+        for plan_name, vals in (("principal", start_values), ("robust", values)):
+            ex, _ = recourse(ex_models, {k: v for k, v in vals.items() if k in ex_keys}, solver, recourse_limit)
+            outcomes = pd.concat([outcomes, ex.assign(scenario=[s.name for s in extra], plan=f"{plan_name} (evaluated)")],
+                                 ignore_index=True)
+    # The principal plan's recourse, for the fan (solved last: the models then hold it).
+    recourse(models, start_values, solver, recourse_limit)
+    fan = pd.concat([fan, _fan(models, names, "principal")], ignore_index=True)
+    recourse(models, values, solver, recourse_limit)  # leave the robust plan's recourse in the models
+    scen = pd.DataFrame({"scenario": names, "source": [s.source for s in scenarios], "probability": prob})
+    return RobustPlan(plans[main], schemes, scen, outcomes[["plan", "scenario", *OUTCOME_COLUMNS]],
+                      regret_table(outcomes), value, fan, summary, robust.method, time.perf_counter() - start,
+                      warnings + list(models[0].inputs.warnings), values, principal, models)
+
+
+def discounted_years(model: PlanModel) -> np.ndarray:
+    """Discount factor of each planning year (for the decomposition's penalties)."""
+    return discount(model.inputs, model.inputs.years)
+
+
+__all__ = ["DemandScenario", "RobustPlan", "controllable_value", "decision_value", "extensive_form",
+           "first_stage_keys", "recourse", "scenario_models", "solve_robust"]

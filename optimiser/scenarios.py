@@ -58,6 +58,21 @@ def _probabilities(names: list[str], weights: list[float | None], given: dict[st
     return out
 
 
+def same_band(demand: pd.DataFrame, principal: pd.DataFrame, band: str) -> pd.DataFrame:
+    """``demand`` with the principal forecast's reduction band (``optimiser.reduction_band``) in every scenario.
+
+    The band is the council's rule on how far a cut may go, set once on its forecast; each future's own risk of
+    a cut is priced by the robust plan itself (the places it leaves short there). So the principal plan is a
+    first stage every scenario admits, and the robust plan is never dearer than it.
+    """
+    keys = ["planning_area_id", "year", "ncy"]
+    column = band if band in principal else "pupils"
+    out = demand.drop(columns=[band], errors="ignore").merge(
+        principal[keys + [column]].rename(columns={column: "_band"}), on=keys, how="left")
+    out[band] = out.pop("_band").fillna(out["pupils"]).astype(float)
+    return out
+
+
 def forecast_scenarios(forecast: Any, inputs: Any, robust: RobustConfig, band: str = "upper_80",
                        ) -> list[DemandScenario]:
     """The scenarios ``robust`` asks for, from a forecast (``forecasting.Forecast``) and its data."""
@@ -74,16 +89,11 @@ def forecast_scenarios(forecast: Any, inputs: Any, robust: RobustConfig, band: s
     if robust.paths:
         cells, pupils = forecast.sample_paths(max(robust.path_draws, robust.paths), robust.seed)
         picked, weights = reduce_paths(pupils, robust.paths, robust.reduction, robust.seed)
-        # A reduction must leave room for the principal forecast's band as well as the path's own pupils.
-        base = cells.merge(forecast.by_area, on=["planning_area_id", "year", "ncy"], how="left")
-        floor = base[band].to_numpy(dtype=float) if band in base else base["pupils"].to_numpy(dtype=float)
         for j, (i, w) in enumerate(zip(picked, weights, strict=True)):
-            demand = cells.assign(pupils=pupils[i].astype(float))
-            if band != "pupils":
-                demand[band] = np.maximum(floor, demand["pupils"].to_numpy())
-            found.append((f"path {j + 1}", demand, float(w), "path"))
+            found.append((f"path {j + 1}", cells.assign(pupils=pupils[i].astype(float)), float(w), "path"))
     if not found:
         raise ValueError("robust: no scenario; name variants, scenario_files, or set paths")
+    found = [(n, same_band(d, forecast.by_area, band), w, src) for n, d, w, src in found]
     names = [f[0] for f in found]
     probs = _probabilities(names, [f[2] for f in found], robust.probabilities)
     return [DemandScenario(n, d, p, src) for (n, d, _, src), p in zip(found, probs, strict=True)]

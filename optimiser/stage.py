@@ -53,7 +53,7 @@ def run_robust(context: StageContext) -> RobustPlan:
     deterministic plan; run options ``paths`` (and ``variants``) override the section."""
     from optimiser.distances import area_distances
     from optimiser.run import preparer
-    from optimiser.scenarios import forecast_scenarios
+    from optimiser.scenarios import forecast_scenarios, same_band
     from optimiser.stochastic import DemandScenario, solve_robust
 
     inputs, forecast = context.inputs, context.results["forecast"]
@@ -68,7 +68,8 @@ def run_robust(context: StageContext) -> RobustPlan:
     scenarios = forecast_scenarios(forecast, inputs, robust, config.reduction_band)
     names = {s.name for s in scenarios}
     # The high variant is always measured, planned for or not: its shortfall is the board's question.
-    evaluate = [DemandScenario("high", forecast.rerun(inputs, variant="high").by_area, 0.0)] if (
+    evaluate = [DemandScenario("high", same_band(forecast.rerun(inputs, variant="high").by_area, forecast.by_area,
+                                                 config.reduction_band), 0.0)] if (
         "high" not in names and "high" in forecast.config.variants) else []
     return solve_robust(scenarios, prepare, config, robust, principal=context.results.get("plan"),
                         principal_name=forecast.variant, evaluate=evaluate)

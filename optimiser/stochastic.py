@@ -242,6 +242,9 @@ def recourse(models: list[PlanModel], values: dict[tuple[str, int], int], solver
     for m in models:
         with fixed(m, values):
             result = solve(m, solver=solver, time_limit=time_limit)
+        if result.status not in ("optimal", "feasible"):
+            raise ValueError(f"a scenario admits no recourse for these permanent schemes ({result.status}: "
+                             f"{result.message})")
         rows.append(_outcome(m))
         results.append(result)
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS), results
@@ -358,13 +361,20 @@ def scheme_table(models: list[PlanModel], plans: list[Plan], names: list[str], p
     opts = model.inputs.options.set_index("option_id")
     m = model.inputs.config.margin
     triggers = []
+    table = table.sort_values(["year", "planning_area_id", "probability"], ascending=[True, True, False],
+                              kind="stable").reset_index(drop=True)
+    added: dict[tuple, float] = {}
     for r in table.itertuples(index=False):
         if r.status == "committed" and r.kind in PERSISTENT:
             triggers.append("")
             continue
         entry = int(opts.at[r.option_id, "entry_ncy"])
         cell = key.get((r.planning_area_id, entry, int(r.year)))
-        limit = int(np.floor(cap[cell] / (1.0 + m))) if cell is not None else 0
+        # Bulge classes in one area and year in order of likelihood: each is needed once the intake passes the
+        # places of the permanent schemes and of the bulge classes before it.
+        before = added.get((r.planning_area_id, entry, int(r.year)), 0.0)
+        added[(r.planning_area_id, entry, int(r.year))] = before + float(r.places)
+        limit = int(np.floor((cap[cell] + before) / (1.0 + m))) if cell is not None else 0
         triggers.append(f"if {ncy_label(entry)} in {r.planning_area_id} exceeds {limit} pupils in "
                         f"{academic_year(int(r.year))}")
     table["trigger"] = triggers

@@ -465,7 +465,8 @@ def solve_robust(
     if robust.method == "hedging":
         from optimiser.hedging import progressive_hedging
 
-        values, result = progressive_hedging(scenarios, prepare, prob, start_values, eev, robust, solver)
+        values, result, _rounds = progressive_hedging(scenarios, prepare, prob, models, start_values,
+                                                      float(expected(eev, prob)["objective"]), robust, solver)
     else:
         ef = extensive_form(models, prob, robust, must)
         _restore(ef.problem, eev_values)

@@ -153,3 +153,13 @@ def test_must_hold_and_shortfall_cap_keep_the_rise_covered():
     cvar = solve_robust([flat, rise], prepare, config, RobustConfig(time_limit=30, cvar_weight=1e6, cvar_level=0.8),
                         principal_name="flat")
     assert cvar.schemes[["kind", "year"]].values.tolist() == [["expand", 2027]]
+
+
+def test_progressive_hedging_finds_the_hand_solution():
+    # The same case solved by progressive hedging: the same plan, and bounds around its expected cost.
+    (kind, year), cost = _hand(8_000, 0.5)
+    result = _robust(8_000, method="hedging", hedging_iterations=6)
+    committed = result.schemes[result.schemes["status"] == "committed"]
+    assert committed[["kind", "year"]].values.tolist() == [[kind, year]]
+    assert result.value["robust_objective"] == pytest.approx(cost, rel=1e-6)
+    assert result.solve.bound <= result.value["robust_objective"] + 1e-6

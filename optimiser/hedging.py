@@ -81,6 +81,7 @@ def progressive_hedging(
         prox_rows.append(rows)
     best_values, best = dict(start_values), float(start_objective)
     lower = -np.inf
+    first_bounds: list[float] = []
     history = []
     seen: set[tuple] = {tuple(start_values.get(k, 0) for k in keys)}
     for round_ in range(robust.hedging_iterations):
@@ -100,6 +101,8 @@ def progressive_hedging(
                            time_limit=max(1.0, (deadline - time.perf_counter()) / (len(models) - i + len(models))))
             if result.status not in ("optimal", "feasible"):
                 raise ValueError(f"progressive hedging: scenario {scenarios[i].name} found no plan ({result.message})")
+            if round_ == 0:  # no prices and no proximal term yet: each scenario's own optimum, a bound (WS)
+                first_bounds.append(result.bound if np.isfinite(result.bound) else -np.inf)
             copies.append({k: int(round(m.units[k].varValue or 0.0)) for k in keys})
         matrix = np.array([[c[k] for k in keys] for c in copies], dtype=float)
         mean = p @ matrix
@@ -132,6 +135,8 @@ def progressive_hedging(
         m.problem.constraints.update(saved)
         bounds.append(result.bound if np.isfinite(result.bound) else -np.inf)
     lower = float(p @ np.array(bounds))
+    if len(first_bounds) == len(models):
+        lower = max(lower, float(p @ np.array(first_bounds)))
     if history:
         history[-1]["lower"] = lower
     seconds = time.perf_counter() - start

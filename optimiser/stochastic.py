@@ -48,7 +48,7 @@ import pandas as pd
 import pulp
 
 from optimiser.config import OptimiserConfig, RobustConfig
-from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel, build_model, discount
+from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel, build_model
 from optimiser.plan import Plan, build_plan
 from optimiser.solve import SolveResult, controllable_value, solve
 
@@ -118,6 +118,8 @@ class RobustPlan:
     principal: Plan | None = field(default=None, repr=False)
     #: Each scenario's solved model (its recourse under the robust plan), for checks; not pickled.
     models: list[PlanModel] = field(default_factory=list, repr=False)
+    #: Each scenario's plan: the robust plan's permanent schemes and that scenario's recourse.
+    scenario_plans: list[Plan] = field(default_factory=list, repr=False)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "models": []}
@@ -453,6 +455,7 @@ def solve_robust(
     # EEV: the principal plan's permanent schemes, each scenario's best recourse.
     eev, _ = recourse(models, start_values, solver, recourse_limit)
     eev_values = _snapshot(models)
+    eev_fan = _fan(models, names, "principal")
     own = None
     if robust.evpi:
         own_rows = []
@@ -479,13 +482,20 @@ def solve_robust(
             values = start_values
         else:
             values = stage_values(models[0])
-    rp, results = recourse(models, values, solver, recourse_limit)
+    if robust.method == "extensive" and result.status in ("optimal", "feasible"):
+        # The plan that was solved: every scenario's recourse as the extensive form chose it.
+        rp = pd.DataFrame([_outcome(m) for m in models], columns=OUTCOME_COLUMNS)
+        results = [result] * len(models)
+    else:
+        rp, results = recourse(models, values, solver, recourse_limit)
     # Never worse than the principal plan's schemes: the solver starts from them, and a stopped search
     # that has not bettered them keeps them (unless a risk option asked for more than expected cost).
     risk = robust.cvar_weight > 0 or robust.max_shortfall_probability is not None or bool(must)
     if not risk and float(expected(rp, prob)["objective"]) > float(expected(eev, prob)["objective"]) + 1e-6:
         values = start_values
-        rp, results = recourse(models, values, solver, recourse_limit)
+        for m in models:
+            _restore(m.problem, eev_values)
+        rp = eev.copy()
     plans = [build_plan(m, r, explained=(i == main)) for i, (m, r) in enumerate(zip(models, results, strict=True))]
     for i, plan in enumerate(plans):
         if i != main:
@@ -514,19 +524,11 @@ def solve_robust(
             ex, _ = recourse(ex_models, {k: v for k, v in vals.items() if k in ex_keys}, solver, recourse_limit)
             outcomes = pd.concat([outcomes, ex.assign(scenario=[s.name for s in extra], plan=f"{plan_name} (evaluated)")],
                                  ignore_index=True)
-    # The principal plan's recourse, for the fan (solved last: the models then hold it).
-    recourse(models, start_values, solver, recourse_limit)
-    fan = pd.concat([fan, _fan(models, names, "principal")], ignore_index=True)
-    recourse(models, values, solver, recourse_limit)  # leave the robust plan's recourse in the models
+    fan = pd.concat([fan, eev_fan], ignore_index=True)
     scen = pd.DataFrame({"scenario": names, "source": [s.source for s in scenarios], "probability": prob})
     return RobustPlan(plans[main], schemes, scen, outcomes[["plan", "scenario", *OUTCOME_COLUMNS]],
                       regret_table(outcomes), value, fan, summary, robust.method, time.perf_counter() - start,
-                      warnings + list(models[0].inputs.warnings), values, principal, models)
-
-
-def discounted_years(model: PlanModel) -> np.ndarray:
-    """Discount factor of each planning year (for the decomposition's penalties)."""
-    return discount(model.inputs, model.inputs.years)
+                      warnings + list(models[0].inputs.warnings), values, principal, models, plans)
 
 
 __all__ = ["DemandScenario", "RobustPlan", "controllable_value", "decision_value", "extensive_form",

@@ -4,6 +4,8 @@ and properties every robust plan keeps."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import pandas as pd
 import pytest
 
@@ -163,3 +165,32 @@ def test_progressive_hedging_finds_the_hand_solution():
     assert committed[["kind", "year"]].values.tolist() == [[kind, year]]
     assert result.value["robust_objective"] == pytest.approx(cost, rel=1e-6)
     assert result.solve.bound <= result.value["robust_objective"] + 1e-6
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 50), scales=st.lists(st.floats(0.8, 1.3), min_size=2, max_size=3))
+def test_every_scenario_recourse_holds_and_the_first_stage_is_shared(seed, scales):
+    """On a generated authority with futures scaled from one forecast: every scenario's plan, recounted school by
+    school, has capacity >= pupils plus margin in each area, year group and year or reports the shortfall; every
+    row of every scenario's model holds; the permanent schemes are the same in every scenario."""
+    from optimiser.testing import generate_authority, recount_sufficiency
+
+    g = generate_authority(n_schools=20, n_areas=4, n_years=6, seed=seed)
+    config = OptimiserConfig(time_limit=20)
+    prepare = preparer(g["schools"], config, None, g["distances"], g["planning_areas"], BASE)
+    scenarios = [DemandScenario(f"x{i}", g["demand"].assign(pupils=g["demand"]["pupils"] * s), 1.0)
+                 for i, s in enumerate([1.0, *scales])]
+    result = solve_robust(scenarios, prepare, config, RobustConfig(time_limit=20, gap=0.01, evpi=False))
+    permanent = []
+    for scenario, plan, model in zip(scenarios, result.scenario_plans, result.models, strict=True):
+        recount = recount_sufficiency(plan, scenario.demand, g["schools"], None, BASE, config)
+        after = plan.sufficiency_after
+        np.testing.assert_allclose(recount["capacity"], after["capacity"], atol=1e-6)
+        np.testing.assert_allclose(recount["shortfall"], after["shortfall"], atol=1e-6)
+        required = (1 + config.margin) * after["demand"]
+        assert (after["capacity"] + after["shortfall"] >= required - 1e-6).all()
+        assert max(constraint_residuals(model).values()) <= 1e-6
+        rows = plan.schemes[plan.schemes["kind"] != "bulge"][["option_id", "year", "forms_of_entry"]]
+        permanent.append(rows.sort_values(["option_id", "year"]).values.tolist())
+    assert all(p == permanent[0] for p in permanent)
+    assert result.value["robust_objective"] <= result.value["principal_objective"] + 1e-6

@@ -96,7 +96,8 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
         outcomes.add_column(col, justify="right" if col not in ("scenario", "plan") else "left")
     chance = robust.scenarios.set_index("scenario")["probability"]
     for o in robust.outcomes.itertuples(index=False):
-        outcomes.add_row(o.scenario, f"{chance.get(o.scenario, 0.0):.0%}" if o.scenario in chance else "not planned for",
+        share = f"{chance[o.scenario]:.0%}" if o.scenario in chance else "not planned for"
+        outcomes.add_row(o.scenario, share,
                          o.plan, f"£{o.capital / 1e6:.2f}m", f"£{o.controllable / 1e6:.2f}m", f"{o.shortfall:,.0f}")
     console.print(outcomes)
     v = robust.value

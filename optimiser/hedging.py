@@ -25,7 +25,7 @@ import pulp
 from optimiser.config import RobustConfig
 from optimiser.model import PlanModel, capital_weights
 from optimiser.solve import SolveResult, solve
-from optimiser.stochastic import DemandScenario, expected, first_stage_keys, recourse, scenario_models
+from optimiser.twostage import DemandScenario, expected, first_stage_keys, recourse, scenario_models
 
 #: The proximal weight on a unit, as a share of what one unit opened in its first year costs in the objective.
 RHO_SHARE = 0.5

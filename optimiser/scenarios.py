@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimiser.config import RobustConfig
-from optimiser.stochastic import DemandScenario
+from optimiser.twostage import DemandScenario
 
 
 def reduce_paths(pupils: np.ndarray, k: int, method: str = "kmeans", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -39,8 +39,7 @@ plan's cost and shortfall beside its own optimum (regret). Money and place-years
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,23 +47,22 @@ import pandas as pd
 import pulp
 
 from optimiser.config import OptimiserConfig, RobustConfig
-from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel, build_model
+from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel
 from optimiser.plan import Plan, build_plan
 from optimiser.solve import SolveResult, controllable_value, solve
-
-#: Parts of each scenario's outcome, by unit: pounds, the objective (pounds plus weightings) and place-years.
-OUTCOME_COLUMNS = ["capital", "controllable", "objective", "shortfall", "shortfall_avoidable"]
-
-
-@dataclass(frozen=True)
-class DemandScenario:
-    """One future: its forecast (``planning_area_id, year, ncy, pupils`` and optionally a band column),
-    its probability, and where it came from (``variant``, ``file`` or ``path``)."""
-
-    name: str
-    demand: pd.DataFrame
-    probability: float
-    source: str = "variant"
+from optimiser.twostage import (
+    OUTCOME_COLUMNS,
+    DemandScenario,
+    expected,
+    first_stage_keys,
+    least_shortfall,
+    outcome_of,
+    recourse,
+    restore_values,
+    scenario_models,
+    snapshot_values,
+    stage_values,
+)
 
 
 @dataclass
@@ -134,31 +132,6 @@ class RobustPlan:
 # --- building -------------------------------------------------------------------------------------------
 
 
-def first_stage_keys(model: PlanModel) -> list[tuple[str, int]]:
-    """The unit variables decided once for every scenario: permanent schemes, by year."""
-    kinds = model.inputs.options.set_index("option_id")["kind"]
-    return [k for k in model.units if kinds[k[0]] in PERSISTENT]
-
-
-def scenario_models(scenarios: Sequence[DemandScenario], prepare, shared: bool = True) -> list[PlanModel]:
-    """One model per scenario from ``prepare(demand) -> PlanInputs``; with ``shared`` the permanent schemes'
-    variables are one set for all. Each model's own variables are renamed ``s<i>_...`` so that one
-    problem can hold them all."""
-    models: list[PlanModel] = []
-    for i, scenario in enumerate(scenarios):
-        inputs = prepare(scenario.demand)
-        if models and not inputs.options["option_id"].equals(models[0].inputs.options["option_id"]):
-            raise ValueError(f"scenario {scenario.name} has other candidate schemes than {scenarios[0].name}")
-        common = {k: models[0].units[k] for k in first_stage_keys(models[0])} if (models and shared) else None
-        model = build_model(inputs, shared=common)
-        common_ids = {id(v) for v in (common or {}).values()}
-        for var in model.problem.variables():
-            if id(var) not in common_ids:
-                var.name = f"s{i}_{var.name}"
-        models.append(model)
-    return models
-
-
 def extensive_form(models: list[PlanModel], probabilities: np.ndarray, robust: RobustConfig,
                    must_hold: dict[int, float] | None = None) -> PlanModel:
     """All scenarios in one problem: the expected objective, every scenario's rows, and the risk options.
@@ -198,71 +171,6 @@ def extensive_form(models: list[PlanModel], probabilities: np.ndarray, robust: R
     return ef
 
 
-@contextmanager
-def fixed(model: PlanModel, values: dict[tuple[str, int], int]) -> Iterator[None]:
-    """Hold the unit variables named in ``values`` at those values (bounds restored afterwards)."""
-    saved = {k: (model.units[k].lowBound, model.units[k].upBound) for k in values}
-    try:
-        for k, v in values.items():
-            model.units[k].lowBound = model.units[k].upBound = v
-        yield
-    finally:
-        for k, (lo, hi) in saved.items():
-            model.units[k].lowBound, model.units[k].upBound = lo, hi
-
-
-def stage_values(model: PlanModel) -> dict[tuple[str, int], int]:
-    """The solved first-stage decisions, rounded to whole schemes."""
-    return {k: int(round(model.units[k].varValue or 0.0)) for k in first_stage_keys(model)}
-
-
-def least_shortfall(model: PlanModel, solver: str | None = None, time_limit: float = 30.0) -> float:
-    """The least avoidable shortfall any plan leaves in ``model``'s scenario (place-years), whatever it costs:
-    what "the plan must hold under this scenario" asks of the robust plan there."""
-    objective = model.problem.objective
-    model.problem.setObjective(pulp.lpSum(model.shortfall.values()))
-    try:
-        result = solve(model, solver=solver, time_limit=time_limit)
-    finally:
-        model.problem.setObjective(objective)
-    return float(result.objective) if np.isfinite(result.objective) else 0.0
-
-
-def _outcome(model: PlanModel) -> dict[str, float]:
-    costs = {k: float(model.costs[k].value() or 0.0) for k in ("capital", *CONTROLLABLE, *WEIGHTINGS)}
-    avoidable = float(sum(v.varValue or 0.0 for v in model.shortfall.values()))
-    return {"capital": costs["capital"], "controllable": sum(costs[k] for k in CONTROLLABLE),
-            "objective": sum(costs[k] for k in (*CONTROLLABLE, *WEIGHTINGS)),
-            "shortfall": avoidable + float(model.unavoidable.sum()), "shortfall_avoidable": avoidable}
-
-
-def recourse(models: list[PlanModel], values: dict[tuple[str, int], int], solver: str | None = None,
-             time_limit: float = 30.0) -> tuple[pd.DataFrame, list[SolveResult]]:
-    """Each scenario's best recourse (bulge classes, moves, shortfall) with the first stage held at ``values``:
-    its outcome (``OUTCOME_COLUMNS``), one row per model. The models keep the solved values."""
-    rows, results = [], []
-    for m in models:
-        with fixed(m, values):
-            result = solve(m, solver=solver, time_limit=time_limit)
-        if result.status not in ("optimal", "feasible"):
-            raise ValueError(f"a scenario admits no recourse for these permanent schemes ({result.status}: "
-                             f"{result.message})")
-        rows.append(_outcome(m))
-        results.append(result)
-    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS), results
-
-
-def _snapshot(models: list[PlanModel]) -> dict[str, float]:
-    return {v.name: v.varValue for m in models for v in m.problem.variables()}
-
-
-def _restore(problem: pulp.LpProblem, values: dict[str, float]) -> None:
-    """Put saved values back into the variables of ``problem`` (for a warm start)."""
-    for v in problem.variables():
-        if values.get(v.name) is not None:
-            v.varValue = values[v.name]
-
-
 def _fill_risk(problem: pulp.LpProblem, models: list[PlanModel], robust: RobustConfig) -> None:
     """Values of the risk variables that fit the scenario variables' (for a warm start)."""
     short = [float(sum(v.varValue or 0.0 for v in m.shortfall.values())) for m in models]
@@ -276,11 +184,6 @@ def _fill_risk(problem: pulp.LpProblem, models: list[PlanModel], robust: RobustC
 
 
 # --- the measures ---------------------------------------------------------------------------------------
-
-
-def expected(outcome: pd.DataFrame, probabilities: np.ndarray) -> pd.Series:
-    """Probability-weighted mean of each outcome column."""
-    return outcome[OUTCOME_COLUMNS].mul(probabilities, axis=0).sum()
 
 
 def decision_value(outcomes: pd.DataFrame, probabilities: np.ndarray) -> pd.Series:
@@ -454,14 +357,14 @@ def solve_robust(
     warnings: list[str] = []
     # EEV: the principal plan's permanent schemes, each scenario's best recourse.
     eev, _ = recourse(models, start_values, solver, recourse_limit)
-    eev_values = _snapshot(models)
+    eev_values = snapshot_values(models)
     eev_fan = _fan(models, names, "principal")
     own = None
     if robust.evpi:
         own_rows = []
         for m in models:
             solve(m, solver=solver, time_limit=recourse_limit)
-            own_rows.append(_outcome(m))
+            own_rows.append(outcome_of(m))
         own = pd.DataFrame(own_rows, columns=OUTCOME_COLUMNS)
     must = {names.index(n): least_shortfall(models[names.index(n)], solver, recourse_limit) for n in robust.must_hold}
     ef_start = time.perf_counter()
@@ -472,7 +375,7 @@ def solve_robust(
                                                       float(expected(eev, prob)["objective"]), robust, solver)
     else:
         ef = extensive_form(models, prob, robust, must)
-        _restore(ef.problem, eev_values)
+        restore_values(ef.problem, eev_values)
         _fill_risk(ef.problem, models, robust)
         reference = float(expected(eev, prob)["controllable"])
         left = max(1.0, robust.time_limit - (ef_start - start))
@@ -484,7 +387,7 @@ def solve_robust(
             values = stage_values(models[0])
     if robust.method == "extensive" and result.status in ("optimal", "feasible"):
         # The plan that was solved: every scenario's recourse as the extensive form chose it.
-        rp = pd.DataFrame([_outcome(m) for m in models], columns=OUTCOME_COLUMNS)
+        rp = pd.DataFrame([outcome_of(m) for m in models], columns=OUTCOME_COLUMNS)
         results = [result] * len(models)
     else:
         rp, results = recourse(models, values, solver, recourse_limit)
@@ -494,7 +397,7 @@ def solve_robust(
     if not risk and float(expected(rp, prob)["objective"]) > float(expected(eev, prob)["objective"]) + 1e-6:
         values = start_values
         for m in models:
-            _restore(m.problem, eev_values)
+            restore_values(m.problem, eev_values)
         rp = eev.copy()
     plans = [build_plan(m, r, explained=(i == main)) for i, (m, r) in enumerate(zip(models, results, strict=True))]
     for i, plan in enumerate(plans):
@@ -522,8 +425,8 @@ def solve_robust(
         ex_keys = set(first_stage_keys(ex_models[0]))
         for plan_name, vals in (("principal", start_values), ("robust", values)):
             ex, _ = recourse(ex_models, {k: v for k, v in vals.items() if k in ex_keys}, solver, recourse_limit)
-            outcomes = pd.concat([outcomes, ex.assign(scenario=[s.name for s in extra], plan=f"{plan_name} (evaluated)")],
-                                 ignore_index=True)
+            ex = ex.assign(scenario=[s.name for s in extra], plan=f"{plan_name} (evaluated)")
+            outcomes = pd.concat([outcomes, ex], ignore_index=True)
     fan = pd.concat([fan, eev_fan], ignore_index=True)
     scen = pd.DataFrame({"scenario": names, "source": [s.source for s in scenarios], "probability": prob})
     return RobustPlan(plans[main], schemes, scen, outcomes[["plan", "scenario", *OUTCOME_COLUMNS]],

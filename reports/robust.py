@@ -105,8 +105,8 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     outcomes[["capital", "controllable"]] = outcomes[["capital", "controllable"]].round(-3)
     outcomes = outcomes[["scenario", "plan", "capital", "controllable", "shortfall"]].rename(
         columns={"capital": "capital (£)", "controllable": "controllable (£)", "shortfall": "shortfall (place-years)"})
-    regret = robust.regret.rename(columns={"controllable": "controllable (£)", "objective": "objective (£ and weighting)",
-                                           "shortfall": "shortfall (place-years)"}).round(0)
+    regret = robust.regret.rename(columns={"controllable": "controllable (£)", "shortfall": "shortfall (place-years)",
+                                           "objective": "objective (£ and weighting)"}).round(0)
     tables = (("The principal (deterministic) plan beside the robust plan, expected over the futures",
                comparison(robust)),
               ("Robust programme: committed and contingent schemes (£, %, pupils)", schemes),

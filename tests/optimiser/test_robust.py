@@ -4,10 +4,10 @@ and properties every robust plan keeps."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optimiser import OptimiserConfig
 from optimiser.config import PhaseCosts, RobustConfig

@@ -473,8 +473,8 @@ class RobustConfig(_Strict):
     )
     scenario_files: dict[str, str] = Field(
         default_factory=dict,
-        description="Named scenarios from files: name to the path of a scenario.yaml whose forecast section "
-                    "sets that future (its other sections are not read).",
+        description="Named scenarios from files: name to the path (relative to the data folder, or absolute) of "
+                    "a scenario.yaml whose forecast section sets that future (its other sections are not read).",
     )
     paths: int = Field(
         0, ge=0, le=200,

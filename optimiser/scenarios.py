@@ -83,7 +83,11 @@ def forecast_scenarios(forecast: Any, inputs: Any, robust: RobustConfig, band: s
         demand = forecast.by_area if name == forecast.variant else forecast.rerun(inputs, variant=name).by_area
         found.append((name, demand, None, "variant"))
     for name, path in robust.scenario_files.items():
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        file = Path(path) if Path(path).is_absolute() else Path(getattr(inputs, "folder", ".") or ".") / path
+        if not file.is_file():
+            raise ValueError(f"robust.scenario_files: {name} names {file}, which is not a file (a path relative to "
+                             "the data folder, or absolute)")
+        data = yaml.safe_load(file.read_text()) or {}
         section = data.get("forecast", {}) if isinstance(data, dict) else {}
         found.append((name, forecast.rerun(inputs, overrides=section).by_area, None, "file"))
     if robust.paths:

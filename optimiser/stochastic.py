@@ -124,9 +124,13 @@ class RobustPlan:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result as named tables (stored with a run, served by the API, written as CSV)."""
+        s = self.solve
+        solve = pd.DataFrame([{"method": self.method, "solver": s.solver, "status": s.status,
+                               "objective": round(s.objective, 0), "bound": round(s.bound, 0),
+                               "gap": round(s.gap, 6)}])
         return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
                 "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
-                "fan": self.fan}
+                "fan": self.fan, "solve": solve}
 
 
 # --- building -------------------------------------------------------------------------------------------
@@ -378,7 +382,7 @@ def solve_robust(
         restore_values(ef.problem, eev_values)
         _fill_risk(ef.problem, models, robust)
         reference = float(expected(eev, prob)["controllable"])
-        left = max(1.0, robust.time_limit - (ef_start - start))
+        left = max(0.0, robust.time_limit - (ef_start - start))
         result = solve(ef, solver=solver, warm=True, time_limit=left, abs_gap=robust.gap * max(reference, 1.0))
         if result.status not in ("optimal", "feasible"):
             warnings.append(f"the robust solve found no plan ({result.message}); the principal plan's schemes stand")

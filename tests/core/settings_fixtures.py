@@ -313,7 +313,28 @@ def admissions_fixture() -> Fixture:
                    earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
 
 
+# -------------------------------------------------------------------------------------- robust
+@cache
+def robust_fixture() -> Fixture:
+    """The forecast fixture's borough with its forecast and plan run (they stand in as earlier results), and a
+    scenario file naming the high variant, for the robust plan across its futures."""
+    from sufficiency.core.result import run_scenario
+
+    folder = _folder("robust")
+    for path in forecast_fixture().inputs.folder.iterdir():
+        shutil.copy(path, folder / path.name)
+    (folder / "robust_high.yaml").write_text("forecast:\n  variant: high\n")
+    inputs = load_inputs(folder)
+    decided = dt.date(2024, 3, 31)
+    scenario = inputs.scenario.model_copy(update={"optimiser": inputs.scenario.optimiser.model_copy(
+        update={"decision_date": decided})})
+    done = run_scenario(inputs.replace(scenario=scenario), ["forecast", "plan"])
+    return Fixture(inputs, settings={"optimiser.decision_date": decided, "robust.time_limit": 20.0},
+                   earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
+
+
 FIXTURES: dict[str, Callable[[], Fixture]] = {
+    "robust": robust_fixture,
     "forecast": forecast_fixture,
     "plan": plan_fixture,
     "plan_without_highs": plan_without_highs_fixture,

@@ -54,7 +54,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
 
 #: Each stage's fixture, unless a case names another or the setting's path starts with a prefix here.
 STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16",
-                 "admissions": "admissions"}
+                 "admissions": "admissions", "robust": "robust"}
 PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.retention_days": "post16_roni"}
 #: The stage each fixture is for.
 FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs": "plan", "post16_roni": "post16"}
@@ -102,6 +102,24 @@ CASES: dict[str, Case] = {
     "optimiser.reduction_band": Case("upper_95"),
     "optimiser.decision_date": Case(dt.date(2026, 12, 2)),
     "optimiser.threads": Case(1),  # informational: one thread after solves with the default must change nothing
+    # --- robust ------------------------------------------------------------------------------
+    "robust.variants": Case(["principal", "high"]),
+    "robust.scenario_files": Case({"births high": "robust_high.yaml"}),
+    "robust.paths": Case(3),
+    "robust.path_draws": Case(20, base={"robust.paths": 3}),
+    "robust.reduction": Case("sample", base={"robust.paths": 3}),
+    "robust.seed": Case(5, base={"robust.paths": 3}),
+    "robust.probabilities": Case({"high": 0.8}),
+    "robust.cvar_weight": Case(1e9),
+    "robust.cvar_level": Case(0.5, base={"robust.cvar_weight": 1e9}),
+    "robust.max_shortfall_probability": Case(0.0),
+    "robust.shortfall_tolerance": Case(1e6, base={"robust.max_shortfall_probability": 0.0}),
+    "robust.must_hold": Case(["high"]),
+    "robust.method": Case("hedging"),
+    "robust.hedging_iterations": Case(1, base={"robust.method": "hedging"}),
+    "robust.time_limit": Case(1e-6),
+    "robust.gap": Case(1.0),
+    "robust.evpi": Case(False),
     # --- admissions --------------------------------------------------------------------------
     "la_code@admissions": Case("Trafford"),  # the simulation beside DfE's real rates for the authority
     "admissions.offer_shares_primary": Case({"first": 80.0, "second": 12.0, "third": 5.0}),

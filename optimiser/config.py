@@ -520,8 +520,9 @@ class RobustConfig(_Strict):
                     "(each solved alone, first-stage decisions pulled together), with a Lagrangian bound.",
     )
     hedging_iterations: int = Field(12, ge=1, le=200, description="Most rounds of progressive hedging.")
-    time_limit: float = Field(120.0, gt=0, description="Seconds the robust solve may take (the scenarios' "
-                                                       "evaluation after it is not counted).")
+    time_limit: float = Field(120.0, gt=0, description="Seconds the robust solve may take (costing the principal "
+                                                       "plan and each scenario's own plan before it, and the "
+                                                       "futures after it, are not counted).")
     gap: float = Field(0.005, ge=0, le=1,
                        description="Gap at which the robust solve stops, relative to its expected controllable cost.")
     evpi: bool = Field(True, description="Solve each scenario alone as well, for the expected value of perfect "

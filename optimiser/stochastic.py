@@ -382,7 +382,7 @@ def solve_robust(
         restore_values(ef.problem, eev_values)
         _fill_risk(ef.problem, models, robust)
         reference = float(expected(eev, prob)["controllable"])
-        left = max(0.0, robust.time_limit - (ef_start - start))
+        left = robust.time_limit
         result = solve(ef, solver=solver, warm=True, time_limit=left, abs_gap=robust.gap * max(reference, 1.0))
         if result.status not in ("optimal", "feasible"):
             warnings.append(f"the robust solve found no plan ({result.message}); the principal plan's schemes stand")

@@ -412,6 +412,8 @@ def solve_robust(
     gap = max(0.0, float(rp_mean["objective"]) - bound) / max(float(rp_mean["controllable"]), 1.0)
     if risk:
         gap = result.gap  # the bound is on the objective with its risk terms
+    if not np.isfinite(gap) or not np.isfinite(bound):
+        gap = float("inf")  # nothing proved: the solver stopped before a bound (the principal plan's schemes stand)
     status = "optimal" if gap <= robust.gap + 1e-9 else "feasible"
     summary = SolveResult(result.solver, status, float(rp_mean["objective"]), bound, gap,
                           time.perf_counter() - ef_start, result.message, float(rp_mean["controllable"]))

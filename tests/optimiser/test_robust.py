@@ -194,3 +194,19 @@ def test_every_scenario_recourse_holds_and_the_first_stage_is_shared(seed, scale
         permanent.append(rows.sort_values(["option_id", "year"]).values.tolist())
     assert all(p == permanent[0] for p in permanent)
     assert result.value["robust_objective"] <= result.value["principal_objective"] + 1e-6
+
+
+def test_the_report_page_compares_the_plans_and_draws_the_fan():
+    from types import SimpleNamespace
+
+    from reports.robust import sections
+
+    result = _robust(8_000)
+    (page,) = sections(SimpleNamespace(results={"robust": result}))
+    captions = [caption for caption, _ in page.tables]
+    assert captions[0].startswith("The principal (deterministic) plan beside the robust plan")
+    comparison = page.tables[0][1].set_index("measure")
+    assert comparison.loc["shortfall, expected (place-years)"].tolist() == [0.0, 0.0]
+    assert page.figures and page.figures[0][1][:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("Value of the stochastic solution" in p for p in page.paragraphs)
+    assert set(result.tables()) == {"schemes", "scenarios", "outcomes", "regret", "value", "fan", "solve"}

@@ -52,10 +52,12 @@ def progressive_hedging(
     start_objective: float,
     robust: RobustConfig,
     solver: str | None = None,
+    reference: float = 1.0,
 ) -> tuple[dict[tuple[str, int], int], SolveResult, pd.DataFrame]:
     """Progressive hedging over ``scenarios``; ``shared`` are the scenarios' models with one set of first-stage
     variables (for costing candidates), ``start_values`` the deterministic plan's first stage and
-    ``start_objective`` its expected objective. Returns the best first stage, the solve's summary (bounds on
+    ``start_objective`` its expected objective; the rounds stop when the best plan is within ``robust.gap`` of
+    ``reference`` (the start's expected controllable cost) of the bound. Returns the best first stage, the solve's summary (bounds on
     the expected objective) and one row per round (lower and upper bound, spread of the copies)."""
     if robust.cvar_weight > 0 or robust.max_shortfall_probability is not None or robust.must_hold:
         raise ValueError("robust: progressive hedging takes expected cost only; use method 'extensive' for "
@@ -123,6 +125,9 @@ def progressive_hedging(
                 best, best_values = value, dict(candidate)
         history.append({"round": round_ + 1, "upper": best, "spread": spread})
         if spread < 1e-9:
+            break
+        # Stop once the best plan is within the gap of the wait-and-see bound (round one's bounds).
+        if len(first_bounds) == len(models) and best - float(p @ np.array(first_bounds)) <= robust.gap * reference:
             break
     # Lagrangian bound with the final prices: no proximal term, each subproblem's proved bound.
     bounds = []

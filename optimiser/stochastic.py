@@ -127,7 +127,7 @@ class RobustPlan:
         s = self.solve
         solve = pd.DataFrame([{"method": self.method, "solver": s.solver, "status": s.status,
                                "objective": round(s.objective, 0), "bound": round(s.bound, 0),
-                               "gap": round(s.gap, 6)}])
+                               "gap": round(s.gap, 6), "message": s.message}])
         return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
                 "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
                 "fan": self.fan, "solve": solve}
@@ -375,8 +375,10 @@ def solve_robust(
     if robust.method == "hedging":
         from optimiser.hedging import progressive_hedging
 
+        eev_mean = expected(eev, prob)
         values, result, _rounds = progressive_hedging(scenarios, prepare, prob, models, start_values,
-                                                      float(expected(eev, prob)["objective"]), robust, solver)
+                                                      float(eev_mean["objective"]), robust, solver,
+                                                      max(float(eev_mean["controllable"]), 1.0))
     else:
         ef = extensive_form(models, prob, robust, must)
         restore_values(ef.problem, eev_values)

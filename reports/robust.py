@@ -29,7 +29,7 @@ def fan_of_outcomes(fan: pd.DataFrame) -> bytes:
         for name in wide.columns:
             ax.plot(wide.index, wide[name], "-", color=MID, linewidth=0.6, alpha=0.7)
         ax.plot(wide.index, wide.mean(axis=1), "-o", color=DARK, markersize=3, linewidth=1.3,
-                label="mean of futures")
+                label="mean of futures (unweighted)")
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("Places short (all year groups)", fontsize=8)
         ax.yaxis.set_major_formatter(thousands)

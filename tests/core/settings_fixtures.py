@@ -325,11 +325,21 @@ def robust_fixture() -> Fixture:
         shutil.copy(path, folder / path.name)
     (folder / "robust_high.yaml").write_text("forecast:\n  variant: high\n")
     inputs = load_inputs(folder)
-    decided = dt.date(2024, 3, 31)
-    scenario = inputs.scenario.model_copy(update={"optimiser": inputs.scenario.optimiser.model_copy(
-        update={"decision_date": decided})})
+    # A high future well above the principal one, and permanent places cheap enough that it could pay to build
+    # them before the future is known: the robust plan's first stage has choices to make.
+    settings = {"optimiser.decision_date": dt.date(2024, 3, 31), "robust.time_limit": 20.0,
+                "optimiser.primary_costs.permanent_expansion": 4_000.0,
+                "forecast.variants.high.births_shift_per_year": 0.08, "forecast.variants.high.births_shift_cap": 0.5}
+    data = inputs.scenario.model_dump()
+    for path, value in settings.items():
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    scenario = type(inputs.scenario).model_validate(data)
     done = run_scenario(inputs.replace(scenario=scenario), ["forecast", "plan"])
-    return Fixture(inputs, settings={"optimiser.decision_date": decided, "robust.time_limit": 20.0},
+    return Fixture(inputs, settings=settings,
                    earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
 
 

@@ -367,7 +367,9 @@ def solve_robust(
     if robust.evpi:
         own_rows = []
         for m in models:
-            solve(m, solver=solver, time_limit=recourse_limit)
+            # Each future alone, started from the principal plan with that future's recourse (a feasible plan).
+            restore_values(m.problem, eev_values)
+            solve(m, solver=solver, warm=True, time_limit=recourse_limit)
             own_rows.append(outcome_of(m))
         own = pd.DataFrame(own_rows, columns=OUTCOME_COLUMNS)
     must = {names.index(n): least_shortfall(models[names.index(n)], solver, recourse_limit) for n in robust.must_hold}

@@ -95,7 +95,10 @@ def sections(scenario_result: Any) -> list[ReportSection]:
             f"{v['evpi_objective'] / 1e6:,.2f}m on the objective, {_pounds(v['evpi_controllable'])} controllable "
             f"and {v['evpi_shortfall']:,.0f} place-years: the most better forecasting could be worth.")
     s = robust.solve
-    notes = [f"Solved by the {robust.method} form with HiGHS: {s.status}, within {s.gap:.2%} of the best bound on "
+    notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
+             "and the likelier bulge classes before it, with the 2% operating margin; pupils placed in a neighbouring "
+             "area are not counted. Read it when the bulge class must be decided, its lead time before entry.",
+             f"Solved by the {robust.method} form with HiGHS: {s.status}, within {s.gap:.2%} of the best bound on "
              f"the expected controllable cost, {s.seconds:.1f} s."] + list(robust.warnings)
     schemes = robust.schemes[["status", "year", "kind", "school_id", "planning_area_id", "places", "capital_cost",
                               "probability", "trigger"]].copy()

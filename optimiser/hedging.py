@@ -57,8 +57,9 @@ def progressive_hedging(
     """Progressive hedging over ``scenarios``; ``shared`` are the scenarios' models with one set of first-stage
     variables (for costing candidates), ``start_values`` the deterministic plan's first stage and
     ``start_objective`` its expected objective; the rounds stop when the best plan is within ``robust.gap`` of
-    ``reference`` (the start's expected controllable cost) of the bound. Returns the best first stage, the solve's summary (bounds on
-    the expected objective) and one row per round (lower and upper bound, spread of the copies)."""
+    ``reference`` (the start's expected controllable cost) of the bound. Returns the best first stage, the
+    solve's summary (bounds on the expected objective) and one row per round (upper bound, spread of the
+    copies; the lower bound on the last)."""
     if robust.cvar_weight > 0 or robust.max_shortfall_probability is not None or robust.must_hold:
         raise ValueError("robust: progressive hedging takes expected cost only; use method 'extensive' for "
                          "cvar_weight, max_shortfall_probability or must_hold")

@@ -13,9 +13,7 @@ def test_a_robust_run_forecasts_plans_and_plans_for_every_future():
     assert "robust" in kind_stages("full")
 
 
-def test_paths_go_with_the_robust_stage():
-    from api.routes.runs import _stages
-
-    assert _stages(RunCreate(dataset_id="d", kind="robust", paths=30))[-1] == "robust"
+def test_paths_are_a_number_of_futures():
+    assert RunCreate(dataset_id="d", kind="robust", paths=30).paths == 30
     with pytest.raises(ValueError):
         RunCreate(dataset_id="d", kind="robust", paths=0)

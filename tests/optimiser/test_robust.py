@@ -211,3 +211,16 @@ def test_the_report_page_compares_the_plans_and_draws_the_fan():
     assert page.figures and page.figures[0][1][:8] == b"\x89PNG\r\n\x1a\n"
     assert any("Value of the stochastic solution" in p for p in page.paragraphs)
     assert set(result.tables()) == {"schemes", "scenarios", "outcomes", "regret", "value", "fan", "solve"}
+
+
+def test_paths_reduce_to_real_paths_with_their_clusters_shares():
+    from optimiser.scenarios import reduce_paths
+
+    rng = np.random.default_rng(0)
+    low, high = rng.normal(100, 1, (30, 12)), rng.normal(140, 1, (10, 12))  # two kinds of future, 3:1
+    pupils = np.vstack([low, high])
+    picked, weights = reduce_paths(pupils, 2, "kmeans", seed=0)
+    assert sorted(weights.tolist()) == [0.25, 0.75]
+    assert sorted(pupils[picked].mean(axis=1).round(-1).tolist()) == [100.0, 140.0]  # real paths, one of each
+    first, equal = reduce_paths(pupils, 3, "sample")
+    assert first.tolist() == [0, 1, 2] and np.allclose(equal, 1 / 3)

@@ -49,7 +49,7 @@ import pulp
 from optimiser.config import OptimiserConfig, RobustConfig
 from optimiser.model import CONTROLLABLE, PERSISTENT, WEIGHTINGS, PlanModel
 from optimiser.plan import Plan, build_plan
-from optimiser.solve import SolveResult, controllable_value, solve
+from optimiser.solve import SolveResult, solve
 from optimiser.twostage import (
     OUTCOME_COLUMNS,
     DemandScenario,
@@ -293,6 +293,10 @@ def scheme_table(models: list[PlanModel], plans: list[Plan], names: list[str], p
     else:
         table["reason"] = ""
     table["reason"] = table["reason"].fillna("")
+    own = table["reason"].eq("") & table["kind"].eq("bulge")
+    table.loc[own, "reason"] = [f"a cohort the committed places cannot hold with the margin in {s} ({p:.0%} likely)"
+                                for s, p in zip(table.loc[own, "scenarios"], table.loc[own, "probability"],
+                                                strict=True)]
     order = ["status", *cols, "probability", "scenarios", "trigger", "reason"]
     return table[order].sort_values(["status", "year", "planning_area_id", "kind"]).reset_index(drop=True)
 
@@ -444,5 +448,5 @@ def solve_robust(
                       warnings + list(models[0].inputs.warnings), values, principal, models, plans)
 
 
-__all__ = ["DemandScenario", "RobustPlan", "controllable_value", "decision_value", "extensive_form",
+__all__ = ["DemandScenario", "RobustPlan", "decision_value", "extensive_form",
            "first_stage_keys", "recourse", "scenario_models", "solve_robust"]

@@ -353,14 +353,13 @@ def solve_robust(
         raise ValueError(f"must_hold names {unknown}, not among the scenarios {names}")
     prob = normalised([s.probability for s in scenarios])
     main = names.index(principal_name) if principal_name in names else 0
-    if principal is None:
+    if principal is None or principal.model is None:  # a plan read back from a store has no model: solve it again
         principal = run_plan_on(prepare(scenarios[main].demand), solver=solver)
     models = scenario_models(scenarios, prepare)
     keys = first_stage_keys(models[0])
     det = principal.model
-    start_values = ({k: int(round(det.units[k].varValue or 0.0)) for k in keys if k in det.units}
-                    if det is not None else {})
-    start_values = {k: start_values.get(k, 0) for k in keys}
+    assert det is not None
+    start_values = {k: int(round(det.units[k].varValue or 0.0)) if k in det.units else 0 for k in keys}
     recourse_limit = max(5.0, robust.time_limit / max(len(models), 1))
     warnings: list[str] = []
     # EEV: the principal plan's permanent schemes, each scenario's best recourse.

@@ -103,7 +103,8 @@ def recourse(models: list[PlanModel], values: dict[tuple[str, int], int], solver
             result = solve(m, solver=solver, time_limit=time_limit)
         if result.status not in ("optimal", "feasible"):
             raise ValueError(f"a scenario admits no recourse for these permanent schemes ({result.status}: "
-                             f"{result.message})")
+                             f"{result.message}); a cut beyond a scenario's own reduction band does this: give every "
+                             "scenario the principal forecast's band (optimiser.scenarios.same_band)")
         rows.append(outcome_of(m))
         results.append(result)
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS), results

@@ -179,7 +179,9 @@ def test_every_scenario_recourse_holds_and_the_first_stage_is_shared(seed, scale
     g = generate_authority(n_schools=20, n_areas=4, n_years=6, seed=seed)
     config = OptimiserConfig(time_limit=20)
     prepare = preparer(g["schools"], config, None, g["distances"], g["planning_areas"], BASE)
-    scenarios = [DemandScenario(f"x{i}", g["demand"].assign(pupils=g["demand"]["pupils"] * s), 1.0)
+    # Every future keeps the principal forecast's reduction band (as optimiser.scenarios.same_band gives it).
+    demand = g["demand"].assign(upper_80=g["demand"]["pupils"])
+    scenarios = [DemandScenario(f"x{i}", demand.assign(pupils=demand["pupils"] * s), 1.0)
                  for i, s in enumerate([1.0, *scales])]
     result = solve_robust(scenarios, prepare, config, RobustConfig(time_limit=20, gap=0.01, evpi=False))
     permanent = []

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sufficiency.core.web import EXAMPLE_RUN_ID, page_example
 
 Role = Literal["viewer", "planner", "admin"]
-RunKind = Literal["forecast", "plan", "full", "stages"]
+RunKind = Literal["forecast", "plan", "robust", "full", "stages"]
 ReportFormat = Literal["html", "pdf", "xlsx", "scap"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -143,8 +143,13 @@ class RunCreate(BaseModel):
         "dataset_id": "5d1c0f3e9a8b4c7d8e6f5a4b3c2d1e0f", "scenario_id": None, "kind": "forecast"}]})
     dataset_id: str = Field(max_length=64)
     scenario_id: str | None = Field(None, max_length=64, description="None: the dataset's own scenario.yaml.")
-    kind: RunKind = Field("forecast", description="forecast; plan (forecast + capital programme); full (every "
-                          "stage: also standards and post-16); stages (the stages listed in 'stages').")
+    kind: RunKind = Field("forecast", description="forecast; plan (forecast + capital programme); robust (forecast, "
+                          "capital programme and the robust programme across the forecast's futures: committed and "
+                          "contingent schemes, VSS, EVPI, regret; tables at /runs/{id}/stages/robust/{table}); full "
+                          "(every stage: also the robust programme, admissions, standards and post-16); stages (the "
+                          "stages listed in 'stages').")
+    paths: int | None = Field(None, ge=1, le=200, description="Kinds robust and full: plan the robust programme on "
+                              "this many futures drawn from the forecast's own uncertainty instead of the variants.")
     stages: list[Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]] | None = Field(
         None, max_length=20, description="With kind 'stages': the stages to run by name (GET /stages lists them); "
         "the stages they need run first.")

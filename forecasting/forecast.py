@@ -21,7 +21,7 @@ from forecasting.housing import HousingYield
 from forecasting.intake import IntakeModel, entry_cohort
 from forecasting.panel import ForecastInputError, Panel, area_rolls, with_gaps
 from forecasting.schools import apportion
-from forecasting.uncertainty import simulate_intervals
+from forecasting.uncertainty import simulate_intervals, simulate_paths
 from sufficiency.core.scenario import SCAP_HORIZON_SECONDARY
 
 AREA_COLUMNS = ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
@@ -64,6 +64,32 @@ class Forecast:
     #: planning_area_id, year, ncy, pupils, places, surplus, places_needed, surplus_rate, before any
     #: scheme of a plan. Set by the forecast stage (:mod:`forecasting.stage`), which has the places.
     sufficiency_before: pd.DataFrame | None = None
+
+    def rerun(self, inputs: Any, variant: str | None = None, overrides: dict | None = None) -> Forecast:
+        """This forecast again under another variant, or with some settings overridden (a scenario file's
+        ``forecast`` section), from the same data, base year and horizon."""
+        config = self.config.model_copy(update={"variant": variant}) if variant else self.config
+        if overrides:
+            config = ForecastConfig.model_validate({**config.model_dump(), **overrides})
+        if config.variant not in config.variants:
+            raise ForecastInputError(f"unknown variant '{config.variant}'; choose from {sorted(config.variants)}")
+        return run_forecast(inputs, config, self.base_year, self.horizon)
+
+    def sample_paths(self, n_paths: int, seed: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+        """Futures drawn from the forecast's own bootstrap uncertainty (as its intervals are), with the pupils
+        from new housing on top: the cells (``planning_area_id, year, ncy``, in ``by_area``'s order) and the
+        pupils of each path, shape ``(n_paths, cells)``."""
+        shifts = self.config.variants[self.variant].model_dump()
+        seed = self.config.random_state if seed is None else seed
+        # One chunk of every path: (years ahead, year groups, areas, paths) → (paths, areas, years, year groups),
+        # the order of by_area's cells.
+        chunk = next(simulate_paths(self.model, self.horizon, n_paths, shifts, seed, chunk_size=n_paths))
+        paths = chunk.transpose(3, 2, 0, 1).reshape(n_paths, -1)
+        cells = self.by_area[["planning_area_id", "year", "ncy"]].reset_index(drop=True)
+        if self.housing is not None:
+            extra = cells.merge(self.housing, on=["planning_area_id", "year", "ncy"], how="left")["pupils"]
+            paths = paths + extra.fillna(0.0).to_numpy(dtype=np.float32)
+        return cells, np.maximum(paths, 0.0)
 
 
 def make_model(config: ForecastConfig) -> CohortSurvival:

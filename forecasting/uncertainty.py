@@ -14,6 +14,7 @@ because each year depends on the one before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +114,49 @@ def simulate_intervals(
     _check_horizon(horizon)
     rng = np.random.default_rng(random_state)
     probs = interval_probs(levels)
+    n_areas, _, n_groups = model.panel_.values.shape
+    cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
+    totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
+    authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
+    group_q = None if groups is None else np.empty((len(probs), n_areas, horizon, len(groups)), dtype=np.float32)
+    for k, state in enumerate(_steps(model, horizon, n_paths, variant, rng, drift_share)):
+        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
+        area_sum = state.sum(axis=0)
+        totals[:, :, k] = quantiles_last_axis(area_sum, probs).T
+        authority[:, 0, k] = quantiles_last_axis(area_sum.sum(axis=0), probs)
+        if group_q is not None and groups is not None:
+            for j, members in enumerate(groups):  # a phase or two
+                group_q[:, :, k, j] = quantiles_last_axis(state[members].sum(axis=0), probs).T
+    return Intervals(probs, cells, totals, authority, group_q)
+
+
+def simulate_paths(
+    model: CohortSurvival,
+    horizon: int,
+    n_paths: int = 1000,
+    variant: dict | None = None,
+    random_state: int | np.random.Generator | None = None,
+    chunk_size: int = 250,
+    drift_share: float = LEVEL_DRIFT,
+) -> Iterator[np.ndarray]:
+    """Bootstrap ``n_paths`` futures of a fitted model, ``chunk_size`` paths at a time.
+
+    Each chunk is an array of pupils shaped ``(years ahead, year groups, areas, paths in the chunk)``,
+    drawn as :func:`simulate_intervals` draws them; only one chunk is held at once, so memory does not
+    grow with ``n_paths``. The same seed and chunk size give the same paths.
+    """
+    _check_horizon(horizon)
+    if n_paths < 1 or chunk_size < 1:
+        raise ValueError("n_paths and chunk_size must be 1 or more")
+    rng = np.random.default_rng(random_state)
+    for start in range(0, n_paths, chunk_size):
+        size = min(chunk_size, n_paths - start)
+        yield np.stack(list(_steps(model, horizon, size, variant, rng, drift_share)))
+
+
+def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | None, rng: np.random.Generator,
+           drift_share: float) -> Iterator[np.ndarray]:
+    """Simulated pupils year by year, each shaped ``(year groups, areas, paths)``."""
     fit = model.survival_
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
@@ -122,11 +166,7 @@ def simulate_intervals(
     intake_sd, intake_carry, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
-    n_groups, n_areas = start.shape
-    cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
-    totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
-    authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
-    group_q = None if groups is None else np.empty((len(probs), n_areas, horizon, len(groups)), dtype=np.float32)
+    n_areas = start.shape[1]
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     # Errors that stay for the whole path: the error of estimating each ratio from a few years
     # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
@@ -164,14 +204,7 @@ def simulate_intervals(
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
         nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + total_error), 0.0)
         state = nxt
-        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
-        area_sum = state.sum(axis=0)
-        totals[:, :, k] = quantiles_last_axis(area_sum, probs).T
-        authority[:, 0, k] = quantiles_last_axis(area_sum.sum(axis=0), probs)
-        if group_q is not None and groups is not None:
-            for j, members in enumerate(groups):  # a phase or two
-                group_q[:, :, k, j] = quantiles_last_axis(state[members].sum(axis=0), probs).T
-    return Intervals(probs, cells, totals, authority, group_q)
+        yield state
 
 
 def _idio_sd(fit: RatioFit) -> np.ndarray:

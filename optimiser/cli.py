@@ -31,18 +31,93 @@ def plan_command(
     scenario: ScenarioFile = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for plan.csv and sufficiency_after.csv.")] = Path("out"),
     solver: Annotated[str | None, typer.Option("--solver", help="highs (default) or cbc.")] = None,
+    robust: Annotated[bool, typer.Option(
+        "--robust", help="Also the robust plan: permanent schemes chosen once for every future (the robust "
+                         "section's variants, scenario files and paths), bulge classes as each one's recourse; "
+                         "writes robust_plan.csv (committed and contingent schemes with triggers), "
+                         "robust_outcomes.csv and robust_value.csv.")] = False,
+    paths: Annotated[int | None, typer.Option(
+        "--paths", min=1, max=200,
+        help="With --robust: plan on this many futures drawn from the forecast's own uncertainty (reduced from "
+             "robust.path_draws by k-means) instead of the variants.")] = None,
+    method: Annotated[str | None, typer.Option(
+        "--method", help="With --robust: extensive (one MILP, default) or hedging (progressive hedging).")] = None,
 ) -> None:
     """Forecast pupils, then plan expansions, bulge classes, new schools and reductions at least cost."""
     overrides = scenario_file_or_exit(scenario) or {}
     if solver is not None:
         overrides = {**overrides, "optimiser": {**overrides.get("optimiser", {}), "solver": solver}}
+    if (paths is not None or method is not None) and not robust:
+        console.print("[red]--paths and --method go with --robust[/]")
+        raise typer.Exit(2)
+    if method is not None and method not in ("extensive", "hedging"):
+        console.print(f"[red]--method must be extensive or hedging, not {method}[/]")
+        raise typer.Exit(2)
     inputs = load_or_exit(data_dir, overrides or None)
-    plan = run_or_exit(inputs, ["plan"], label="Choosing the capital programme...").plan
+    options = {"paths": paths, "variants": [] if paths else None, "method": method}
+    result = run_or_exit(inputs, ["plan", "robust"] if robust else ["plan"], options=options,
+                         label="Choosing the capital programme...")
+    plan = result.plan
     out.mkdir(parents=True, exist_ok=True)
     csv_frame(plan.schemes).to_csv(out / "plan.csv", index=False)
     csv_frame(plan.sufficiency_after).to_csv(out / "sufficiency_after.csv", index=False)
     print_plan(plan, inputs.schools)
-    console.print(f"wrote {out / 'plan.csv'}\nwrote {out / 'sufficiency_after.csv'}")
+    written = [out / "plan.csv", out / "sufficiency_after.csv"]
+    if robust:
+        from optimiser.stage import robust_files
+
+        print_robust(result.results["robust"], inputs.schools)
+        for name, frame in robust_files(result.results["robust"]).items():
+            frame.to_csv(out / f"{name}.csv", index=False)
+            written.append(out / f"{name}.csv")
+    console.print("\n".join(f"wrote {p}" for p in written))
+
+
+def print_robust_result(result: ScenarioResult) -> None:
+    """The robust programme part of a run."""
+    print_robust(result.results["robust"], result.inputs.schools)
+
+
+def print_robust(robust: Any, schools: pd.DataFrame) -> None:
+    """The robust plan: committed and contingent schemes, each future's outcome beside the principal plan's and
+    its own optimum's, and what planning for every future is worth (VSS, EVPI)."""
+    from rich.table import Table
+
+    names = schools.set_index("school_id")["name"].to_dict()
+    table = Table(title="Robust capital programme: committed now, and contingent on what comes")
+    for col in ("Status", "Year", "Scheme", "Where", "Places", "Capital", "Chance", "Trigger"):
+        table.add_column(col, overflow="fold")
+    for s in robust.schemes.itertuples(index=False):
+        where = names.get(s.school_id, s.school_id) if isinstance(s.school_id, str) else f"area {s.planning_area_id}"
+        table.add_row(s.status, str(s.year), s.kind.replace("_", " "), str(where), f"{s.places:+.0f}",
+                      f"£{s.capital_cost / 1e6:.2f}m", f"{s.probability:.0%}", s.trigger)
+    console.print(table)
+    outcomes = Table(title="Each future under each plan", caption="pounds discounted; shortfall in place-years")
+    for col in ("scenario", "chance", "plan", "capital", "controllable", "shortfall"):
+        outcomes.add_column(col, justify="right" if col not in ("scenario", "plan") else "left")
+    chance = robust.scenarios.set_index("scenario")["probability"]
+    for o in robust.outcomes.itertuples(index=False):
+        share = f"{chance[o.scenario]:.0%}" if o.scenario in chance else "not planned for"
+        outcomes.add_row(o.scenario, share,
+                         o.plan, f"£{o.capital / 1e6:.2f}m", f"£{o.controllable / 1e6:.2f}m", f"{o.shortfall:,.0f}")
+    console.print(outcomes)
+    v = robust.value
+    lines = [f"Expected controllable cost: robust £{v['robust_controllable'] / 1e6:.2f}m, principal plan "
+             f"£{v['principal_controllable'] / 1e6:.2f}m; expected shortfall {v['robust_shortfall']:,.0f} against "
+             f"{v['principal_shortfall']:,.0f} place-years."]
+    if "vss_objective" in v:
+        lines.append(f"Value of the stochastic solution: {v['vss_objective'] / 1e6:,.2f}m on the objective (pounds "
+                     f"and the shortfall weighting): {v['vss_shortfall']:,.0f} place-years less shortfall for "
+                     f"£{-v['vss_controllable'] / 1e6:,.2f}m more controllable cost.")
+    if "evpi_objective" in v:
+        lines.append(f"Expected value of perfect information: {v['evpi_objective'] / 1e6:,.2f}m on the objective "
+                     f"(£{v['evpi_controllable'] / 1e6:,.2f}m controllable, {v['evpi_shortfall']:,.0f} place-years).")
+    s = robust.solve
+    lines.append(f"Solved by the {robust.method} form: {s.status}, within {s.gap:.2%} of the best bound on the "
+                 f"expected controllable cost (£{s.controllable / 1e6:.2f}m), {s.seconds:.1f} s "
+                 f"({robust.total_seconds:.1f} s with every scenario's evaluation).")
+    for line in lines + [f"[yellow]warning:[/] {w}" for w in robust.warnings]:
+        console.print(line)
 
 
 def print_result(result: ScenarioResult) -> None:

@@ -459,3 +459,71 @@ class OptimiserConfig(_Strict):
         if self.annual_budget is None or isinstance(self.annual_budget, (int, float)):
             return self.annual_budget
         return self.annual_budget.get(year)
+
+
+class RobustConfig(_Strict):
+    """The robust plan (:mod:`optimiser.stochastic`): the futures it must hold across, how likely each
+    is, the risk it may take, and how it is solved. Costs, rules and lead times are the ``optimiser``
+    section's. Unknown keys are refused."""
+
+    variants: list[str] = Field(
+        default_factory=lambda: ["principal", "high", "low"],
+        description="Forecast variants taken as scenarios (the forecast section's variants). With paths, set [] "
+                    "to plan on the sampled paths alone.",
+    )
+    scenario_files: dict[str, str] = Field(
+        default_factory=dict,
+        description="Named scenarios from files: name to the path (relative to the data folder, or absolute) of "
+                    "a scenario.yaml whose forecast section sets that future (its other sections are not read).",
+    )
+    paths: int = Field(
+        0, ge=0, le=200,
+        description="Scenarios drawn from the forecast's own bootstrap uncertainty, after reduction: "
+                    "path_draws paths are simulated and reduced to this many, each with its probability.",
+    )
+    path_draws: int = Field(500, ge=10, le=20_000,
+                            description="Bootstrap paths simulated before they are reduced to 'paths' scenarios.")
+    reduction: Literal["kmeans", "sample"] = Field(
+        "kmeans",
+        description="How the drawn paths become 'paths' scenarios: kmeans (k-means on each path's pupils by "
+                    "area, year group and year, scaled; the path nearest each centre stands for its cluster "
+                    "with the cluster's share as probability) or sample (the first 'paths' paths, equally likely).",
+    )
+    seed: int = Field(0, description="Seed of the path draws and of the reduction.")
+    probabilities: dict[str, float] = Field(
+        default_factory=dict,
+        description="Probability of named scenarios (variants or files); the others share what is left "
+                    "equally (sampled paths in proportion to their clusters). Default: all equally likely, "
+                    "a local assumption (ONS variants carry no probability).",
+    )
+    cvar_weight: float = Field(
+        0.0, ge=0,
+        description="Weight, in pounds a place-year, on the conditional value at risk of avoidable shortfall "
+                    "(the expected shortfall of the worst 1 - cvar_level of futures), added to the expected "
+                    "cost. 0: none (expected cost only).",
+    )
+    cvar_level: float = Field(0.9, gt=0, lt=1, description="Level of the conditional value at risk of shortfall.")
+    max_shortfall_probability: float | None = Field(
+        None, ge=0, le=1,
+        description="Cap on the probability that avoidable shortfall exceeds shortfall_tolerance. None: no cap.",
+    )
+    shortfall_tolerance: float = Field(
+        1.0, ge=0, description="Place-years of avoidable shortfall a scenario may have and still count as held.")
+    must_hold: list[str] = Field(
+        default_factory=list,
+        description="Scenarios under which the plan must hold: no more avoidable shortfall than that "
+                    "scenario's own plan leaves (plus shortfall_tolerance).",
+    )
+    method: Literal["extensive", "hedging"] = Field(
+        "extensive",
+        description="extensive: every scenario in one MILP; hedging: progressive hedging across scenarios "
+                    "(each solved alone, first-stage decisions pulled together), with a Lagrangian bound.",
+    )
+    hedging_iterations: int = Field(12, ge=1, le=200, description="Most rounds of progressive hedging.")
+    time_limit: float = Field(120.0, gt=0, description="Seconds the robust solve may take (costing the principal "
+                                                       "plan and each scenario's own plan before it, and the "
+                                                       "futures after it, are not counted).")
+    gap: float = Field(0.005, ge=0, le=1,
+                       description="Gap at which the robust solve stops, relative to its expected controllable cost.")
+    evpi: bool = Field(True, description="Solve each scenario alone as well, for the expected value of perfect "
+                                         "information and each scenario's regret.")

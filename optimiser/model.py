@@ -141,10 +141,15 @@ def discount(inputs: PlanInputs, years) -> np.ndarray:
     return (1.0 + inputs.config.discount_rate) ** -(np.asarray(years, dtype=float) - inputs.base_year)
 
 
-def build_model(inputs: PlanInputs) -> PlanModel:
-    """Build the MILP of :mod:`optimiser.model` from checked inputs, one constraint family a function."""
+def build_model(inputs: PlanInputs, shared: dict[tuple[str, int], pulp.LpVariable] | None = None) -> PlanModel:
+    """Build the MILP of :mod:`optimiser.model` from checked inputs, one constraint family a function.
+
+    ``shared``: unit variables of permanent schemes (expand, new school, reduce, close) taken from
+    another model of the same options instead of made anew, so several scenarios' models decide
+    them once (:mod:`optimiser.stochastic`); everything else is the model's own.
+    """
     model = PlanModel(pulp.LpProblem("capital_programme", pulp.LpMinimize), inputs)
-    define_scheme_variables(model)
+    define_scheme_variables(model, shared)
     define_capacity(model)
     define_moves(model)
     define_sufficiency(model)
@@ -160,8 +165,9 @@ def build_model(inputs: PlanInputs) -> PlanModel:
     return model
 
 
-def define_scheme_variables(model: PlanModel) -> None:
-    """n (persistent, cumulative, non-decreasing) and b (bulge, one a year) for each open year."""
+def define_scheme_variables(model: PlanModel, shared: dict[tuple[str, int], pulp.LpVariable] | None = None) -> None:
+    """n (persistent, cumulative, non-decreasing) and b (bulge, one a year) for each open year; permanent
+    schemes' n taken from ``shared`` when given (their own rows are then in that model's problem too)."""
     opts, years = model.inputs.options, model.inputs.years
     last_cut = years[-1] - (model.inputs.config.reduction_years_seen - 1)
     for o in opts.itertuples(index=False):
@@ -169,8 +175,11 @@ def define_scheme_variables(model: PlanModel) -> None:
         persistent = o.kind in PERSISTENT
         previous = None
         for t in open_years:
-            var = pulp.LpVariable(f"u_{_safe(o.option_id)}_{t}", 0, int(o.max_units) if persistent else 1,
-                                  cat=pulp.LpInteger)
+            if persistent and shared is not None:
+                var = shared[(o.option_id, t)]
+            else:
+                var = pulp.LpVariable(f"u_{_safe(o.option_id)}_{t}", 0, int(o.max_units) if persistent else 1,
+                                      cat=pulp.LpInteger)
             model.units[(o.option_id, t)] = var
             if persistent and previous is not None:
                 model.problem += var - previous >= 0, f"grow_{_safe(o.option_id)}_{t}"

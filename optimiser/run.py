@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from optimiser.checks import SpecificationError, check_inputs
+from optimiser.checks import PlanInputs, SpecificationError, check_inputs
 from optimiser.config import OptimiserConfig
 from optimiser.greedy import evaluate_decisions, greedy_decisions
 from optimiser.model import PlanModel, build_model
@@ -129,6 +130,31 @@ def run_plan(
     config = config or OptimiserConfig()
     start = time.perf_counter()
     model = _prepare(demand, schools, config, options, distances, planning_areas, base_year, rolls, links, files)
+    return _run_model(model, solver, start)
+
+
+def preparer(schools: pd.DataFrame, config: OptimiserConfig | None = None, options: pd.DataFrame | None = None,
+             distances: pd.DataFrame | np.ndarray | None = None, planning_areas: pd.DataFrame | None = None,
+             base_year: int | None = None, rolls: pd.DataFrame | None = None, links: pd.DataFrame | None = None,
+             files: dict[str, str] | None = None) -> Callable[[pd.DataFrame], PlanInputs]:
+    """``prepare(demand) -> PlanInputs``: :func:`check_inputs` with everything but the forecast bound, for
+    planning one set of schools and options against several forecasts (:mod:`optimiser.stochastic`)."""
+    config = config or OptimiserConfig()
+
+    def prepare(demand: pd.DataFrame) -> PlanInputs:
+        return check_inputs(demand, schools, config, options, distances, planning_areas, base_year, rolls, links,
+                            files)
+
+    return prepare
+
+
+def run_plan_on(inputs: PlanInputs, solver: str | None = None) -> Plan:
+    """:func:`run_plan` on inputs already checked (:func:`check_inputs`)."""
+    return _run_model(build_model(inputs), solver, time.perf_counter())
+
+
+def _run_model(model: PlanModel, solver: str | None, start: float) -> Plan:
+    config = model.inputs.config
     greedy = greedy_decisions(model)
     baseline_result = evaluate_decisions(model, greedy, solver=solver)
     reading = time.perf_counter()

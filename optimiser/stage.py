@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from optimiser.plan import Plan
+    from optimiser.stochastic import RobustPlan
 
 
 def run(context: StageContext) -> Plan:
@@ -43,4 +44,62 @@ STAGE = Stage(
     printer="optimiser.cli:print_result",
     files=files,
     order=20,
+)
+
+
+def run_robust(context: StageContext) -> RobustPlan:
+    """The robust plan: permanent schemes chosen once for the scenarios of the ``robust`` section (variants,
+    scenario files, sampled paths), bulge classes as each future's recourse, compared with the plan stage's
+    deterministic plan; run options ``paths`` (and ``variants``) override the section."""
+    from optimiser.distances import area_distances
+    from optimiser.run import preparer
+    from optimiser.scenarios import forecast_scenarios, same_band
+    from optimiser.stochastic import DemandScenario, solve_robust
+
+    inputs, forecast = context.inputs, context.results["forecast"]
+    robust = context.settings
+    overrides = {k: context.options[k] for k in ("paths", "variants", "method") if context.options.get(k) is not None}
+    if overrides:
+        robust = robust.model_copy(update=overrides)
+    config = context.scenario.optimiser
+    files = {name.rsplit(".", 1)[0]: name for name in inputs.source_hashes}
+    prepare = preparer(inputs.schools, config, inputs.options, area_distances(inputs), inputs.planning_areas,
+                       forecast.base_year, inputs.rolls, inputs.links, files)
+    scenarios = forecast_scenarios(forecast, inputs, robust, config.reduction_band)
+    names = {s.name for s in scenarios}
+    # The high variant is always measured, planned for or not: its shortfall is the board's question.
+    evaluate = [DemandScenario("high", same_band(forecast.rerun(inputs, variant="high").by_area, forecast.by_area,
+                                                 config.reduction_band), 0.0)] if (
+        "high" not in names and "high" in forecast.config.variants) else []
+    return solve_robust(scenarios, prepare, config, robust, principal=context.results.get("plan"),
+                        principal_name=forecast.variant, evaluate=evaluate)
+
+
+def robust_tables(result: RobustPlan) -> dict[str, pd.DataFrame]:
+    """The robust plan's tables: schemes (committed and contingent), scenarios, outcomes, regret, value, fan."""
+    return result.tables()
+
+
+def robust_files(result: RobustPlan) -> dict[str, pd.DataFrame]:
+    """What a run writes: robust_plan.csv, robust_outcomes.csv, robust_value.csv and robust_fan.csv."""
+    tables = result.tables()
+    return {"robust_plan": tables["schemes"], "robust_outcomes": tables["outcomes"], "robust_value": tables["value"],
+            "robust_fan": tables["fan"], "robust_scenarios": tables["scenarios"]}
+
+
+ROBUST_STAGE = Stage(
+    name="robust",
+    title="Choosing a plan that holds across the forecast's futures",
+    heading="Robust capital programme",
+    description="Permanent schemes chosen once for every future (variants, scenario files, sampled paths), bulge "
+                "classes as each future's recourse; value of the stochastic solution, EVPI and regret.",
+    run=run_robust,
+    settings="optimiser.config:RobustConfig",
+    section="robust",
+    requires=("forecast", "plan"),
+    printer="optimiser.cli:print_robust_result",
+    tables=robust_tables,
+    files=robust_files,
+    report="reports.robust:sections",
+    order=25,
 )

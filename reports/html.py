@@ -403,8 +403,9 @@ def _stage_sections(data: ReportData) -> list[dict[str, Any]]:
             numeric = [pd.api.types.is_numeric_dtype(frame[c]) and c != "year" for c in frame.columns]
             rows = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
             tables.append(Table(caption, [str(c) for c in frame.columns], rows, numeric))
+        figures = [(caption, base64.b64encode(png).decode("ascii")) for caption, png in section.figures]
         views.append({"title": section.title, "paragraphs": list(section.paragraphs), "tables": tables,
-                      "notes": list(section.notes)})
+                      "notes": list(section.notes), "figures": figures})
     return views
 
 

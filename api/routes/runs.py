@@ -30,12 +30,15 @@ def start_run(body: RunCreate, user: PlannerUser, session: SessionDep, state: St
     if body.scenario_id is not None:
         owned(session, ScenarioRecord, body.scenario_id, user)
     stages = _stages(body)
+    if body.paths is not None and "robust" not in stages:
+        raise ApiError(422, "paths applies to runs with the robust stage; set kind to 'robust' or 'full', or drop it.")
     if body.synthetic_pupils and "post16" not in stages:
         raise ApiError(422, "synthetic_pupils applies to runs with the post-16 stage (it demonstrates the "
                        "risk-of-NEET model); set kind to 'full' or drop it.")
     run = Run(organisation_id=user.organisation_id, dataset_id=dataset.id, scenario_id=body.scenario_id,
               kind=body.kind, stages=stages,
-              options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports))},
+              options={"synthetic_pupils": body.synthetic_pupils, "reports": sorted(set(body.reports)),
+                       **({"paths": body.paths, "variants": []} if body.paths else {})},
               created_by=user.id, worker_id=state.jobs.worker_id, heartbeat_at=utcnow())
     session.add(run)
     session.commit()

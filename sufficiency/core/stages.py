@@ -386,3 +386,5 @@ class ReportSection:
     #: (caption, table) pairs.
     tables: tuple[tuple[str, pd.DataFrame], ...] = ()
     notes: tuple[str, ...] = ()
+    #: (caption, PNG bytes) pairs: charts shown after the paragraphs (HTML and PDF).
+    figures: tuple[tuple[str, bytes], ...] = ()

@@ -318,7 +318,38 @@ def admissions_fixture() -> Fixture:
                    earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
 
 
+# -------------------------------------------------------------------------------------- robust
+@cache
+def robust_fixture() -> Fixture:
+    """The forecast fixture's borough with its forecast and plan run (they stand in as earlier results), and a
+    scenario file naming the high variant, for the robust plan across its futures."""
+    from sufficiency.core.result import run_scenario
+
+    folder = _folder("robust")
+    for path in forecast_fixture().inputs.folder.iterdir():
+        shutil.copy(path, folder / path.name)
+    (folder / "robust_high.yaml").write_text("forecast:\n  variant: high\n")
+    inputs = load_inputs(folder)
+    # A high future well above the principal one, and permanent places cheap enough that it could pay to build
+    # them before the future is known: the robust plan's first stage has choices to make.
+    settings = {"optimiser.decision_date": dt.date(2024, 3, 31), "robust.time_limit": 20.0,
+                "optimiser.primary_costs.permanent_expansion": 4_000.0,
+                "forecast.variants.high.births_shift_per_year": 0.08, "forecast.variants.high.births_shift_cap": 0.5}
+    data = inputs.scenario.model_dump()
+    for path, value in settings.items():
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    scenario = type(inputs.scenario).model_validate(data)
+    done = run_scenario(inputs.replace(scenario=scenario), ["forecast", "plan"])
+    return Fixture(inputs, settings=settings,
+                   earlier={"forecast": done.results["forecast"], "plan": done.results["plan"]})
+
+
 FIXTURES: dict[str, Callable[[], Fixture]] = {
+    "robust": robust_fixture,
     "forecast": forecast_fixture,
     "plan": plan_fixture,
     "plan_without_highs": plan_without_highs_fixture,

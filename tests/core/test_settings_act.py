@@ -54,7 +54,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
 
 #: Each stage's fixture, unless a case names another or the setting's path starts with a prefix here.
 STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16",
-                 "admissions": "admissions"}
+                 "admissions": "admissions", "robust": "robust"}
 PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.list_retention_days": "post16_roni",
                   "post16.training_retention_days": "post16_roni"}
 #: The stage each fixture is for.
@@ -106,6 +106,29 @@ CASES: dict[str, Case] = {
     "optimiser.reduction_band": Case("upper_95"),
     "optimiser.decision_date": Case(dt.date(2026, 12, 2)),
     "optimiser.threads": Case(1),  # informational: one thread after solves with the default must change nothing
+    # --- robust ------------------------------------------------------------------------------
+    "robust.variants": Case(["principal", "high"]),
+    "robust.scenario_files": Case({"births high": "robust_high.yaml"}),
+    "robust.paths": Case(3),
+    "robust.path_draws": Case(20, base={"robust.paths": 3}),
+    "robust.reduction": Case("sample", base={"robust.paths": 3}),
+    "robust.seed": Case(5, base={"robust.paths": 3}),
+    "robust.probabilities": Case({"high": 0.8}),
+    # With shortfall weighted at £1 a place-year, expected cost leaves the high future short; the risk options
+    # buy places against it.
+    "robust.cvar_weight": Case(1e9, base={"optimiser.shortfall_penalty": 1.0}),
+    "robust.cvar_level": Case(0.5, base={"optimiser.shortfall_penalty": 1.0, "robust.cvar_weight": 1_000.0}),
+    "robust.max_shortfall_probability": Case(0.0, base={"optimiser.shortfall_penalty": 1.0}),
+    "robust.shortfall_tolerance": Case(1e6, base={"optimiser.shortfall_penalty": 1.0,
+                                                  "robust.max_shortfall_probability": 0.0}),
+    "robust.must_hold": Case(["high"], base={"optimiser.shortfall_penalty": 1.0}),
+    "robust.method": Case("hedging"),
+    # With the high future likelier, the robust plan differs from the principal plan it starts from.
+    "robust.hedging_iterations": Case(1, base={"robust.method": "hedging", "robust.probabilities": {"high": 0.8}}),
+    "robust.time_limit": Case(1e-6),
+    # The extensive form closes this small case at the root whatever the gap; progressive hedging stops on it.
+    "robust.gap": Case(1.0, base={"robust.method": "hedging", "robust.probabilities": {"high": 0.8}}),
+    "robust.evpi": Case(False),
     # --- admissions --------------------------------------------------------------------------
     "la_code@admissions": Case("Trafford"),  # the simulation beside DfE's real rates for the authority
     "admissions.offer_shares_primary": Case({"first": 80.0, "second": 12.0, "third": 5.0}),

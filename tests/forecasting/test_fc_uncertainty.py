@@ -48,3 +48,15 @@ def test_coverage_is_honest_on_data_with_known_noise(make_synthetic):
     lo, hi = iv.bounds(0.8)
     covered = ((actual >= lo) & (actual <= hi))[:, :, 1:].mean()  # Reception is a trend, not a ratio
     assert 0.7 <= covered <= 0.92
+
+
+def test_the_paths_are_the_ones_the_intervals_summarise(fitted):
+    from forecasting.uncertainty import interval_probs, quantiles_last_axis, simulate_paths
+
+    iv = simulate_intervals(fitted, 4, n_paths=300, random_state=3)
+    chunks = list(simulate_paths(fitted, 4, n_paths=300, random_state=3, chunk_size=300))
+    assert len(chunks) == 1  # (years ahead, year groups, areas, paths) → (paths, areas, years ahead, year groups)
+    paths = chunks[0].transpose(3, 2, 0, 1)
+    assert paths.shape[0] == 300 and paths.shape[2] == 4
+    again = quantiles_last_axis(np.moveaxis(paths, 0, -1), interval_probs((0.8, 0.95)))
+    np.testing.assert_allclose(np.moveaxis(again, -1, 0), iv.cells, rtol=1e-6)

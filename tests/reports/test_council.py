@@ -99,7 +99,7 @@ def test_sections_without_data_are_left_out_with_a_reason(data, html):
     assert set(omitted) == {"Map", "Standards", "Post-16", "Admissions"}
     assert "no boundaries" in omitted["Map"] and "la_code" in omitted["Post-16"]
     assert "locations (x, y)" in omitted["Admissions"]  # the hand-made schools have none
-    assert "stage-section" not in html
+    assert "preferences and the 90% target</h2>" not in html
     assert "school_indicators" in omitted["Standards"]
     listed = _text(_section(html, "omitted"))
     for name, why in data.omitted:

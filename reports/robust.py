@@ -1,0 +1,121 @@
+"""The robust plan's page of the report: the deterministic plan beside the robust one, committed and contingent
+schemes with their triggers, and a fan of outcomes across the futures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sufficiency.core.stages import ReportSection
+
+
+def fan_of_outcomes(fan: pd.DataFrame) -> bytes:
+    """Places short by year in every future, the principal plan's beside the robust plan's: each future a
+    thin line, the probability-free range across futures a band."""
+    from reports.charts import DARK, LIGHT, MID, _year_axis, thousands
+    from reports.figure import new_figure, to_png
+
+    fig = new_figure(7.2, 2.9)
+    axes = np.atleast_1d(fig.subplots(1, 2, sharey=True))
+    for ax, (plan, title) in zip(axes, (("principal", "Principal plan"), ("robust", "Robust plan")), strict=True):
+        rows = fan[fan["plan"] == plan]
+        wide = rows.pivot_table(index="year", columns="scenario", values="shortfall", aggfunc="sum").sort_index()
+        if wide.empty:
+            continue
+        ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=LIGHT, alpha=0.6, hatch="//",
+                        label="range across futures", linewidth=0)
+        for name in wide.columns:
+            ax.plot(wide.index, wide[name], "-", color=MID, linewidth=0.6, alpha=0.7)
+        ax.plot(wide.index, wide.mean(axis=1), "-o", color=DARK, markersize=3, linewidth=1.3,
+                label="mean of futures (unweighted)")
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel("Places short (all year groups)", fontsize=8)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, linewidth=0.5)
+        _year_axis(ax, wide.index.to_numpy())
+        ax.legend(fontsize=7, frameon=False)
+    fig.suptitle("Fan of outcomes: places short in each future, by year", fontsize=10, y=0.99)
+    fig.subplots_adjust(wspace=0.15, top=0.82)
+    return to_png(fig)
+
+
+def _pounds(x: float) -> str:
+    return f"£{x / 1e6:,.2f}m"
+
+
+def comparison(robust: Any) -> pd.DataFrame:
+    """The deterministic (principal) plan beside the robust plan: expected figures over the futures."""
+    v = robust.value
+    rows = [("capital, expected (£)", v["principal_capital"], v["robust_capital"]),
+            ("controllable cost, expected (£, discounted)", v["principal_controllable"], v["robust_controllable"]),
+            ("shortfall, expected (place-years)", v["principal_shortfall"], v["robust_shortfall"])]
+    evaluated = robust.outcomes[robust.outcomes["scenario"] == "high"]
+    if not evaluated.empty:
+        by_plan = evaluated.assign(plan=evaluated["plan"].str.replace(" (evaluated)", "", regex=False)
+                                   ).set_index("plan")["shortfall"]
+        rows.append(("shortfall under the high variant (place-years)", by_plan.get("principal", np.nan),
+                     by_plan.get("robust", np.nan)))
+    out = pd.DataFrame(rows, columns=["measure", "principal plan", "robust plan"])
+    return out.round(0)
+
+
+def sections(scenario_result: Any) -> list[ReportSection]:
+    robust = scenario_result.results.get("robust")
+    if robust is None:
+        return []
+    v = robust.value
+    committed = robust.schemes[robust.schemes["status"] == "committed"]
+    contingent = robust.schemes[robust.schemes["status"] == "contingent"]
+    names = ", ".join(f"{n} ({p:.0%})" for n, p in zip(robust.scenarios["scenario"], robust.scenarios["probability"],
+                                                         strict=True))
+    paragraphs = [
+        "A board decides permanent schemes years before it knows which future comes. The robust plan chooses the "
+        "expansions, new schools and reductions once for every future the forecast allows, and leaves bulge "
+        f"classes to be bought when a cohort is seen. Futures planned for: {names}.",
+        f"Committed now: {int((committed['kind'] != 'bulge').sum())} permanent schemes "
+        f"({_pounds(committed.loc[committed['kind'] != 'bulge', 'capital_cost'].sum())} capital) and "
+        f"{int((committed['kind'] == 'bulge').sum())} bulge classes every future needs. Contingent: "
+        f"{len(contingent)} bulge classes, each with the intake that triggers it; the officer watches the trigger.",
+        f"Expected over the futures, the robust plan costs {_pounds(v['robust_controllable'])} controllable "
+        f"against {_pounds(v['principal_controllable'])} for the principal plan, and leaves "
+        f"{v['robust_shortfall']:,.0f} place-years short against {v['principal_shortfall']:,.0f}.",
+    ]
+    if "vss_objective" in v:
+        paragraphs.append(
+            f"Value of the stochastic solution (the principal plan's expected cost less the robust plan's, on the "
+            f"objective of pounds and the shortfall weighting): {v['vss_objective'] / 1e6:,.2f}m, "
+            f"{v['vss_shortfall']:,.0f} place-years of shortfall avoided for {_pounds(-v['vss_controllable'])} more "
+            "controllable cost. It is never negative: the principal plan's schemes are open to the robust plan.")
+    if "evpi_objective" in v:
+        paragraphs.append(
+            f"Expected value of perfect information (the robust plan against each future's own best plan): "
+            f"{v['evpi_objective'] / 1e6:,.2f}m on the objective, {_pounds(v['evpi_controllable'])} controllable "
+            f"and {v['evpi_shortfall']:,.0f} place-years: the most better forecasting could be worth.")
+    s = robust.solve
+    notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
+             "and the likelier bulge classes before it, with the 2% operating margin; pupils placed in a neighbouring "
+             "area are not counted. Read it when the bulge class must be decided, its lead time before entry.",
+             f"Solved by the {robust.method} form with HiGHS: {s.status}, within {s.gap:.2%} of the best bound on "
+             f"the expected controllable cost, {s.seconds:.1f} s."] + list(robust.warnings)
+    schemes = robust.schemes[["status", "year", "kind", "school_id", "planning_area_id", "places", "capital_cost",
+                              "probability", "trigger"]].copy()
+    schemes["probability"] = (100 * schemes["probability"]).round(0)
+    schemes = schemes.rename(columns={"capital_cost": "capital (£)", "probability": "chance (%)"})
+    outcomes = robust.outcomes.copy()
+    outcomes[["capital", "controllable"]] = outcomes[["capital", "controllable"]].round(-3)
+    outcomes = outcomes[["scenario", "plan", "capital", "controllable", "shortfall"]].rename(
+        columns={"capital": "capital (£)", "controllable": "controllable (£)", "shortfall": "shortfall (place-years)"})
+    regret = robust.regret.rename(columns={"controllable": "controllable (£)", "shortfall": "shortfall (place-years)",
+                                           "objective": "objective (£ and weighting)"}).round(0)
+    tables = (("The principal (deterministic) plan beside the robust plan, expected over the futures",
+               comparison(robust)),
+              ("Robust programme: committed and contingent schemes (£, %, pupils)", schemes),
+              ("Each future under each plan (£ discounted, place-years)", outcomes.round(0)),
+              ("Regret: the robust plan less each future's own best plan (£, place-years)", regret))
+    figures = (("Places short in each future, by year, under the principal and the robust plan",
+                fan_of_outcomes(robust.fan)),) if not robust.fan.empty else ()
+    return [ReportSection(title="Robust capital programme: plans that hold across the forecast's futures",
+                          paragraphs=tuple(paragraphs), tables=tables, notes=tuple(notes), figures=figures)]

@@ -10,6 +10,7 @@ are stepped through, because each year depends on the one before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,41 @@ def simulate_intervals(
     _check_horizon(horizon)
     rng = np.random.default_rng(random_state)
     probs = interval_probs(levels)
+    n_groups, n_areas = model.panel_.values.shape[2], model.panel_.values.shape[0]
+    cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
+    totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
+    for k, state in enumerate(_steps(model, horizon, n_paths, variant, rng)):
+        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
+        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
+    return Intervals(probs, cells, totals)
+
+
+def simulate_paths(
+    model: CohortSurvival,
+    horizon: int,
+    n_paths: int = 1000,
+    variant: dict | None = None,
+    random_state: int | np.random.Generator | None = None,
+    chunk_size: int = 250,
+) -> Iterator[np.ndarray]:
+    """Bootstrap ``n_paths`` futures of a fitted model, ``chunk_size`` paths at a time.
+
+    Each chunk is an array of pupils shaped ``(years ahead, year groups, areas, paths in the chunk)``,
+    drawn as :func:`simulate_intervals` draws them; only one chunk is held at once, so memory does not
+    grow with ``n_paths``. The same seed and chunk size give the same paths.
+    """
+    _check_horizon(horizon)
+    if n_paths < 1 or chunk_size < 1:
+        raise ValueError("n_paths and chunk_size must be 1 or more")
+    rng = np.random.default_rng(random_state)
+    for start in range(0, n_paths, chunk_size):
+        size = min(chunk_size, n_paths - start)
+        yield np.stack(list(_steps(model, horizon, size, variant, rng)))
+
+
+def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | None,
+           rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Simulated pupils year by year, each shaped ``(year groups, areas, paths)``."""
     fit = model.survival_
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
@@ -88,9 +124,7 @@ def simulate_intervals(
     intake_sd, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
-    n_groups, n_areas = start.shape
-    cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
-    totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
+    n_areas = start.shape[1]
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
         step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
@@ -108,9 +142,7 @@ def simulate_intervals(
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
         nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + level_error), 0.0)
         state = nxt
-        cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
-        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
-    return Intervals(probs, cells, totals)
+        yield state
 
 
 def quantiles_last_axis(x: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -2,15 +2,15 @@
 
 Every English authority of the school census panel (``england/pupils/la_ncy_2011_2016.csv``: pupils per LA,
 academic year 2011/12-2016/17 and year group) becomes one planning area with two schools standing for its
-state-funded primary (Reception-Year 6) and secondary (Years 7-13) places:
+state-funded primary (Reception-Year 6) and secondary (Years 7-11) places, the two phases DfE counts places
+in (the scorecards count no sixth-form places, so Years 12-13 are left out):
 
 * **rolls**: the census pupils per year group, on the primary or the secondary "school";
 * **places** (``pan``, per year group): the scorecards' capacity (``england/scorecards/
   scorecard_data_2025_2023.csv``: ``PriCap``/``SecCap`` in 2023/24 and ``PriCap10``/``SecCap10`` in 2009/10,
   both Reception-Year 6 and Years 7-11), interpolated linearly to the panel's last year (the one known
   alone where the other is not: Northamptonshire and Cumbria take their successors' 2023/24 places, summed)
-  and shared equally among the phase's year groups; sixth-form places (which the scorecards do not count) are the last year's
-  Years 12-13 roll (``post16_capacity``); an authority the scorecards do not list (the pre-2019 Dorset,
+  and shared equally among the phase's year groups; an authority the scorecards do not list (the pre-2019 Dorset,
   Poole and Bournemouth) has no places and is reported as a failure by a national run;
 * **births** (``england/births/la_births.csv``, ONS): the July-June births of the two mid-years around each
   calendar year, averaged, as the calendar-year births the intake model reads.
@@ -85,15 +85,15 @@ def build(shared: Path, out: Path = SHIPPED) -> Path:
     base = int(pupils["year"].max())
     names = pupils.drop_duplicates("la_code")[["la_code", "new_la_code", "la_name"]].sort_values("la_code")
 
+    pupils = pupils[pupils["ncy"] <= PHASE_NCY[SECONDARY][-1]].copy()
     secondary = pupils["ncy"] >= PHASE_NCY[SECONDARY][0]
     pupils["school_id"] = pupils["la_code"] + np.where(secondary, "S", "P")
     rolls = pupils[["la_code", "school_id", "year", "ncy", "pupils"]].sort_values(["la_code", "school_id", "year",
                                                                                    "ncy"])
     places = names[["la_code"]].merge(capacity(scorecards, base), on="la_code", how="left")
-    sixth = (pupils[(pupils["year"] == base) & (pupils["ncy"] >= 12)].groupby("la_code")["pupils"].sum()
-             .reindex(names["la_code"]).fillna(0).to_numpy())
     rows = []
-    for phase, tag, low, high in ((PRIMARY, "P", 0, 6), (SECONDARY, "S", 7, 13)):
+    for phase, tag in ((PRIMARY, "P"), (SECONDARY, "S")):
+        low, high = PHASE_NCY[phase][0], PHASE_NCY[phase][-1]
         years = len(PHASE_NCY[phase])
         pan = np.floor(places[phase].to_numpy() / years)
         rows.append(pd.DataFrame({
@@ -101,9 +101,13 @@ def build(shared: Path, out: Path = SHIPPED) -> Path:
             "planning_area_id": names["la_code"].to_numpy(),
             "name": names["la_name"].to_numpy() + f" {phase} places", "phase": phase,
             "ncy_low": low, "ncy_high": high, "pan": pd.array(np.where(np.isnan(pan), None, pan), dtype="Int64"),
-            "post16_capacity": pd.array(sixth if tag == "S" else [None] * len(names), dtype="Int64"),
         }))
     schools = pd.concat(rows, ignore_index=True).sort_values(["la_code", "school_id"])
+    # a phase an authority has neither pupils nor places in (the City of London has no secondary school)
+    taught = rolls.groupby("school_id")["pupils"].sum()
+    empty = schools["pan"].isna() & (schools["school_id"].map(taught).fillna(0) == 0)
+    schools = schools[~empty]
+    rolls = rolls[rolls["school_id"].isin(set(schools["school_id"]))]
     cal = calendar_births(births)
     cal = cal[cal["la_code"].isin(set(names["la_code"]))]
     cal = cal.assign(area_id=cal["la_code"], births=cal["births"].round(1))[["la_code", "area_id", "year", "births"]]

@@ -2,7 +2,8 @@
 
 Each step is a Dask task in a national run (:mod:`national.job`), and the same functions run one authority
 alone (:func:`run_authority`), so a national table is the gathering of what each authority gives alone.
-A step that fails raises :class:`AuthorityFailed` naming the step and the reason; the authority's results are
+A step that fails gives an :class:`AuthorityFailed` naming the step and the reason, which the later steps
+pass on and the write step records in the failures table; the authority's results are
 written atomically (a folder renamed into place), so a job stopped half way leaves whole results or none.
 """
 
@@ -58,16 +59,19 @@ class Settings:
 
 
 def _step(authority: Authority, step: str, fn: Any, *args: Any) -> Any:
+    """``fn(*args)``, or the :class:`AuthorityFailed` saying why not. A failure is returned, not raised, so
+    that the later steps pass it on (a failed authority is an outcome of the job, not an error of Dask's)."""
+    earlier = next((a for a in args if isinstance(a, AuthorityFailed)), None)
+    if earlier is not None:
+        return earlier
     try:
         return fn(*args)
-    except AuthorityFailed:
-        raise
     except Exception as exc:  # bad data, an infeasible plan: the authority fails, the job goes on
         reason = " ".join(str(exc).split()) or type(exc).__name__
         if hasattr(exc, "problems"):  # the core's InputError: every problem of the folder
             reason = "; ".join(f"{p.file}" + (f" row {p.row}" if p.row else "") + f": {p.message}"
                                for p in exc.problems[:5]) + (" ..." if len(exc.problems) > 5 else "")
-        raise AuthorityFailed(authority.la_code, step, reason) from None
+        return AuthorityFailed(authority.la_code, step, reason)
 
 
 def load(data: Path, authority: Authority, work: Path, settings: Settings) -> Any:
@@ -79,29 +83,32 @@ def forecast(authority: Authority, inputs: Any) -> Any:
     """The forecast stage's result (pupils and today's places by year group and year)."""
     from sufficiency.core.result import run_scenario
 
-    def run() -> Any:
+    def run(inputs: Any) -> Any:
         missing = [] if "pan" not in inputs.schools else inputs.schools.loc[inputs.schools["pan"].isna(), "school_id"]
         if "pan" not in inputs.schools or len(missing):
             raise ValueError("no places (pan) for school(s) " + ", ".join(map(str, missing)) + ": places needed "
                              "cannot be counted")
         return run_scenario(inputs, ["forecast"]).results["forecast"]
 
-    return _step(authority, "forecast", run)
+    return _step(authority, "forecast", run, inputs)
 
 
 def paths(authority: Authority, result: Any, settings: Settings) -> pd.DataFrame:
     """Places needed by phase and year over the sampled futures, with the chance of being short."""
     from national.montecarlo import places_needed_paths
 
-    return _step(authority, "paths", places_needed_paths, result, result.sufficiency_before, settings.n_paths,
-                 authority.la_code, settings.chunk)
+    def run(found: Any) -> pd.DataFrame:
+        return places_needed_paths(found, found.sufficiency_before, settings.n_paths, authority.la_code,
+                                   settings.chunk)
+
+    return _step(authority, "paths", run, result)
 
 
 def plan(authority: Authority, inputs: Any, result: Any) -> dict[str, Any]:
     """The least-cost capital programme's cost, places and solver status."""
     from sufficiency.core.result import run_scenario
 
-    def run() -> dict[str, Any]:
+    def run(inputs: Any, result: Any) -> dict[str, Any]:
         found = run_scenario(inputs, ["plan"], earlier={"forecast": result}).results["plan"]
         schemes = found.schemes
         growth = schemes[schemes["places"] > 0] if len(schemes) else schemes
@@ -110,7 +117,7 @@ def plan(authority: Authority, inputs: Any, result: Any) -> dict[str, Any]:
                 "shortfall_place_years": float(found.costs.get("shortfall", 0.0)),
                 "solver_status": found.solve.status, "gap": float(found.solve.gap)}
 
-    return _step(authority, "plan", run)
+    return _step(authority, "plan", run, inputs, result)
 
 
 def places_table(authority: Authority, result: Any) -> pd.DataFrame:
@@ -127,7 +134,12 @@ def places_table(authority: Authority, result: Any) -> pd.DataFrame:
 
 def write(out: Path, authority: Authority, settings: Settings, result: Any, mc: pd.DataFrame,
           costs: dict[str, Any] | None, started: float | None = None) -> dict[str, Any]:
-    """Write the authority's results atomically under ``out/authorities/<la_code>`` and return its summary."""
+    """Write the authority's results atomically under ``out/authorities/<la_code>`` and return its summary (or,
+    for a failed authority, record the failure and return it)."""
+    failed = next((a for a in (result, mc, costs) if isinstance(a, AuthorityFailed)), None)
+    if failed is not None:
+        return write_failure(out, failed)
+
     def run() -> dict[str, Any]:
         target = Path(out) / AUTHORITIES_DIR / authority.la_code
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
@@ -153,7 +165,7 @@ def write_failure(out: Path, failure: AuthorityFailed) -> dict[str, Any]:
     """Record a failed authority (atomically) under ``out/failures``; a resumed run tries it again."""
     folder = Path(out) / FAILURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    record = {"la_code": failure.la_code, "step": failure.step, "reason": failure.reason}
+    record = {"la_code": failure.la_code, "step": failure.step, "reason": failure.reason, "failed": True}
     tmp = folder / f".{failure.la_code}.{uuid.uuid4().hex}"
     tmp.write_text(json.dumps(record), encoding="utf-8")
     os.replace(tmp, folder / f"{failure.la_code}.json")
@@ -172,7 +184,8 @@ def finished(out: Path, authority: Authority, settings: Settings) -> bool:
 
 
 def run_authority(data: Path, authority: Authority, out: Path, settings: Settings) -> dict[str, Any]:
-    """One authority alone, step by step in this process (what each national task graph does)."""
+    """One authority alone, step by step in this process (what each national task graph does); its summary,
+    or its failure (``"failed": True``)."""
     started = time.time()
     inputs = load(data, authority, Path(out) / "work", settings)
     result = forecast(authority, inputs)

@@ -44,6 +44,8 @@ name: national
 description: Every English authority as one planning area (school census 2011/12-2016/17, scorecards' capacity).
 base_year: 2016
 horizon: 7
+optimiser:
+  decision_date: 2017-03-01  # decided in the spring after the panel's last census, as a council would
 """
 
 

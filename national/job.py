@@ -13,6 +13,7 @@ scheduler given by its address.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -125,6 +126,7 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
             statuses[auth.la_code] = "queued"
             hook(auth.la_code, "queued", None)
     start = time.perf_counter()
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)  # not a warning per worker as it stops
     own_cluster = None
     if client is None:
         if scheduler:
@@ -143,14 +145,15 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
         with _bar(show, len(todo)) as advance:
             for future in as_completed(futures):
                 auth = futures[future]
-                if future.status == "finished":
+                summary = future.result() if future.status == "finished" else None
+                if summary is not None and not summary.get("failed"):
                     statuses[auth.la_code] = "succeeded"
                     hook(auth.la_code, "succeeded", None)
                 else:
-                    failure = _failure(auth, future.exception())
-                    steps.write_failure(out, failure)
+                    if summary is None:  # the task itself broke (a worker lost too often): recorded here
+                        summary = steps.write_failure(out, _failure(auth, future.exception()))
                     statuses[auth.la_code] = "failed"
-                    hook(auth.la_code, "failed", f"{failure.step}: {failure.reason}")
+                    hook(auth.la_code, "failed", f"{summary['step']}: {summary['reason']}")
                 future.release()
                 advance(auth.la_code)
         peaks = client.run(_peak_memory)
@@ -172,8 +175,6 @@ def _has_dashboard(client: Any) -> bool:
 
 
 def _failure(auth: Authority, exc: BaseException | None) -> AuthorityFailed:
-    if isinstance(exc, AuthorityFailed):
-        return exc
     from distributed.scheduler import KilledWorker
 
     if isinstance(exc, KilledWorker):

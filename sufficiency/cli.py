@@ -117,8 +117,8 @@ def _services(ctx: typer.Context) -> None:
         ctx.call_on_close(ctx.obj.close)
 
 
-#: Application commands beside the stages' own: the report and the HTTP service.
-_APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli")
+#: Application commands beside the stages' own: the report, the HTTP service and national runs.
+_APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli", "national.cli")
 
 
 def build_app() -> typer.Typer:

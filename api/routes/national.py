@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AdminUser, SessionDep, StateDep
-from api.errors import ERROR_RESPONSES, not_found
+from api.errors import ERROR_RESPONSES, ApiError, not_found
 from sufficiency.app.store.models import NationalRun
 
 router = APIRouter(prefix="/national", tags=["national"], responses=ERROR_RESPONSES)
@@ -74,9 +74,15 @@ def start_national_run(body: NationalRunCreate, user: AdminUser, session: Sessio
     authority's status; the national tables are written under the service's data folder."""
     from national.authority import Settings
     from national.build import SHIPPED
-    from national.service import start
+    from national.service import RUNNING, start
 
     settings = state.settings
+    if not settings.national_runs:
+        raise ApiError(403, "National runs are switched off on this service (SUFFICIENCY_NATIONAL_RUNS); ask its "
+                       "operator.")
+    if RUNNING:
+        raise ApiError(409, f"A national run is going ({', '.join(RUNNING)}); wait for it to finish "
+                       "(GET /national/runs/{id}).")
     run_id = start(state.sessions, settings.national_data or SHIPPED, settings.data_dir / "national",
                    Settings(n_paths=body.paths, plan=body.plan), scheduler=settings.national_scheduler,
                    workers=body.workers, codes=body.authorities, organisation_id=user.organisation_id,

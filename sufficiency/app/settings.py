@@ -74,6 +74,8 @@ class Settings(StoreSettings):
         20, ge=1, description="Sign-in attempts one address may make per minute (slows password guessing).")
     job_workers: int = Field(2, ge=1, le=64, description="Runs executed at once; default 2, one per core here.")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
+    national_runs: bool = Field(
+        True, description="Whether admins may start national runs (POST /national/runs): a heavy job, one at a time.")
     national_data: Path | None = Field(
         None, description="The national data folder an admin's national run reads (POST /national/runs); default the "
                           "national extract shipped with the package. Set by the operator, never by the caller.")

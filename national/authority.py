@@ -79,16 +79,24 @@ def load(data: Path, authority: Authority, work: Path, settings: Settings) -> An
     return _step(authority, "load", load_authority, data, authority, work, settings.overrides)
 
 
+def _stage(name: str, inputs: Any, results: dict[str, Any]) -> Any:
+    """One stage's result, as the pipeline runs it (``run_scenario`` less the current position, which a
+    national run does not use)."""
+    from sufficiency.core.stages import REGISTRY, StageContext
+
+    stage = REGISTRY.get(name)
+    return stage.function()(StageContext(inputs=inputs, scenario=inputs.scenario, results=results, stage=stage))
+
+
 def forecast(authority: Authority, inputs: Any) -> Any:
     """The forecast stage's result (pupils and today's places by year group and year)."""
-    from sufficiency.core.result import run_scenario
 
     def run(inputs: Any) -> Any:
         missing = [] if "pan" not in inputs.schools else inputs.schools.loc[inputs.schools["pan"].isna(), "school_id"]
         if "pan" not in inputs.schools or len(missing):
             raise ValueError("no places (pan) for school(s) " + ", ".join(map(str, missing)) + ": places needed "
                              "cannot be counted")
-        return run_scenario(inputs, ["forecast"]).results["forecast"]
+        return _stage("forecast", inputs, {})
 
     return _step(authority, "forecast", run, inputs)
 
@@ -106,10 +114,9 @@ def paths(authority: Authority, result: Any, settings: Settings) -> pd.DataFrame
 
 def plan(authority: Authority, inputs: Any, result: Any) -> dict[str, Any]:
     """The least-cost capital programme's cost, places and solver status."""
-    from sufficiency.core.result import run_scenario
 
     def run(inputs: Any, result: Any) -> dict[str, Any]:
-        found = run_scenario(inputs, ["plan"], earlier={"forecast": result}).results["plan"]
+        found = _stage("plan", inputs, {"forecast": result})
         schemes = found.schemes
         growth = schemes[schemes["places"] > 0] if len(schemes) else schemes
         return {"capital": float(found.costs.get("capital", 0.0)), "schemes": len(schemes),

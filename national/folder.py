@@ -13,6 +13,7 @@ authority is loaded, checked and run exactly as a council's own folder is (:func
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sufficiency.core.inputs import Inputs
 
 LA_COLUMN = "la_code"
@@ -95,7 +98,6 @@ def _scenario_la_code(path: Path) -> str | None:
 def authority_folder(data: Path, authority: Authority, work: Path) -> Path:
     """The authority's data as an ordinary data folder: its own sub-folder, or (canonical form) its rows of
     every national table written under ``work/<la_code>`` without the ``la_code`` column."""
-    import pandas as pd
 
     if authority.folder is not None:
         return authority.folder
@@ -106,7 +108,7 @@ def authority_folder(data: Path, authority: Authority, work: Path) -> Path:
     for path in sorted(data.glob("*.csv")):
         if path.name == AUTHORITIES_FILE:
             continue
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = _national_table(str(path), path.stat().st_mtime_ns)
         if LA_COLUMN not in table:
             raise NationalFolderError(f"{path} has no {LA_COLUMN} column: in a national folder every table gives "
                                       f"each row's authority in {LA_COLUMN}")
@@ -119,6 +121,14 @@ def authority_folder(data: Path, authority: Authority, work: Path) -> Path:
         shutil.rmtree(target)
     os.replace(tmp, target)
     return target
+
+
+@functools.lru_cache(maxsize=32)
+def _national_table(path: str, _mtime_ns: int) -> pd.DataFrame:
+    """A national table as text, read once per worker process (and again when the file changes)."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def load_authority(data: Path, authority: Authority, work: Path,

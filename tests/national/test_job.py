@@ -90,3 +90,24 @@ def test_the_sub_folder_form_gives_the_same_tables(national: Any, client: Any, t
     mine = other.tables["places_needed"].drop(columns="la_name")
     theirs = national.tables["places_needed"].drop(columns="la_name")
     pd.testing.assert_frame_equal(mine, theirs)
+
+
+def test_a_lost_worker_is_replaced_and_its_tasks_run_again(client: Any, tmp_path: Path) -> None:
+    """A worker killed while the job goes: its tasks run again on another, every authority still succeeds.
+    (Last in this module: the cluster's nanny starts a new worker in its place.)"""
+    import os
+
+    killed: list[str] = []
+
+    def kill_a_worker(_code: str, status: str, _reason: str | None) -> None:
+        if status == "succeeded" and not killed:
+            worker = sorted(client.scheduler_info()["workers"])[0]
+            client.run(os._exit, 1, workers=[worker], wait=False)
+            killed.append(worker)
+
+    codes = [*SMALL, "202", "205", "206"]
+    result = run_national(SHIPPED, tmp_path, SETTINGS, client=client, codes=codes, on_status=kill_a_worker,
+                          show=False)
+    assert killed
+    assert result.statuses == dict.fromkeys(codes, "succeeded")
+    assert sorted(result.tables["places_needed"]["la_code"].unique()) == sorted(codes)

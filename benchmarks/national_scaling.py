@@ -57,13 +57,39 @@ def case(workers: int, times: int, paths: int) -> tuple[float, int, int]:
         return result.seconds, len(result.statuses), peak
 
 
+def memory_by_paths(counts: tuple[int, ...] = (1000, 10000, 50000)) -> None:
+    """Peak memory numpy allocates while one authority's futures are drawn and reduced, by number of futures:
+    the chunked simulation's part stays the same; the reduced futures kept for exact quantiles grow by
+    years x phases x 4 bytes a future."""
+    import tracemalloc
+
+    from national import authority as steps
+    from national.folder import Authority
+    from national.montecarlo import places_needed_paths
+
+    auth = Authority("358", "Trafford")
+    with tempfile.TemporaryDirectory() as tmp:
+        result = steps.forecast(auth, steps.load(SHIPPED, auth, Path(tmp), Settings()))
+    figures = []
+    for n in counts:
+        tracemalloc.start()
+        places_needed_paths(result, result.sufficiency_before, n, auth.la_code)
+        figures.append(f"{n:,} futures {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB")
+        tracemalloc.stop()
+    print("Monte Carlo peak allocation for one authority (Trafford): " + ", ".join(figures), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--replicate", type=int, nargs="*", default=[1, 10])
     parser.add_argument("--paths", type=int, default=1000)
+    parser.add_argument("--memory-only", action="store_true", help="Only the Monte Carlo memory by futures.")
     args = parser.parse_args()
     print(machine(load_average()))
+    memory_by_paths()
+    if args.memory_only:
+        return
     times: dict[tuple[int, int], float] = {}
     for replicate in args.replicate:
         for workers in (args.workers if replicate == 1 else [max(args.workers)]):

@@ -53,7 +53,9 @@ def case(workers: int, times: int, paths: int) -> tuple[float, int, int]:
         print(f"{workers} worker(s), {len(result.statuses)} authorities ({failed} failed, as the data has no places "
               f"for them), {paths} paths: job {result.seconds:.1f} s ({each:.0f} ms an authority), with the "
               f"cluster's start {wall:.1f} s; peak memory per worker "
-              f"{peak / 2**20:.0f} MiB; load average {before:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+              f"{peak / 2**20:.0f} MiB; CPU seconds by worker (their start included) "
+              + ", ".join(f"{c:.0f}" for c in sorted(result.worker_cpu_seconds.values()))
+              + f"; load average {before:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
         return result.seconds, len(result.statuses), peak
 
 

@@ -97,14 +97,15 @@ def test_a_lost_worker_is_replaced_and_its_tasks_run_again(client: Any, tmp_path
     """A worker killed while the job goes: its tasks run again on another, every authority still succeeds.
     (Last in this module: the cluster's nanny starts a new worker in its place.)"""
     import os
+    import signal
 
-    killed: list[str] = []
+    killed: list[int] = []
 
     def kill_a_worker(_code: str, status: str, _reason: str | None) -> None:
         if status == "succeeded" and not killed:
-            worker = sorted(client.scheduler_info()["workers"])[0]
-            client.run(os._exit, 1, workers=[worker], wait=False)
-            killed.append(worker)
+            pid = sorted(client.run(os.getpid).values())[0]  # a worker process this test's cluster started
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
 
     codes = [*SMALL, "202", "205", "206"]
     result = run_national(SHIPPED, tmp_path, SETTINGS, client=client, codes=codes, on_status=kill_a_worker,

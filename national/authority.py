@@ -51,11 +51,14 @@ class Settings:
     plan: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
     chunk: int = 250
+    #: What the data folder held (its files' names, sizes and times; set by the job), so that results of
+    #: changed data are not kept by a resumed run.
+    source: str = ""
 
     @property
     def key(self) -> str:
         return json.dumps({"n_paths": self.n_paths, "plan": self.plan, "overrides": self.overrides,
-                           "chunk": self.chunk}, sort_keys=True, default=str)
+                           "chunk": self.chunk, "source": self.source}, sort_keys=True, default=str)
 
 
 def _step(authority: Authority, step: str, fn: Any, *args: Any) -> Any:

@@ -18,7 +18,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +120,8 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
 
     from sufficiency.core.display import console
 
-    settings = settings or Settings()
     data, out = Path(data), Path(out)
+    settings = replace(settings or Settings(), source=fingerprint(data))
     out.mkdir(parents=True, exist_ok=True)
     every = authorities(data)
     if codes is not None:
@@ -181,6 +181,18 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
                           workers=n_workers, dashboard=dashboard, files=files,
                           worker_peak_memory={w: u[0] for w, u in usage.items()},
                           worker_cpu_seconds={w: u[1] for w, u in usage.items()})
+
+
+def fingerprint(data: Path) -> str:
+    """The data folder's files (names, sizes, modification times), hashed: results of other data are not
+    resumed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(data).rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(data)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def _has_dashboard(client: Any) -> bool:

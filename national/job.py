@@ -156,7 +156,7 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
         start = time.perf_counter()  # the job itself, once the cluster is up
         token = uuid.uuid4().hex[:8]
         futures = {_submit(client, data, out, auth, settings, token, fused): auth for auth in todo}
-        with _bar(show, len(todo)) as advance:
+        with _Bar(show, len(todo)) as advance:
             for future in as_completed(futures):
                 auth = futures[future]
                 summary = future.result() if future.status == "finished" else None
@@ -210,7 +210,7 @@ def _failure(auth: Authority, exc: BaseException | None) -> AuthorityFailed:
     return AuthorityFailed(auth.la_code, "task", " ".join(str(exc).split()) or type(exc).__name__)
 
 
-class _bar:
+class _Bar:
     """A rich progress bar by authority (or nothing)."""
 
     def __init__(self, show: bool, total: int) -> None:

@@ -7,6 +7,8 @@
   added, shortfall left and the solver's status;
 * ``authorities_short.csv``: the authorities short of places in a phase in some year: the first such year,
   the most places needed, and the chance of being short in the horizon's last year;
+* ``england.csv``: by phase and year, the authorities run, those short (central forecast), the expected
+  number short over the sampled futures (the sum of their chances), pupils, places and places needed;
 * ``failures.csv``: each authority that failed, the step and the reason.
 """
 
@@ -23,6 +25,8 @@ from national.authority import AUTHORITIES_DIR, FAILURES_DIR, SUMMARY
 FAILURE_COLUMNS = ["la_code", "step", "reason"]
 COST_COLUMNS = ["la_code", "la_name", "capital", "schemes", "places_added", "shortfall_place_years",
                 "solver_status", "gap"]
+OVERALL_COLUMNS = ["phase", "year", "authorities", "authorities_short", "expected_short", "pupils", "places",
+                   "places_needed"]
 SHORT_COLUMNS = ["la_code", "la_name", "phase", "first_year_short", "years_short", "most_places_needed",
                  "chance_short_last_year"]
 
@@ -46,7 +50,20 @@ def gather(out: Path, codes: Iterable[str]) -> dict[str, pd.DataFrame]:
             costs.append({"la_code": code, "la_name": summary["la_name"], **summary["plan"]})
     needed = _places(places, paths)
     return {"places_needed": needed, "programme_cost": pd.DataFrame(costs, columns=COST_COLUMNS),
-            "authorities_short": short(needed), "failures": pd.DataFrame(failures, columns=FAILURE_COLUMNS)}
+            "authorities_short": short(needed), "england": overall(needed),
+            "failures": pd.DataFrame(failures, columns=FAILURE_COLUMNS)}
+
+
+def overall(needed: pd.DataFrame) -> pd.DataFrame:
+    """By phase and year: authorities, those short, the expected number short, pupils, places, places needed."""
+    if needed.empty:
+        return pd.DataFrame(columns=OVERALL_COLUMNS)
+    out = (needed.assign(short=needed["places_needed"] >= 0.5)
+           .groupby(["phase", "year"], as_index=False)
+           .agg(authorities=("la_code", "nunique"), authorities_short=("short", "sum"),
+                expected_short=("chance_short", "sum"), pupils=("pupils", "sum"), places=("places", "sum"),
+                places_needed=("places_needed", "sum")))
+    return out[OVERALL_COLUMNS]
 
 
 def _places(places: list[pd.DataFrame], paths: list[pd.DataFrame]) -> pd.DataFrame:
@@ -79,7 +96,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     for name, frame in tables.items():
         frame = frame.copy()
         for col in frame.columns:
-            if col.startswith("chance") or col == "gap":
+            if col.startswith("chance") or col in ("gap", "expected_short"):
                 frame[col] = frame[col].round(3)
             elif frame[col].dtype.kind == "f":
                 frame[col] = frame[col].round(0)

@@ -70,6 +70,10 @@ def test_chances_and_intervals_are_consistent(national: Any) -> None:
     assert (table["median"] <= table["upper_80"] + 1e-6).all() and (table["upper_80"] <= table["upper_95"] + 1e-6).all()
     short = national.tables["authorities_short"]
     assert set(short["la_code"]) <= set(SMALL)
+    england = national.tables["england"]
+    assert england["places_needed"].sum() == pytest.approx(table["places_needed"].sum())
+    assert england["expected_short"].sum() == pytest.approx(table["chance_short"].sum())
+    assert (england["authorities_short"] <= england["authorities"]).all()
 
 
 def test_a_second_run_resumes_skipping_finished_authorities_and_retrying_failed_ones(national: Any,

@@ -98,8 +98,8 @@ def test_the_sub_folder_form_and_a_task_per_step_give_the_same_tables(national: 
 
 
 def test_a_lost_worker_is_replaced_and_its_tasks_run_again(client: Any, tmp_path: Path) -> None:
-    """A worker killed while the job goes: its tasks run again on another, every authority still succeeds.
-    (Last in this module: the cluster's nanny starts a new worker in its place.)"""
+    """A worker killed while the job goes: its tasks run again on another, every authority still succeeds
+    (the cluster's nanny starts a new worker in its place, for the tests after this one)."""
     import os
     import signal
 
@@ -117,3 +117,12 @@ def test_a_lost_worker_is_replaced_and_its_tasks_run_again(client: Any, tmp_path
     assert killed
     assert result.statuses == dict.fromkeys(codes, "succeeded")
     assert sorted(result.tables["places_needed"]["la_code"].unique()) == sorted(codes)
+
+
+def test_with_plan_each_authority_has_its_programme_cost(client: Any, tmp_path: Path) -> None:
+    result = run_national(SHIPPED, tmp_path, Settings(n_paths=50, plan=True), client=client, codes=["201", "207"],
+                          show=False)
+    costs = result.tables["programme_cost"].set_index("la_code")
+    assert sorted(costs.index) == ["201", "207"]
+    assert (costs["solver_status"] != "").all() and (costs["capital"] >= 0).all()
+    assert costs.loc["201", "places_added"] > 0  # the City of London is short of primary places

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import (
     DataDir,
     OutDir,
@@ -39,11 +40,15 @@ def register(app: typer.Typer) -> None:
         stages = ["forecast", "plan", "admissions"] if plan else ["forecast", "admissions"]
         options = {"years": list(year) if year else None, "draws": draws}
         result = run_or_exit(inputs, stages, options, label="Forecasting, planning and simulating admissions...")
-        admissions = result.results["admissions"]
+        admissions = result.results.get("admissions")
+        if admissions is None:
+            why = result.provenance.skipped.get("admissions", "no result")
+            console.print(f"[red]{data_dir}: admissions not simulated: {why}.[/red]")
+            raise typer.Exit(1)
         print_admissions(admissions)
         out.mkdir(parents=True, exist_ok=True)
         from admissions.stage import files
 
         for name, frame in files(admissions).items():
-            frame.to_csv(out / f"{name}.csv", index=False)
+            csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
             console.print(f"wrote {out / (name + '.csv')}")

@@ -30,6 +30,11 @@ from sufficiency.core.phases import ENTRY_NCY
 RESULTS_INDICATOR = {"primary": "ks2_rwm_expected", "secondary": "ks4_attainment8"}
 
 
+class NothingToSimulate(ValueError):
+    """No phase has what a simulation needs (schools with locations and an entry year group, and an entry
+    cohort in the forecast): the admissions stage is left out of a full run with this reason."""
+
+
 @dataclass
 class AdmissionsResult:
     """Preferences and offers simulated for today's places and the plan's.
@@ -187,8 +192,8 @@ def run_admissions(*, inputs: Any, by_area: pd.DataFrame, base_year: int, config
         school_rows.append(schools_table(sim))
         calibration.append(calibration_table(setup))
     if not setups:
-        raise ValueError("no phase could be simulated: the schools need locations (x, y) and an entry year group, "
-                         "and the forecast an entry cohort (Reception or Year 7)")
+        raise NothingToSimulate("no phase could be simulated: the schools need locations (x, y) and an entry year "
+                                "group, and the forecast an entry cohort (Reception or Year 7)")
     table = pd.concat(measures, ignore_index=True)
     first_year = table[(table["case"] == "today") & (table["planning_area_id"] == ALL)
                        & (table["year"] == table["year"].min())]

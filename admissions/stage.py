@@ -22,7 +22,7 @@ PERSONAL = frozenset({"applications"})
 def run(context: StageContext) -> AdmissionsResult:
     """Simulate every forecast year (option ``years``: only those), ``draws`` draws (option, else the
     setting); with the plan's admission numbers when the plan ran; and, when ``plan_check`` asks, re-plan."""
-    from admissions.engine import run_admissions
+    from admissions.engine import NothingToSimulate, run_admissions
 
     forecast = context.results.get("forecast")
     if forecast is None:
@@ -30,9 +30,12 @@ def run(context: StageContext) -> AdmissionsResult:
     plan = context.results.get("plan")
     config = context.settings
     schemes = getattr(plan, "schemes", None) if plan is not None else None
-    result = run_admissions(inputs=context.inputs, by_area=forecast.by_area, base_year=forecast.base_year,
-                            config=config, schemes=schemes, la_code=context.scenario.la_code,
-                            only_years=context.options.get("years"), draws=context.options.get("draws"))
+    try:
+        result = run_admissions(inputs=context.inputs, by_area=forecast.by_area, base_year=forecast.base_year,
+                                config=config, schemes=schemes, la_code=context.scenario.la_code,
+                                only_years=context.options.get("years"), draws=context.options.get("draws"))
+    except NothingToSimulate as exc:
+        raise StageSkipped(str(exc)) from None
     check = config.plan_check
     if plan is not None and (check.popularity_weights or check.min_top_three is not None):
         from admissions.tradeoff import trade_off

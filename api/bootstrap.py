@@ -38,6 +38,36 @@ def create_admin(session: Session, organisation: str, email: str, password: str 
     return Credentials(email.strip().lower(), password, organisation)
 
 
+def reset_password(session: Session, email: str, password: str | None = None,
+                   organisation: str | None = None) -> Credentials | None:
+    """Give an existing user a new password (made up when not given); None when no user has that e-mail.
+
+    An e-mail is unique within a council, not across them: when several councils have it, ``organisation``
+    (the council's name) says whose, else ValueError names them."""
+    query = select(User).join(Organisation).where(User.email == email.strip().lower())
+    if organisation is not None:
+        query = query.where(Organisation.name == organisation)
+    users = list(session.scalars(query))
+    if not users:
+        return None
+    if len(users) > 1:
+        names = ", ".join(sorted(f"'{u.organisation.name}'" for u in users))
+        raise ValueError(f"{len(users)} organisations have a user with that e-mail ({names}): "
+                         "add --organisation NAME to say whose password to replace")
+    user = users[0]
+    password = password or new_password()
+    user.password_hash = hash_secret(password)
+    session.flush()
+    return Credentials(user.email, password, user.organisation.name)
+
+
+def admins(session: Session) -> list[tuple[str, str]]:
+    """Every active admin's e-mail with their organisation's name, to say who can sign in."""
+    rows = session.execute(select(User.email, Organisation.name).join(Organisation)
+                           .where(User.role == "admin", User.active.is_(True)).order_by(Organisation.name, User.email))
+    return [(email, org) for email, org in rows]
+
+
 def bootstrap(sessions: sessionmaker[Session]) -> Credentials | None:
     """On an empty database: the sample organisation, its admin and the sample dataset.
 

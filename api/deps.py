@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
-from api.security import ROLE_RANK, VerifiedKeys, key_prefix, read_token, verify_secret
+from api.limits import RateWindow
+from api.security import ROLE_RANK, VerifiedKeys, key_prefix, password_version, read_access_token, verify_secret
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.models import ApiKey, User
 
@@ -29,6 +30,8 @@ class AppState:
     sessions: sessionmaker[Session]
     jobs: JobRunner
     keys: VerifiedKeys = field(default_factory=VerifiedKeys)
+    #: Requests per signed-in user a minute (the address's own limit is the middleware's).
+    principals: RateWindow | None = None
 
 
 async def get_state(request: Request) -> AppState:
@@ -80,14 +83,21 @@ def get_current_user(session: SessionDep, state: StateDep,
     """The signed-in user, from a bearer token or an API key; 401 otherwise."""
     user = None
     if token:
-        user_id = read_token(state.settings, token)
-        user = session.get(User, user_id) if user_id else None
+        read = read_access_token(state.settings, token)
+        user = session.get(User, read[0]) if read else None
+        if user is not None and read is not None and read[1] != password_version(user.password_hash):
+            user = None  # the password changed since the token was issued: sign in again
     elif key:
         user = _user_from_key(session, state, key)
     if user is None or not user.active:
         message = (_UNAUTHENTICATED if not (token or key)
                    else "The token or API key is not valid or has expired; sign in again.")
         raise ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+    if state.principals is not None:  # one allowance per person, however many tokens or keys they use
+        allowed, reset = state.principals.allow(user.id.encode())
+        if not allowed:
+            raise ApiError(429, f"Too many requests: the limit is {state.principals.per_minute} a minute for each "
+                           f"user. Try again in {reset} s.", headers={"Retry-After": str(reset)})
     return user
 
 

@@ -16,10 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sufficiency.app.store.guard import NulInText
 from sufficiency.core.audit import TrailConflict
 from sufficiency.core.web import ApiError, error_code
 
@@ -50,10 +51,26 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+#: The most an error answer says: its message, each problem's texts and the problems listed. A message may quote
+#: the request, and the request may be hostile; longer texts are cut, ending in "...".
+MAX_MESSAGE = 1000
+MAX_FIELD = 500
+MAX_PROBLEMS = 100
+
+
+def _cut(value: Any, limit: int) -> Any:
+    return value[:limit - 3] + "..." if isinstance(value, str) and len(value) > limit else value
+
+
 def error_response(status: int, message: str, problems: list[dict[str, Any]] | None = None,
                    code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"status": status, "code": code or error_code(status), "message": message,
-                      "problems": problems or []}}
+    problems = problems or []
+    if len(problems) > MAX_PROBLEMS:
+        message += f" (the first {MAX_PROBLEMS} of {len(problems)} problems are listed)"
+        problems = problems[:MAX_PROBLEMS]
+    problems = [{k: _cut(v, MAX_FIELD) for k, v in p.items()} for p in problems]
+    body = {"error": {"status": status, "code": code or error_code(status), "message": _cut(message, MAX_MESSAGE),
+                      "problems": problems}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -127,11 +144,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, f"The request is not valid{where}: {first['message'] if first else ''}. "
                               "Each problem is listed.", problems)
 
+    @app.exception_handler(NulInText)
+    async def _nul(_request: Request, exc: NulInText) -> JSONResponse:
+        return error_response(422, f"The request cannot be used: {exc}.")
+
+    @app.exception_handler(StatementError)
+    async def _statement(_request: Request, exc: StatementError) -> JSONResponse:
+        if isinstance(exc.orig, NulInText):
+            return error_response(422, f"The request cannot be used: {exc.orig}.")
+        if isinstance(exc, DataError):  # the database refused a value (out of range, or text it cannot hold)
+            log.warning("a value was refused by the database: %s", type(exc.orig).__name__)
+            return error_response(422, "A value in the request cannot be stored (a number out of range or text "
+                                  "the database cannot hold). Correct it and send again.")
+        return _failed(exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(500, "The service failed unexpectedly; the error has been logged. "
-                              "Try again, and report it if it persists.")
+        return _failed(exc)
+
+
+def _failed(exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return error_response(500, "The service failed unexpectedly; the error has been logged. "
+                          "Try again, and report it if it persists.")
 
 
 #: OpenAPI description of the common error responses, for route decorators.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -88,6 +89,30 @@ def _private_copy(inputs: Any) -> Any:
     return inputs.replace(**tables)
 
 
+#: Folders of a runner's dataset files are named ``sufficiency-jobs-<pid>-...`` in the temporary folder.
+JOBS_PREFIX = "sufficiency-jobs-"
+
+
+def remove_orphaned_folders(root: str | None = None) -> list[Path]:
+    """Remove the job folders of runners whose process is gone (killed before it could clean up); the removed."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{JOBS_PREFIX}*"):
+        pid = folder.name[len(JOBS_PREFIX):].split("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or not folder.is_dir() \
+                or folder.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # its process runs: not an orphan
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class JobRunner:
     """A pool of workers executing queued runs."""
 
@@ -100,7 +125,8 @@ class JobRunner:
         self._inputs: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._futures: dict[str, Future[None]] = {}
-        self._workdir = tempfile.TemporaryDirectory(prefix="sufficiency-jobs-")
+        remove_orphaned_folders()
+        self._workdir = tempfile.TemporaryDirectory(prefix=f"{JOBS_PREFIX}{os.getpid()}-")
 
     def submit(self, run_id: str) -> Future[None]:
         future = self._pool.submit(self.execute, run_id)
@@ -133,6 +159,8 @@ class JobRunner:
         stopped = stop_runs(self.sessions, unfinished)
         if wait:
             self._pool.shutdown(wait=True)
+        # The datasets' files copied for runs go with the runner (a run still going has been stopped above).
+        shutil.rmtree(self._workdir.name, ignore_errors=True)
         return stopped
 
     def _folder(self, session: Session, dataset: Dataset) -> Path:

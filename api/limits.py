@@ -11,6 +11,10 @@ from typing import Any
 Scope = dict[str, Any]
 
 
+#: An address may make this many times one principal's requests (several people behind one office proxy).
+ADDRESS_FACTOR = 5
+
+
 class _TooLarge(Exception):
     pass
 
@@ -37,7 +41,7 @@ class RateWindow:
         return count + 1 <= self.per_minute, max(1, math.ceil(start + 60 - now))
 
 
-async def _send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
+async def send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps({"error": {"status": status, "code": code, "message": message, "problems": []}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
@@ -46,22 +50,23 @@ async def _send_error(send: Any, status: int, code: str, message: str, headers: 
 
 
 class LimitsMiddleware:
-    """Refuse bodies over ``max_bytes`` (413) and clients over ``per_minute`` requests (429).
+    """Refuse bodies over ``max_bytes`` (413) and addresses over ``per_address`` requests a minute (429).
 
-    A client is its API key or bearer token when it sends one, else its address, so one
-    organisation's dashboard cannot exhaust another's allowance behind the same proxy.
+    Every request counts against its address, whatever credentials it carries (a made-up API key
+    beside a valid token is no new client). The signed-in user's own allowance is counted once the
+    credentials are checked (:func:`api.deps.get_current_user`), so one organisation's dashboard
+    cannot exhaust another's behind the same proxy. Sign-in has its own, lower limit by address.
     """
 
-    def __init__(self, app: Any, max_bytes: int, per_minute: int, sign_in_per_minute: int = 20) -> None:
+    def __init__(self, app: Any, max_bytes: int, per_minute: int, sign_in_per_minute: int = 20,
+                 per_address: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.rate = RateWindow(per_minute)
+        self.rate = RateWindow(per_address or per_minute * ADDRESS_FACTOR)
         self.sign_in = RateWindow(sign_in_per_minute)
 
-    def _client(self, scope: Scope, headers: dict[bytes, bytes]) -> bytes:
-        for name in (b"x-api-key", b"authorization"):
-            if name in headers:
-                return name + b":" + headers[name][:200]
+    @staticmethod
+    def _address(scope: Scope) -> bytes:
         client = scope.get("client") or ("unknown", 0)
         return b"addr:" + str(client[0]).encode()
 
@@ -73,12 +78,11 @@ class LimitsMiddleware:
         # Sign-in has its own, lower limit by address, so passwords cannot be guessed at speed.
         signing_in = scope.get("path") == "/auth/token"
         window = self.sign_in if signing_in else self.rate
-        client = self._client(scope, {}) if signing_in else self._client(scope, headers)
-        allowed, reset = window.allow(client)
+        allowed, reset = window.allow(self._address(scope))
         if not allowed:
-            what = "sign-in attempts" if signing_in else "requests"
-            await _send_error(send, 429, "rate_limited", f"Too many {what}: the limit is {window.per_minute} a "
-                              f"minute. Try again in {reset} s.", [(b"retry-after", str(reset).encode())])
+            what = "sign-in attempts" if signing_in else "requests from your address"
+            await send_error(send, 429, "rate_limited", f"Too many {what}: the limit is {window.per_minute} a "
+                             f"minute. Try again in {reset} s.", [(b"retry-after", str(reset).encode())])
             return
         length = headers.get(b"content-length", b"0")
         if length.isdigit() and int(length) > self.max_bytes:
@@ -87,9 +91,9 @@ class LimitsMiddleware:
         await self._guarded(scope, receive, send)
 
     async def _too_large(self, send: Any) -> None:
-        await _send_error(send, 413, "too_large", f"The upload is larger than the limit of "
-                          f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
-                          "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
+        await send_error(send, 413, "too_large", f"The upload is larger than the limit of "
+                         f"{self.max_bytes / 1024 / 1024:.3g} MB. Upload a smaller dataset or ask the administrator "
+                         "to raise SUFFICIENCY_MAX_UPLOAD_MB.", [])
 
     async def _guarded(self, scope: Scope, receive: Any, send: Any) -> None:
         # A body sent without a length (chunked) is counted as it arrives. Once it passes the limit the

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import AppState
 from api.docs import install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers, with_error_shape
+from api.headers import SecurityHeadersMiddleware
 from api.jobs import JobRunner, Pipeline, run_pipeline
-from api.limits import LimitsMiddleware
+from api.limits import LimitsMiddleware, RateWindow
+from api.nul import NulGuardMiddleware
 from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
@@ -66,16 +71,16 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         failed = recover_interrupted(sessions)
         if failed:
             log.warning("%d run(s) interrupted by the last stop were marked failed", failed)
-        with sessions() as session:
-            purged = purge_expired(session)
-        if purged:
-            log.info("risk-of-NEET pupil lists past their delete-after date deleted for %d run(s)", len(purged))
+        _purge(sessions)
+        purger = asyncio.create_task(_purge_on_schedule(sessions, settings.retention_check_minutes * 60))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
-                         jobs=JobRunner(sessions, settings.job_workers, pipeline))
+                         jobs=JobRunner(sessions, settings.job_workers, pipeline),
+                         principals=RateWindow(settings.rate_limit_per_minute))
         app.state.sufficiency = state
         try:
             yield
         finally:
+            purger.cancel()
             stopped = state.jobs.shutdown(wait=False)
             if stopped:
                 log.warning("%d unfinished run(s) were marked failed as the service stopped", stopped)
@@ -93,12 +98,33 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         if stage_router is not None:
             app.include_router(with_error_shape(stage_router), dependencies=[Depends(bind_ports)],
                                responses=ERROR_RESPONSES)
+    app.add_middleware(NulGuardMiddleware)  # inside the limits: a body is read whole only once within them
     app.add_middleware(LimitsMiddleware, max_bytes=settings.max_upload_bytes,
-                       per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute)
+                       per_minute=settings.rate_limit_per_minute, sign_in_per_minute=settings.sign_in_per_minute,
+                       per_address=settings.address_rate_limit_per_minute)
+    app.add_middleware(SecurityHeadersMiddleware)  # outside the limits: their own answers get the headers too
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "X-API-Key", "Content-Type"])
     return app
+
+
+def _purge(sessions: sessionmaker[Session]) -> None:
+    """Delete every pupil-level list past its delete-after date."""
+    with sessions() as session:
+        purged = purge_expired(session)
+    if purged:
+        log.info("risk-of-NEET pupil lists past their delete-after date deleted for %d run(s)", len(purged))
+
+
+async def _purge_on_schedule(sessions: sessionmaker[Session], seconds: float) -> None:
+    """:func:`_purge` every ``seconds`` while the service runs (a list expires at midnight, not only at restart)."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await anyio.to_thread.run_sync(_purge, sessions)
+        except Exception:  # the database may be away for a while: try again next time
+            log.exception("deleting expired pupil-level lists failed; trying again in %.0f s", seconds)
 
 
 _TAGS = {

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from sufficiency.app.store.models import ForecastRow, PlanScheme, ResultTable, Run, SufficiencyRow
 from sufficiency.app.store.retention import without_expired
+from sufficiency.core.cells import text_only
 
 _MAX_SHEET = 31  # Excel's limit on sheet-name length
 
@@ -49,4 +50,5 @@ def workbook(session: Session, run: Run, include_personal: bool = False) -> byte
         for name, frame in sheets.items():
             if not frame.empty:
                 frame.to_excel(writer, sheet_name=name, index=False)
+        text_only(writer.book)  # stored names are the user's text: never formulas
     return out.getvalue()

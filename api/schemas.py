@@ -28,9 +28,16 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"email": "planner@trafford.gov.uk", "password": "a long passphrase here", "role": "planner"}]})
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254,
-                       description="Sign-in name; unique across the service.")
+                       description="Sign-in name; unique within your organisation.")
     password: str = Field(min_length=12, max_length=256, description="At least 12 characters.")
     role: Role = Field("viewer", description="viewer reads; planner also creates scenarios and runs; admin manages.")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"current_password": "the one you signed in with", "new_password": "a new long passphrase"}]})
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=12, max_length=256, description="At least 12 characters.")
 
 
 class UserUpdate(BaseModel):

@@ -54,22 +54,37 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def create_token(settings: Settings, user_id: str) -> tuple[str, int]:
-    """A signed access token for a user and its lifetime in seconds."""
+def create_token(settings: Settings, user_id: str, password_hash: str = "") -> tuple[str, int]:
+    """A signed access token for a user (valid while their password, given by its hash, stays the same) and its
+    lifetime in seconds."""
     seconds = settings.token_minutes * 60
     now = dt.datetime.now(dt.UTC)
-    claims = {"sub": user_id, "iat": now, "exp": now + dt.timedelta(seconds=seconds), "typ": "access"}
+    claims = {"sub": user_id, "iat": now, "exp": now + dt.timedelta(seconds=seconds), "typ": "access",
+              "pwv": password_version(password_hash)}
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm="HS256"), seconds
 
 
 def read_token(settings: Settings, token: str) -> str | None:
     """The user id a token was issued to, or None when it is invalid or expired."""
+    read = read_access_token(settings, token)
+    return read[0] if read else None
+
+
+def read_access_token(settings: Settings, token: str) -> tuple[str, str] | None:
+    """The user id a token was issued to and the :func:`password_version` it was issued under, or None when it
+    is invalid or expired."""
     try:
         claims: dict[str, Any] = jwt.decode(token, settings.secret_key.get_secret_value(), algorithms=["HS256"],
                                             options={"require": ["sub", "exp"]})
     except jwt.PyJWTError:
         return None
-    return str(claims["sub"]) if claims.get("typ") == "access" else None
+    return (str(claims["sub"]), str(claims.get("pwv", ""))) if claims.get("typ") == "access" else None
+
+
+def password_version(password_hash: str) -> str:
+    """A short fingerprint of a stored password hash, carried by each token: a changed password changes it, so
+    every token issued before the change stops working at once."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def new_api_key() -> tuple[str, str]:

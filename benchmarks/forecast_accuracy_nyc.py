@@ -17,31 +17,49 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from forecasting import ForecastConfig, backtest
+from forecasting import ForecastConfig
+from forecasting.backtest import backtest_errors, summarise_errors
 from forecasting.external import read_nyc_snapshot
+
+#: NYC phases: elementary (K-5) and middle and high school (6-12).
+PHASES = {"primary": (0, 5), "secondary": (6, 12)}
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SUFFICIENCY_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
-#: Our method with one ingredient taken away at a time, to show what each contributes.
+#: Our method with one ingredient taken away (or one rejected refinement added) at a time.
 ABLATIONS = {
     "sufficiency": {},
-    "  without shrinkage": {"shrinkage": "none"},
-    "  3-year mean ratios": {"ratio_method": "mean", "n_years": 3},
+    "  3-year mean ratios (no combination)": {"ratio_method": "mean", "n_years": 3},
+    "  exponential ratios, shrunk (the old default)": {"ratio_method": "exponential", "shrinkage": "empirical_bayes"},
+    "  + empirical-Bayes shrinkage": {"shrinkage": "empirical_bayes"},
+    "  + damped national trend in ratios": {"ratio_trend_damping": 0.9},
     "  intake held flat": {"intake_damping": 0.0},
     "  no feeder transfer": {"transfer_self_share": 0.0},
 }
 
 
-def nyc_table(shared: Path, origins: list[int], horizon: int) -> pd.DataFrame:
-    """Backtest metrics of our method, its ablations and the baselines."""
+def nyc_errors(shared: Path, origins: list[int], horizon: int) -> pd.DataFrame:
+    """Cell errors of our method, its ablations and the baselines."""
     schools, rolls = read_nyc_snapshot(shared / "nyc" / "2013_-_2018_Demographic_Snapshot_School.csv")
     inputs = SimpleNamespace(schools=schools, rolls=rolls)
     parts = []
     for name, change in ABLATIONS.items():
-        m = backtest(inputs, origins, horizon, ForecastConfig(**change), model_name=name)
-        parts.append(m if not parts else m[m.model == name])
+        e = backtest_errors(inputs, origins, horizon, ForecastConfig(**change), model_name=name, phases=PHASES,
+                            intervals=name == "sufficiency")
+        parts.append(e if not parts else e[e.model == name])
     return pd.concat(parts, ignore_index=True)
+
+
+def nyc_table(shared: Path, origins: list[int], horizon: int) -> pd.DataFrame:
+    """Backtest metrics (mean and median absolute % error, bias, coverage) by level and horizon."""
+    return summarise_errors(nyc_errors(shared, origins, horizon), by=("level", "horizon", "model"))
+
+
+def nyc_phase_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """District phase totals, as the English table."""
+    t = summarise_errors(errors[errors.level == "area_phase"], by=("phase", "horizon", "model"))
+    return t.drop(columns=["coverage_80", "coverage_95"])
 
 
 def scorecard_errors(shared: Path) -> pd.DataFrame | None:
@@ -80,12 +98,15 @@ def main() -> int:
     if not (args.shared / "nyc").is_dir():
         print(f"skipped: the NYC panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
         return 0
-    table = nyc_table(args.shared, args.origins, args.horizon)
+    errors = nyc_errors(args.shared, args.origins, args.horizon)
+    table = summarise_errors(errors, by=("level", "horizon", "model"))
     if args.out:
         table.to_csv(args.out, index=False)
     for level in ("area_total", "area_ncy", "authority_total"):
         print(f"\n### NYC districts, level = {level} (errors in % of outturn)\n")
         print(markdown(table[table.level == level].drop(columns="level")))
+    print("\n### NYC district phase totals (K-5, 6-12)\n")
+    print(markdown(nyc_phase_table(errors)))
     cards = scorecard_errors(args.shared)
     if cards is not None:
         print("\n### English LAs' own forecasts, DfE School Places Scorecards 2022/23-2024/25 (%)\n")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import load_or_exit, overridden_or_exit
 from sufficiency.core.display import console
 
@@ -61,15 +62,15 @@ def forecast_command(
         for note in results[name].warnings:
             console.print(f"[yellow]warning:[/] {note}")
     first = next(iter(results.values()))
-    first.by_area.to_csv(out / "forecast.csv", index=False)
-    first.by_school.to_csv(out / "forecast_by_school.csv", index=False)
+    csv_frame(first.by_area).to_csv(out / "forecast.csv", index=False)
+    csv_frame(first.by_school).to_csv(out / "forecast_by_school.csv", index=False)
     written = [out / "forecast.csv", out / "forecast_by_school.csv"]
     if len(results) > 1:
         for name, fc in results.items():
-            fc.by_area.to_csv(out / f"forecast_{name}.csv", index=False)
+            csv_frame(fc.by_area).to_csv(out / f"forecast_{name}.csv", index=False)
             written.append(out / f"forecast_{name}.csv")
         compare = comparison(results)
-        compare.to_csv(out / "comparison.csv", index=False)
+        csv_frame(compare).to_csv(out / "comparison.csv", index=False)
         written.append(out / "comparison.csv")
         _print_frame(compare, "Pupils in all planning areas, by run")
     else:
@@ -96,7 +97,7 @@ def backtest_command(
         console.print(f"[red]{data_dir}: {exc}[/]")
         raise typer.Exit(1) from None
     out.mkdir(parents=True, exist_ok=True)
-    metrics.to_csv(out / "backtest.csv", index=False)
+    csv_frame(metrics).to_csv(out / "backtest.csv", index=False)
     _print_frame(metrics, f"Backtest from origins {', '.join(map(str, years))}", digits=2)
     console.print(f"wrote {out / 'backtest.csv'}")
 

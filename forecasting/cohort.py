@@ -101,9 +101,13 @@ class CohortSurvival(_RollsForecaster):
 
     Parameters
     ----------
-    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'unity'}, default='exponential'
+    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'unity', 'combination'}, \
+default='exponential'
         How each area's history of ratios is summarised (see `forecasting.config.ForecastConfig`);
-        'unity' fixes every ratio at 1 (the 100% survival baseline).
+        'unity' fixes every ratio at 1 (the 100% survival baseline); 'combination' weighs the
+        area's 3-year mean, its exponential smoothing and the authority-wide 3-year mean by their
+        errors on the area's own past (`forecasting.ratios.combination_weights`). The product's
+        defaults are `ForecastConfig`'s (`forecasting.forecast.make_model`), not these.
     n_years : int, default=5
         Transitions used by the summary, the most recent ones; at least 1.
     smoothing_alpha : float, default=0.5
@@ -122,6 +126,10 @@ class CohortSurvival(_RollsForecaster):
         Ratio noise scales as cohort size to the minus this power, in [0, 1].
     min_history_years : int, default=3
         Fewest years of rolls accepted; at least 2.
+    ratio_trend_damping : float or None, default=None
+        With a value phi in [0, 1], progression ratios follow the authority-wide ratio's linear
+        trend over the summary's window, damped by phi a year (`forecasting.ratios.national_drift`);
+        None fits no trend.
 
     Attributes
     ----------
@@ -138,7 +146,7 @@ class CohortSurvival(_RollsForecaster):
     """
 
     _parameter_constraints: dict = {
-        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "unity"})],
+        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "unity", "combination"})],
         "n_years": [Interval(Integral, 1, None, closed="left")],
         "smoothing_alpha": [Interval(Real, 0, 1, closed="right")],
         "shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"})],
@@ -147,6 +155,7 @@ class CohortSurvival(_RollsForecaster):
         "transfer_self_share": [Interval(Real, 0, 1, closed="both")],
         "residual_scale_exponent": [Interval(Real, 0, 1, closed="both")],
         "min_history_years": [_HISTORY_YEARS],
+        "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
     }
 
     def __init__(
@@ -161,6 +170,7 @@ class CohortSurvival(_RollsForecaster):
         transfer_self_share: float = 0.5,
         residual_scale_exponent: float = 0.5,
         min_history_years: int = 3,
+        ratio_trend_damping: float | None = None,
     ) -> None:
         self.ratio_method = ratio_method
         self.n_years = n_years
@@ -171,6 +181,7 @@ class CohortSurvival(_RollsForecaster):
         self.transfer_self_share = transfer_self_share
         self.residual_scale_exponent = residual_scale_exponent
         self.min_history_years = min_history_years
+        self.ratio_trend_damping = ratio_trend_damping
 
     def set_params(self, **params: object) -> CohortSurvival:
         """Set hyperparameters, including the intake model's as ``intake__damping`` and so on.
@@ -232,19 +243,26 @@ class CohortSurvival(_RollsForecaster):
         self.panel_ = panel
         self.self_feed_ = self_feeding(h, self.transfer_self_share)
         self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
-        prev = previous_cohort(np.moveaxis(h[:, :-1], 1, 0), self.self_feed_, self.feeders_)
-        self.survival_ = settings.fit_ratios(h[:, 1:, 1:], np.moveaxis(prev, 0, 1))
+        # A school missing from one census is left out of both years of the ratios it touches.
+        h_prev, h_next = panel.ratio_bases()
+        prev = previous_cohort(np.moveaxis(h_prev[:, :-1], 1, 0), self.self_feed_, self.feeders_)
+        self.survival_ = settings.fit_ratios(h_next[:, 1:, 1:], np.moveaxis(prev, 0, 1),
+                                             trend_damping=self.ratio_trend_damping)
         self.intake_ = intake
         return self
 
-    def ratios(self, migration_shift_sd: float = 0.0) -> np.ndarray:
-        """Progression ratios (areas × transitions), shifted by a migration variant."""
-        return np.maximum(self.survival_.ratio + migration_shift_sd * self.survival_.sd, 0.0)
+    def ratios(self, migration_shift_sd: float = 0.0, horizon: int = 1) -> np.ndarray:
+        """Progression ratios (years ahead × areas × transitions), shifted by a migration variant."""
+        fit = self.survival_
+        base = fit.ratio + migration_shift_sd * fit.sd
+        drift = np.ones((horizon, base.shape[1])) if fit.drift is None else fit.drift[:horizon]
+        return np.maximum(base[None] * drift[:, None, :], 0.0)
 
     def shifted(self, horizon: int, variant: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Progression ratios and projected Reception under a variant's shifts (see `Variant`)."""
+        """Progression ratios (horizon, areas, transitions) and Reception (areas, horizon) under a
+        variant's shifts (see `Variant`)."""
         variant = variant or {}
-        ratios = self.ratios(variant.get("migration_shift_sd", 0.0))
+        ratios = self.ratios(variant.get("migration_shift_sd", 0.0), horizon)
         intake = self.intake_.predict_array(horizon, variant.get("births_shift_per_year", 0.0),
                                             variant.get("births_shift_cap", BIRTHS_SHIFT_CAP))
         return ratios, intake
@@ -257,7 +275,7 @@ class CohortSurvival(_RollsForecaster):
         state = self.panel_.values[:, -1]
         out = np.empty((state.shape[0], horizon, state.shape[1]))
         for k in range(horizon):  # years are sequential; areas and year groups are vectorised
-            state = self.step(state, ratios, intake[:, k])
+            state = self.step(state, ratios[k], intake[:, k])
             out[:, k] = state
         return out
 

@@ -43,3 +43,76 @@ def read_nyc_snapshot(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     })
     schools = raw[["DBN", "planning_area_id"]].drop_duplicates("DBN").rename(columns={"DBN": "school_id"})
     return schools.reset_index(drop=True), rolls
+
+
+#: Dorset, Poole and Bournemouth before 2019: their births cannot be split from today's districts
+#: (Christchurch moved), so the English panel counts them as one area with the births of 838_839.
+ENGLAND_MERGED_AREAS = {"835": "838_839", "836": "838_839", "837": "838_839"}
+
+#: Births of a mid-year (July-June) period ending in June of year Y that start Reception in the
+#: autumn of Y+4: those born September-June, 10 of the 12 months (School Admissions Code 2021,
+#: para 2.17, the September after the fourth birthday); the July-August births start in Y+5.
+MIDYEAR_SHARE_AT_FOUR = 10 / 12
+
+
+def read_england_panel(pupils: str | Path, births: str | Path | None = None,
+                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Area rolls and births of the English LA panel (each local authority one planning area).
+
+    Parameters
+    ----------
+    pupils
+        ``la_code, year, ncy, pupils`` (the GLA's extract of the DfE school census; ``year`` the
+        autumn of the academic year, ``ncy`` Reception = 0 .. Year 13 = 13).
+    births
+        ``la_code, year, births``: live births per LA by mid-year period ending in June of
+        ``year`` (ONS, compiled by the GLA).
+
+    Returns
+    -------
+    rolls, births
+        Rolls ``planning_area_id, year, ncy, pupils`` and births ``planning_area_id, year,
+        births`` (None without a births file), on the same area codes: Dorset, Poole and
+        Bournemouth are one area (`ENGLAND_MERGED_AREAS`); overlapping birth codes (928, 940_941
+        and the parts of 838_839) are dropped.
+    """
+    raw = pd.read_csv(pupils, dtype={"la_code": str})
+    area = raw["la_code"].replace(ENGLAND_MERGED_AREAS)
+    rolls = (raw.assign(planning_area_id=area).groupby(["planning_area_id", "year", "ncy"], as_index=False)
+             ["pupils"].sum())
+    if births is None:
+        return rolls, None
+    b = pd.read_csv(births, dtype={"la_code": str})
+    b = b[b["la_code"].isin(set(rolls["planning_area_id"]))]
+    return rolls, b.rename(columns={"la_code": "planning_area_id"})[["planning_area_id", "year", "births"]].reset_index(
+        drop=True)
+
+
+def midyear_entry_cohort(births: pd.DataFrame, known_by: int | None = None) -> pd.DataFrame:
+    """Children of Reception age by area and academic year from mid-year (July-June) births.
+
+    The cohort starting Reception in the autumn of year T was born September T-5 to August T-4:
+    10/12 of the mid-year ending June T-4 and 2/12 of the one ending June T-3.
+
+    Parameters
+    ----------
+    births
+        ``planning_area_id, year, births`` by mid-year period ending in June of ``year``.
+    known_by
+        Use only births of periods ending by June of this year (a forecast made in the autumn
+        of ``known_by``); None uses all.
+
+    Returns
+    -------
+    DataFrame
+        ``planning_area_id, year, cohort`` for the years both periods are known.
+    """
+    if known_by is not None:
+        births = births[births["year"] <= known_by]
+    wide = births.pivot_table(index="planning_area_id", columns="year", values="births", aggfunc="sum")
+    early = wide.rename(columns=lambda y: y + 4) * MIDYEAR_SHARE_AT_FOUR
+    late = wide.rename(columns=lambda y: y + 3) * (1 - MIDYEAR_SHARE_AT_FOUR)
+    both = (early + late).rename_axis(columns="year")  # NaN where one of the two periods is unknown
+    cohort = both.reset_index().melt(id_vars="planning_area_id", var_name="year", value_name="cohort").dropna()
+    cohort["year"] = cohort["year"].astype(int)
+    return cohort.sort_values(["planning_area_id", "year"]).reset_index(drop=True)

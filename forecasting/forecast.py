@@ -19,7 +19,7 @@ from forecasting.config import ForecastConfig
 from forecasting.feeders import feeders_from_overlap, feeders_from_wards
 from forecasting.housing import HousingYield
 from forecasting.intake import IntakeModel, entry_cohort
-from forecasting.panel import ForecastInputError, Panel, area_rolls
+from forecasting.panel import ForecastInputError, Panel, area_rolls, with_gaps
 from forecasting.schools import apportion
 from forecasting.uncertainty import simulate_intervals
 from sufficiency.core.scenario import SCAP_HORIZON_SECONDARY
@@ -71,9 +71,13 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
     return CohortSurvival(
         ratio_method=config.ratio_method, n_years=config.n_years, smoothing_alpha=config.smoothing_alpha,
         shrinkage=config.shrinkage, shrinkage_strength=config.shrinkage_strength,
-        intake=IntakeModel(damping=config.intake_damping, source=config.intake_source),
+        intake=IntakeModel(damping=config.intake_damping, source=config.intake_source,
+                           growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
+                           ratio_trend_damping=config.intake_ratio_trend_damping,
+                           entry_weight=config.intake_entry_weight),
         transfer_self_share=config.transfer_self_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
+        ratio_trend_damping=config.ratio_trend_damping,
     )
 
 
@@ -164,7 +168,7 @@ def _panel(inputs: Any, base_year: int | None) -> tuple[Panel, int]:
     """Area rolls as a panel cut at the base year."""
     if inputs.rolls is None or inputs.schools is None:
         raise ForecastInputError("a forecast needs schools.csv (school_id, planning_area_id) and rolls.csv")
-    panel = Panel.from_long(area_rolls(inputs.rolls, inputs.schools))
+    panel = with_gaps(Panel.from_long(area_rolls(inputs.rolls, inputs.schools)), inputs.rolls, inputs.schools)
     if base_year is None:
         base_year = int(panel.years[-1])
     if base_year < panel.years[0] or base_year > panel.years[-1]:

@@ -8,6 +8,7 @@ fitted like any progression ratio) or, without it, from Reception's own damped t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Real
 
 import numpy as np
@@ -111,6 +112,18 @@ class IntakeModel(BaseEstimator):
         Where Reception comes from. 'trend' ignores any entry cohort given to `fit`; the others
         use it, and name the table `entry_cohort` builds it from (births, population, or births
         else population).
+    growth_method : {'exponential', 'weighted', 'mean', 'median', 'last'} or None, default=None
+        How Reception's yearly growth ratios are summarised for the trend; None uses the
+        model's ratio method (`CohortSurvival.ratio_method`).
+    growth_shrinkage : {'empirical_bayes', 'fixed', 'none'} or None, default=None
+        How small areas' Reception growth is pulled towards the authority-wide growth; None uses
+        the model's shrinkage (`CohortSurvival.shrinkage`).
+    entry_weight : float, default=1.0
+        Where the entry cohort is used, Reception is this share of the cohort-based forecast plus
+        the rest of Reception's own trend (a forecast combination); 1 uses the cohort alone.
+    ratio_trend_damping : float or None, default=None
+        With a value phi in [0, 1], the intake ratio follows the authority-wide intake ratio's
+        linear trend, damped by phi a year (`forecasting.ratios.national_drift`); None fits none.
 
     Attributes
     ----------
@@ -129,11 +142,21 @@ class IntakeModel(BaseEstimator):
     _parameter_constraints: dict = {
         "damping": [Interval(Real, 0, 1, closed="both")],
         "source": [StrOptions({"auto", "births", "population", "trend"})],
+        "growth_method": [StrOptions({"exponential", "weighted", "mean", "median", "last"}), None],
+        "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
+        "entry_weight": [Interval(Real, 0, 1, closed="both")],
+        "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],
     }
 
-    def __init__(self, *, damping: float = 0.9, source: str = "auto") -> None:
+    def __init__(self, *, damping: float = 0.9, source: str = "auto", growth_method: str | None = None,
+                 growth_shrinkage: str | None = None, ratio_trend_damping: float | None = None,
+                 entry_weight: float = 1.0) -> None:
         self.damping = damping
         self.source = source
+        self.growth_method = growth_method
+        self.growth_shrinkage = growth_shrinkage
+        self.entry_weight = entry_weight
+        self.ratio_trend_damping = ratio_trend_damping
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: pd.DataFrame | Panel, y: None = None, *, entry_cohort: pd.DataFrame | None = None,
@@ -157,11 +180,12 @@ class IntakeModel(BaseEstimator):
         """
         panel = as_panel(X)
         settings = ratio_settings or RatioSettings()
-        reception = panel.values[:, :, :1]
         self.last_ = panel.values[:, -1, 0]
         # The 100% survival baseline fixes progression, not intake: Reception keeps its mean growth.
-        trend_method = "mean" if settings.method == "unity" else None
-        self.trend_ = settings.fit_ratios(reception[:, 1:], reception[:, :-1], trend_method)
+        trend_method = "mean" if settings.method == "unity" else self.growth_method
+        growth = settings if self.growth_shrinkage is None else replace(settings, shrinkage=self.growth_shrinkage)
+        prev, nxt = panel.ratio_bases()  # a school missing from one census is left out of both years
+        self.trend_ = growth.fit_ratios(nxt[:, 1:, :1], prev[:, :-1, :1], trend_method)
         self._fit_entry(None if self.source == "trend" else entry_cohort, panel, settings)
         return self
 
@@ -171,13 +195,16 @@ class IntakeModel(BaseEstimator):
         cohort = cohort_matrix(entry_cohort, panel.areas, np.arange(years[0], years[-1] + MAX_HORIZON + 1))
         past, future = cohort[:, : len(years)], cohort[:, len(years):]
         reception = panel.values[:, :, :1]
+        if panel.gap is not None:  # an area-year short of a school's Reception says nothing of the intake ratio
+            past = np.where(panel.gap, np.nan, past)
         self.use_entry_ = ((np.isfinite(past).sum(axis=1) >= 2) & np.isfinite(future[:, 0])
                            & (reception[:, :, 0].sum(axis=1) > 0))
         self.entry_: RatioFit | None = None
         self.entry_future_: np.ndarray | None = None
         if not self.use_entry_.any():
             return
-        self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None])
+        self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None],
+                                          trend_damping=self.ratio_trend_damping)
         self.entry_future_ = self._continued(cohort, settings)[:, len(years):]
 
     def _continued(self, cohort: np.ndarray, settings: RatioSettings) -> np.ndarray:
@@ -207,8 +234,10 @@ class IntakeModel(BaseEstimator):
         check_is_fitted(self)
         out = _damped_path(self.last_, self.trend_.ratio[:, 0], self.damping, horizon + 1)[:, 1:]
         if self.entry_ is not None:
-            from_entry = self.entry_.ratio[:, :1] * self.entry_future_[:, :horizon]
-            out = np.where(self.use_entry_[:, None], from_entry, out)
+            ratio = np.stack([self.entry_.at(k)[:, 0] for k in range(horizon)], axis=1)
+            from_entry = ratio * self.entry_future_[:, :horizon]
+            blend = self.entry_weight * from_entry + (1 - self.entry_weight) * out
+            out = np.where(self.use_entry_[:, None], blend, out)
         shift = np.clip(births_shift_per_year * np.arange(1, horizon + 1), -births_shift_cap, births_shift_cap)
         return np.maximum(out * (1.0 + shift)[None, :], 0.0)
 

@@ -30,12 +30,30 @@ class Panel:
         Consecutive year groups (an ordered integer axis), axis 2.
     values
         Pupils, shape ``(len(areas), len(years), len(ncys))``; missing cells are 0.
+    before_gap, after_gap
+        Pupils (same shape) of schools missing from the census in the next year (``before_gap``) or the
+        previous year (``after_gap``) while they report years on both sides of it: a gap in the data, not a
+        closure. A ratio from year y to y + 1 leaves them out of both years (see `ratio_bases`); None when
+        no school has a gap.
+    gap
+        Areas × years: True where a school of the area is missing that year between two it reports.
     """
 
     areas: np.ndarray
     years: np.ndarray
     ncys: np.ndarray
     values: np.ndarray
+    before_gap: np.ndarray | None = None
+    after_gap: np.ndarray | None = None
+    gap: np.ndarray | None = None
+
+    def ratio_bases(self) -> tuple[np.ndarray, np.ndarray]:
+        """The pupils a ratio from one year to the next divides by (as year y) and into (as year y + 1): the
+        rolls less the schools with a gap in the other year, so a school missing from one census is left out
+        of the two ratios it would distort rather than read as pupils who left and came back."""
+        prev = self.values if self.before_gap is None else self.values - self.before_gap
+        nxt = self.values if self.after_gap is None else self.values - self.after_gap
+        return prev, nxt
 
     @classmethod
     def from_long(cls, rolls: pd.DataFrame, area: str = "planning_area_id") -> Panel:
@@ -58,7 +76,9 @@ class Panel:
     def up_to(self, base_year: int) -> Panel:
         """The panel cut at ``base_year`` (later years dropped)."""
         keep = self.years <= base_year
-        return Panel(self.areas, self.years[keep], self.ncys, self.values[:, keep])
+        cut = (lambda a: None if a is None else a[:, keep])  # noqa: E731
+        return Panel(self.areas, self.years[keep], self.ncys, self.values[:, keep], cut(self.before_gap),
+                     cut(self.after_gap), cut(self.gap))
 
     def to_long(self, values: np.ndarray | None = None, years: np.ndarray | None = None) -> pd.DataFrame:
         """Long table ``planning_area_id, year, ncy, pupils`` of these (or other) values."""
@@ -90,6 +110,45 @@ def area_rolls(rolls: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
             "add them to schools.csv with their planning_area_id"
         )
     return merged.groupby(["planning_area_id", "year", "ncy"], as_index=False)["pupils"].sum()
+
+
+def school_gaps(rolls: pd.DataFrame) -> pd.DataFrame:
+    """``school_id, year`` of every year a school is missing from rolls between two years it reports."""
+    years = rolls.assign(school_id=rolls["school_id"].astype(str)).groupby("school_id")["year"].agg(["min", "max"])
+    every = [(s, y) for s, r in years.iterrows() for y in range(int(r["min"]), int(r["max"]) + 1)]
+    full = pd.DataFrame(every, columns=["school_id", "year"])
+    seen = rolls[["school_id", "year"]].astype({"school_id": str}).drop_duplicates()
+    merged = full.merge(seen, how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", ["school_id", "year"]].reset_index(drop=True)
+
+
+def with_gaps(panel: Panel, rolls: pd.DataFrame, schools: pd.DataFrame) -> Panel:
+    """``panel`` (from `area_rolls` of these rolls) knowing which schools are missing from a census between
+    two years they report, so its ratios leave them out (see `Panel.ratio_bases`)."""
+    gaps = school_gaps(rolls)
+    if gaps.empty:
+        return panel
+    mapping = schools[["school_id", "planning_area_id"]].astype(str).drop_duplicates("school_id")
+    rolls = rolls.assign(school_id=rolls["school_id"].astype(str))
+    missing = set(gaps.itertuples(index=False, name=None))
+    before = rolls[[(s, y + 1) in missing for s, y in zip(rolls["school_id"], rolls["year"], strict=True)]]
+    after = rolls[[(s, y - 1) in missing for s, y in zip(rolls["school_id"], rolls["year"], strict=True)]]
+
+    def spread(part: pd.DataFrame) -> np.ndarray:
+        out = np.zeros_like(panel.values)
+        part = part.merge(mapping, on="school_id")
+        part = part[part["year"].isin(panel.years) & part["ncy"].isin(panel.ncys)]
+        ai = np.searchsorted(panel.areas, part["planning_area_id"].to_numpy())
+        np.add.at(out, (ai, part["year"].to_numpy(int) - panel.years[0], part["ncy"].to_numpy(int) - panel.ncys[0]),
+                  part["pupils"].to_numpy(float))
+        return out
+
+    gap = np.zeros(panel.values.shape[:2], dtype=bool)
+    located = gaps.merge(mapping, on="school_id")
+    located = located[located["year"].isin(panel.years)]
+    gap[np.searchsorted(panel.areas, located["planning_area_id"].to_numpy()),
+        located["year"].to_numpy(int) - panel.years[0]] = True
+    return Panel(panel.areas, panel.years, panel.ncys, panel.values, spread(before), spread(after), gap)
 
 
 def check_history(panel: Panel, min_years: int) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from forecasting.panel import school_gaps
+
 
 def apportion(
     by_area: pd.DataFrame,
@@ -29,6 +31,13 @@ def apportion(
     mapping = schools[["school_id", "planning_area_id"]].astype(str).drop_duplicates("school_id")
     recent = rolls[(rolls["year"] <= base_year) & (rolls["year"] > base_year - years)]
     recent = recent.assign(school_id=recent["school_id"].astype(str)).merge(mapping, on="school_id")
+    # A year in which a school of the area is missing from the census (between two it reports) would
+    # understate its share: the area's shares come from its other recent years.
+    gaps = school_gaps(rolls).merge(mapping, on="school_id")[["planning_area_id", "year"]].drop_duplicates()
+    if len(gaps):
+        flagged = recent.merge(gaps.assign(_gap=True), on=["planning_area_id", "year"], how="left")["_gap"]
+        flagged = flagged.fillna(False).to_numpy(bool)
+        recent = recent[~flagged] if not flagged.all() else recent
     share = recent.groupby(["planning_area_id", "ncy", "school_id"], as_index=False)["pupils"].sum()
     share = share[share["pupils"] > 0]
     share["share"] = share["pupils"] / share.groupby(["planning_area_id", "ncy"])["pupils"].transform("sum")

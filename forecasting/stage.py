@@ -41,6 +41,7 @@ STAGE = Stage(
     run=run,
     settings="forecasting.config:ForecastConfig",
     commands="forecasting.cli:register",
+    input_checks="forecasting.inputs:check",
     printer="forecasting.cli:print_result",
     files=files,
     order=10,

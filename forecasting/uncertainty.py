@@ -1,11 +1,15 @@
 """Prediction intervals from a bootstrap of historical ratio errors.
 
-Each bootstrap path re-runs the projection with every progression ratio perturbed, year by
-year, by an error drawn from that transition's pool of historical errors (standardised to a
-typical cohort and rescaled to each area's size), and with intake perturbed by its own
-historical errors, which accumulate over the years for a trend. Quantiles across paths give the
-intervals. Everything is vectorised over paths, areas and year groups; only the years ahead
-are stepped through, because each year depends on the one before.
+Each bootstrap path re-runs the projection with every progression ratio perturbed by three
+errors: a shock shared by every area in that year (a wild bootstrap of the historical year
+effects), the area's own yearly error (drawn from that transition's pool of historical errors,
+standardised to a typical cohort and rescaled to each area's size) and the error of estimating
+the ratio from a few years, drawn once per path. Intake is perturbed alike; its yearly errors
+accumulate (a trend's growth noise, an intake ratio's drifting level). Quantiles across paths
+give the intervals of cells, area totals, the authority's total (the sum of all areas, which
+carries the shared shocks) and, when asked, groups of year groups such as phases. Everything
+is vectorised over paths, areas and year groups; only the years ahead are stepped through,
+because each year depends on the one before.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from forecasting.feeders import previous_cohort_paths
 from forecasting.intake import IntakeModel
 from forecasting.ratios import RatioFit
 
+#: Share of each year's own ratio error that stays in the area's ratio for the years after (a
+#: local level, the error of an ARIMA(0,1,1): ratios drift as migration patterns change). 0.4
+#: brought the 80% intervals of English LA totals 1-3 years ahead with births to 0.79, 0.78, 0.77
+#: (0.79, 0.76, 0.72 with independent yearly errors) and their secondary totals 3 years ahead from
+#: 0.70 to 0.80, leaving LA × year group at 0.80-0.81; it was chosen on that backtest (0.3-0.6
+#: tried), not estimated from each area's own few years.
+LEVEL_DRIFT = 0.4
+
 
 @dataclass(frozen=True)
 class Intervals:
@@ -33,15 +45,29 @@ class Intervals:
         Quantiles by area, year ahead and year group, shape ``(len(probs), A, h, G)``.
     totals
         Quantiles of each area's all-year-group total, shape ``(len(probs), A, h)``.
+    authority
+        Quantiles of the sum over every area and year group, shape ``(len(probs), 1, h)``.
+    groups
+        Quantiles of each area's total over each group of year groups (e.g. phases), shape
+        ``(len(probs), A, h, n_groups)``, when groups were asked for.
     """
 
     probs: np.ndarray
     cells: np.ndarray
     totals: np.ndarray
+    authority: np.ndarray | None = None
+    groups: np.ndarray | None = None
 
-    def bounds(self, level: float, totals: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds of the central ``level`` interval."""
-        src = self.totals if totals else self.cells
+    def bounds(self, level: float, totals: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of the central ``level`` interval.
+
+        ``totals``: False (or "cells") for area × year group, True (or "totals") for area
+        totals, "authority" for the sum over all areas, "groups" for the groups' totals.
+        """
+        kind = {False: "cells", True: "totals"}.get(totals, totals) if isinstance(totals, bool) else totals
+        src = {"cells": self.cells, "totals": self.totals, "authority": self.authority, "groups": self.groups}[kind]
+        if src is None:
+            raise ValueError(f"these intervals hold no '{kind}' quantiles")
         lo = int(np.argmin(np.abs(self.probs - (1 - level) / 2)))
         hi = int(np.argmin(np.abs(self.probs - (1 + level) / 2)))
         return src[lo], src[hi]
@@ -59,6 +85,8 @@ def simulate_intervals(
     n_paths: int = 1000,
     variant: dict | None = None,
     random_state: int | np.random.Generator | None = None,
+    groups: np.ndarray | None = None,
+    drift_share: float = LEVEL_DRIFT,
 ) -> Intervals:
     """Bootstrap ``n_paths`` futures of a fitted model and return their quantiles.
 
@@ -76,17 +104,30 @@ def simulate_intervals(
         Shifts as in `CohortSurvival.predict_array`.
     random_state
         Seed or generator; the same seed gives the same intervals.
+    groups
+        Optional boolean array (n_groups, year groups): each row a set of year groups (a phase)
+        whose per-area total gets its own quantiles (`Intervals.groups`).
+    drift_share
+        Share of each year's own ratio error that stays in the area's ratio for the years after
+        (see `LEVEL_DRIFT`); 0 draws the yearly errors independently.
     """
     _check_horizon(horizon)
     rng = np.random.default_rng(random_state)
     probs = interval_probs(levels)
-    n_groups, n_areas = model.panel_.values.shape[2], model.panel_.values.shape[0]
+    n_areas, _, n_groups = model.panel_.values.shape
     cells = np.empty((len(probs), n_areas, horizon, n_groups), dtype=np.float32)
     totals = np.empty((len(probs), n_areas, horizon), dtype=np.float32)
-    for k, state in enumerate(_steps(model, horizon, n_paths, variant, rng)):
+    authority = np.empty((len(probs), 1, horizon), dtype=np.float32)
+    group_q = None if groups is None else np.empty((len(probs), n_areas, horizon, len(groups)), dtype=np.float32)
+    for k, state in enumerate(_steps(model, horizon, n_paths, variant, rng, drift_share)):
         cells[:, :, k] = quantiles_last_axis(state, probs).transpose(2, 1, 0)
-        totals[:, :, k] = quantiles_last_axis(state.sum(axis=0), probs).T
-    return Intervals(probs, cells, totals)
+        area_sum = state.sum(axis=0)
+        totals[:, :, k] = quantiles_last_axis(area_sum, probs).T
+        authority[:, 0, k] = quantiles_last_axis(area_sum.sum(axis=0), probs)
+        if group_q is not None and groups is not None:
+            for j, members in enumerate(groups):  # a phase or two
+                group_q[:, :, k, j] = quantiles_last_axis(state[members].sum(axis=0), probs).T
+    return Intervals(probs, cells, totals, authority, group_q)
 
 
 def simulate_paths(
@@ -96,6 +137,7 @@ def simulate_paths(
     variant: dict | None = None,
     random_state: int | np.random.Generator | None = None,
     chunk_size: int = 250,
+    drift_share: float = LEVEL_DRIFT,
 ) -> Iterator[np.ndarray]:
     """Bootstrap ``n_paths`` futures of a fitted model, ``chunk_size`` paths at a time.
 
@@ -109,40 +151,93 @@ def simulate_paths(
     rng = np.random.default_rng(random_state)
     for start in range(0, n_paths, chunk_size):
         size = min(chunk_size, n_paths - start)
-        yield np.stack(list(_steps(model, horizon, size, variant, rng)))
+        yield np.stack(list(_steps(model, horizon, size, variant, rng, drift_share)))
 
 
-def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | None,
-           rng: np.random.Generator) -> Iterator[np.ndarray]:
+def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | None, rng: np.random.Generator,
+           drift_share: float) -> Iterator[np.ndarray]:
     """Simulated pupils year by year, each shaped ``(year groups, areas, paths)``."""
     fit = model.survival_
     # Layout (year groups, areas, paths): paths last, so quantiles run over contiguous memory,
     # and a whole year group is one slab for the feeder matrix product.
     ratios, intake = model.shifted(horizon, variant)
-    ratios = ratios.T.astype(np.float32)[:, :, None]
-    scale = (fit.sd * fit.inflation).T.astype(np.float32)[:, :, None]
-    intake_sd, cumulative = _intake_noise(model.intake_)
+    ratios = ratios.transpose(0, 2, 1).astype(np.float32)[..., None]  # (horizon, year groups, areas, 1)
+    scale = _idio_sd(fit).T.astype(np.float32)[:, :, None]
+    intake_sd, intake_carry, cumulative = _intake_noise(model.intake_)
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_areas = start.shape[1]
     level_error = np.zeros((n_areas, n_paths), dtype=np.float32)
+    # Errors that stay for the whole path: the error of estimating each ratio from a few years
+    # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
+    carry = np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
+    own_level = _draw(fit, rng, n_areas, n_paths)
+    own_level *= scale * carry
+    persistent = _shared_shock(fit, rng, n_paths) * carry
+    intake_level = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative) * (intake_sd * intake_carry)[:, None]
+    intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
+    trend_area = np.ones(n_areas, dtype=bool) if cumulative is None else cumulative
+    phi = np.float32(model.intake_.damping)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
-        step_error = _draw(model.intake_.trend_, rng, n_areas, n_paths)[0]
-        if cumulative is not None:
-            step_error = np.where(cumulative[:, None], step_error,
-                                  _draw(model.intake_.entry_, rng, n_areas, n_paths)[0])
+        # Fresh yearly errors accumulate: a trend's growth noise, and the drift of an intake
+        # ratio's level (a local level: on the English backtest, treating the ratio's yearly
+        # deviations as independent left 2-3-year primary intervals far too narrow).
+        step_error = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative)
         step_error *= intake_sd[:, None]
-        level_error = (level_error + step_error if cumulative is None
-                       else np.where(cumulative[:, None], level_error + step_error, step_error))
+        step_error += intake_shared[k]
+        level_error += step_error
+        # The estimation error persists: in a trend's growth it compounds, damped as the growth
+        # itself is; in an intake ratio it stays as it is.
+        level_error += np.where(trend_area[:, None], intake_level * phi ** (k + 1), 0.0)
+        total_error = level_error + np.where(trend_area[:, None], 0.0, intake_level)
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
-        factor += ratios
+        # A local level: part of each year's error stays in the area's ratio for the years after.
+        kept = factor * np.float32(drift_share) if drift_share else None
+        factor += own_level
+        factor += ratios[k]
+        if kept is not None:
+            own_level += kept
+        factor += (_shared_shock(fit, rng, n_paths) + persistent)[:, None, :]
         np.maximum(factor, 0.0, out=factor)
         nxt = np.empty_like(state)
         np.multiply(previous_cohort_paths(state, model.self_feed_, model.feeders_), factor, out=nxt[1:])
-        nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + level_error), 0.0)
+        nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + total_error), 0.0)
         state = nxt
         yield state
+
+
+def _idio_sd(fit: RatioFit) -> np.ndarray:
+    """The area's own ratio noise, once the shocks shared by all areas are taken out."""
+    return fit.sd if fit.idio_sd is None else fit.idio_sd
+
+
+def _shared_shock(fit: RatioFit | None, rng: np.random.Generator, n_paths: int) -> np.ndarray:
+    """One shock per path shared by every area, shape (transitions, paths).
+
+    A wild bootstrap of the historical year effects: a whole year's row (keeping the correlation
+    between transitions) times a standard normal, so even two or three years of history give a
+    smooth, symmetric spread with the year effects' variance.
+    """
+    if fit is None or fit.common is None or not fit.common.size:
+        g = 1 if fit is None else fit.ratio.shape[1]
+        return np.zeros((g, n_paths), dtype=np.float32)
+    rows = rng.integers(0, fit.common.shape[0], size=n_paths)
+    return (fit.common[rows].T * rng.standard_normal(n_paths)[None, :]).astype(np.float32)
+
+
+def _intake_shared(intake: IntakeModel, rng: np.random.Generator, n_paths: int, horizon: int) -> np.ndarray:
+    """Relative intake shocks shared by every area, per year ahead: shape (horizon, areas, paths).
+
+    The trend's common error is in its growth rate; the intake ratio's is divided by the
+    authority-wide ratio to be relative.
+    """
+    trend = np.stack([_shared_shock(intake.trend_, rng, n_paths)[0] for _ in range(horizon)])
+    if intake.entry_ is None:
+        return np.broadcast_to(trend[:, None, :], (horizon, len(intake.last_), n_paths))
+    pooled = float(intake.entry_.pooled[0]) or 1.0
+    entry = np.stack([_shared_shock(intake.entry_, rng, n_paths)[0] / pooled for _ in range(horizon)])
+    return np.where(intake.use_entry_[None, :, None], entry[:, None, :], trend[:, None, :]).astype(np.float32)
 
 
 def quantiles_last_axis(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -165,21 +260,37 @@ def _draw(fit: RatioFit, rng: np.random.Generator, n_areas: int, n_paths: int) -
     Drawing rows, not single cells, keeps the correlation between year groups of one year.
     Returns shape (transitions, areas, paths).
     """
-    pool = np.ascontiguousarray(fit.errors.T, dtype=np.float32)  # (transitions, pool rows)
-    return pool[:, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp)]
+    errors = fit.errors if fit.idio_errors is None else fit.idio_errors
+    pool = np.ascontiguousarray(errors.T, dtype=np.float32)  # (transitions, pool rows)
+    # np.take, not pool[:, idx]: the same gather, several times faster in numpy 2.
+    return np.take(pool, rng.integers(0, pool.shape[1], size=(n_areas, n_paths), dtype=np.intp), axis=1)
 
 
-def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray | None]:
-    """Relative intake error scale per area, and which areas accumulate it (trend) or not.
+def _intake_draw(intake: IntakeModel, rng: np.random.Generator, n_areas: int, n_paths: int,
+                 cumulative: np.ndarray | None) -> np.ndarray:
+    """Standardised intake errors (areas, paths): the trend's pool, or the intake ratio's."""
+    out = _draw(intake.trend_, rng, n_areas, n_paths)[0]
+    if cumulative is not None and intake.entry_ is not None:
+        out = np.where(cumulative[:, None], out, _draw(intake.entry_, rng, n_areas, n_paths)[0])
+    return out
+
+
+def _intake_noise(intake: IntakeModel) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Relative intake error scale per area, the factor of its persistent part, and which areas
+    accumulate it (trend) or not.
 
     A trend's error is an error in its growth, so it compounds year on year; an intake ratio on
-    known births errs afresh each year.
+    known births errs afresh each year, around a ratio whose own estimation error persists.
     """
     trend = intake.trend_
-    trend_sd = (trend.sd[:, 0] * trend.inflation).astype(np.float32)
+    trend_sd = _idio_sd(trend)[:, 0].astype(np.float32)
+    trend_carry = np.full(len(trend_sd), np.sqrt(max(trend.inflation**2 - 1.0, 0.0)), dtype=np.float32)
     if intake.entry_ is None:
-        return trend_sd, None
+        return trend_sd, trend_carry, None
     entry = intake.entry_
     ratio = np.where(entry.ratio[:, 0] > 0, entry.ratio[:, 0], 1.0)
-    entry_sd = entry.sd[:, 0] * entry.inflation / ratio
-    return np.where(intake.use_entry_, entry_sd, trend_sd).astype(np.float32), ~intake.use_entry_
+    entry_sd = _idio_sd(entry)[:, 0] / ratio
+    entry_carry = np.sqrt(max(entry.inflation**2 - 1.0, 0.0))
+    use = intake.use_entry_
+    return (np.where(use, entry_sd, trend_sd).astype(np.float32),
+            np.where(use, entry_carry, trend_carry).astype(np.float32), ~use)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import DataDir, ScenarioFile, load_or_exit, run_or_exit, scenario_file_or_exit
 from sufficiency.core.display import console
 
@@ -38,8 +39,8 @@ def plan_command(
     inputs = load_or_exit(data_dir, overrides or None)
     plan = run_or_exit(inputs, ["plan"], label="Choosing the capital programme...").plan
     out.mkdir(parents=True, exist_ok=True)
-    plan.schemes.to_csv(out / "plan.csv", index=False)
-    plan.sufficiency_after.to_csv(out / "sufficiency_after.csv", index=False)
+    csv_frame(plan.schemes).to_csv(out / "plan.csv", index=False)
+    csv_frame(plan.sufficiency_after).to_csv(out / "sufficiency_after.csv", index=False)
     print_plan(plan, inputs.schools)
     console.print(f"wrote {out / 'plan.csv'}\nwrote {out / 'sufficiency_after.csv'}")
 

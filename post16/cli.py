@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import load_or_exit, run_or_exit
 from sufficiency.core.display import console
 
@@ -42,7 +43,7 @@ def _write_outputs(result: Post16Result, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in result.tables(include_personal=True).items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
         written.append(out / f"{name}.csv")
     figures = {"participation_trend.png": result.trend_figure()}
     if result.roni is not None:

@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 def scenario_overrides(spec: str, inputs: Inputs) -> dict:
     """Overrides for one ``--scenario``: a YAML file of settings, or a forecast variant's name."""
-    import yaml
+    from sufficiency.core.safeyaml import load_yaml
 
     path = Path(spec)
     if path.suffix.lower() in (".yaml", ".yml"):
         if not path.is_file():
             raise typer.BadParameter(f"{path} does not exist: give a scenario YAML file or a variant name")
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = load_yaml(path.read_text(encoding="utf-8")) or {}
         if not isinstance(loaded, dict):
             raise typer.BadParameter(f"{path} must hold a mapping of scenario settings")
         loaded.setdefault("name", path.stem)
@@ -54,8 +54,14 @@ def write_with_progress(results: ScenarioResult | list[ScenarioResult], out: Pat
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reports import render_steps, write_reports
-    from sufficiency.core.display import console
+    from sufficiency.core.display import console, progress_log
 
+    if not console.is_terminal:  # a bar shows nothing in a log: one line per step with the time instead
+        log = progress_log("report")
+        log(f"writing {', '.join(formats)}")
+        written = write_reports(results, out, formats, map_year=map_year, progress=lambda step, units: log(step))
+        log("written")
+        return written
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Writing the report", total=render_steps(results, formats))

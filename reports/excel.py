@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.content import ReportData
 from reports.format import indicator_decimals, year_label
+from sufficiency.core.cells import text_only
 
 HEADER_FILL = PatternFill("solid", fgColor="08306B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -310,5 +311,5 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     _programme_sheets(book, data)
     _area_sheets(book, data)
     _other_sheets(book, data)
-    book.save(path)
+    text_only(book).save(path)  # names and reasons are the user's text: never formulas
     return path

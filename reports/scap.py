@@ -18,6 +18,7 @@ import pandas as pd
 
 from reports.content import programme_table
 from reports.format import ncy_short, year_label
+from sufficiency.core.cells import csv_frame, text_only
 from sufficiency.core.phases import PHASE_NCY
 from sufficiency.core.scenario import SCAP_HORIZON_PRIMARY, SCAP_HORIZON_SECONDARY
 
@@ -117,7 +118,7 @@ def write_scap(result: ScenarioResult, out: Path) -> list[Path]:
     written = []
     for stem, frame in tables.items():
         path = out / f"{stem}.csv"
-        frame.to_csv(path, index=False)
+        csv_frame(frame).to_csv(path, index=False)
         written.append(path)
     book = Workbook()
     book.remove(book.active)
@@ -126,6 +127,6 @@ def write_scap(result: ScenarioResult, out: Path) -> list[Path]:
     for stem, frame in tables.items():
         add_frame_sheet(book, SHEET_NAMES[stem], frame, formats, readable=False)
     path = out / "scap_return.xlsx"
-    book.save(path)
+    text_only(book).save(path)
     written.append(path)
     return written

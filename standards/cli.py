@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from standards.escalation import STEPS
+from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import OrganisationOption, StoreOption, command_services, load_or_exit
 from sufficiency.core.display import console
 
@@ -86,7 +87,7 @@ def _write_store(audit: AuditTrail, out: Path) -> list[Path]:
     written = []
     for name, frame in (("overrides", override_frame(audit)), ("escalations", step_frame(audit))):
         path = out / f"standards_{name}.csv"
-        frame.to_csv(path, index=False)
+        csv_frame(frame).to_csv(path, index=False)
         written.append(path)
     return written
 
@@ -97,7 +98,7 @@ def _write(result: StandardsResult, out: Path) -> list[Path]:
     for name, table in result.tables().items():
         path = out / f"standards_{name}.csv"
         # Missing figures are written as words so no reader mistakes them for zero.
-        table.to_csv(path, index=False, na_rep="not available")
+        csv_frame(table).to_csv(path, index=False, na_rep="not available")
         written.append(path)
     return written
 

@@ -18,6 +18,18 @@ REPORT_CARD_WORDS = {"urgent improvement": 1, "needs attention": 2, "expected st
 FLAG_WORDS = {"yes": 1, "no": 0, "true": 1, "false": 0, "y": 1, "n": 0}
 
 
+#: Units of the vocabulary under which a value is a yes/no flag.
+FLAG_UNITS = ("1 yes / 0 no", "1 met / 0 not met")
+
+
+def _not_flags() -> set[str]:
+    """The vocabulary's indicators that are not flags (a council's own indicators may be)."""
+    from standards.lait import school_vocabulary
+
+    vocab = school_vocabulary()
+    return set(vocab.loc[~vocab["unit"].isin(FLAG_UNITS), "indicator"])
+
+
 class IndicatorError(ValueError):
     """Values that cannot be read, naming the rows, indicators and what was expected."""
 
@@ -33,7 +45,9 @@ def _words_to_numbers(indicator: pd.Series, text: pd.Series) -> pd.Series:
     out[grade] = _as_float(lower[grade].map(OFSTED_WORDS))
     card = indicator.str.startswith("ofsted_rc_").to_numpy(bool)
     out[card] = _as_float(lower[card].map(REPORT_CARD_WORDS))
-    out = out.fillna(pd.Series(_as_float(lower.map(FLAG_WORDS)), index=text.index))
+    # yes/no only where a flag belongs: "yes" as a KS2 percentage read as 1% once, and turned a school Red.
+    flags = ~indicator.isin(_not_flags()).to_numpy(bool)
+    out[flags] = out[flags].fillna(pd.Series(_as_float(lower[flags].map(FLAG_WORDS)), index=text.index[flags]))
     dates = indicator.eq("ofsted_inspection_date").to_numpy(bool)
     iso = pd.to_datetime(text[dates], format="%Y-%m-%d", errors="coerce")
     out[dates] = out[dates].fillna(pd.Series(_as_float(iso.dt.strftime("%Y%m%d")),

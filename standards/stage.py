@@ -41,5 +41,6 @@ STAGE = Stage(
     printer="standards.show:print_result",
     tables=tables,
     routes="standards.routes:router",
+    input_checks="standards.inputs:check",
     order=30,
 )

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from standards.kpi import NOT_AVAILABLE
+from sufficiency.core.safeyaml import excerpt, load_yaml
 
 STATUSES = ("met", "on track", "off track", "missed", NOT_AVAILABLE)
 
@@ -70,10 +71,10 @@ def load_targets(path: Path | str) -> list[Target]:
         if path.suffix.lower() == ".csv":
             rows = pd.read_csv(path, keep_default_na=False).to_dict("records")
         else:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
             rows = data.get("targets", []) if isinstance(data, dict) else data
     except (OSError, yaml.YAMLError, pd.errors.ParserError) as exc:
-        raise TargetFileError(f"{path}: cannot read the targets file ({exc}).") from exc
+        raise TargetFileError(f"{path}: cannot read the targets file ({excerpt(exc, 300)}).") from exc
     targets = []
     for i, row in enumerate(rows):
         try:
@@ -83,7 +84,7 @@ def load_targets(path: Path | str) -> list[Target]:
             key = ".".join(str(p) for p in err["loc"]) or "target"
             where = f"row {i + 2}" if path.suffix.lower() == ".csv" else f"target {i + 1}"
             raise TargetFileError(f"{path}: {where}, '{key}': {err['msg']} (got "
-                                  f"{err.get('input')!r}). Each target needs indicator, "
+                                  f"{excerpt(repr(err.get('input')))}). Each target needs indicator, "
                                   "baseline, baseline_year, target and deadline.") from exc
     return targets
 

@@ -13,9 +13,11 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperCommand
 
 from sufficiency.core.commands import DataDir, OutDir, ScenarioFile, load_or_exit, run_or_exit, scenario_file_or_exit
 from sufficiency.core.display import console
@@ -107,7 +109,22 @@ def list_stages() -> None:
     console.print(table)
 
 
-def _services(ctx: typer.Context) -> None:
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"sufficiency {version('sufficiency')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("sufficiency (not installed: run 'make install')")
+        raise typer.Exit()
+
+
+def _services(
+    ctx: typer.Context,
+    _version: Annotated[bool, typer.Option("--version", "-V", help="Print the version and exit.", is_eager=True,
+                                           callback=_print_version)] = False,
+) -> None:
     # The application's services for every command (ctx.obj: sufficiency.core.commands.CommandServices), so a
     # stage's command reads and writes the store the API uses without importing it; a caller may give its own.
     if ctx.obj is None:
@@ -115,6 +132,57 @@ def _services(ctx: typer.Context) -> None:
 
         ctx.obj = AppServices()
         ctx.call_on_close(ctx.obj.close)
+
+
+class WordsCommand(TyperCommand):
+    """A command whose help names each value as a word, as click does (``DATA_DIR``, ``PATH``, ``INTEGER``,
+    ``TEXT``), where typer would print Python types (``<list[str]>``, ``<path>``); a flag shows none."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            _name_value(param)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+#: typer's type labels as the words click uses.
+_WORDS = {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "path": "PATH", "file": "FILE", "directory": "FOLDER",
+          "bool": "", "int range": "INTEGER", "float range": "NUMBER"}
+
+
+def _name_value(param: click.Parameter) -> None:
+    if param.metavar is not None:
+        return
+    if isinstance(param, click.Argument) or type(param).__name__ == "TyperArgument":
+        param.metavar = (param.name or "value").upper()
+        # typer shows an argument's type beside its name (DATA_DIR <path>); its name says it already.
+        param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        return
+    if getattr(param, "is_flag", False):
+        param.metavar = ""
+        return
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or descriptor.is_choice:  # choices are shown as they are
+        return
+    label = param.display_type(None).strip("<>")  # type: ignore[attr-defined]  # typer's, not click's
+    repeated = label.startswith("list[")
+    label = label.removeprefix("list[").removesuffix("]")
+    param.metavar = _WORDS.get(label, label.upper()) + ("..." if repeated and label in _WORDS else "")
+
+
+def _words_everywhere(target: typer.Typer) -> None:
+    """Every command of the line (the stages' too) with its values named as words."""
+    for info in target.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = WordsCommand
+    for group in target.registered_groups:
+        if group.typer_instance is not None:
+            _words_everywhere(group.typer_instance)
 
 
 #: Application commands beside the stages' own: the report, the HTTP service and national runs.
@@ -125,7 +193,8 @@ def build_app() -> typer.Typer:
     """The command line: the application's commands, every registered stage's commands, then the report's
     and the service's. A stage whose commands cannot load is reported on stderr, not fatal."""
     target = typer.Typer(name="sufficiency", help=HELP, no_args_is_help=True, add_completion=False,
-                         pretty_exceptions_show_locals=False)
+                         pretty_exceptions_show_locals=False,
+                         context_settings={"help_option_names": ["-h", "--help"]})
     target.callback()(_services)
     target.command("validate")(validate)
     target.command("current")(current)
@@ -140,6 +209,7 @@ def build_app() -> typer.Typer:
             errors.append(f"the '{stage.name}' stage's commands were not loaded: {exc}")
     for module in _APP_COMMANDS:
         importlib.import_module(module).register(target)
+    _words_everywhere(target)
     for error in errors:
         print(f"warning: {error}", file=sys.stderr)
     return target

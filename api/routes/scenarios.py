@@ -17,6 +17,7 @@ from api.scoping import owned
 from sufficiency.app.store.datasets import foreign_files
 from sufficiency.app.store.models import ScenarioRecord
 from sufficiency.core.errors import Problem
+from sufficiency.core.safeyaml import excerpt, load_yaml, yaml_problem
 from sufficiency.core.scenario import Scenario, scenario_problems
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=ERROR_RESPONSES)
@@ -34,7 +35,7 @@ def _parse(raw: bytes, content_type: str) -> ScenarioCreate:
     kind = content_type.split(";")[0].strip().lower()
     try:
         if kind in YAML_TYPES:
-            data = yaml.safe_load(raw.decode("utf-8"))
+            data = load_yaml(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ApiError(422, "The YAML must be a mapping of settings, as in scenario.yaml.")
             data = {"name": data.pop("name", None), "description": data.pop("description", "") or "",
@@ -43,12 +44,13 @@ def _parse(raw: bytes, content_type: str) -> ScenarioCreate:
         if kind in ("application/json", ""):
             return ScenarioCreate.model_validate_json(raw)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ApiError(422, f"The body is not valid YAML: {exc}") from None
+        raise ApiError(422, f"The body is not valid YAML: {yaml_problem(exc)}. Send a scenario.yaml of plain "
+                       "settings (no aliases, no deep nesting).") from None
     except ValidationError as exc:
         problems = [Problem("scenario", None, ".".join(str(p) for p in e["loc"]) or None, e["msg"],
                             "Correct this field") for e in exc.errors()]
         raise ApiError(422, "The scenario is not valid: " + "; ".join(str(p) for p in problems[:3]), problems) from None
-    raise ApiError(415, f"Send the scenario as application/json or application/yaml, not {kind}.")
+    raise ApiError(415, f"Send the scenario as application/json or application/yaml, not {excerpt(kind, 60)}.")
 
 
 def validate_settings(body: ScenarioCreate) -> dict[str, Any]:
@@ -77,8 +79,8 @@ async def create_scenario(request: Request, user: PlannerUser, session: SessionD
     record = ScenarioRecord(organisation_id=user.organisation_id, name=body.name, description=body.description,
                             settings=settings, created_by=user.id)
     session.add(record)
-    commit_or_conflict(session, f"Your organisation already has a scenario called '{body.name}'; choose another "
-                       "name (scenarios are never changed once runs may use them).")
+    commit_or_conflict(session, f"Your organisation already has a scenario called '{excerpt(body.name, 60)}'; choose "
+                       "another name (scenarios are never changed once runs may use them).")
     return record
 
 

@@ -7,9 +7,18 @@ from sqlalchemy import select
 
 from api.deps import AdminUser, CurrentUser, SessionDep, StateDep
 from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc, not_found
-from api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, UserCreate, UserPublic, UserUpdate
-from api.security import hash_secret, new_api_key
+from api.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    PasswordChange,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from api.security import hash_secret, new_api_key, verify_secret
 from sufficiency.app.store.models import ApiKey, User, utcnow
+from sufficiency.core.safeyaml import excerpt
 
 router = APIRouter(prefix="/users", tags=["users"], responses=ERROR_RESPONSES)
 
@@ -26,13 +35,15 @@ def list_users(admin: AdminUser, session: SessionDep) -> list[User]:
 
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED,
-             responses={409: error_doc("The e-mail is taken.")},
+             responses={409: error_doc("Your organisation has a user with this e-mail.")},
              summary="Add a user to your organisation (admin)")
 def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
+    """An e-mail is unique within your organisation: whether another council uses it is never told."""
     user = User(organisation_id=admin.organisation_id, email=body.email.strip().lower(), role=body.role,
                 password_hash=hash_secret(body.password))
     session.add(user)
-    commit_or_conflict(session, f"A user with e-mail {body.email} already exists; choose another address.")
+    commit_or_conflict(session, f"Your organisation already has a user with e-mail {excerpt(body.email, 80)}; "
+                       "change their role with PATCH /users/{id}, or choose another address.")
     return user
 
 
@@ -54,6 +65,20 @@ def update_user(user_id: str, body: UserUpdate, admin: AdminUser, session: Sessi
         user.active = body.active
     session.commit()
     return user
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT,
+             responses={403: error_doc("The current password is wrong.")}, summary="Change your password")
+def change_password(body: PasswordChange, user: CurrentUser, session: SessionDep) -> None:
+    """Give your current password and a new one (at least 12 characters). Access tokens issued before the
+    change stop working: sign in again with the new password. Your API keys are kept (revoke them with
+    DELETE /users/me/api-keys/{key_id})."""
+    if not verify_secret(user.password_hash, body.current_password):
+        raise ApiError(403, "The current password is wrong; your password was not changed.")
+    if body.new_password == body.current_password:
+        raise ApiError(422, "The new password is the current one; choose a different password.")
+    user.password_hash = hash_secret(body.new_password)  # and so every token issued before stops working
+    session.commit()
 
 
 @router.get("/me/api-keys", response_model=list[ApiKeyPublic], summary="Your API keys")

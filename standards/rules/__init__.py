@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sufficiency.core.safeyaml import excerpt, load_yaml
+
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = RULES_DIR / "risk_rules_v1.yaml"
 
@@ -96,9 +98,9 @@ def load_rules(path: Path | str | None = None, known_indicators: set[str] | None
     """
     path = Path(path) if path is not None else DEFAULT_RULES
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise RuleFileError(f"{path}: cannot read the rule file ({exc}).") from exc
+        raise RuleFileError(f"{path}: cannot read the rule file ({excerpt(exc, 300)}).") from exc
     try:
         ruleset = RuleSet.model_validate(data)
     except ValidationError as exc:
@@ -107,7 +109,7 @@ def load_rules(path: Path | str | None = None, known_indicators: set[str] | None
         where = f"rule {data['rules'][loc[1]].get('id', loc[1])!r}, " if (
             len(loc) > 2 and loc[0] == "rules" and isinstance(data, dict)) else ""
         key = ".".join(str(p) for p in loc)
-        raise RuleFileError(f"{path}: {where}'{key}': {err['msg']} (got {err.get('input')!r}). "
+        raise RuleFileError(f"{path}: {where}'{key}': {err['msg']} (got {excerpt(repr(err.get('input')))}). "
                             "Correct the rule and run again.") from exc
     _check_rules(ruleset, path, known_indicators)
     return ruleset

@@ -69,9 +69,16 @@ class Settings(StoreSettings):
     token_minutes: int = Field(60, ge=1, le=24 * 60, description="Lifetime of an access token, in minutes.")
     max_upload_mb: float = Field(50.0, gt=0, le=2048, description="Largest upload accepted, in megabytes (MB).")
     rate_limit_per_minute: int = Field(
-        6000, ge=1, description="Requests one client (API key, token or address) may make per minute before 429.")
+        6000, ge=1, description="Requests one signed-in user (with any of their tokens or keys) may make per minute "
+                                "before 429.")
+    address_rate_limit_per_minute: int | None = Field(
+        None, ge=1, description="Requests one address may make per minute before 429, signed in or not; default "
+                                "five times rate_limit_per_minute (people behind one office proxy share it).")
     sign_in_per_minute: int = Field(
         20, ge=1, description="Sign-in attempts one address may make per minute (slows password guessing).")
+    retention_check_minutes: float = Field(
+        60.0, gt=0, le=24 * 60, description="How often the service deletes pupil-level lists past their delete-after "
+                                            "date (also at start-up), in minutes.")
     job_workers: int = Field(2, ge=1, le=64, description="Runs executed at once; default 2, one per core here.")
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
     national_runs: bool = Field(

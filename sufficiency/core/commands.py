@@ -107,9 +107,8 @@ def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
     against that file (not the folder's scenario.yaml); exit with status 1 when it cannot be used."""
     if path is None:
         return None
-    import yaml
-
     from sufficiency.core.display import problems_table
+    from sufficiency.core.safeyaml import load_yaml
     from sufficiency.core.scenario import load_scenario
 
     if not path.is_file():
@@ -120,7 +119,7 @@ def scenario_file_or_exit(path: Path | None) -> dict[str, Any] | None:
         console.print(problems_table(problems, f"{path} cannot be used"))
         console.print(f"[red]--scenario {path}: fix the file.[/]")
         raise typer.Exit(1)
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = load_yaml(path.read_text(encoding="utf-8"))
     return loaded or None
 
 
@@ -129,17 +128,32 @@ def run_or_exit(inputs: Inputs, stages: Iterable[str] | None, options: Mapping[s
     """Run stages (every stage of a full run when None, and the stages they require) with a status line
     naming the stage at work; a problem in the data that a stage finds is printed against the folder,
     with exit status 1."""
+    from sufficiency.core.display import progress_log
     from sufficiency.core.result import run_scenario
     from sufficiency.core.stages import REGISTRY, StageError
 
     wanted = REGISTRY.full() if stages is None else list(stages)
     titles = {"current": "Current sufficiency", **{s.name: s.title for s in REGISTRY.plan(wanted)}}
+    # In a terminal a status line names the stage at work; elsewhere (a log, CI) a spinner shows nothing, so
+    # each stage is logged with the time since the start.
+    log = None if console.is_terminal else progress_log("run")
     with console.status(label or "Working...") as status:
         try:
-            return run_scenario(inputs, wanted, options=options, earlier=earlier,
-                                progress=lambda name: status.update(f"{titles.get(name, name.capitalize())}..."))
+            if log is not None:
+                log(label or "Working...")
+
+            def progress(name: str) -> None:
+                text = f"{titles.get(name, name.capitalize())}..."
+                status.update(text)
+                if log is not None:
+                    log(f"{name}: {text}")
+
+            result = run_scenario(inputs, wanted, options=options, earlier=earlier, progress=progress)
         except (ValueError, StageError) as exc:
             # Engines raise ValueError (or a subclass) for data they cannot work with, naming it.
             status.stop()
             console.print(f"[red]{inputs.folder}: {exc}[/]")
             raise typer.Exit(1) from None
+    if log is not None:
+        log("every stage done")
+    return result

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.core.errors import Problem
+from sufficiency.core.validation import closest
 
 Tables = dict[str, pd.DataFrame]
 Files = dict[str, str]
@@ -23,9 +24,11 @@ def _first_rows(frame: pd.DataFrame, mask: pd.Series, by: list[str]) -> pd.DataF
 
 
 def unknown_references(
-    tables: Tables, files: Files, table: str, column: str, target: str, known: set[str], what: str
+    tables: Tables, files: Files, table: str, column: str, target: str, known: set[str], what: str,
+    causes: dict[str, str] | None = None,
 ) -> list[Problem]:
-    """Rows of ``table`` whose ``column`` names something not in ``known``."""
+    """Rows of ``table`` whose ``column`` names something not in ``known``, each with the nearest known value
+    ("did you mean"), or the root cause found elsewhere (``causes``: value -> where it went wrong)."""
     frame = tables.get(table)
     if frame is None or column not in frame.columns:
         return []
@@ -34,16 +37,69 @@ def unknown_references(
     if not mask.any():
         return []
     out = []
-    for _, g in _first_rows(frame, mask, [column]).iterrows():
+    for n, (_, g) in enumerate(_first_rows(frame, mask, [column]).iterrows()):
         more = f" (and {g['count'] - 1} more rows)" if g["count"] > 1 else ""
+        value = str(g[column])
+        if causes and value in causes:
+            hint = f": {causes[value]}"
+        else:  # the nearest known value, for the first few (difflib over every known value each time)
+            near = closest(value, known) if n < 20 else None
+            hint = f": did you mean '{near}'?" if near is not None else ""
         out.append(
             Problem(
                 files[table], row_of(files, table, g["first"]), column,
-                f"{column} '{g[column]}' is not in {target}{more}",
-                f"Add {what} '{g[column]}' to {target}, or correct the {column}",
+                f"{column} '{value}' is not in {target}{more}{hint}",
+                f"Add {what} '{value}' to {target}, or correct the {column}",
             )
         )
     return out
+
+
+#: The tables and columns that name a planning area, besides schools.
+AREA_REFERENCES = (("housing", "planning_area_id"), ("options", "planning_area_id"),
+                   ("wards", "primary_planning_area_id"), ("wards", "secondary_planning_area_id"))
+
+
+def misspelt_school_areas(tables: Tables, files: Files) -> tuple[list[Problem], dict[str, str]]:
+    """The root cause of other tables' unknown planning areas when the areas come from the schools: a school
+    naming an area no other table names, near an area other tables name and no school has (a misspelling).
+
+    Returns the problems, on the schools rows, and for each area the other tables name, where it went wrong
+    (for their own messages).
+    """
+    if "planning_areas" in files:
+        return [], {}  # areas given in their own file: each reference is checked against it
+    schools = tables["schools"]
+    if "planning_area_id" not in schools:
+        return [], {}
+    named = schools["planning_area_id"].dropna().astype(str)
+    elsewhere: dict[str, list[str]] = {}
+    for table, col in AREA_REFERENCES:
+        frame = tables.get(table)
+        if frame is not None and col in frame:
+            for value in frame[col].dropna().astype(str).unique():
+                elsewhere.setdefault(value, [])
+                if files[table] not in elsewhere[value]:
+                    elsewhere[value].append(files[table])
+    orphans = [v for v in elsewhere if v not in set(named)]
+    lonely = sorted(set(named) - set(elsewhere))
+    problems: list[Problem] = []
+    causes: dict[str, str] = {}
+    for orphan in orphans:
+        near = closest(orphan, lonely)
+        if near is None:
+            continue
+        first = named.index[named == near][0]
+        row = row_of(files, "schools", first)
+        problems.append(Problem(
+            files["schools"], row, "planning_area_id",
+            f"planning area '{near}' is named by no other table, while {' and '.join(elsewhere[orphan])} "
+            f"{'name' if len(elsewhere[orphan]) > 1 else 'names'} '{orphan}', which no school has: did you mean "
+            f"'{orphan}'?",
+            f"Correct the planning_area_id to '{orphan}' if that is the area; the errors in other files that "
+            f"name '{orphan}' then go"))
+        causes[orphan] = f"no school has it, probably because {files['schools']} row {row} has '{near}'"
+    return problems, causes
 
 
 def rolls_outside_age_range(tables: Tables, files: Files) -> list[Problem]:
@@ -73,7 +129,9 @@ def rolls_outside_age_range(tables: Tables, files: Files) -> list[Problem]:
 
 
 def year_gaps(tables: Tables, files: Files) -> list[Problem]:
-    """Missing years: across the whole rolls table, and inside each school's run of years."""
+    """Missing years: across the whole rolls table (an error: no year can be forecast across it), and inside
+    each school's run of years (a warning: real censuses have such gaps; the forecast leaves the school out
+    of the ratios the gap would distort)."""
     rolls = tables["rolls"]
     out = []
     years = np.sort(rolls["year"].unique())
@@ -99,10 +157,15 @@ def year_gaps(tables: Tables, files: Files) -> list[Problem]:
             Problem(
                 files["rolls"], row_of(files, "rolls", first), "year",
                 f"school {school_id} has no rolls for {', '.join(map(str, missing))}, "
-                f"between {int(r['min'])} and {int(r['max'])}",
-                "Add the missing years (0 pupils if the school was closed), or check the school_id",
+                f"between {int(r['min'])} and {int(r['max'])}: taken as missing data, the school is left out "
+                "of its planning area's ratios to and from that year (not read as pupils who left and came back)",
+                "Add the missing years' rolls if you have them (0 pupils if the school was closed)",
+                "warning",
             )
         )
+    if len(gappy) > 20:
+        out.append(Problem(files["rolls"], None, "year", f"{len(gappy) - 20} more schools with a missing year "
+                           "like these", "Add the missing years' rolls if you have them", "warning"))
     return out
 
 
@@ -162,7 +225,9 @@ def cross_check(tables: Tables, files: Files) -> list[Problem]:
     school_ids = set(schools["school_id"].astype(str))
     areas = tables.get("planning_areas")
     wards = tables.get("wards")
-    problems = school_ranges(tables, files)
+    # A misspelt planning area in schools comes first: the other files' errors follow from it.
+    problems, causes = misspelt_school_areas(tables, files)
+    problems += school_ranges(tables, files)
     problems += unknown_references(tables, files, "rolls", "school_id", files["schools"], school_ids, "school")
     problems += rolls_outside_age_range(tables, files)
     problems += year_gaps(tables, files)
@@ -174,10 +239,8 @@ def cross_check(tables: Tables, files: Files) -> list[Problem]:
     if areas is not None:
         area_ids = set(areas["planning_area_id"].astype(str))
         target = files.get("planning_areas", "the planning areas named in schools")
-        for table, col in (("schools", "planning_area_id"), ("housing", "planning_area_id"),
-                           ("options", "planning_area_id"), ("wards", "primary_planning_area_id"),
-                           ("wards", "secondary_planning_area_id")):
-            problems += unknown_references(tables, files, table, col, target, area_ids, "planning area")
+        for table, col in (("schools", "planning_area_id"), *AREA_REFERENCES):
+            problems += unknown_references(tables, files, table, col, target, area_ids, "planning area", causes)
     known_areas = set(schools["planning_area_id"].astype(str)) if "planning_area_id" in schools else set()
     if areas is not None:
         known_areas |= set(areas["planning_area_id"].astype(str))

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sufficiency.core.cells import csv_frame
+
 #: Columns holding rates, shares and weights keep four decimals; every other figure one (pupils are
 #: forecast to fractions of a pupil, places and pounds are whole).
 _FINE = re.compile(r"rate|ratio|share|pct|percent|weight|prob|gap|alpha|ece|auc|score")
@@ -44,5 +46,5 @@ def csv_ready(frame: pd.DataFrame, taught: set[tuple[str, int]] | None = None) -
 
 def write_csv(frame: pd.DataFrame, path: Path, taught: set[tuple[str, int]] | None = None) -> Path:
     """Write :func:`csv_ready` of ``frame`` to ``path``."""
-    csv_ready(frame, taught).to_csv(path, index=False)
+    csv_frame(csv_ready(frame, taught)).to_csv(path, index=False)
     return path

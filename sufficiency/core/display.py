@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -22,6 +23,23 @@ if TYPE_CHECKING:
 console = Console(width=None if sys.stdout.isatty() else 160)
 #: Columns holding codes, printed as they are (no thousands separator in a year).
 _CODES = {"year", "ncy", "base_year", "school_id", "urn", "la_code"}
+
+
+def progress_log(command: str) -> Callable[[str], None]:
+    """Log lines for a long command whose output is not a terminal (a log file, CI, a pipe), where a spinner
+    or a bar shows nothing: each call prints the stage with the time since the command started,
+    ``[   12.3 s] report: Report: charts``, once per change of stage."""
+    start = time.monotonic()
+    last: list[str] = []
+
+    def log(stage: str) -> None:
+        if last and last[-1] == stage:
+            return
+        last.append(stage)
+        console.print(f"[{time.monotonic() - start:7.1f} s] {command}: {stage}", highlight=False, markup=False,
+                      soft_wrap=True)
+
+    return log
 
 
 def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,

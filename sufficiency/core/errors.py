@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+#: The longest message or fix a problem keeps (longer ones are cut, ending in "...").
+MAX_MESSAGE = 500
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -33,6 +36,13 @@ class Problem:
     message: str
     fix: str
     severity: Literal["error", "warning"] = "error"
+
+    def __post_init__(self) -> None:
+        # A message may quote the input (a cell, a file name); it never quotes more than a short excerpt.
+        for name, limit in (("file", 120), ("column", 120), ("message", MAX_MESSAGE), ("fix", MAX_MESSAGE)):
+            value = getattr(self, name)
+            if isinstance(value, str) and len(value) > limit:
+                object.__setattr__(self, name, value[:limit - 3] + "...")
 
     def where(self) -> str:
         parts = [self.file]

@@ -93,11 +93,44 @@ def _with_geometry(frame: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
     return gpd.GeoDataFrame(frame, geometry=raw.geometry.set_axis(frame.index), crs=raw.geometry.crs)
 
 
+def _lonlat_columns(raw: RawTable) -> tuple[str | None, str | None]:
+    cols = {c.lower(): c for c in raw.frame.columns}
+    return cols.get("lon") or cols.get("longitude"), cols.get("lat") or cols.get("latitude")
+
+
+def _rows_listed(raw: RawTable, mask: pd.Series) -> str:
+    rows = [raw.row_number(i) for i in mask[mask].index]
+    shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}"
+
+
+def _lonlat_mixups(raw: RawTable, lon: str, lat: str, xs: pd.Series, ys: pd.Series) -> list[Problem]:
+    """Longitude and latitude swapped, or British National Grid metres given as lon/lat: said once for the
+    file (with the rows), not as one 'outside Great Britain' per row."""
+    problems = []
+    swapped = (ys.abs() <= 10) & xs.between(49, 61) & ~((xs.abs() <= 10) & ys.between(49, 61))
+    grid = (xs.abs() > 180) | (ys.abs() > 90)
+    first = lambda m: raw.row_number(m[m].index[0])  # noqa: E731
+    if swapped.any():
+        i = swapped[swapped].index[0]
+        problems.append(Problem(
+            raw.file, first(swapped), lon,
+            f"'{lon}' holds latitudes and '{lat}' longitudes ({_rows_listed(raw, swapped)}; e.g. {lon} "
+            f"{raw.frame.at[i, lon]}, {lat} {raw.frame.at[i, lat]}): in Great Britain longitude is -8 to 2 and "
+            "latitude 49 to 61", f"Swap the values of '{lon}' and '{lat}' (or their headers)"))
+    if grid.any():
+        i = grid[grid].index[0]
+        problems.append(Problem(
+            raw.file, first(grid), lon,
+            f"'{lon}' and '{lat}' hold British National Grid eastings and northings in metres, not degrees "
+            f"({_rows_listed(raw, grid)}; e.g. {lon} {raw.frame.at[i, lon]}, {lat} {raw.frame.at[i, lat]})",
+            f"Head the columns x (easting) and y (northing) instead of '{lon}' and '{lat}'"))
+    return problems
+
+
 def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
     """Tables given with lon/lat columns get point geometry in British National Grid."""
-    cols = {c.lower(): c for c in raw.frame.columns}
-    lon = cols.get("lon") or cols.get("longitude")
-    lat = cols.get("lat") or cols.get("latitude")
+    lon, lat = _lonlat_columns(raw)
     if raw.geometry is not None or not lon or not lat or "x" in raw.frame.columns:
         return []
     xs = pd.to_numeric(raw.frame[lon], errors="coerce")
@@ -108,6 +141,9 @@ def _lonlat_to_geometry(raw: RawTable) -> list[Problem]:
                 "Write decimal degrees, e.g. -2.3481")
         for i in bad[bad].index[:20]
     ]
+    mixups = _lonlat_mixups(raw, lon, lat, xs, ys)
+    if mixups:  # no geometry from figures known to be wrong: one problem each, not one per row
+        return problems + mixups
     points = gpd.GeoSeries(gpd.points_from_xy(xs, ys), index=raw.frame.index, crs="EPSG:4326")
     raw.geometry = points.to_crs("EPSG:27700")
     return problems
@@ -136,7 +172,8 @@ def _read_tables(
             continue
         problems += _lonlat_to_geometry(raw)
         spec = TABLES[name]
-        derivable = {"planning_area_id"} if raw.geometry is not None or "x" in raw.frame else set()
+        located = raw.geometry is not None or "x" in raw.frame or all(_lonlat_columns(raw))
+        derivable = {"planning_area_id"} if located else set()
         frame, found = parse_table(raw, spec, derivable)
         problems += found
         if frame is not raw.frame:
@@ -171,6 +208,28 @@ def _cross_check_anyway(tables: dict[str, pd.DataFrame], files: dict[str, str], 
     return [p for p in more if p.severity == "error" and (p.file, p.row, p.column) not in seen]
 
 
+def _stage_checks(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                  scenario: Scenario | None, broken: bool = False) -> list[Problem]:
+    """The problems each registered stage finds in the tables it reads (its ``input_checks``).
+
+    On tables already known to be ``broken`` (the rows that parsed of a folder with errors), a check the
+    broken tables defeat is skipped: their errors stand.
+    """
+    from sufficiency.core.stages import REGISTRY, StageError
+
+    problems: list[Problem] = []
+    for stage in REGISTRY.all():
+        try:
+            problems += stage.check_inputs(tables, files, scenario)
+        except StageError as exc:
+            problems.append(Problem(SCENARIO_FILE, None, None, f"the '{stage.name}' stage's input checks could "
+                                    f"not run: {exc}", "Reinstall the package ('make install')", "warning"))
+        except Exception:
+            if not broken:
+                raise
+    return problems
+
+
 def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[Inputs | None, list[Problem]]:
     folder = Path(folder)
     if not folder.is_dir():
@@ -184,17 +243,24 @@ def _collect(folder: Path, scenario_overrides: dict[str, Any] | None) -> tuple[I
         hashes[SCENARIO_FILE] = file_hash(scenario_path)
     if (scenario is None or any(p.severity == "error" for p in problems) or "schools" not in tables
             or "rolls" not in tables):
-        return None, problems + _cross_check_anyway(tables, files, typed, problems)
-    warnings: list[Problem] = []
+        found = problems + _cross_check_anyway(tables, files, typed, problems)
+        seen = {(p.file, p.row, p.column) for p in found}  # a cell already reported needs no second message
+        checked = [p for p in _stage_checks({n: tables[n] for n in typed}, files, scenario, broken=True)
+                   if (p.file, p.row, p.column) not in seen]
+        return None, found + checked
+    derived: list[Problem] = []
     tables["schools"], found = complete_schools(tables, files)
-    warnings += found
+    derived += found
     tables["planning_areas"] = complete_planning_areas(tables)
     if "housing" in tables:
         tables["housing"], found = locate_housing(tables, files)
-        warnings += found
-    problems += cross_check(tables, files) + warnings
+        derived += found
+    problems += cross_check(tables, files) + derived + _stage_checks(tables, files, scenario)
     if any(p.severity == "error" for p in problems):
         return None, problems
+    # Every warning (a column not read, an encoding guessed, a school placed in its nearest area) travels
+    # with the inputs, so every command that loads the folder says it, as validate does.
+    warnings = [p for p in problems if p.severity == "warning"]
     inputs = Inputs(folder=folder, scenario=scenario, source_hashes=hashes, warnings=warnings,
                     **{k: v for k, v in tables.items()})
     return inputs, problems

@@ -23,10 +23,10 @@ School Admissions Code 2021 s.1) and Year 12 (entry to the sixth form).
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -115,14 +115,16 @@ def as_floats(ncy: Any) -> np.ndarray:
 
     With :func:`shaped_like`, lets a rule on year groups take a scalar, an array or a Series.
     """
-    if isinstance(ncy, (pd.Series, pd.Index)):
+    pd = sys.modules.get("pandas")  # not imported here: a value can only be a Series once pandas is loaded
+    if pd is not None and isinstance(ncy, (pd.Series, pd.Index)):
         return pd.to_numeric(ncy, errors="coerce").astype(float).to_numpy()
     return np.asarray(ncy, dtype=float)
 
 
 def shaped_like(ncy: Any, values: np.ndarray) -> Any:
     """``values`` in the shape ``ncy`` came in: a Series keeps its index, a scalar is a scalar."""
-    if isinstance(ncy, pd.Series):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(ncy, pd.Series):
         return pd.Series(values, index=ncy.index, name=ncy.name)
     if np.ndim(ncy) == 0:
         return values.item()

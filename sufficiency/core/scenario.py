@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, model_validator
 
 from sufficiency.core.errors import Problem
+from sufficiency.core.safeyaml import excerpt, load_yaml
 from sufficiency.core.stages import REGISTRY
 
 #: DfE School Capacity (SCAP) survey: pupil forecasts are returned 5 years ahead for primary and
@@ -158,9 +159,9 @@ def load_scenario(path: Path | None, overrides: dict[str, Any] | None = None) ->
     name = path.name if path is not None else "scenario.yaml"
     if path is not None:
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = load_yaml(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-            return None, [Problem(name, None, None, f"not valid YAML ({exc})", "Fix the YAML syntax")]
+            return None, [Problem(name, None, None, f"not valid YAML ({excerpt(exc, 300)})", "Fix the YAML syntax")]
         if loaded is not None and not isinstance(loaded, dict):
             return None, [Problem(name, None, None, "the file must hold a mapping of settings",
                                   "Write one 'setting: value' per line")]

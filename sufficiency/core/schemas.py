@@ -21,6 +21,18 @@ ADMISSION_AUTHORITIES = ("local authority", "school")
 OFSTED_GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not inspected")
 GOVERNANCE = ("academy", "maintained", "free")
 OPTION_KINDS = ("expand", "bulge", "new_school", "reduce", "close")
+DWELLING_TYPES = ("house", "flat")
+TENURES = ("market", "affordable")
+YIELD_PHASES = ("primary", "secondary", "post16")
+#: Entry year groups of the admissions round: Reception and Year 7.
+ENTRY_NCY = (0, 7)
+#: The most pupils of one phase a new dwelling can plausibly yield: England's average household is 2.4
+#: people (ONS, Census 2021), so a yield above 2 is almost surely a percentage (28 written for 0.28).
+MAX_PUPILS_PER_DWELLING = 2.0
+
+#: The values an allowed-values check accepts, by its message, so that a refused value can be told the
+#: nearest allowed one ("did you mean 'house'?").
+ALLOWED: dict[str, tuple[str, ...]] = {}
 
 #: Reception (0) to Year 13; other systems (K-12 coded 0-12) fit inside the same range.
 NCY_MIN, NCY_MAX = ALL_NCY[0], ALL_NCY[-1]
@@ -79,7 +91,9 @@ def _ge(value: float, what: str) -> pa.Check:
 
 
 def _isin(values: tuple[str, ...]) -> pa.Check:
-    return pa.Check.isin(list(values), error="must be one of: " + ", ".join(values))
+    error = "must be one of: " + ", ".join(values)
+    ALLOWED[error] = values
+    return pa.Check.isin(list(values), error=error)
 
 
 _NCY_CHECK = pa.Check.in_range(
@@ -218,6 +232,7 @@ HOUSING = TableSpec(
     description="Housing completions, planned or forecast, by site and year.",
     columns=(
         ColumnSpec("site_id", "str", "the housing site's code"),
+        ColumnSpec("name", "str", "the site's name", required=False, nullable=True),
         ColumnSpec("planning_area_id", "str", "the primary planning area of the site (or give x and y)",
                    required=False, nullable=True),
         ColumnSpec("x", "float", "easting in metres, British National Grid", required=False, nullable=True),
@@ -225,9 +240,10 @@ HOUSING = TableSpec(
         ColumnSpec("year", "int", "academic year of completion, by its autumn", checks=(_YEAR_CHECK,)),
         ColumnSpec("dwellings", "int", "dwellings completed that year, 0 or more",
                    checks=(_ge(0, "0 or more dwellings"),)),
-        ColumnSpec("dwelling_type", "str", "'house' or 'flat'", required=False),
-        ColumnSpec("tenure", "str", "'market' or 'affordable'", required=False),
-        ColumnSpec("bedrooms", "int", "bedrooms per dwelling", required=False, nullable=True),
+        ColumnSpec("dwelling_type", "str", "'house' or 'flat'", required=False, checks=(_isin(DWELLING_TYPES),)),
+        ColumnSpec("tenure", "str", "'market' or 'affordable'", required=False, checks=(_isin(TENURES),)),
+        ColumnSpec("bedrooms", "int", "bedrooms per dwelling", required=False, nullable=True,
+                   checks=(_ge(0, "0 or more bedrooms"),)),
     ),
     key=("site_id", "year", "dwelling_type", "tenure"),
     geometry="points",
@@ -239,13 +255,15 @@ PUPIL_YIELDS = TableSpec(
     name="pupil_yields",
     description="Pupils per new dwelling by phase, dwelling type, tenure and years since completion.",
     columns=(
-        ColumnSpec("phase", "str", "'primary', 'secondary' or 'post16'"),
-        ColumnSpec("dwelling_type", "str", "'house' or 'flat'"),
-        ColumnSpec("tenure", "str", "'market' or 'affordable'"),
+        ColumnSpec("phase", "str", "'primary', 'secondary' or 'post16'", checks=(_isin(YIELD_PHASES),)),
+        ColumnSpec("dwelling_type", "str", "'house' or 'flat'", checks=(_isin(DWELLING_TYPES),)),
+        ColumnSpec("tenure", "str", "'market' or 'affordable'", checks=(_isin(TENURES),)),
         ColumnSpec("years_since_completion", "int", "whole years since completion, 0 or more",
                    checks=(_ge(0, "0 or more years"),)),
-        ColumnSpec("pupils_per_dwelling", "float", "pupils per dwelling, 0 or more",
-                   checks=(_ge(0, "0 or more pupils per dwelling"),)),
+        ColumnSpec("pupils_per_dwelling", "float", "pupils per dwelling, from 0 to 2 (e.g. 0.28, not 28%)",
+                   checks=(pa.Check.in_range(0, MAX_PUPILS_PER_DWELLING, error=(
+                       f"must be pupils per dwelling from 0 to {MAX_PUPILS_PER_DWELLING:g}: a figure above it is "
+                       "likely a percentage")),)),
     ),
     key=("phase", "dwelling_type", "tenure", "years_since_completion"),
     example=({"phase": "primary", "dwelling_type": "house", "tenure": "market",
@@ -257,6 +275,7 @@ OPTIONS = TableSpec(
     description="Candidate schemes the optimiser may choose from.",
     columns=(
         ColumnSpec("option_id", "str", "the option's code"),
+        ColumnSpec("name", "str", "the scheme's name", required=False, nullable=True),
         ColumnSpec("kind", "str", "'expand', 'bulge', 'new_school', 'reduce' or 'close'",
                    checks=(_isin(OPTION_KINDS),)),
         ColumnSpec("school_id", "str", "the school, for expand, bulge, reduce and close",
@@ -268,7 +287,7 @@ OPTIONS = TableSpec(
         ColumnSpec("capital_cost", "float", "capital cost in pounds", required=False, nullable=True,
                    checks=(_ge(0, "£0 or more"),)),
         ColumnSpec("earliest_year", "int", "first academic year the scheme could open", required=False,
-                   nullable=True),
+                   nullable=True, checks=(_YEAR_CHECK,)),
         ColumnSpec("lead_time_years", "int", "years from decision to opening", required=False,
                    nullable=True, checks=(_ge(0, "0 or more years"),)),
     ),
@@ -309,7 +328,9 @@ PREFERENCES = TableSpec(
         ColumnSpec("application_id", "str", "the application's anonymised reference (never a name or UPN)"),
         ColumnSpec("year", "int", "academic year of entry by its autumn (2025 = September 2025)",
                    checks=(_YEAR_CHECK,)),
-        ColumnSpec("ncy", "int", "the year group applied for: 0 (Reception) or 7", checks=(_NCY_CHECK,)),
+        ColumnSpec("ncy", "int", "the year group applied for: 0 (Reception) or 7", checks=(
+            pa.Check.isin(list(ENTRY_NCY), error="must be 0 (Reception) or 7 (Year 7), the year groups families "
+                          "apply for"),)),
         ColumnSpec("rank", "int", "the preference's rank: 1 for the first preference",
                    checks=(pa.Check.ge(1, error="must be 1 or more (1 = first preference)"),)),
         ColumnSpec("school_id", "str", "the school named, a school_id from schools"),

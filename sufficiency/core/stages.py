@@ -134,6 +134,12 @@ class Stage:
         A FastAPI ``APIRouter`` of its own (written against :mod:`sufficiency.core.web`).
     report
         ``sections(scenario_result) -> list[ReportSection]`` added to the report.
+    input_checks
+        ``check(tables, files, scenario) -> list[Problem]``: checks of the tables it reads that only the
+        engine knows (the indicator vocabulary of standards, the yields housing needs), run by
+        ``validate`` and every load beside the core's own, so a mistake is reported before anything runs.
+        ``tables`` maps table name to the parsed DataFrame, ``files`` table name to its file name;
+        ``scenario`` is None when the scenario itself could not be read.
     order
         Tie-break between stages that do not depend on each other (lower runs first).
     full_run
@@ -156,6 +162,7 @@ class Stage:
     printer: str | Callable[[Any], None] | None = None
     routes: str | Any | None = None
     report: str | Callable[[Any], list[Any]] | None = None
+    input_checks: str | Callable[[Mapping[str, Any], Mapping[str, str], Any], list[Any]] | None = None
     order: int = 100
     full_run: bool = True
 
@@ -199,6 +206,12 @@ class Stage:
     def register_commands(self, app: Any) -> None:
         if self.commands is not None:
             _resolve(self.commands)(app)
+
+    def check_inputs(self, tables: Mapping[str, Any], files: Mapping[str, str], scenario: Any) -> list[Any]:
+        """The problems this stage finds in a folder's tables (none when it declares no checks)."""
+        if self.input_checks is None:
+            return []
+        return list(_resolve(self.input_checks)(tables, files, scenario))
 
     def router(self) -> Any:
         return _resolve(self.routes) if self.routes is not None else None

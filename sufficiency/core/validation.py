@@ -8,7 +8,8 @@ same kind of message.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import difflib
+from collections.abc import Collection, Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from geodata import crs_mismatch, outside_great_britain
 from geodata.crs import looks_like_lonlat, within_great_britain
 from sufficiency.core.errors import Problem
 from sufficiency.core.readers import RawTable
-from sufficiency.core.schemas import ColumnSpec, TableSpec
+from sufficiency.core.schemas import ALLOWED, ColumnSpec, TableSpec
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
@@ -42,6 +43,51 @@ def _cell_problems(raw: RawTable, col: str, bad: pd.Series, message: str, fix: s
     ]
     if len(idx) > MAX_PER_COLUMN:
         problems.append(Problem(raw.file, None, col, f"{len(idx) - MAX_PER_COLUMN} more cells like these", fix))
+    return problems
+
+
+#: Columns a table may carry besides its own: coordinates turned into geometry on reading.
+COORDINATE_COLUMNS = frozenset({"lon", "lat", "longitude", "latitude"})
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice nearest ``word`` (ignoring case and surrounding spaces), or None when none is near.
+
+    difflib's ratio (the standard library's), not a home-made distance: 'PAN_' finds 'pan',
+    'net_capcity' finds 'net_capacity', 'P0l' finds 'P01'.
+    """
+    choices = list(dict.fromkeys(str(c) for c in choices))
+    folded = {c.strip().lower(): c for c in choices}
+    key = str(word).strip().lower()
+    if key in folded:
+        return folded[key]
+    found = difflib.get_close_matches(key, list(folded), n=1, cutoff=cutoff)
+    return folded[found[0]] if found else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """" (did you mean 'x'?)" when a choice is near ``word``, else ""."""
+    near = closest(word, choices, cutoff)
+    return f" (did you mean '{near}'?)" if near is not None and near != word else ""
+
+
+def unknown_column_problems(raw: RawTable, spec: TableSpec) -> list[Problem]:
+    """A warning for every column the table does not have: it is not read, so the user is told,
+    with the nearest column the table does have."""
+    known = [c.name for c in spec.columns]
+    problems = []
+    for col in raw.frame.columns:
+        if col in known or str(col).lower() in COORDINATE_COLUMNS:
+            continue
+        near = closest(col, [k for k in known if k not in raw.frame.columns])
+        if near is not None:
+            message = f"the column '{col}' is not one of the {spec.name} table's columns, so it is not read: " \
+                      f"did you mean '{near}'?"
+            fix = f"Rename the column '{col}' to '{near}' if that is what it holds"
+        else:
+            message = f"the column '{col}' is not one of the {spec.name} table's columns, so it is not read"
+            fix = "Remove it, or rename it to one of: " + ", ".join(known)
+        problems.append(Problem(raw.file, 1 if raw.first_row == 2 else None, str(col), message, fix, "warning"))
     return problems
 
 
@@ -94,9 +140,11 @@ def _translate_schema_errors(raw: RawTable, spec: TableSpec, exc: pa.errors.Sche
         col = spec.column(str(column))
         expected = str(check)
         fix = f"Correct the value; expected {col.description}" if col else "Correct the value"
+        allowed = ALLOWED.get(expected, ())
         for _, case in group.head(MAX_PER_COLUMN).iterrows():
             row = None if pd.isna(case["index"]) else raw.row_number(int(case["index"]))
-            problems.append(Problem(raw.file, row, str(column), f"'{case['failure_case']}' {expected}", fix))
+            hint = did_you_mean(str(case["failure_case"]), allowed) if allowed else ""
+            problems.append(Problem(raw.file, row, str(column), f"'{case['failure_case']}' {expected}{hint}", fix))
     return problems
 
 
@@ -207,17 +255,21 @@ def parse_table(raw: RawTable, spec: TableSpec,
     """
     problems: list[Problem] = []
     present = set(raw.frame.columns)
+    known = {c.name for c in spec.columns}
     for name in spec.required_columns:
         if name not in present and name not in derivable:
             col = spec.column(name)
             expected = f"; expected {col.description}" if col is not None else ""
+            near = closest(name, [c for c in raw.frame.columns if c not in known])
+            hint = f"Rename the column '{near}' to '{name}'" if near else f"Add a column headed '{name}'"
             problems.append(
                 Problem(raw.file, 1 if raw.first_row == 2 else None, name,
                         f"the required column '{name}' is missing{expected}",
-                        f"Add a column headed '{name}'. Columns found: " + ", ".join(raw.frame.columns))
+                        f"{hint}. Columns found: " + ", ".join(raw.frame.columns))
             )
     if problems:
         return raw.frame, problems
+    problems += unknown_column_problems(raw, spec)
     typed = raw.frame.copy()
     unparsed = pd.Series(False, index=typed.index)
     for col in spec.columns:

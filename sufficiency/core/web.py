@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from sufficiency.core.cells import csv_row
 from sufficiency.core.errors import Problem
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ ROLE_RANK = {"viewer": 0, "planner": 1, "admin": 2}
 
 _CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type",
-          422: "invalid", 429: "rate_limited", 500: "internal_error"}
+          422: "invalid", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
 
 
 def error_code(status: int) -> str:
@@ -187,11 +188,12 @@ def attachment(filename: str) -> dict[str, str]:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell)."""
+    """A header row of ``columns`` and then ``rows`` as CSV (None as an empty cell), text that a spreadsheet
+    would take for a formula neutralised (:func:`sufficiency.core.cells.csv_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(csv_row(columns))
+    writer.writerows(csv_row(row) for row in rows)
     return out.getvalue()
 
 

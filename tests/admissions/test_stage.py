@@ -139,6 +139,22 @@ def test_the_command_line_writes_the_measures(tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "not a forecast year" in refused.output
 
 
+def test_schools_without_locations_are_said_not_simulated(tmp_path: Path) -> None:
+    """A council whose schools have no locations: the command says why it cannot simulate (exit 1), and a
+    full run leaves the stage out with that reason instead of failing."""
+    from sufficiency.cli import build_app
+    from tests.reports.council import write_council
+
+    folder = write_council(tmp_path / "council")
+    done = CliRunner().invoke(build_app(), ["admissions", str(folder), "--draws", "2", "--no-plan",
+                                            "--out", str(tmp_path / "out")])
+    assert done.exit_code == 1, done.output
+    assert "admissions not simulated" in done.output and "locations (x, y)" in done.output
+    run = run_scenario(load_inputs(folder), ["forecast", "admissions"])
+    assert "admissions" not in run.results
+    assert "locations (x, y)" in run.provenance.skipped["admissions"]
+
+
 @pytest.mark.slow
 def test_the_api_serves_the_target_and_keeps_the_applications_for_admins(tmp_path: Path) -> None:
     from sufficiency.app.store.testing import sqlite_url

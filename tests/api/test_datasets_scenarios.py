@@ -62,6 +62,19 @@ def test_an_invalid_folder_is_kept_with_a_report_naming_file_row_and_column(worl
                                   headers=world.as_["viewer"]), 422, "invalid")
 
 
+def test_a_misspelt_column_is_warned_in_the_validation_report(world: World) -> None:
+    # The same warning as 'sufficiency validate': the column is not read, and the one meant is named.
+    files = _sample_bytes()
+    files["schools.csv"] = files["schools.csv"].replace(b",pan,", b",PAN_,", 1)
+    uploaded = world.client.post("/datasets", headers=world.as_["admin"], data={"name": "misspelt"},
+                                 files=[("files", (n, d, "text/csv")) for n, d in files.items()])
+    assert uploaded.status_code == 201 and uploaded.json()["valid"] is True
+    report = world.client.get(f"/datasets/{uploaded.json()['id']}/validation", headers=world.as_["viewer"]).json()
+    warnings = [p for p in report["problems"] if p["column"] == "PAN_"]
+    assert [(p["severity"], p["file"], p["row"]) for p in warnings] == [("warning", "schools.csv", 1)]
+    assert warnings[0]["message"].endswith("did you mean 'pan'?")
+
+
 def test_files_that_are_not_data_are_refused(world: World) -> None:
     response = world.client.post("/datasets", headers=world.as_["admin"], data={"name": "x"},
                                  files=[("files", ("setup.exe", b"MZ", "application/octet-stream"))])

@@ -130,7 +130,7 @@ def test_admins_manage_users_of_their_own_organisation(world: World) -> None:
     body = {"email": "temp@trafford.example", "password": PASSWORD, "role": "viewer"}
     created = world.client.post("/users", headers=admin, json=body)
     assert created.status_code == 201 and created.json()["role"] == "viewer"
-    assert_error(world.client.post("/users", headers=admin, json=body), 409, "conflict", "already exists")
+    assert_error(world.client.post("/users", headers=admin, json=body), 409, "conflict", "already has")
     temp = sign_in(world.client, body["email"], PASSWORD)
     changed = world.client.patch(f"/users/{created.json()['id']}", headers=admin, json={"active": False})
     assert changed.json()["active"] is False

@@ -63,3 +63,51 @@ def test_bad_folder_exits_nonzero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["current", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "does not exist" in " ".join(result.output.split())
+
+
+def test_short_help_and_version() -> None:
+    from importlib.metadata import version
+
+    assert runner.invoke(app, ["-h"]).exit_code == 0
+    short = runner.invoke(app, ["validate", "-h"])
+    assert short.exit_code == 0 and "Usage" in short.output
+    shown = runner.invoke(app, ["--version"])
+    assert shown.exit_code == 0 and shown.output.strip() == f"sufficiency {version('sufficiency')}"
+
+
+def test_value_types_read_as_words() -> None:
+    import re
+
+    python_types = re.compile(r"<(list\[)?(str|int|float|bool|path|file|directory)\]?>")
+    for command in ("run", "forecast", "report", "serve", "admissions", "backtest", "plan", "standards"):
+        text = runner.invoke(app, [command, "--help"]).output
+        assert not python_types.search(text), (command, text)  # no <list[str]>, <path>, <int>, <bool>
+    text = runner.invoke(app, ["run", "--help"]).output
+    assert "TEXT..." in text and "PATH" in text and "DATA_DIR" in text
+
+
+def test_progress_is_logged_with_stage_and_elapsed_time_off_a_terminal(sample_copy: Path, tmp_path: Path) -> None:
+    import re
+
+    # The runner's output is not a terminal, as in a log file or CI: a spinner would show nothing.
+    result = runner.invoke(app, ["run", str(sample_copy), "--stage", "forecast", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if re.match(r"\[ *\d+\.\d s\] run: ", line)]
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "run: Working...", "run: current: Current sufficiency...", "run: forecast: Forecasting pupils...",
+        "run: every stage done"]
+    seconds = [float(re.match(r"\[ *(\d+\.\d) s\]", line).group(1)) for line in lines]
+    assert seconds == sorted(seconds)
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`sufficiency --help` stays quick: building the command line loads no pandas, solver or learner
+    (each engine loads them when one of its commands runs)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sufficiency.cli import build_app; build_app(); "
+            "print(sorted(m for m in ('pandas', 'pulp', 'highspy', 'sklearn', 'scipy', 'geopandas') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

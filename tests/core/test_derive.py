@@ -80,6 +80,8 @@ def test_housing_site_outside_every_area_goes_to_the_nearest_with_its_row(tmp_pa
         "far,379000,390500,2025,40\n"   # 1 km west of W
         "far,379000,390500,2026,40\n"
     )
+    (tmp_path / "pupil_yields.csv").write_text(  # housing is counted only with yields
+        "phase,dwelling_type,tenure,years_since_completion,pupils_per_dwelling\nprimary,house,market,0,0.2\n")
     inputs = load_inputs(tmp_path)
     assert inputs.housing["planning_area_id"].tolist() == ["W", "W", "W"]
     assert [str(w) for w in inputs.warnings] == [

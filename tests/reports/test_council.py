@@ -96,8 +96,10 @@ def test_no_sample_data_leaks_in(html, written):
 
 def test_sections_without_data_are_left_out_with_a_reason(data, html):
     omitted = dict(data.omitted)
-    assert set(omitted) == {"Map", "Standards", "Post-16"}
+    assert set(omitted) == {"Map", "Standards", "Post-16", "Admissions"}
     assert "no boundaries" in omitted["Map"] and "la_code" in omitted["Post-16"]
+    assert "locations (x, y)" in omitted["Admissions"]  # the hand-made schools have none
+    assert "stage-section" not in html
     assert "school_indicators" in omitted["Standards"]
     listed = _text(_section(html, "omitted"))
     for name, why in data.omitted:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sufficiency.app.store.guard import install_text_guard
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -20,14 +26,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     SQLite serialises writers, so concurrent runs wait for the lock (up to 60 s) instead of failing
     with "database is locked"; WAL lets readers continue while a run's results are written.
     """
+    # An error's message never carries the statement's parameters (password and key hashes, pupils' data):
+    # the statement alone is logged.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+        return install_text_guard(engine)
+    return install_text_guard(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs))
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file (and its folder, when made here) readable by its owner only; an existing file loses any
+    group or world permission. SQLite gives its -wal and -shm files the permissions of the database file."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if os.name == "posix" and mode & 0o077:
+        try:
+            os.chmod(path, mode & 0o700)
+            log.warning("%s was readable by other users; it is now readable by its owner only", path)
+        except OSError:  # not ours to change: say so, and carry on
+            log.warning("%s is readable by other users; run: chmod 600 %s", path, path)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

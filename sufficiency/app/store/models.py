@@ -81,10 +81,14 @@ class Organisation(Base):
 
 
 class User(Base):
+    """A person who signs in. An e-mail is unique within its organisation only, so adding a user never tells
+    one council whether another has that address."""
+
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("organisation_id", "email", name="uq_users_organisation_email"),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
     role: Mapped[str] = mapped_column(String(16))
     #: argon2id hash; the password itself is never stored.
     password_hash: Mapped[str] = mapped_column(String(200))

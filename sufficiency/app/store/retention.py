@@ -3,7 +3,8 @@
 The date is set when a run makes the list (``post16.retention_days``) and travels with it in the
 ``delete_after`` column. Whichever way the list could leave the store (its own route, the run's
 post-16 section, the run's workbook), the expired list is deleted first; the service also
-deletes every expired list when it starts. All of them judge the date with :func:`today` and
+deletes every expired list when it starts and then on a schedule
+(``SUFFICIENCY_RETENTION_CHECK_MINUTES``). All of them judge the date with :func:`today` and
 delete with :func:`delete_personal`.
 """
 
@@ -55,9 +56,9 @@ def without_expired(session: Session, run_id: str, tables: Sequence[ResultTable]
     return list(tables)
 
 
-def expired_runs(session: Session, today: dt.date | None = None, run_id: str | None = None) -> list[str]:
-    """Runs whose pupil-level list has passed its delete-after date."""
-    on = today or dt.date.today()
+def expired_runs(session: Session, on: dt.date | None = None, run_id: str | None = None) -> list[str]:
+    """Runs whose pupil-level list has passed its delete-after date (judged on ``on``, by default :func:`today`)."""
+    on = on or today()
     query = select(ResultTable.run_id, ResultTable.columns, ResultTable.rows).where(
         ResultTable.personal.is_(True), ResultTable.name == LIST)
     if run_id is not None:
@@ -65,9 +66,9 @@ def expired_runs(session: Session, today: dt.date | None = None, run_id: str | N
     return [rid for rid, columns, rows in session.execute(query) if _expired(columns, rows, on)]
 
 
-def purge_expired(session: Session, today: dt.date | None = None, run_id: str | None = None) -> list[str]:
+def purge_expired(session: Session, on: dt.date | None = None, run_id: str | None = None) -> list[str]:
     """Delete every pupil-level table of the runs whose list has expired; return those runs."""
-    runs = expired_runs(session, today, run_id)
+    runs = expired_runs(session, on, run_id)
     if runs:
         delete_personal(session, runs)
     return runs

@@ -1,0 +1,155 @@
+"""Forecast accuracy across English authorities: every LA one planning area, 2011/12-2016/17.
+
+A rolling-origin backtest (origins 2013-2015, horizons 1-3) over the 150 areas of the DfE school
+census panel (the GLA's extract; Dorset, Poole and Bournemouth counted as one area), with
+Reception from births (ONS mid-year births, known up to the origin) and without them (rolls
+alone), for our forecast and for persistence, 100% survival and cohort survival on the 3-year
+mean of ratios. Prints, by phase (Reception-Year 6, Years 7-11) and horizon, the median and mean
+absolute % error and the mean signed error of each LA's phase total; Reception against the GLA's
+published backtest; interval coverage at LA × year group, LA total and England total; and
+accuracy by size band. Run: ``python benchmarks/forecast_accuracy_england.py [--shared DIR]``.
+Needs the shared open data (../shared/data); exits cleanly with a message when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from machine import load_average, machine
+
+from forecasting import ForecastConfig
+from forecasting.backtest import backtest_errors, summarise_errors
+from forecasting.external import midyear_entry_cohort, read_england_panel
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SUFFICIENCY_SHARED_DATA", ROOT.parent / "shared" / "data"))
+PHASES = {"primary": (0, 6), "secondary": (7, 11)}
+#: Size bands of an LA's roll (all year groups, origin year).
+BANDS = [0, 20_000, 40_000, 80_000, np.inf]
+BAND_NAMES = ["under 20k", "20-40k", "40-80k", "80k and over"]
+
+
+def england_errors(shared: Path, origins: list[int], horizon: int, config: ForecastConfig | None = None,
+                   births: bool = True, intervals: bool = True) -> pd.DataFrame:
+    """Cell errors of our forecast and the baselines, with or without births."""
+    england = shared / "england"
+    rolls, born = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv",
+                                     england / "births" / "la_births.csv")
+    cohort_at = (lambda origin: midyear_entry_cohort(born, known_by=origin)) if births else (lambda origin: None)
+    return backtest_errors(rolls, origins, horizon, config or ForecastConfig(), cohort_at=cohort_at,
+                           phases=PHASES, intervals=intervals)
+
+
+def phase_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """Median and mean absolute % error and mean signed error of LA phase totals."""
+    t = summarise_errors(errors[errors.level == "area_phase"], by=("phase", "horizon", "model"))
+    return t.drop(columns=["coverage_80", "coverage_95"])
+
+
+def wide_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """The README's table: per phase and horizon, each model's median | mean absolute | signed % error."""
+    t = phase_table(errors).set_index(["phase", "horizon", "model"])
+    out = pd.DataFrame(index=t.index.droplevel("model").unique())
+    for model, label in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR"),
+                         ("persistence", "persistence"), ("survival_100", "100% survival")):
+        m = t.xs(model, level="model")
+        out[label] = [f"{a:.2f} / {b:.2f} / {c:+.2f}" for a, b, c in
+                      zip(m["median_ape"], m["mape"], m["mean_signed_error"], strict=True)]
+    return out.reset_index()
+
+
+def coverage_table(errors: pd.DataFrame, model: str = "sufficiency") -> pd.DataFrame:
+    """Interval coverage of our forecast by level and horizon."""
+    ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_phase", "area_total",
+                                                                "authority_total"])]
+    ours = ours.assign(phase=ours.phase.where(ours.level == "area_phase", "all"))
+    return summarise_errors(ours, by=("level", "phase", "horizon"))
+
+
+def reception_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """Reception alone (LA × Reception cells), against the GLA's published backtest."""
+    rec = errors[(errors.level == "area_ncy") & (errors.ncy == 0)]
+    return summarise_errors(rec, by=("horizon", "model")).drop(columns=["coverage_80", "coverage_95"])
+
+
+#: Authorities gone from the 2022/23-2024/25 scorecards (reorganised), with their region.
+FORMER_REGIONS = {"909": "North West", "928": "East Midlands", "838_839": "South West"}
+
+
+def regions(shared: Path) -> pd.Series:
+    """Region of each LA code, from the DfE School Places Scorecards (plus `FORMER_REGIONS`)."""
+    cards = pd.read_csv(shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv", dtype={"LANumber": str})
+    found = cards.dropna(subset=["LANumber"]).drop_duplicates("LANumber").set_index("LANumber")["Region"]
+    return pd.concat([found, pd.Series(FORMER_REGIONS)])
+
+
+def reception_by_region(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """Reception summed over each region's LAs, against the GLA's published backtests by region."""
+    rec = errors[(errors.level == "area_ncy") & (errors.ncy == 0)].assign(region=lambda d: d.area.map(region_of))
+    g = rec.groupby(["model", "origin", "horizon", "region"], as_index=False)[["forecast", "actual"]].sum()
+    g["pe"] = (g["forecast"] / g["actual"] - 1) * 100
+    g["ape"] = g["pe"].abs()
+    t = g.groupby(["horizon", "model"], sort=False).agg(
+        median_ape=("ape", "median"), mape=("ape", "mean"), mean_signed_error=("pe", "mean"), n=("pe", "size"))
+    return t.reset_index().sort_values(["horizon", "model"], key=lambda s: s.map(
+        {m: i for i, m in enumerate(errors.model.unique())}) if s.name == "model" else s)
+
+
+def band_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy of LA phase totals by size band of the LA's roll."""
+    e = errors[errors.level == "area_phase"].copy()
+    e["band"] = pd.cut(e["size"], BANDS, labels=BAND_NAMES, right=False)
+    e = e[e.model.isin(["sufficiency", "csr_mean_3"])]
+    return summarise_errors(e, by=("band", "phase", "horizon", "model")).drop(columns=["coverage_80", "coverage_95"])
+
+
+def markdown(df: pd.DataFrame) -> str:
+    """A pipe table (no extra dependency)."""
+    cells = df.astype(object).where(df.notna(), "")
+    fmt = [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row] for row in cells.itertuples(index=False)]
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in fmt])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--origins", type=int, nargs="+", default=[2013, 2014, 2015])
+    parser.add_argument("--horizon", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="Also write the cell errors as CSV here.")
+    args = parser.parse_args()
+    if not (args.shared / "england" / "pupils" / "la_ncy_2011_2016.csv").exists():
+        print(f"skipped: the English LA panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
+        return 0
+    print(f"machine: {machine(load_average())}")
+    for births in (True, False):
+        start = time.perf_counter()
+        errors = england_errors(args.shared, args.origins, args.horizon, births=births)
+        label = "with births" if births else "without births (rolls alone)"
+        if args.out:
+            errors.to_csv(args.out.with_name(f"{args.out.stem}_{'births' if births else 'rolls'}.csv"), index=False)
+        print(f"\n## English LAs, {label} ({errors.area.nunique() - 1} areas, origins {args.origins}, "
+              f"{time.perf_counter() - start:.1f} s)\n")
+        print("### LA phase totals: median / mean absolute / mean signed % error\n")
+        print(markdown(wide_table(errors)))
+        print("\n### LA phase totals, long form\n")
+        print(markdown(phase_table(errors)))
+        print("\n### Reception (LA x Reception)\n")
+        print(markdown(reception_table(errors)))
+        print("\n### Reception summed to regions (the GLA's backtests: about 0.9, 0.9, 1.1% median)\n")
+        print(markdown(reception_by_region(errors, regions(args.shared))))
+        print("\n### Coverage of our intervals\n")
+        print(markdown(coverage_table(errors)))
+        print("\n### By size band of the LA's roll\n")
+        print(markdown(band_table(errors)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

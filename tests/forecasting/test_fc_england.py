@@ -1,0 +1,157 @@
+"""The English LA panel, the backtest by phase, the combination, national trends and shared shocks.
+
+Numbers asserted here are worked by hand in the comments; the last test reads the whole shared
+panel and is skipped without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecasting import ForecastConfig
+from forecasting.backtest import backtest_errors, baselines, summarise_errors
+from forecasting.external import midyear_entry_cohort, read_england_panel
+from forecasting.forecast import make_model
+from forecasting.panel import Panel
+from forecasting.ratios import combination_weights, national_drift, year_effects
+from forecasting.uncertainty import simulate_intervals
+
+EXTRACT = Path(__file__).resolve().parents[1] / "data" / "forecasting" / "england_extract"
+
+#: The plain baseline written as a configuration: every refinement off.
+PLAIN = {"ratio_method": "mean", "n_years": 3, "shrinkage": "none", "intake_damping": 0.0,
+         "intake_ratio_trend_damping": None, "ratio_trend_damping": None, "intake_entry_weight": 1.0}
+
+
+def three_areas() -> pd.DataFrame:
+    """Reception (ncy 0) and Year 1 of three areas, 2010-2013."""
+    reception = {"A": [100, 110, 120, 130], "B": [50, 50, 50, 50], "C": [200, 190, 180, 170]}
+    year1 = {"A": [100, 99, 110, 114], "B": [50, 50, 55, 50], "C": [200, 196, 190, 171]}
+    rows = [(a, 2010 + t, g, v[t]) for g, table in enumerate((reception, year1))
+            for a, v in table.items() for t in range(4)]
+    return pd.DataFrame(rows, columns=["planning_area_id", "year", "ncy", "pupils"])
+
+
+def test_backtest_of_three_areas_by_hand():
+    e = backtest_errors(three_areas(), [2012], 1, intervals=False, phases={"primary": (0, 1)})
+    phase = e[e.level == "area_phase"].set_index(["model", "area"])["pe"]
+    # 3-year-mean cohort survival: Year 1 = 2012 Reception x mean(Y1 2011 / R 2010, Y1 2012 / R 2011),
+    # Reception held at 2012.  A: 120 + 120 x (0.99 + 1.00)/2 = 239.4 against 244;
+    # B: 50 + 50 x (1.00 + 1.10)/2 = 102.5 against 100; C: 180 + 180 x (0.98 + 1.00)/2 = 358.2 against 341.
+    hand = {"A": (239.4 - 244) / 244, "B": (102.5 - 100) / 100, "C": (358.2 - 341) / 341}
+    for area, pe in hand.items():
+        assert phase[("csr_mean_3", area)] == pytest.approx(100 * pe)
+    # Persistence: A 230 against 244, B 105 against 100, C 370 against 341.
+    assert phase[("persistence", "C")] == pytest.approx(100 * 29 / 341)
+    table = summarise_errors(e[e.level == "area_phase"], by=("phase", "horizon", "model")).set_index("model")
+    assert table.loc["csr_mean_3", "median_ape"] == pytest.approx(2.5)  # the middle of 1.89, 2.50, 5.04
+    assert table.loc["csr_mean_3", "mean_signed_error"] == pytest.approx(100 * np.mean(list(hand.values())))
+
+
+def test_midyear_births_to_entry_cohort_by_hand():
+    births = pd.DataFrame({"planning_area_id": "A", "year": [2010, 2011, 2012], "births": [120.0, 60.0, 90.0]})
+    cohort = midyear_entry_cohort(births).set_index("year")["cohort"]
+    # Reception in autumn 2014: born Sep 2009-Aug 2010 = 10/12 of July 2009-June 2010 + 2/12 of the next.
+    assert cohort[2014] == pytest.approx(120 * 10 / 12 + 60 * 2 / 12)
+    assert cohort[2015] == pytest.approx(60 * 10 / 12 + 90 * 2 / 12)
+    assert list(cohort.index) == [2014, 2015]  # 2013 and 2016 lack one of their two periods
+    assert midyear_entry_cohort(births, known_by=2011).year.tolist() == [2014]
+
+
+def test_with_no_refinement_the_product_is_the_baseline():
+    rolls, births = read_england_panel(EXTRACT / "la_ncy_2011_2016.csv", EXTRACT / "la_births.csv")
+    for cohort_at in (None, lambda origin: midyear_entry_cohort(births, known_by=origin)):
+        e = backtest_errors(rolls, [2013, 2014], 2, ForecastConfig(**PLAIN), cohort_at=cohort_at,
+                            models={"csr_mean_3": baselines()["csr_mean_3"]}, intervals=False)
+        ours, base = (e[e.model == m].reset_index(drop=True) for m in ("sufficiency", "csr_mean_3"))
+        np.testing.assert_allclose(ours.pe, base.pe, atol=1e-9)
+
+
+def test_england_extract_reads_and_backtests_by_phase():
+    rolls, births = read_england_panel(EXTRACT / "la_ncy_2011_2016.csv", EXTRACT / "la_births.csv")
+    assert sorted(rolls.planning_area_id.unique()) == ["202", "358", "909"]
+    e = backtest_errors(rolls, [2013, 2014, 2015], 3, cohort_at=lambda o: midyear_entry_cohort(births, known_by=o),
+                        phases={"primary": (0, 6), "secondary": (7, 11)})
+    phase = e[(e.level == "area_phase") & (e.model == "sufficiency")]
+    # 3 areas x 2 phases x (3 + 2 + 1 origin-horizon pairs)
+    assert len(phase) == 36 and set(phase.phase) == {"primary", "secondary"}
+    assert e[e.model == "sufficiency"].in_80.dropna().between(0, 1).all()
+
+
+def test_combination_weights_sum_to_one_and_favour_the_better_forecast():
+    rng = np.random.default_rng(1)
+    r = 1 + 0.02 * rng.standard_normal((5, 4, 3))
+    prev = rng.uniform(50, 500, (5, 4, 3))
+    w = combination_weights(r, prev, 5, 0.5)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    assert (w >= 0).all()
+    # A rising ratio: exponential smoothing (recent years count more) misses by less than the mean.
+    trend = np.linspace(1.0, 1.1, 6)[None, :, None]
+    w = combination_weights(trend, np.full(trend.shape, 100.0), 5, 0.5)[0]
+    assert w[1] > w[0]  # exponential over the 3-year mean
+    # With one year of history nothing can be tested: equal weights.
+    np.testing.assert_allclose(combination_weights(r[:, :1], prev[:, :1], 5, 0.5), 1 / 3)
+
+
+def test_national_drift_by_hand():
+    series = np.array([[1.00], [1.01], [1.02]])
+    drift = national_drift(series, np.full(3, 1 / 3), 0.5, horizon=2)
+    # Slope 0.01 a year on a mean of 1.01; the mean stands for the middle year, one before the base
+    # year; then 0.5 and 0.5 + 0.25 of the slope ahead.
+    slope = 0.01 / 1.01
+    np.testing.assert_allclose(drift[:, 0], [1 + slope * 1.5, 1 + slope * 1.75])
+    assert (national_drift(series[:1], np.ones(1), 0.9) == 1).all()  # one year: no trend
+
+
+def test_year_effects_by_hand():
+    dev = np.array([[[0.02], [-0.01]], [[0.00], [np.nan]]])  # 2 areas x 2 years x 1 transition
+    prev = np.array([[[100.0], [100.0]], [[300.0], [300.0]]])
+    # Year 0: (100 x 0.02 + 300 x 0) / 400 = 0.005; year 1: only area 0 has a ratio, -0.01.
+    np.testing.assert_allclose(year_effects(dev, prev)[:, 0], [0.005, -0.01])
+
+
+def test_shared_shocks_widen_the_authority_total(make_synthetic):
+    rolls = make_synthetic(20, 6, 5, seed=3)
+    rng = np.random.default_rng(0)
+    shock = dict(zip(range(2010, 2016), 1 + 0.03 * rng.standard_normal(6), strict=True))
+    rolls["pupils"] = rolls["pupils"] * rolls["year"].map(shock)  # every area up or down together
+    model = make_model(ForecastConfig()).fit(Panel.from_long(rolls))
+    with_shared = simulate_intervals(model, 3, n_paths=400, random_state=0)
+    model.survival_ = replace(model.survival_, common=np.zeros_like(model.survival_.common))
+    without = simulate_intervals(model, 3, n_paths=400, random_state=0)
+    width = {name: np.subtract(*iv.bounds(0.8, "authority")[::-1])[0] for name, iv in
+             (("with", with_shared), ("without", without))}
+    assert (width["with"] > width["without"]).all()
+    assert width["with"][0] > 1.5 * width["without"][0]  # a year ahead, before intake trends dominate
+
+
+@pytest.mark.shared
+def test_whole_english_panel(shared_data):
+    england = shared_data / "england"
+    rolls, births = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv",
+                                       england / "births" / "la_births.csv")
+    assert rolls.planning_area_id.nunique() == 150  # 152 LAs, Dorset, Poole and Bournemouth as one
+    e = backtest_errors(rolls, [2013, 2014, 2015], 3, cohort_at=lambda o: midyear_entry_cohort(births, known_by=o),
+                        phases={"primary": (0, 6), "secondary": (7, 11)}, intervals=False)
+    t = summarise_errors(e[e.level == "area_phase"], by=("phase", "horizon", "model")).set_index(
+        ["phase", "horizon", "model"])
+    for h in (1, 2, 3):
+        assert t.loc[("primary", h, "sufficiency"), "median_ape"] < t.loc[("primary", h, "csr_mean_3"), "median_ape"]
+        assert abs(t.loc[("secondary", h, "sufficiency"), "mean_signed_error"]) < 0.5
+
+
+def test_local_level_widens_later_years_only(make_synthetic):
+    model = make_model(ForecastConfig()).fit(Panel.from_long(make_synthetic(8, 6, 5, seed=4)))
+    drifting = simulate_intervals(model, 3, n_paths=600, random_state=0, drift_share=0.4)
+    independent = simulate_intervals(model, 3, n_paths=600, random_state=0, drift_share=0.0)
+    # Year groups 3-4, whose cohorts were all in school at the base year (no intake noise).
+    width = {name: np.subtract(*iv.bounds(0.8)[::-1])[:, :, 3:].sum(axis=(0, 2))
+             for name, iv in (("drifting", drifting), ("independent", independent))}
+    # The first year ahead is drawn identically; the part of its error that stays widens the next years.
+    assert width["drifting"][0] == pytest.approx(width["independent"][0])
+    assert width["drifting"][2] > 1.03 * width["independent"][2]

@@ -141,6 +141,7 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
             hook(auth.la_code, "queued", None)
     logging.getLogger("distributed.nanny").setLevel(logging.ERROR)  # not a warning per worker as it stops
     own_cluster = None
+    own_client = client is None
     if client is None:
         if scheduler:
             client = Client(scheduler)
@@ -172,8 +173,9 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
                 advance(auth.la_code)
         usage = client.run(_usage)
     finally:
-        if own_cluster is not None:
+        if own_client:
             client.close()
+        if own_cluster is not None:
             own_cluster.close()
     tables = gather(out, [a.la_code for a in every])
     files = write_tables(tables, out)

@@ -126,3 +126,11 @@ def test_with_plan_each_authority_has_its_programme_cost(client: Any, tmp_path: 
     assert sorted(costs.index) == ["201", "207"]
     assert (costs["solver_status"] != "").all() and (costs["capital"] >= 0).all()
     assert costs.loc["201", "places_added"] > 0  # the City of London is short of primary places
+
+
+def test_an_existing_scheduler_is_used_by_its_address(client: Any, tmp_path: Path) -> None:
+    announced: list[str] = []
+    result = run_national(SHIPPED, tmp_path, SETTINGS, scheduler=client.scheduler.address, codes=["201"],
+                          show=False, announce=announced.append)
+    assert result.statuses == {"201": "succeeded"}
+    assert client.scheduler.address in announced[0]

@@ -59,7 +59,10 @@ def local_cluster(workers: int | None = None) -> Any:
     import dask
     from distributed import LocalCluster
 
-    dask.config.set({"distributed.scheduler.allowed-failures": WORKER_LOSSES - 1})
+    # The workers' statistical profiler samples every stack each 10 ms: worth little for tasks this size,
+    # and its CPU is taken from the authorities on a busy machine.
+    dask.config.set({"distributed.scheduler.allowed-failures": WORKER_LOSSES - 1,
+                     "distributed.worker.profile.enabled": False})
     return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                         dashboard_address=":0", memory_limit=0)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -52,7 +53,8 @@ def database_location() -> str:
 
 
 SERVE_HELP = (
-    "Start the HTTP API on the sample borough (docs at http://HOST:PORT/docs).\n\n"
+    "Start the web app (http://HOST:PORT/, the sign-in page) and the HTTP API (docs at http://HOST:PORT/docs) on "
+    "the sample borough.\n\n"
     "The database is {database} (SUFFICIENCY_DATABASE_URL, else sufficiency.db in SUFFICIENCY_DATA_DIR). "
     "On an empty database the first admin is created and their password printed once; on an existing one, serve "
     "says who can sign in, and 'sufficiency reset-password --email EMAIL' gives a user a new password."
@@ -83,10 +85,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
+    """The HTTP API alone (``sufficiency serve``, registered by ``web.cli``, serves the web app beside it)."""
+    from api.main import create_app
+
+    start_service(host, port, create_app, f"http://{host}:{port}/auth/token")
+
+
+def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign_in: str) -> None:
+    """Migrate the database, create the first admin on an empty one (printing their password once) or name the
+    admins of an existing one, say where to sign in (``sign_in``) and serve ``factory(settings)`` with uvicorn."""
     import uvicorn
 
     from api.bootstrap import admins, bootstrap
-    from api.main import create_app
     from sufficiency.app.store import make_engine, session_factory, upgrade
 
     settings = service_settings()
@@ -101,13 +111,13 @@ def serve(
     if credentials is not None:
         announce_password(console, f"[bold]First admin[/] of '{credentials.organisation}': {credentials.email}",
                           credentials.password, settings.data_dir,
-                          "Sign in at /auth/token, change it at POST /users/me/password and add users at POST /users.")
+                          f"Sign in at {sign_in}, change it at POST /users/me/password and add users at POST /users.")
     else:
         names = "; ".join(f"{email} ({org})" for email, org in existing[:5]) or "none"
-        console.print(f"Sign in at http://{host}:{port}/auth/token with your e-mail and password. Admins: {names}.\n"
+        console.print(f"Sign in at {sign_in} with your e-mail and password. Admins: {names}.\n"
                       "Password lost? 'sufficiency reset-password --email EMAIL' gives a new one.")
     console.print(f"API documentation: http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(factory(settings), host=host, port=port, log_level="info")
 
 
 def reset_password_command(
@@ -162,7 +172,7 @@ def create_admin_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the service commands (``serve``, ``create-admin``) to the ``sufficiency`` command line."""
-    app.command(help=SERVE_HELP.format(database=database_location()))(serve)
+    """Add ``create-admin`` and ``reset-password`` to the ``sufficiency`` command line (``serve``, which serves the
+    web app beside the API, is added by ``web.cli``)."""
     app.command("create-admin")(create_admin_command)
     app.command("reset-password")(reset_password_command)

@@ -19,6 +19,8 @@ _SCHOOL_FIELDS = ("school_id", "name", "phase", "planning_area_id", "ncy_low", "
                   "ofsted", "governance")
 _cache: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 _lock = threading.Lock()
+# The last datasets loaded, so the planning areas and the schools of one dataset come from one load.
+_loaded: OrderedDict[str, Any] = OrderedDict()
 
 
 def _cached(dataset: Dataset, layer: str, build: Any) -> bytes:
@@ -40,10 +42,19 @@ def _inputs(session: Session, dataset: Dataset) -> Any:
     if not dataset.valid:
         raise ApiError(422, "The dataset did not pass validation, so it has no map layers; see "
                        f"GET /datasets/{dataset.id}/validation.", dataset.problems)
+    with _lock:
+        loaded = _loaded.get(dataset.content_hash)
+    if loaded is not None:
+        return loaded
     try:
-        return load_dataset(session, dataset.id)
+        loaded = load_dataset(session, dataset.id)
     except InputError as exc:
         raise ApiError(422, "The dataset cannot be loaded.", exc.problems) from None
+    with _lock:
+        _loaded[dataset.content_hash] = loaded
+        while len(_loaded) > 2:
+            _loaded.popitem(last=False)
+    return loaded
 
 
 def planning_areas_geojson(session: Session, dataset: Dataset) -> bytes:

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -126,6 +127,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._futures: dict[str, Future[None]] = {}
         remove_orphaned_folders()
+        # The stage each run of this process is in, and when it began (monotonic seconds), for progress pages.
+        self._stage: dict[str, tuple[str, float]] = {}
         self._workdir = tempfile.TemporaryDirectory(prefix=f"{JOBS_PREFIX}{os.getpid()}-")
 
     def submit(self, run_id: str) -> Future[None]:
@@ -138,6 +141,15 @@ class JobRunner:
     def _forget(self, run_id: str) -> None:
         with self._lock:
             self._futures.pop(run_id, None)
+            self._stage.pop(run_id, None)
+
+    def current_stage(self, run_id: str) -> tuple[str, float] | None:
+        """The stage a run of this process is in and the seconds since it began; None when not running here."""
+        with self._lock:
+            found = self._stage.get(run_id)
+        if found is None:
+            return None
+        return found[0], time.monotonic() - found[1]
 
     def wait(self, run_id: str, timeout: float | None = None) -> None:
         """Block until this process's worker is done with the run (at once when it is not here)."""
@@ -209,6 +221,8 @@ class JobRunner:
             inputs, stages, options = self._load(run_id)
 
             def progress(stage: str) -> None:
+                with self._lock:
+                    self._stage[run_id] = (stage, time.monotonic())
                 if cancel_requested(self.sessions, run_id):
                     raise Cancelled(stage)
 

@@ -41,6 +41,10 @@ class RateWindow:
         return count + 1 <= self.per_minute, max(1, math.ceil(start + 60 - now))
 
 
+#: Where passwords are checked: the API's token endpoint and the web app's sign-in form.
+SIGN_IN_PATHS = ("/auth/token", "/app/sign-in")
+
+
 async def send_error(send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
     body = json.dumps({"error": {"status": status, "code": code, "message": message, "problems": []}}).encode()
     await send({"type": "http.response.start", "status": status,
@@ -76,7 +80,7 @@ class LimitsMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         # Sign-in has its own, lower limit by address, so passwords cannot be guessed at speed.
-        signing_in = scope.get("path") == "/auth/token"
+        signing_in = scope.get("path") in SIGN_IN_PATHS and scope.get("method") == "POST"
         window = self.sign_in if signing_in else self.rate
         allowed, reset = window.allow(self._address(scope))
         if not allowed:

@@ -9,13 +9,14 @@ import yaml
 from fastapi import APIRouter, Request, status
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, PlannerUser, SessionDep
 from api.errors import ERROR_RESPONSES, ApiError, commit_or_conflict, error_doc
 from api.schemas import ScenarioCreate, ScenarioPublic
 from api.scoping import owned
 from sufficiency.app.store.datasets import foreign_files
-from sufficiency.app.store.models import ScenarioRecord
+from sufficiency.app.store.models import ScenarioRecord, User
 from sufficiency.core.errors import Problem
 from sufficiency.core.safeyaml import excerpt, load_yaml, yaml_problem
 from sufficiency.core.scenario import Scenario, scenario_problems
@@ -74,7 +75,11 @@ def validate_settings(body: ScenarioCreate) -> dict[str, Any]:
 async def create_scenario(request: Request, user: PlannerUser, session: SessionDep) -> ScenarioRecord:
     """Send JSON ``{"name", "description", "settings"}`` or a scenario.yaml file with
     ``Content-Type: application/yaml``. Unknown or invalid settings are refused with each problem."""
-    body = _parse(await request.body(), request.headers.get("content-type", ""))
+    return store_scenario(session, user, _parse(await request.body(), request.headers.get("content-type", "")))
+
+
+def store_scenario(session: Session, user: User, body: ScenarioCreate) -> ScenarioRecord:
+    """Validate a scenario's settings and store it for the user's organisation (409 for a name in use)."""
     settings = validate_settings(body)
     record = ScenarioRecord(organisation_id=user.organisation_id, name=body.name, description=body.description,
                             settings=settings, created_by=user.id)

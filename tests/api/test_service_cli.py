@@ -69,7 +69,8 @@ def test_serve_on_an_existing_database_says_how_to_sign_in(environment: Path,
     assert "First admin" in first.output
     again = " ".join(runner.invoke(app, ["serve"]).output.split())
     assert "First admin" not in again
-    assert "Sign in at http://127.0.0.1:8000/auth/token" in again and "admin@example.org (Sample borough)" in again
+    assert "Sign in at http://127.0.0.1:8000/ (in a browser; programs: /auth/token)" in again
+    assert "admin@example.org (Sample borough)" in again
     assert "'sufficiency reset-password --email EMAIL' gives a new one" in again
 
 

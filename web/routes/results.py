@@ -1,0 +1,329 @@
+"""Results of a finished run: the map, a planning area, the programme, comparison, standards, post-16, downloads.
+
+Every figure comes from the API's result routes (``api.routes.results``), so the pages and the API serve the
+same numbers from the same cached answers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict, defaultdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from api.deps import SessionDep
+from api.errors import ApiError
+from api.geo import planning_areas_geojson, schools_geojson
+from api.routes import results as api_results
+from api.routes import runs as api_runs
+from sufficiency.app.store.models import Dataset, Run, User
+from sufficiency.core.phases import PRIMARY, SECONDARY, span
+from web.charts import fan_chart
+from web.render import PageRoute, render
+from web.routes.common import names
+from web.session import PageUser
+
+router = APIRouter(route_class=PageRoute)
+RunId = Annotated[str, Path(max_length=64)]
+PHASES = {PRIMARY: "Primary", SECONDARY: "Secondary"}
+
+
+def _json(response: Response) -> dict[str, Any]:
+    return json.loads(bytes(response.body))
+
+
+def _sufficiency(run: Run, user: User, session: SessionDep, stage: str = "before",
+                 area: str | None = None) -> list[dict[str, Any]]:
+    return _json(api_results.get_sufficiency(run.id, user, session, stage=stage,  # type: ignore[arg-type]
+                                             planning_area_id=[area] if area else None))["rows"]
+
+
+def _schools(session: SessionDep, run: Run) -> list[dict[str, Any]]:
+    """The run's dataset's schools (GeoJSON features); none when it has no locations."""
+    dataset = session.get(Dataset, run.dataset_id)
+    try:
+        return json.loads(schools_geojson(session, dataset))["features"]  # type: ignore[arg-type]
+    except ApiError:
+        return []
+
+
+def _phase_of(ncy: int) -> str | None:
+    for phase in PHASES:
+        low, high = span(phase)
+        if low <= ncy <= high:
+            return phase
+    return None
+
+
+def area_totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Per phase, area and year: pupils, places, surplus and places needed (summed over year groups; places
+    needed in one year group are never offset by spare places in another)."""
+    out: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(
+        lambda: {"demand": 0.0, "capacity": 0.0, "surplus": 0.0, "shortfall": 0.0})))
+    for row in rows:
+        phase = _phase_of(row["ncy"])
+        if phase is None:
+            continue
+        cell = out[phase][row["planning_area_id"]][str(row["year"])]
+        for key in ("demand", "capacity", "surplus", "shortfall"):
+            cell[key] += row[key] or 0.0
+    return json.loads(json.dumps(out))
+
+
+def _plan(run: Run, user: User, session: SessionDep) -> dict[str, Any] | None:
+    if run.plan_summary is None:
+        return None
+    return _json(api_results.get_plan(run.id, user, session))
+
+
+def _done(run_id: str, user: User, session: SessionDep) -> Run:
+    return api_results.finished_run(session, run_id, user)
+
+
+def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:
+    dataset = session.get(Dataset, run.dataset_id)
+    try:
+        areas = json.loads(planning_areas_geojson(session, dataset))["features"]  # type: ignore[arg-type]
+    except ApiError:
+        return {}
+    return {f["properties"].get("planning_area_id"): f["properties"].get("name") or f["properties"].get(
+        "planning_area_id") for f in areas}
+
+
+@router.get("/runs/{run_id}/map")
+def map_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    run = _done(run_id, user, session)
+    years = sorted({r["year"] for r in _sufficiency(run, user, session)})
+    web = request.app.state.web
+    return render(request, "map.html", {"run": run, "years": years, "phases": PHASES, "names": names(session, [run]),
+                                        "tile_url": web.tile_url or "", "tile_attribution": web.tile_attribution})
+
+
+@router.get("/runs/{run_id}/map.json")
+def map_data(run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    """What the map draws: planning areas, their totals by phase and year (today's places and, for a plan,
+    after it), schools with their forecast roll by year, and the plan's schemes."""
+    run = _done(run_id, user, session)  # the organisation's check, on every request; then the cached layers
+    with _lock:
+        body = _map_cache.get(run.id)
+        warming = _warming.get(run.id)
+    if body is None and warming is not None:  # being built in the background: wait for it rather than build twice
+        warming.wait(timeout=120)
+        with _lock:
+            body = _map_cache.get(run.id)
+    if body is None:
+        body = _map_body(run, user, session)
+        with _lock:
+            _map_cache[run.id] = body
+            while len(_map_cache) > 32:
+                _map_cache.popitem(last=False)
+    return Response(body, media_type="application/json")
+
+
+_map_cache: OrderedDict[str, bytes] = OrderedDict()  # a finished run never changes: its map is built once
+_lock = threading.Lock()
+_warming: dict[str, threading.Event] = {}
+
+
+def warm_map(state: Any, run_id: str, user_id: str) -> None:
+    """Build a finished run's map layers in the background (once), so the map opens at once when asked for.
+
+    Called when the run's page shows it succeeded; the build goes through the same scoped route functions."""
+    with _lock:
+        if run_id in _map_cache or run_id in _warming:
+            return
+        done = _warming[run_id] = threading.Event()
+
+    def build() -> None:
+        try:
+            with state.sessions() as session:
+                user = session.get(User, user_id)
+                run = api_results.finished_run(session, run_id, user)
+                body = _map_body(run, user, session)
+            with _lock:
+                _map_cache[run_id] = body
+        except Exception:  # warming is best effort: the map page builds the layers itself if this failed
+            pass
+        finally:
+            with _lock:
+                _warming.pop(run_id, None)
+            done.set()
+
+    threading.Thread(target=build, name=f"map-{run_id[:8]}", daemon=True).start()
+
+
+def _map_body(run: Run, user: User, session: SessionDep) -> bytes:
+    dataset = session.get(Dataset, run.dataset_id)
+    areas = json.loads(planning_areas_geojson(session, dataset))  # type: ignore[arg-type]
+    plan = _plan(run, user, session)
+    by_school: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    forecast = _json(api_results.get_forecast(run.id, user, session, level="school"))["rows"]
+    for row in forecast:
+        by_school[row["school_id"]][str(row["year"])] += row["pupils"] or 0.0
+    schools = _schools(session, run)
+    for feature in schools:
+        props = feature["properties"]
+        props["roll"] = {y: round(v) for y, v in by_school.get(props["school_id"], {}).items()}
+    body = {"areas": areas, "before": area_totals(_sufficiency(run, user, session)),
+            "after": area_totals(_sufficiency(run, user, session, "after")) if plan else None,
+            "schools": {"type": "FeatureCollection", "features": schools},
+            "schemes": plan["schemes"] if plan else []}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+@router.get("/runs/{run_id}/areas/{area_id}")
+def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_length=64)], user: PageUser,
+              session: SessionDep, ncy: Annotated[int | None, Query(ge=0, le=13)] = None) -> Response:
+    run = _done(run_id, user, session)
+    rows = _sufficiency(run, user, session, area=area_id)
+    if not rows:
+        raise ApiError(404, f"Run {run.id} has no planning area '{area_id}'. Open the map to choose one.")
+    forecast = _json(api_results.get_forecast(run.id, user, session, planning_area_id=[area_id]))["rows"]
+    ncys = sorted({r["ncy"] for r in rows if r["demand"] or r["capacity"]}) or sorted({r["ncy"] for r in rows})
+    chosen = ncy if ncy in ncys else (0 if 0 in ncys else 7 if 7 in ncys else ncys[0])
+    places = {r["year"]: r["capacity"] for r in rows if r["ncy"] == chosen}
+    series = [r for r in forecast if r["ncy"] == chosen]
+    years = sorted({r["year"] for r in rows})
+    table = {(r["year"], r["ncy"]): r for r in rows}
+    schools = [f["properties"] for f in _schools(session, run) if f["properties"].get("planning_area_id") == area_id]
+    plan = _plan(run, user, session)
+    schemes = [s for s in (plan["schemes"] if plan else []) if s["planning_area_id"] == area_id]
+    chart = fan_chart(series, places, f"Year group {chosen}" if chosen else "Reception (year group 0)")
+    return render(request, "area.html", {
+        "run": run, "area_id": area_id, "area_name": _areas_named(session, run).get(area_id, area_id),
+        "ncys": ncys, "chosen": chosen, "chart": chart, "years": years, "table": table, "schools": schools,
+        "schemes": schemes, "series": series, "places": places})
+
+
+SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_cost", "forms_of_entry")
+
+
+@router.get("/runs/{run_id}/programme")
+def programme_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep,
+                   sort: Annotated[Literal[SORTABLE], Query()] = "year",  # type: ignore[valid-type]
+                   order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+                   kind: Annotated[str, Query(max_length=20)] = "",
+                   area: Annotated[str, Query(max_length=64)] = "",
+                   year_text: Annotated[str, Query(alias="year", max_length=4, pattern=r"^(\d{4})?$")] = "",
+                   q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    year = int(year_text) if year_text else None  # "" is "every year", as the filter form sends it
+    run = _done(run_id, user, session)
+    plan = _plan(run, user, session)
+    if plan is None:
+        raise ApiError(404, "This run made no plan; start a run of kind 'plan' or 'full'.")
+    school_names = {f["properties"]["school_id"]: f["properties"].get("name") or "" for f in _schools(session, run)}
+    schemes = [{**s, "school_name": school_names.get(s["school_id"] or "", "")} for s in plan["schemes"]]
+    shown = [s for s in schemes if (not kind or s["kind"] == kind) and (not area or s["planning_area_id"] == area)
+             and (year is None or s["year"] == year)
+             and (not q or q.lower() in f"{s['reason']} {s['school_name']} {s['option_id']}".lower())]
+    shown.sort(key=lambda s: (s[sort] is None, s[sort] if s[sort] is not None else 0), reverse=order == "desc")
+    by_year: dict[int, float] = defaultdict(float)
+    for s in shown:
+        by_year[s["year"]] += s["capital_cost"] or 0.0
+    return render(request, "programme.html", {
+        "run": run, "summary": plan["summary"], "schemes": shown, "all": schemes, "by_year": sorted(by_year.items()),
+        "kinds": sorted({s["kind"] for s in schemes}), "areas": sorted({s["planning_area_id"] or "" for s in schemes}),
+        "years": sorted({s["year"] for s in schemes}), "sort": sort, "order": order,
+        "filters": {"kind": kind, "area": area, "year": year, "q": q}, "sortable": SORTABLE})
+
+
+@router.get("/compare")
+def compare_page(request: Request, user: PageUser, session: SessionDep,
+                 run: Annotated[list[str] | None, Query(max_length=3)] = None) -> Response:
+    """Two or three runs side by side: cost, places still needed, and the schemes that differ."""
+    chosen = list(dict.fromkeys(run or []))
+    runs = [_done(r, user, session) for r in chosen]
+    columns: list[dict[str, Any]] = []
+    for r in runs:
+        plan = _plan(r, user, session)
+        needed = sum(row["shortfall"] or 0 for row in _sufficiency(r, user, session,
+                                                                        "after" if plan else "before"))
+        schemes = plan["schemes"] if plan else []
+        columns.append({"run": r, "summary": plan["summary"] if plan else None, "needed": needed,
+                        "schemes": {(s["option_id"], s["year"]): s for s in schemes},
+                        "cost": sum(s["capital_cost"] or 0 for s in schemes),
+                        "places": sum(s["places"] or 0 for s in schemes)})
+    keys = sorted({k for c in columns for k in c["schemes"]}, key=lambda k: (k[1], k[0]))
+    differ = [k for k in keys if sum(k in c["schemes"] for c in columns) < len(columns)]
+    finished = [r for r in api_runs.list_runs(user, session, "succeeded", None, 100)]
+    return render(request, "compare.html", {"columns": columns, "differ": differ, "choices": finished,
+                                            "chosen": chosen, "names": names(session, finished + runs)})
+
+
+def _tables(section: Any) -> dict[str, Any]:
+    return {t.name: t for t in section.tables}
+
+
+@router.get("/runs/{run_id}/standards")
+def standards_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep,
+                   category: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """The risk table (filtered by category) and its summary; every other standards table as CSV."""
+    run = _done(run_id, user, session)
+    tables = _tables(api_results.get_standards(run.id, user, session))
+    risk = tables.get("risk_schools")
+    if risk is None:
+        raise ApiError(404, f"Run {run.id} has no school risk table; start a full run on a dataset with "
+                       "school_indicators.csv.")
+    rows = [dict(zip(risk.columns, r, strict=False)) for r in risk.rows]
+    if category:
+        rows = [r for r in rows if str(r.get("category", "")).lower() == category.lower()]
+    return render(request, "standards.html", {
+        "run": run, "risk": risk, "rows": rows, "summary": tables.get("risk_summary"), "category": category,
+        "others": sorted(n for n in tables if n not in ("risk_schools", "risk_summary", "notes"))})
+
+
+POST16_SHOWN = ("participation", "groups", "sixth_form_totals", "attainment19", "roni_metrics", "notes")
+
+
+@router.get("/runs/{run_id}/post16")
+def post16_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    """The authority's post-16 figures; the longer tables (per school, pupil-level for admins) as CSV."""
+    run = _done(run_id, user, session)
+    section = api_results.get_post16(run.id, user, session)
+    tables = _tables(section)
+    return render(request, "post16.html", {"run": run, "tables": {n: tables[n] for n in POST16_SHOWN if n in tables},
+                                           "others": sorted(n for n in tables if n not in POST16_SHOWN),
+                                           "withheld": section.withheld})
+
+
+@router.get("/runs/{run_id}/downloads/{stage}/{table}.csv")
+def stage_table_csv(run_id: RunId, stage: Annotated[str, Path(max_length=40, pattern=r"^[a-z][a-z0-9_]*$")],
+                    table: Annotated[str, Path(max_length=80)], user: PageUser, session: SessionDep) -> Response:
+    """One table of one stage as CSV (the API's ``/runs/{id}/stages/{stage}/{table}?format=csv``)."""
+    return api_results.get_stage_table(run_id, stage, table, user, session, format="csv")
+
+
+DOWNLOADS = {"forecast.csv": "forecast by planning area, year and year group",
+             "forecast-schools.csv": "forecast by school",
+             "sufficiency.csv": "places against forecast demand",
+             "plan.csv": "the capital programme's schemes",
+             "results.xlsx": "every result table in one workbook"}
+
+
+@router.get("/runs/{run_id}/downloads/{name}")
+def download(run_id: RunId, name: Annotated[str, Path(max_length=200)], user: PageUser,
+             session: SessionDep) -> Response:
+    """The API's downloads: CSV of each result, the workbook, and the report files the run made."""
+    if name == "forecast.csv":
+        return api_results.get_forecast(run_id, user, session, format="csv")
+    if name == "forecast-schools.csv":
+        return api_results.get_forecast(run_id, user, session, level="school", format="csv")
+    if name == "sufficiency.csv":
+        return api_results.get_sufficiency(run_id, user, session, format="csv")
+    if name == "plan.csv":
+        return api_results.get_plan(run_id, user, session, format="csv")
+    if name == "results.xlsx":
+        return api_results.get_report(run_id, user, session)
+    return api_results.get_file(run_id, name, user, session)
+
+
+@router.get("/runs/{run_id}/downloads")
+def downloads_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    run = _done(run_id, user, session)
+    files = api_results.list_files(run.id, user, session)
+    return render(request, "downloads.html", {"run": run, "files": files, "downloads": DOWNLOADS,
+                                              "has_plan": run.plan_summary is not None})
+

@@ -145,6 +145,7 @@ _TAGS = {
     "datasets": "Input folders: upload, validation report, GeoJSON of planning areas and schools.",
     "scenarios": "Named settings applied over a dataset's scenario.yaml.",
     "runs": "Start, follow and cancel forecast, plan and full runs.",
+    "national": "Every English authority in one Dask job (admins): start one, follow each authority.",
     "results": "Forecasts, plans and sufficiency as JSON or CSV; reports to download.",
     "standards": "Schools' risk with reasons, KPI tables, benchmarking and targets of a run; category overrides "
                  "(audited) and escalation of concern.",

@@ -185,8 +185,8 @@ def _words_everywhere(target: typer.Typer) -> None:
             _words_everywhere(group.typer_instance)
 
 
-#: Application commands beside the stages' own: the report, the HTTP service and its web app.
-_APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli", "web.cli")
+#: Application commands beside the stages' own: the report, the HTTP service and its web app, national runs.
+_APP_COMMANDS: tuple[str, ...] = ("reports.cli", "api.cli", "web.cli", "national.cli")
 
 
 def build_app() -> typer.Typer:

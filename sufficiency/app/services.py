@@ -46,6 +46,10 @@ class AppServices:
             return store
         return f"sqlite:///{Path(store).expanduser().resolve()}"
 
+    def sessions(self, store: str | None) -> sessionmaker[Session]:
+        """Sessions on the store at ``store`` (default: the service's database), migrated."""
+        return self._sessions(self.url(store))
+
     def _sessions(self, url: str) -> sessionmaker[Session]:
         from sqlalchemy.engine import make_url
 

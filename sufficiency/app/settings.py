@@ -93,6 +93,13 @@ class Settings(StoreSettings):
         60.0, gt=0, le=86400, description=("A run whose lease has not been renewed for this long belongs to a process "
                                            "that died or lost the database; it is marked failed."))
     cors_origins: list[str] = Field(default_factory=list, description="Browser origins allowed to call the API.")
+    national_runs: bool = Field(
+        True, description="Whether admins may start national runs (POST /national/runs): a heavy job, one at a time.")
+    national_data: Path | None = Field(
+        None, description="The national data folder an admin's national run reads (POST /national/runs); default the "
+                          "national extract shipped with the package. Set by the operator, never by the caller.")
+    national_scheduler: str | None = Field(
+        None, description="Address of the Dask scheduler national runs use; default a local cluster per run.")
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -29,7 +29,8 @@ from tests.api.conftest import World, make_world, sample_files, upload_sample, w
 from tests.api.test_security import assert_error
 
 #: Path parameters naming something a council owns: each gets A's id, and B gets 404.
-OWNED = {"dataset_id", "scenario_id", "run_id", "user_id", "key_id", "name", "school_id", "override_id"}
+OWNED = {"dataset_id", "scenario_id", "run_id", "user_id", "key_id", "name", "school_id", "override_id",
+         "national_run_id"}
 #: Body fields naming something a council owns.
 BODY_IDS = {"dataset_id", "scenario_id", "run_id"}
 #: Path parameters that name no one's data (a stage of the product and its tables): fixed values.
@@ -38,7 +39,7 @@ FIXED = {"stage": "standards", "table": "primary"}
 QUERY_IDS = {"dataset_id", "run_id", "school_id"}
 #: Operations carrying no id: nothing of A's can be named, and they create or read the caller's own data only.
 NO_IDS = {("POST", "/auth/token"), ("POST", "/users"), ("POST", "/users/me/api-keys"), ("POST", "/datasets"),
-          ("POST", "/scenarios"), ("POST", "/users/me/password")}
+          ("POST", "/scenarios"), ("POST", "/users/me/password"), ("POST", "/national/runs")}
 #: Body fields that are not ids of owned things (a school's URN is public; its cases are reached by path).
 BODY_NOT_OWNED = {"school_id"}
 
@@ -89,6 +90,7 @@ def councils(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Councils]:
             "reason": "A's reason, long enough to be kept."})
         assert override.status_code == 201, override.text
         a["override_id"] = str(override.json()["id"])
+        a["national_run_id"] = _national_run(world, client.get("/users/me", headers=admin).json())
         other = world.as_["other_admin"]
         b_dataset = client.post("/datasets", headers=other, files=sample_files(), data={"name": "B's data"})
         b = {"dataset_id": b_dataset.json()["id"],
@@ -97,6 +99,22 @@ def councils(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Councils]:
         stage_tables = client.get(f"/runs/{run['id']}/stages/standards", headers=planner).json()
         tables = {"/runs/{run_id}/stages/{stage}/{table}": stage_tables["tables"][0]["name"]}
         yield Councils(world, a, b, tables)
+
+
+def _national_run(world: World, admin: dict[str, Any]) -> str:
+    """A finished national run of council A, recorded in the store as a run would leave it (no Dask job)."""
+    from sufficiency.app.store import make_engine, session_factory
+    from sufficiency.app.store.models import NationalRun
+
+    engine = make_engine(world.settings.url)
+    with session_factory(engine).begin() as session:
+        run = NationalRun(organisation_id=admin["organisation_id"], data="national", out="out", status="succeeded",
+                          created_by=admin["id"])
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    engine.dispose()
+    return run_id
 
 
 def _resolve(node: Any) -> Any:

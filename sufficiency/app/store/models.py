@@ -291,3 +291,45 @@ def _append_only(_mapper: Any, _connection: Any, target: Any) -> None:
 
 event.listen(AuditRecordRow, "before_update", _append_only)
 event.listen(AuditRecordRow, "before_delete", _append_only)
+
+
+NATIONAL_STATUSES = ("queued", "running", "succeeded", "failed")
+#: An authority's status in a national run: skipped means finished by an earlier run (resumed).
+AUTHORITY_STATUSES = ("queued", "skipped", "succeeded", "failed")
+
+
+class NationalRun(Base):
+    """A national run (``sufficiency national``, or ``POST /national/runs``): every authority of a national
+    folder in one Dask job, its results under ``out``; one :class:`NationalAuthority` row per authority."""
+
+    __tablename__ = "national_runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    #: The organisation of the admin who started it through the API (None from the command line).
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                        index=True, default=None)
+    data: Mapped[str] = mapped_column(Text)
+    out: Mapped[str] = mapped_column(Text)
+    #: paths, plan, scheduler, workers, scenario overrides.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    workers: Mapped[int | None] = mapped_column(Integer, default=None)
+    dashboard: Mapped[str | None] = mapped_column(String(300), default=None)
+    seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    authorities: Mapped[list[NationalAuthority]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True, order_by="NationalAuthority.la_code")
+
+
+class NationalAuthority(Base):
+    """One authority's status in a national run, with the step and reason when it failed."""
+
+    __tablename__ = "national_authorities"
+    run_id: Mapped[str] = mapped_column(ForeignKey("national_runs.id", ondelete="CASCADE"), primary_key=True)
+    la_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -68,7 +68,7 @@ def plan_command(
 
         print_robust(result.results["robust"], inputs.schools)
         for name, frame in robust_files(result.results["robust"]).items():
-            frame.to_csv(out / f"{name}.csv", index=False)
+            csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
             written.append(out / f"{name}.csv")
     console.print("\n".join(f"wrote {p}" for p in written))
 

@@ -63,8 +63,8 @@ def _write_pupil_list(result: Post16Result, target: Path) -> list[Path]:
         return []
     target.parent.mkdir(parents=True, exist_ok=True)
     factors = target.with_name(f"{target.stem}_factors.csv")
-    roni.ranked.to_csv(target, index=False)
-    roni.factors.to_csv(factors, index=False)
+    csv_frame(roni.ranked).to_csv(target, index=False)
+    csv_frame(roni.factors).to_csv(factors, index=False)
     console.print(
         f"[bold red]Warning:[/] {target} and {factors.name} hold pupil-level personal data "
         f"({len(roni.ranked)} pupils under pseudonyms{', SYNTHETIC' if roni.synthetic else ''}). Keep them where only "

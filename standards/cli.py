@@ -214,7 +214,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         target = data_dir / "school_indicators.csv"
         existing = pd.read_csv(target, dtype={"school_id": str, "value": str}) if target.exists() else None
-        merge_indicators(existing, imported.rows).to_csv(target, index=False)
+        csv_frame(merge_indicators(existing, imported.rows)).to_csv(target, index=False)
         console.print(f"Imported {len(imported.rows)} figures for {imported.rows['school_id'].nunique()} schools "
                       f"({year}) into {target}.")
         skipped = {c: n for c, n in imported.not_given.items() if n}

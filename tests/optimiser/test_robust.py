@@ -226,3 +226,15 @@ def test_paths_reduce_to_real_paths_with_their_clusters_shares():
     assert sorted(pupils[picked].mean(axis=1).round(-1).tolist()) == [100.0, 140.0]  # real paths, one of each
     first, equal = reduce_paths(pupils, 3, "sample")
     assert first.tolist() == [0, 1, 2] and np.allclose(equal, 1 / 3)
+
+
+def test_a_bulge_every_scenario_needs_is_committed_and_says_why():
+    """A one-year spike to 45 in 2030 in both futures: the bulge class is no condition still to come."""
+    config = OptimiserConfig(gap=1e-6)
+    prepare = preparer(pd.DataFrame([school("S1", "A", max_forms_of_entry=2)]), config, base_year=BASE)
+    spike = [DemandScenario(name, cohort_demand(lambda y: 45 if y == 2030 else 29, "A", YEARS), 0.5)
+             for name in ("one", "two")]
+    result = solve_robust(spike, prepare, config, RobustConfig(gap=1e-6, time_limit=30), principal_name="one")
+    bulges = result.schemes[result.schemes["kind"] == "bulge"]
+    assert bulges[["status", "year", "probability"]].values.tolist() == [["committed", 2030, 1.0]]
+    assert bulges["trigger"].iloc[0] == "needed in every scenario: Reception in A exceeds 29 pupils in 2030/31"

@@ -16,15 +16,23 @@ HERE = Path(__file__).parent
 HELPERS = {"machine", "serving"}
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    """Run the benchmarks named first (all when none; a prefix names several); the arguments after the names
+    go to each of them (``python -m benchmarks api_load --seconds 10``)."""
     scripts = sorted(p for p in HERE.glob("*.py") if not p.name.startswith("_") and p.stem not in HELPERS)
+    names: list[str] = []
+    for arg in argv:
+        if arg.startswith("-") or not any(p.stem.startswith(arg) for p in scripts):
+            break
+        names.append(arg)
+    rest = argv[len(names):]
     if names:
         scripts = [p for p in scripts if p.stem in names or any(p.stem.startswith(n) for n in names)]
     failed = []
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)
         start = time.perf_counter()
-        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        code = subprocess.call([sys.executable, str(script), *rest], cwd=HERE.parent)
         print(f"--- {script.stem}: exit {code}, {time.perf_counter() - start:.1f} s wall", flush=True)
         if code:
             failed.append(script.stem)

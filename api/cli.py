@@ -1,4 +1,5 @@
-"""``sufficiency serve``, ``sufficiency create-admin`` and ``sufficiency reset-password``."""
+"""The service's start (``sufficiency serve``, registered by ``web.cli``), ``sufficiency create-admin`` and
+``sufficiency reset-password``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sufficiency.core.display import console
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from sqlalchemy.engine import Engine
 
 
 def service_settings(**overrides: object) -> Settings:
@@ -81,19 +83,6 @@ def announce_password(out: Console, who: str, password: str, data_dir: Path, the
     return path
 
 
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help=(
-        "Service processes sharing the port and the database (one per core is a good start); each holds its "
-        "own runs by a lease."))] = 1,
-) -> None:
-    """The HTTP API alone (``sufficiency serve``, registered by ``web.cli``, serves the web app beside it)."""
-    from api.main import create_app
-
-    start_service(host, port, create_app, f"http://{host}:{port}/auth/token", workers, "api.main:create_app")
-
-
 def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign_in: str, workers: int = 1,
                   factory_path: str = "api.main:create_app") -> None:
     """Migrate the database, create the first admin on an empty one (printing their password once) or name the
@@ -131,6 +120,16 @@ def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign
     uvicorn.run(factory_path, factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
+def _migrated() -> tuple[Settings, Engine]:
+    """The service's settings and an engine on its database, migrated to the latest schema."""
+    from sufficiency.app.store import make_engine, upgrade
+
+    settings = service_settings()
+    engine = make_engine(settings.url)
+    upgrade(engine)
+    return settings, engine
+
+
 def reset_password_command(
     email: Annotated[str, typer.Option(help="The user's e-mail, as they sign in with it.", metavar="EMAIL")],
     organisation: Annotated[str | None, typer.Option(
@@ -139,11 +138,9 @@ def reset_password_command(
 ) -> None:
     """Give a user of the service's database a new password and print it once (for a lost admin password)."""
     from api.bootstrap import reset_password
-    from sufficiency.app.store import make_engine, session_factory, upgrade
+    from sufficiency.app.store import session_factory
 
-    settings = service_settings()
-    engine = make_engine(settings.url)
-    upgrade(engine)
+    settings, engine = _migrated()
     try:
         with session_factory(engine).begin() as session:
             credentials = reset_password(session, email, organisation=organisation)
@@ -167,17 +164,17 @@ def create_admin_command(
 ) -> None:
     """Add an admin for an organisation (for example a second council) and print their password once."""
     from api.bootstrap import create_admin
-    from sufficiency.app.store import make_engine, session_factory, upgrade
+    from sufficiency.app.store import session_factory
 
-    settings = service_settings()
-    engine = make_engine(settings.url)
-    upgrade(engine)
+    settings, engine = _migrated()
     try:
         with session_factory(engine).begin() as session:
             credentials = create_admin(session, organisation, email)
     except Exception as exc:  # a duplicate e-mail is the usual cause; say so plainly
         console.print(f"[red]Could not add the admin:[/] {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
     announce_password(console, f"Admin {credentials.email} of '{organisation}'", credentials.password,
                       settings.data_dir, "Change it at POST /users/me/password after signing in.")
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.limits import RateWindow
-from api.security import ROLE_RANK, VerifiedKeys, key_prefix, password_version, read_access_token, verify_secret
+from api.security import VerifiedKeys, key_prefix, password_version, read_access_token, verify_secret
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.models import ApiKey, User
+from sufficiency.core.web import check_role
 
 if TYPE_CHECKING:
     from api.jobs import JobRunner
@@ -114,9 +115,7 @@ def require_role(role: str) -> Callable[[User], User]:
     """A dependency that lets through users with ``role`` or a higher one."""
 
     def check(user: CurrentUser) -> User:
-        if ROLE_RANK.get(user.role, -1) < ROLE_RANK[role]:
-            raise ApiError(403, f"This needs the {role} role; you are a {user.role}. Ask an admin of your "
-                           "organisation to change your role.")
+        check_role(user.role, role)
         return user
 
     return check

@@ -24,7 +24,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from sufficiency.app.settings import Settings
 
-ROLE_RANK = {"viewer": 0, "planner": 1, "admin": 2}
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 KEY_CACHE_SECONDS = 60.0
 

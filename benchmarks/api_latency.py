@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -30,43 +28,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from machine import load_average, machine
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare(env: dict[str, str]) -> tuple[str, str]:
-    """Migrate the database and add the first admin and the sample dataset; (e-mail, password)."""
-    os.environ.update(env)
-    from api.bootstrap import bootstrap
-    from sufficiency.app.settings import Settings
-    from sufficiency.app.store import make_engine, session_factory, upgrade
-
-    engine = make_engine(Settings().url)
-    upgrade(engine)
-    credentials = bootstrap(session_factory(engine))
-    engine.dispose()
-    return credentials.email, credentials.password
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    server = subprocess.Popen(command, env={**os.environ, **env})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the service did not start within 60 s")
+from serving import free_port, prepare, service_env, start_server
 
 
 def forecast_run(api: httpx.Client) -> str:
@@ -161,11 +123,10 @@ def main() -> None:
             from sufficiency.app.store.testing import postgres_schema
 
             url = stack.enter_context(postgres_schema(args.postgres))
-        env = {"SUFFICIENCY_DATABASE_URL": url, "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32),
-               "SUFFICIENCY_RATE_LIMIT_PER_MINUTE": "100000000", "SUFFICIENCY_MODE": "production"}
+        env = service_env(url)
         email, password = prepare(env)
         database = "PostgreSQL" if args.postgres else "SQLite"
-        port = _free_port()
+        port = free_port()
         server = start_server(env, port)
         try:
             base = f"http://127.0.0.1:{port}"

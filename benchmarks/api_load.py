@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from machine import load_average, machine
-from serving import cpu_seconds, free_port, prepare, run_load, sign_in, start_server
+from serving import cpu_seconds, free_port, prepare, run_load, service_env, sign_in, start_server
 
 
 def forecast_run(api: httpx.Client) -> tuple[str, str]:
@@ -86,8 +85,7 @@ def main() -> None:
             from sufficiency.app.store.testing import postgres_schema
 
             url = stack.enter_context(postgres_schema(args.postgres))
-        env = {"SUFFICIENCY_DATABASE_URL": url, "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32),
-               "SUFFICIENCY_RATE_LIMIT_PER_MINUTE": "100000000", "SUFFICIENCY_MODE": "production"}
+        env = service_env(url)
         if args.concurrent_requests:
             env["SUFFICIENCY_CONCURRENT_REQUESTS"] = str(args.concurrent_requests)
         email, password = prepare(env)

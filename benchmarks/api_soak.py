@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
 
 import httpx
 from machine import load_average, machine
-from serving import Proxy, free_port, prepare, sign_in, start_server
+from serving import Proxy, free_port, prepare, service_env, sign_in, start_server
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -88,8 +87,7 @@ def main() -> None:
     proxy = Proxy(upstream.host or "127.0.0.1", upstream.port or 5432)
     with postgres_schema(args.postgres) as direct:
         proxied = make_url(direct).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        env = {"SUFFICIENCY_DATABASE_URL": direct, "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32),
-               "SUFFICIENCY_RATE_LIMIT_PER_MINUTE": "100000000", "SUFFICIENCY_MODE": "production"}
+        env = service_env(direct)
         email, password = prepare(env)
         env["SUFFICIENCY_DATABASE_URL"] = proxied
         port = free_port()

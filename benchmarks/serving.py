@@ -23,6 +23,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def service_env(url: str) -> dict[str, str]:
+    """The environment of a benchmarked service on ``url``: a fresh secret, production mode, no rate limit."""
+    import secrets
+
+    return {"SUFFICIENCY_DATABASE_URL": url, "SUFFICIENCY_SECRET_KEY": secrets.token_hex(32),
+            "SUFFICIENCY_RATE_LIMIT_PER_MINUTE": "100000000", "SUFFICIENCY_MODE": "production"}
+
+
 def prepare(env: dict[str, str]) -> tuple[str, str]:
     """Migrate the database and add the first admin and the sample dataset; (e-mail, password)."""
     os.environ.update(env)

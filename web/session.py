@@ -18,9 +18,10 @@ from fastapi import Depends, Request, Response
 
 from api.deps import SessionDep, StateDep
 from api.errors import ApiError
-from api.security import ROLE_RANK, read_token
+from api.security import read_token
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.models import User
+from sufficiency.core.web import check_role
 
 SESSION_COOKIE = "suf_session"
 PRE_SESSION_COOKIE = "suf_pre"
@@ -89,9 +90,7 @@ PageUser = Annotated[User, Depends(page_user)]
 
 def _role(role: str) -> object:
     def check(user: PageUser) -> User:
-        if ROLE_RANK.get(user.role, -1) < ROLE_RANK[role]:
-            raise ApiError(403, f"This needs the {role} role; you are a {user.role}. Ask an admin of your "
-                           "organisation to change your role.")
+        check_role(user.role, role)
         return user
 
     return check

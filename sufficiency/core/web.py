@@ -107,6 +107,14 @@ class Ports(Protocol):
     audit: AuditTrail
 
 
+def check_role(have: str, needed: str) -> None:
+    """403 unless a user's role ``have`` is ``needed`` or a higher one: the one role rule of the API's routes,
+    its ports and the web app's pages."""
+    if ROLE_RANK.get(have, -1) < ROLE_RANK[needed]:
+        raise ApiError(403, f"This needs the {needed} role; you are a {have}. Ask an admin of your organisation to "
+                       "change your role.")
+
+
 def _ports(request: Request) -> Ports:
     ports = getattr(request.state, "sufficiency_ports", None)
     if ports is None:  # a router included without the service's binding: a programming error
@@ -119,9 +127,7 @@ def require(role: str) -> Callable[[Request], Ports]:
 
     def check(request: Request) -> Ports:
         ports = _ports(request)
-        if ROLE_RANK.get(ports.principal.role, -1) < ROLE_RANK[role]:
-            raise ApiError(403, f"This needs the {role} role; you are a {ports.principal.role}. Ask an admin of "
-                           "your organisation to change your role.")
+        check_role(ports.principal.role, role)
         return ports
 
     return check

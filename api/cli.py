@@ -117,7 +117,9 @@ def start_service(host: str, port: int, factory: Callable[[Settings], Any], sign
     # Each worker process builds its own app from the environment: hand it the key file found or made here.
     if settings.secret_key_file is not None:
         os.environ.setdefault("SUFFICIENCY_SECRET_KEY_FILE", str(settings.secret_key_file))
-    uvicorn.run(factory_path, factory=True, host=host, port=port, workers=workers, log_level="info")
+    from api.workers import serve
+
+    serve(factory_path, host, port, workers, log_level="info")
 
 
 def _migrated() -> tuple[Settings, Engine]:

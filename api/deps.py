@@ -33,6 +33,10 @@ class AppState:
     sessions: sessionmaker[Session]
     jobs: JobRunner
     keys: VerifiedKeys = field(default_factory=VerifiedKeys)
+    #: Sessions for reads (GET, HEAD): on PostgreSQL their connection runs in autocommit, so a request's reads
+    #: cost no BEGIN/ROLLBACK round trips and the server keeps its prepared statements (a ROLLBACK drops
+    #: them); None uses ``sessions``.
+    read_sessions: sessionmaker[Session] | None = None
     #: Requests per signed-in user a minute (the address's own limit is the middleware's).
     principals: RateWindow | None = None
 
@@ -44,10 +48,11 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[Session]:
+async def get_session(state: StateDep, request: Request) -> AsyncIterator[Session]:
     # Opening a session does no I/O (a connection is taken at its first query, in the route's worker
     # thread), so it is made here on the event loop rather than costing a thread hop per request.
-    session = state.sessions()
+    reads = request.method in ("GET", "HEAD") and state.read_sessions is not None
+    session = state.read_sessions() if reads else state.sessions()  # type: ignore[misc]
     try:
         yield session
     finally:

@@ -171,6 +171,7 @@ class JobRunner:
         self._workdir = tempfile.TemporaryDirectory(prefix=f"{JOBS_PREFIX}{os.getpid()}-")
         self._stopping = threading.Event()
         self._database_lost = False
+        self._reap_from = 0.0  # monotonic time from which the heartbeat fails other processes' expired runs
         self._heartbeat: threading.Thread | None = None
         if heartbeat_seconds is not None:
             self._heartbeat = threading.Thread(target=self._beat, args=(heartbeat_seconds,), daemon=True,
@@ -220,23 +221,32 @@ class JobRunner:
             log.warning("%d run(s) whose service process stopped renewing their lease were marked failed", failed)
         return failed
 
+    def beat(self) -> int | None:
+        """One heartbeat as the heartbeat thread runs it: :meth:`tick`, saying once when the database stops and
+        starts answering; the number of runs marked failed, or None when the database did not answer.
+
+        After an outage every process's leases look expired, its own included: a process that failed other
+        processes' runs on its first heartbeat back would fail runs still computing elsewhere, whose holders had
+        had no chance to renew them. So it renews its own leases at once and waits one lease before failing any.
+        """
+        reap = not self._database_lost and time.monotonic() >= self._reap_from
+        try:
+            failed = self.tick(reap=reap)
+        except Exception as exc:  # the database is away: say so once, and keep beating
+            if not self._database_lost:
+                log.warning("heartbeat: the database does not answer (%s); runs continue and their leases "
+                            "are renewed when it is back", type(exc).__name__)
+            self._database_lost = True
+            return None
+        if self._database_lost:
+            log.warning("heartbeat: the database answers again")
+            self._reap_from = time.monotonic() + self.lease_seconds
+        self._database_lost = False
+        return failed
+
     def _beat(self, seconds: float) -> None:
-        reap_from = 0.0
         while not self._stopping.wait(seconds):
-            try:
-                # After an outage every process's leases look expired: wait one lease before failing other
-                # processes' runs, so that those still alive renew theirs first.
-                self.tick(reap=time.monotonic() >= reap_from)
-            except Exception as exc:  # the database is away: say so once, and keep beating
-                if not self._database_lost:
-                    log.warning("heartbeat: the database does not answer (%s); runs continue and their leases "
-                                "are renewed when it is back", type(exc).__name__)
-                self._database_lost = True
-            else:
-                if self._database_lost:
-                    log.warning("heartbeat: the database answers again")
-                    reap_from = time.monotonic() + self.lease_seconds
-                self._database_lost = False
+            self.beat()
 
     def shutdown(self, wait: bool = False) -> int:
         """Stop taking runs and mark the ones this runner still had (queued or running) failed with the

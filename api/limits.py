@@ -139,7 +139,7 @@ class AdmissionMiddleware:
 
     Each admitted request holds one database connection and one worker thread at a time, so the pool and the
     thread limiter, sized to ``concurrent`` (:func:`api.main.create_app`), can never both run out: an overloaded
-    service answers 503 at once instead of hanging on the pool (issue 15). A plain asyncio semaphore suffices
+    service answers 503 at once instead of hanging on the pool. A plain asyncio semaphore suffices
     (its waiters are served first come, first served); the queue lives in the event loop and costs no thread.
     """
 

@@ -23,7 +23,7 @@ from api.ports import bind_ports
 from api.routes import ROUTERS
 from sufficiency import __version__
 from sufficiency.app.settings import Settings
-from sufficiency.app.store import make_engine, session_factory, upgrade
+from sufficiency.app.store import make_engine, read_session_factory, session_factory, upgrade
 from sufficiency.app.store.retention import purge_expired
 from sufficiency.app.store.runs import fail_expired
 from sufficiency.core.stages import REGISTRY
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline = run_pipeli
         _purge(sessions)
         purger = asyncio.create_task(_purge_on_schedule(sessions, settings.retention_check_minutes * 60))
         state = AppState(settings=settings, engine=engine, sessions=sessions,
+                         read_sessions=read_session_factory(engine),
                          jobs=JobRunner(sessions, settings.job_workers, pipeline,
                                         heartbeat_seconds=settings.heartbeat_seconds,
                                         lease_seconds=settings.lease_seconds,

@@ -9,7 +9,7 @@ year groups and years, JSON):
 * throughput: a load generator in a second process, ``--concurrency`` connections, bounded by
   ``--seconds`` and ``--max-requests``.
 
-Targets (issue 6): p95 under 100 ms; 200 requests per second on a 2-core machine.
+Targets: p95 under 100 ms; 200 requests per second on a 2-core machine.
 Run: ``python benchmarks/api_latency.py [--requests 500] [--seconds 10] [--concurrency 16] [--postgres URL]``.
 """
 

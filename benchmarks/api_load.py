@@ -1,10 +1,11 @@
-"""The shipped service under 64 concurrent connections: a mixed read workload for 30 s (issue 15).
+"""The shipped service under 64 concurrent connections: a mixed read workload for 30 s.
 
-Starts ``uvicorn api.main:create_app --factory`` (``--workers`` processes) on a loopback port over SQLite or
-PostgreSQL (a throwaway schema of the server named), runs a forecast of the sample borough, then a load
-generator in a second process keeps ``--connections`` keep-alive connections busy for ``--seconds``, each
-cycling through a mix of reads: health, who am I, datasets, one dataset, scenarios, runs, one run, the stages,
-the forecast (whole and filtered by planning area and year) and sufficiency by year.
+Starts the service (``api.main:create_app`` in ``--workers`` processes, as ``sufficiency serve`` does) on a
+loopback port over SQLite or PostgreSQL (a throwaway schema of the server named), runs a forecast of the
+sample borough, then a load generator in a second process keeps ``--connections`` keep-alive connections busy
+for ``--seconds``, each cycling through a mix of reads: health, who am I, datasets, one dataset, scenarios,
+runs, one run, the stages, the forecast (whole and filtered by planning area and year) and sufficiency by
+year.
 
 Targets: no 5xx, p95 under 250 ms, at least 200 requests/s on a 2-core machine, on SQLite and PostgreSQL.
 Run: ``python -m benchmarks api_load`` or ``python benchmarks/api_load.py [--workers 2] [--connections 64]
@@ -70,7 +71,7 @@ def load_process(argv: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core).")
+    parser.add_argument("--workers", type=int, default=2, help="Service worker processes (one per core).")
     parser.add_argument("--concurrent-requests", type=int, default=None,
                         help="SUFFICIENCY_CONCURRENT_REQUESTS of each worker (default: the service's).")
     parser.add_argument("--connections", type=int, default=64, help="Concurrent keep-alive connections.")
@@ -109,7 +110,7 @@ def main() -> None:
             cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, r["requests"])
             errors = sum(v for k, v in r["statuses"].items() if k == "0" or int(k) >= 500)
             settings = f", {args.concurrent_requests} requests at once each" if args.concurrent_requests else ""
-            print(f"{database}, {args.workers} uvicorn worker(s){settings}, {args.connections} connections for "
+            print(f"{database}, {args.workers} worker process(es){settings}, {args.connections} connections for "
                   f"{args.seconds:g} s, "
                   f"{len(paths)} mixed reads ({before} before, {load_average()} after):")
             print(f"  {r['per_second']:.0f} requests/s ({r['requests']} in {r['seconds']:.1f} s); latency p50 "

@@ -1,10 +1,10 @@
-"""Soak: 20 runs started at once while reads go on, with a database outage in the middle (issue 15).
+"""Soak: 20 runs started at once while reads go on, with a database outage in the middle.
 
-Starts the service (``--workers`` uvicorn processes) on a PostgreSQL schema of its own, reached through a TCP
-proxy on loopback that this benchmark controls (the shared server itself is never touched). It starts
-``--runs`` forecast runs at once, keeps ``--connections`` connections of mixed reads going, and after
-``--before`` seconds cuts the database off for ``--outage`` seconds (every connection closed, new ones
-refused). Then it waits for every run to end and checks the store directly:
+Starts the service (``--workers`` processes, as ``sufficiency serve`` runs them) on a PostgreSQL schema of its
+own, reached through a TCP proxy on loopback that this benchmark controls (the shared server itself is never
+touched). It starts ``--runs`` forecast runs at once, keeps ``--connections`` connections of mixed reads
+going, and after ``--before`` seconds cuts the database off for ``--outage`` seconds (every connection closed,
+new ones refused). Then it waits for every run to end and checks the store directly:
 
 * every run ended succeeded, or failed or cancelled with a reason; none is queued or running;
 * a succeeded run has all its result rows (as many as the other succeeded runs), a failed one none;
@@ -37,7 +37,7 @@ def check_store(url: str) -> dict:
     """The store's state after the soak, read directly (not through the proxy)."""
     engine = create_engine(url)
     with engine.connect() as db:
-        runs = [dict(r._mapping) for r in db.execute(text("SELECT id, status, error FROM runs"))]
+        runs = [dict(r._mapping) for r in db.execute(text("SELECT id, status, error, worker_id FROM runs"))]
         rows = {r["id"]: db.execute(text("SELECT count(*) FROM forecast_rows WHERE run_id = :id"), {"id": r["id"]}
                                     ).scalar() for r in runs}
         other = {r["id"]: sum(db.execute(text(f"SELECT count(*) FROM {t} WHERE run_id = :id"), {"id": r["id"]}
@@ -65,7 +65,8 @@ def check_store(url: str) -> dict:
         if run["status"] != "succeeded":
             reason = (run["error"] or "")[:90]
             reasons[reason] = reasons.get(reason, 0) + 1
-    return {"statuses": statuses, "reasons": reasons, "problems": problems}
+    processes = len({run["worker_id"] for run in runs if run["worker_id"]})
+    return {"statuses": statuses, "reasons": reasons, "problems": problems, "processes": processes}
 
 
 def main() -> None:
@@ -73,7 +74,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get(
         "SUFFICIENCY_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/load_test"),
         help="A PostgreSQL database the benchmark may use (it works in a throwaway schema).")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
+    parser.add_argument("--workers", type=int, default=2, help="Service worker processes.")
     parser.add_argument("--runs", type=int, default=20, help="Runs started at once.")
     parser.add_argument("--connections", type=int, default=16, help="Connections of mixed reads meanwhile.")
     parser.add_argument("--before", type=float, default=10.0, help="Seconds of runs and reads before the outage.")
@@ -137,7 +138,7 @@ def main() -> None:
             server.wait(timeout=60)
             proxy.close()
         store = check_store(direct)
-        print(f"store: runs {store['statuses']}")
+        print(f"store: runs {store['statuses']}, held by {store['processes']} service process(es)")
         for reason, count in store["reasons"].items():
             print(f"  {count} x {reason}")
         print("store consistent: " + ("yes" if not store["problems"] else "NO: " + "; ".join(store["problems"])))

@@ -1,6 +1,6 @@
 """Speed of the forecasting engine: 2,000 planning areas × 13 year groups × 15 years.
 
-Targets (issue 16): the point forecast in under 0.01 s and 1,000 bootstrap paths (with the
+Targets: the point forecast in under 0.01 s and 1,000 bootstrap paths (with the
 shocks shared by all areas) in under 5 s on a 2-core machine. The product's model
 (`ForecastConfig()` defaults) is timed. Wall time is printed beside the process's CPU time and
 the load average: on a shared machine the CPU time is the closer guide to a quiet machine's wall

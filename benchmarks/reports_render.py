@@ -1,6 +1,6 @@
 """Speed of the report: the sample borough's full report (HTML, PDF, XLSX, SCAP) from its result.
 
-Target (issue 5): the demo's full report in under 30 s on a 2-core machine. The scenario is run
+Target: the demo's full report in under 30 s on a 2-core machine. The scenario is run
 first and not timed; the figures are wall and CPU seconds (CPU counts the chart processes too),
 by step, so a loaded machine's wall time can be read against its CPU time.
 Run: ``python benchmarks/reports_render.py [--repeat 1]``.

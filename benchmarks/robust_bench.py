@@ -7,7 +7,7 @@ Prints for each case and method: the robust solve's time (from the deterministic
 stage's (scenarios built, the principal plan's and each scenario's own optimum costed, the high variant
 measured), the status and the gap proved on the expected controllable cost, the expected controllable cost
 and shortfall of the robust plan beside the principal plan's on the same scenarios, VSS and EVPI, and the
-shortfall under the high variant of both plans. Targets (issue 18): 3 variants within 0.5% in under 30 s;
+shortfall under the high variant of both plans. Targets: 3 variants within 0.5% in under 30 s;
 30 paths within 1% in under 3 minutes on 2 cores. The load average is printed before and after: the machine
 is shared.
 """

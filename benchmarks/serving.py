@@ -46,8 +46,9 @@ def prepare(env: dict[str, str]) -> tuple[str, str]:
 
 
 def start_server(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen:
-    """``uvicorn api.main:create_app --factory`` with ``workers`` processes, once it answers /health."""
-    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+    """The service (``api.main:create_app``) in ``workers`` processes as ``sufficiency serve`` runs them
+    (:mod:`api.workers`), once it answers /health."""
+    command = [sys.executable, "-m", "api.workers", "api.main:create_app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
     server = subprocess.Popen(command, env={**os.environ, **env})
     deadline = time.monotonic() + 120

@@ -1,4 +1,4 @@
-"""Every export of a run, over the service, hands a spreadsheet text and never a formula (issue 15, item 4).
+"""Every export of a run, over the service, hands a spreadsheet text and never a formula.
 
 A dataset whose school and planning-area names are formulas goes through a full run with every report; then
 every CSV answer the API documents (each results route with ``format=csv`` and every stage table), the run's

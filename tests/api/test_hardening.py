@@ -1,4 +1,4 @@
-"""Hostile input is normal input (issue 15): bounded answers, 4xx never 5xx, on SQLite and PostgreSQL."""
+"""Hostile input is normal input: bounded answers, 4xx never 5xx, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

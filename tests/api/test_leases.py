@@ -1,4 +1,4 @@
-"""Runs held by a lease (issue 15, items 3 and 9): a run whose service process died, or lost its database, ends
+"""Runs held by a lease: a run whose service process died, or lost its database, ends
 failed or stored once the database is back; cancel always ends a run; nothing stays running."""
 
 from __future__ import annotations
@@ -46,6 +46,25 @@ def test_the_heartbeat_fails_a_run_whose_process_died_without_a_restart(tmp_path
         assert world.client.get(f"/runs/{live['id']}", headers=world.as_["planner"]).json()["status"] == "running"
         gate.release.set()
         assert wait_for(world.client, live["id"], world.as_["planner"])["status"] == "succeeded"
+
+
+def test_after_an_outage_the_heartbeat_renews_its_own_leases_and_waits_a_lease_before_failing_others(
+        tmp_path: Path) -> None:
+    # Another process's run whose lease looks expired only because the database was away: on the first heartbeat
+    # back it must not be failed (its holder renews it on its own first heartbeat back, within one lease).
+    for world in make_world(sqlite_url(tmp_path)):
+        dataset_id = upload_sample(world)
+        jobs = world.client.app.state.sufficiency.jobs
+        elsewhere = _orphan(world, dataset_id)
+        outage = Outage(world.client.app.state.sufficiency.engine)
+        outage.down = True
+        assert jobs.beat() is None  # the database does not answer
+        outage.end()
+        assert jobs.beat() == 0  # back: nothing failed yet
+        assert world.client.get(f"/runs/{elsewhere}", headers=world.as_["planner"]).json()["status"] == "running"
+        jobs._reap_from = time.monotonic()  # one lease later, the run's holder has not renewed it: it is failed
+        assert jobs.beat() == 1
+        assert world.client.get(f"/runs/{elsewhere}", headers=world.as_["planner"]).json()["status"] == "failed"
 
 
 def test_cancel_ends_a_run_whose_process_died_and_it_can_then_be_deleted(tmp_path: Path) -> None:

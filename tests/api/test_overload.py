@@ -1,4 +1,4 @@
-"""Under overload the service answers 503 with Retry-After, never hangs on its connection pool (issue 15, item 2)."""
+"""Under overload the service answers 503 with Retry-After, never hangs on its connection pool."""
 
 from __future__ import annotations
 

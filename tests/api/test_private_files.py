@@ -1,4 +1,4 @@
-"""The SQLite file is its owner's only, and runners leave no folders behind (issue 15, item 12)."""
+"""The SQLite file is its owner's only, and runners leave no folders behind."""
 
 from __future__ import annotations
 

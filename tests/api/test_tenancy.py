@@ -1,4 +1,4 @@
-"""No council reaches another's data, on every route: generated from the OpenAPI schema (issue 15, item 11).
+"""No council reaches another's data, on every route: generated from the OpenAPI schema.
 
 Council A (Trafford) holds a dataset, a scenario, a finished full run with a report file, an API key, an
 override and an escalation. For every operation the service documents, council B's admin sends A's ids: in the

@@ -1,4 +1,4 @@
-"""No export hands a spreadsheet a formula (issue 15, item 4): the CSV rule, the XLSX rule, and a guard that
+"""No export hands a spreadsheet a formula: the CSV rule, the XLSX rule, and a guard that
 every CSV or workbook the product writes goes through them."""
 
 from __future__ import annotations

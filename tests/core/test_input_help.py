@@ -1,4 +1,4 @@
-"""Nothing a user gives is ignored without a word (issue 14, items 1-7): each helpful message, with its file,
+"""Nothing a user gives is ignored without a word: each helpful message, with its file,
 row and column, on small folders written by hand."""
 
 from __future__ import annotations

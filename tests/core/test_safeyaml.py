@@ -1,4 +1,4 @@
-"""YAML from users: no alias expansion, no deep nesting, bounded messages (issue 15, item 1)."""
+"""YAML from users: no alias expansion, no deep nesting, bounded messages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A school missing from one census between two it reports (issue 14, item 7): the folder loads with a
+"""A school missing from one census between two it reports: the folder loads with a
 warning, and the forecast leaves the school out of the two ratios the gap touches instead of reading it as
 pupils who left and came back."""
 

@@ -1,4 +1,4 @@
-"""Words in school_indicators are read only where they belong (issue 14, item 5)."""
+"""Words in school_indicators are read only where they belong."""
 
 from __future__ import annotations
 

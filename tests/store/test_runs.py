@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from sufficiency.app.store import ForecastRow, Organisation, Run, SufficiencyRow, session_factory
+from sufficiency.app.store import ForecastRow, Organisation, Run, SufficiencyRow, read_session_factory, session_factory
 from sufficiency.app.store import runs as store_runs
 from sufficiency.app.store.models import Dataset
 from sufficiency.app.store.runs import (
@@ -178,3 +178,15 @@ def test_a_shutdown_fails_only_the_runs_it_names(engine: Engine, forecast_result
         assert session.get(Run, other).status == "running"
         assert session.get(Run, done).status == "succeeded"
     assert store_runs.stop_runs(sessions, []) == 0
+
+
+def test_reads_on_postgresql_run_in_autocommit_and_writes_keep_their_transaction(engine: Engine) -> None:
+    reads = read_session_factory(engine)
+    if engine.dialect.name != "postgresql":
+        assert reads is None  # SQLite: the plain sessions serve reads as cheaply
+        return
+    with reads() as session:  # each statement its own transaction: nothing to roll back when the request ends
+        assert session.connection().connection.dbapi_connection.autocommit is True
+        assert session.execute(text("SELECT 1")).scalar() == 1
+    with session_factory(engine)() as session:
+        assert session.connection().connection.dbapi_connection.autocommit is False

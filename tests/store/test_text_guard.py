@@ -1,4 +1,4 @@
-"""The store refuses the NUL character in text and JSON the same way on SQLite and PostgreSQL (issue 15, item 6),
+"""The store refuses the NUL character in text and JSON the same way on SQLite and PostgreSQL,
 and logs no SQL parameters with its errors (item 10)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Malformed and oversized zips are refused with what to do, never a crash (issue 15, item 7)."""
+"""Malformed and oversized zips are refused with what to do, never a crash."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ migrations shipped in this package); :mod:`sufficiency.app.store.models` holds t
 :mod:`sufficiency.app.store.runs` writes a run's results in one transaction.
 """
 
-from sufficiency.app.store.db import downgrade, make_engine, session_factory, upgrade
+from sufficiency.app.store.db import downgrade, make_engine, read_session_factory, session_factory, upgrade
 from sufficiency.app.store.models import (
     ApiKey,
     Base,
@@ -24,5 +24,6 @@ from sufficiency.app.store.models import (
 
 __all__ = [
     "ApiKey", "Base", "Dataset", "DatasetFile", "ForecastRow", "Organisation", "PlanScheme", "ResultTable", "Run",
-    "RunFile", "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "session_factory", "upgrade",
+    "RunFile", "ScenarioRecord", "SufficiencyRow", "User", "downgrade", "make_engine", "read_session_factory",
+    "session_factory", "upgrade",
 ]

@@ -31,8 +31,9 @@ def make_engine(url: str, connections: int = DEFAULT_CONNECTIONS, wait_seconds: 
 
     The service sizes ``connections`` to what it does at once (requests it admits plus its run
     workers, :func:`api.main.create_app`), so a request never waits on the pool behind requests that
-    wait for a thread (the deadlock of issue 15). A checkout that still finds the pool empty gives up
-    after ``wait_seconds`` with :class:`sqlalchemy.exc.TimeoutError` (the service answers 503).
+    wait for a thread (that deadlock stalled requests for the pool's whole timeout). A checkout that still
+    finds the pool empty gives up after ``wait_seconds`` with :class:`sqlalchemy.exc.TimeoutError` (the
+    service answers 503).
 
     SQLite serialises writers, so concurrent runs wait for the lock (up to 60 s) instead of failing
     with "database is locked"; WAL lets readers continue while a run's results are written.
@@ -81,6 +82,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session] | None:
+    """Sessions for requests that only read, or None where the plain sessions are as cheap (SQLite).
+
+    On PostgreSQL their connections run in autocommit: a read-only request then costs no BEGIN and no
+    ROLLBACK round trip when its connection goes back to the pool, and the server keeps the statements
+    psycopg prepared (a ROLLBACK discards them). Each statement reads its own snapshot, which a read of
+    committed rows (a run is written in one transaction) does not notice. Writing through such a session
+    would commit statement by statement: requests that write use :func:`session_factory`.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
 def alembic_config(engine: Engine) -> Config:

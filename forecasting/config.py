@@ -191,6 +191,21 @@ class ForecastConfig(BaseModel):
             "0.5 was less biased but less accurate 2 years ahead."
         ),
     )
+    intake_ratio_method: RatioMethod | None = Field(
+        "exponential",
+        description=(
+            "How each area's yearly Reception ÷ births (or population) ratios are summarised when "
+            "births or population are given: 'exponential' is simple exponential smoothing with "
+            "smoothing_alpha (the latest year's ratio weighs alpha, the one before alpha(1 - alpha), "
+            "and so on, normalised), 'mean' the mean of the last n_years, or any other ratio_method; "
+            "None uses ratio_method. Default 'exponential': it is the optimal forecast of a ratio "
+            "whose level walks at random under yearly noise (Muth 1960, 'Optimal properties of "
+            "exponentially weighted forecasts', JASA 55:299-306); on the English backtest with "
+            "births it cut Reception's median error summed to regions 1-3 years ahead to 0.53, "
+            "1.00 and 1.18% from 0.57, 1.03 and 1.29% (the combination; the mean: 0.55, 1.05, "
+            "1.16) and primary's bias 3 years ahead to -0.49% (README)."
+        ),
+    )
     intake_ratio_trend_damping: float | None = Field(
         0.9,
         ge=0.0,

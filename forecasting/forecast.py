@@ -99,6 +99,7 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
         shrinkage=config.shrinkage, shrinkage_strength=config.shrinkage_strength,
         intake=IntakeModel(damping=config.intake_damping, source=config.intake_source,
                            growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
+                           ratio_method=config.intake_ratio_method,
                            ratio_trend_damping=config.intake_ratio_trend_damping,
                            entry_weight=config.intake_entry_weight),
         transfer_self_share=config.transfer_self_share,

@@ -121,6 +121,14 @@ class IntakeModel(BaseEstimator):
     entry_weight : float, default=1.0
         Where the entry cohort is used, Reception is this share of the cohort-based forecast plus
         the rest of Reception's own trend (a forecast combination); 1 uses the cohort alone.
+    ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'combination'} or None, \
+default=None
+        How each area's yearly intake ratios (Reception ÷ entry cohort) are summarised:
+        'exponential' is simple exponential smoothing with the model's ``smoothing_alpha`` (the
+        latest ratio weighs alpha, the one before alpha(1 - alpha), ..., normalised over the
+        model's ``n_years``), the optimal forecast of a level that walks at random under yearly
+        noise (Muth 1960, JASA 55:299-306); None uses the model's ratio method
+        (`CohortSurvival.ratio_method`).
     ratio_trend_damping : float or None, default=None
         With a value phi in [0, 1], the intake ratio follows the authority-wide intake ratio's
         linear trend, damped by phi a year (`forecasting.ratios.national_drift`); None fits none.
@@ -143,18 +151,20 @@ class IntakeModel(BaseEstimator):
         "damping": [Interval(Real, 0, 1, closed="both")],
         "source": [StrOptions({"auto", "births", "population", "trend"})],
         "growth_method": [StrOptions({"exponential", "weighted", "mean", "median", "last"}), None],
+        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "combination"}), None],
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
         "entry_weight": [Interval(Real, 0, 1, closed="both")],
         "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],
     }
 
     def __init__(self, *, damping: float = 0.9, source: str = "auto", growth_method: str | None = None,
-                 growth_shrinkage: str | None = None, ratio_trend_damping: float | None = None,
-                 entry_weight: float = 1.0) -> None:
+                 growth_shrinkage: str | None = None, ratio_method: str | None = None,
+                 ratio_trend_damping: float | None = None, entry_weight: float = 1.0) -> None:
         self.damping = damping
         self.source = source
         self.growth_method = growth_method
         self.growth_shrinkage = growth_shrinkage
+        self.ratio_method = ratio_method
         self.entry_weight = entry_weight
         self.ratio_trend_damping = ratio_trend_damping
 
@@ -204,7 +214,7 @@ class IntakeModel(BaseEstimator):
         if not self.use_entry_.any():
             return
         self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None],
-                                          trend_damping=self.ratio_trend_damping)
+                                          self.ratio_method, trend_damping=self.ratio_trend_damping)
         self.entry_future_ = self._continued(cohort, settings)[:, len(years):]
 
     def _continued(self, cohort: np.ndarray, settings: RatioSettings) -> np.ndarray:

@@ -74,6 +74,7 @@ CASES: dict[str, Case] = {
     "forecast.intake_source": Case("trend"),
     "forecast.intake_growth_method": Case("last", base={"forecast.intake_source": "trend"}),
     "forecast.intake_growth_shrinkage": Case("none", base={"forecast.intake_source": "trend"}),
+    "forecast.intake_ratio_method": Case("mean"),  # the fixture has births: its intake ratios are summarised
     "forecast.ratio_trend_damping": Case(0.8),
     "forecast.shrinkage_strength": Case(base={"forecast.shrinkage": "fixed"}),
     "forecast.variant": Case("high"),

@@ -45,6 +45,50 @@ def test_intake_from_entry_cohort(two_area_rolls):
     assert m.intake_.predict_array(1)[:, 0] == pytest.approx([150, 50])
 
 
+def _intake_by_method(two_area_rolls, **intake) -> np.ndarray:
+    """2025 Reception of A and B from an entry cohort whose intake ratios move year to year."""
+    cohort = pd.DataFrame({"planning_area_id": ["A"] * 4 + ["B"] * 4, "year": [2022, 2023, 2024, 2025] * 2,
+                           "cohort": [200, 200, 200, 300, 80, 100, 80, 100]})
+    model = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.0, **intake))
+    return model.fit(two_area_rolls, entry_cohort=cohort).intake_.predict_array(1)[:, 0]
+
+
+def test_intake_ratio_by_exponential_smoothing_by_hand(two_area_rolls):
+    # Reception 2022-2024: A 100, 110, 120; B 40, 40, 40. Intake ratios (Reception / cohort):
+    # A 100/200, 110/200, 120/200 = 0.50, 0.55, 0.60; B 40/80, 40/100, 40/80 = 0.50, 0.40, 0.50.
+    # Exponential smoothing, alpha 0.5: 2024 weighs 0.5, 2023 0.5 x 0.5 = 0.25, 2022 0.5 x 0.25 = 0.125;
+    # normalised by their sum 0.875: 4/7, 2/7, 1/7.
+    # A: (4 x 0.60 + 2 x 0.55 + 1 x 0.50) / 7 = 4.0 / 7; 2025 Reception = 300 x 4/7 = 171.43.
+    # B: (4 x 0.50 + 2 x 0.40 + 1 x 0.50) / 7 = 3.3 / 7; 2025 Reception = 100 x 3.3/7 = 47.14.
+    assert _intake_by_method(two_area_rolls, ratio_method="exponential") == pytest.approx(
+        [300 * 4.0 / 7, 100 * 3.3 / 7])
+
+
+def test_intake_ratio_by_mean_keeps_the_plain_mean(two_area_rolls):
+    # The mean of the ratios above: A (0.50 + 0.55 + 0.60) / 3 = 0.55, B (0.50 + 0.40 + 0.50) / 3 = 1.4 / 3.
+    by_hand = [300 * 0.55, 100 * 1.4 / 3]
+    assert _intake_by_method(two_area_rolls, ratio_method="mean") == pytest.approx(by_hand)
+    # None follows the model's ratio method, here the mean: the result before this setting existed.
+    assert _intake_by_method(two_area_rolls) == pytest.approx(by_hand)
+
+
+def test_intake_ratio_method_none_follows_the_model_and_a_bad_one_is_refused(two_area_rolls):
+    from sklearn.utils._param_validation import InvalidParameterError  # noqa: PLC2701 - no public import
+
+    from forecasting import ForecastConfig
+    from forecasting.forecast import make_model
+    from sufficiency.core.scenario import load_scenario
+
+    config = ForecastConfig(intake_ratio_method=None)
+    assert make_model(config).intake.ratio_method is None  # the model's own: ratio_method ('combination')
+    assert make_model(ForecastConfig()).intake.ratio_method == "exponential"
+    with pytest.raises(InvalidParameterError, match="ratio_method"):
+        CohortSurvival(intake=IntakeModel(ratio_method="smooth")).fit(two_area_rolls)
+    _, problems = load_scenario(None, {"forecast": {"intake_ratio_method": "smooth"}})
+    assert [p.column for p in problems] == ["forecast.intake_ratio_method"]
+    assert "'exponential'" in problems[0].message and "'smooth'" in problems[0].message
+
+
 def test_predict_is_pure(two_area_rolls):
     m = plain().fit(two_area_rolls)
     before = m.panel_.values.copy()

@@ -65,11 +65,13 @@ def wide_table(errors: pd.DataFrame) -> pd.DataFrame:
 
 
 def coverage_table(errors: pd.DataFrame, model: str = "sufficiency") -> pd.DataFrame:
-    """Interval coverage of our forecast by level and horizon."""
+    """Interval coverage of our forecast by level and horizon, with LA × Reception cells apart
+    (phase "reception": the intake's own intervals, which drive the primary totals')."""
     ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_phase", "area_total",
                                                                 "authority_total"])]
     ours = ours.assign(phase=ours.phase.where(ours.level == "area_phase", "all"))
-    return summarise_errors(ours, by=("level", "phase", "horizon"))
+    reception = ours[(ours.level == "area_ncy") & (ours.ncy == 0)].assign(phase="reception")
+    return summarise_errors(pd.concat([ours, reception], ignore_index=True), by=("level", "phase", "horizon"))
 
 
 def reception_table(errors: pd.DataFrame) -> pd.DataFrame:

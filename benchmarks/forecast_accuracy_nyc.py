@@ -57,9 +57,11 @@ def nyc_table(shared: Path, origins: list[int], horizon: int) -> pd.DataFrame:
 
 
 def nyc_phase_table(errors: pd.DataFrame) -> pd.DataFrame:
-    """District phase totals, as the English table."""
-    t = summarise_errors(errors[errors.level == "area_phase"], by=("phase", "horizon", "model"))
-    return t.drop(columns=["coverage_80", "coverage_95"])
+    """District phase totals, as the English table, with our intervals' coverage; and district ×
+    Kindergarten cells (phase "kindergarten": the intake's own intervals)."""
+    kindergarten = errors[(errors.level == "area_ncy") & (errors.ncy == 0)].assign(phase="kindergarten")
+    return summarise_errors(pd.concat([errors[errors.level == "area_phase"], kindergarten], ignore_index=True),
+                            by=("phase", "horizon", "model"))
 
 
 def scorecard_errors(shared: Path) -> pd.DataFrame | None:
@@ -105,7 +107,7 @@ def main() -> int:
     for level in ("area_total", "area_ncy", "authority_total"):
         print(f"\n### NYC districts, level = {level} (errors in % of outturn)\n")
         print(markdown(table[table.level == level].drop(columns="level")))
-    print("\n### NYC district phase totals (K-5, 6-12)\n")
+    print("\n### NYC district phase totals (K-5, 6-12) and district × Kindergarten cells\n")
     print(markdown(nyc_phase_table(errors)))
     cards = scorecard_errors(args.shared)
     if cards is not None:

@@ -36,6 +36,7 @@ ABLATIONS = {
     "  + damped national trend in ratios": {"ratio_trend_damping": 0.9},
     "  intake held flat": {"intake_damping": 0.0},
     "  no feeder transfer": {"transfer_self_share": 0.0},
+    "  no source test at transfers": {"transfer_test_share": None},
 }
 
 

@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions  # noqa: PLC270
 from sklearn.utils.validation import check_is_fitted
 
 from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON
-from forecasting.feeders import feeder_matrix, previous_cohort, self_feeding
+from forecasting.feeders import feeder_matrix, previous_cohort, self_feeding, sources_by_errors
 from forecasting.intake import IntakeModel
 from forecasting.panel import Panel, as_panel, check_history
 from forecasting.ratios import RatioSettings
@@ -122,6 +122,10 @@ default='exponential'
         ``intake__source``.
     transfer_self_share : float, default=0.5
         Threshold for an area feeding its own next year group (see `forecasting.feeders`).
+    transfer_test_share : float or None, default=None
+        At a transfer, where a self-feeding area's earlier year group is below this share of the
+        later one, its later year group comes from its own cohort or from its feeders', whichever
+        forecast its past years better (`forecasting.feeders.sources_by_errors`); None tests none.
     residual_scale_exponent : float, default=0.5
         Ratio noise scales as cohort size to the minus this power, in [0, 1].
     min_history_years : int, default=3
@@ -153,6 +157,7 @@ default='exponential'
         "shrinkage_strength": [Interval(Real, 0, None, closed="left")],
         "intake": [IntakeModel, None],
         "transfer_self_share": [Interval(Real, 0, 1, closed="both")],
+        "transfer_test_share": [Interval(Real, 0, 1, closed="both"), None],
         "residual_scale_exponent": [Interval(Real, 0, 1, closed="both")],
         "min_history_years": [_HISTORY_YEARS],
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
@@ -168,6 +173,7 @@ default='exponential'
         shrinkage_strength: float = 30.0,
         intake: IntakeModel | None = None,
         transfer_self_share: float = 0.5,
+        transfer_test_share: float | None = None,
         residual_scale_exponent: float = 0.5,
         min_history_years: int = 3,
         ratio_trend_damping: float | None = None,
@@ -179,6 +185,7 @@ default='exponential'
         self.shrinkage_strength = shrinkage_strength
         self.intake = intake
         self.transfer_self_share = transfer_self_share
+        self.transfer_test_share = transfer_test_share
         self.residual_scale_exponent = residual_scale_exponent
         self.min_history_years = min_history_years
         self.ratio_trend_damping = ratio_trend_damping
@@ -241,10 +248,13 @@ default='exponential'
         intake.fit(panel, entry_cohort=entry_cohort, ratio_settings=settings)
         h = panel.values
         self.panel_ = panel
-        self.self_feed_ = self_feeding(h, self.transfer_self_share)
-        self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
         # A school missing from one census is left out of both years of the ratios it touches.
         h_prev, h_next = panel.ratio_bases()
+        self.self_feed_ = self_feeding(h, self.transfer_self_share)
+        if self.transfer_test_share is not None:
+            self.self_feed_ = sources_by_errors(h_prev, h_next, self.self_feed_, panel.areas, h, feeders,
+                                                self.transfer_test_share)
+        self.feeders_ = feeder_matrix(panel.areas, h, self.self_feed_, feeders)
         prev = previous_cohort(np.moveaxis(h_prev[:, :-1], 1, 0), self.self_feed_, self.feeders_)
         self.survival_ = settings.fit_ratios(h_next[:, 1:, 1:], np.moveaxis(prev, 0, 1),
                                              trend_damping=self.ratio_trend_damping)

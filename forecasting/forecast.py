@@ -102,7 +102,7 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
                            ratio_method=config.intake_ratio_method,
                            ratio_trend_damping=config.intake_ratio_trend_damping,
                            entry_weight=config.intake_entry_weight),
-        transfer_self_share=config.transfer_self_share,
+        transfer_self_share=config.transfer_self_share, transfer_test_share=config.transfer_test_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
         ratio_trend_damping=config.ratio_trend_damping,
     )

@@ -7,6 +7,8 @@ options (a pupil table for the risk-of-NEET model, a fixed "today").
 * ``forecast``: a generated borough of two primary planning areas and one secondary area, six
   years of rolls, births by ward, and a housing site building above its past rate; its schools
   carry admission numbers and locations, so the plan can follow the forecast.
+* ``forecast_city``: five districts of a city at high school entry: one a high school district fed
+  by the others, and one that fills its Grade 9 from the whole city rather than its own Grade 8.
 * ``plan``: hand-made demand in eleven planning areas, each set up so that one kind of scheme
   is the answer (an expansion, a bulge class, a new school, a reduction, a closure, a move to a
   neighbouring area, a choice between a popular and an unpopular school, an Inadequate school).
@@ -123,6 +125,29 @@ def forecast_fixture() -> Fixture:
                   "dwellings": np.where(built <= 2024, 10, 80), "dwelling_type": "house",
                   "tenure": "market", "bedrooms": 3}).to_csv(folder / "housing.csv", index=False)
     shutil.copy(sample_dir() / "pupil_yields.csv", folder / "pupil_yields.csv")
+    return Fixture(load_inputs(folder))
+
+
+@cache
+def forecast_city_fixture() -> Fixture:
+    """Five districts of a city, Grades 8 and 9, 2019-2024: A, B and C each fill their Grade 9 from their
+    own Grade 8; H has a few Grade 8 pupils and a large Grade 9 (a high school district, fed by the
+    others); X's Grade 9 is a tenth of A, B and C's Grade 8 a year earlier (students choose high schools
+    across the city) while its own Grade 8 goes up and down."""
+    folder = _folder("forecast_city")
+    g8 = {"A": [200, 220, 190, 230, 210, 205], "B": [210, 200, 215, 190, 220, 200],
+          "C": [190, 205, 200, 210, 195, 215], "X": [40, 50, 35, 52, 45, 48], "H": [10] * 6}
+    rows = []
+    for t, year in enumerate(range(2019, 2025)):
+        city = sum(g8[a][t - 1] for a in "ABC") if t else 600
+        for area, v in g8.items():
+            g9 = {"X": round(city / 10), "H": round(city / 20)}.get(area, v[t - 1] if t else v[0])
+            rows += [(area.lower(), year, 8, v[t]), (area.lower(), year, 9, g9)]
+    pd.DataFrame(rows, columns=["school_id", "year", "ncy", "pupils"]).to_csv(folder / "rolls.csv", index=False)
+    pd.DataFrame([(a.lower(), f"District {a} School", a, 370000 + 500 * i, 390000, 60, "Good", 4, True, 60)
+                  for i, a in enumerate(g8)],
+                 columns=["school_id", "name", "planning_area_id", "x", "y", "pan", "ofsted", "max_forms_of_entry",
+                          "can_bulge", "first_preferences"]).to_csv(folder / "schools.csv", index=False)
     return Fixture(load_inputs(folder))
 
 
@@ -351,6 +376,7 @@ def robust_fixture() -> Fixture:
 FIXTURES: dict[str, Callable[[], Fixture]] = {
     "robust": robust_fixture,
     "forecast": forecast_fixture,
+    "forecast_city": forecast_city_fixture,
     "plan": plan_fixture,
     "plan_without_highs": plan_without_highs_fixture,
     "standards": standards_fixture,

@@ -58,7 +58,8 @@ STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards
 PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.list_retention_days": "post16_roni",
                   "post16.training_retention_days": "post16_roni"}
 #: The stage each fixture is for.
-FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs": "plan", "post16_roni": "post16"}
+FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs": "plan", "post16_roni": "post16",
+                 "forecast_city": "forecast"}
 
 #: Settings that need a particular value or particular data to show their effect. The key is the
 #: setting's dotted path, with "@stage" for a top-level setting read by several stages.
@@ -76,6 +77,8 @@ CASES: dict[str, Case] = {
     "forecast.intake_growth_shrinkage": Case("none", base={"forecast.intake_source": "trend"}),
     "forecast.intake_ratio_method": Case("mean"),  # the fixture has births: its intake ratios are summarised
     "forecast.ratio_trend_damping": Case(0.8),
+    # District X's Grade 9 follows the city's Grade 8, not its own: tested, it is fed by the others.
+    "forecast.transfer_test_share": Case(None, fixture="forecast_city"),
     "forecast.shrinkage_strength": Case(base={"forecast.shrinkage": "fixed"}),
     "forecast.variant": Case("high"),
     "forecast.variants.principal.births_shift_cap": Case(

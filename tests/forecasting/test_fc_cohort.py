@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting import CohortSurvival, ForecastInputError, IntakeModel, Persistence
+from forecasting.feeders import self_feeding, sources_by_errors
+from forecasting.panel import Panel
 
 
 def plain(**kw) -> CohortSurvival:
@@ -128,6 +130,54 @@ def test_transfer_from_feeder_area():
     f = m.predict(1).set_index(["planning_area_id", "ncy"])["pupils"]
     assert f[("S", 7)] == pytest.approx(100 * 0.9)  # Year 6 of P x transfer ratio 90/100
     assert f[("P", 7)] == 0.0  # no Year 7 in a primary area
+
+
+def high_school_entry_rolls(years: int = 5, with_high_school_district: bool = True) -> pd.DataFrame:
+    """A city at high school entry. A, B and C fill their Grade 9 from their own Grade 8 a year earlier;
+    X's Grade 9 is a tenth of A, B and C's Grade 8 a year earlier (students choose high schools across
+    the city) while its own Grade 8 (about 44: under 0.9 of its Grade 9, about 62, and over 0.5 of it)
+    goes up and down; H has a few Grade 8 pupils and a large Grade 9, so Grade 8 to 9 is a transfer."""
+    g8 = {"A": [200, 220, 190, 230, 210, 205], "B": [210, 200, 215, 190, 220, 200],
+          "C": [190, 205, 200, 210, 195, 215], "X": [40, 50, 35, 52, 45, 48], "H": [10] * 6}
+    if not with_high_school_district:
+        del g8["H"]
+    rows = []
+    for t in range(years):
+        city = sum(g8[a][t - 1] for a in "ABC") if t else 600
+        for area, v in g8.items():
+            g9 = {"X": city / 10, "H": city / 20}.get(area, v[t - 1] if t else v[0])
+            rows += [(area, 2010 + t, 8, v[t]), (area, 2010 + t, 9, g9)]
+    return pd.DataFrame(rows, columns=["planning_area_id", "year", "ncy", "pupils"])
+
+
+def test_sources_by_errors_take_the_feeders_where_they_forecast_the_past_better():
+    rolls = high_school_entry_rolls()
+    panel = Panel.from_long(rolls)
+    prev, nxt = panel.ratio_bases()
+    base = self_feeding(panel.values, 0.5)
+    # X's Grade 8 is over half its Grade 9: the threshold alone keeps it on its own; H is fed.
+    assert base[:, 0].tolist() == [True, True, True, False, True]  # areas A, B, C, H, X
+    chosen = sources_by_errors(prev, nxt, base, panel.areas, panel.values, None, 0.9)
+    assert chosen[:, 0].tolist() == [True, True, True, False, False]  # X is fed too
+    # Nothing under 0.5 of its next year group but not fed already, too few years to test both
+    # sources on, or no area fed at the transition (no transfer): unchanged.
+    assert (sources_by_errors(prev, nxt, base, panel.areas, panel.values, None, 0.5) == base).all()
+    for short in (Panel.from_long(high_school_entry_rolls(years=3)),
+                  Panel.from_long(high_school_entry_rolls(with_high_school_district=False))):
+        sp, sn = short.ratio_bases()
+        own = self_feeding(short.values, 0.5)
+        assert (sources_by_errors(sp, sn, own, short.areas, short.values, None, 0.9) == own).all()
+
+
+def test_transfer_test_share_forecasts_grade_9_from_the_feeders():
+    rolls = high_school_entry_rolls()
+    tested = plain(transfer_test_share=0.9).fit(rolls)
+    g9 = tested.predict(1).set_index(["planning_area_id", "ncy"])["pupils"]
+    # X's Grade 9 is a tenth of A, B and C's Grade 8 in 2014, as in every past year.
+    assert g9[("X", 9)] == pytest.approx((210 + 220 + 195) / 10)
+    own = plain().fit(rolls).predict(1).set_index(["planning_area_id", "ncy"])["pupils"]
+    assert own[("X", 9)] != pytest.approx(g9[("X", 9)], rel=1e-3)  # its own Grade 8 misses
+    assert own[("A", 9)] == pytest.approx(g9[("A", 9)])  # the other areas are as they were
 
 
 def test_persistence_repeats_last_year(two_area_rolls):

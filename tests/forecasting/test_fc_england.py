@@ -26,7 +26,7 @@ EXTRACT = Path(__file__).resolve().parents[1] / "data" / "forecasting" / "englan
 #: The plain baseline written as a configuration: every refinement off.
 PLAIN = {"ratio_method": "mean", "n_years": 3, "shrinkage": "none", "intake_damping": 0.0,
          "intake_ratio_method": "mean", "intake_ratio_trend_damping": None, "ratio_trend_damping": None,
-         "intake_entry_weight": 1.0}
+         "intake_entry_weight": 1.0, "transfer_test_share": None}
 
 
 def three_areas() -> pd.DataFrame:

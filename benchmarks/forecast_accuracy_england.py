@@ -6,8 +6,9 @@ Reception from births (ONS mid-year births, known up to the origin) and without 
 alone), for our forecast and for persistence, 100% survival and cohort survival on the 3-year
 mean of ratios. Prints, by phase (Reception-Year 6, Years 7-11) and horizon, the median and mean
 absolute % error and the mean signed error of each LA's phase total; Reception against the GLA's
-published backtest; interval coverage at LA × year group, LA total and England total; and
-accuracy by size band. Run: ``python benchmarks/forecast_accuracy_england.py [--shared DIR]``.
+published backtest; interval coverage at LA × year group, LA total and England total;
+accuracy by size band; and, by origin, phase totals and Reception against the 3-year-mean CSR
+with and without births. Run: ``python benchmarks/forecast_accuracy_england.py [--shared DIR]``.
 Needs the shared open data (../shared/data); exits cleanly with a message when it is absent.
 """
 
@@ -111,6 +112,30 @@ def band_table(errors: pd.DataFrame) -> pd.DataFrame:
     return summarise_errors(e, by=("band", "phase", "horizon", "model")).drop(columns=["coverage_80", "coverage_95"])
 
 
+def origin_table(with_births: pd.DataFrame, rolls_alone: pd.DataFrame) -> pd.DataFrame:
+    """By origin, phase and horizon: median absolute / mean signed % error of LA phase totals (and of
+    LA × Reception cells), our forecast against the 3-year-mean CSR, with births and without them.
+
+    A method that wins pooled over origins can still lose at the latest origin, the one nearest the
+    years it will be judged on; this shows each origin apart.
+    """
+    cols = {}
+    for errors, label in ((with_births, "births"), (rolls_alone, "no births")):
+        e = errors[errors.model.isin(["sufficiency", "csr_mean_3"])]
+        phase = e[e.level == "area_phase"]
+        reception = e[(e.level == "area_ncy") & (e.ncy == 0)].assign(phase="Reception")
+        g = pd.concat([phase, reception]).groupby(["phase", "origin", "horizon", "model"], sort=True)
+        t = g.agg(median=("ape", "median"), signed=("pe", "mean"))
+        for model, name in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR")):
+            m = t.xs(model, level="model")
+            cols[f"{name}, {label}"] = [f"{a:.2f} / {b:+.2f}" for a, b in zip(m["median"], m["signed"], strict=True)]
+    index = t.xs("sufficiency", level="model").index
+    order = {"primary": 0, "secondary": 1, "Reception": 2}
+    out = pd.DataFrame(cols, index=index).reset_index()
+    return out.sort_values(["phase", "origin", "horizon"], key=lambda s: s.map(order) if s.name == "phase" else s,
+                           kind="stable").reset_index(drop=True)
+
+
 def markdown(df: pd.DataFrame) -> str:
     """A pipe table (no extra dependency)."""
     cells = df.astype(object).where(df.notna(), "")
@@ -130,9 +155,11 @@ def main() -> int:
         print(f"skipped: the English LA panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
         return 0
     print(f"machine: {machine(load_average())}")
+    by_births = {}
     for births in (True, False):
         start = time.perf_counter()
         errors = england_errors(args.shared, args.origins, args.horizon, births=births)
+        by_births[births] = errors
         label = "with births" if births else "without births (rolls alone)"
         if args.out:
             errors.to_csv(args.out.with_name(f"{args.out.stem}_{'births' if births else 'rolls'}.csv"), index=False)
@@ -150,6 +177,9 @@ def main() -> int:
         print(markdown(coverage_table(errors)))
         print("\n### By size band of the LA's roll\n")
         print(markdown(band_table(errors)))
+    print("\n## By origin: median absolute / mean signed % error, sufficiency against the 3-yr-mean CSR\n")
+    print("LA phase totals, and LA x Reception cells (Reception), with and without births.\n")
+    print(markdown(origin_table(by_births[True], by_births[False])))
     return 0
 
 

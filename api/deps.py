@@ -51,8 +51,8 @@ StateDep = Annotated[AppState, Depends(get_state)]
 async def get_session(state: StateDep, request: Request) -> AsyncIterator[Session]:
     # Opening a session does no I/O (a connection is taken at its first query, in the route's worker
     # thread), so it is made here on the event loop rather than costing a thread hop per request.
-    reads = request.method in ("GET", "HEAD") and state.read_sessions is not None
-    session = state.read_sessions() if reads else state.sessions()  # type: ignore[misc]
+    reads = state.read_sessions if request.method in ("GET", "HEAD") else None
+    session = (reads or state.sessions)()
     try:
         yield session
     finally:

@@ -43,8 +43,13 @@ def balanced() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
+def _family(host: str) -> socket.AddressFamily:
+    """IPv6 for an address with a colon, as uvicorn's own ``Config.bind_socket`` decides."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def _socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -90,7 +95,7 @@ def serve(app: str, host: str, port: int, workers: int, **options: Any) -> None:
     # A socket bound without SO_REUSEPORT tells whether the port is free: otherwise the workers would join
     # whatever else listens there with SO_REUSEPORT rather than fail.
     try:
-        probe = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        probe = socket.create_server((host, port), family=_family(host))
     except OSError as error:
         raise SystemExit(f"Cannot listen on {host}:{port}: {error.strerror or error}. Choose another --port, "
                          "or stop what is using it.") from None

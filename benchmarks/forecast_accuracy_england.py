@@ -65,14 +65,19 @@ def wide_table(errors: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def reception_cells(errors: pd.DataFrame, phase: str) -> pd.DataFrame:
+    """The LA × Reception cells of ``errors``, labelled ``phase`` so they sit beside the phase totals."""
+    return errors[(errors.level == "area_ncy") & (errors.ncy == 0)].assign(phase=phase)
+
+
 def coverage_table(errors: pd.DataFrame, model: str = "sufficiency") -> pd.DataFrame:
     """Interval coverage of our forecast by level and horizon, with LA × Reception cells apart
     (phase "reception": the intake's own intervals, which drive the primary totals')."""
     ours = errors[(errors.model == model) & errors.level.isin(["area_ncy", "area_phase", "area_total",
                                                                 "authority_total"])]
     ours = ours.assign(phase=ours.phase.where(ours.level == "area_phase", "all"))
-    reception = ours[(ours.level == "area_ncy") & (ours.ncy == 0)].assign(phase="reception")
-    return summarise_errors(pd.concat([ours, reception], ignore_index=True), by=("level", "phase", "horizon"))
+    return summarise_errors(pd.concat([ours, reception_cells(ours, "reception")], ignore_index=True),
+                            by=("level", "phase", "horizon"))
 
 
 def reception_table(errors: pd.DataFrame) -> pd.DataFrame:
@@ -122,9 +127,8 @@ def origin_table(with_births: pd.DataFrame, rolls_alone: pd.DataFrame) -> pd.Dat
     cols = {}
     for errors, label in ((with_births, "births"), (rolls_alone, "no births")):
         e = errors[errors.model.isin(["sufficiency", "csr_mean_3"])]
-        phase = e[e.level == "area_phase"]
-        reception = e[(e.level == "area_ncy") & (e.ncy == 0)].assign(phase="Reception")
-        g = pd.concat([phase, reception]).groupby(["phase", "origin", "horizon", "model"], sort=True)
+        cells = pd.concat([e[e.level == "area_phase"], reception_cells(e, "Reception")])
+        g = cells.groupby(["phase", "origin", "horizon", "model"], sort=True)
         t = g.agg(median=("ape", "median"), signed=("pe", "mean"))
         for model, name in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR")):
             m = t.xs(model, level="model")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from numbers import Real
+from typing import get_args
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from sklearn.base import BaseEstimator, _fit_context  # noqa: PLC2701 - sklearn 
 from sklearn.utils._param_validation import Interval, StrOptions  # noqa: PLC2701 - sklearn has no public import of it
 from sklearn.utils.validation import check_is_fitted
 
-from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON
+from forecasting.config import BIRTHS_SHIFT_CAP, MAX_HORIZON, RatioMethod
 from forecasting.panel import Panel, as_panel
 from forecasting.ratios import RatioFit, RatioSettings
 
@@ -151,7 +152,7 @@ default=None
         "damping": [Interval(Real, 0, 1, closed="both")],
         "source": [StrOptions({"auto", "births", "population", "trend"})],
         "growth_method": [StrOptions({"exponential", "weighted", "mean", "median", "last"}), None],
-        "ratio_method": [StrOptions({"exponential", "weighted", "mean", "median", "last", "combination"}), None],
+        "ratio_method": [StrOptions(set(get_args(RatioMethod))), None],
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
         "entry_weight": [Interval(Real, 0, 1, closed="both")],
         "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],

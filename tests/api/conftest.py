@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ from sufficiency.sample import sample_dir
 from tests.store.conftest import database_url  # noqa: F401  (SQLite, then PostgreSQL, as for the store)
 
 FINAL = ("succeeded", "failed", "cancelled")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def sample_files() -> list[tuple[str, tuple[str, bytes, str]]]:

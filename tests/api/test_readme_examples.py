@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -25,6 +24,7 @@ from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.testing import sqlite_url
 from sufficiency.sample import sample_dir
+from tests.api.conftest import free_port
 
 README = Path(__file__).resolve().parents[2] / "api" / "README.md"
 
@@ -35,11 +35,6 @@ def _block(language: str) -> str:
     return blocks[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
@@ -49,7 +44,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     upgrade(engine)
     credentials = bootstrap(session_factory(engine))
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -15,17 +15,13 @@ from pathlib import Path
 import pytest
 
 from api.workers import balanced
+from tests.api.conftest import free_port
 
 pytestmark = pytest.mark.skipif(not balanced(), reason="SO_REUSEPORT spreads connections only on Linux; "
                                                        "elsewhere the service uses uvicorn's own workers")
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start(app: str, port: int, workers: int = 2) -> subprocess.Popen:
@@ -64,7 +60,7 @@ def _pids(port: int, connections: int, deadline: float = 60) -> collections.Coun
 
 @pytest.fixture()
 def service():
-    port = _free_port()
+    port = free_port()
     server = _start("tests.api.pid_app:create_app", port)
     yield server, port
     if server.poll() is None:
@@ -108,7 +104,7 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(service) -> N
 
 
 def test_an_app_that_cannot_be_built_stops_the_service_rather_than_restarting_for_ever() -> None:
-    server = _start("tests.api.pid_app:broken", _free_port())
+    server = _start("tests.api.pid_app:broken", free_port())
     try:
         output, _ = server.communicate(timeout=120)
     finally:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import threading
 import time
 import zipfile
@@ -30,6 +29,7 @@ from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.testing import sqlite_url
 from sufficiency.sample import sample_dir
+from tests.api.conftest import free_port
 from web.app import create_app
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -55,11 +55,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -70,7 +65,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with session_factory(engine).begin() as session:
         create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -168,13 +168,23 @@ def _print_frame(df: pd.DataFrame, title: str, digits: int = 1) -> None:
     console.print(table)
 
 
+def planned_before(result: ScenarioResult) -> pd.DataFrame:
+    """The forecast against today's places in the year groups the plan provides places for (Reception-Year 6
+    in a primary area, Years 7-11 in a secondary one; the sixth form is planned in post-16), as the capital
+    programme and its report count them."""
+    from sufficiency.core.capacity import planned_cells
+
+    areas = result.inputs.planning_areas
+    return planned_cells(result.forecast.sufficiency_before, areas.set_index("planning_area_id")["phase"])
+
+
 def forecast_against_places(result: ScenarioResult) -> pd.DataFrame:
     """Per planning area and forecast year: places needed (counted per year group), before any scheme."""
     from sufficiency.core.capacity import summarise
     from sufficiency.core.years import academic_year
 
-    by = summarise(result.forecast.sufficiency_before, result.inputs.planning_areas)
-    wide = by.pivot(index=["planning_area_id", "name"], columns="year", values="places_needed").round(0)
+    by = summarise(planned_before(result), result.inputs.planning_areas)
+    wide = by.pivot(index=["planning_area_id", "name"], columns="year", values="places_needed")
     wide.columns = [academic_year(y) for y in wide.columns]
     return wide.reset_index()
 
@@ -187,12 +197,12 @@ def print_result(result: ScenarioResult) -> None:
     fc = result.forecast
     console.print(f"[bold]Forecast[/] from {academic_year(fc.base_year)}, {fc.horizon} years ahead "
                   f"(variant: {fc.variant}).")
-    borough = fc.by_area.groupby("year")["pupils"].sum().reset_index()
     if any(c.startswith("lower_") for c in fc.totals.columns) and "planning_area_id" in fc.totals:
         console.print("[dim]Intervals are given per planning area in forecast.csv.[/]")
-    before = fc.sufficiency_before.groupby("year")[["places", "places_needed", "surplus"]].sum().reset_index()
-    console.print(frame_table(borough.merge(before, on="year"),
-                              "Borough: forecast pupils against today's places (places needed counted per "
-                              "planning area and year group)"))
+    before = planned_before(result)
+    borough = before.groupby("year")[["pupils", "places", "places_needed", "surplus"]].sum().reset_index()
+    console.print(frame_table(borough, "Borough: forecast pupils against today's places, Reception to Year 11 "
+                              "(places needed counted per planning area and year group; the sixth form is in "
+                              "the post-16 section)"))
     console.print(frame_table(forecast_against_places(result),
-                              "Places needed by planning area and year, before any scheme"))
+                              "Places needed by planning area and year, before any scheme (Reception to Year 11)"))

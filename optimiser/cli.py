@@ -133,6 +133,10 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     from sufficiency.core.display import frame_table
 
     names = schools.set_index("school_id")["name"].to_dict()
+    # The plan's shortfall is of pupils plus the operating margin it keeps; the report's "places short" is of
+    # pupils alone (reports.measures), so the console names the margin wherever it counts one.
+    margin = plan.model.inputs.config.margin if plan.model is not None else None
+    against = f"pupils plus the {margin:.0%} operating margin" if margin is not None else "pupils plus the margin"
     table = Table(title="Capital programme", show_lines=False)
     for col in ("Year", "Scheme", "Where", "Places", "Capital", "Why"):
         table.add_column(col, overflow="fold")
@@ -147,7 +151,8 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
               "surplus_revenue": "empty places (revenue, discounted)", "travel_penalty": "travel (discounted)",
               "controllable": "controllable cost (the three above)",
               "rule_weighting": "the council's rules", "shortfall_penalty": "avoidable shortfall",
-              "shortfall": "places short, all causes", "shortfall_unavoidable": "of which cohorts already in school"}
+              "shortfall": f"places short of {against}, all causes",
+              "shortfall_unavoidable": "of which cohorts already in school"}
     for title, unit, caption in (
             ("Cost, pounds", "pounds", f"discounted at {plan.model.inputs.config.discount_rate:.1%} a year where marked"
              if plan.model is not None else ""),
@@ -169,9 +174,10 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if plan.total_shortfall > 0:
-        console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years cannot be met[/]")
+        console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years short of {against} cannot be "
+                      "met[/] (the report counts places short of pupils alone)")
         by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()
         for cause, total in by_cause.items():
             console.print(f"  {total:,.0f} place-years {SHORTFALL_CAUSE_TEXT.get(cause, cause)}")
         worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
-        console.print(frame_table(worst, "Largest shortfalls (pupils and places)"))
+        console.print(frame_table(worst, f"Largest shortfalls (pupils and places; shortfall of {against})"))

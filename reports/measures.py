@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from reports.areas import phase_rows
+from sufficiency.core.capacity import planned_cells
 
 if TYPE_CHECKING:
     from sufficiency.core.result import ScenarioResult
@@ -47,11 +47,8 @@ def cells(result: ScenarioResult, phases: pd.Series) -> pd.DataFrame:
 
     Without a plan, the figures after the programme are missing (NaN).
     """
-    before = phase_rows(result.forecast.sufficiency_before, phases)
-    out = before[[*KEY, "phase"]].copy()
-    out["pupils"] = before["pupils"].round().to_numpy()
-    out["places"] = before["places"].round().to_numpy()
-    out["places_needed"] = (out["pupils"] - out["places"]).clip(lower=0)
+    before = planned_cells(result.forecast.sufficiency_before, phases)
+    out = before[[*KEY, "phase", "pupils", "places", "places_needed"]].copy()
     plan = result.plan
     if plan is None:
         for name in ("demand", "places_after", "shortfall_after"):

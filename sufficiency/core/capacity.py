@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM
+from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM, phase_rows
 
 #: How a school's sixth-form places were found (``sixth_form_places``).
 SIXTH_FORM_BASIS = ("post16_capacity", "net capacity less the main school", "admission number")
@@ -152,6 +152,17 @@ def rolls_by_area(rolls: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
     area = rolls["school_id"].map(schools.set_index("school_id")["planning_area_id"])
     return (rolls.assign(planning_area_id=area).groupby(["planning_area_id", "year", "ncy"], as_index=False)
             ["pupils"].sum())
+
+
+def planned_cells(table: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
+    """``table`` (pupils against places by planning area, year and year group) in the year groups the plan
+    provides places for (:func:`sufficiency.core.phases.phase_rows`), its pupils and places rounded to whole
+    numbers (as the SCAP return counts them) and its places needed and surplus taken from those, so every
+    sum of them printed anywhere, on the console or in a report, adds up to the same figure."""
+    rows = phase_rows(table, phases)
+    pupils, places = rows["pupils"].round(), rows["places"].round()
+    return rows.assign(pupils=pupils, places=places, places_needed=(pupils - places).clip(lower=0),
+                       surplus=(places - pupils).clip(lower=0))
 
 
 def summarise(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

@@ -24,9 +24,12 @@ School Admissions Code 2021 s.1) and Year 12 (entry to the sixth form).
 from __future__ import annotations
 
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -177,3 +180,15 @@ def schools_teaching(phase: str) -> tuple[str, ...]:
     """School phases that teach ``phase``: its own and all-through (``SCHOOL_PHASE_NCY`` overlaps)."""
     years = set(PHASE_NCY[phase])
     return tuple(p for p, taught in SCHOOL_PHASE_NCY.items() if years & set(taught))
+
+
+def phase_rows(frame: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
+    """Rows of ``frame`` (with ``planning_area_id`` and ``ncy``) in year groups its planning area's phase
+    teaches (Reception-Year 6 or Year 7-11: the year groups the plan provides places for; the sixth form is
+    planned in post-16), with the area's ``phase`` added; ``phases`` maps planning area to phase."""
+    import pandas as pd  # here, not at the top: this module is read by code that never loads pandas
+
+    phase = frame["planning_area_id"].map(phases)
+    allowed = pd.Series([PHASE_NCY.get(p, ()) for p in phase], index=frame.index)
+    keep = [n in a for n, a in zip(frame["ncy"], allowed, strict=True)]
+    return frame.loc[keep].assign(phase=phase[keep])

@@ -8,7 +8,13 @@ mean of ratios. Prints, by phase (Reception-Year 6, Years 7-11) and horizon, the
 absolute % error and the mean signed error of each LA's phase total; Reception against the GLA's
 published backtest; interval coverage at LA × year group, LA total and England total;
 accuracy by size band; and, by origin, phase totals and Reception against the 3-year-mean CSR
-with and without births. Run: ``python benchmarks/forecast_accuracy_england.py [--shared DIR]``.
+with and without births. Run: ``python -m benchmarks forecast_accuracy_england [--shared DIR]
+[--pupils FILE] [--origins ...]``.
+
+A longer panel (``england/pupils/la_ncy_2011_2022.csv``, say, from the same GLA file) is picked up
+by itself, or named with ``--pupils``; the origins then run to the year before its last. Authorities
+reorganised in those years (Dorset, Poole and Bournemouth in 2019; Northamptonshire in 2021;
+Cumbria in 2023) stay one area each throughout (`forecasting.external.ENGLAND_MERGED_AREAS`).
 Needs the shared open data (../shared/data); exits cleanly with a message when it is absent.
 """
 
@@ -36,11 +42,25 @@ BANDS = [0, 20_000, 40_000, 80_000, np.inf]
 BAND_NAMES = ["under 20k", "20-40k", "40-80k", "80k and over"]
 
 
+def pupils_file(shared: Path) -> Path | None:
+    """The longest English LA panel under ``shared`` (``england/pupils/la_ncy_FIRST_LAST.csv``, the one
+    reaching the latest year), or None."""
+    found = sorted((shared / "england" / "pupils").glob("la_ncy_*_*.csv"), key=lambda p: p.stem.split("_")[-1])
+    return found[-1] if found else None
+
+
+def default_origins(pupils: Path, min_history: int = ForecastConfig().min_history_years) -> list[int]:
+    """Every origin the panel can score: ``min_history`` years of rolls before it, one of outturn after."""
+    years = pd.read_csv(pupils, usecols=["year"])["year"]
+    return list(range(int(years.min()) + min_history - 1, int(years.max())))
+
+
 def england_errors(shared: Path, origins: list[int], horizon: int, config: ForecastConfig | None = None,
-                   births: bool = True, intervals: bool = True) -> pd.DataFrame:
-    """Cell errors of our forecast and the baselines, with or without births."""
+                   births: bool = True, intervals: bool = True, pupils: Path | None = None) -> pd.DataFrame:
+    """Cell errors of our forecast and the baselines, with or without births (``pupils`` default: the
+    longest panel under ``shared``)."""
     england = shared / "england"
-    rolls, born = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv",
+    rolls, born = read_england_panel(pupils or pupils_file(shared) or england / "pupils" / "la_ncy_2011_2016.csv",
                                      england / "births" / "la_births.csv")
     cohort_at = (lambda origin: midyear_entry_cohort(born, known_by=origin)) if births else (lambda origin: None)
     return backtest_errors(rolls, origins, horizon, config or ForecastConfig(), cohort_at=cohort_at,
@@ -151,18 +171,25 @@ def markdown(df: pd.DataFrame) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--origins", type=int, nargs="+", default=[2013, 2014, 2015])
+    parser.add_argument("--pupils", type=Path, help="The LA panel (la_code, year, ncy, pupils); default: the "
+                        "longest england/pupils/la_ncy_*.csv under --shared.")
+    parser.add_argument("--origins", type=int, nargs="+",
+                        help="Origins to forecast from; default: every year with 3 years of rolls to it and "
+                             "one after (2013-2015 on the 2011/12-2016/17 panel).")
     parser.add_argument("--horizon", type=int, default=3)
     parser.add_argument("--out", type=Path, help="Also write the cell errors as CSV here.")
     args = parser.parse_args()
-    if not (args.shared / "england" / "pupils" / "la_ncy_2011_2016.csv").exists():
+    args.pupils = args.pupils or pupils_file(args.shared)
+    if args.pupils is None or not args.pupils.exists() or not (args.shared / "england" / "births").exists():
         print(f"skipped: the English LA panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
         return 0
+    args.origins = args.origins or default_origins(args.pupils)
     print(f"machine: {machine(load_average())}")
+    print(f"panel: {args.pupils}")
     by_births = {}
     for births in (True, False):
         start = time.perf_counter()
-        errors = england_errors(args.shared, args.origins, args.horizon, births=births)
+        errors = england_errors(args.shared, args.origins, args.horizon, births=births, pupils=args.pupils)
         by_births[births] = errors
         label = "with births" if births else "without births (rolls alone)"
         if args.out:

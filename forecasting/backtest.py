@@ -108,7 +108,8 @@ def backtest_errors(
         ``model, origin, horizon, level, phase, ncy, area, size, forecast, actual, pe, ape, in_80,
         in_95``: one row per scored cell (``ncy`` -1 for totals); ``size`` is the area's roll (all year groups) in
         the origin year, ``phase`` is "all" for whole-area totals and the phase (or "other")
-        otherwise.
+        otherwise. An area without pupils in each of the ``min_history_years`` to an origin (new
+        since, or under a code that began since) is left out of that origin's fit and scores.
     """
     config = resolve_config(inputs, config)
     panel = _panel(inputs)
@@ -119,6 +120,11 @@ def backtest_errors(
         h = min(horizon, int(panel.years[-1] - origin))
         actual = panel.values[:, panel.years > origin][:, :h]
         cut = panel.up_to(origin)
+        # An area without pupils in each of the last min_history_years to the origin (one that opened,
+        # or a code that began, since) has nothing to forecast from: it is left out of the fit and the score.
+        kept = (cut.values.sum(axis=2)[:, -config.min_history_years:] > 0).all(axis=1)
+        if not kept.all():
+            cut, actual = cut.take(kept), actual[kept]
         cohort, feeders = model_inputs(inputs if not isinstance(inputs, pd.DataFrame) else object(), config, origin)
         if cohort_at is not None:
             cohort = cohort_at(origin)
@@ -132,7 +138,7 @@ def backtest_errors(
             scored[name] = (clone(model).fit(cut, entry_cohort=cohort, feeders=feeders).predict_array(h), None)
         size = cut.values[:, -1].sum(axis=1)
         for name, (forecast, bounds) in scored.items():
-            rows += _score(name, forecast, actual, origin, bounds, panel.areas, size, phase_of, panel.ncys)
+            rows += _score(name, forecast, actual, origin, bounds, cut.areas, size, phase_of, panel.ncys)
     return pd.concat(rows, ignore_index=True)
 
 

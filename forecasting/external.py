@@ -45,9 +45,20 @@ def read_nyc_snapshot(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return schools.reset_index(drop=True), rolls
 
 
-#: Dorset, Poole and Bournemouth before 2019: their births cannot be split from today's districts
-#: (Christchurch moved), so the English panel counts them as one area with the births of 838_839.
-ENGLAND_MERGED_AREAS = {"835": "838_839", "836": "838_839", "837": "838_839"}
+#: Authorities reorganised during the census years, each counted as one area throughout so that a
+#: backtest across the change compares like with like (the births file carries every merged code
+#: for the whole period):
+#:
+#: * Dorset (835), Poole (836) and Bournemouth (837) became Dorset (838) and Bournemouth,
+#:   Christchurch and Poole (839) in April 2019 (The Bournemouth, Dorset and Poole (Structural
+#:   Changes) Order 2018). Christchurch moved between them, so births cannot be split by the old
+#:   authorities: one area, births of 838_839.
+#: * Northamptonshire (928) became North (940) and West (941) Northamptonshire in April 2021 (The
+#:   Northamptonshire (Structural Changes) Order 2020): one area, 928, whose births are 940 + 941.
+#: * Cumbria (909) became Cumberland (942) and Westmorland and Furness (943) in April 2023 (The
+#:   Cumbria (Structural Changes) Order 2022): one area, 909.
+ENGLAND_MERGED_AREAS = {"835": "838_839", "836": "838_839", "837": "838_839", "838": "838_839",
+                        "839": "838_839", "940": "928", "941": "928", "942": "909", "943": "909"}
 
 #: Births of a mid-year (July-June) period ending in June of year Y that start Reception in the
 #: autumn of Y+4: those born September-June, 10 of the 12 months (School Admissions Code 2021,
@@ -73,10 +84,15 @@ def read_england_panel(pupils: str | Path, births: str | Path | None = None,
     rolls, births
         Rolls ``planning_area_id, year, ncy, pupils`` and births ``planning_area_id, year,
         births`` (None without a births file), on the same area codes: Dorset, Poole and
-        Bournemouth are one area (`ENGLAND_MERGED_AREAS`); overlapping birth codes (928, 940_941
-        and the parts of 838_839) are dropped.
+        Bournemouth (and their successors Dorset and BCP), Northamptonshire and its two successors,
+        and Cumbria and its two successors are one area each (`ENGLAND_MERGED_AREAS`); birth codes
+        that overlap them (940, 941, 940_941, 838, 839) are dropped.
     """
     raw = pd.read_csv(pupils, dtype={"la_code": str})
+    missing = {"la_code", "year", "ncy", "pupils"} - set(raw.columns)
+    if missing:
+        raise ValueError(f"{pupils}: columns {sorted(missing)} missing; expected la_code, year, ncy, pupils "
+                         "(pupils per LA, academic year and year group)")
     area = raw["la_code"].replace(ENGLAND_MERGED_AREAS)
     rolls = (raw.assign(planning_area_id=area).groupby(["planning_area_id", "year", "ncy"], as_index=False)
              ["pupils"].sum())

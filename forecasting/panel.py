@@ -80,6 +80,12 @@ class Panel:
         return Panel(self.areas, self.years[keep], self.ncys, self.values[:, keep], cut(self.before_gap),
                      cut(self.after_gap), cut(self.gap))
 
+    def take(self, areas: np.ndarray) -> Panel:
+        """The panel of these areas only (a boolean mask or indices along axis 0)."""
+        pick = (lambda a: None if a is None else a[areas])  # noqa: E731
+        return Panel(self.areas[areas], self.years, self.ncys, self.values[areas], pick(self.before_gap),
+                     pick(self.after_gap), pick(self.gap))
+
     def to_long(self, values: np.ndarray | None = None, years: np.ndarray | None = None) -> pd.DataFrame:
         """Long table ``planning_area_id, year, ncy, pupils`` of these (or other) values."""
         vals = self.values if values is None else values

@@ -84,6 +84,53 @@ def test_england_extract_reads_and_backtests_by_phase():
     assert e[e.model == "sufficiency"].in_80.dropna().between(0, 1).all()
 
 
+def split_successors(rows: pd.DataFrame, old: str, new: tuple[str, str], since: int) -> pd.DataFrame:
+    """The panel as the census reports a reorganisation: ``old``'s rows from ``since`` on split into its two
+    successors (60% / 40%, whole pupils)."""
+    moved = (rows["la_code"] == old) & (rows["year"] >= since)
+    first = rows[moved].assign(la_code=new[0], pupils=(rows.loc[moved, "pupils"] * 0.6).round().astype(int))
+    second = rows[moved].assign(la_code=new[1], pupils=rows.loc[moved, "pupils"] - first["pupils"])
+    return pd.concat([rows[~moved], first, second], ignore_index=True)
+
+
+def test_reorganised_authorities_stay_one_area(tmp_path):
+    """A longer census panel names Cumbria's successors (942, 943) from 2023; counted as Cumbria (909)
+    throughout, the panel and its backtest are as if nothing had changed."""
+    raw = pd.read_csv(EXTRACT / "la_ncy_2011_2016.csv", dtype={"la_code": str})
+    split_successors(raw, "909", ("942", "943"), 2015).to_csv(tmp_path / "pupils.csv", index=False)
+    rolls, births = read_england_panel(EXTRACT / "la_ncy_2011_2016.csv", EXTRACT / "la_births.csv")
+    split, split_births = read_england_panel(tmp_path / "pupils.csv", EXTRACT / "la_births.csv")
+    keys = ["planning_area_id", "year", "ncy"]
+    pd.testing.assert_frame_equal(split.sort_values(keys).reset_index(drop=True),
+                                  rolls.sort_values(keys).reset_index(drop=True))
+    pd.testing.assert_frame_equal(split_births, births)
+    assert set(split.planning_area_id) == {"202", "358", "909"}
+
+
+def test_backtest_leaves_out_areas_without_history_at_the_origin():
+    """An area whose rolls begin after the panel's first year (a new code, a new area) is scored only
+    from an origin with three years of its rolls behind it; one that ends is scored while it has outturn."""
+    rolls, births = read_england_panel(EXTRACT / "la_ncy_2011_2016.csv", EXTRACT / "la_births.csv")
+    late = (rolls.planning_area_id == "358") & (rolls.year < 2013)  # Trafford from 2013
+    gone = (rolls.planning_area_id == "202") & (rolls.year > 2014)  # Camden to 2014
+    e = backtest_errors(rolls[~late & ~gone], [2013, 2014, 2015], 2,
+                        cohort_at=lambda o: midyear_entry_cohort(births, known_by=o), intervals=False)
+    ours = e[(e.model == "sufficiency") & (e.level == "area_total")]
+    scored = ours.groupby("area")["origin"].unique().map(sorted).to_dict()
+    assert scored == {"202": [2013], "358": [2015], "909": [2013, 2014, 2015]}
+    assert (ours.ape < 10).all()  # no area forecast from nothing (100% off)
+    # The authority total is of the areas scored: at 2013 (1 year ahead) Camden and Cumbria.
+    total = e[(e.model == "sufficiency") & (e.level == "authority_total") & (e.origin == 2013) & (e.horizon == 1)]
+    parts = ours[(ours.origin == 2013) & (ours.horizon == 1)]
+    assert total["actual"].item() == pytest.approx(parts["actual"].sum())
+
+
+def test_england_panel_without_its_columns_is_refused(tmp_path):
+    (tmp_path / "pupils.csv").write_text("la_code,year,pupils\n202,2011,1584\n")
+    with pytest.raises(ValueError, match=r"pupils.csv: columns \['ncy'\] missing"):
+        read_england_panel(tmp_path / "pupils.csv")
+
+
 def test_combination_weights_sum_to_one_and_favour_the_better_forecast():
     rng = np.random.default_rng(1)
     r = 1 + 0.02 * rng.standard_normal((5, 4, 3))
@@ -144,6 +191,29 @@ def test_whole_english_panel(shared_data):
     for h in (1, 2, 3):
         assert t.loc[("primary", h, "sufficiency"), "median_ape"] < t.loc[("primary", h, "csr_mean_3"), "median_ape"]
         assert abs(t.loc[("secondary", h, "sufficiency"), "mean_signed_error"]) < 0.5
+
+
+@pytest.mark.shared
+def test_reorganisations_across_the_whole_panel(shared_data, tmp_path):
+    """Dorset, Poole and Bournemouth as Dorset (838) and BCP (839), Northamptonshire as North and West
+    Northamptonshire (940, 941), both from 2015 as if the changes had come then: the same 150 areas and
+    the same backtest, births and all."""
+    england = shared_data / "england"
+    raw = pd.read_csv(england / "pupils" / "la_ncy_2011_2016.csv", dtype={"la_code": str})
+    dorset = raw[raw["la_code"].isin(["835", "836", "837"])]
+    whole = dorset.groupby(["year", "ncy"], as_index=False)["pupils"].sum().assign(la_code="838")
+    moved = pd.concat([raw[~raw["la_code"].isin(["835", "836", "837"]) | (raw["year"] < 2015)],
+                       whole[whole["year"] >= 2015]], ignore_index=True)
+    moved = split_successors(split_successors(moved, "838", ("838", "839"), 2015), "928", ("940", "941"), 2015)
+    assert {"838", "839", "940", "941"} <= set(moved["la_code"]) and "928" not in set(moved[moved.year >= 2015].la_code)
+    moved.to_csv(tmp_path / "pupils.csv", index=False)
+    errors = []
+    for pupils in (england / "pupils" / "la_ncy_2011_2016.csv", tmp_path / "pupils.csv"):
+        rolls, births = read_england_panel(pupils, england / "births" / "la_births.csv")
+        assert rolls.planning_area_id.nunique() == 150
+        cohort = midyear_entry_cohort(births, known_by=2014)
+        errors.append(backtest_errors(rolls, [2014], 2, cohort_at=lambda o, c=cohort: c, intervals=False))
+    pd.testing.assert_frame_equal(errors[0], errors[1])
 
 
 def test_local_level_widens_later_years_only(make_synthetic):

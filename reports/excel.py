@@ -53,6 +53,8 @@ HEADERS = {
     "peak_short_after": "Peak places short after", "peak_short_year": "Year of the worst",
     "driver": "What drives it", "popularity": "First preferences for its places",
     "own_admissions": "Own admission authority", "primary": "Primary", "secondary": "Secondary",
+    "why": "Why", "area_short": "Year groups of the area short after the programme",
+    "short_reached": "Place-years short in cohorts the cut reaches",
 }
 #: Formats of figures by column: pounds, whole places, pupils to one decimal, rates, years and codes.
 PUPILS = "#,##0.0"
@@ -225,7 +227,8 @@ def _page_one_sheets(book: Workbook, data: ReportData) -> None:
     add_frame_sheet(book, "Where places are needed", needs)
     if data.has_plan:
         cuts = reductions(data)[["school_id", "school", "planning_area_id", "type", "year", "places_removed",
-                                 "ofsted", "popularity", "needs_agreement", "reason"]]
+                                 "ofsted", "popularity", "needs_agreement", "why", "area_short", "short_reached",
+                                 "reason"]]
         add_frame_sheet(book, "Reductions and closures", cuts)
 
 

@@ -242,6 +242,12 @@ def _reductions_table(data: ReportData) -> Table | None:
                        widths=[24, 6, 11, 7, 8, 12, 15, 17])
 
 
+def _reductions_note(data: ReportData) -> str | None:
+    from reports.pageone import reductions, reductions_note
+
+    return reductions_note(reductions(data)) if data.has_plan else None
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -425,6 +431,7 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
         "headline": data.headline(), "tiles": _tiles(data), "warnings": data.warnings,
         "range": range_sentence(data), "area_needs": _areas_table(data), "top_schemes": _top_schemes_table(data),
         "by_year": _capital_by_year_table(data), "reductions": _reductions_table(data),
+        "reductions_note": _reductions_note(data),
         "omitted": data.omitted, "phases": data.phases, "has_map": "map" in images,
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),

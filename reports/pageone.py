@@ -121,7 +121,59 @@ def reductions(data: ReportData) -> pd.DataFrame:
     cuts["popularity"] = cuts["school_id"].map(popularity)
     cuts["own_admissions"] = np.where(cuts["needs_agreement"], "Yes: needs its agreement", "No")
     cuts["places_removed"] = -cuts["places"]
+    cuts["why"] = cuts["reason"].map(spare_clause)
+    reach = [cut_reach(data, cut) for cut in cuts.itertuples(index=False)]
+    cuts["area_short"] = [r[0] for r in reach]
+    cuts["short_reached"] = [r[1] for r in reach]
     return cuts.reset_index(drop=True)
+
+
+def spare_clause(reason: object) -> str:
+    """The spare places a cut's reason names ("Reception in P02 would have 130 spare places ...")."""
+    first = str(reason or "").split(";")[0]
+    spare = first.split("without it, ", 1)[1] if "without it, " in first else first.split(": ", 1)[-1]
+    spare = spare.split(", and an empty place")[0].strip()
+    return (spare[:1].upper() + spare[1:]) if spare else "Spare places (see the plan's reasons)"
+
+
+def cut_reach(data: ReportData, cut: object) -> tuple[str, float]:
+    """Where a cut's area is also short of places after the programme: the year groups short (empty when
+    none is) and the place-years short in cohorts the cut reaches.
+
+    A reduction in the admission number reaches only cohorts entering from its first year on; a closure,
+    every year group from its year on. An area short in older year groups (cohorts already in school, or
+    growing above their places as they move up) can still have spare places where the cut falls.
+    """
+    area, year, kind = cut.planning_area_id, int(cut.year), cut.kind  # type: ignore[attr-defined]
+    short = data.cells[(data.cells["planning_area_id"] == area) & (data.cells["shortfall_after"] > 0)]
+    if short.empty:
+        return "", 0.0
+    entry = PHASE_NCY.get(str(short["phase"].iloc[0]), (int(short["ncy"].min()),))[0]
+    entered = short["year"] - (short["ncy"] - entry)
+    reached = short[(entered >= year) & (short["year"] >= year)] if kind == "reduce" else short[short["year"] >= year]
+    years = sorted(short["ncy"].unique())
+    groups = (ncy_label(years[0]) if len(years) == 1 else f"Years {years[0]}–{years[-1]}" if years[0] > 0
+              else f"{ncy_label(years[0])}–{ncy_label(years[-1])}")
+    return groups, float(reached["shortfall_after"].sum())
+
+
+def reductions_note(cuts: pd.DataFrame) -> str | None:
+    """One sentence for the areas that lose places and are short of places too (None when none is)."""
+    short = cuts[cuts["area_short"] != ""]
+    if short.empty:
+        return None
+    out = []
+    apart = short[short["short_reached"] == 0].drop_duplicates("planning_area_id")
+    if len(apart):
+        areas = ", ".join(f"{a} ({g})" for a, g in zip(apart["planning_area_id"], apart["area_short"], strict=True))
+        out.append(f"Short of places after the programme as well: {areas}. Only in cohorts already in school when "
+                   "its cuts begin, which a reduction in the admission number does not reach; the spare places "
+                   "it removes are in the year groups entering after.")
+    for row in short[short["short_reached"] > 0].itertuples(index=False):
+        out.append(f"Check before consulting: {row.school} ({row.planning_area_id}) is cut from "
+                   f"{year_label(int(row.year))}, and {number(row.short_reached)} place-years short after the "
+                   "programme are in cohorts the cut reaches.")
+    return " ".join(out)
 
 
 def scenario_range(data: ReportData) -> pd.DataFrame:

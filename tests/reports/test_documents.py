@@ -101,6 +101,20 @@ def test_shortfall_is_on_page_one(pages, principal, data):
     assert "The three biggest risks" in pages[1]
 
 
+def test_cuts_in_areas_short_of_places_say_so_on_page_one(pages, data):
+    from reports.pageone import reductions, reductions_note
+
+    cuts = reductions(data)
+    short = cuts[cuts["area_short"] != ""]
+    assert len(short), "the sample cuts places in an area short of places in older year groups"
+    assert (short["short_reached"] == 0).all()  # the plan never cuts where the cut would be short
+    note = reductions_note(cuts)
+    assert note.startswith("Short of places after the programme as well: ")
+    text = " ".join(pages[:2])
+    for area in short["planning_area_id"].unique():
+        assert f"{area} (Years" in text or f"{area} (Year" in text
+
+
 def test_workbook_rereads_to_the_same_numbers(written, principal, data):
     path = written["report_principal.xlsx"]
     programme = pd.read_excel(path, sheet_name="Programme", dtype={"School (URN)": str})

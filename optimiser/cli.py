@@ -106,12 +106,15 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
              f"£{v['principal_controllable'] / 1e6:.2f}m; expected shortfall {v['robust_shortfall']:,.0f} against "
              f"{v['principal_shortfall']:,.0f} place-years."]
     if "vss_objective" in v:
-        lines.append(f"Value of the stochastic solution: {v['vss_objective'] / 1e6:,.2f}m on the objective (pounds "
-                     f"and the shortfall weighting): {v['vss_shortfall']:,.0f} place-years less shortfall for "
-                     f"£{-v['vss_controllable'] / 1e6:,.2f}m more controllable cost.")
+        extra = -v["vss_controllable"]
+        lines.append(f"Value of the stochastic solution: £{v['vss_objective'] / 1e6:,.2f}m on the objective (pounds, "
+                     f"each place-year short weighted at the shortfall penalty): {round(v['vss_shortfall']):,} "
+                     f"place-years less shortfall for £{abs(extra) / 1e6:,.2f}m {'more' if extra >= 0 else 'less'} "
+                     "controllable cost.")
     if "evpi_objective" in v:
-        lines.append(f"Expected value of perfect information: {v['evpi_objective'] / 1e6:,.2f}m on the objective "
-                     f"(£{v['evpi_controllable'] / 1e6:,.2f}m controllable, {v['evpi_shortfall']:,.0f} place-years).")
+        lines.append(f"Expected value of perfect information: £{v['evpi_objective'] / 1e6:,.2f}m on the objective "
+                     f"(£{v['evpi_controllable'] / 1e6:,.2f}m controllable, {round(v['evpi_shortfall']):,} "
+                     "place-years).")
     s = robust.solve
     lines.append(f"Solved by the {robust.method} form: {s.status}, within {s.gap:.2%} of the best bound on the "
                  f"expected controllable cost (£{s.controllable / 1e6:.2f}m), {s.seconds:.1f} s "

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reports.format import money_short, number
 from sufficiency.core.stages import ReportSection
 
 
@@ -43,7 +44,13 @@ def fan_of_outcomes(fan: pd.DataFrame) -> bytes:
 
 
 def _pounds(x: float) -> str:
-    return f"£{x / 1e6:,.2f}m"
+    """Pounds in millions, with a true minus and never a negative zero."""
+    return money_short(round(x, -4) + 0.0) if abs(x) >= 1e6 else money_short(round(x) + 0.0)
+
+
+def _more_or_less(x: float) -> str:
+    """"£5.28m more" or "£1.20m less" (x in pounds, positive for more)."""
+    return f"{_pounds(abs(x))} {'more' if x >= 0 else 'less'}"
 
 
 def comparison(robust: Any) -> pd.DataFrame:
@@ -81,19 +88,20 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         f"{len(contingent)} bulge classes, each with the intake that triggers it; the officer watches the trigger.",
         f"Expected over the futures, the robust plan costs {_pounds(v['robust_controllable'])} controllable "
         f"against {_pounds(v['principal_controllable'])} for the principal plan, and leaves "
-        f"{v['robust_shortfall']:,.0f} place-years short against {v['principal_shortfall']:,.0f}.",
+        f"{number(v['robust_shortfall'])} place-years short against {number(v['principal_shortfall'])}.",
     ]
     if "vss_objective" in v:
         paragraphs.append(
             f"Value of the stochastic solution (the principal plan's expected cost less the robust plan's, on the "
-            f"objective of pounds and the shortfall weighting): {v['vss_objective'] / 1e6:,.2f}m, "
-            f"{v['vss_shortfall']:,.0f} place-years of shortfall avoided for {_pounds(-v['vss_controllable'])} more "
-            "controllable cost. It is never negative: the principal plan's schemes are open to the robust plan.")
+            f"objective, pounds with each place-year short weighted at the shortfall penalty): "
+            f"{_pounds(v['vss_objective'])}, {number(v['vss_shortfall'])} place-years of shortfall avoided for "
+            f"{_more_or_less(-v['vss_controllable'])} controllable cost. It is never negative: the principal plan's "
+            "schemes are open to the robust plan.")
     if "evpi_objective" in v:
         paragraphs.append(
             f"Expected value of perfect information (the robust plan against each future's own best plan): "
-            f"{v['evpi_objective'] / 1e6:,.2f}m on the objective, {_pounds(v['evpi_controllable'])} controllable "
-            f"and {v['evpi_shortfall']:,.0f} place-years: the most better forecasting could be worth.")
+            f"{_pounds(v['evpi_objective'])} on the objective, {_pounds(v['evpi_controllable'])} controllable "
+            f"and {number(v['evpi_shortfall'])} place-years: the most better forecasting could be worth.")
     s = robust.solve
     notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
              "and the likelier bulge classes before it, with the 2% operating margin; pupils placed in a neighbouring "

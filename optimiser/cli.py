@@ -107,13 +107,13 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
              f"{v['principal_shortfall']:,.0f} place-years."]
     if "vss_objective" in v:
         extra = -v["vss_controllable"]
-        lines.append(f"Value of the stochastic solution: £{v['vss_objective'] / 1e6:,.2f}m on the objective (pounds, "
-                     f"each place-year short weighted at the shortfall penalty): {round(v['vss_shortfall']):,} "
-                     f"place-years less shortfall for £{abs(extra) / 1e6:,.2f}m {'more' if extra >= 0 else 'less'} "
-                     "controllable cost.")
+        lines.append(f"Value of the stochastic solution: £{v['vss_objective'] / 1e6:,.2f}m on the objective "
+                     "(discounted pounds, each place-year short weighted at the shortfall penalty): "
+                     f"{round(v['vss_shortfall']):,} place-years less shortfall for £{abs(extra) / 1e6:,.2f}m "
+                     f"{'more' if extra >= 0 else 'less'} controllable cost.")
     if "evpi_objective" in v:
         lines.append(f"Expected value of perfect information: £{v['evpi_objective'] / 1e6:,.2f}m on the objective "
-                     f"(£{v['evpi_controllable'] / 1e6:,.2f}m controllable, {round(v['evpi_shortfall']):,} "
+                     f"(discounted; £{v['evpi_controllable'] / 1e6:,.2f}m controllable, {round(v['evpi_shortfall']):,} "
                      "place-years).")
     s = robust.solve
     lines.append(f"Solved by the {robust.method} form: {s.status}, within {s.gap:.2%} of the best bound on the "

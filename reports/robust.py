@@ -93,15 +93,15 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     if "vss_objective" in v:
         paragraphs.append(
             f"Value of the stochastic solution (the principal plan's expected cost less the robust plan's, on the "
-            f"objective, pounds with each place-year short weighted at the shortfall penalty): "
+            f"objective, discounted pounds with each place-year short weighted at the shortfall penalty): "
             f"{_pounds(v['vss_objective'])}, {number(v['vss_shortfall'])} place-years of shortfall avoided for "
             f"{_more_or_less(-v['vss_controllable'])} controllable cost. It is never negative: the principal plan's "
             "schemes are open to the robust plan.")
     if "evpi_objective" in v:
         paragraphs.append(
             f"Expected value of perfect information (the robust plan against each future's own best plan): "
-            f"{_pounds(v['evpi_objective'])} on the objective, {_pounds(v['evpi_controllable'])} controllable "
-            f"and {number(v['evpi_shortfall'])} place-years: the most better forecasting could be worth.")
+            f"{_pounds(v['evpi_objective'])} on the objective (discounted), {_pounds(v['evpi_controllable'])} "
+            f"controllable and {number(v['evpi_shortfall'])} place-years: the most better forecasting could be worth.")
     s = robust.solve
     notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
              "and the likelier bulge classes before it, with the 2% operating margin; pupils placed in a neighbouring "

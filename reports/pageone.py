@@ -163,12 +163,12 @@ def reductions_note(cuts: pd.DataFrame) -> str | None:
     if short.empty:
         return None
     out = []
-    apart = short[short["short_reached"] == 0].drop_duplicates("planning_area_id")
+    apart = short[short["short_reached"] == 0].drop_duplicates("planning_area_id").sort_values("planning_area_id")
     if len(apart):
         areas = ", ".join(f"{a} ({g})" for a, g in zip(apart["planning_area_id"], apart["area_short"], strict=True))
-        out.append(f"Short of places after the programme as well: {areas}. Only in cohorts already in school when "
-                   "its cuts begin, which a reduction in the admission number does not reach; the spare places "
-                   "it removes are in the year groups entering after.")
+        out.append(f"Short of places after the programme as well, in year groups the cuts do not reach: {areas}. "
+                   "These are cohorts already in school when the area's cut begins; a reduction in the admission "
+                   "number removes places only from the cohorts entering after it, where the places are spare.")
     for row in short[short["short_reached"] > 0].itertuples(index=False):
         out.append(f"Check before consulting: {row.school} ({row.planning_area_id}) is cut from "
                    f"{year_label(int(row.year))}, and {number(row.short_reached)} place-years short after the "

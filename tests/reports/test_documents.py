@@ -109,7 +109,7 @@ def test_cuts_in_areas_short_of_places_say_so_on_page_one(pages, data):
     assert len(short), "the sample cuts places in an area short of places in older year groups"
     assert (short["short_reached"] == 0).all()  # the plan never cuts where the cut would be short
     note = reductions_note(cuts)
-    assert note.startswith("Short of places after the programme as well: ")
+    assert note.startswith("Short of places after the programme as well, in year groups the cuts do not reach: ")
     text = " ".join(pages[:2])
     for area in short["planning_area_id"].unique():
         assert f"{area} (Years" in text or f"{area} (Year" in text

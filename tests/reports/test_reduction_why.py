@@ -47,8 +47,8 @@ def test_a_shortfall_in_older_cohorts_is_out_of_the_cuts_reach():
     # Year 6 in 2031/32 entered Reception in 2025/26, Year 3 in 2029/30 in 2026/27: before a cut from 2029/30.
     data = _data([(2029, 3, 20.0), (2029, 6, 58.0), (2031, 6, 53.0)])
     assert cut_reach(data, _cut()) == ("Years 3–6", 0.0)
-    assert _note(data, _cut()).startswith("Short of places after the programme as well: P02 (Years 3–6). Only in "
-                                          "cohorts already in school when its cuts begin")
+    assert _note(data, _cut()).startswith("Short of places after the programme as well, in year groups the cuts do "
+                                          "not reach: P02 (Years 3–6). These are cohorts already in school")
 
 
 def test_a_shortfall_the_cut_reaches_is_flagged():

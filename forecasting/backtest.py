@@ -11,6 +11,7 @@ outturn) so the median, size bands or regional sums can be taken from it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -124,6 +125,10 @@ def backtest_errors(
         # or a code that began, since) has nothing to forecast from: it is left out of the fit and the score.
         kept = (cut.values.sum(axis=2)[:, -config.min_history_years:] > 0).all(axis=1)
         if not kept.all():
+            left = [str(a) for a in cut.areas[~kept]]
+            warnings.warn(f"backtest from {origin}: {len(left)} planning area(s) left out, without pupils in each of "
+                          f"the {config.min_history_years} years to {origin} ({', '.join(left[:5])}"
+                          f"{f' and {len(left) - 5} more' if len(left) > 5 else ''})", stacklevel=2)
             cut, actual = cut.take(kept), actual[kept]
         cohort, feeders = model_inputs(inputs if not isinstance(inputs, pd.DataFrame) else object(), config, origin)
         if cohort_at is not None:

@@ -7,6 +7,7 @@ and ``forecast_by_school.csv`` (school_id, planning_area_id, year, ncy, pupils).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -92,10 +93,14 @@ def backtest_command(
     years = _parse_years([*origins, *ctx.args])
     inputs = load_or_exit(data_dir)
     try:
-        metrics = backtest(inputs, years, horizon)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            metrics = backtest(inputs, years, horizon)
     except ValueError as exc:
         console.print(f"[red]{data_dir}: {exc}[/]")
         raise typer.Exit(1) from None
+    for note in dict.fromkeys(str(w.message) for w in caught):
+        console.print(f"[yellow]note: {note}[/]")
     out.mkdir(parents=True, exist_ok=True)
     csv_frame(metrics).to_csv(out / "backtest.csv", index=False)
     _print_frame(metrics, f"Backtest from origins {', '.join(map(str, years))}", digits=2)

@@ -150,3 +150,30 @@ def test_backtest_command_prints_and_writes_the_metrics(make_synthetic, tmp_path
     assert f"{row.mape:.2f}" in printed and f"{row.coverage_80:.2f}" in printed
     baseline = next(line for line in result.output.splitlines() if "persistence" in line and "area_total" in line)
     assert "–" in baseline and "nan" not in result.output
+
+
+def test_backtest_command_names_an_area_it_leaves_out(make_synthetic, tmp_path):
+    """A planning area whose school opened after the first year is too new to forecast from an early origin:
+    the command says so rather than scoring it from nothing."""
+    from sufficiency.cli import app
+
+    rolls = make_synthetic(3, 6, 7, seed=2)
+    areas = rolls["planning_area_id"].unique()
+    new = areas[-1]
+    rolls = rolls[(rolls["planning_area_id"] != new) | (rolls["year"] >= rolls["year"].min() + 2)]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    pd.DataFrame({"school_id": [f"s{a}" for a in areas], "planning_area_id": areas}).to_csv(folder / "schools.csv",
+                                                                                           index=False)
+    rolls.assign(school_id="s" + rolls["planning_area_id"], pupils=rolls["pupils"].astype(int)).drop(
+        columns="planning_area_id").to_csv(folder / "rolls.csv", index=False)
+    result = CliRunner().invoke(app, ["backtest", str(folder), "--origins", "2012,2014", "--horizon", "1",
+                                      "--out", str(tmp_path / "out")], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"note: backtest from 2012: 1 planning area(s) left out, without pupils in each of the 3 years to 2012 " \
+           f"({new})" in text
+    written = pd.read_csv(tmp_path / "out" / "backtest.csv")
+    n = written[(written.model == "sufficiency") & (written.level == "area_total")].set_index("horizon")["n"]
+    assert n[1] == 2 + 3  # two areas from 2012; all three from 2014, the new area's third year of rolls
+    assert "backtest from 2014" not in text

@@ -113,8 +113,13 @@ def test_backtest_leaves_out_areas_without_history_at_the_origin():
     rolls, births = read_england_panel(EXTRACT / "la_ncy_2011_2016.csv", EXTRACT / "la_births.csv")
     late = (rolls.planning_area_id == "358") & (rolls.year < 2013)  # Trafford from 2013
     gone = (rolls.planning_area_id == "202") & (rolls.year > 2014)  # Camden to 2014
-    e = backtest_errors(rolls[~late & ~gone], [2013, 2014, 2015], 2,
-                        cohort_at=lambda o: midyear_entry_cohort(births, known_by=o), intervals=False)
+    with pytest.warns(UserWarning) as caught:
+        e = backtest_errors(rolls[~late & ~gone], [2013, 2014, 2015], 2,
+                            cohort_at=lambda o: midyear_entry_cohort(births, known_by=o), intervals=False)
+    # said, not dropped silently: Trafford at 2013 and 2014 (one and two years of rolls), Camden from 2015 (none)
+    assert [str(w.message) for w in caught] == [
+        f"backtest from {o}: 1 planning area(s) left out, without pupils in each of the 3 years to {o} ({a})"
+        for o, a in ((2013, "358"), (2014, "358"), (2015, "202"))]
     ours = e[(e.model == "sufficiency") & (e.level == "area_total")]
     scored = ours.groupby("area")["origin"].unique().map(sorted).to_dict()
     assert scored == {"202": [2013], "358": [2015], "909": [2013, 2014, 2015]}

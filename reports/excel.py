@@ -45,6 +45,7 @@ HEADERS = {
     "needs_agreement": "Needs the school's agreement", "schemes": "Schemes", "first_year": "First year",
     "lower_80": "Lower 80% (pupils)", "upper_80": "Upper 80% (pupils)", "lower_95": "Lower 95% (pupils)",
     "upper_95": "Upper 95% (pupils)", "actual": "Actual (not forecast)", "ofsted": "Ofsted grade",
+    "ofsted_grade": "Last single-word Ofsted grade",
     "risk": "Standards risk", "risk_reasons": "Risk reasons", "measure": "Measure", "item": "Item",
     "amount": "Amount", "unit": "Unit", "setting": "Setting", "value": "Value",
     "source": "What it is and its source", "file": "File", "sha256": "SHA-256", "package": "Software",
@@ -53,7 +54,7 @@ HEADERS = {
     "peak_short_after": "Peak places short after", "peak_short_year": "Year of the worst",
     "driver": "What drives it", "popularity": "First preferences for its places",
     "own_admissions": "Own admission authority", "primary": "Primary", "secondary": "Secondary",
-    "why": "Why", "area_short": "Year groups of the area short after the programme",
+    "why": "Spare places it removes", "area_short": "Year groups of the area short after the programme",
     "short_reached": "Place-years short in cohorts the cut reaches",
 }
 #: Formats of figures by column: pounds, whole places, pupils to one decimal, rates, years and codes.

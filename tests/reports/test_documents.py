@@ -115,6 +115,14 @@ def test_cuts_in_areas_short_of_places_say_so_on_page_one(pages, data):
         assert f"{area} (Years" in text or f"{area} (Year" in text
 
 
+def test_every_workbook_sheet_names_each_column_once(written):
+    book = load_workbook(written["report_principal.xlsx"], read_only=True)
+    for ws in book.worksheets:
+        header = [c for c in next(ws.iter_rows(max_row=1, values_only=True), ()) if c is not None]
+        repeated = {c for c in header if header.count(c) > 1}
+        assert not repeated, (ws.title, repeated)
+
+
 def test_workbook_rereads_to_the_same_numbers(written, principal, data):
     path = written["report_principal.xlsx"]
     programme = pd.read_excel(path, sheet_name="Programme", dtype={"School (URN)": str})

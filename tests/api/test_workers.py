@@ -23,7 +23,6 @@ pytestmark = pytest.mark.skipif(not balanced(), reason="SO_REUSEPORT spreads con
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _start(app: str, port: int, workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "api.workers", app, "--port", str(port), "--workers",
                              str(workers), "--log-level", "warning", "--no-access-log"],
@@ -68,8 +67,18 @@ def service():
         server.wait()
 
 
+def _all_listening(port: int, workers: int = 2, deadline: float = 60) -> None:
+    """Wait until every worker is serving: each binds its own socket once it has built the app, so on a busy
+    machine the first can be accepting while the others still start (and would take every connection)."""
+    stop = time.monotonic() + deadline
+    while len(_pids(port, 16)) < workers:
+        assert time.monotonic() < stop, f"fewer than {workers} workers serving after {deadline} s"
+        time.sleep(0.2)
+
+
 def test_connections_are_spread_over_the_workers(service) -> None:
     server, port = service
+    _all_listening(port)
     served = _pids(port, 64)
     # Two workers; the kernel hashes each connection to one worker's socket, so each holds about half. With
     # one shared socket, the worker that woke first took 43 of 64 on the README's machine.
@@ -80,6 +89,7 @@ def test_connections_are_spread_over_the_workers(service) -> None:
 
 def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(service) -> None:
     server, port = service
+    _all_listening(port)
     first = set(_pids(port, 32))
     victim = min(first)
     os.kill(victim, signal.SIGKILL)

@@ -44,8 +44,8 @@ def fan_of_outcomes(fan: pd.DataFrame) -> bytes:
 
 
 def _pounds(x: float) -> str:
-    """Pounds in millions, with a true minus and never a negative zero."""
-    return money_short(round(x, -4) + 0.0) if abs(x) >= 1e6 else money_short(round(x) + 0.0)
+    """Pounds as page one prints them (£5.3m), rounded to the pound first so there is never a negative zero."""
+    return money_short(round(x) + 0.0)
 
 
 def _more_or_less(x: float) -> str:

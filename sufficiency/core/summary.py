@@ -18,6 +18,7 @@ from sufficiency.core.capacity import (
 )
 from sufficiency.core.display import console, frame_table, year_group_matrix
 from sufficiency.core.inputs import Inputs
+from sufficiency.core.phases import PHASE_NCY, SIXTH_FORM
 from sufficiency.core.years import academic_year
 
 
@@ -89,7 +90,7 @@ def print_current(inputs: Inputs, summary: CurrentSummary) -> None:
     console.print(frame_table(
         table, f"Surplus places and pupils above places, {label}, Reception to Year 11 (counted per year group, "
                "as DfE counts them)", formats={"surplus_rate": ".1%"}))
-    sixth = latest_cells[latest_cells["ncy"] >= 12]["pupils"].sum()
+    sixth = latest_cells[latest_cells["ncy"].isin(PHASE_NCY[SIXTH_FORM])]["pupils"].sum()
     console.print(
         f"In {label}, Reception to Year 11 has {table['surplus'].sum():,.0f} surplus places and "
         f"{table['pupils_above_places'].sum():,.0f} pupils above their year group's places (admitted above the "

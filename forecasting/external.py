@@ -132,3 +132,14 @@ def midyear_entry_cohort(births: pd.DataFrame, known_by: int | None = None) -> p
     cohort = both.reset_index().melt(id_vars="planning_area_id", var_name="year", value_name="cohort").dropna()
     cohort["year"] = cohort["year"].astype(int)
     return cohort.sort_values(["planning_area_id", "year"]).reset_index(drop=True)
+
+
+def births_as_rolls(born: pd.DataFrame) -> pd.DataFrame:
+    """Each LA's live births as a two-year-group roll: "Reception" is the year's births and "Year 1"
+    the year before's (a progression of exactly 1), so Reception's own trend can be tested over the
+    births file's three decades. Only LAs with births in every year are kept."""
+    full = born.groupby("planning_area_id")["year"].transform("size") == born["year"].nunique()
+    series = born[full].rename(columns={"births": "pupils"})
+    first, last = int(series["year"].min()), int(series["year"].max())
+    rolls = pd.concat([series.assign(ncy=0), series.assign(year=series["year"] + 1, ncy=1)])
+    return rolls[rolls["year"].between(first + 1, last)].reset_index(drop=True)

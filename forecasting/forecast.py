@@ -101,7 +101,7 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
                            growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
                            ratio_method=config.intake_ratio_method,
                            ratio_trend_damping=config.intake_ratio_trend_damping,
-                           entry_weight=config.intake_entry_weight),
+                           entry_weight=config.intake_entry_weight, trend_years=config.intake_trend_years),
         transfer_self_share=config.transfer_self_share, transfer_test_share=config.transfer_test_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
         ratio_trend_damping=config.ratio_trend_damping,

@@ -9,7 +9,7 @@ fitted like any progression ratio) or, without it, from Reception's own damped t
 from __future__ import annotations
 
 from dataclasses import replace
-from numbers import Real
+from numbers import Integral, Real
 from typing import get_args
 
 import numpy as np
@@ -102,7 +102,8 @@ class IntakeModel(BaseEstimator):
     An area's Reception comes from its entry cohort (see `entry_cohort`) when the cohort is known
     for at least two years of the history and for the first year ahead; beyond the last known
     year the cohort follows its own damped trend. Any other area's Reception grows from its base
-    year value by a damped growth ratio. Ratios are summarised and shrunk like progression ratios.
+    year value by a damped growth ratio. Either trend runs ``trend_years`` past its last known year
+    and then holds. Ratios are summarised and shrunk like progression ratios.
 
     Parameters
     ----------
@@ -133,6 +134,10 @@ default=None
     ratio_trend_damping : float or None, default=None
         With a value phi in [0, 1], the intake ratio follows the authority-wide intake ratio's
         linear trend, damped by phi a year (`forecasting.ratios.national_drift`); None fits none.
+    trend_years : int or None, default=3
+        Years a trend runs past its last known year before it holds level: Reception's own trend
+        (years ahead) and the entry cohort's continuation (years past the last known births or
+        population). None lets the damped trend run on for the whole horizon.
 
     Attributes
     ----------
@@ -156,11 +161,13 @@ default=None
         "ratio_trend_damping": [Interval(Real, 0, 1, closed="both"), None],
         "entry_weight": [Interval(Real, 0, 1, closed="both")],
         "growth_shrinkage": [StrOptions({"empirical_bayes", "fixed", "none"}), None],
+        "trend_years": [Interval(Integral, 0, MAX_HORIZON, closed="both"), None],
     }
 
     def __init__(self, *, damping: float = 0.9, source: str = "auto", growth_method: str | None = None,
                  growth_shrinkage: str | None = None, ratio_method: str | None = None,
-                 ratio_trend_damping: float | None = None, entry_weight: float = 1.0) -> None:
+                 ratio_trend_damping: float | None = None, entry_weight: float = 1.0,
+                 trend_years: int | None = 3) -> None:
         self.damping = damping
         self.source = source
         self.growth_method = growth_method
@@ -168,6 +175,7 @@ default=None
         self.ratio_method = ratio_method
         self.entry_weight = entry_weight
         self.ratio_trend_damping = ratio_trend_damping
+        self.trend_years = trend_years
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: pd.DataFrame | Panel, y: None = None, *, entry_cohort: pd.DataFrame | None = None,
@@ -227,7 +235,7 @@ default=None
                                      np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
         level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
         steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
-        trend = _damped_path(level, growth.ratio[:, 0], self.damping, int(steps.max()) + 1)
+        trend = _damped_path(level, growth.ratio[:, 0], self.damping, int(steps.max()) + 1, self.trend_years)
         return np.where(known, cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1))
 
     def predict_array(self, horizon: int, births_shift_per_year: float = 0.0,
@@ -243,7 +251,7 @@ default=None
             `forecasting.config.Variant`).
         """
         check_is_fitted(self)
-        out = _damped_path(self.last_, self.trend_.ratio[:, 0], self.damping, horizon + 1)[:, 1:]
+        out = _damped_path(self.last_, self.trend_.ratio[:, 0], self.damping, horizon + 1, self.trend_years)[:, 1:]
         if self.entry_ is not None:
             ratio = np.stack([self.entry_.at(k)[:, 0] for k in range(horizon)], axis=1)
             from_entry = ratio * self.entry_future_[:, :horizon]
@@ -253,11 +261,14 @@ default=None
         return np.maximum(out * (1.0 + shift)[None, :], 0.0)
 
 
-def _damped_path(level: np.ndarray, growth: np.ndarray, phi: float, n: int) -> np.ndarray:
-    """Level at steps 0..n-1 under damped multiplicative growth: g-1 shrinks by phi each step."""
+def _damped_path(level: np.ndarray, growth: np.ndarray, phi: float, n: int, years: int | None = None) -> np.ndarray:
+    """Level at steps 0..n-1 under damped multiplicative growth: g-1 shrinks by phi each step, and
+    after ``years`` steps (None: never) the level holds."""
     k = np.arange(n)
     # Cumulative factor prod_{j=1..k} (1 + (g-1) phi^j), in logs for stability.
     excess = (growth - 1.0)[:, None] * phi ** k[None, :]
     excess[:, 0] = 0.0
+    if years is not None:
+        excess[:, years + 1:] = 0.0
     factor = np.exp(np.cumsum(np.log(np.maximum(1.0 + excess, 1e-9)), axis=1))
     return level[:, None] * factor

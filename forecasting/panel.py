@@ -166,6 +166,12 @@ def check_history(panel: Panel, min_years: int) -> None:
             f"(forecast.min_history_years). Add earlier years of rolls, choose a later base year, or "
             f"lower forecast.min_history_years (at least 2)"
         )
+    if len(panel.ncys) < 2:
+        raise ForecastInputError(
+            f"rolls hold one year group ({', '.join(map(str, panel.ncys))}); cohort survival moves each "
+            f"year group on to the next, so it needs at least two consecutive year groups (Reception = 0, "
+            f"Year 1 = 1, ...). Give the rolls of every year group the schools teach"
+        )
     empty = panel.values.sum(axis=(0, 2)) == 0
     if empty.any():
         gaps = ", ".join(map(str, panel.years[empty]))

@@ -39,6 +39,29 @@ def test_intake_damped_trend_by_hand(two_area_rolls):
     assert m.intake_.predict_array(2)[1] == pytest.approx([40, 40])  # B's Reception never changed
 
 
+def test_intake_trend_holds_after_trend_years_by_hand(two_area_rolls):
+    g = (110 / 100 + 120 / 110) / 2 - 1  # A's mean Reception growth
+    path = [120 * (1 + g * 0.5)]
+    path.append(path[-1] * (1 + g * 0.25))
+    held = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=2))
+    # Two years of damped growth, then the level holds.
+    assert held.fit(two_area_rolls).intake_.predict_array(4)[0] == pytest.approx(path + [path[-1]] * 2)
+    running = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=None))
+    path.append(path[-1] * (1 + g * 0.125))
+    assert running.fit(two_area_rolls).intake_.predict_array(3)[0] == pytest.approx(path)
+
+
+def test_entry_cohort_trend_holds_after_trend_years_past_the_last_known_year(two_area_rolls):
+    cohort = pd.DataFrame({"planning_area_id": ["A"] * 4, "year": [2022, 2023, 2024, 2025],
+                           "cohort": [200, 220, 240, 300]})
+    model = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=1))
+    reception = model.fit(two_area_rolls, entry_cohort=cohort).intake_.predict_array(4)[0]
+    # A's intake ratio is 0.5 every year; the cohort is known to 2025, grows one year (damped by
+    # 0.5) past it, then holds.
+    g = (220 / 200 + 240 / 220 + 300 / 240) / 3 - 1
+    assert reception == pytest.approx([150, 150 * (1 + g * 0.5), 150 * (1 + g * 0.5), 150 * (1 + g * 0.5)])
+
+
 def test_intake_from_entry_cohort(two_area_rolls):
     cohort = pd.DataFrame({"planning_area_id": ["A"] * 4 + ["B"] * 4, "year": [2022, 2023, 2024, 2025] * 2,
                            "cohort": [200, 220, 240, 300, 80, 80, 80, 100]})
@@ -109,6 +132,12 @@ def test_fit_returns_self_and_learned_attributes_end_in_underscore(two_area_roll
 def test_too_little_history_is_a_clear_error(two_area_rolls):
     with pytest.raises(ForecastInputError, match="at least 3 consecutive years"):
         CohortSurvival().fit(two_area_rolls[two_area_rolls.year >= 2023])
+
+
+def test_one_year_group_is_a_clear_error(two_area_rolls):
+    reception = two_area_rolls[two_area_rolls["ncy"] == 0]
+    with pytest.raises(ForecastInputError, match="one year group .*at least two consecutive year groups"):
+        CohortSurvival().fit(reception)
 
 
 def test_k12_axis_runs(make_synthetic):

@@ -53,7 +53,7 @@ def write_council(folder: Path) -> Path:
     births = []
     for year in range(2013, 2024):
         births.append({"area_id": "N1", "year": year, "births": 95 + 4 * (year - 2013)})
-        births.append({"area_id": "S1", "year": year, "births": 110 - 4 * (year - 2013)})
+        births.append({"area_id": "S1", "year": year, "births": 110 - 5 * (year - 2013)})
     pd.DataFrame(births).to_csv(folder / "births.csv", index=False)
     pd.DataFrame([
         {"site_id": "H1", "planning_area_id": "N1", "year": y, "dwellings": 100, "dwelling_type": "house",

@@ -151,6 +151,11 @@ default=None
         Intake ratio, Reception ÷ entry cohort; None when no area uses it.
     entry_future_ : ndarray of shape (n_areas, MAX_HORIZON) or None
         Entry cohort after the base year, known or continued by its damped trend.
+    entry_known_ : ndarray of int, shape (n_areas,), or None
+        Years after the base year whose entry cohort is known (given); later years are continued.
+    entry_growth_ : RatioFit or None
+        Year-on-year growth of the entry cohort, per area: the trend that continues it, and the
+        errors from which the bootstrap draws the unknown cohorts' uncertainty.
     """
 
     _parameter_constraints: dict = {
@@ -220,11 +225,15 @@ default=None
                            & (reception[:, :, 0].sum(axis=1) > 0))
         self.entry_: RatioFit | None = None
         self.entry_future_: np.ndarray | None = None
+        self.entry_known_: np.ndarray | None = None
+        self.entry_growth_: RatioFit | None = None
         if not self.use_entry_.any():
             return
         self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None],
                                           self.ratio_method, trend_damping=self.ratio_trend_damping)
         self.entry_future_ = self._continued(cohort, settings)[:, len(years):]
+        last = np.where(np.isfinite(cohort), np.arange(cohort.shape[1]), -1).max(axis=1)
+        self.entry_known_ = np.clip(last - (len(years) - 1), 0, None)
 
     def _continued(self, cohort: np.ndarray, settings: RatioSettings) -> np.ndarray:
         """The cohort (areas × years) with the years after its last known one on its damped trend."""
@@ -233,6 +242,7 @@ default=None
         pairs = np.isfinite(cohort[:, 1:]) & np.isfinite(cohort[:, :-1])  # only year pairs both known
         growth = settings.fit_ratios(np.where(pairs, cohort[:, 1:], 0.0)[:, :, None],
                                      np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
+        self.entry_growth_ = growth
         level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
         steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
         trend = _damped_path(level, growth.ratio[:, 0], self.damping, int(steps.max()) + 1, self.trend_years)

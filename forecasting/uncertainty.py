@@ -5,7 +5,8 @@ errors: a shock shared by every area in that year (a wild bootstrap of the histo
 effects), the area's own yearly error (drawn from that transition's pool of historical errors,
 standardised to a typical cohort and rescaled to each area's size) and the error of estimating
 the ratio from a few years, drawn once per path. Intake is perturbed alike; its yearly errors
-accumulate (a trend's growth noise, an intake ratio's drifting level). Quantiles across paths
+accumulate (a trend's growth noise, an intake ratio's drifting level), and past the last births
+(or population) given, the entry cohort's continued trend errs as Reception's own trend does. Quantiles across paths
 give the intervals of cells, area totals, the authority's total (the sum of all areas, which
 carries the shared shocks) and, when asked, groups of year groups such as phases. Everything
 is vectorised over paths, areas and year groups; only the years ahead are stepped through,
@@ -178,6 +179,7 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
     intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
     trend_area = np.ones(n_areas, dtype=bool) if cumulative is None else cumulative
     phi = np.float32(model.intake_.damping)
+    unborn = _UnknownCohorts.of(model.intake_, n_paths)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
         # Fresh yearly errors accumulate: a trend's growth noise, and the drift of an intake
         # ratio's level (a local level: on the English backtest, treating the ratio's yearly
@@ -192,6 +194,8 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
         # interval of Reception's own trend covered 0.66 ten years ahead over 1992-2022 births.
         level_error += np.where(trend_area[:, None], intake_level * phi ** (k + 1), 0.0)
         total_error = level_error + np.where(trend_area[:, None], 0.0, intake_level)
+        if unborn is not None:
+            total_error += unborn.step(k, rng, phi)
         factor = _draw(fit, rng, n_areas, n_paths)
         factor *= scale
         # A local level: part of each year's error stays in the area's ratio for the years after.
@@ -207,6 +211,47 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
         nxt[0] = np.maximum(intake[:, k, None].astype(np.float32) * (1.0 + total_error), 0.0)
         state = nxt
         yield state
+
+
+class _UnknownCohorts:
+    """The error of the entry cohorts (births, population aged 4) beyond the last year given.
+
+    Past its last known year an area's entry cohort is continued by its own damped trend
+    (`IntakeModel.entry_future_`); that continuation errs as Reception's own trend does: each year's
+    growth misses by a draw from the cohort's historical growth errors (the area's own part and a
+    part shared by every area, as births across an authority rise and fall together), and these
+    accumulate; the error of estimating the growth from a few years compounds, damped. Without it
+    the intervals of later years counted only the intake ratio's error, as if those children's
+    numbers were known. Scaled by the share of Reception that comes from the cohort.
+    """
+
+    def __init__(self, growth: RatioFit, known: np.ndarray, use: np.ndarray, weight: float, n_paths: int) -> None:
+        self.growth, self.known, self.n_paths = growth, known, n_paths
+        self.share = np.where(use, weight, 0.0).astype(np.float32)
+        self.scale = (_idio_sd(growth)[:, 0] * self.share).astype(np.float32)
+        self.carry = np.float32(np.sqrt(max(growth.inflation**2 - 1.0, 0.0)))
+        self.level: np.ndarray | None = None  # drawn once the first unknown year comes
+        self.error = np.zeros((len(known), n_paths), dtype=np.float32)
+
+    @classmethod
+    def of(cls, intake: IntakeModel, n_paths: int) -> _UnknownCohorts | None:
+        growth, known = intake.entry_growth_, intake.entry_known_
+        if intake.entry_ is None or growth is None or known is None:
+            return None
+        return cls(growth, known, intake.use_entry_, float(intake.entry_weight), n_paths)
+
+    def step(self, k: int, rng: np.random.Generator, phi: np.float32) -> np.ndarray:
+        """The accumulated relative error of the cohorts ``k + 1`` years ahead, (areas, paths)."""
+        past = (k + 1 > self.known)[:, None]
+        if past.any():
+            if self.level is None:
+                self.level = _draw(self.growth, rng, len(self.known), self.n_paths)[0] * self.carry
+            beyond = np.float32(phi) ** np.maximum(k + 1 - self.known, 1).astype(np.float32)
+            fresh = _draw(self.growth, rng, len(self.known), self.n_paths)[0] + self.level * beyond[:, None]
+            fresh *= self.scale[:, None]
+            fresh += _shared_shock(self.growth, rng, self.n_paths)[0][None, :] * self.share[:, None]
+            self.error += np.where(past, fresh, np.float32(0.0))
+        return self.error
 
 
 def _idio_sd(fit: RatioFit) -> np.ndarray:

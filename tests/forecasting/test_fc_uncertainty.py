@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from forecasting import CohortSurvival, simulate_intervals
@@ -60,3 +61,27 @@ def test_the_paths_are_the_ones_the_intervals_summarise(fitted):
     assert paths.shape[0] == 300 and paths.shape[2] == 4
     again = quantiles_last_axis(np.moveaxis(paths, 0, -1), interval_probs((0.8, 0.95)))
     np.testing.assert_allclose(np.moveaxis(again, -1, 0), iv.cells, rtol=1e-6)
+
+
+def test_reception_is_less_certain_past_the_last_births_given(make_synthetic):
+    """Entry cohorts given for two years ahead, then continued by their trend: the same point forecast
+    as when those continued cohorts are given as known, but wider intervals from the third year ahead
+    (the children not yet born are not known), and the same before it."""
+    rolls = make_synthetic(12, 6, 3, seed=5)
+    areas = sorted(rolls.planning_area_id.unique())
+    rng = np.random.default_rng(0)
+    short = pd.DataFrame([(a, y, 200 * (1 + 0.01 * (y - 2010)) + rng.normal(0, 8)) for a in areas
+                          for y in range(2010, 2018)], columns=["planning_area_id", "year", "cohort"])
+    model = CohortSurvival().fit(rolls, entry_cohort=short)
+    assert model.intake_.entry_known_.tolist() == [2] * 12
+    continued = model.intake_.entry_future_[:, :6]
+    given = pd.concat([short, pd.DataFrame([(a, 2016 + k, continued[i, k]) for i, a in enumerate(areas)
+                                            for k in range(6)], columns=short.columns)])
+    known = CohortSurvival().fit(rolls, entry_cohort=given.drop_duplicates(["planning_area_id", "year"]))
+    np.testing.assert_allclose(model.predict_array(6), known.predict_array(6), rtol=1e-9)
+    widths = []
+    for m in (model, known):
+        lo, hi = simulate_intervals(m, 6, (0.8,), n_paths=2000, random_state=4).bounds(0.8)
+        widths.append((hi - lo)[:, :, 0].mean(axis=0))  # Reception, mean over areas, by year ahead
+    np.testing.assert_allclose(widths[0][:2], widths[1][:2], rtol=0.05)
+    assert (widths[0][2:] > widths[1][2:] * 1.05).all()

@@ -62,6 +62,8 @@ def forecast_command(
             raise typer.Exit(1) from None
         for note in results[name].warnings:
             console.print(f"[yellow]warning:[/] {note}")
+        for note in results[name].notes:
+            console.print(f"note: {note}")
     first = next(iter(results.values()))
     csv_frame(first.by_area).to_csv(out / "forecast.csv", index=False)
     csv_frame(first.by_school).to_csv(out / "forecast_by_school.csv", index=False)
@@ -211,3 +213,5 @@ def print_result(result: ScenarioResult) -> None:
                               "the post-16 section)"))
     console.print(frame_table(forecast_against_places(result),
                               "Places needed by planning area and year, before any scheme (Reception to Year 11)"))
+    for note in fc.notes:
+        console.print(f"note: {note}")

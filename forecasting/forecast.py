@@ -18,11 +18,12 @@ from forecasting.cohort import CohortSurvival
 from forecasting.config import ForecastConfig
 from forecasting.feeders import feeders_from_overlap, feeders_from_wards
 from forecasting.housing import HousingYield
-from forecasting.intake import IntakeModel, entry_cohort
+from forecasting.intake import TREND_MEDIAN_ERROR, IntakeModel, entry_cohort
 from forecasting.panel import ForecastInputError, Panel, area_rolls, with_gaps
 from forecasting.schools import apportion
 from forecasting.uncertainty import simulate_intervals, simulate_paths
 from sufficiency.core.scenario import SCAP_HORIZON_SECONDARY
+from sufficiency.core.years import academic_year
 
 AREA_COLUMNS = ["planning_area_id", "year", "ncy", "pupils", "lower_80", "upper_80", "lower_95", "upper_95"]
 
@@ -60,6 +61,8 @@ class Forecast:
     model: CohortSurvival
     housing: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    #: What the forecast rests on where it is not known (`reception_notes`), for the officer.
+    notes: list[str] = field(default_factory=list)
     #: Forecast pupils against today's places (``sufficiency.core.capacity.sufficiency_table``):
     #: planning_area_id, year, ncy, pupils, places, surplus, places_needed, surplus_rate, before any
     #: scheme of a plan. Set by the forecast stage (:mod:`forecasting.stage`), which has the places.
@@ -188,7 +191,50 @@ def _project(inputs: Any, panel: Panel, model: CohortSurvival, config: ForecastC
         by_area=by_area, by_school=by_school, totals=totals, history=panel.to_long(), ratios=ratio_table(model),
         base_year=base_year, horizon=horizon, variant=config.variant, config=config, model=model,
         housing=housing_long, warnings=[str(w.message) for w in caught],
+        notes=reception_notes(model, base_year, horizon),
     )
+
+
+def reception_notes(model: CohortSurvival, base_year: int, horizon: int) -> list[str]:
+    """What the forecast's Reception rests on where it is not known, in a sentence each for the officer:
+    the years past the last births (or population) given, and the planning areas with neither."""
+    intake = model.intake_
+    err, years = TREND_MEDIAN_ERROR, intake.trend_years
+
+    def course(first: int, verb: str) -> str:  # how a trend starting after year ``first`` ahead runs on
+        if intake.damping == 0 or years == 0:
+            return "hold at the level of the last year given"
+        if years is None or first + years >= horizon:
+            return f"{verb} to the end of the forecast"
+        return f"{verb} for {years} year{'s' * (years != 1)} (to {academic_year(base_year + first + years)}), then hold"
+
+    notes = []
+    known = intake.entry_known_
+    if known is not None and intake.use_entry_.any():
+        first = int(known[intake.use_entry_].min())
+        if first < horizon:
+            later = " (later in some areas)" if known[intake.use_entry_].max() > first else ""
+            notes.append(
+                f"Reception from {academic_year(base_year + first + 1)}{later} counts children not yet born when the "
+                f"births or population given end: their numbers "
+                f"{course(first, 'carry on the trend of the years given')}, and the intervals widen for them. Over "
+                f"150 English authorities' live births 1992-2022, a trend "
+                f"carried on so missed by a median {err[5]:g}% five years on and {err[10]:g}% ten years on (smaller "
+                f"areas miss by more).")
+    alone = ~intake.use_entry_ & (intake.last_ > 0)
+    if alone.any():
+        names = [str(a) for a in model.panel_.areas[alone]]
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        chosen = intake.source == "trend"
+        why = "is set to follow its own trend (intake_source: trend)" if chosen else (
+            "has no births or population given, so it follows its own trend")
+        notes.append(
+            f"Reception in {len(names)} planning area{'s' * (len(names) != 1)} ({listed}) {why}: its numbers "
+            f"{course(0, 'grow or fall as in the years given')}. Over 150 English authorities' live births 1992-2022, "
+            f"such a trend missed by a median {err[1]:g}% one year ahead, {err[3]:g}% three, {err[5]:g}% five and "
+            f"{err[10]:g}% ten (smaller areas miss by more)"
+            f"{'' if chosen else '; give births or population where they exist'}.")
+    return notes
 
 
 def _panel(inputs: Any, base_year: int | None) -> tuple[Panel, int]:

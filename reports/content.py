@@ -56,6 +56,9 @@ class ReportData:
     comparison_totals: pd.DataFrame | None = None
     annex: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    #: What the forecast rests on where it is not known (`forecasting.forecast.reception_notes`), shown
+    #: under the planning areas' charts and on the workbook's summary.
+    forecast_notes: list[str] = field(default_factory=list)
     #: What a board must know about the report's footing (old data, ...), shown at the top of page one.
     warnings: list[str] = field(default_factory=list)
     #: Sections left out, each with the one line that says why: ``(section, why)``.
@@ -347,6 +350,7 @@ def build_report_data(results: list[ScenarioResult], title: str | None = None,
         data.comparison_totals = comparison_totals(results, phases)
     data.risks = biggest_risks(data)
     data.notes = list(getattr(result.forecast, "warnings", []) or [])
+    data.forecast_notes = list(getattr(result.forecast, "notes", []) or [])
     data.warnings = list(plan.warnings) if plan is not None else []
     data.stage_sections = [section for stage in REGISTRY.all() if result.results.get(stage.name) is not None
                            for section in stage.report_sections(result)]

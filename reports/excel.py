@@ -156,10 +156,11 @@ def _summary_sheet(book: Workbook, data: ReportData) -> None:
     from reports.pageone import range_sentence
 
     row = 4
-    for line in [*(f"Warning: {w}" for w in data.warnings), *data.headline(), range_sentence(data)]:
+    for line in [*(f"Warning: {w}" for w in data.warnings), *data.headline(), range_sentence(data),
+                 *(f"Note: {n}" for n in data.forecast_notes)]:
         ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
-        ws.row_dimensions[row].height = 30
+        ws.row_dimensions[row].height = max(30, 15 * math.ceil(len(line) / 120))  # about 120 characters a line
         row += 1
     row += 1
     ws.cell(row=row, column=1, value="The three biggest risks").font = Font(bold=True)

@@ -438,7 +438,8 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
         "schemes": _schemes_table(data), "map_year": year_label(data.map_year),
         "roll_year": year_label(result.current.year), "balance": _balance_table(data),
         "comparison": _comparison_table(data), "standards": _standards_view(data), "post16": _post16_view(data),
-        "annex": _annex_table(data), "notes": data.notes, "stage_sections": _stage_sections(data),
+        "annex": _annex_table(data), "notes": data.notes, "forecast_notes": data.forecast_notes,
+        "stage_sections": _stage_sections(data),
         **_provenance_tables(data),
     }
 

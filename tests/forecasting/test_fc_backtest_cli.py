@@ -71,6 +71,9 @@ def test_forecast_command_writes_both_files(folder, tmp_path):
     assert sorted(area.year.unique()) == [2025, 2026, 2027]
     school = pd.read_csv(out / "forecast_by_school.csv")
     assert school.pupils.sum() == pytest.approx(area.pupils.sum())
+    # The folder has no births: the officer is told Reception follows its own trend, and for how long.
+    assert "note: Reception in 2 planning areas (A, B) has no births or population given" in " ".join(
+        result.output.split())
 
 
 def test_forecast_command_base_year_and_variants(folder, tmp_path):

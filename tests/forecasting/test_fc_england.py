@@ -223,6 +223,19 @@ def test_intake_trend_held_after_three_years_on_three_decades_of_births(shared_d
 
 
 @pytest.mark.shared
+def test_the_trend_errors_the_notes_quote_are_the_benchmarks(shared_data):
+    """`TREND_MEDIAN_ERROR`, quoted to the officer, is what the benchmark's births stand-in measures."""
+    from forecasting.intake import TREND_MEDIAN_ERROR
+
+    _, born = read_england_panel(shared_data / "england" / "pupils" / "la_ncy_2011_2016.csv",
+                                 shared_data / "england" / "births" / "la_births.csv")
+    rolls = births_as_rolls(born)
+    e = backtest_errors(rolls, list(range(1998, 2022)), 10, ForecastConfig(), models={}, intervals=False)
+    med = e[(e.level == "area_ncy") & (e.ncy == 0)].groupby("horizon")["ape"].median()
+    assert {h: round(float(med[h]), 1) for h in TREND_MEDIAN_ERROR} == TREND_MEDIAN_ERROR
+
+
+@pytest.mark.shared
 def test_reorganisations_across_the_whole_panel(shared_data, tmp_path):
     """Dorset, Poole and Bournemouth as Dorset (838) and BCP (839), Northamptonshire as North and West
     Northamptonshire (940, 941), both from 2015 as if the changes had come then: the same 150 areas and

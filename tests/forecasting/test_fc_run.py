@@ -115,3 +115,29 @@ def test_only_schools_and_rolls_needed(two_areas):
         warnings.simplefilter("error")
         fc = run_forecast(two_areas)
     assert fc.horizon == 7 and len(fc.by_area) == 2 * 7 * 3
+
+
+def test_notes_say_what_reception_rests_on(two_area_rolls):
+    from forecasting import CohortSurvival
+    from forecasting.forecast import reception_notes
+
+    births_to_2026 = pd.DataFrame({"planning_area_id": ["A"] * 5 + ["B"] * 5, "year": list(range(2022, 2027)) * 2,
+                                   "cohort": [200, 220, 240, 250, 260, 80, 80, 80, 80, 80]})
+    model = CohortSurvival().fit(two_area_rolls, entry_cohort=births_to_2026)
+    # Known two years past 2024: nothing to say for two years ahead; from 2027/28 the cohort is continued.
+    assert reception_notes(model, 2024, 2) == []
+    (note,) = reception_notes(model, 2024, 8)
+    assert note.startswith("Reception from 2027/28 counts children not yet born")
+    assert "for 3 years (to 2029/30), then hold" in note and "8.5% five years on" in note
+    (short,) = reception_notes(model, 2024, 4)
+    assert "to the end of the forecast" in short
+    trend = CohortSurvival().fit(two_area_rolls)
+    (alone,) = reception_notes(trend, 2024, 5)
+    assert alone.startswith("Reception in 2 planning areas (A, B) has no births or population given")
+    assert "(to 2027/28), then hold" in alone and alone.endswith("give births or population where they exist.")
+
+
+def test_forecast_notes_reach_the_forecast(two_areas):
+    fc = run_forecast(two_areas, ForecastConfig(**PLAIN), horizon=4)
+    assert len(fc.notes) == 1 and fc.notes[0].startswith("Reception in 2 planning areas (A, B)")
+    assert "its numbers hold at the level of the last year given" in fc.notes[0]  # intake_damping 0: no trend

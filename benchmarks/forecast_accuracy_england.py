@@ -204,7 +204,7 @@ def stand_in_errors(shared: Path, horizon: int = STAND_IN_HORIZON) -> pd.DataFra
 
 
 def stand_in_table(errors: pd.DataFrame) -> pd.DataFrame:
-    """By horizon: each model's median absolute / mean signed % error, and our 80% interval's coverage."""
+    """By horizon: each model's median absolute / mean signed % error, and our intervals' coverage."""
     t = errors.groupby(["horizon", "model"], sort=False).agg(median=("ape", "median"), signed=("pe", "mean"))
     out = pd.DataFrame(index=t.index.get_level_values("horizon").unique())
     for model in ("sufficiency", "trend run on", "3-yr-mean growth", "held flat"):
@@ -212,6 +212,7 @@ def stand_in_table(errors: pd.DataFrame) -> pd.DataFrame:
         out[model] = [f"{a:.2f} / {b:+.2f}" for a, b in zip(m["median"], m["signed"], strict=True)]
     ours = errors[errors.model == "sufficiency"].groupby("horizon")
     out["80% covered"] = ours["in_80"].mean().round(2)
+    out["95% covered"] = ours["in_95"].mean().round(2)
     out["n"] = ours.size()
     return out.reset_index()
 

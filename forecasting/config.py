@@ -174,7 +174,7 @@ class ForecastConfig(BaseModel):
             "Years the intake trend runs before it holds level: Reception's own trend (without "
             "births or population) from the base year, and the births (or population) trend from "
             "the last year given. None lets the damped trend run for the whole horizon. Default 3: "
-            "tested on 150 English LAs' live births 1992-2022 as a stand-in for Reception (25 "
+            "tested on 150 English LAs' live births 1992-2022 as a stand-in for Reception (24 "
             "origins, two turns in births), the damped trend beat a flat level 1-3 years ahead "
             "(median error 2.46, 3.79, 5.48% against 2.61, 4.17, 5.62%) but lost from 4 years on "
             "(10 years ahead 20.3% against 11.9%); held after 3 years it is 14.6% (README)."

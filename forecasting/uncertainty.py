@@ -5,10 +5,11 @@ errors: a shock shared by every area in that year (a wild bootstrap of the histo
 effects), the area's own yearly error (drawn from that transition's pool of historical errors,
 standardised to a typical cohort and rescaled to each area's size) and the error of estimating
 the ratio from a few years, drawn once per path. Intake is perturbed alike; its yearly errors
-accumulate (a trend's growth noise, an intake ratio's drifting level), and past the last births
-(or population) given, the entry cohort's continued trend errs as Reception's own trend does. Quantiles across paths
-give the intervals of cells, area totals, the authority's total (the sum of all areas, which
-carries the shared shocks) and, when asked, groups of year groups such as phases. Everything
+accumulate (a trend's growth noise as a local linear trend, an intake ratio's drifting level), and
+past the last births (or population) given, the entry cohort's continued trend errs as Reception's
+own trend does. Quantiles across paths give the intervals of cells, area totals, the authority's
+total (the sum of all areas, which carries the shared shocks) and, when asked, groups of year
+groups such as phases. Everything
 is vectorised over paths, areas and year groups; only the years ahead are stepped through,
 because each year depends on the one before.
 """
@@ -181,7 +182,7 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_areas = start.shape[1]
-    level_error = _TrendError(n_areas, n_paths)
+    accumulated = _TrendError(n_areas, n_paths)
     estimation_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     # Errors that stay for the whole path: the error of estimating each ratio from a few years
     # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
@@ -202,7 +203,7 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
         step_error = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative)
         step_error *= intake_sd[:, None]
         step_error += intake_shared[k]
-        total_error = level_error.add(step_error, trend_area[:, None])
+        total_error = accumulated.add(step_error, trend_area[:, None])
         # The estimation error persists: in a trend's growth it compounds, damped as the growth
         # itself is; in an intake ratio it stays as it is. It compounds on after the trend holds
         # (IntakeModel.trend_years): the level beyond is no better known.

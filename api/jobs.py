@@ -137,6 +137,24 @@ def remove_orphaned_folders(root: str | None = None) -> list[Path]:
     return removed
 
 
+def single_threaded_blas() -> None:
+    """Hold every BLAS library of this process (numpy's and scipy's OpenBLAS) to one thread, for good.
+
+    Runs share the process, each in its own thread, and OpenBLAS is not safe to re-size while another
+    thread is inside it: scikit-learn's k-means (the robust plan's scenarios) and the post-16 model set
+    the BLAS thread count for their own work, and a run's matrix product in another thread then waited
+    in OpenBLAS's thread pool for ever (seen as a full run stuck in admissions while a plan run did its
+    scenarios). At one thread a product runs in the calling thread and never enters that pool; the
+    runs themselves are the parallelism. scipy and scikit-learn are imported first so that their
+    libraries are loaded, and held, before any run starts.
+    """
+    import scipy.optimize  # noqa: F401 - loads scipy's OpenBLAS
+    import sklearn.cluster  # noqa: F401 - and scikit-learn's threadpool use with it
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # not restored: the limit holds for the process
+
+
 class JobRunner:
     """A pool of workers executing queued runs, and the heartbeat that keeps their leases.
 
@@ -159,6 +177,7 @@ class JobRunner:
         self.retry_seconds = retry_seconds
         #: Names this process's runner in the store (``runs.worker_id``): host, process and a random part.
         self.worker_id = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        single_threaded_blas()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sufficiency-run")
         # Loaded inputs by (dataset content hash, scenario settings): a dataset never changes, and
         # loading and validating it again for every run of it would cost more than the forecast.

@@ -145,11 +145,10 @@ def single_threaded_blas() -> None:
     the BLAS thread count for their own work, and a run's matrix product in another thread then waited
     in OpenBLAS's thread pool for ever (seen as a full run stuck in admissions while a plan run did its
     scenarios). At one thread a product runs in the calling thread and never enters that pool; the
-    runs themselves are the parallelism. scipy and scikit-learn are imported first so that their
-    libraries are loaded, and held, before any run starts.
+    runs themselves are the parallelism. scipy's linear algebra is imported first so that its library
+    is loaded, and held, before any run starts.
     """
-    import scipy.optimize  # noqa: F401 - loads scipy's OpenBLAS
-    import sklearn.cluster  # noqa: F401 - and scikit-learn's threadpool use with it
+    import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS beside numpy's
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")  # not restored: the limit holds for the process

@@ -237,22 +237,21 @@ default=None
             return
         self.entry_ = settings.fit_ratios(reception, np.where(np.isfinite(past), past, 0.0)[:, :, None],
                                           self.ratio_method, trend_damping=self.ratio_trend_damping)
-        self.entry_future_ = self._continued(cohort, settings)[:, len(years):]
-        last = np.where(np.isfinite(cohort), np.arange(cohort.shape[1]), -1).max(axis=1)
+        last = np.where(np.isfinite(cohort), np.arange(cohort.shape[1]), -1).max(axis=1)  # last known year
         self.entry_known_ = np.clip(last - (len(years) - 1), 0, None)
+        continued, self.entry_growth_ = self._continued(cohort, last, settings)
+        self.entry_future_ = continued[:, len(years):]
 
-    def _continued(self, cohort: np.ndarray, settings: RatioSettings) -> np.ndarray:
-        """The cohort (areas × years) with the years after its last known one on its damped trend."""
-        known = np.isfinite(cohort)
-        last = np.where(known, np.arange(cohort.shape[1]), -1).max(axis=1)
+    def _continued(self, cohort: np.ndarray, last: np.ndarray, settings: RatioSettings) -> tuple[np.ndarray, RatioFit]:
+        """The cohort (areas × years) with the years after its ``last`` known one on its damped trend, and
+        the cohort's fitted year-on-year growth."""
         pairs = np.isfinite(cohort[:, 1:]) & np.isfinite(cohort[:, :-1])  # only year pairs both known
         growth = settings.fit_ratios(np.where(pairs, cohort[:, 1:], 0.0)[:, :, None],
                                      np.where(pairs, cohort[:, :-1], 0.0)[:, :, None], "mean")
-        self.entry_growth_ = growth
         level = np.take_along_axis(np.nan_to_num(cohort), np.maximum(last, 0)[:, None], axis=1)[:, 0]
         steps = np.arange(cohort.shape[1])[None, :] - last[:, None]
         trend = _damped_path(level, growth.ratio[:, 0], self.damping, int(steps.max()) + 1, self.trend_years)
-        return np.where(known, cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1))
+        return np.where(np.isfinite(cohort), cohort, np.take_along_axis(trend, np.clip(steps, 0, None), axis=1)), growth
 
     def predict_array(self, horizon: int, births_shift_per_year: float = 0.0,
                       births_shift_cap: float = BIRTHS_SHIFT_CAP) -> np.ndarray:

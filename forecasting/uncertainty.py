@@ -9,9 +9,8 @@ accumulate (a trend's growth noise as a local linear trend, an intake ratio's dr
 past the last births (or population) given, the entry cohort's continued trend errs as Reception's
 own trend does. Quantiles across paths give the intervals of cells, area totals, the authority's
 total (the sum of all areas, which carries the shared shocks) and, when asked, groups of year
-groups such as phases. Everything
-is vectorised over paths, areas and year groups; only the years ahead are stepped through,
-because each year depends on the one before.
+groups such as phases. Everything is vectorised over paths, areas and year groups; only the
+years ahead are stepped through, because each year depends on the one before.
 """
 
 from __future__ import annotations
@@ -182,8 +181,6 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
     start = model.panel_.values[:, -1].T.astype(np.float32)
     state = np.repeat(start[:, :, None], n_paths, axis=2)
     n_areas = start.shape[1]
-    accumulated = _TrendError(n_areas, n_paths)
-    estimation_error = np.zeros((n_areas, n_paths), dtype=np.float32)
     # Errors that stay for the whole path: the error of estimating each ratio from a few years
     # (sd · sqrt(sum w²), Var of a weighted mean), the area's own and the part shared by all areas.
     carry = np.float32(np.sqrt(max(fit.inflation**2 - 1.0, 0.0)))
@@ -193,6 +190,11 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
     intake_level = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative) * (intake_sd * intake_carry)[:, None]
     intake_shared = _intake_shared(model.intake_, rng, n_paths, horizon)
     trend_area = np.ones(n_areas, dtype=bool) if cumulative is None else cumulative
+    accumulated = _TrendError(trend_area, n_paths)
+    # The estimation error persists: in an intake ratio it stays as it is; in a trend's growth it
+    # compounds, damped as the growth itself is, and on after the trend holds (IntakeModel.trend_years:
+    # the level beyond is no better known).
+    estimation_error = np.where(trend_area[:, None], np.float32(0.0), intake_level)
     phi = np.float32(model.intake_.damping)
     unborn = _UnknownCohorts.of(model.intake_, n_paths)
     for k in range(horizon):  # years depend on the year before; all else is vectorised
@@ -203,13 +205,8 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
         step_error = _intake_draw(model.intake_, rng, n_areas, n_paths, cumulative)
         step_error *= intake_sd[:, None]
         step_error += intake_shared[k]
-        total_error = accumulated.add(step_error, trend_area[:, None])
-        # The estimation error persists: in a trend's growth it compounds, damped as the growth
-        # itself is; in an intake ratio it stays as it is. It compounds on after the trend holds
-        # (IntakeModel.trend_years): the level beyond is no better known.
-        estimation_error += np.where(trend_area[:, None], intake_level * phi ** (k + 1), 0.0)
-        total_error += estimation_error
-        total_error += np.where(trend_area[:, None], 0.0, intake_level)
+        estimation_error += np.where(trend_area[:, None], intake_level * phi ** (k + 1), np.float32(0.0))
+        total_error = accumulated.add(step_error) + estimation_error
         if unborn is not None:
             total_error += unborn.step(k, rng, phi)
         factor = _draw(fit, rng, n_areas, n_paths)
@@ -247,14 +244,15 @@ class _UnknownCohorts:
         self.scale = (_idio_sd(growth)[:, 0] * self.share).astype(np.float32)
         self.carry = np.float32(np.sqrt(max(growth.inflation**2 - 1.0, 0.0)))
         self.level: np.ndarray | None = None  # drawn once the first unknown year comes
-        self.trend = _TrendError(len(known), n_paths)
+        # Every area errs as a trend once past its last known year (before it, its errors are zero).
+        self.trend = _TrendError(np.ones(len(known), dtype=bool), n_paths)
         self.estimation = np.zeros((len(known), n_paths), dtype=np.float32)
         self.error = np.zeros((len(known), n_paths), dtype=np.float32)
 
     @classmethod
     def of(cls, intake: IntakeModel, n_paths: int) -> _UnknownCohorts | None:
         growth, known = intake.entry_growth_, intake.entry_known_
-        if intake.entry_ is None or growth is None or known is None:
+        if growth is None or known is None:  # no area's Reception comes from an entry cohort
             return None
         return cls(growth, known, intake.use_entry_, float(intake.entry_weight), n_paths)
 
@@ -264,28 +262,31 @@ class _UnknownCohorts:
         if past.any():
             if self.level is None:
                 self.level = _draw(self.growth, rng, len(self.known), self.n_paths)[0] * self.carry
-            beyond = np.float32(phi) ** np.maximum(k + 1 - self.known, 1).astype(np.float32)
+            beyond = phi ** np.maximum(k + 1 - self.known, 1).astype(np.float32)
             fresh = _draw(self.growth, rng, len(self.known), self.n_paths)[0] * self.scale[:, None]
             fresh += _shared_shock(self.growth, rng, self.n_paths)[0][None, :] * self.share[:, None]
             self.estimation += np.where(past, self.level * (beyond * self.scale)[:, None], np.float32(0.0))
-            self.error = self.trend.add(np.where(past, fresh, np.float32(0.0)), past) + self.estimation
+            self.error = self.trend.add(np.where(past, fresh, np.float32(0.0))) + self.estimation
         return self.error
 
 
 class _TrendError:
     """A trend's accumulated relative error, (areas, paths): a local linear trend's level and growth
-    (`TREND_SLOPE_SHARE`, `TREND_TRANSIENT_SHARE`) where asked, a plain running sum elsewhere."""
+    (`TREND_SLOPE_SHARE`, `TREND_TRANSIENT_SHARE`) in the ``trend`` areas, a plain running sum in the others."""
 
-    def __init__(self, n_areas: int, n_paths: int) -> None:
-        self.level = np.zeros((n_areas, n_paths), dtype=np.float32)
-        self.slope = np.zeros((n_areas, n_paths), dtype=np.float32)
+    def __init__(self, trend: np.ndarray, n_paths: int) -> None:
+        mask = trend[:, None]
+        self.kept = np.where(mask, 1 - TREND_TRANSIENT_SHARE, 1.0).astype(np.float32)
+        self.passing = np.where(mask, TREND_TRANSIENT_SHARE, 0.0).astype(np.float32)
+        self.turning = np.where(mask, TREND_SLOPE_SHARE, 0.0).astype(np.float32)
+        self.level = np.zeros((len(trend), n_paths), dtype=np.float32)
+        self.slope = np.zeros((len(trend), n_paths), dtype=np.float32)
 
-    def add(self, error: np.ndarray, trend: np.ndarray) -> np.ndarray:
-        """Take this year's ``error``; the error now, the trend's (where ``trend``) or the running sum's."""
-        slope, passing = np.float32(TREND_SLOPE_SHARE), np.float32(TREND_TRANSIENT_SHARE)
-        self.level += np.where(trend, (1 - passing) * error + self.slope, error)
-        self.slope += np.where(trend, slope * error, np.float32(0.0))
-        return self.level + np.where(trend, passing * error, np.float32(0.0))
+    def add(self, error: np.ndarray) -> np.ndarray:
+        """Take this year's ``error`` and return the error now."""
+        self.level += self.kept * error + self.slope
+        self.slope += self.turning * error
+        return self.level + self.passing * error
 
 
 def _idio_sd(fit: RatioFit) -> np.ndarray:

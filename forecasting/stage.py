@@ -27,6 +27,15 @@ def run(context: StageContext) -> Forecast:
     return forecast
 
 
+def tables(forecast: Forecast) -> dict[str, pd.DataFrame]:
+    """What the forecast says of itself, stored with the run: its warnings (input it set aside or could not
+    use) and its notes (what Reception rests on past the births or population given)."""
+    import pandas as pd
+
+    return {"warnings": pd.DataFrame({"warning": list(forecast.warnings)}, dtype=object),
+            "notes": pd.DataFrame({"note": list(forecast.notes)}, dtype=object)}
+
+
 def files(forecast: Forecast) -> dict[str, pd.DataFrame]:
     """What a run writes: forecast.csv, forecast_by_school.csv and sufficiency_before.csv."""
     return {"forecast": forecast.by_area, "forecast_by_school": forecast.by_school,
@@ -43,6 +52,7 @@ STAGE = Stage(
     commands="forecasting.cli:register",
     input_checks="forecasting.inputs:check",
     printer="forecasting.cli:print_result",
+    tables=tables,
     files=files,
     order=10,
 )

@@ -26,6 +26,14 @@ def run(context: StageContext) -> Plan:
                     base_year=forecast.base_year, rolls=inputs.rolls, links=inputs.links, files=files)
 
 
+def tables(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The plan's warnings, stored with the run: what a board should know of its footing (data older than a
+    year at the decision date, for one)."""
+    import pandas as pd
+
+    return {"warnings": pd.DataFrame({"warning": list(plan.warnings)}, dtype=object)}
+
+
 def files(plan: Plan) -> dict[str, pd.DataFrame]:
     """What a run writes: plan.csv and sufficiency_after.csv."""
     return {"plan": plan.schemes, "sufficiency_after": plan.sufficiency_after}
@@ -42,6 +50,7 @@ STAGE = Stage(
     requires=("forecast",),
     commands="optimiser.cli:register",
     printer="optimiser.cli:print_result",
+    tables=tables,
     files=files,
     order=20,
 )
@@ -76,7 +85,8 @@ def run_robust(context: StageContext) -> RobustPlan:
 
 
 def robust_tables(result: RobustPlan) -> dict[str, pd.DataFrame]:
-    """The robust plan's tables: schemes (committed and contingent), scenarios, outcomes, regret, value, fan."""
+    """The robust plan's tables: schemes (committed and contingent), scenarios, outcomes, regret, value, fan, solve
+    and warnings."""
     return result.tables()
 
 

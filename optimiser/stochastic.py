@@ -130,7 +130,8 @@ class RobustPlan:
                                "gap": round(s.gap, 6), "message": s.message}])
         return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
                 "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
-                "fan": self.fan, "solve": solve}
+                "fan": self.fan, "solve": solve,
+                "warnings": pd.DataFrame({"warning": list(self.warnings)}, dtype=object)}
 
 
 # --- building -------------------------------------------------------------------------------------------

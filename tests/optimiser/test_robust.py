@@ -212,7 +212,7 @@ def test_the_report_page_compares_the_plans_and_draws_the_fan():
     assert comparison.loc["shortfall, expected (place-years)"].tolist() == [0.0, 0.0]
     assert page.figures and page.figures[0][1][:8] == b"\x89PNG\r\n\x1a\n"
     assert any("Value of the stochastic solution" in p for p in page.paragraphs)
-    assert set(result.tables()) == {"schemes", "scenarios", "outcomes", "regret", "value", "fan", "solve"}
+    assert set(result.tables()) == {"schemes", "scenarios", "outcomes", "regret", "value", "fan", "solve", "warnings"}
 
 
 def test_paths_reduce_to_real_paths_with_their_clusters_shares():

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import sample_files
+from tests.api.conftest import sample_files, wait_for
 from tests.web.conftest import BASE, WebWorld, browser, csrf_of, web_sign_in
 
 
@@ -319,3 +319,58 @@ def test_a_rule_switched_off_and_a_budget_are_saved(web: WebWorld) -> None:
     page = planner.get(created.headers["location"] + "/scenario.yaml").text
     assert "enabled: false" in page and "capital_budget: 25000000" in page
     assert "forecast:" not in page  # only what changed is saved, as in a hand-written scenario.yaml
+
+
+def test_the_forecasts_notes_and_warnings_are_on_the_run_and_area_pages(web: WebWorld) -> None:
+    """What the report's first pages say of the forecast's footing reaches the officer in the app too: the
+    API stores the forecast's notes and warnings and the plan's warnings with the run, and the run page and
+    every planning-area page show each of them; the standards stage's notes are on its page."""
+    from html import unescape
+
+    run = web.api.get(f"/runs/{web.run_id}", headers=web.bearer["admin"]).json()
+    stored = {}
+    for stage in ("forecast", "plan", "robust", "standards"):
+        section = web.api.get(f"/runs/{web.run_id}/stages/{stage}", headers=web.bearer["admin"])
+        if stage not in run["stages"]:
+            assert section.status_code == 404
+            continue
+        assert section.status_code == 200, section.text
+        stored |= {(stage, t["name"]): [row[0] for row in t["rows"]] for t in section.json()["tables"]
+                   if t["name"] in ("notes", "warnings")}
+    assert set(stored) == {("forecast", "notes"), ("forecast", "warnings"), ("plan", "warnings"),
+                           ("robust", "warnings"), ("standards", "notes")}
+    # The sample's population ends in 2028/29; a five-year forecast from 2024/25 runs a year past it.
+    notes = stored["forecast", "notes"]
+    assert len(notes) == 1 and notes[0].startswith("Reception from 2029/30 counts children not yet born")
+    texts = [t for (stage, _), rows in stored.items() if stage != "standards" for t in rows]
+    run_page = unescape(web.as_["viewer"].get(f"/app/runs/{web.run_id}").text)
+    assert "Read before using these figures" in run_page
+    area_page = unescape(web.as_["viewer"].get(f"/app/runs/{web.run_id}/areas/{first_area(web)}").text)
+    for text in texts:
+        assert text in run_page and text in area_page
+    standards_page = unescape(web.as_["viewer"].get(f"/app/runs/{web.run_id}/standards").text)
+    assert stored["standards", "notes"]  # the sample's post-16 benchmark is left to the post-16 part
+    for text in stored["standards", "notes"]:
+        assert text in standards_page
+
+
+def test_a_plans_warning_is_on_its_run_page(web: WebWorld) -> None:
+    """A plan decided more than a year after the data's base year (2024/25) carries the optimiser's warning
+    to load the latest census; the run page shows it as a warning, word for word as the API stores it."""
+    from html import unescape
+
+    admin = web.bearer["admin"]
+    scenario = web.api.post("/scenarios", headers=admin, json={
+        "name": "decided late", "settings": {"horizon": 7, "optimiser": {"decision_date": "2027-01-15"}}})
+    assert scenario.status_code == 201, scenario.text
+    started = web.api.post("/runs", headers=admin, json={"dataset_id": web.dataset_id, "kind": "plan",
+                                                          "scenario_id": scenario.json()["id"]})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["id"]
+    assert wait_for(web.api, run_id, admin, seconds=300)["status"] == "succeeded"
+    warnings = web.api.get(f"/runs/{run_id}/stages/plan/warnings", headers=admin).json()["rows"]
+    assert len(warnings) == 1
+    text = warnings[0]["warning"]
+    assert text.startswith("The data's base year is 2024/25, more than a year before the decision date 2027-01-15")
+    page = unescape(web.as_["viewer"].get(f"/app/runs/{run_id}").text)
+    assert f"Warning: {text}" in re.sub(r"<[^>]+>", "", page)

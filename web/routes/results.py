@@ -83,6 +83,23 @@ def _done(run_id: str, user: User, session: SessionDep) -> Run:
     return api_results.finished_run(session, run_id, user)
 
 
+def read_first(run: Run, user: User, session: SessionDep) -> dict[str, list[str]]:
+    """The forecast's, the plan's and the robust plan's warnings, and the forecast's notes, as the report's
+    first pages give them (a run stored before the stages kept them, or without a plan, has none to give)."""
+    out: dict[str, list[str]] = {"warnings": [], "notes": []}
+    for stage in ("forecast", "plan", "robust"):
+        if stage not in run.stages:
+            continue
+        try:
+            section = api_results.get_stage(run.id, stage, user, session)
+        except ApiError:
+            continue
+        for table in section.tables:
+            if table.name in out:
+                out[table.name] += [str(row[0]) for row in table.rows if row and row[0]]
+    return out
+
+
 def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:
     dataset = session.get(Dataset, run.dataset_id)
     try:
@@ -195,7 +212,7 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
     return render(request, "area.html", {
         "run": run, "area_id": area_id, "area_name": _areas_named(session, run).get(area_id, area_id),
         "ncys": ncys, "chosen": chosen, "chart": chart, "years": years, "table": table, "schools": schools,
-        "schemes": schemes, "series": series, "places": places})
+        "schemes": schemes, "series": series, "places": places, "read_first": read_first(run, user, session)})
 
 
 SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_cost", "forms_of_entry")
@@ -270,8 +287,10 @@ def standards_page(request: Request, run_id: RunId, user: PageUser, session: Ses
     rows = [dict(zip(risk.columns, r, strict=False)) for r in risk.rows]
     if category:
         rows = [r for r in rows if str(r.get("category", "")).lower() == category.lower()]
+    notes = tables.get("notes")
     return render(request, "standards.html", {
         "run": run, "risk": risk, "rows": rows, "summary": tables.get("risk_summary"), "category": category,
+        "notes": [str(r[0]) for r in notes.rows if r and r[0]] if notes is not None else [],
         "others": sorted(n for n in tables if n not in ("risk_schools", "risk_summary", "notes"))})
 
 

@@ -65,15 +65,16 @@ def _progress(request: Request, run: Run, state: StateDep) -> dict[str, object]:
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep, state: StateDep) -> Response:
     run = api_runs.get_run(run_id, user, session)
-    files = []
+    files, first = [], None
     if run.status == "succeeded":
         from api.routes import results as api_results
-        from web.routes.results import warm_map
+        from web.routes.results import read_first, warm_map
 
         files = api_results.list_files(run_id, user, session)
+        first = read_first(run, user, session)
         warm_map(state, run.id, user.id)
     return render(request, "run.html", {**_progress(request, run, state), "names": names(session, [run]),
-                                        "files": files})
+                                        "files": files, "read_first": first})
 
 
 @router.get("/runs/{run_id}/progress")

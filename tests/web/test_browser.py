@@ -220,11 +220,17 @@ def test_an_officer_from_sign_in_to_the_pdf(live: str, browser: Any, tmp_path: P
     page.wait_for_selector("svg.fan")
     checked.axe("area")
 
-    # The programme, standards, post-16.
+    # The programme, admissions, standards, post-16.
     page.goto(f"{live}/app/runs/{full_run}/programme")
     page.get_by_role("link", name="Capital cost (£)").click()
     page.wait_for_selector("th[aria-sort]")
     checked.axe("programme")
+    page.goto(f"{live}/app/runs/{full_run}/admissions")
+    page.get_by_label("Phase", exact=True).select_option("secondary")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/admissions?*phase=secondary*")
+    assert page.locator("#areas tbody tr").count() >= 1
+    checked.axe("admissions")
     page.goto(f"{live}/app/runs/{full_run}/standards")
     checked.axe("standards")
     page.goto(f"{live}/app/runs/{full_run}/post16")

@@ -22,6 +22,7 @@ def pages(w: WebWorld) -> list[str]:
         f"/app/scenarios/{sc}/scenario.yaml", "/app/scenarios/new", f"/app/scenarios/new?from={sc}", "/app/runs",
         f"/app/runs/{run}", f"/app/runs/{run}/progress", f"/app/runs/{run}/map", f"/app/runs/{run}/map.json",
         f"/app/runs/{run}/areas/{first_area(w)}", f"/app/runs/{run}/programme", f"/app/compare?run={run}",
+        f"/app/runs/{run}/admissions", f"/app/runs/{run}/admissions?year=2027&phase=secondary",
         f"/app/runs/{run}/standards", f"/app/runs/{run}/post16", f"/app/runs/{run}/downloads",
         *[f"/app/runs/{run}/downloads/{name}" for name in downloads(w)],
         f"/app/runs/{run}/downloads/standards/benchmark.csv", f"/app/runs/{run}/downloads/post16/participation.csv",
@@ -192,7 +193,9 @@ def test_hostile_ids_and_queries_answer_4xx(web: WebWorld) -> None:
                  f"/app/runs/{run}/programme?year=20x4",
                  f"/app/runs/{run}/areas/P01?ncy=99", "/app/compare?run=a&run=b&run=c&run=d",
                  f"/app/runs/{run}/downloads/..%2F..%2Fetc%2Fpasswd", "/app/templates/nothing.csv",
-                 "/app/scenarios/new?from=nope", f"/app/runs/{run}/standards?category={'x' * 50}"):
+                 "/app/scenarios/new?from=nope", f"/app/runs/{run}/standards?category={'x' * 50}",
+                 f"/app/runs/{run}/admissions?phase=evil", f"/app/runs/{run}/admissions?year=20x4",
+                 f"/app/runs/{run}/admissions?year=99999"):
         response = admin.get(path)
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert response.headers["content-type"].startswith("text/html"), path
@@ -374,3 +377,48 @@ def test_a_plans_warning_is_on_its_run_page(web: WebWorld) -> None:
     assert text.startswith("The data's base year is 2024/25, more than a year before the decision date 2027-01-15")
     page = unescape(web.as_["viewer"].get(f"/app/runs/{run_id}").text)
     assert f"Warning: {text}" in re.sub(r"<[^>]+>", "", page)
+
+
+def test_the_admissions_page_gives_the_apis_figures(web: WebWorld) -> None:
+    """The admissions page's authority table is the stored measures (top-three rate today and with the plan,
+    each to 0.1%, with its interval), its headline says whether the last year meets the target, and its
+    oversubscribed schools are those over their places in at least half the draws, with the plan."""
+    from html import unescape
+
+    def stored(name: str) -> list[dict]:
+        return web.api.get(f"/runs/{web.run_id}/stages/admissions/{name}", headers=web.bearer["admin"]).json()["rows"]
+
+    measures, schools = stored("measures"), stored("schools")
+    authority = [m for m in measures if m["planning_area_id"] == "all"]
+    target = authority[0]["top_three_pct"] + authority[0]["gap_to_target_pts"]
+    assert target == pytest.approx(90)  # the sample's scenario keeps the School Admissions Code's target
+    page = web.as_["viewer"].get(f"/app/runs/{web.run_id}/admissions")
+    assert page.status_code == 200
+
+    def plain(html: str) -> str:
+        return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+    text = plain(page.text)
+    table = page.text[page.text.index('id="authority"'):]
+    rows = [plain(r) for r in re.findall(r"<tr>(.*?)</tr>", table[:table.index("</table>")], re.S)[1:]]
+    last = max(m["year"] for m in authority)
+    for m in authority:
+        year = f"{m['year']}/{(m['year'] + 1) % 100:02d}"
+        cell = (f"{m['top_three_pct']:.1f} ({m['top_three_pct_lower']:.1f}–{m['top_three_pct_upper']:.1f})")
+        row = next(r for r in rows if r.startswith(f"{m['phase']} {year} "))
+        # Today's rate comes before the plan's, each followed by whether it meets the target.
+        verdicts = re.findall(r"\) (yes|no)", row)
+        assert cell in row and len(verdicts) == 2, (row, cell)
+        assert verdicts[m["case"] == "plan"] == ("yes" if m["meets_target"] else "no"), (row, m["case"])
+        if m["year"] == last and m["case"] == "plan":
+            verdict = "met" if m["meets_target"] else "not met"
+            assert f"{m['phase'].capitalize()}, {year}:" in text and f"(target 90%; {verdict} with the plan)" in text
+    table = page.text[page.text.index('id="oversubscribed"'):]
+    table = table[:table.index("</table>")]
+    over = {s["school_id"] for s in schools if s["year"] == last and s["case"] == "plan"
+            and s["oversubscribed_share"] >= 0.5}
+    assert over and {u for u in re.findall(r"<td>(\d{6})</td>", table)} == over
+    secondary = web.as_["viewer"].get(f"/app/runs/{web.run_id}/admissions?phase=secondary&year={last - 1}").text
+    areas = secondary[secondary.index('id="areas"'):secondary.index('id="oversubscribed"')]
+    assert "<td>secondary</td>" in areas and "<td>primary</td>" not in areas
+    assert f'<option value="{last - 1}" selected>' in secondary

@@ -215,3 +215,18 @@ def print_result(result: ScenarioResult) -> None:
                               "Places needed by planning area and year, before any scheme (Reception to Year 11)"))
     for note in fc.notes:
         console.print(f"note: {note}")
+
+
+def print_accuracy(result: ScenarioResult) -> None:
+    """The forecast scored on the council's own past years, by phase and years ahead."""
+    from forecasting.report import AREA_CAPTION, AUTHORITY_CAPTION
+    from sufficiency.core.display import frame_table
+
+    accuracy = result.results["accuracy"]
+    console.print(accuracy.summary())
+    authority, areas = accuracy.shown()
+    console.print(frame_table(authority, AUTHORITY_CAPTION, formats={
+        c: "+.1f" if "signed" in c else ".1f" for c in authority.columns[3:]}))
+    console.print(frame_table(areas, AREA_CAPTION, formats={c: ".1f" for c in areas.columns[3:]}))
+    for note in accuracy.notes:
+        console.print(f"note: {note}")

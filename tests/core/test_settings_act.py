@@ -47,14 +47,15 @@ class Case:
 
 #: Which stage reads each top-level setting (a stage section's settings are read by its stage).
 OWNERS: dict[str, tuple[str, ...]] = {
-    "la_code": ("standards", "post16", "admissions"),
+    "la_code": ("standards", "post16", "admissions", "accuracy"),
     "base_year": ("forecast",),
     "horizon": ("forecast", "plan"),
 }
 
 #: Each stage's fixture, unless a case names another or the setting's path starts with a prefix here.
-STAGE_FIXTURE = {"forecast": "forecast", "plan": "plan", "standards": "standards", "post16": "post16",
-                 "admissions": "admissions", "robust": "robust"}
+# (The accuracy stage shares the forecast's fixture; listed first, so FIXTURE_STAGE keeps that fixture the forecast's.)
+STAGE_FIXTURE = {"accuracy": "forecast", "forecast": "forecast", "plan": "plan", "standards": "standards",
+                 "post16": "post16", "admissions": "admissions", "robust": "robust"}
 PREFIX_FIXTURE = {"post16.roni.": "post16_roni", "post16.list_retention_days": "post16_roni",
                   "post16.training_retention_days": "post16_roni"}
 #: The stage each fixture is for.
@@ -64,6 +65,10 @@ FIXTURE_STAGE = {**{f: s for s, f in STAGE_FIXTURE.items()}, "plan_without_highs
 #: Settings that need a particular value or particular data to show their effect. The key is the
 #: setting's dotted path, with "@stage" for a top-level setting read by several stages.
 CASES: dict[str, Case] = {
+    # --- forecast accuracy: the fixture's six years of rolls give three origins, scored up to three years ahead
+    "accuracy.origins": Case(2),
+    "accuracy.horizon": Case(2),
+    "la_code@accuracy": Case("358"),  # Trafford's own forecasts, from the DfE scorecards
     # --- the run -----------------------------------------------------------------------------
     "la_code@standards": Case("E08000003"),  # Manchester, by its GSS code
     "la_code@post16": Case("Manchester"),

@@ -179,7 +179,7 @@ def test_an_officer_from_sign_in_to_the_pdf(live: str, browser: Any, tmp_path: P
     page.get_by_label("Dataset").select_option(label=page.locator("#dataset option", has_text="Sample borough")
                                                 .first.inner_text())
     page.get_by_label("Scenario").select_option(label="High births")
-    page.get_by_label("Full run: also admissions, standards and post-16").check()
+    page.get_by_label("Full run: also the forecast scored on past years, admissions, standards and post-16").check()
     checked.axe("runs")
     page.get_by_role("button", name="Start the run").click()
     page.wait_for_selector("#progress")

@@ -23,6 +23,7 @@ def pages(w: WebWorld) -> list[str]:
         f"/app/runs/{run}", f"/app/runs/{run}/progress", f"/app/runs/{run}/map", f"/app/runs/{run}/map.json",
         f"/app/runs/{run}/areas/{first_area(w)}", f"/app/runs/{run}/programme", f"/app/compare?run={run}",
         f"/app/runs/{run}/admissions", f"/app/runs/{run}/admissions?year=2027&phase=secondary",
+        f"/app/runs/{run}/accuracy", f"/app/runs/{run}/downloads/accuracy/measures.csv",
         f"/app/runs/{run}/standards", f"/app/runs/{run}/post16", f"/app/runs/{run}/downloads",
         *[f"/app/runs/{run}/downloads/{name}" for name in downloads(w)],
         f"/app/runs/{run}/downloads/standards/benchmark.csv", f"/app/runs/{run}/downloads/post16/participation.csv",
@@ -341,7 +342,7 @@ def test_the_forecasts_notes_and_warnings_are_on_the_run_and_area_pages(web: Web
         stored |= {(stage, t["name"]): [row[0] for row in t["rows"]] for t in section.json()["tables"]
                    if t["name"] in ("notes", "warnings")}
     assert set(stored) == {("forecast", "notes"), ("forecast", "warnings"), ("plan", "warnings"),
-                           ("robust", "warnings"), ("standards", "notes")}
+                           ("robust", "warnings"), ("standards", "notes")}, run["stages"]
     # The sample's population ends in 2028/29; a five-year forecast from 2024/25 runs a year past it.
     notes = stored["forecast", "notes"]
     assert len(notes) == 1 and notes[0].startswith("Reception from 2029/30 counts children not yet born")
@@ -422,3 +423,22 @@ def test_the_admissions_page_gives_the_apis_figures(web: WebWorld) -> None:
     areas = secondary[secondary.index('id="areas"'):secondary.index('id="oversubscribed"')]
     assert "<td>secondary</td>" in areas and "<td>primary</td>" not in areas
     assert f'<option value="{last - 1}" selected>' in secondary
+
+
+def test_the_accuracy_page_gives_the_stored_scores(web: WebWorld) -> None:
+    """The accuracy page shows the stored headline: each phase's error a year ahead (this forecast, the 3-year
+    mean, the council's own from the scorecards) to 0.1%, and the notes."""
+    from html import unescape
+
+    def stored(name: str) -> list[dict]:
+        return web.api.get(f"/runs/{web.run_id}/stages/accuracy/{name}", headers=web.bearer["admin"]).json()["rows"]
+
+    headline, notes = stored("headline"), stored("notes")
+    page = web.as_["viewer"].get(f"/app/runs/{web.run_id}/accuracy")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page.text)))
+    for row in (r for r in headline if r["horizon"] == 1):
+        said = (f"{row['phase']} {row['authority_ape']:.1f}% (3-year-mean cohort survival "
+                f"{row['baseline_authority_ape']:.1f}%; the council's own forecasts {row['council_ape']:.1f}%)")
+        assert said in text, said
+    assert len(headline) == 6 and notes and all(n["note"] in text for n in notes)

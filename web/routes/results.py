@@ -294,6 +294,31 @@ def standards_page(request: Request, run_id: RunId, user: PageUser, session: Ses
         "others": sorted(n for n in tables if n not in ("risk_schools", "risk_summary", "notes"))})
 
 
+@router.get("/runs/{run_id}/accuracy")
+def accuracy_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    """The forecast scored on the council's own past years: the authority's and the planning areas' phase
+    totals, beside the 3-year mean and the council's own forecasts (the report's tables)."""
+    import pandas as pd
+
+    from forecasting.accuracy import shown_tables, summary_text
+
+    run = _done(run_id, user, session)
+    tables = _tables(api_results.get_stage(run.id, "accuracy", user, session))
+    headline = pd.DataFrame(tables["headline"].rows, columns=tables["headline"].columns)
+    origins = [int(r[0]) for r in tables["origins"].rows]
+
+    def table(frame: pd.DataFrame) -> dict[str, Any]:
+        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        return {"columns": list(frame.columns), "rows": rows}
+
+    authority, areas = shown_tables(headline)
+    notes = tables.get("notes")
+    return render(request, "accuracy.html", {
+        "run": run, "summary": summary_text(headline, origins), "authority": table(authority), "areas": table(areas),
+        "notes": [str(r[0]) for r in notes.rows if r and r[0]] if notes is not None else [],
+        "others": sorted(n for n in tables if n != "notes")})
+
+
 POST16_SHOWN = ("participation", "groups", "sixth_form_totals", "attainment19", "roni_metrics", "notes")
 
 

@@ -202,7 +202,7 @@ def assess(inputs: Any, config: ForecastConfig | None = None, settings: Accuracy
     horizon = int(errors["horizon"].max())
     measures = _measures(errors)
     la_name, council = council_errors(la)
-    notes += _notes(inputs, origins, la, la_name, council)
+    notes += _coverage_notes(errors) + _notes(inputs, origins, la, la_name, council)
     return Accuracy(origins, horizon, measures, council, la_name, notes)
 
 
@@ -224,6 +224,35 @@ def _measures(errors: pd.DataFrame) -> pd.DataFrame:
         out.append(summary.assign(level=level))
     table = pd.concat(out, ignore_index=True)[MEASURE_COLUMNS]
     return table.round({c: 3 for c in ("median_ape", "mape", "mean_signed_error", "coverage_80", "coverage_95")})
+
+
+#: A note says the intervals did not hold when so few (or so many) outturns fell inside them that an interval
+#: keeping its promise would show it less often than this (a two-sided binomial test).
+COVERAGE_TEST_LEVEL = 0.05
+
+
+def _coverage_notes(errors: pd.DataFrame) -> list[str]:
+    """Whether the planning areas' phase totals fell inside this forecast's intervals as often as promised,
+    pooled over the origins and years ahead: scipy's exact binomial test of the count inside. The outturns of
+    one year share its shocks, so they are not quite independent and the test is a guide."""
+    from scipy.stats import binomtest
+
+    ours = errors[(errors["level"] == "area_phase") & (errors["model"] == OURS)]
+    said, ways = [], set()
+    for level, column in ((0.8, "in_80"), (0.95, "in_95")):
+        hits = ours[column].dropna()
+        n, inside = len(hits), int(hits.sum())
+        if n == 0 or binomtest(inside, n, level).pvalue >= COVERAGE_TEST_LEVEL:
+            continue
+        ways.add("narrow" if inside / n < level else "wide")
+        said.append(f"{inside} of {n} ({100 * inside / n:.0f}%) inside the {level:.0%} interval")
+    if not said:
+        return []
+    verdict = ("too narrow: read them as the least of the uncertainty" if ways == {"narrow"}
+               else "too wide" if ways == {"wide"} else "off, one level too narrow and the other too wide")
+    return [f"On these years the planning areas' phase totals fell {' and '.join(said)}: further from what the "
+            f"intervals promise than chance would give (a binomial test, p < {COVERAGE_TEST_LEVEL:g}; outturns of "
+            f"one year share its shocks, so take it as a guide). Here the intervals were {verdict}."]
 
 
 def _notes(inputs: Any, origins: list[int], la: str | None, la_name: str | None,

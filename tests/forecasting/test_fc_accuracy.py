@@ -163,3 +163,17 @@ def test_the_report_section_shows_both_tables_and_the_notes() -> None:
     pd.testing.assert_frame_equal(authority, expected[0])
     pd.testing.assert_frame_equal(areas, expected[1])
     assert section.notes == tuple(accuracy.notes)
+
+
+def test_intervals_that_did_not_hold_are_said_so(make_synthetic) -> None:
+    # Rolls from pure binomial progression have none of the drift and shared yearly shocks the intervals allow for
+    # (real rolls have them): the intervals hold more outturns than promised, and the note says they were too wide.
+    steady = make_synthetic(20, 8, 13, seed=11)
+    (wide,) = [n for n in assess(steady).notes if "inside the 80% interval" in n]
+    assert wide.endswith("Here the intervals were too wide.")
+    stepped = steady.assign(pupils=np.where(steady.year >= 2016, steady.pupils * 1.15, steady.pupils).round())
+    accuracy = assess(stepped)
+    (note,) = [n for n in accuracy.notes if "inside the 80% interval" in n]
+    ours = accuracy.measures.query("level == 'planning_area' and model == 'sufficiency'")
+    inside = int(round((ours.coverage_80 * ours.n).sum()))
+    assert f"fell {inside} of {int(ours.n.sum())} (" in note and "Here the intervals were too narrow" in note

@@ -107,6 +107,14 @@ def _population(shared: Path) -> pd.DataFrame:
     return pop[["area_id", "year", "age", "population"]].sort_values(["area_id", "year", "age"])
 
 
+#: The sample is planned as if decided when its data was current (written with its comment, which YAML dumping drops).
+DECIDED = """optimiser:
+  # The sample's rolls run to the January 2025 census: it is planned as if decided that spring, when
+  # its data was current. A council leaves this out (the plan is decided on the day it runs).
+  decision_date: 2025-03-31
+"""
+
+
 def build(shared: Path) -> None:
     """Write every sample file into ``sufficiency/sample/data``."""
     from sufficiency.sample.extras import housing_sites, options, pupil_yields, scenario
@@ -156,7 +164,7 @@ def build(shared: Path) -> None:
     indicators.to_csv(OUT / "school_indicators.csv", index=False)
     targets = Path(sample_school_indicators.__code__.co_filename).parent / "data" / "trafford_targets.yaml"
     (OUT / "targets.yaml").write_text(targets.read_text())
-    (OUT / "scenario.yaml").write_text(yaml.safe_dump(scenario(BASE_YEAR), sort_keys=False))
+    (OUT / "scenario.yaml").write_text(yaml.safe_dump(scenario(BASE_YEAR), sort_keys=False) + DECIDED)
     print(f"wrote the sample borough to {OUT}: {len(schools)} schools, {len(rolls)} roll rows")
 
 

@@ -70,5 +70,5 @@ def test_sample_rebuild_is_reproducible(shared_data, tmp_path, monkeypatch) -> N
 
     monkeypatch.setattr(build, "OUT", tmp_path)
     build.build(shared_data)
-    for name in ("schools.csv", "rolls.csv", "population.csv", "housing.csv", "options.csv"):
+    for name in ("schools.csv", "rolls.csv", "population.csv", "housing.csv", "options.csv", "scenario.yaml"):
         assert (tmp_path / name).read_bytes() == (sample_dir() / name).read_bytes(), name

@@ -24,10 +24,10 @@ from forecasting.forecast import resolve_config
 from forecasting.panel import ForecastInputError
 from forecasting.scorecards import SOURCE, council_errors
 from sufficiency.core.phases import PRIMARY, SECONDARY, span
+from sufficiency.core.years import academic_year
 
 OURS = "sufficiency"
 BASELINE = "csr_mean_3"
-MODELS = {OURS: "this forecast", BASELINE: "3-year-mean cohort survival"}
 MEASURE_COLUMNS = ["level", "phase", "horizon", "model", "median_ape", "mape", "mean_signed_error", "coverage_80",
                    "coverage_95", "n"]
 HEADLINE_COLUMNS = ["phase", "horizon", "forecasts", "authority_ape", "authority_signed", "baseline_authority_ape",
@@ -149,10 +149,15 @@ def summary_text(headline: pd.DataFrame, origins: list[int]) -> str:
         if not pd.isna(row.council_ape):
             text += f"; the council's own forecasts {row.council_ape:.1f}%"
         said.append(text + ")")
-    years = ", ".join(map(str, origins))
-    return (f"Made again from each of {years} with only the data known then, this forecast missed the authority's "
-            f"pupils a year ahead by {' and '.join(said) if said else 'no phase it could score'}, as a mean "
-            "absolute error in % of the outturn.")
+    return (f"Made again from each of {_years(origins)} with only the data known then, this forecast missed the "
+            f"authority's pupils a year ahead by {' and '.join(said) if said else 'no phase it could score'}, as a "
+            "mean absolute error in % of the outturn.")
+
+
+def _years(origins: list[int]) -> str:
+    """'2021/22, 2022/23 and 2023/24'."""
+    labels = [academic_year(y) for y in origins]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def latest_origins(years: np.ndarray, count: int, min_history: int) -> list[int]:
@@ -269,7 +274,7 @@ def _notes(inputs: Any, origins: list[int], la: str | None, la_name: str | None,
                      "council's own forecasts are not shown.")
     elif la_name is not None:
         notes.append(f"The council's own forecasts are {la_name}'s SCAP forecasts as the {SOURCE} 2022/23-2024/25 "
-                     f"score them (one and three years ahead), not of these origins ({', '.join(map(str, origins))}), "
+                     f"score them (one and three years ahead), not of the years made from here ({_years(origins)}), "
                      "and made without knowing the years after; this forecast's scores are like for like only in "
                      "that each uses the rolls, births and population known by the year it is made from.")
     return notes

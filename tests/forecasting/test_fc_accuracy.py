@@ -112,7 +112,7 @@ def test_the_tables_a_reader_sees_say_their_units() -> None:
     council = authority.set_index(["Phase", "Years ahead"]).iloc[:, -1]
     assert council.loc[("Primary", 1)] == pytest.approx(0.2) and np.isnan(council.loc[("Primary", 2)])
     text = summary_text(accuracy.headline(), accuracy.origins)
-    assert text.startswith("Made again from each of 2021, 2022 with only the data known then")
+    assert text.startswith("Made again from each of 2021/22 and 2022/23 with only the data known then")
 
 
 def test_the_stage_on_the_sample_borough(sample_inputs) -> None:

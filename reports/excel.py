@@ -153,11 +153,12 @@ def _summary_sheet(book: Workbook, data: ReportData) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (f"Scenario '{data.result.name}', base year {year_label(data.base_year)}, "
                 f"created {data.result.provenance.created_at}")
-    from reports.pageone import range_sentence
+    from reports.pageone import accuracy_sentence, range_sentence
 
     row = 4
+    accuracy = accuracy_sentence(data)
     for line in [*(f"Warning: {w}" for w in data.warnings), *data.headline(), range_sentence(data),
-                 *(f"Note: {n}" for n in data.forecast_notes)]:
+                 *([accuracy] if accuracy else []), *(f"Note: {n}" for n in data.forecast_notes)]:
         ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         ws.row_dimensions[row].height = max(30, 15 * math.ceil(len(line) / 120))  # about 120 characters a line

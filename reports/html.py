@@ -29,7 +29,7 @@ from reports.format import (
     risk_reasons_text,
     year_label,
 )
-from reports.pageone import range_sentence
+from reports.pageone import accuracy_sentence, range_sentence
 
 #: How a figure the data does not hold reads in a table.
 NOT_AVAILABLE = "not available"
@@ -429,7 +429,8 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
         "title": data.title, "subtitle": subtitle, "version": __version__, "css": _css(),
         "has_shortfall": data.has_shortfall, "has_plan": data.has_plan, "capacity_differs": data.capacity_differs,
         "headline": data.headline(), "tiles": _tiles(data), "warnings": data.warnings,
-        "range": range_sentence(data), "area_needs": _areas_table(data), "top_schemes": _top_schemes_table(data),
+        "range": range_sentence(data), "accuracy": accuracy_sentence(data), "area_needs": _areas_table(data),
+        "top_schemes": _top_schemes_table(data),
         "by_year": _capital_by_year_table(data), "reductions": _reductions_table(data),
         "reductions_note": _reductions_note(data),
         "omitted": data.omitted, "phases": data.phases, "has_map": "map" in images,

@@ -192,6 +192,16 @@ def scenario_range(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def accuracy_sentence(data: ReportData) -> str | None:
+    """How the forecast did on the council's own past years, a year ahead, pointing to its section (None when
+    the run did not score it): under the biggest risks, and on the workbook's summary."""
+    accuracy = data.result.results.get("accuracy")
+    if accuracy is None:
+        return None
+    return (f"{accuracy.summary().removesuffix('.')}; the section 'Forecast accuracy on the council's own past "
+            "years' gives every horizon and the intervals' record.")
+
+
 def range_sentence(data: ReportData) -> str:
     """The range across the scenarios compared, in one sentence for page one."""
     table = scenario_range(data)

@@ -35,7 +35,7 @@ def _once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[
         return value
 
 
-def _run(inputs, stages=("forecast", "plan", "standards", "post16")):
+def _run(inputs, stages=("forecast", "accuracy", "plan", "standards", "post16")):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return run_scenario(inputs, stages)
@@ -43,7 +43,7 @@ def _run(inputs, stages=("forecast", "plan", "standards", "post16")):
 
 @pytest.fixture(scope="session")
 def principal(sample_inputs, tmp_path_factory):
-    """The sample borough's principal scenario with every stage (forecast, plan, standards, post-16)."""
+    """The sample borough's principal scenario with every stage (forecast, accuracy, plan, standards, post-16)."""
     return _once(tmp_path_factory, "principal", lambda: _run(sample_inputs))
 
 

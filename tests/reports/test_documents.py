@@ -101,6 +101,20 @@ def test_shortfall_is_on_page_one(pages, principal, data):
     assert "The three biggest risks" in pages[1]
 
 
+def test_the_risks_page_says_how_the_forecast_did_on_past_years(pages, principal, written, html):
+    accuracy = principal.results["accuracy"]
+    said = accuracy.summary().removesuffix(".")
+    assert said.startswith("Made again from each of 2021/22, 2022/23 and 2023/24")
+    assert "The three biggest risks" in pages[1] and said in pages[1]
+    section = next(i for i, page in enumerate(pages) if "Would these numbers have been right before?" in page)
+    for label in ("This forecast: mean absolute error (%)", "Inside this forecast's 80% interval (%)"):
+        assert label in pages[section]
+    book = load_workbook(written["report_principal.xlsx"], read_only=True)
+    summary = [c for row in book["Summary"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(c.startswith(said) for c in summary)
+    assert 'id="accuracy"' in html
+
+
 def test_cuts_in_areas_short_of_places_say_so_on_page_one(pages, data):
     from reports.pageone import reductions, reductions_note
 

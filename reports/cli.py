@@ -125,6 +125,13 @@ def report(
         results = _run_all(folder, specs)
         # the run is kept beside the report, so the next report of it needs no run
         console.print(f"wrote {write_bundle(results, out)} (report it again: sufficiency report {out})")
+    bare = [r.name for r in results if r.forecast is None]
+    if bare:
+        ran = ", ".join(results[0].results) or "no stage"
+        console.print(f"[red]{folder}: scenario '{bare[0]}' has no forecast to report on (the run made: {ran})[/]. "
+                      "The report is built on the forecast: run the folder with it (sufficiency run DIR, every "
+                      "stage, or --stage forecast), then report that run.")
+        raise typer.Exit(1)
     for path in write_with_progress(results, out, wanted, map_year=map_year):
         console.print(f"wrote {path}")
 

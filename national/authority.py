@@ -49,6 +49,8 @@ class Settings:
 
     n_paths: int = 1000
     plan: bool = False
+    #: Score the forecast on each authority's own past years (the accuracy stage) beside its own forecasts.
+    accuracy: bool = True
     overrides: dict[str, Any] = field(default_factory=dict)
     chunk: int = 250
     #: What the data folder held (its files' names, sizes and times; set by the job), so that results of
@@ -57,7 +59,8 @@ class Settings:
 
     @property
     def key(self) -> str:
-        return json.dumps({"n_paths": self.n_paths, "plan": self.plan, "overrides": self.overrides,
+        return json.dumps({"n_paths": self.n_paths, "plan": self.plan, "accuracy": self.accuracy,
+                           "overrides": self.overrides,
                            "chunk": self.chunk, "source": self.source}, sort_keys=True, default=str)
 
 
@@ -130,6 +133,25 @@ def plan(authority: Authority, inputs: Any, result: Any) -> dict[str, Any]:
     return _step(authority, "plan", run, inputs, result)
 
 
+def accuracy(authority: Authority, inputs: Any) -> pd.DataFrame | None | AuthorityFailed:
+    """The forecast scored on the authority's own past years (the accuracy stage's headline, with its la_code:
+    this forecast, the 3-year mean and the authority's own forecasts from the DfE scorecards), or None when its
+    rolls are too short to score."""
+
+    def run(inputs: Any) -> pd.DataFrame | None:
+        from sufficiency.core.stages import StageSkipped
+
+        try:
+            headline = _stage("accuracy", inputs, {}).headline()
+        except StageSkipped:
+            return None
+        headline.insert(0, "la_name", authority.la_name)
+        headline.insert(0, "la_code", authority.la_code)
+        return headline
+
+    return _step(authority, "accuracy", run, inputs)
+
+
 def places_table(authority: Authority, result: Any) -> pd.DataFrame:
     """Pupils, places and places needed by phase and year: the forecast's own table, summed per phase (places
     needed counted per year group, as DfE counts)."""
@@ -143,9 +165,12 @@ def places_table(authority: Authority, result: Any) -> pd.DataFrame:
 
 
 def write(out: Path, authority: Authority, settings: Settings, result: Any, mc: pd.DataFrame,
-          costs: dict[str, Any] | None, started: float | None = None) -> dict[str, Any]:
+          costs: dict[str, Any] | None, started: float | None = None,
+          scored: pd.DataFrame | AuthorityFailed | None = None) -> dict[str, Any]:
     """Write the authority's results atomically under ``out/authorities/<la_code>`` and return its summary (or,
-    for a failed authority, record the failure and return it)."""
+    for a failed authority, record the failure and return it). The accuracy scores (``scored``) are written as
+    ``accuracy.csv`` when made; an authority whose scoring failed keeps its other results, and its summary
+    says why."""
     failed = next((a for a in (result, mc, costs) if isinstance(a, AuthorityFailed)), None)
     if failed is not None:
         return write_failure(out, failed)
@@ -156,8 +181,13 @@ def write(out: Path, authority: Authority, settings: Settings, result: Any, mc: 
         tmp.mkdir(parents=True)
         places_table(authority, result).to_csv(tmp / "places_needed.csv", index=False)
         mc.assign(la_code=authority.la_code).to_csv(tmp / "paths.csv", index=False)
+        if isinstance(scored, pd.DataFrame):
+            scored.to_csv(tmp / "accuracy.csv", index=False)
         summary = {"la_code": authority.la_code, "la_name": authority.la_name, "settings": settings.key,
                    "base_year": result.base_year, "horizon": result.horizon, "plan": costs,
+                   "accuracy": ("scored" if isinstance(scored, pd.DataFrame) else
+                                f"not scored: {scored.reason}" if isinstance(scored, AuthorityFailed) else
+                                "not scored: rolls too short" if settings.accuracy else "not asked for"),
                    "worker_pid": os.getpid(), "finished": time.time(),
                    "seconds": None if started is None else round(time.time() - started, 3)}
         (tmp / SUMMARY).write_text(json.dumps(summary, indent=1), encoding="utf-8")
@@ -201,4 +231,5 @@ def run_authority(data: Path, authority: Authority, out: Path, settings: Setting
     result = forecast(authority, inputs)
     mc = paths(authority, result, settings)
     costs = plan(authority, inputs, result) if settings.plan else None
-    return write(out, authority, settings, result, mc, costs, started)
+    scored = accuracy(authority, inputs) if settings.accuracy else None
+    return write(out, authority, settings, result, mc, costs, started, scored)

@@ -28,6 +28,9 @@ def national(
     scenario: ScenarioFile = None,
     paths: Annotated[int, typer.Option("--paths", min=1, help="Sampled futures per authority.")] = 1000,
     plan: Annotated[bool, typer.Option("--plan", help="Also choose each authority's capital programme.")] = False,
+    accuracy: Annotated[bool, typer.Option(
+        "--accuracy/--no-accuracy", help="Score the forecast on each authority's own past years, beside the "
+        "3-year mean and its own forecasts (DfE School Places Scorecards).")] = True,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786); default a local cluster of "
         "one worker process per core.")] = None,
@@ -56,9 +59,10 @@ def national(
     from national.record import RunRecord
 
     data = data or SHIPPED
-    settings = Settings(n_paths=paths, plan=plan, overrides=scenario_file_or_exit(scenario) or {})
+    settings = Settings(n_paths=paths, plan=plan, accuracy=accuracy, overrides=scenario_file_or_exit(scenario) or {})
     record = RunRecord.create(_sessions(ctx, store), str(data), str(out),
-                              {"paths": paths, "plan": plan, "scheduler": scheduler, "workers": workers,
+                              {"paths": paths, "plan": plan, "accuracy": accuracy, "scheduler": scheduler,
+                               "workers": workers,
                                "scenario": settings.overrides, "authorities": authority})
     record.start([])
     console.print(f"National run {record.run_id} on {data}")
@@ -84,6 +88,7 @@ def _sessions(ctx: typer.Context, store: str | None) -> sessionmaker[Session]:
 
 
 def _show(result: NationalResult) -> None:
+    import pandas as pd
     from rich.table import Table
 
     counts: dict[str, int] = {}
@@ -103,6 +108,20 @@ def _show(result: NationalResult) -> None:
         console.print(table)
         if len(short) > 15:
             console.print(f"... and {len(short) - 15} more in authorities_short.csv")
+    scored = result.tables["accuracy_england"]
+    if len(scored):
+        table = Table(title="The forecast on each authority's own past years: median % error of the phase total "
+                      "(this forecast / 3-year mean / the authorities' own forecasts, DfE scorecards)",
+                      title_justify="left", header_style="bold")
+        for col in ("phase", "years ahead", "authorities", "this forecast", "3-year mean", "own forecasts",
+                    "better than the 3-year mean", "better than their own"):
+            table.add_column(col)
+        for row in scored.itertuples():
+            own = "-" if pd.isna(row.council_median_ape) else f"{row.council_median_ape:.2f}"
+            better = "-" if pd.isna(row.share_better_than_council) else f"{row.share_better_than_council:.0%}"
+            table.add_row(row.phase, str(row.horizon), str(row.authorities), f"{row.median_ape:.2f}",
+                          f"{row.baseline_median_ape:.2f}", own, f"{row.share_better_than_baseline:.0%}", better)
+        console.print(table)
     failures = result.tables["failures"]
     for row in failures.itertuples():
         console.print(f"[yellow]failed[/] {row.la_code} at {row.step}: {row.reason}")

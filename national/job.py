@@ -88,7 +88,9 @@ def _submit(client: Any, data: Path, out: Path, authority: Authority, settings: 
     result = client.submit(steps.forecast, authority, inputs, key=f"forecast-{key}")
     mc = client.submit(steps.paths, authority, result, settings, key=f"paths-{key}")
     costs = (client.submit(steps.plan, authority, inputs, result, key=f"plan-{key}") if settings.plan else None)
-    return client.submit(steps.write, out, authority, settings, result, mc, costs, started, key=f"write-{key}")
+    scored = (client.submit(steps.accuracy, authority, inputs, key=f"accuracy-{key}") if settings.accuracy else None)
+    return client.submit(steps.write, out, authority, settings, result, mc, costs, started, scored,
+                         key=f"write-{key}")
 
 
 def run_national(data: Path, out: Path, settings: Settings | None = None, *, scheduler: str | None = None,
@@ -115,7 +117,7 @@ def run_national(data: Path, out: Path, settings: Settings | None = None, *, sch
         Told the dashboard's address and the cluster's size (default: printed).
     fused
         Run each authority's steps as one task (default), or each step as a task of its own (load, forecast,
-        paths, plan, write), the data passing between them through Dask. Fused is faster: a step's result (the
+        paths, plan, accuracy, write), the data passing between them through Dask. Fused is faster: a step's result (the
         inputs, the fitted model) is then never pickled, nor sent to another worker, and the scheduler handles
         a fifth of the messages.
     """

@@ -22,8 +22,8 @@ def start(sessions: sessionmaker[Session], data: Path, out_root: Path, settings:
           organisation_id: str | None = None, created_by: str | None = None) -> str:
     """Record a national run, start it in the background and return its id; its results go to
     ``out_root/<id>``."""
-    options = {"paths": settings.n_paths, "plan": settings.plan, "scheduler": scheduler, "workers": workers,
-               "authorities": codes}
+    options = {"paths": settings.n_paths, "plan": settings.plan, "accuracy": settings.accuracy,
+               "scheduler": scheduler, "workers": workers, "authorities": codes}
     record = RunRecord.create(sessions, str(data), "", options, organisation_id, created_by)
     out = Path(out_root) / record.run_id
     record.set_out(str(out))

@@ -9,6 +9,11 @@
   the most places needed, and the chance of being short in the horizon's last year;
 * ``england.csv``: by phase and year, the authorities run, those short (central forecast), the expected
   number short over the sampled futures (the sum of their chances), pupils, places and places needed;
+* ``accuracy.csv``: by authority, phase and years ahead, the forecast made again from the latest years of its
+  own rolls and scored (mean absolute and signed % error of its phase total), the 3-year-mean cohort survival's,
+  and its own SCAP forecasts' from the DfE School Places Scorecards (:mod:`forecasting.accuracy`);
+* ``accuracy_england.csv``: the same by phase and years ahead over every authority scored: the median of each
+  and the share of authorities where this forecast missed by less than each of the others;
 * ``failures.csv``: each authority that failed, the step and the reason.
 """
 
@@ -27,6 +32,11 @@ COST_COLUMNS = ["la_code", "la_name", "capital", "schemes", "places_added", "sho
                 "solver_status", "gap"]
 OVERALL_COLUMNS = ["phase", "year", "authorities", "authorities_short", "expected_short", "pupils", "places",
                    "places_needed"]
+ACCURACY_COLUMNS = ["la_code", "la_name", "phase", "horizon", "forecasts", "authority_ape", "authority_signed",
+                    "baseline_authority_ape", "council_ape", "council_signed", "council_n"]
+ENGLAND_ACCURACY_COLUMNS = ["phase", "horizon", "authorities", "median_ape", "median_signed", "baseline_median_ape",
+                            "council_authorities", "council_median_ape", "share_better_than_baseline",
+                            "share_better_than_council"]
 SHORT_COLUMNS = ["la_code", "la_name", "phase", "first_year_short", "years_short", "most_places_needed",
                  "chance_short_last_year"]
 
@@ -34,7 +44,7 @@ SHORT_COLUMNS = ["la_code", "la_name", "phase", "first_year_short", "years_short
 def gather(out: Path, codes: Iterable[str]) -> dict[str, pd.DataFrame]:
     """The national tables over the authorities ``codes`` whose results are under ``out``."""
     out = Path(out)
-    places, paths, costs, failures = [], [], [], []
+    places, paths, costs, failures, scored = [], [], [], [], []
     for code in codes:
         folder = out / AUTHORITIES_DIR / code
         failed = out / FAILURES_DIR / f"{code}.json"
@@ -46,12 +56,35 @@ def gather(out: Path, codes: Iterable[str]) -> dict[str, pd.DataFrame]:
         summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
         places.append(pd.read_csv(folder / "places_needed.csv", dtype={"la_code": str}))
         paths.append(pd.read_csv(folder / "paths.csv", dtype={"la_code": str}))
+        if (folder / "accuracy.csv").is_file():
+            scored.append(pd.read_csv(folder / "accuracy.csv", dtype={"la_code": str}))
         if summary.get("plan") is not None:
             costs.append({"la_code": code, "la_name": summary["la_name"], **summary["plan"]})
     needed = _places(places, paths)
+    by_authority = (pd.concat(scored, ignore_index=True)[ACCURACY_COLUMNS] if scored
+                    else pd.DataFrame(columns=ACCURACY_COLUMNS))
     return {"places_needed": needed, "programme_cost": pd.DataFrame(costs, columns=COST_COLUMNS),
             "authorities_short": short(needed), "england": overall(needed),
+            "accuracy": by_authority, "accuracy_england": accuracy_england(by_authority),
             "failures": pd.DataFrame(failures, columns=FAILURE_COLUMNS)}
+
+
+def accuracy_england(by_authority: pd.DataFrame) -> pd.DataFrame:
+    """By phase and years ahead over the authorities scored: the median error (%) of this forecast, of the
+    3-year mean and of the authorities' own forecasts (where the scorecards give one), and the share of
+    authorities where this forecast missed by less than each."""
+    if by_authority.empty:
+        return pd.DataFrame(columns=ENGLAND_ACCURACY_COLUMNS)
+    a = by_authority.assign(
+        better_baseline=(by_authority["authority_ape"] < by_authority["baseline_authority_ape"]).astype(float),
+        better_council=(by_authority["authority_ape"] < by_authority["council_ape"]).astype(float)
+        .where(by_authority["council_ape"].notna()))
+    out = a.groupby(["phase", "horizon"], as_index=False).agg(
+        authorities=("la_code", "nunique"), median_ape=("authority_ape", "median"),
+        median_signed=("authority_signed", "median"), baseline_median_ape=("baseline_authority_ape", "median"),
+        council_authorities=("council_ape", "count"), council_median_ape=("council_ape", "median"),
+        share_better_than_baseline=("better_baseline", "mean"), share_better_than_council=("better_council", "mean"))
+    return out[ENGLAND_ACCURACY_COLUMNS]
 
 
 def overall(needed: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +129,10 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     for name, frame in tables.items():
         frame = frame.copy()
         for col in frame.columns:
-            if col.startswith("chance") or col in ("gap", "expected_short"):
+            if col.startswith("chance") or col.startswith("share") or col in ("gap", "expected_short"):
                 frame[col] = frame[col].round(3)
+            elif col.endswith(("_ape", "_signed")):  # errors in %
+                frame[col] = frame[col].round(2)
             elif frame[col].dtype.kind == "f":
                 frame[col] = frame[col].round(0)
         path = Path(out) / f"{name}.csv"

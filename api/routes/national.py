@@ -21,6 +21,8 @@ class NationalRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"paths": 1000, "plan": False}]})
     paths: int = Field(1000, ge=1, le=20000, description="Sampled futures per authority.")
     plan: bool = Field(False, description="Also choose each authority's capital programme.")
+    accuracy: bool = Field(True, description="Score the forecast on each authority's own past years, beside the "
+                           "3-year mean and its own forecasts (DfE School Places Scorecards): accuracy.csv.")
     authorities: list[str] | None = Field(None, max_length=500,
                                           description="Only these authorities (DfE LA codes); default every one.")
     workers: int | None = Field(None, ge=1, le=64, description="Workers of the local cluster (default one per "
@@ -84,9 +86,9 @@ def start_national_run(body: NationalRunCreate, user: AdminUser, session: Sessio
         raise ApiError(409, f"A national run is going ({', '.join(RUNNING)}); wait for it to finish "
                        "(GET /national/runs/{id}).")
     run_id = start(state.sessions, settings.national_data or SHIPPED, settings.data_dir / "national",
-                   Settings(n_paths=body.paths, plan=body.plan), scheduler=settings.national_scheduler,
-                   workers=body.workers, codes=body.authorities, organisation_id=user.organisation_id,
-                   created_by=user.id)
+                   Settings(n_paths=body.paths, plan=body.plan, accuracy=body.accuracy),
+                   scheduler=settings.national_scheduler, workers=body.workers, codes=body.authorities,
+                   organisation_id=user.organisation_id, created_by=user.id)
     return _get(session, run_id, user.organisation_id)
 
 

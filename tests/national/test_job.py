@@ -15,6 +15,7 @@ from national.build import SHIPPED
 from national.folder import Authority, authority_folder
 from national.job import run_national
 from national.montecarlo import places_needed_paths
+from national.tables import ACCURACY_COLUMNS
 from sufficiency.core.inputs import load_inputs
 from sufficiency.core.phases import PHASE_NCY
 from sufficiency.core.result import run_scenario
@@ -53,6 +54,29 @@ def test_the_gathered_tables_equal_each_authority_run_alone(national: Any, tmp_p
         assert (np.round(mine["places_needed"]) == np.round(places["places_needed"])).all()  # to the pupil
         pd.testing.assert_frame_equal(mine[paths.columns].reset_index(drop=True), paths, check_dtype=False)
     assert set(national.worker_peak_memory) and national.workers == 2
+
+
+def test_each_authority_is_scored_on_its_own_past_years_as_if_run_alone(national: Any, tmp_path: Path) -> None:
+    scored = national.tables["accuracy"]
+    assert sorted(scored["la_code"].unique()) == sorted(SMALL)
+    for code in SMALL:
+        inputs = load_inputs(authority_folder(SHIPPED, Authority(code), tmp_path / code), {"la_code": code})
+        alone = run_scenario(inputs, ["accuracy"]).results["accuracy"].headline()
+        mine = scored[scored["la_code"] == code].reset_index(drop=True)
+        columns = ACCURACY_COLUMNS[2:]  # each authority is one planning area: no area columns of its own
+        pd.testing.assert_frame_equal(mine[columns], alone[columns], check_dtype=False)
+    # Kensington and Chelsea has its own forecasts in the scorecards; the City of London has none published.
+    kc = scored[(scored["la_code"] == "207") & (scored["horizon"] == 1)]
+    assert kc["council_n"].eq(3).all() and kc["council_ape"].notna().all()
+    assert scored.loc[scored["la_code"] == "201", "council_ape"].isna().all()
+    england = national.tables["accuracy_england"].set_index(["phase", "horizon"])
+    one = scored[(scored["phase"] == "primary") & (scored["horizon"] == 1)]
+    row = england.loc[("primary", 1)]
+    assert row["authorities"] == 3 and row["median_ape"] == pytest.approx(one["authority_ape"].median())
+    assert row["share_better_than_baseline"] == pytest.approx(
+        (one["authority_ape"] < one["baseline_authority_ape"]).mean())
+    assert row["council_authorities"] == one["council_ape"].notna().sum()
+    assert (national.out / "accuracy.csv").is_file() and (national.out / "accuracy_england.csv").is_file()
 
 
 def test_a_failing_authority_is_a_row_of_the_failures_table_and_the_job_goes_on(national: Any) -> None:
@@ -134,3 +158,17 @@ def test_an_existing_scheduler_is_used_by_its_address(client: Any, tmp_path: Pat
                           show=False, announce=announced.append)
     assert result.statuses == {"201": "succeeded"}
     assert client.scheduler.address in announced[0]
+
+
+def test_without_accuracy_no_scores_are_made_and_the_summary_says_so(tmp_path: Path) -> None:
+    import json
+
+    from national.authority import run_authority
+
+    quiet = Settings(n_paths=50, chunk=50, accuracy=False)
+    summary = run_authority(SHIPPED, Authority("207"), tmp_path, quiet)
+    assert summary["accuracy"] == "not asked for"
+    folder = tmp_path / "authorities" / "207"
+    assert not (folder / "accuracy.csv").exists()
+    assert json.loads((folder / "summary.json").read_text())["accuracy"] == "not asked for"
+    assert quiet.key != Settings(n_paths=50, chunk=50).key  # a resumed run with scores asked for runs it again

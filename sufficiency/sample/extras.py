@@ -76,6 +76,8 @@ def options(schools: pd.DataFrame) -> pd.DataFrame:
 
 def scenario(base_year: int) -> dict[str, Any]:
     # Trafford's DfE LA code: its real LA-level post-16 and standards figures are used.
-    return {"name": "principal", "description": "Trafford sample borough, principal forecast.",
+    return {"name": "principal",
+            "description": ("Trafford sample borough: real schools, wards and population, synthetic rolls "
+                            "(sufficiency/sample/data/README.md); principal forecast."),
             "la_code": "358", "base_year": base_year, "horizon": 7,
             "standards": {"targets_file": "targets.yaml"}}

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecasting.backtest import backtest_errors, baselines
+from forecasting.backtest import backtest_errors, baselines, summarise_errors
 from forecasting.config import AccuracyConfig, ForecastConfig
 from forecasting.forecast import resolve_config
 from forecasting.panel import ForecastInputError
@@ -86,29 +86,30 @@ class Accuracy:
         """One row per phase and years ahead: the authority total's errors (this forecast, the 3-year mean and
         the council's own), the planning areas' median error and the 80% interval's coverage (%)."""
         m = self.measures.set_index(["level", "phase", "horizon", "model"])
+
+        def get(level: str, phase: str, h: int, model: str, column: str) -> float:
+            key = (level, phase, h, model)
+            return float(m.at[key, column]) if key in m.index else np.nan
+
         rows = []
         for phase in ("primary", "secondary"):
             for h in range(1, self.horizon + 1):
-                def get(level: str, model: str, column: str, ph: str = phase, hz: int = h) -> float:
-                    key = (level, ph, hz, model)
-                    return float(m.at[key, column]) if key in m.index else np.nan
-
-                if np.isnan(get("authority", OURS, "n")):
+                if np.isnan(get("authority", phase, h, OURS, "n")):
                     continue
                 own = self.council[(self.council["phase"] == phase) & (self.council["horizon"] == h)]
                 rows.append({
-                    "phase": phase, "horizon": h, "forecasts": int(get("authority", OURS, "n")),
-                    "authority_ape": get("authority", OURS, "mape"),
-                    "authority_signed": get("authority", OURS, "mean_signed_error"),
-                    "baseline_authority_ape": get("authority", BASELINE, "mape"),
+                    "phase": phase, "horizon": h, "forecasts": int(get("authority", phase, h, OURS, "n")),
+                    "authority_ape": get("authority", phase, h, OURS, "mape"),
+                    "authority_signed": get("authority", phase, h, OURS, "mean_signed_error"),
+                    "baseline_authority_ape": get("authority", phase, h, BASELINE, "mape"),
                     "council_ape": float(own["error_pct"].abs().mean()) if len(own) else np.nan,
                     "council_signed": float(own["error_pct"].mean()) if len(own) else np.nan,
                     "council_n": len(own),
-                    "areas": int(get("planning_area", OURS, "n")),
-                    "area_median_ape": get("planning_area", OURS, "median_ape"),
-                    "baseline_area_median_ape": get("planning_area", BASELINE, "median_ape"),
-                    "area_coverage_80": 100 * get("planning_area", OURS, "coverage_80"),
-                    "area_coverage_95": 100 * get("planning_area", OURS, "coverage_95"),
+                    "areas": int(get("planning_area", phase, h, OURS, "n")),
+                    "area_median_ape": get("planning_area", phase, h, OURS, "median_ape"),
+                    "baseline_area_median_ape": get("planning_area", phase, h, BASELINE, "median_ape"),
+                    "area_coverage_80": 100 * get("planning_area", phase, h, OURS, "coverage_80"),
+                    "area_coverage_95": 100 * get("planning_area", phase, h, OURS, "coverage_95"),
                 })
         return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
 
@@ -212,22 +213,16 @@ def assess(inputs: Any, config: ForecastConfig | None = None, settings: Accuracy
 
 
 def _measures(errors: pd.DataFrame) -> pd.DataFrame:
-    keys = ["phase", "horizon", "model"]
     phase_rows = errors[errors["level"] == "area_phase"]
     # The authority's phase totals: the planning areas' phase totals summed, from each origin.
-    by = ["model", "origin", "horizon", "phase"]
-    authority = phase_rows.groupby(by, as_index=False)[["forecast", "actual"]].sum()
+    authority = phase_rows.groupby(["model", "origin", "horizon", "phase"], as_index=False)[["forecast", "actual"]]
+    authority = authority.sum()
     authority["pe"] = (authority["forecast"] / authority["actual"] - 1) * 100
     authority = authority.assign(ape=authority["pe"].abs(), in_80=np.nan, in_95=np.nan)
     cells = errors[errors["level"] == "area_ncy"].assign(phase="all")
     parts = [("authority", authority), ("planning_area", phase_rows), ("year_group", cells)]
-    out = []
-    for level, frame in parts:
-        g = frame.groupby(keys, sort=True)
-        summary = g.agg(median_ape=("ape", "median"), mape=("ape", "mean"), mean_signed_error=("pe", "mean"),
-                        coverage_80=("in_80", "mean"), coverage_95=("in_95", "mean"), n=("pe", "size")).reset_index()
-        out.append(summary.assign(level=level))
-    table = pd.concat(out, ignore_index=True)[MEASURE_COLUMNS]
+    table = pd.concat([summarise_errors(frame, by=("phase", "horizon", "model")).assign(level=level)
+                       for level, frame in parts], ignore_index=True)[MEASURE_COLUMNS]
     return table.round({c: 3 for c in ("median_ape", "mape", "mean_signed_error", "coverage_80", "coverage_95")})
 
 

@@ -59,8 +59,6 @@ STAGE = Stage(
 )
 
 
-
-
 def run_accuracy(context: StageContext) -> Accuracy:
     """The forecast (under the scenario's ``forecast`` settings) made again from the latest years of the rolls and
     scored on the years after, beside the 3-year mean and the council's own forecasts (``la_code``)."""

@@ -15,6 +15,7 @@ from api.deps import SessionDep
 from api.errors import ApiError
 from api.routes import results as api_results
 from web.render import PageRoute, render
+from web.routes.common import by_name, records, texts
 from web.session import PageUser
 
 router = APIRouter(route_class=PageRoute)
@@ -25,10 +26,6 @@ ALL = "all"  # the authority's rows of the measures table (admissions.engine's p
 OVERSUBSCRIBED_SHARE = 0.5
 
 
-def _records(table: Any) -> list[dict[str, Any]]:
-    return [dict(zip(table.columns, row, strict=False)) for row in table.rows]
-
-
 def _case(rows: list[dict[str, Any]], case: str) -> dict[str, Any] | None:
     return next((r for r in rows if r["case"] == case), None)
 
@@ -37,7 +34,7 @@ def admissions_view(tables: dict[str, Any], year: int | None, phase: str) -> dic
     """What the page shows, from the stored tables: the target, the authority by phase and year (today's
     places and with the plan), the planning areas and the oversubscribed schools in ``year`` (the last year
     when None or not simulated), for ``phase`` or both."""
-    measures = _records(tables["measures"])
+    measures = records(tables["measures"])
     authority = [r for r in measures if r["planning_area_id"] == ALL]
     if not authority:
         raise ApiError(404, "This run's admissions stage stored no authority measures.")
@@ -65,15 +62,14 @@ def admissions_view(tables: dict[str, Any], year: int | None, phase: str) -> dic
     area_rows = [{"phase": p, "planning_area_id": a, "today": _case(group, "today"), "after": _case(group, after)}
                  for (p, a), group in sorted(areas.items())]
 
-    schools = [r for r in _records(tables["schools"])
+    schools = [r for r in records(tables["schools"])
                if int(r["year"]) == chosen and r["case"] == after and r["phase"] in shown_phases
                and (r["oversubscribed_share"] or 0) >= OVERSUBSCRIBED_SHARE]
     schools.sort(key=lambda r: -(r["over_by"] or 0))
-    notes = tables.get("notes")
     return {"target": target, "plan_used": plan_used, "years": years, "chosen": chosen, "phases": phases,
             "phase": phase if phase in phases else "", "rows": rows, "headline": headline, "areas": area_rows,
             "schools": schools, "real_data": tables.get("real_data"), "trade_off": tables.get("trade_off"),
-            "notes": [str(r[0]) for r in notes.rows if r and r[0]] if notes is not None else []}
+            "notes": texts(tables.get("notes"))}
 
 
 @router.get("/runs/{run_id}/admissions")
@@ -84,7 +80,7 @@ def admissions_page(request: Request, run_id: RunId, user: PageUser, session: Se
     planning areas and oversubscribed schools in a chosen year; the simulation against DfE's real rates."""
     run = api_results.finished_run(session, run_id, user)
     section = api_results.get_stage(run.id, "admissions", user, session)
-    tables = {t.name: t for t in section.tables}
+    tables = by_name(section)
     if "measures" not in tables or "schools" not in tables:
         raise ApiError(404, f"Run {run.id}'s admissions stage stored no measures; start a full run.")
     view = admissions_view(tables, int(year_text) if year_text else None, phase)

@@ -1,6 +1,8 @@
-"""What several pages show: the names behind a run's ids."""
+"""What several pages share: the names behind a run's ids, and a stage's stored tables read as a page needs them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,3 +21,18 @@ def names(session: SessionDep, runs: list[Run]) -> dict[str, str]:
     if scenarios:
         out |= {s.id: s.name for s in session.scalars(select(ScenarioRecord).where(ScenarioRecord.id.in_(scenarios)))}
     return out
+
+
+def by_name(section: Any) -> dict[str, Any]:
+    """A stage's stored tables (``api.schemas.SectionPublic``) by name."""
+    return {t.name: t for t in section.tables}
+
+
+def records(table: Any) -> list[dict[str, Any]]:
+    """A stored table's rows as column -> value."""
+    return [dict(zip(table.columns, row, strict=False)) for row in table.rows]
+
+
+def texts(table: Any | None) -> list[str]:
+    """The non-empty texts of a stored one-column table (a stage's notes or warnings); none without the table."""
+    return [] if table is None else [str(row[0]) for row in table.rows if row and row[0]]

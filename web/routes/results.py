@@ -19,11 +19,13 @@ from api.errors import ApiError
 from api.geo import planning_areas_geojson, schools_geojson
 from api.routes import results as api_results
 from api.routes import runs as api_runs
+from api.tables import records as frame_records
+from api.tables import stored_table
 from sufficiency.app.store.models import Dataset, Run, User
 from sufficiency.core.phases import PRIMARY, SECONDARY, span
 from web.charts import fan_chart
 from web.render import PageRoute, render
-from web.routes.common import names
+from web.routes.common import by_name, names, records, texts
 from web.session import PageUser
 
 router = APIRouter(route_class=PageRoute)
@@ -83,20 +85,24 @@ def _done(run_id: str, user: User, session: SessionDep) -> Run:
     return api_results.finished_run(session, run_id, user)
 
 
-def read_first(run: Run, user: User, session: SessionDep) -> dict[str, list[str]]:
+#: The one-column tables a run's pages show first: (stage, table), warnings before notes.
+READ_FIRST = (("forecast", "warnings"), ("plan", "warnings"), ("robust", "warnings"), ("forecast", "notes"))
+
+
+def read_first(run: Run, session: SessionDep) -> dict[str, list[str]]:
     """The forecast's, the plan's and the robust plan's warnings, and the forecast's notes, as the report's
-    first pages give them (a run stored before the stages kept them, or without a plan, has none to give)."""
+    first pages give them, for a run already checked to be the user's (a run stored before the stages kept them,
+    or without a plan, has none to give).
+    Each is read alone by name: a page shown this often does not load the robust plan's every table."""
     out: dict[str, list[str]] = {"warnings": [], "notes": []}
-    for stage in ("forecast", "plan", "robust"):
+    for stage, name in READ_FIRST:
         if stage not in run.stages:
             continue
         try:
-            section = api_results.get_stage(run.id, stage, user, session)
+            frame = stored_table(session, run, stage, name)
         except ApiError:
             continue
-        for table in section.tables:
-            if table.name in out:
-                out[table.name] += [str(row[0]) for row in table.rows if row and row[0]]
+        out[name] += [str(v) for v in frame.iloc[:, 0] if v]
     return out
 
 
@@ -212,7 +218,7 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
     return render(request, "area.html", {
         "run": run, "area_id": area_id, "area_name": _areas_named(session, run).get(area_id, area_id),
         "ncys": ncys, "chosen": chosen, "chart": chart, "years": years, "table": table, "schools": schools,
-        "schemes": schemes, "series": series, "places": places, "read_first": read_first(run, user, session)})
+        "schemes": schemes, "series": series, "places": places, "read_first": read_first(run, session)})
 
 
 SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_cost", "forms_of_entry")
@@ -270,27 +276,22 @@ def compare_page(request: Request, user: PageUser, session: SessionDep,
                                             "chosen": chosen, "names": names(session, finished + runs)})
 
 
-def _tables(section: Any) -> dict[str, Any]:
-    return {t.name: t for t in section.tables}
-
-
 @router.get("/runs/{run_id}/standards")
 def standards_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep,
                    category: Annotated[str, Query(max_length=20)] = "") -> Response:
     """The risk table (filtered by category) and its summary; every other standards table as CSV."""
     run = _done(run_id, user, session)
-    tables = _tables(api_results.get_standards(run.id, user, session))
+    tables = by_name(api_results.get_standards(run.id, user, session))
     risk = tables.get("risk_schools")
     if risk is None:
         raise ApiError(404, f"Run {run.id} has no school risk table; start a full run on a dataset with "
                        "school_indicators.csv.")
-    rows = [dict(zip(risk.columns, r, strict=False)) for r in risk.rows]
+    rows = records(risk)
     if category:
         rows = [r for r in rows if str(r.get("category", "")).lower() == category.lower()]
-    notes = tables.get("notes")
     return render(request, "standards.html", {
         "run": run, "risk": risk, "rows": rows, "summary": tables.get("risk_summary"), "category": category,
-        "notes": [str(r[0]) for r in notes.rows if r and r[0]] if notes is not None else [],
+        "notes": texts(tables.get("notes")),
         "others": sorted(n for n in tables if n not in ("risk_schools", "risk_summary", "notes"))})
 
 
@@ -303,19 +304,17 @@ def accuracy_page(request: Request, run_id: RunId, user: PageUser, session: Sess
     from forecasting.accuracy import shown_tables, summary_text
 
     run = _done(run_id, user, session)
-    tables = _tables(api_results.get_stage(run.id, "accuracy", user, session))
+    tables = by_name(api_results.get_stage(run.id, "accuracy", user, session))
     headline = pd.DataFrame(tables["headline"].rows, columns=tables["headline"].columns)
     origins = [int(r[0]) for r in tables["origins"].rows]
 
     def table(frame: pd.DataFrame) -> dict[str, Any]:
-        rows = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-        return {"columns": list(frame.columns), "rows": rows}
+        return {"columns": list(frame.columns), "rows": [list(r.values()) for r in frame_records(frame)]}
 
     authority, areas = shown_tables(headline)
-    notes = tables.get("notes")
     return render(request, "accuracy.html", {
         "run": run, "summary": summary_text(headline, origins), "authority": table(authority), "areas": table(areas),
-        "notes": [str(r[0]) for r in notes.rows if r and r[0]] if notes is not None else [],
+        "notes": texts(tables.get("notes")),
         "others": sorted(n for n in tables if n != "notes")})
 
 
@@ -327,7 +326,7 @@ def post16_page(request: Request, run_id: RunId, user: PageUser, session: Sessio
     """The authority's post-16 figures; the longer tables (per school, pupil-level for admins) as CSV."""
     run = _done(run_id, user, session)
     section = api_results.get_post16(run.id, user, session)
-    tables = _tables(section)
+    tables = by_name(section)
     return render(request, "post16.html", {"run": run, "tables": {n: tables[n] for n in POST16_SHOWN if n in tables},
                                            "others": sorted(n for n in tables if n not in POST16_SHOWN),
                                            "withheld": section.withheld})

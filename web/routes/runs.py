@@ -71,7 +71,7 @@ def run_page(request: Request, run_id: RunId, user: PageUser, session: SessionDe
         from web.routes.results import read_first, warm_map
 
         files = api_results.list_files(run_id, user, session)
-        first = read_first(run, user, session)
+        first = read_first(run, session)
         warm_map(state, run.id, user.id)
     return render(request, "run.html", {**_progress(request, run, state), "names": names(session, [run]),
                                         "files": files, "read_first": first})

@@ -360,14 +360,15 @@ def test_the_forecasts_notes_and_warnings_are_on_the_run_and_area_pages(web: Web
 
 def test_a_plans_warning_is_on_its_run_page(web: WebWorld) -> None:
     """A plan decided more than a year after the data's base year (2024/25) carries the optimiser's warning
-    to load the latest census; the run page shows it as a warning, word for word as the API stores it."""
+    to load the latest census; the run page shows it as a warning, word for word as the API stores it, and once,
+    though the robust plan, whose scenarios share the plan's inputs, repeats it."""
     from html import unescape
 
     admin = web.bearer["admin"]
     scenario = web.api.post("/scenarios", headers=admin, json={
         "name": "decided late", "settings": {"horizon": 7, "optimiser": {"decision_date": "2027-01-15"}}})
     assert scenario.status_code == 201, scenario.text
-    started = web.api.post("/runs", headers=admin, json={"dataset_id": web.dataset_id, "kind": "plan",
+    started = web.api.post("/runs", headers=admin, json={"dataset_id": web.dataset_id, "kind": "robust",
                                                           "scenario_id": scenario.json()["id"]})
     assert started.status_code == 202, started.text
     run_id = started.json()["id"]
@@ -376,8 +377,9 @@ def test_a_plans_warning_is_on_its_run_page(web: WebWorld) -> None:
     assert len(warnings) == 1
     text = warnings[0]["warning"]
     assert text.startswith("The data's base year is 2024/25, more than a year before the decision date 2027-01-15")
-    page = unescape(web.as_["viewer"].get(f"/app/runs/{run_id}").text)
-    assert f"Warning: {text}" in re.sub(r"<[^>]+>", "", page)
+    assert web.api.get(f"/runs/{run_id}/stages/robust/warnings", headers=admin).json()["rows"] == warnings
+    page = re.sub(r"<[^>]+>", "", unescape(web.as_["viewer"].get(f"/app/runs/{run_id}").text))
+    assert page.count(f"Warning: {text}") == 1
 
 
 def test_the_admissions_page_gives_the_apis_figures(web: WebWorld) -> None:

@@ -103,7 +103,8 @@ def read_first(run: Run, session: SessionDep) -> dict[str, list[str]]:
         except ApiError:
             continue
         out[name] += [str(v) for v in frame.iloc[:, 0] if v]
-    return out
+    # The robust plan repeats the plan's own warnings (its scenarios share the plan's inputs): each once.
+    return {kind: list(dict.fromkeys(said)) for kind, said in out.items()}
 
 
 def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:

@@ -225,21 +225,33 @@ def _capital_by_year_table(data: ReportData) -> Table | None:
                  rows, [False] + [True] * (len(years) + 1), css="small")
 
 
-def _reductions_table(data: ReportData) -> Table | None:
-    from reports.pageone import reductions
+def _reductions_table(data: ReportData) -> tuple[Table | None, str, Table | None]:
+    """Page one's reductions and closures (the soonest `REDUCTIONS_SHOWN`), a line for the rest, and
+    the table of every one for the programme section when page one cannot hold them all."""
+    from reports.pageone import REDUCTIONS_SHOWN, reductions
 
     frame = reductions(data)
     if frame.empty:
-        return None
+        return None, "", None
     frame = frame.assign(year_text=frame["year"].map(year_label),
                          short=frame["kind"].map(KIND_SHORT).fillna(frame["type"]))
-    return frame_table(frame, [("school", "School", None), ("planning_area_id", "Area", None),
-                               ("short", "Decision", None), ("year_text", "From", None),
-                               ("places_removed", "Places removed", number), ("ofsted", "Ofsted", None),
-                               ("popularity", "First preferences for its places", None),
-                               ("own_admissions", "Own admission authority", None)],
-                       f"Reductions and closures: decisions needing consultation ({len(frame)})", css="small",
-                       widths=[24, 6, 11, 7, 8, 12, 15, 17])
+    frame = frame.sort_values(["year", "planning_area_id", "school"], kind="stable")
+    columns = [("school", "School", None), ("planning_area_id", "Area", None), ("short", "Decision", None),
+               ("year_text", "From", None), ("places_removed", "Places removed", number), ("ofsted", "Ofsted", None),
+               ("popularity", "First preferences for its places", None),
+               ("own_admissions", "Own admission authority", None)]
+    widths = [24, 6, 11, 7, 8, 12, 15, 17]
+    shown = frame.head(REDUCTIONS_SHOWN)
+    title = "Reductions and closures: decisions needing consultation"
+    count = f"{len(shown)} of {len(frame)}, the soonest" if len(frame) > len(shown) else f"{len(frame)}"
+    first = frame_table(shown, columns, f"{title} ({count})", css="small", widths=widths)
+    rest = frame.iloc[REDUCTIONS_SHOWN:]
+    if rest.empty:
+        return first, "", None
+    line = (f"{len(rest):,} more {'reduction or closure' if len(rest) == 1 else 'reductions or closures'} "
+            f"{'removes' if len(rest) == 1 else 'remove'} {number(rest['places_removed'].sum())} places from "
+            f"{year_label(int(rest['year'].min()))} on: every one is listed under 'The recommended programme'.")
+    return first, line, frame_table(frame, columns, f"{title}: every one ({len(frame)})", css="small", widths=widths)
 
 
 def _reductions_note(data: ReportData) -> str | None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 #: Rows of a page-one table before the rest are counted in one line.
 TOP = 5
+#: Reductions and closures listed on page one, soonest first; with more, page one names how many
+#: more and the programme section lists every one (page one answers the board on one A4 page).
+REDUCTIONS_SHOWN = 8
 CUTS = ("reduce", "close")
 
 

@@ -22,6 +22,8 @@ from sufficiency.core.phases import LAST_SECONDARY, YEAR_12, area_phase_of
 OUT = Path(__file__).parent / "data"
 SEED = 20250101
 FIRST_YEAR, BASE_YEAR = 2017, 2024
+#: Trafford's old-style LA code in the school census.
+TRAFFORD_LA = 358
 
 #: Wards (2023 boundaries) grouped into primary planning areas by locality. Illustrative: the
 #: grouping follows Trafford's towns, not a published SCAP planning-area list.
@@ -118,7 +120,7 @@ DECIDED = """optimiser:
 def build(shared: Path) -> None:
     """Write every sample file into ``sufficiency/sample/data``."""
     from sufficiency.sample.extras import housing_sites, options, pupil_yields, scenario
-    from sufficiency.sample.rolls import synthesise_rolls
+    from sufficiency.sample.rolls import cohort_survival, synthesise_rolls
 
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -141,7 +143,9 @@ def build(shared: Path) -> None:
     pop = _population(shared)
     head = pd.read_csv(shared / "trafford/school_headcount_exclusions_2006_2017.csv", dtype=str)
     head = head[head["geographic_level"] == "School"]
-    rolls, schools = synthesise_rolls(schools, wards, pop, head, rng, FIRST_YEAR, BASE_YEAR, STAYING_ON)
+    census = pd.read_csv(shared / "england/pupils/la_ncy_2011_2016.csv")
+    survival = cohort_survival(census, TRAFFORD_LA)
+    rolls, schools = synthesise_rolls(schools, wards, pop, head, rng, FIRST_YEAR, BASE_YEAR, STAYING_ON, survival)
 
     areas = [(pa, name, "primary") for pa, (name, _) in PRIMARY_AREAS.items()]
     areas += [(sa, name, "secondary") for sa, (name, _) in SECONDARY_AREAS.items()]

@@ -35,8 +35,9 @@ def test_the_samples_top_three_rate_is_shown_before_and_after_its_plan(sample_ru
             assert 0 <= row["top_three_pct_lower"] <= row["top_three_pct"] <= row["top_three_pct_upper"] <= 100
             assert row["first_pct"] <= row["top_three_pct"]
             assert row["gap_to_target_pts"] == pytest.approx(90 - row["top_three_pct"])
-    # The plan adds Year 7 places where families want them: more of them get a top-three preference.
-    assert auth.loc[("secondary", "plan"), "top_three_pct"] > auth.loc[("secondary", "today"), "top_three_pct"] + 2
+    # The plan adds Year 7 places where families want them: more of them get a top-three preference,
+    # beyond the reach of today's 80% interval.
+    assert auth.loc[("secondary", "plan"), "top_three_pct"] > auth.loc[("secondary", "today"), "top_three_pct_upper"]
     # Every applicant of an area counts once: the areas add up to the authority.
     m = result.measures
     areas = m[(m["planning_area_id"] != "all") & (m["case"] == "today")].groupby("phase")["applicants"].sum()

@@ -129,6 +129,24 @@ def test_cuts_in_areas_short_of_places_say_so_on_page_one(pages, data):
         assert f"{area} (Years" in text or f"{area} (Year" in text
 
 
+def test_page_one_lists_the_soonest_reductions_and_the_programme_every_one(pages, data):
+    from reports.pageone import REDUCTIONS_SHOWN, reductions
+
+    cuts = reductions(data)
+    assert len(cuts) > REDUCTIONS_SHOWN, "the sample's plan has more reductions than page one lists"
+    first = pages[0]
+    assert f"decisions needing consultation ({REDUCTIONS_SHOWN} of {len(cuts)}, the soonest)" in first
+    soonest = cuts.sort_values("year", kind="stable").head(REDUCTIONS_SHOWN)
+    assert all(school in first for school in soonest["school"])
+    rest = cuts.sort_values(["year", "planning_area_id", "school"], kind="stable").iloc[REDUCTIONS_SHOWN:]
+    assert (f"{len(rest)} more reductions or closures remove {number(rest['places_removed'].sum())} places from "
+            f"{year_label(int(rest['year'].min()))} on") in first
+    programme = next(i for i, page in enumerate(pages) if "The recommended programme" in page and i > 1)
+    listed = " ".join(pages[programme:])
+    assert f"decisions needing consultation: every one ({len(cuts)})" in listed
+    assert all(school in listed for school in cuts["school"])
+
+
 def test_every_workbook_sheet_names_each_column_once(written):
     book = load_workbook(written["report_principal.xlsx"], read_only=True)
     for ws in book.worksheets:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from sufficiency.core.stages import ReportSection
 
 
@@ -43,6 +45,16 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     if not result.real_data.empty:
         tables.append(("The simulation against DfE's real preference rates (%)", result.real_data))
     if result.trade_off is not None:
-        tables.append(("Cost against preference: the plan and its re-plans (pounds, %)", result.trade_off))
+        tables.append(("Cost against preference: the plan and its re-plans (pounds, %)",
+                       _trade_off_shown(result.trade_off)))
     return [ReportSection(title="Admissions: families' preferences and the 90% target", paragraphs=paragraphs,
                           tables=tuple(tables), notes=tuple(result.notes))]
+
+
+def _trade_off_shown(trade: pd.DataFrame) -> pd.DataFrame:
+    """The trade-off as a board reads it: whole pounds, and each weight as given (0.25, not rounded to 0.2)."""
+    out = trade.copy()
+    for col in ("capital", "controllable_cost"):
+        out[col] = out[col].round().astype("Int64")
+    out["popularity_weight"] = out["popularity_weight"].map(lambda w: f"{w:g}")
+    return out

@@ -70,7 +70,7 @@ def print_admissions(result: AdmissionsResult) -> None:
                                                                                 "simulated_pct", "difference_pts")}))
     if result.trade_off is not None:
         console.print(frame_table(result.trade_off, "Cost against preference: the plan and its re-plans "
-                                  "(pounds; %)", formats={"top_three_pct_primary": ".1f",
+                                  "(pounds; %)", formats={"popularity_weight": "g", "top_three_pct_primary": ".1f",
                                                           "top_three_pct_secondary": ".1f",
                                                           "lowest_top_three_pct": ".1f"}))
     if result.observed is not None and len(result.observed):

@@ -32,7 +32,8 @@ and the options:
 Measures: the expected cost of the principal plan's permanent schemes with each scenario's best
 recourse (EEV) against the robust plan's (RP): the value of the stochastic solution VSS = EEV - RP
 (never negative: the principal plan's schemes are a feasible first stage, and the solver starts from
-them); each scenario's own optimum (wait-and-see, WS): EVPI = RP - WS; and per scenario the robust
+them); each scenario's own optimum (wait-and-see, WS: its own solve, or the robust plan's recourse for it
+where that solve stopped on a worse plan, see `best_known`): EVPI = RP - WS, never negative; and per scenario the robust
 plan's cost and shortfall beside its own optimum (regret). Money and place-years are reported apart.
 """
 
@@ -205,6 +206,19 @@ def decision_value(outcomes: pd.DataFrame, probabilities: np.ndarray) -> pd.Seri
             for col in OUTCOME_COLUMNS:
                 out[f"{name}_{col}"] = float(means[a][col] - means[b][col])
     return pd.Series(out)
+
+
+def best_known(own: pd.DataFrame, robust: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's own best plan: its own solve, or the robust plan where that did better.
+
+    The robust plan, with its recourse for a scenario, is a plan for that scenario alone; a scenario's own
+    solve that stopped at its time limit on a worse plan has not found that future's best, and would make
+    the value of perfect information (and a regret) negative, which they cannot be. Rows align by scenario.
+    """
+    own = own.reset_index(drop=True).copy()
+    worse = own["objective"].to_numpy() > robust["objective"].to_numpy()
+    own.loc[worse, OUTCOME_COLUMNS] = robust.reset_index(drop=True).loc[worse, OUTCOME_COLUMNS].to_numpy()
+    return own
 
 
 def regret_table(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -429,6 +443,7 @@ def solve_robust(
     fan = _fan(models, names, "robust")
     outcome_frames = [rp.assign(scenario=names, plan="robust"), eev.assign(scenario=names, plan="principal")]
     if own is not None:
+        own = best_known(own, rp)
         outcome_frames.append(own.assign(scenario=names, plan="own"))
     outcomes = pd.concat(outcome_frames, ignore_index=True)
     value = decision_value(outcomes, prob)

@@ -189,3 +189,16 @@ def test_the_api_serves_the_target_and_keeps_the_applications_for_admins(tmp_pat
             assert shown.json()["count"] == 60
             assert world.client.get(path, headers=world.as_["other_admin"]).status_code == 404
         assert world.client.get(f"/admissions/runs/{run['id']}/target").status_code == 401
+
+
+def test_the_cost_against_preference_table_reads_as_given() -> None:
+    from admissions.report import sections
+
+    inputs = load_inputs(sample_dir(), {"admissions": {"draws": 2, "plan_check": {"popularity_weights": [1]}}})
+    run = run_scenario(inputs, ["forecast", "plan", "admissions"], options={"years": [YEAR]})
+    trade = run.results["admissions"].trade_off
+    assert trade["plan"].tolist() == ["as run", "popularity weight 1"]
+    shown = dict(sections(run)[0].tables)["Cost against preference: the plan and its re-plans (pounds, %)"]
+    # The plan as run weighs popularity 0.25 (optimiser.rules.prefer_popular_good): shown as 0.25, not rounded.
+    assert shown["popularity_weight"].tolist() == ["0.25", "1"]
+    assert shown["capital"].tolist() == [round(v) for v in trade["capital"]]

@@ -238,3 +238,23 @@ def test_a_bulge_every_scenario_needs_is_committed_and_says_why():
     bulges = result.schemes[result.schemes["kind"] == "bulge"]
     assert bulges[["status", "year", "probability"]].values.tolist() == [["committed", 2030, 1.0]]
     assert bulges["trigger"].iloc[0] == "needed in every scenario: Reception in A exceeds 29 pupils in 2030/31"
+
+
+def test_a_futures_own_plan_is_never_worse_than_the_robust_plan_for_it():
+    from optimiser.stochastic import best_known, decision_value
+    from optimiser.twostage import OUTCOME_COLUMNS
+
+    # Future "b"'s own solve stopped on a plan worse than the robust plan's for b (objective 130 against 120):
+    # the robust plan is a plan for b alone, so b's best known is the robust plan's outcome.
+    row = dict.fromkeys(OUTCOME_COLUMNS, 0.0)
+    robust = pd.DataFrame([{**row, "objective": 100.0, "controllable": 90.0, "shortfall": 1.0},
+                           {**row, "objective": 120.0, "controllable": 100.0, "shortfall": 2.0}])
+    own = pd.DataFrame([{**row, "objective": 95.0, "controllable": 95.0, "shortfall": 0.0},
+                        {**row, "objective": 130.0, "controllable": 80.0, "shortfall": 5.0}])
+    best = best_known(own, robust)
+    assert best["objective"].tolist() == [95.0, 120.0]
+    assert best["controllable"].tolist() == [95.0, 100.0] and best["shortfall"].tolist() == [0.0, 2.0]
+    outcomes = pd.concat([robust.assign(scenario=["a", "b"], plan="robust"),
+                          best.assign(scenario=["a", "b"], plan="own")], ignore_index=True)
+    value = decision_value(outcomes, np.array([0.5, 0.5]))
+    assert value["evpi_objective"] == pytest.approx(0.5 * 5 + 0.5 * 0)  # never negative

@@ -138,7 +138,10 @@ def shown_tables(headline: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     areas = headline[list(AREA_LABELS)].rename(columns=AREA_LABELS)
     for frame in (authority, areas):
         frame["Phase"] = frame["Phase"].str.capitalize()
-    return authority.round(1), areas.round(1)
+        for col in frame.columns[1:]:
+            # + 0.0 turns a -0.0 left by rounding (a signed error of -0.04%) into 0.0: "-0.0" reads as a miss.
+            frame[col] = frame[col].round(1) + 0.0
+    return authority, areas
 
 
 def summary_text(headline: pd.DataFrame, origins: list[int]) -> str:

@@ -29,7 +29,7 @@ from reports.format import (
     risk_reasons_text,
     year_label,
 )
-from reports.pageone import accuracy_sentence, range_sentence
+from reports.pageone import accuracy_sentence, range_sentence, reductions, reductions_note
 
 #: How a figure the data does not hold reads in a table.
 NOT_AVAILABLE = "not available"
@@ -225,12 +225,11 @@ def _capital_by_year_table(data: ReportData) -> Table | None:
                  rows, [False] + [True] * (len(years) + 1), css="small")
 
 
-def _reductions_table(data: ReportData) -> tuple[Table | None, str, Table | None]:
-    """Page one's reductions and closures (the soonest `REDUCTIONS_SHOWN`), a line for the rest, and
-    the table of every one for the programme section when page one cannot hold them all."""
-    from reports.pageone import REDUCTIONS_SHOWN, reductions
+def _reductions_table(frame: pd.DataFrame) -> tuple[Table | None, str, Table | None]:
+    """Page one's reductions and closures (`reports.pageone.reductions`: the soonest `REDUCTIONS_SHOWN`), a
+    line for the rest, and the table of every one for the programme section when page one cannot hold them all."""
+    from reports.pageone import REDUCTIONS_SHOWN
 
-    frame = reductions(data)
     if frame.empty:
         return None, "", None
     frame = frame.assign(year_text=frame["year"].map(year_label),
@@ -252,12 +251,6 @@ def _reductions_table(data: ReportData) -> tuple[Table | None, str, Table | None
             f"{'removes' if len(rest) == 1 else 'remove'} {number(rest['places_removed'].sum())} places from "
             f"{year_label(int(rest['year'].min()))} on: every one is listed under 'The recommended programme'.")
     return first, line, frame_table(frame, columns, f"{title}: every one ({len(frame)})", css="small", widths=widths)
-
-
-def _reductions_note(data: ReportData) -> str | None:
-    from reports.pageone import reductions, reductions_note
-
-    return reductions_note(reductions(data)) if data.has_plan else None
 
 
 def _count(n: int, noun: str) -> str:
@@ -433,6 +426,7 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
 
     images = {k: base64.b64encode(v).decode("ascii") for k, v in charts.items()}
     result = data.result
+    cuts = reductions(data)  # page one's table, its note and the programme section's list read it once
     subtitle = (f"Scenario '{result.name}'{': ' + result.scenario.description if result.scenario.description else ''} "
                 f"Base year {year_label(data.base_year)}; forecast {year_label(data.years[0])} to "
                 f"{year_label(data.years[-1])}. Produced {result.provenance.created_at[:10]} by sufficiency "
@@ -443,8 +437,8 @@ def view_model(data: ReportData, charts: dict[str, bytes]) -> dict[str, Any]:
         "headline": data.headline(), "tiles": _tiles(data), "warnings": data.warnings,
         "range": range_sentence(data), "accuracy": accuracy_sentence(data), "area_needs": _areas_table(data),
         "top_schemes": _top_schemes_table(data),
-        "by_year": _capital_by_year_table(data), "reductions": _reductions_table(data),
-        "reductions_note": _reductions_note(data),
+        "by_year": _capital_by_year_table(data), "reductions": _reductions_table(cuts),
+        "reductions_note": reductions_note(cuts) if data.has_plan else None,
         "omitted": data.omitted, "phases": data.phases, "has_map": "map" in images,
         "needed": _needed_table(data), "by_kind": _by_kind_table(data), "risks": data.risks,
         "charts": images, "base_year": year_label(data.base_year), "areas": _area_views(data, images),

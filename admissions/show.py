@@ -27,9 +27,17 @@ def headline(result: AdmissionsResult) -> pd.DataFrame:
             row[f"first, {label} (%)"] = f"{r.first_pct:.1f}"
             row[f"top three, {label} (%)"] = (f"{r.top_three_pct:.1f} ({r.top_three_pct_lower:.1f}-"
                                               f"{r.top_three_pct_upper:.1f})")
-            row[f"gap to {result.target:g}%, {label} (pts)"] = f"{r.gap_to_target_pts:+.1f}"
+            row[f"against {result.target:g}%, {label}"] = against_target(r.gap_to_target_pts, r.meets_target)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def against_target(gap_pts: float, meets: bool) -> str:
+    """The top-three rate against the target in words an officer reads without a sign convention: "met, 4.0 pts
+    above" or "3.8 pts short" (``gap_pts`` is the target less the rate, in percentage points)."""
+    if meets:
+        return f"met, {-gap_pts:.1f} pts above" if round(-gap_pts, 1) > 0 else "met"
+    return f"{gap_pts:.1f} pts short" if round(gap_pts, 1) > 0 else "under 0.1 pts short"
 
 
 def areas_brief(result: AdmissionsResult, year: int) -> pd.DataFrame:

@@ -61,6 +61,23 @@ def test_the_report_has_the_admissions_section(sample_run) -> None:
     assert any("DfE" in c for c in captions)
 
 
+def test_the_headline_says_met_or_short_in_words_not_a_signed_gap(sample_run) -> None:
+    from admissions.show import against_target, headline
+
+    # A rate above the target is "met", by how much; below it, how far short (no sign for a reader to decode).
+    assert against_target(-4.04, True) == "met, 4.0 pts above"
+    assert against_target(3.8, False) == "3.8 pts short"
+    assert against_target(0.0, True) == "met"
+    assert against_target(0.02, False) == "under 0.1 pts short"
+    table = headline(sample_run.results["admissions"]).set_index("phase")
+    auth = sample_run.results["admissions"].measures
+    auth = auth[auth["planning_area_id"] == "all"].set_index(["phase", "case"])
+    for phase in ("primary", "secondary"):
+        for case, label in (("today", "today's places"), ("plan", "with the plan")):
+            shown = table.at[phase, f"against 90%, {label}"]
+            assert shown.startswith("met") == bool(auth.at[(phase, case), "meets_target"]), shown
+
+
 def write_preferences(folder: Path, rows: list[tuple]) -> None:
     pd.DataFrame(rows, columns=["application_id", "year", "ncy", "rank", "school_id", "distance_m", "looked_after",
                                 "sibling"]).to_csv(folder / "preferences.csv", index=False)

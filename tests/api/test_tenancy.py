@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from api import create_app
-from api.jobs import run_pipeline
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.testing import sqlite_url
 from tests.api.conftest import World, make_world, sample_files, upload_sample, wait_for
@@ -65,8 +64,7 @@ class Councils:
 
 @pytest.fixture(scope="module")
 def councils(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Councils]:
-    for world in make_world(sqlite_url(Path(tmp_path_factory.mktemp("tenancy"))), pipeline=run_pipeline,
-                            rate_limit_per_minute=1_000_000):
+    for world in make_world(sqlite_url(Path(tmp_path_factory.mktemp("tenancy"))), rate_limit_per_minute=1_000_000):
         client, admin, planner = world.client, world.as_["admin"], world.as_["planner"]
         a = {"dataset_id": upload_sample(world)}
         a["scenario_id"] = client.post("/scenarios", headers=planner, json={

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.bootstrap import create_admin
 from sufficiency.app.settings import Settings
 from sufficiency.app.store.testing import sqlite_url
-from tests.api.conftest import PASSWORD, sample_files, sign_in, wait_for
+from tests.api.conftest import PASSWORD, few_draws, sample_files, sign_in, wait_for
 from web.app import create_app
 
 BASE = "https://testserver"  # the session cookie is Secure: a browser sends it over HTTPS (or to localhost) only
@@ -56,7 +56,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The sample borough uploaded by A's admin, a scenario, and one finished full run with its reports."""
     settings = Settings(mode="test", database_url=sqlite_url(tmp_path_factory.mktemp("web")),
                         rate_limit_per_minute=100_000, sign_in_per_minute=1000)
-    app = create_app(settings)
+    app = create_app(settings, pipeline=few_draws)
     with TestClient(app, base_url=BASE) as api:
         with app.state.sufficiency.sessions.begin() as session:
             create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)

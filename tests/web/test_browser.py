@@ -29,7 +29,7 @@ from sufficiency.app.settings import Settings
 from sufficiency.app.store import make_engine, session_factory, upgrade
 from sufficiency.app.store.testing import sqlite_url
 from sufficiency.sample import sample_dir
-from tests.api.conftest import free_port
+from tests.api.conftest import few_draws, free_port
 from web.app import create_app
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -66,7 +66,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         create_admin(session, "Trafford Council", "admin@trafford.example", PASSWORD)
     engine.dispose()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(settings, pipeline=few_draws)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

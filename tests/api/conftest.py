@@ -64,8 +64,8 @@ class World:
 
 PASSWORD = "correct horse battery staple"
 
-#: Admissions draws in the test services' runs: the routes read the tables, and 4 draws make them as 20 do
-#: (tests/admissions holds the simulation itself to its numbers); a fifth of the time of the default's.
+#: Admissions draws in the test services' runs: the routes read the tables, and 4 draws make the same tables as
+#: 20 (tests/admissions holds the simulation itself to its numbers) in about a quarter of the stage's time.
 TEST_DRAWS = 4
 
 

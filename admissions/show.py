@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 
 
 def headline(result: AdmissionsResult) -> pd.DataFrame:
-    """Authority top-three rate today and with the plan, per phase and year, with intervals and the gap."""
+    """Authority top-three rate today and with the plan, per phase and year, with intervals and whether (and by
+    how much) it meets the target; applicants are whole families."""
     auth = result.measures[result.measures["planning_area_id"] == "all"]
     rows = []
     for (phase, year), group in auth.groupby(["phase", "year"], sort=True):
-        row: dict[str, Any] = {"phase": phase, "year": int(year), "applicants": group["applicants"].iloc[0]}
+        row: dict[str, Any] = {"phase": phase, "year": int(year),
+                               "applicants": int(round(group["applicants"].iloc[0]))}  # families: a count
         for case in ("today", "plan"):
             own = group[group["case"] == case]
             if own.empty:
@@ -48,7 +50,7 @@ def areas_brief(result: AdmissionsResult, year: int) -> pd.DataFrame:
     after = m[m["case"] == ("plan" if result.plan_used else "today")].set_index(["phase", "planning_area_id"])
     label = "with the plan" if result.plan_used else "today"
     return pd.DataFrame({
-        "applicants": today["applicants"].round(0),
+        "applicants": today["applicants"].round(0).astype(int),
         "top three, today (%)": today["top_three_pct"].round(1),
         f"top three, {label} (%)": after["top_three_pct"].round(1),
         f"no preferred school, {label} (%)": after["no_preferred_pct"].round(1),

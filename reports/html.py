@@ -392,14 +392,15 @@ def _annex_table(data: ReportData) -> Table | None:
     return table
 
 
-def _cell_text(value: Any) -> str:
-    """A cell of a stage's table as a person reads it: thousands separated, a dash for nothing."""
+def _cell_text(value: Any, year: bool = False) -> str:
+    """A cell of a stage's table as a person reads it: thousands separated (a ``year`` column's 2025 stays as
+    it is), a dash for nothing."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "-"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return str(value) if year else f"{value:,}"
     if isinstance(value, (float, np.floating)):
         return f"{value:,.1f}"
     return str(value)
@@ -411,8 +412,11 @@ def _stage_sections(data: ReportData) -> list[dict[str, Any]]:
     for section in data.stage_sections:
         tables = []
         for caption, frame in section.tables:
-            numeric = [pd.api.types.is_numeric_dtype(frame[c]) and c != "year" for c in frame.columns]
-            rows = [[_cell_text(v) for v in values] for values in frame.itertuples(index=False)]
+            years = [c == "year" for c in frame.columns]
+            numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not y for c, y in zip(frame.columns, years,
+                                                                                            strict=True)]
+            rows = [[_cell_text(v, y) for v, y in zip(values, years, strict=True)]
+                    for values in frame.itertuples(index=False)]
             tables.append(Table(caption, [str(c) for c in frame.columns], rows, numeric))
         figures = [(caption, base64.b64encode(png).decode("ascii")) for caption, png in section.figures]
         views.append({"title": section.title, "paragraphs": list(section.paragraphs), "tables": tables,

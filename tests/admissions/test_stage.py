@@ -62,7 +62,7 @@ def test_the_report_has_the_admissions_section(sample_run) -> None:
 
 
 def test_the_headline_says_met_or_short_in_words_not_a_signed_gap(sample_run) -> None:
-    from admissions.show import against_target, headline
+    from admissions.show import against_target, areas_brief, headline
 
     # A rate above the target is "met", by how much; below it, how far short (no sign for a reader to decode).
     assert against_target(-4.04, True) == "met, 4.0 pts above"
@@ -76,6 +76,23 @@ def test_the_headline_says_met_or_short_in_words_not_a_signed_gap(sample_run) ->
         for case, label in (("today", "today's places"), ("plan", "with the plan")):
             shown = table.at[phase, f"against 90%, {label}"]
             assert shown.startswith("met") == bool(auth.at[(phase, case), "meets_target"]), shown
+    # Applicants are families: whole numbers on every page (a report shows a float as 2,586.0).
+    assert table["applicants"].dtype.kind == "i"
+    assert areas_brief(sample_run.results["admissions"], YEAR)["applicants"].dtype.kind == "i"
+
+
+def test_the_reports_admissions_table_writes_families_with_thousands_and_years_as_they_are(sample_run,
+                                                                                          tmp_path: Path) -> None:
+    from reports import write_reports
+
+    (page,) = write_reports(sample_run, tmp_path, ["html"])
+    html = page.read_text(encoding="utf-8")
+    auth = sample_run.results["admissions"].measures
+    secondary = auth[(auth["planning_area_id"] == "all") & (auth["phase"] == "secondary")].iloc[0]
+    families = round(secondary["applicants"])
+    assert families >= 1000  # the sample's Year 7 applicants: enough to need a separator
+    row = f'<td class="wrap">secondary</td><td class="wrap">{YEAR}</td><td class="num">{families:,}</td>'
+    assert row in html  # the year as it is (not 2,027), the families with a thousands separator
 
 
 def write_preferences(folder: Path, rows: list[tuple]) -> None:

@@ -38,7 +38,7 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         *said,
     )
     tables = [("Families offered a top-three preference, by phase and year (%, 80% interval)", headline(result)),
-              (f"By planning area, {last} (pupils, %, km, schools)", areas_brief(result, last))]
+              (f"By planning area, {last} (applicants: families; %, km, schools)", areas_brief(result, last))]
     case = "plan" if result.plan_used else "today"
     tables.append((f"Oversubscribed schools, {last}, {'with the plan' if case == 'plan' else 'today'} "
                    "(first preferences above places, pupils)", oversubscribed(result, last, case)))

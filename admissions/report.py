@@ -8,6 +8,10 @@ import pandas as pd
 
 from sufficiency.core.stages import ReportSection
 
+#: The preference measures as the report names them.
+MEASURE_WORDS = {"first_pct": "first preference", "top_three_pct": "one of the top three",
+                 "no_preferred_pct": "no preferred school"}
+
 
 def sections(scenario_result: Any) -> list[ReportSection]:
     from admissions.show import areas_brief, headline, oversubscribed
@@ -40,10 +44,15 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     tables = [("Families offered a top-three preference, by phase and year (%, 80% interval)", headline(result)),
               (f"By planning area, {last} (applicants: families; %, km, schools)", areas_brief(result, last))]
     case = "plan" if result.plan_used else "today"
+    over = oversubscribed(result, last, case)
+    over = over.assign(admission_number=over["admission_number"].round(0),
+                       oversubscribed_share=(100 * over["oversubscribed_share"]).round(0))
     tables.append((f"Oversubscribed schools, {last}, {'with the plan' if case == 'plan' else 'today'} "
-                   "(first preferences above places, pupils)", oversubscribed(result, last, case)))
+                   "(first preferences above places: families, the mean of the draws)", over))
     if not result.real_data.empty:
-        tables.append(("The simulation against DfE's real preference rates (%)", result.real_data))
+        real = result.real_data.assign(measure=result.real_data["measure"].map(MEASURE_WORDS).fillna(
+            result.real_data["measure"])).rename(columns={"source": "published in"})
+        tables.append(("The simulation against DfE's real preference rates (%)", real))
     if result.trade_off is not None:
         tables.append(("Cost against preference: the plan and its re-plans (pounds, %)",
                        _trade_off_shown(result.trade_off)))

@@ -299,7 +299,7 @@ def scheme_table(models: list[PlanModel], plans: list[Plan], names: list[str], p
         before = added.get((r.planning_area_id, entry, int(r.year)), 0.0)
         added[(r.planning_area_id, entry, int(r.year))] = before + float(r.places)
         limit = int(np.floor((cap[cell] + before) / (1.0 + m))) if cell is not None else 0
-        watch = f"{ncy_label(entry)} in {r.planning_area_id} exceeds {limit} pupils in {academic_year(int(r.year))}"
+        watch = f"{ncy_label(entry)} in {r.planning_area_id} exceeds {limit:,} pupils in {academic_year(int(r.year))}"
         # A bulge class every scenario needs is committed: its figure says why, not a condition still to come.
         triggers.append(f"needed in every scenario: {watch}" if r.status == "committed" else f"if {watch}")
     table["trigger"] = triggers

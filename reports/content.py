@@ -404,9 +404,11 @@ def describe_area(totals: pd.DataFrame, area_year: pd.DataFrame, area: str, name
     if peak["peak_needed"] > 0:
         text += (f" Without the programme, places needed peak at {number(peak['peak_needed'])} in "
                  f"{year_label(peak['peak_needed_year'])}")
-        if pd.notna(peak["peak_short_after"]):
-            text += (f"; with it, {number(peak['peak_short_after'])} places are short at the worst"
-                     + (f" ({year_label(peak['peak_short_year'])})" if peak["peak_short_after"] > 0 else ""))
+        if pd.notna(peak["peak_short_after"]) and peak["peak_short_after"] > 0:
+            text += (f"; with it, {number(peak['peak_short_after'])} places are short at the worst "
+                     f"({year_label(peak['peak_short_year'])})")
+        elif pd.notna(peak["peak_short_after"]):
+            text += "; with it, no year group is short of places in any forecast year"
         text += "."
     else:
         text += " No year group is short of places before the programme."

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.content import ReportData
-from reports.format import indicator_decimals, year_label
+from reports.format import header_text, indicator_decimals, year_label
 from sufficiency.core.cells import text_only
 
 HEADER_FILL = PatternFill("solid", fgColor="08306B")
@@ -30,33 +30,6 @@ COUNT = "#,##0"
 #: Formats by column name; other number columns get COUNT, or no separator for years and codes.
 DEFAULT_FORMATS = {"capital_cost": POUNDS, "cost": POUNDS, "surplus_rate": "0.0%", "rate": "0.0%",
                    "gap": "0.000%", "forms_of_entry": "0.0", "year": "0", "ncy": "0", "first_year": "0"}
-#: Readable headers (with their unit) for the columns the workbook shows; any other column reads as its
-#: name with spaces ("risk_reasons" -> "Risk reasons"). The SCAP return keeps its own field names.
-HEADERS = {
-    "planning_area_id": "Planning area", "planning_area_name": "Planning area name", "school_id": "School (URN)",
-    "school": "School", "school_name": "School", "name": "Name", "phase": "Phase", "year": "Year (autumn)",
-    "academic_year": "Academic year", "ncy": "Year group (NCY)", "pupils": "Pupils",
-    "places": "Places", "places_before": "Places today", "places_after": "Places after the programme",
-    "places_needed": "Places needed without the programme", "demand": "Pupils to place after the programme",
-    "shortfall_after": "Places short after the programme", "capacity": "Places (plan)",
-    "surplus": "Spare places (plan)", "shortfall": "Places short of pupils plus margin (plan)",
-    "surplus_rate": "Spare places (% of places)", "capital_cost": "Capital (£)", "option_id": "Option",
-    "kind": "Kind", "type": "Type of scheme", "forms_of_entry": "Forms of entry", "reason": "Why",
-    "needs_agreement": "Needs the school's agreement", "schemes": "Schemes", "first_year": "First year",
-    "lower_80": "Lower 80% (pupils)", "upper_80": "Upper 80% (pupils)", "lower_95": "Lower 95% (pupils)",
-    "upper_95": "Upper 95% (pupils)", "actual": "Actual (not forecast)", "ofsted": "Ofsted grade",
-    "ofsted_grade": "Last single-word Ofsted grade",
-    "risk": "Standards risk", "risk_reasons": "Risk reasons", "measure": "Measure", "item": "Item",
-    "amount": "Amount", "unit": "Unit", "setting": "Setting", "value": "Value",
-    "source": "What it is and its source", "file": "File", "sha256": "SHA-256", "package": "Software",
-    "version": "Version", "places_added": "Places added", "places_removed": "Places removed",
-    "peak_needed": "Peak places needed", "peak_needed_year": "Year of the peak",
-    "peak_short_after": "Peak places short after", "peak_short_year": "Year of the worst",
-    "driver": "What drives it", "popularity": "First preferences for its places",
-    "own_admissions": "Own admission authority", "primary": "Primary", "secondary": "Secondary",
-    "why": "Spare places it removes", "area_short": "Year groups of the area short after the programme",
-    "short_reached": "Place-years short in cohorts the cut reaches",
-}
 #: Formats of figures by column: pounds, whole places, pupils to one decimal, rates, years and codes.
 PUPILS = "#,##0.0"
 FIGURE_FORMATS = {"pupils": PUPILS, "demand": COUNT, "lower_80": PUPILS, "upper_80": PUPILS, "lower_95": PUPILS,
@@ -64,12 +37,6 @@ FIGURE_FORMATS = {"pupils": PUPILS, "demand": COUNT, "lower_80": PUPILS, "upper_
                   "places_needed": COUNT, "shortfall_after": COUNT, "capacity": COUNT, "surplus": COUNT,
                   "shortfall": COUNT, "places_added": COUNT, "places_removed": COUNT, "schemes": COUNT,
                   "peak_needed": COUNT, "peak_short_after": COUNT, "peak_needed_year": "0", "peak_short_year": "0"}
-
-
-def header_text(name: object) -> str:
-    """A column's header as a person reads it."""
-    text = str(name)
-    return HEADERS.get(text, text.replace("_", " ").capitalize() if "_" in text or text.islower() else text)
 
 
 WIDE_COLUMNS = {"reason": 90, "source": 90, "risk_reasons": 60, "reasons": 60, "sha256": 70, "value": 40,

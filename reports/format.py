@@ -23,6 +23,46 @@ KIND_SHORT = {"expand": "Expansion", "bulge": "Bulge class", "new_school": "New 
 
 MINUS = "\u2212"
 
+#: Readable headers (with their unit) for the columns the workbook shows; any other column reads as its
+#: name with spaces ("risk_reasons" -> "Risk reasons"). The SCAP return keeps its own field names.
+HEADERS = {
+    "planning_area_id": "Planning area", "planning_area_name": "Planning area name", "school_id": "School (URN)",
+    "school": "School", "school_name": "School", "name": "Name", "phase": "Phase", "year": "Year (autumn)",
+    "academic_year": "Academic year", "ncy": "Year group (NCY)", "pupils": "Pupils",
+    "places": "Places", "places_before": "Places today", "places_after": "Places after the programme",
+    "places_needed": "Places needed without the programme", "demand": "Pupils to place after the programme",
+    "shortfall_after": "Places short after the programme", "capacity": "Places (plan)",
+    "surplus": "Spare places (plan)", "shortfall": "Places short of pupils plus margin (plan)",
+    "surplus_rate": "Spare places (% of places)", "capital_cost": "Capital (£)", "option_id": "Option",
+    "kind": "Kind", "type": "Type of scheme", "forms_of_entry": "Forms of entry", "reason": "Why",
+    "needs_agreement": "Needs the school's agreement", "schemes": "Schemes", "first_year": "First year",
+    "lower_80": "Lower 80% (pupils)", "upper_80": "Upper 80% (pupils)", "lower_95": "Lower 95% (pupils)",
+    "upper_95": "Upper 95% (pupils)", "actual": "Actual (not forecast)", "ofsted": "Ofsted grade",
+    "ofsted_grade": "Last single-word Ofsted grade",
+    "risk": "Standards risk", "risk_reasons": "Risk reasons", "measure": "Measure", "item": "Item",
+    "amount": "Amount", "unit": "Unit", "setting": "Setting", "value": "Value",
+    "source": "What it is and its source", "file": "File", "sha256": "SHA-256", "package": "Software",
+    "version": "Version", "places_added": "Places added", "places_removed": "Places removed",
+    "peak_needed": "Peak places needed", "peak_needed_year": "Year of the peak",
+    "peak_short_after": "Peak places short after", "peak_short_year": "Year of the worst",
+    "driver": "What drives it", "popularity": "First preferences for its places",
+    "own_admissions": "Own admission authority", "primary": "Primary", "secondary": "Secondary",
+    "why": "Spare places it removes", "area_short": "Year groups of the area short after the programme",
+    "short_reached": "Place-years short in cohorts the cut reaches",
+    # the tables the admissions and robust stages add
+    "admission_number": "Admission number", "first_preferences": "First preferences (families)",
+    "over_by": "Over by (families)", "oversubscribed_share": "Oversubscribed in (% of draws)",
+    "real_pct": "Real (%)", "real_low": "Real, lowest (%)", "real_high": "Real, highest (%)",
+    "simulated_pct": "Simulated (%)", "difference_pts": "Simulated less real (% points)",
+    "periods": "Periods", "status": "Status", "trigger": "Trigger", "applicants": "Applicants (families)",
+}
+
+
+def header_text(name: object) -> str:
+    """A column's header as a person reads it."""
+    text = str(name)
+    return HEADERS.get(text, text.replace("_", " ").capitalize() if "_" in text or text.islower() else text)
+
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))

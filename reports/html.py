@@ -20,6 +20,8 @@ from reports.areas import GROWTH
 from reports.content import ReportData, deficit_matrix, describe_area
 from reports.format import (
     KIND_SHORT,
+    MINUS,
+    header_text,
     indicator_decimals,
     money,
     money_short,
@@ -392,18 +394,25 @@ def _annex_table(data: ReportData) -> Table | None:
     return table
 
 
-def _cell_text(value: Any, year: bool = False) -> str:
+def _cell_text(value: Any, year: bool = False, whole: bool = False) -> str:
     """A cell of a stage's table as a person reads it: thousands separated (a ``year`` column's 2025 stays as
-    it is), a dash for nothing."""
+    it is), to one decimal unless its column is ``whole`` (places, pounds: 30, not 30.0), a dash for nothing."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "-"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(value) if year else f"{value:,}"
+    if isinstance(value, (int, np.integer)) or (whole and isinstance(value, (float, np.floating))):
+        text = str(int(value)) if year else f"{int(round(value)):,}"
+        return text.replace("-", MINUS)
     if isinstance(value, (float, np.floating)):
-        return f"{value:,.1f}"
+        return f"{value:,.1f}".replace("-", MINUS)
     return str(value)
+
+
+def _whole(column: pd.Series) -> bool:
+    """Whether a number column holds whole numbers only (places, pounds), to be shown without decimals."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    return bool(pd.api.types.is_numeric_dtype(column) and len(values) and (values == values.round()).all())
 
 
 def _stage_sections(data: ReportData) -> list[dict[str, Any]]:
@@ -415,9 +424,10 @@ def _stage_sections(data: ReportData) -> list[dict[str, Any]]:
             years = [c == "year" for c in frame.columns]
             numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not y for c, y in zip(frame.columns, years,
                                                                                             strict=True)]
-            rows = [[_cell_text(v, y) for v, y in zip(values, years, strict=True)]
+            whole = [_whole(frame[c]) for c in frame.columns]
+            rows = [[_cell_text(v, y, w) for v, y, w in zip(values, years, whole, strict=True)]
                     for values in frame.itertuples(index=False)]
-            tables.append(Table(caption, [str(c) for c in frame.columns], rows, numeric))
+            tables.append(Table(caption, [header_text(c) for c in frame.columns], rows, numeric))
         figures = [(caption, base64.b64encode(png).decode("ascii")) for caption, png in section.figures]
         views.append({"title": section.title, "paragraphs": list(section.paragraphs), "tables": tables,
                       "notes": list(section.notes), "figures": figures})

@@ -53,20 +53,51 @@ def _more_or_less(x: float) -> str:
     return f"{_pounds(abs(x))} {'more' if x >= 0 else 'less'}"
 
 
+def _margin(robust: Any) -> float | None:
+    """The operating margin the robust plan kept (a share of pupils), or None when it is not at hand."""
+    model = getattr(getattr(robust, "plan", None), "model", None)
+    return None if model is None else float(model.inputs.config.margin)
+
+
+def _short_of(margin: float | None) -> str:
+    """What the plans' shortfall counts: pupils plus the margin the optimiser keeps, as its own page says."""
+    return f"pupils plus the {margin:.0%} margin" if margin is not None else "pupils plus the margin"
+
+
 def comparison(robust: Any) -> pd.DataFrame:
-    """The deterministic (principal) plan beside the robust plan: expected figures over the futures."""
+    """The deterministic (principal) plan beside the robust plan: expected figures over the futures, in whole
+    pounds and place-years."""
     v = robust.value
-    rows = [("capital, expected (£)", v["principal_capital"], v["robust_capital"]),
+    short = f"place-years short of {_short_of(_margin(robust))}"
+    rows = [("capital, expected over the futures (£; bulge classes as each future needs)", v["principal_capital"],
+             v["robust_capital"]),
             ("controllable cost, expected (£, discounted)", v["principal_controllable"], v["robust_controllable"]),
-            ("shortfall, expected (place-years)", v["principal_shortfall"], v["robust_shortfall"])]
+            (f"shortfall, expected ({short})", v["principal_shortfall"], v["robust_shortfall"])]
     evaluated = robust.outcomes[robust.outcomes["scenario"] == "high"]
     if not evaluated.empty:
         by_plan = evaluated.assign(plan=evaluated["plan"].str.replace(" (evaluated)", "", regex=False)
                                    ).set_index("plan")["shortfall"]
-        rows.append(("shortfall under the high variant (place-years)", by_plan.get("principal", np.nan),
+        rows.append((f"shortfall under the high variant ({short})", by_plan.get("principal", np.nan),
                      by_plan.get("robust", np.nan)))
     out = pd.DataFrame(rows, columns=["measure", "principal plan", "robust plan"])
     return out.round(0)
+
+
+def schemes_shown(robust: Any, names: pd.Series | None) -> pd.DataFrame:
+    """The committed and contingent schemes as a board reads them: the school by name, the year it opens as
+    an academic year, the kind in words, whole places and pounds, the chance in %."""
+    from reports.format import KIND_SHORT, year_label
+
+    s = robust.schemes
+    school = s["school_id"].astype("string")
+    if names is not None:
+        school = school.map(lambda i: f"{names.get(i, i)} ({i})" if pd.notna(i) else "new school")
+    return pd.DataFrame({
+        "status": s["status"], "opens": s["year"].map(year_label), "kind": s["kind"].map(KIND_SHORT).fillna(s["kind"]),
+        "school": school, "planning_area_id": s["planning_area_id"], "places": s["places"].round(0),
+        "capital (£)": s["capital_cost"].round(0), "chance (%)": (100 * s["probability"]).round(0),
+        "trigger": s["trigger"].fillna(""),
+    })
 
 
 def sections(scenario_result: Any) -> list[ReportSection]:
@@ -76,6 +107,8 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     v = robust.value
     committed = robust.schemes[robust.schemes["status"] == "committed"]
     contingent = robust.schemes[robust.schemes["status"] == "contingent"]
+    margin = _margin(robust)
+    kept = f"the {margin:.0%} operating margin" if margin is not None else "the operating margin"
     names = ", ".join(f"{n} ({p:.0%})" for n, p in zip(robust.scenarios["scenario"], robust.scenarios["probability"],
                                                          strict=True))
     paragraphs = [
@@ -88,7 +121,11 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         f"{len(contingent)} bulge classes, each with the intake that triggers it; the officer watches the trigger.",
         f"Expected over the futures, the robust plan costs {_pounds(v['robust_controllable'])} controllable "
         f"against {_pounds(v['principal_controllable'])} for the principal plan, and leaves "
-        f"{number(v['robust_shortfall'])} place-years short against {number(v['principal_shortfall'])}.",
+        f"{number(v['robust_shortfall'])} place-years short against {number(v['principal_shortfall'])}. "
+        f"Place-years short on this page count pupils plus {kept} the optimiser keeps (its own measure); page "
+        "one counts pupils above places, without the margin, so its figure is the smaller. Capital here is "
+        "expected over the futures, each buying the bulge classes it needs; page one's is the principal plan's "
+        "under the principal forecast.",
     ]
     if "vss_objective" in v:
         paragraphs.append(
@@ -104,24 +141,22 @@ def sections(scenario_result: Any) -> list[ReportSection]:
             f"controllable and {number(v['evpi_shortfall'])} place-years: the most better forecasting could be worth.")
     s = robust.solve
     notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
-             "and the likelier bulge classes before it, with the 2% operating margin; pupils placed in a neighbouring "
+             f"and the likelier bulge classes before it, with {kept}; pupils placed in a neighbouring "
              "area are not counted. Read it when the bulge class must be decided, its lead time before entry.",
              f"Solved by the {robust.method} form with HiGHS: {s.status}, within {s.gap:.2%} of the best bound on "
              f"the expected controllable cost, {s.seconds:.1f} s."] + list(robust.warnings)
-    schemes = robust.schemes[["status", "year", "kind", "school_id", "planning_area_id", "places", "capital_cost",
-                              "probability", "trigger"]].copy()
-    schemes["probability"] = (100 * schemes["probability"]).round(0)
-    schemes = schemes.rename(columns={"capital_cost": "capital (£)", "probability": "chance (%)"})
-    outcomes = robust.outcomes.copy()
-    outcomes[["capital", "controllable"]] = outcomes[["capital", "controllable"]].round(-3)
-    outcomes = outcomes[["scenario", "plan", "capital", "controllable", "shortfall"]].rename(
-        columns={"capital": "capital (£)", "controllable": "controllable (£)", "shortfall": "shortfall (place-years)"})
-    regret = robust.regret.rename(columns={"controllable": "controllable (£)", "shortfall": "shortfall (place-years)",
+    inputs = getattr(scenario_result, "inputs", None)
+    names = None if inputs is None else inputs.schools.set_index("school_id")["name"]
+    schemes = schemes_shown(robust, names)
+    short = f"shortfall (place-years short of {_short_of(margin)})"
+    outcomes = robust.outcomes[["scenario", "plan", "capital", "controllable", "shortfall"]].round(0).rename(
+        columns={"capital": "capital (£)", "controllable": "controllable (£, discounted)", "shortfall": short})
+    regret = robust.regret.rename(columns={"controllable": "controllable (£, discounted)", "shortfall": short,
                                            "objective": "objective (£ and weighting)"}).round(0)
     tables = (("The principal (deterministic) plan beside the robust plan, expected over the futures",
                comparison(robust)),
-              ("Robust programme: committed and contingent schemes (£, %, pupils)", schemes),
-              ("Each future under each plan (£ discounted, place-years)", outcomes.round(0)),
+              ("Robust programme: committed and contingent schemes (places, £, %; triggers in pupils)", schemes),
+              ("Each future under each plan (£, place-years)", outcomes),
               ("Regret: the robust plan less each future's own best plan (£, place-years)", regret))
     figures = (("Places short in each future, by year, under the principal and the robust plan",
                 fan_of_outcomes(robust.fan)),) if not robust.fan.empty else ()

@@ -3,6 +3,7 @@ council's real applications (personal: admins only), and the validation of that 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def test_the_headline_says_met_or_short_in_words_not_a_signed_gap(sample_run) ->
 
 def test_the_reports_admissions_table_writes_families_with_thousands_and_years_as_they_are(sample_run,
                                                                                           tmp_path: Path) -> None:
+    from admissions.show import oversubscribed
     from reports import write_reports
 
     (page,) = write_reports(sample_run, tmp_path, ["html"])
@@ -93,6 +95,17 @@ def test_the_reports_admissions_table_writes_families_with_thousands_and_years_a
     assert families >= 1000  # the sample's Year 7 applicants: enough to need a separator
     row = f'<td class="wrap">secondary</td><td class="wrap">{YEAR}</td><td class="num">{families:,}</td>'
     assert row in html  # the year as it is (not 2,027), the families with a thousands separator
+    # Headers are words, not field names; whole numbers (admission numbers, % of draws) are shown whole.
+    section = html[html.index("Admissions: families"):]
+    section = section[:section.index("</section>")] if "</section>" in section else section
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", section)
+    assert headers and not [h for h in headers if "_" in h], headers
+    assert "Admission number" in headers and "Oversubscribed in (% of draws)" in headers
+    over = oversubscribed(sample_run.results["admissions"], YEAR, "plan").iloc[0]
+    table = section[section.index("Oversubscribed schools"):]
+    table = table[:table.index("</table>")]
+    assert f'<td class="num">{over["admission_number"]:.0f}</td>' in table  # 180, not 180.0
+    assert f'<td class="num">{100 * over["oversubscribed_share"]:.0f}</td>' in table  # 100 (%), not 1.0
 
 
 def write_preferences(folder: Path, rows: list[tuple]) -> None:

@@ -205,11 +205,20 @@ def test_the_report_page_compares_the_plans_and_draws_the_fan():
     from reports.robust import sections
 
     result = _robust(8_000)
-    (page,) = sections(SimpleNamespace(results={"robust": result}))
+    schools = pd.DataFrame({"school_id": ["S1"], "name": ["Hill Primary"]})
+    (page,) = sections(SimpleNamespace(results={"robust": result}, inputs=SimpleNamespace(schools=schools)))
+    shown = dict(page.tables)["Robust programme: committed and contingent schemes (places, £, %; triggers in pupils)"]
+    # At £8,000 a place the expansion pays: a form of entry committed for 2027, by name and in words, its
+    # 7 year groups of 30 places costed at 8,000 x 210 = £1,680,000
+    expansion = shown[shown["kind"] == "Expansion"].iloc[0]
+    assert (expansion["status"], expansion["opens"], expansion["school"]) == ("committed", "2027/28",
+                                                                               "Hill Primary (S1)")
+    assert (expansion["places"], expansion["capital (£)"], expansion["chance (%)"]) == (210, 1_680_000, 100)
+    assert any("count pupils plus the 2% operating margin the optimiser keeps" in p for p in page.paragraphs)
     captions = [caption for caption, _ in page.tables]
     assert captions[0].startswith("The principal (deterministic) plan beside the robust plan")
     comparison = page.tables[0][1].set_index("measure")
-    assert comparison.loc["shortfall, expected (place-years)"].tolist() == [0.0, 0.0]
+    assert comparison.loc["shortfall, expected (place-years short of pupils plus the 2% margin)"].tolist() == [0.0, 0.0]
     assert page.figures and page.figures[0][1][:8] == b"\x89PNG\r\n\x1a\n"
     assert any("Value of the stochastic solution" in p for p in page.paragraphs)
     assert set(result.tables()) == {"schemes", "scenarios", "outcomes", "regret", "value", "fan", "solve", "warnings"}

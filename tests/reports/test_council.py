@@ -159,11 +159,11 @@ def _area_figures(html: str, area: str, name: str) -> dict[str, object]:
         "page_one_short": row.group(3), "page_one_short_year": row.group(4),
         "places_today": re.search(r"against ([\d,]+) places today", sentence).group(1),
     }
-    peak = re.search(r"places needed peak at ([\d,]+) in (\S+); with it, ([\d,]+) places are short at the worst"
-                     r"(?: \((\S+)\))?", sentence)
+    peak = re.search(r"places needed peak at ([\d,]+) in (\S+); with it, (?:([\d,]+) places are short at the worst"
+                     r" \((\S+)\)|no year group is short of places in any forecast year)", sentence)
     if peak:
         figures |= {"sentence_need": peak.group(1), "sentence_need_year": peak.group(2),
-                    "sentence_short": peak.group(3), "sentence_short_year": peak.group(4)}
+                    "sentence_short": peak.group(3) or "0", "sentence_short_year": peak.group(4)}
         totals = re.search(r"All year groups ((?:[\d,]+ → [\d,]+ ?)+)", sentence).group(1)
         pairs = [p.split(" → ") for p in re.findall(r"[\d,]+ → [\d,]+", totals)]
         figures["table_need"] = [int(a.replace(",", "")) for a, _ in pairs]

@@ -65,6 +65,20 @@ def nyc_phase_table(errors: pd.DataFrame) -> pd.DataFrame:
                             by=("phase", "horizon", "model"))
 
 
+def grade_table(errors: pd.DataFrame, models: tuple[str, ...] = ("sufficiency", "csr_mean_3", "persistence")
+                ) -> pd.DataFrame:
+    """District × grade cells by grade and horizon: each model's mean absolute | mean signed % error.
+
+    A phase total's bias is the sum of its grades' biases, which can offset one another: a model that
+    over-forecasts Grades 9-10 and under-forecasts 11-12 shows a smaller phase bias than one biased less
+    in every grade. This table shows the biases where they arise."""
+    cells = errors[(errors.level == "area_ncy") & errors.model.isin(models)]
+    t = cells.groupby(["horizon", "ncy", "model"]).agg(mape=("ape", "mean"), bias=("pe", "mean")).reset_index()
+    t["cell"] = [f"{a:.2f} / {b:+.2f}" for a, b in zip(t["mape"], t["bias"], strict=True)]
+    wide = t.pivot_table(index=["horizon", "ncy"], columns="model", values="cell", aggfunc="first")
+    return wide[list(models)].reset_index().rename(columns={"ncy": "grade"})
+
+
 def scorecard_errors(shared: Path) -> pd.DataFrame | None:
     """English LAs' own forecast errors (forecast / outturn - 1, %), from the DfE scorecards."""
     path = shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv"
@@ -110,6 +124,8 @@ def main() -> int:
         print(markdown(table[table.level == level].drop(columns="level")))
     print("\n### NYC district phase totals (K-5, 6-12) and district × Kindergarten cells\n")
     print(markdown(nyc_phase_table(errors)))
+    print("\n### NYC district x grade cells by grade: mean absolute / mean signed % error\n")
+    print(markdown(grade_table(errors)))
     cards = scorecard_errors(args.shared)
     if cards is not None:
         print("\n### English LAs' own forecasts, DfE School Places Scorecards 2022/23-2024/25 (%)\n")

@@ -8,13 +8,9 @@ import pandas as pd
 
 from sufficiency.core.stages import ReportSection
 
-#: The preference measures as the report names them.
-MEASURE_WORDS = {"first_pct": "first preference", "top_three_pct": "one of the top three",
-                 "no_preferred_pct": "no preferred school"}
-
 
 def sections(scenario_result: Any) -> list[ReportSection]:
-    from admissions.show import areas_brief, headline, oversubscribed
+    from admissions.show import areas_brief, headline, oversubscribed, real_rates_shown
 
     result = scenario_result.results.get("admissions")
     if result is None:
@@ -50,8 +46,8 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     tables.append((f"Oversubscribed schools, {last}, {'with the plan' if case == 'plan' else 'today'} "
                    "(first preferences above places: families, the mean of the draws)", over))
     if not result.real_data.empty:
-        real = result.real_data.assign(measure=result.real_data["measure"].map(MEASURE_WORDS).fillna(
-            result.real_data["measure"])).rename(columns={"source": "published in"})
+        columns, rows = real_rates_shown(list(result.real_data.columns), result.real_data.to_numpy().tolist())
+        real = pd.DataFrame(rows, columns=columns)  # built from rows: each column's type inferred again
         tables.append(("The simulation against DfE's real preference rates (%)", real))
     if result.trade_off is not None:
         tables.append(("Cost against preference: the plan and its re-plans (pounds, %)",

@@ -59,6 +59,19 @@ def areas_brief(result: AdmissionsResult, year: int) -> pd.DataFrame:
     }).reset_index()
 
 
+#: The preference measures as a person reads them.
+MEASURE_WORDS = {"first_pct": "first preference", "top_three_pct": "one of the top three",
+                 "no_preferred_pct": "no preferred school"}
+
+
+def real_rates_shown(columns: list[str], rows: list[list]) -> tuple[list[str], list[list]]:
+    """The simulation against DfE's real rates as a person reads it: each measure in words, and the column naming
+    the publication called what it is (its header is not the settings' "source")."""
+    at = columns.index("measure") if "measure" in columns else None
+    shown = [[MEASURE_WORDS.get(v, v) if i == at else v for i, v in enumerate(row)] for row in rows]
+    return ["published in" if c == "source" else c for c in columns], shown
+
+
 def oversubscribed(result: AdmissionsResult, year: int, case: str) -> pd.DataFrame:
     s = result.schools[(result.schools["year"] == year) & (result.schools["case"] == case)]
     s = s[s["oversubscribed_share"] >= 0.5].sort_values("over_by", ascending=False)

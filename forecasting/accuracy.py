@@ -50,6 +50,9 @@ AREA_LABELS = {
     "area_coverage_95": "Inside its 95% interval (%)",
 }
 
+#: The shown columns that are counts, written as whole numbers.
+COUNT_LABELS = {AUTHORITY_LABELS["horizon"], AUTHORITY_LABELS["forecasts"], AREA_LABELS["areas"]}
+
 
 @dataclass
 class Accuracy:
@@ -139,6 +142,9 @@ def shown_tables(headline: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for frame in (authority, areas):
         frame["Phase"] = frame["Phase"].str.capitalize()
         for col in frame.columns[1:]:
+            if col in COUNT_LABELS:  # years ahead and forecasts scored are counts: 3, not 3.0
+                frame[col] = frame[col].astype(int)
+                continue
             # + 0.0 turns a -0.0 left by rounding (a signed error of -0.04%) into 0.0: "-0.0" reads as a miss.
             frame[col] = frame[col].round(1) + 0.0
     return authority, areas

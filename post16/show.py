@@ -21,6 +21,8 @@ MEASURE_NAMES = {
     "neet_or_not_known_pct": "NEET or not known",
     "september_guarantee_pct": "September Guarantee offers",
     "apprenticeship_pct": "In an apprenticeship",
+    "level2_at_19": "Level 2 by age 19",
+    "level3_at_19": "Level 3 by age 19",
 }
 SIXTH_FORM_COLUMNS = [
     "year", "year12", "year13", "places", "surplus", "shortfall", "providers_short", "retention_12_to_13_pct",

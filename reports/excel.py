@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.content import ReportData
-from reports.format import header_text, indicator_decimals, year_label
+from reports.format import PLAN_HEADERS, header_text, indicator_decimals, year_label
 from sufficiency.core.cells import text_only
 
 HEADER_FILL = PatternFill("solid", fgColor="08306B")
@@ -56,11 +56,11 @@ def _cell(value: Any) -> Any:
 
 
 def add_frame_sheet(book: Workbook, title: str, frame: pd.DataFrame, formats: dict[str, str] | None = None,
-                    start_row: int = 1, readable: bool = True) -> Worksheet:
+                    start_row: int = 1, readable: bool = True, headers: dict[str, str] | None = None) -> Worksheet:
     """A sheet holding ``frame`` with a bold frozen header row, filters and number formats; ``readable``
-    headers (:data:`HEADERS`) unless a return's own field names must stay."""
+    headers (:data:`HEADERS`, or this sheet's own ``headers`` first) unless a return's own field names must stay."""
     ws = book.create_sheet(title[:31])
-    _write_frame(ws, frame, formats, start_row, readable)
+    _write_frame(ws, frame, formats, start_row, readable, headers)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     if len(frame):
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(frame.columns))}{start_row + len(frame)}"
@@ -91,10 +91,11 @@ def _is_code(name: str) -> bool:
 
 
 def _write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None, start_row: int,
-                 readable: bool = True) -> None:
+                 readable: bool = True, headers: dict[str, str] | None = None) -> None:
     formats = {**DEFAULT_FORMATS, **(FIGURE_FORMATS if readable else {}), **(formats or {})}
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=start_row, column=j, value=header_text(name) if readable else str(name))
+        text = ((headers or {}).get(str(name)) or header_text(name)) if readable else str(name)
+        cell = ws.cell(row=start_row, column=j, value=text)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(vertical="bottom", wrap_text=True)
     for i, values in enumerate(frame.itertuples(index=False), start=start_row + 1):
@@ -222,7 +223,7 @@ def _area_sheets(book: Workbook, data: ReportData) -> None:
     add_frame_sheet(book, "Year groups short", data.area_deficits)
     add_frame_sheet(book, "Forecast by area", data.result.forecast.by_area)
     if data.result.plan is not None:
-        add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after)
+        add_frame_sheet(book, "Sufficiency after", data.result.plan.sufficiency_after, headers=PLAN_HEADERS)
         parts = _cost_parts(data.result.plan)
         ws = add_frame_sheet(book, "Cost breakdown", parts, {"amount": "#,##0"})
         for i, unit in enumerate(parts["unit"], start=2):  # only pounds read as money; weightings never do

@@ -31,8 +31,8 @@ HEADERS = {
     "academic_year": "Academic year", "ncy": "Year group (NCY)", "pupils": "Pupils",
     "places": "Places", "places_before": "Places today", "places_after": "Places after the programme",
     "places_needed": "Places needed without the programme", "demand": "Pupils to place after the programme",
-    "shortfall_after": "Places short after the programme", "capacity": "Places (plan)",
-    "surplus": "Spare places (plan)", "shortfall": "Places short of pupils plus margin (plan)",
+    "shortfall_after": "Places short after the programme", "capacity": "Capacity (places)",
+    "surplus": "Spare places (places less pupils)", "shortfall": "Places short (pupils above places)",
     "surplus_rate": "Spare places (% of places)", "capital_cost": "Capital (£)", "option_id": "Option",
     "kind": "Kind", "type": "Type of scheme", "forms_of_entry": "Forms of entry", "reason": "Why",
     "needs_agreement": "Needs the school's agreement", "schemes": "Schemes", "first_year": "First year",
@@ -55,7 +55,17 @@ HEADERS = {
     "real_pct": "Real (%)", "real_low": "Real, lowest (%)", "real_high": "Real, highest (%)",
     "simulated_pct": "Simulated (%)", "difference_pts": "Simulated less real (% points)",
     "periods": "Periods", "status": "Status", "trigger": "Trigger", "applicants": "Applicants (families)",
+    # the post-16 and standards tables
+    "la": "This authority", "england": "England", "region": "Region", "rank": "Rank", "of": "Of (authorities)",
+    "gap_to_target": "Gap to target (% points)", "gap_to_england": "Gap to England (% points)",
+    "cohort_share_pct": "Share of the cohort (%)", "fsm_la": "Pupils eligible for free school meals (%)",
+    "year12": "Year 12", "year13": "Year 13", "retention_12_to_13_pct": "Year 12 staying on to Year 13 (%)",
+    "kpi_id": "KPI", "providers_short": "Providers short",
 }
+
+#: The plan's own table counts against pupils plus the operating margin it keeps (`optimiser.config`).
+PLAN_HEADERS = {"capacity": "Places (plan)", "surplus": "Spare places beyond pupils plus margin (plan)",
+                "shortfall": "Places short of pupils plus margin (plan)"}
 
 
 def header_text(name: object) -> str:

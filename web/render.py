@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reports.format import header_text
 from sufficiency.core.web import ApiError
 from web.session import PRE_SESSION_COOKIE, SignInRequired, csrf_token, set_cookie
 
@@ -53,7 +54,7 @@ def _when(value: Any) -> str:
     return value.strftime("%d %b %Y %H:%M UTC") if value is not None else "–"
 
 
-TEMPLATES.env.filters.update(number=_number, pounds=_pounds, percent=_percent, when=_when)
+TEMPLATES.env.filters.update(number=_number, pounds=_pounds, percent=_percent, when=_when, header=header_text)
 TEMPLATES.env.globals["prefix"] = PREFIX
 
 

@@ -108,6 +108,9 @@ def test_the_tables_a_reader_sees_say_their_units() -> None:
     for frame in (authority, areas):
         assert all("(%)" in c for c in frame.columns[3:])
     assert list(areas.columns) == list(AREA_LABELS.values())
+    # Counts are whole numbers on every page (a float column shows "3.0 forecasts scored").
+    assert [authority[c].dtype.kind for c in ("Years ahead", "Forecasts scored")] == ["i", "i"]
+    assert areas["Planning-area totals scored"].dtype.kind == "i"
     # The scorecards score one and three years ahead: two years ahead has no council figure.
     council = authority.set_index(["Phase", "Years ahead"]).iloc[:, -1]
     assert council.loc[("Primary", 1)] == pytest.approx(0.2) and np.isnan(council.loc[("Primary", 2)])

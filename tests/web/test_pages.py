@@ -425,6 +425,13 @@ def test_the_admissions_page_gives_the_apis_figures(web: WebWorld) -> None:
     areas = secondary[secondary.index('id="areas"'):secondary.index('id="oversubscribed"')]
     assert "<td>secondary</td>" in areas and "<td>primary</td>" not in areas
     assert f'<option value="{last - 1}" selected>' in secondary
+    # The simulation against DfE's real rates reads as words: its measures and its headers.
+    real = page.text[page.text.index("The simulation against DfE"):]
+    real = real[:real.index("</table>")]
+    for shown in ("<td>one of the top three</td>", '<th scope="col">Real (%)</th>',
+                  '<th scope="col">Published in</th>', '<th scope="col">Simulated less real (% points)</th>'):
+        assert shown in real, shown
+    assert "_pct" not in real and "_pts" not in real
 
 
 def test_the_accuracy_page_gives_the_stored_scores(web: WebWorld) -> None:
@@ -444,3 +451,23 @@ def test_the_accuracy_page_gives_the_stored_scores(web: WebWorld) -> None:
                 f"{row['baseline_authority_ape']:.1f}%; the council's own forecasts {row['council_ape']:.1f}%)")
         assert said in text, said
     assert len(headline) == 6 and notes and all(n["note"] in text for n in notes)
+
+
+def test_the_post16_page_reads_as_words_and_whole_numbers(web: WebWorld) -> None:
+    """The post-16 tables as an officer reads them: each measure and header in words (the stored table's
+    neet_or_not_known_pct is "NEET or not known", its la "This authority"), places a whole number with a
+    thousands separator, the year as it is."""
+    rows = web.api.get(f"/runs/{web.run_id}/stages/post16/sixth_form_totals",
+                       headers=web.bearer["admin"]).json()["rows"]
+    page = web.as_["viewer"].get(f"/app/runs/{web.run_id}/post16").text
+    participation = page[page.index('id="t-participation"'):]
+    participation = participation[:participation.index("</table>")]
+    assert "<td>NEET or not known</td>" in participation and "_pct" not in participation
+    assert '<th scope="col">This authority</th>' in participation
+    sixth = page[page.index('id="t-sixth_form_totals"'):]
+    sixth = sixth[:sixth.index("</table>")]
+    first = rows[0]
+    assert first["places"] >= 1000  # the sample's sixth forms: enough to need a separator
+    assert f'<td class="num">{first["year"]}</td>' in sixth  # 2017, not 2,017
+    assert f'<td class="num">{first["places"]:,.0f}</td>' in sixth  # 2,328, not 2328 or 2,328.0
+    assert '<th scope="col">Year 12</th>' in sixth and "Year12" not in sixth

@@ -6,11 +6,13 @@ The page reads the admissions stage's stored tables through the API's route func
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from admissions.show import real_rates_shown
 from api.deps import SessionDep
 from api.errors import ApiError
 from api.routes import results as api_results
@@ -68,8 +70,16 @@ def admissions_view(tables: dict[str, Any], year: int | None, phase: str) -> dic
     schools.sort(key=lambda r: -(r["over_by"] or 0))
     return {"target": target, "plan_used": plan_used, "years": years, "chosen": chosen, "phases": phases,
             "phase": phase if phase in phases else "", "rows": rows, "headline": headline, "areas": area_rows,
-            "schools": schools, "real_data": tables.get("real_data"), "trade_off": tables.get("trade_off"),
+            "schools": schools, "real_data": _real_rates(tables.get("real_data")), "trade_off": tables.get("trade_off"),
             "notes": texts(tables.get("notes"))}
+
+
+def _real_rates(table: Any | None) -> SimpleNamespace | None:
+    """The stored table of the simulation against DfE's real rates, its measures in words."""
+    if table is None:
+        return None
+    columns, rows = real_rates_shown(list(table.columns), [list(r) for r in table.rows])
+    return SimpleNamespace(columns=columns, rows=rows)
 
 
 @router.get("/runs/{run_id}/admissions")

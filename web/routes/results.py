@@ -322,13 +322,27 @@ def accuracy_page(request: Request, run_id: RunId, user: PageUser, session: Sess
 POST16_SHOWN = ("participation", "groups", "sixth_form_totals", "attainment19", "roni_metrics", "notes")
 
 
+def _measures_in_words(table: Any) -> Any:
+    """A stored post-16 table with its ``measure`` column in words ("NEET or not known", not neet_or_not_known_pct)."""
+    from types import SimpleNamespace
+
+    from post16.show import MEASURE_NAMES
+
+    if "measure" not in table.columns:
+        return table
+    at = list(table.columns).index("measure")
+    rows = [[MEASURE_NAMES.get(v, v) if i == at else v for i, v in enumerate(row)] for row in table.rows]
+    return SimpleNamespace(name=table.name, columns=list(table.columns), rows=rows)
+
+
 @router.get("/runs/{run_id}/post16")
 def post16_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
     """The authority's post-16 figures; the longer tables (per school, pupil-level for admins) as CSV."""
     run = _done(run_id, user, session)
     section = api_results.get_post16(run.id, user, session)
     tables = by_name(section)
-    return render(request, "post16.html", {"run": run, "tables": {n: tables[n] for n in POST16_SHOWN if n in tables},
+    shown = {n: _measures_in_words(tables[n]) for n in POST16_SHOWN if n in tables}
+    return render(request, "post16.html", {"run": run, "tables": shown,
                                            "others": sorted(n for n in tables if n not in POST16_SHOWN),
                                            "withheld": section.withheld})
 

@@ -126,9 +126,12 @@ class RobustPlan:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result as named tables (stored with a run, served by the API, written as CSV)."""
         s = self.solve
+        model = getattr(self.plan, "model", None)
         solve = pd.DataFrame([{"method": self.method, "solver": s.solver, "status": s.status,
                                "objective": round(s.objective, 0), "bound": round(s.bound, 0),
-                               "gap": round(s.gap, 6), "message": s.message}])
+                               "gap": round(s.gap, 6), "message": s.message,
+                               # the operating margin its shortfall counts beyond pupils (a share)
+                               "margin": float(model.inputs.config.margin) if model is not None else None}])
         return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
                 "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
                 "fan": self.fan, "solve": solve,

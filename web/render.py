@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reports.format import header_text
+from reports.format import KIND_SHORT, header_text, money, money_short
 from sufficiency.core.web import ApiError
 from web.session import PRE_SESSION_COOKIE, SignInRequired, csrf_token, set_cookie
 
@@ -30,20 +30,6 @@ def _number(value: Any, digits: int = 0) -> str:
     return f"{float(value):,.{digits}f}"
 
 
-def _pounds(value: Any) -> str:
-    """Money in pounds: £1.25m, £350k or £900."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    value = float(value)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1e6:
-        return f"{sign}£{value / 1e6:,.2f}m"
-    if value >= 1e3:
-        return f"{sign}£{value / 1e3:,.0f}k"
-    return f"{sign}£{value:,.0f}"
-
-
 def _percent(value: Any, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -54,7 +40,9 @@ def _when(value: Any) -> str:
     return value.strftime("%d %b %Y %H:%M UTC") if value is not None else "–"
 
 
-TEMPLATES.env.filters.update(number=_number, pounds=_pounds, percent=_percent, when=_when, header=header_text)
+# Money as the report writes it: a headline as page one's tiles (£4.7m), a table's figure in full (£298,050).
+TEMPLATES.env.filters.update(number=_number, pounds=money_short, money=money, percent=_percent, when=_when,
+                             header=header_text, kind=lambda k: KIND_SHORT.get(k, k))
 TEMPLATES.env.globals["prefix"] = PREFIX
 
 

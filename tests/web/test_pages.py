@@ -261,6 +261,24 @@ def test_programme_sorts_and_filters(web: WebWorld) -> None:
     assert "Schemes (0 shown" in filtered.text
 
 
+def test_the_programme_page_says_what_the_reports_page_one_says(web: WebWorld) -> None:
+    """The capital cost and the place-years short after the programme are the figures on the report's page
+    one (pupils above places, not the plan's own measure with its operating margin)."""
+    from html import unescape
+
+    report = next(n for n in downloads(web) if n.endswith(".html"))
+    page_one = unescape(re.sub(r"<[^>]+>", " ", web.as_["viewer"].get(f"/app/runs/{web.run_id}/downloads/{report}")
+                               .text))
+    page_one = re.sub(r"\s+", " ", page_one)
+    programme = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", web.as_["viewer"].get(
+        f"/app/runs/{web.run_id}/programme").text)))
+    short = re.search(r"Over the plan period ([\d,]+) place-years are short", page_one)
+    shown = re.search(r"Short after the programme ([\d,]+) place-years: pupils above places", programme)
+    assert short and shown and short.group(1) == shown.group(1)  # the sample's plan leaves cohorts short
+    total = re.search(r"Capital \(£\) (?:£[\d,]+ )+(£[\d,]+)", page_one)  # the by-year table's total
+    assert total and f"({total.group(1)})" in programme
+
+
 def test_map_data_has_areas_schools_and_years(web: WebWorld) -> None:
     data = web.as_["viewer"].get(f"/app/runs/{web.run_id}/map.json").json()
     assert data["areas"]["features"] and data["schools"]["features"]

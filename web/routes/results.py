@@ -225,6 +225,13 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
 SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_cost", "forms_of_entry")
 
 
+def places_short_after(rows: list[dict[str, Any]]) -> float:
+    """Place-years short after the programme as the report counts them (`reports.measures`: pupils above places
+    in each area, year group and year, each rounded to whole pupils and places as the SCAP return counts them),
+    not the plan's own shortfall of pupils plus its operating margin."""
+    return float(sum(max(round(r["demand"] or 0.0) - round(r["capacity"] or 0.0), 0) for r in rows))
+
+
 @router.get("/runs/{run_id}/programme")
 def programme_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep,
                    sort: Annotated[Literal[SORTABLE], Query()] = "year",  # type: ignore[valid-type]
@@ -248,7 +255,9 @@ def programme_page(request: Request, run_id: RunId, user: PageUser, session: Ses
     for s in shown:
         by_year[s["year"]] += s["capital_cost"] or 0.0
     return render(request, "programme.html", {
-        "run": run, "summary": plan["summary"], "schemes": shown, "all": schemes, "by_year": sorted(by_year.items()),
+        "run": run, "summary": plan["summary"],
+        "short_after": places_short_after(_sufficiency(run, user, session, "after")), "schemes": shown,
+        "all": schemes, "by_year": sorted(by_year.items()),
         "kinds": sorted({s["kind"] for s in schemes}), "areas": sorted({s["planning_area_id"] or "" for s in schemes}),
         "years": sorted({s["year"] for s in schemes}), "sort": sort, "order": order,
         "filters": {"kind": kind, "area": area, "year": year, "q": q}, "sortable": SORTABLE})

@@ -3,6 +3,7 @@ schemes with their triggers, and a fan of outcomes across the futures."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,21 @@ def _margin(robust: Any) -> float | None:
 def _short_of(margin: float | None) -> str:
     """What the plans' shortfall counts: pupils plus the margin the optimiser keeps, as its own page says."""
     return f"pupils plus the {margin:.0%} margin" if margin is not None else "pupils plus the margin"
+
+
+def from_tables(tables: dict[str, pd.DataFrame]) -> SimpleNamespace:
+    """The robust plan as `sections` reads it, rebuilt from the tables a run stored (`RobustPlan.tables`), so
+    the web page says what the report says. Without the fan, the page draws no chart; the stored tables keep no
+    solve time (a run's tables are the same each time it is made), so the note gives none."""
+    solve = tables["solve"].iloc[0] if len(tables.get("solve", ())) else pd.Series(dtype=object)
+    warnings = tables.get("warnings")
+    return SimpleNamespace(
+        schemes=tables["schemes"], scenarios=tables["scenarios"], outcomes=tables["outcomes"],
+        regret=tables["regret"], value=tables["value"].set_index("measure")["value"],
+        fan=pd.DataFrame(), plan=None, margin=solve.get("margin"), method=solve.get("method", "extensive"),
+        solve=SimpleNamespace(status=solve.get("status", ""), gap=float(solve.get("gap", np.nan)),
+                              seconds=float(solve.get("seconds", np.nan))),
+        warnings=[] if warnings is None else [str(w) for w in warnings.iloc[:, 0] if w])
 
 
 def comparison(robust: Any) -> pd.DataFrame:
@@ -148,7 +164,8 @@ def sections(scenario_result: Any) -> list[ReportSection]:
              f"and the likelier bulge classes before it, with {kept}; pupils placed in a neighbouring "
              "area are not counted. Read it when the bulge class must be decided, its lead time before entry.",
              f"Solved by the {robust.method} form with HiGHS: {s.status}, within {s.gap:.2%} of the best bound on "
-             f"the expected controllable cost, {s.seconds:.1f} s."] + list(robust.warnings)
+             "the expected controllable cost" + (f", {s.seconds:.1f} s." if np.isfinite(s.seconds) else ".")
+             ] + list(robust.warnings)
     inputs = getattr(scenario_result, "inputs", None)
     names = None if inputs is None else inputs.schools.set_index("school_id")["name"]
     schemes = schemes_shown(robust, names)

@@ -25,6 +25,7 @@ def pages(w: WebWorld) -> list[str]:
         f"/app/runs/{run}/admissions", f"/app/runs/{run}/admissions?year=2027&phase=secondary",
         f"/app/runs/{run}/accuracy", f"/app/runs/{run}/downloads/accuracy/measures.csv",
         f"/app/runs/{run}/standards", f"/app/runs/{run}/post16", f"/app/runs/{run}/downloads",
+        f"/app/runs/{run}/robust",
         *[f"/app/runs/{run}/downloads/{name}" for name in downloads(w)],
         f"/app/runs/{run}/downloads/standards/benchmark.csv", f"/app/runs/{run}/downloads/post16/participation.csv",
     ]
@@ -489,3 +490,27 @@ def test_the_post16_page_reads_as_words_and_whole_numbers(web: WebWorld) -> None
     assert f'<td class="num">{first["year"]}</td>' in sixth  # 2017, not 2,017
     assert f'<td class="num">{first["places"]:,.0f}</td>' in sixth  # 2,328, not 2328 or 2,328.0
     assert '<th scope="col">Year 12</th>' in sixth and "Year12" not in sixth
+
+
+def test_the_robust_page_says_what_the_report_says(web: WebWorld) -> None:
+    """The robust programme's page is the report's section, rebuilt from the stored tables: the same sentences
+    (committed and contingent schemes, expected costs and place-years with the margin named), each scheme by
+    school name with its trigger."""
+    from html import unescape
+
+    def plain(html: str) -> str:
+        return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+    report = next(n for n in downloads(web) if n.endswith(".html"))
+    written = plain(web.as_["viewer"].get(f"/app/runs/{web.run_id}/downloads/{report}").text)
+    page = web.as_["viewer"].get(f"/app/runs/{web.run_id}/robust")
+    assert page.status_code == 200 and 'aria-current="page">Robust</a>' in page.text
+    shown = plain(page.text)
+    for start in ("Committed now:", "Expected over the futures,"):
+        sentence = re.search(re.escape(start) + r"[^.]*\.", shown).group(0)
+        assert sentence in written, sentence
+    assert "place-years short of pupils plus the 2% margin" in shown
+    schemes = web.api.get(f"/runs/{web.run_id}/stages/robust/schemes", headers=web.bearer["admin"]).json()["rows"]
+    contingent = next(s for s in schemes if s["status"] == "contingent")
+    assert contingent["trigger"] in shown
+    assert f"({contingent['school_id']})" in shown  # named, with its URN beside

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict, defaultdict
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -328,13 +329,35 @@ def accuracy_page(request: Request, run_id: RunId, user: PageUser, session: Sess
         "others": sorted(n for n in tables if n != "notes")})
 
 
+@router.get("/runs/{run_id}/robust")
+def robust_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
+    """The robust programme as the report gives it: the principal plan beside the robust one, the committed and
+    contingent schemes with the intake that triggers each, and every future under each plan."""
+    import pandas as pd
+
+    from reports.robust import from_tables, sections
+
+    run = _done(run_id, user, session)
+    if "robust" not in run.stages:
+        raise ApiError(404, f"Run {run.id} planned no robust programme; start a run of kind 'robust' or 'full'.")
+    stored = by_name(api_results.get_stage(run.id, "robust", user, session))
+    robust = from_tables({n: pd.DataFrame(t.rows, columns=t.columns) for n, t in stored.items()})
+    names = {f["properties"]["school_id"]: f["properties"].get("name") or "" for f in _schools(session, run)}
+    inputs = SimpleNamespace(schools=pd.DataFrame({"school_id": list(names), "name": list(names.values())},
+                                                  dtype=object))
+    (section,) = sections(SimpleNamespace(results={"robust": robust}, inputs=inputs))
+    tables = [{"caption": caption, "columns": list(frame.columns), "rows": [list(r.values()) for r in
+                                                                            frame_records(frame)]}
+              for caption, frame in section.tables]
+    return render(request, "robust.html", {"run": run, "section": section, "tables": tables,
+                                           "others": sorted(stored)})
+
+
 POST16_SHOWN = ("participation", "groups", "sixth_form_totals", "attainment19", "roni_metrics", "notes")
 
 
 def _measures_in_words(table: Any) -> Any:
     """A stored post-16 table with its ``measure`` column in words ("NEET or not known", not neet_or_not_known_pct)."""
-    from types import SimpleNamespace
-
     from post16.show import MEASURE_NAMES
 
     if "measure" not in table.columns:

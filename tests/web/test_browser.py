@@ -110,6 +110,14 @@ class Checked:
             self.violations[label] = found
 
 
+def sample_areas() -> dict[str, int]:
+    """The sample's planning areas by phase, counted from its own file."""
+    import pandas as pd
+
+    areas = pd.read_csv(sample_dir() / "planning_areas.csv")
+    return areas["phase"].value_counts().to_dict()
+
+
 def sample_zip(broken: bool = False) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -214,6 +222,12 @@ def test_an_officer_from_sign_in_to_the_pdf(live: str, browser: Any, tmp_path: P
     page.keyboard.press("ArrowRight")
     assert page.locator("#year-label").inner_text() != first_year
     assert page.locator("#table-year").inner_text() == page.locator("#year-label").inner_text()
+    # Each phase shows its own planning areas only: the sample's 7 primary areas, then its 4 secondary ones.
+    areas = sample_areas()
+    assert page.locator("#area-table tbody tr").count() == areas["primary"]
+    page.get_by_label("Phase").select_option("secondary")
+    assert page.locator("#area-table tbody tr").count() == areas["secondary"]
+    page.get_by_label("Phase").select_option("primary")
     checked.axe("map")
 
     # A planning area from the table under the map.

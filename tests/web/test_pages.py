@@ -262,15 +262,21 @@ def test_programme_sorts_and_filters(web: WebWorld) -> None:
     assert "Schemes (0 shown" in filtered.text
 
 
+def report_text(web: WebWorld) -> str:
+    """The run's HTML report as plain text."""
+    from html import unescape
+
+    report = next(n for n in downloads(web) if n.endswith(".html"))
+    text = unescape(re.sub(r"<[^>]+>", " ", web.as_["viewer"].get(f"/app/runs/{web.run_id}/downloads/{report}").text))
+    return re.sub(r"\s+", " ", text)
+
+
 def test_the_programme_page_says_what_the_reports_page_one_says(web: WebWorld) -> None:
     """The capital cost and the place-years short after the programme are the figures on the report's page
     one (pupils above places, not the plan's own measure with its operating margin)."""
     from html import unescape
 
-    report = next(n for n in downloads(web) if n.endswith(".html"))
-    page_one = unescape(re.sub(r"<[^>]+>", " ", web.as_["viewer"].get(f"/app/runs/{web.run_id}/downloads/{report}")
-                               .text))
-    page_one = re.sub(r"\s+", " ", page_one)
+    page_one = report_text(web)
     programme = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", web.as_["viewer"].get(
         f"/app/runs/{web.run_id}/programme").text)))
     short = re.search(r"Over the plan period ([\d,]+) place-years are short", page_one)
@@ -286,6 +292,11 @@ def test_map_data_has_areas_schools_and_years(web: WebWorld) -> None:
     assert data["before"]["primary"]
     school = data["schools"]["features"][0]["properties"]
     assert isinstance(school["roll"], dict)
+    # Places short after the plan, as the report counts them (pupils above places, not the plan's measure with
+    # its margin): over every phase, area and year, the report's place-years short.
+    short = re.search(r"Over the plan period ([\d,]+) place-years are short", report_text(web))
+    mapped = sum(c["shortfall"] for phase in data["after"].values() for area in phase.values() for c in area.values())
+    assert short and mapped == int(short.group(1).replace(",", ""))
 
 
 def test_compare_two_runs(web: WebWorld) -> None:

@@ -62,8 +62,12 @@ def _phase_of(ncy: int) -> str | None:
 
 
 def area_totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
-    """Per phase, area and year: pupils, places, surplus and places needed (summed over year groups; places
-    needed in one year group are never offset by spare places in another)."""
+    """Per phase, area and year: pupils, places, spare places and places short (summed over year groups; places
+    short in one year group are never offset by spare places in another).
+
+    Counted as the report counts them (`reports.measures`): each year group's pupils and places rounded to
+    whole numbers, and places short as pupils above places, before the programme and after it alike (not the
+    plan's own shortfall of pupils plus its operating margin, which the stored rows after a plan hold)."""
     out: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(
         lambda: {"demand": 0.0, "capacity": 0.0, "surplus": 0.0, "shortfall": 0.0})))
     for row in rows:
@@ -71,8 +75,10 @@ def area_totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, dic
         if phase is None:
             continue
         cell = out[phase][row["planning_area_id"]][str(row["year"])]
-        for key in ("demand", "capacity", "surplus", "shortfall"):
-            cell[key] += row[key] or 0.0
+        pupils, places = round(row["demand"] or 0.0), round(row["capacity"] or 0.0)
+        for key, value in (("demand", pupils), ("capacity", places), ("surplus", max(places - pupils, 0)),
+                           ("shortfall", max(pupils - places, 0))):
+            cell[key] += value
     return json.loads(json.dumps(out))
 
 

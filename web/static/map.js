@@ -17,10 +17,32 @@
 
   function label(year) { return year + "/" + String((year + 1) % 100).padStart(2, "0"); }
 
+  // An area with neither pupils nor places in the chosen phase (a secondary area under Primary) has no figures.
   function cell(areaId) {
     var table = data[placesInput.value] || data.before;
     var byArea = (table[phaseInput.value] || {})[areaId] || {};
-    return byArea[String(yearInput.value)];
+    var c = byArea[String(yearInput.value)];
+    return c && (c.demand > 0 || c.capacity > 0) ? c : undefined;
+  }
+
+  function inPhase(areaId) {
+    var byArea = ((data.before || {})[phaseInput.value] || {})[areaId] || {};
+    return Object.keys(byArea).some(function (y) { return byArea[y].demand > 0 || byArea[y].capacity > 0; });
+  }
+
+  // A school teaching no year group of the chosen phase is left off (Reception-Year 6, Year 7-11).
+  var PHASE_NCY = {primary: [0, 6], secondary: [7, 11]};
+  function schoolInPhase(p) {
+    var span = PHASE_NCY[phaseInput.value];
+    if (!span || p.ncy_low === undefined || p.ncy_low === null || p.ncy_high === undefined || p.ncy_high === null) {
+      return true;
+    }
+    return p.ncy_low <= span[1] && p.ncy_high >= span[0];
+  }
+
+  function shown(layer, on) {
+    var el = layer.getElement && layer.getElement();
+    if (el) { el.style.display = on ? "" : "none"; }
   }
 
   function areaColour(c) {
@@ -49,11 +71,13 @@
     });
     areas.eachLayer(function (layer) {
       var p = layer.feature.properties, c = cell(p.planning_area_id);
+      shown(layer, inPhase(p.planning_area_id));
       layer.setTooltipContent((p.name || p.planning_area_id) + ": " + (c ? (c.shortfall > 0.5
         ? fmt.format(c.shortfall) + " places needed" : fmt.format(c.surplus) + " spare places") : "no figures"));
     });
     schools.eachLayer(function (layer) {
       var p = layer.feature.properties, roll = (p.roll || {})[String(year)] || 0;
+      shown(layer, schoolInPhase(p));
       layer.setRadius(Math.max(3, Math.sqrt(roll) / 2.2));
       layer.setStyle({fillColor: schoolColour(p), color: "#ffffff", weight: 1, fillOpacity: 0.9});
       layer.setTooltipContent((p.name || p.school_id) + ": " + fmt.format(roll) + " pupils forecast" +
@@ -62,7 +86,7 @@
     });
     schemes.clearLayers();
     data.schemes.forEach(function (s) {
-      if (s.year > year) { return; }
+      if (s.year > year || !inPhase(s.planning_area_id)) { return; }
       var at = (s.school_id && located[s.school_id]) || centres[s.planning_area_id];
       if (!at) { return; }
       L.marker(at, {icon: L.divIcon({className: "scheme-icon " + s.kind, iconSize: [12, 12]}), keyboard: false})
@@ -73,6 +97,7 @@
     body.replaceChildren();
     areas.eachLayer(function (layer) {
       var p = layer.feature.properties, c = cell(p.planning_area_id) || {};
+      if (!inPhase(p.planning_area_id)) { return; }
       var row = document.createElement("tr"), name = document.createElement("td"), link = document.createElement("a");
       link.href = areaUrl + encodeURIComponent(p.planning_area_id);
       link.textContent = p.name || p.planning_area_id;

@@ -303,6 +303,10 @@ def test_compare_two_runs(web: WebWorld) -> None:
     admin = web.as_["admin"]
     page = admin.get(f"/app/compare?run={web.run_id}&run={web.run_id}")
     assert page.status_code == 200 and "Capital cost (£)" in page.text
+    # The run's place-years short are the report's (pupils above places after the programme).
+    short = re.search(r"Over the plan period ([\d,]+) place-years are short", report_text(web)).group(1)
+    row = page.text[page.text.index("Place-years short: pupils above places"):]
+    assert re.findall(r'<td class="num">([\d,]+)</td>', row[:row.index("</tr>")]) == [short]
 
 
 def test_static_assets_are_served_with_licences(web: WebWorld) -> None:

@@ -235,7 +235,8 @@ SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_
 def places_short_after(rows: list[dict[str, Any]]) -> float:
     """Place-years short after the programme as the report counts them (`reports.measures`: pupils above places
     in each area, year group and year, each rounded to whole pupils and places as the SCAP return counts them),
-    not the plan's own shortfall of pupils plus its operating margin."""
+    not the plan's own shortfall of pupils plus its operating margin; on the rows before a plan, the places
+    needed without one."""
     return float(sum(max(round(r["demand"] or 0.0) - round(r["capacity"] or 0.0), 0) for r in rows))
 
 
@@ -279,8 +280,7 @@ def compare_page(request: Request, user: PageUser, session: SessionDep,
     columns: list[dict[str, Any]] = []
     for r in runs:
         plan = _plan(r, user, session)
-        needed = sum(row["shortfall"] or 0 for row in _sufficiency(r, user, session,
-                                                                        "after" if plan else "before"))
+        needed = places_short_after(_sufficiency(r, user, session, "after" if plan else "before"))
         schemes = plan["schemes"] if plan else []
         columns.append({"run": r, "summary": plan["summary"] if plan else None, "needed": needed,
                         "schemes": {(s["option_id"], s["year"]): s for s in schemes},

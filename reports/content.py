@@ -410,6 +410,11 @@ def describe_area(totals: pd.DataFrame, area_year: pd.DataFrame, area: str, name
         elif pd.notna(peak["peak_short_after"]):
             text += "; with it, no year group is short of places in any forecast year"
         text += "."
+    elif pd.notna(peak["peak_short_after"]) and peak["peak_short_after"] > 0:
+        text += (f" No year group is short of places before the programme; with it, "
+                 f"{number(peak['peak_short_after'])} places are short at the worst "
+                 f"({year_label(peak['peak_short_year'])}).")
     else:
-        text += " No year group is short of places before the programme."
+        text += " No year group is short of places in any forecast year" + (
+            ", before the programme or after it." if pd.notna(peak["peak_short_after"]) else ".")
     return text

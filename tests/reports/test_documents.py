@@ -47,6 +47,20 @@ def test_html_has_every_section(html, data):
         assert f'id="area-{area}"' in html
 
 
+def test_an_area_never_short_says_so_in_one_sentence(html, data):
+    """An area short of places in no year, before the programme or after it, says so once (not a sentence on the
+    time before the programme and a note on every year after it); every other area has its table."""
+    never = data.area_year.groupby("planning_area_id")[["places_needed", "shortfall_after"]].max().sum(axis=1) == 0
+    assert never.any() and not never.all()  # the sample has both kinds
+    for area, quiet in never.items():
+        section = html[html.index(f'id="area-{area}"'):]
+        ends = [i for i in (section.find('<div class="area"'), section.find("</section>")) if i > 0]
+        section = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section[:min(ends)]))
+        said = "No year group is short of places in any forecast year, before the programme or after it."
+        assert (section.count(said) == 1) == quiet, area
+        assert "No year group is short of places before the programme." not in section, area
+
+
 def test_html_is_self_contained(html):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)

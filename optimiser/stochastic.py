@@ -119,6 +119,9 @@ class RobustPlan:
     models: list[PlanModel] = field(default_factory=list, repr=False)
     #: Each scenario's plan: the robust plan's permanent schemes and that scenario's recourse.
     scenario_plans: list[Plan] = field(default_factory=list, repr=False)
+    #: The operating margin (a share of pupils) its shortfall counts beyond pupils: kept with the result, which
+    #: a saved run holds without the models.
+    margin: float | None = None
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "models": []}
@@ -126,12 +129,9 @@ class RobustPlan:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result as named tables (stored with a run, served by the API, written as CSV)."""
         s = self.solve
-        model = getattr(self.plan, "model", None)
         solve = pd.DataFrame([{"method": self.method, "solver": s.solver, "status": s.status,
                                "objective": round(s.objective, 0), "bound": round(s.bound, 0),
-                               "gap": round(s.gap, 6), "message": s.message,
-                               # the operating margin its shortfall counts beyond pupils (a share)
-                               "margin": float(model.inputs.config.margin) if model is not None else None}])
+                               "gap": round(s.gap, 6), "message": s.message, "margin": self.margin}])
         return {"schemes": self.schemes, "scenarios": self.scenarios, "outcomes": self.outcomes,
                 "regret": self.regret, "value": self.value.rename("value").rename_axis("measure").reset_index(),
                 "fan": self.fan, "solve": solve,
@@ -464,7 +464,8 @@ def solve_robust(
     scen = pd.DataFrame({"scenario": names, "source": [s.source for s in scenarios], "probability": prob})
     return RobustPlan(plans[main], schemes, scen, outcomes[["plan", "scenario", *OUTCOME_COLUMNS]],
                       regret_table(outcomes), value, fan, summary, robust.method, time.perf_counter() - start,
-                      warnings + list(models[0].inputs.warnings), values, principal, models, plans)
+                      warnings + list(models[0].inputs.warnings), values, principal, models, plans,
+                      float(config.margin))
 
 
 __all__ = ["DemandScenario", "RobustPlan", "decision_value", "extensive_form",

@@ -55,11 +55,7 @@ def _more_or_less(x: float) -> str:
 
 
 def _margin(robust: Any) -> float | None:
-    """The operating margin the robust plan kept (a share of pupils), or None when it is not at hand (a
-    stored run gives it as ``margin``)."""
-    model = getattr(getattr(robust, "plan", None), "model", None)
-    if model is not None:
-        return float(model.inputs.config.margin)
+    """The operating margin the robust plan kept (a share of pupils), or None when it is not at hand."""
     margin = getattr(robust, "margin", None)
     return None if margin is None or pd.isna(margin) else float(margin)
 

@@ -215,6 +215,11 @@ def test_the_report_page_compares_the_plans_and_draws_the_fan():
                                                                                "Hill Primary (S1)")
     assert (expansion["places"], expansion["capital (£)"], expansion["chance (%)"]) == (210, 1_680_000, 100)
     assert any("count pupils plus the 2% operating margin the optimiser keeps" in p for p in page.paragraphs)
+    # A saved run (pickled: its plan without the solved model) says the same when its report is written again.
+    import pickle
+
+    (again,) = sections(SimpleNamespace(results={"robust": pickle.loads(pickle.dumps(result))}))
+    assert again.paragraphs == page.paragraphs
     captions = [caption for caption, _ in page.tables]
     assert captions[0].startswith("The principal (deterministic) plan beside the robust plan")
     comparison = page.tables[0][1].set_index("measure")

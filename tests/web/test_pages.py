@@ -529,3 +529,35 @@ def test_the_robust_page_says_what_the_report_says(web: WebWorld) -> None:
     contingent = next(s for s in schemes if s["status"] == "contingent")
     assert contingent["trigger"] in shown
     assert f"({contingent['school_id']})" in shown  # named, with its URN beside
+
+
+def test_an_areas_page_counts_places_needed_as_the_report_does(web: WebWorld) -> None:
+    """Each area page's places needed by year (whole pupils above whole places in each year group, summed) peaks
+    where the report's area sentence says; its schemes name their school."""
+    from html import unescape
+
+    report = next(n for n in downloads(web) if n.endswith(".html"))
+    html = web.as_["viewer"].get(f"/app/runs/{web.run_id}/downloads/{report}").text
+    areas = sorted({r["planning_area_id"] for r in web.api.get(f"/runs/{web.run_id}/sufficiency",
+                                                              headers=web.bearer["admin"]).json()["rows"]})
+    checked = 0
+    for area in areas:
+        section = html[html.index(f'id="area-{area}"'):]
+        ends = [i for i in (section.find('<div class="area"'), section.find("</section>")) if i > 0]
+        said = re.search(r"places needed peak at ([\d,]+) in (\d{4}/\d{2})",
+                         re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", section[:min(ends)]))))
+        page = web.as_["viewer"].get(f"/app/runs/{web.run_id}/areas/{area}").text
+        table = page[page.index("Forecast pupils / places, and places needed"):]
+        rows = re.findall(r'<th scope="row">(\d{4}/\d{2})</th>.*?<td class="num">([\d,]+)</td></tr>',
+                          table[:table.index("</table>")], re.S)
+        needed = {year: int(n.replace(",", "")) for year, n in rows}
+        peak = max(needed.values())
+        if said is None:
+            assert peak == 0, area
+            continue
+        assert f"{peak:,}" == said.group(1) and needed[said.group(2)] == peak, (area, needed, said.groups())
+        checked += 1
+        if "The plan's schemes here" in page:
+            schemes = page[page.index("The plan's schemes here"):]
+            assert re.search(r"\d{4}/\d{2}: [A-Z][a-z A-Z]+ at [A-Z][^(<]+ \(\d{6}\)", schemes), area
+    assert checked  # the sample has areas short of places

@@ -22,8 +22,9 @@ from api.routes import results as api_results
 from api.routes import runs as api_runs
 from api.tables import records as frame_records
 from api.tables import stored_table
+from reports.format import ncy_range_label
 from sufficiency.app.store.models import Dataset, Run, User
-from sufficiency.core.phases import PRIMARY, SECONDARY, span
+from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, span
 from web.charts import fan_chart
 from web.render import PageRoute, render
 from web.routes.common import by_name, names, records, texts
@@ -124,6 +125,16 @@ def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:
         "planning_area_id") for f in areas}
 
 
+def _area_phases(session: SessionDep, run: Run) -> dict[str, str]:
+    """Each planning area's phase, as its planning areas table gives it (none without boundaries)."""
+    dataset = session.get(Dataset, run.dataset_id)
+    try:
+        areas = json.loads(planning_areas_geojson(session, dataset))["features"]  # type: ignore[arg-type]
+    except ApiError:
+        return {}
+    return {f["properties"].get("planning_area_id"): f["properties"].get("phase") for f in areas}
+
+
 @router.get("/runs/{run_id}/map")
 def map_page(request: Request, run_id: RunId, user: PageUser, session: SessionDep) -> Response:
     run = _done(run_id, user, session)
@@ -218,14 +229,23 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
     places = {r["year"]: r["capacity"] for r in rows if r["ncy"] == chosen}
     series = [r for r in forecast if r["ncy"] == chosen]
     years = sorted({r["year"] for r in rows})
-    table = {(r["year"], r["ncy"]): r for r in rows}
-    schools = [f["properties"] for f in _schools(session, run) if f["properties"].get("planning_area_id") == area_id]
+    # Places needed as the report counts them: whole pupils above whole places in each year group of the area's
+    # phase (Reception-Year 6 or Year 7-11; the sixth form is planned in post-16).
+    phase = _area_phases(session, run).get(area_id) or (
+        PRIMARY if any(r["ncy"] in PHASE_NCY[PRIMARY] and (r["demand"] or 0) > 0 for r in rows) else SECONDARY)
+    taught = [n for n in ncys if n in PHASE_NCY.get(phase, ())] or ncys
+    table = {(r["year"], r["ncy"]): {**r, "needed": places_short_after([r])} for r in rows if r["ncy"] in taught}
+    located = [f["properties"] for f in _schools(session, run)]
+    schools = [p for p in located if p.get("planning_area_id") == area_id]
+    named = {p["school_id"]: p.get("name") or p["school_id"] for p in located}
     plan = _plan(run, user, session)
-    schemes = [s for s in (plan["schemes"] if plan else []) if s["planning_area_id"] == area_id]
+    schemes = [{**s, "school_name": named.get(s["school_id"] or "", s["school_id"] or "new school")}
+               for s in (plan["schemes"] if plan else []) if s["planning_area_id"] == area_id]
     chart = fan_chart(series, places, f"Year group {chosen}" if chosen else "Reception (year group 0)")
     return render(request, "area.html", {
         "run": run, "area_id": area_id, "area_name": _areas_named(session, run).get(area_id, area_id),
-        "ncys": ncys, "chosen": chosen, "chart": chart, "years": years, "table": table, "schools": schools,
+        "ncys": ncys, "taught": taught, "taught_label": ncy_range_label(taught), "chosen": chosen, "chart": chart,
+        "years": years, "table": table, "schools": schools,
         "schemes": schemes, "series": series, "places": places, "read_first": read_first(run, session)})
 
 

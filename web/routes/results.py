@@ -115,24 +115,24 @@ def read_first(run: Run, session: SessionDep) -> dict[str, list[str]]:
     return {kind: list(dict.fromkeys(said)) for kind, said in out.items()}
 
 
-def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:
+def _area_properties(session: SessionDep, run: Run) -> list[dict[str, Any]]:
+    """The run's dataset's planning areas (their GeoJSON properties); none without boundaries."""
     dataset = session.get(Dataset, run.dataset_id)
     try:
         areas = json.loads(planning_areas_geojson(session, dataset))["features"]  # type: ignore[arg-type]
     except ApiError:
-        return {}
-    return {f["properties"].get("planning_area_id"): f["properties"].get("name") or f["properties"].get(
-        "planning_area_id") for f in areas}
+        return []
+    return [f["properties"] for f in areas]
+
+
+def _areas_named(session: SessionDep, run: Run) -> dict[str, str]:
+    return {str(p["planning_area_id"]): str(p.get("name") or p["planning_area_id"])
+            for p in _area_properties(session, run)}
 
 
 def _area_phases(session: SessionDep, run: Run) -> dict[str, str]:
     """Each planning area's phase, as its planning areas table gives it (none without boundaries)."""
-    dataset = session.get(Dataset, run.dataset_id)
-    try:
-        areas = json.loads(planning_areas_geojson(session, dataset))["features"]  # type: ignore[arg-type]
-    except ApiError:
-        return {}
-    return {f["properties"].get("planning_area_id"): f["properties"].get("phase") for f in areas}
+    return {str(p["planning_area_id"]): str(p.get("phase") or "") for p in _area_properties(session, run)}
 
 
 @router.get("/runs/{run_id}/map")

@@ -243,8 +243,10 @@ def _other_sheets(book: Workbook, data: ReportData) -> None:
             _indicator_formats(add_frame_sheet(book, f"KPIs {phase}", table), table)
     p16 = data.result.post16
     if p16 is not None:
-        add_frame_sheet(book, "Post-16 participation", p16.participation,
-                        {"la": "0.0", "england": "0.0", "region": "0.0"})
+        from post16.show import MEASURE_NAMES
+
+        shown = p16.participation.assign(measure=p16.participation["measure"].map(lambda m: MEASURE_NAMES.get(m, m)))
+        add_frame_sheet(book, "Post-16 participation", shown, {"la": "0.0", "england": "0.0", "region": "0.0"})
         if p16.sixth_form_totals is not None:
             add_frame_sheet(book, "Sixth form", p16.sixth_form_totals)
     for section in data.stage_sections:  # each table a stage adds, on a sheet of its own

@@ -210,3 +210,11 @@ def test_workbook_is_formatted_for_people(written):
         assert all("_" not in str(c.value) for c in sheet[1] if c.value is not None), sheet.title
     assert book["Places needed"]._charts and book["Programme by year"]._charts and book["Area totals"]._charts
     assert {"Summary", "Standards risk", "Sixth form", "Expansion annex", "Scenario comparison"} <= set(book.sheetnames)
+    # Measures and the plan's own counts say what they are: words, not field names; the sixth form's shortfall is
+    # pupils above places, the plan's is short of pupils plus its margin.
+    participation = book["Post-16 participation"]
+    header = [c.value for c in participation[1]]
+    measures = {r[header.index("Measure")] for r in participation.iter_rows(min_row=2, values_only=True)}
+    assert "In education or training" in measures and not any("_" in str(m) for m in measures)
+    assert "Places short (pupils above places)" in [c.value for c in book["Sixth form"][1]]
+    assert "Places short of pupils plus margin (plan)" in [c.value for c in book["Sufficiency after"][1]]

@@ -92,7 +92,12 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
         table.add_row(s.status, str(s.year), s.kind.replace("_", " "), str(where), f"{s.places:+.0f}",
                       f"£{s.capital_cost / 1e6:.2f}m", f"{s.probability:.0%}", s.trigger)
     console.print(table)
-    outcomes = Table(title="Each future under each plan", caption="pounds discounted; shortfall in place-years")
+    margin = getattr(robust, "margin", None)
+    kept = f"the {margin:.0%} operating margin" if margin is not None else "the operating margin"
+    outcomes = Table(title="Each future under each plan",
+                     caption=f"capital in pounds as spent; controllable cost in discounted pounds; shortfall in "
+                             f"place-years short of pupils plus {kept} (the report's page one counts pupils above "
+                             "places)")
     for col in ("scenario", "chance", "plan", "capital", "controllable", "shortfall"):
         outcomes.add_column(col, justify="right" if col not in ("scenario", "plan") else "left")
     chance = robust.scenarios.set_index("scenario")["probability"]
@@ -104,7 +109,7 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
     v = robust.value
     lines = [f"Expected controllable cost: robust £{v['robust_controllable'] / 1e6:.2f}m, principal plan "
              f"£{v['principal_controllable'] / 1e6:.2f}m; expected shortfall {v['robust_shortfall']:,.0f} against "
-             f"{v['principal_shortfall']:,.0f} place-years."]
+             f"{v['principal_shortfall']:,.0f} place-years short of pupils plus {kept}."]
     if "vss_objective" in v:
         extra = -v["vss_controllable"]
         lines.append(f"Value of the stochastic solution: £{v['vss_objective'] / 1e6:,.2f}m on the objective "

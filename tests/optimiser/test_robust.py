@@ -272,3 +272,17 @@ def test_a_futures_own_plan_is_never_worse_than_the_robust_plan_for_it():
                           best.assign(scenario=["a", "b"], plan="own")], ignore_index=True)
     value = decision_value(outcomes, np.array([0.5, 0.5]))
     assert value["evpi_objective"] == pytest.approx(0.5 * 5 + 0.5 * 0)  # never negative
+
+
+def test_the_console_says_what_each_robust_figure_counts():
+    """Capital as spent (page one's figure), controllable cost discounted, shortfall with the margin named."""
+    from optimiser.cli import print_robust
+    from sufficiency.core.display import console
+
+    result = _robust(8_000)
+    with console.capture() as captured:
+        print_robust(result, pd.DataFrame({"school_id": ["S1"], "name": ["Hill Primary"]}))
+    out = " ".join(captured.get().split())
+    assert "capital in pounds as spent; controllable cost in discounted pounds" in out
+    assert "place-years short of pupils plus the 2% operating margin" in out
+    assert "Hill Primary" in out

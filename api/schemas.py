@@ -256,7 +256,8 @@ class PlanPublic(BaseModel):
                     "costs": {"capital": 334590, "capital_annualised": 81250.7, "surplus_revenue": 5699.5,
                               "travel_penalty": 0.0, "controllable": 86950.2},
                     "weightings": {"rule_weighting": 0.0, "shortfall_penalty": 0.0},
-                    "place_years": {"shortfall": 0.0, "shortfall_unavoidable": 0.0}, "total_shortfall": 0.0},
+                    "place_years": {"shortfall": 0.0, "shortfall_unavoidable": 0.0}, "total_shortfall": 0.0,
+                    "places_short_after": 0.0},
         "schemes": [{"option_id": "bulge:106365:7", "kind": "bulge", "school_id": "106365",
                      "planning_area_id": "S04", "year": 2025, "forms_of_entry": 1.0, "places": 30.0,
                      "capital_cost": 334590.0, "reason": "meets a deficit of 24 places in Year 7, S04, 2025"}]}]})

@@ -12,6 +12,16 @@ import pandas as pd
 
 from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM, phase_rows
 
+
+def places_short(demand: object, capacity: object) -> float:
+    """Place-years short as every page counts them: in each area, year group and year, whole pupils above whole
+    places (each rounded as the SCAP return counts them), summed; never offset by spare places elsewhere. Not the
+    plan's own shortfall, which counts pupils plus its operating margin."""
+    d = np.round(np.nan_to_num(np.asarray(demand, dtype=float)))
+    c = np.round(np.nan_to_num(np.asarray(capacity, dtype=float)))
+    return float(np.clip(d - c, 0.0, None).sum())
+
+
 #: How a school's sixth-form places were found (``sixth_form_places``).
 SIXTH_FORM_BASIS = ("post16_capacity", "net capacity less the main school", "admission number")
 

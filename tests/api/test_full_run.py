@@ -36,6 +36,9 @@ def test_plan_costs_add_up_and_close_the_gaps(world: World, full_run: str) -> No
                                           headers=world.as_["viewer"]).json()["rows"])
     np.testing.assert_allclose(after["surplus"], after["capacity"] - after["demand"], atol=1e-6)
     assert after["shortfall"].sum() == pytest.approx(plan["summary"]["total_shortfall"])
+    # Beside the plan's own measure (pupils plus its margin), the pages' one: whole pupils above whole places.
+    by_hand = sum(max(round(d) - round(c), 0) for d, c in zip(after["demand"], after["capacity"], strict=True))
+    assert plan["summary"]["places_short_after"] == by_hand
     csv = world.client.get(f"/runs/{full_run}/plan", params={"format": "csv"}, headers=world.as_["viewer"])
     assert len(pd.read_csv(io.StringIO(csv.text))) == len(schemes)
 

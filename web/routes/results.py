@@ -24,6 +24,7 @@ from api.tables import records as frame_records
 from api.tables import stored_table
 from reports.format import ncy_range_label
 from sufficiency.app.store.models import Dataset, Run, User
+from sufficiency.core.capacity import places_short
 from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, span
 from web.charts import fan_chart
 from web.render import PageRoute, render
@@ -253,11 +254,9 @@ SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_
 
 
 def places_short_after(rows: list[dict[str, Any]]) -> float:
-    """Place-years short after the programme as the report counts them (`reports.measures`: pupils above places
-    in each area, year group and year, each rounded to whole pupils and places as the SCAP return counts them),
-    not the plan's own shortfall of pupils plus its operating margin; on the rows before a plan, the places
-    needed without one."""
-    return float(sum(max(round(r["demand"] or 0.0) - round(r["capacity"] or 0.0), 0) for r in rows))
+    """Place-years short after the programme as the report counts them (`sufficiency.core.capacity.places_short`),
+    from the stored sufficiency rows; on the rows before a plan, the places needed without one."""
+    return places_short([r["demand"] or 0.0 for r in rows], [r["capacity"] or 0.0 for r in rows])
 
 
 @router.get("/runs/{run_id}/programme")

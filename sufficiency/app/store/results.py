@@ -90,8 +90,11 @@ def _parts(costs: pd.Series) -> dict[str, dict[str, float | None]]:
 
 
 def plan_summary(result: ScenarioResult) -> dict[str, Any] | None:
-    """Solver, status, gap, seconds and cost breakdown of the plan (None without one)."""
+    """Solver, status, gap, seconds and cost breakdown of the plan (None without one); its shortfall both as the
+    plan counts it (``total_shortfall``: pupils plus the operating margin) and as every page does
+    (``places_short_after``: pupils above places)."""
     from optimiser.plan import COST_UNITS
+    from sufficiency.core.capacity import places_short
 
     plan = result.plan
     if plan is None:
@@ -103,6 +106,8 @@ def plan_summary(result: ScenarioResult) -> dict[str, Any] | None:
         "controllable_cost": _num(plan.controllable_cost),
         **_parts(plan.costs),
         "total_shortfall": _num(plan.total_shortfall),
+        # what the report, the web pages and the SCAP count: whole pupils above whole places after the plan
+        "places_short_after": _num(places_short(plan.sufficiency_after["demand"], plan.sufficiency_after["capacity"])),
         "baseline_costs": ({str(k): _num(v) for k, v in plan.baseline.costs.items() if COST_UNITS[k] == "pounds"}
                            if plan.baseline is not None else None),
     }

@@ -33,7 +33,7 @@ def fan_of_outcomes(fan: pd.DataFrame) -> bytes:
         ax.plot(wide.index, wide.mean(axis=1), "-o", color=DARK, markersize=3, linewidth=1.3,
                 label="mean of futures (unweighted)")
         ax.set_title(title, fontsize=9)
-        ax.set_ylabel("Places short (all year groups)", fontsize=8)
+        ax.set_ylabel("Places short of pupils + margin", fontsize=8)
         ax.yaxis.set_major_formatter(thousands)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3, linewidth=0.5)
@@ -175,7 +175,7 @@ def sections(scenario_result: Any) -> list[ReportSection]:
               ("Robust programme: committed and contingent schemes (places, £, %; triggers in pupils)", schemes),
               ("Each future under each plan (£, place-years)", outcomes),
               ("Regret: the robust plan less each future's own best plan (£, place-years)", regret))
-    figures = (("Places short in each future, by year, under the principal and the robust plan",
-                fan_of_outcomes(robust.fan)),) if not robust.fan.empty else ()
+    figures = ((f"Places short of {_short_of(margin)} (all year groups) in each future, by year, under the "
+                "principal and the robust plan", fan_of_outcomes(robust.fan)),) if not robust.fan.empty else ()
     return [ReportSection(title="Robust capital programme: plans that hold across the forecast's futures",
                           paragraphs=tuple(paragraphs), tables=tables, notes=tuple(notes), figures=figures)]

@@ -83,6 +83,8 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
     its own optimum's, and what planning for every future is worth (VSS, EVPI)."""
     from rich.table import Table
 
+    from optimiser.plan import margin_words
+
     names = schools.set_index("school_id")["name"].to_dict()
     table = Table(title="Robust capital programme: committed now, and contingent on what comes")
     for col in ("Status", "Year", "Scheme", "Where", "Places", "Capital", "Chance", "Trigger"):
@@ -92,8 +94,7 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
         table.add_row(s.status, str(s.year), s.kind.replace("_", " "), str(where), f"{s.places:+.0f}",
                       f"£{s.capital_cost / 1e6:.2f}m", f"{s.probability:.0%}", s.trigger)
     console.print(table)
-    margin = getattr(robust, "margin", None)
-    kept = f"the {margin:.0%} operating margin" if margin is not None else "the operating margin"
+    kept = margin_words(robust.margin)
     outcomes = Table(title="Each future under each plan",
                      caption=f"capital in pounds as spent; controllable cost in discounted pounds; shortfall in "
                              f"place-years short of pupils plus {kept} (the report's page one counts pupils above "

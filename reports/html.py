@@ -411,8 +411,10 @@ def _cell_text(value: Any, year: bool = False, whole: bool = False) -> str:
 
 def _whole(column: pd.Series) -> bool:
     """Whether a number column holds whole numbers only (places, pounds), to be shown without decimals."""
-    values = pd.to_numeric(column, errors="coerce").dropna()
-    return bool(pd.api.types.is_numeric_dtype(column) and len(values) and (values == values.round()).all())
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    values = column.dropna()
+    return bool(len(values) and (values == values.round()).all())
 
 
 def _stage_sections(data: ReportData) -> list[dict[str, Any]]:

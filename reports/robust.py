@@ -74,9 +74,8 @@ def from_tables(tables: dict[str, pd.DataFrame]) -> SimpleNamespace:
     return SimpleNamespace(
         schemes=tables["schemes"], scenarios=tables["scenarios"], outcomes=tables["outcomes"],
         regret=tables["regret"], value=tables["value"].set_index("measure")["value"],
-        fan=pd.DataFrame(), plan=None, margin=solve.get("margin"), method=solve.get("method", "extensive"),
-        solve=SimpleNamespace(status=solve.get("status", ""), gap=float(solve.get("gap", np.nan)),
-                              seconds=float(solve.get("seconds", np.nan))),
+        fan=pd.DataFrame(), margin=solve.get("margin"), method=solve.get("method", "extensive"),
+        solve=SimpleNamespace(status=solve.get("status", ""), gap=float(solve.get("gap", np.nan)), seconds=np.nan),
         warnings=[] if warnings is None else [str(w) for w in warnings.iloc[:, 0] if w])
 
 
@@ -117,6 +116,8 @@ def schemes_shown(robust: Any, names: pd.Series | None) -> pd.DataFrame:
 
 
 def sections(scenario_result: Any) -> list[ReportSection]:
+    from optimiser.plan import margin_words
+
     robust = scenario_result.results.get("robust")
     if robust is None:
         return []
@@ -124,7 +125,7 @@ def sections(scenario_result: Any) -> list[ReportSection]:
     committed = robust.schemes[robust.schemes["status"] == "committed"]
     contingent = robust.schemes[robust.schemes["status"] == "contingent"]
     margin = _margin(robust)
-    kept = f"the {margin:.0%} operating margin" if margin is not None else "the operating margin"
+    kept = margin_words(margin)
     names = ", ".join(f"{n} ({p:.0%})" for n, p in zip(robust.scenarios["scenario"], robust.scenarios["probability"],
                                                          strict=True))
     paragraphs = [

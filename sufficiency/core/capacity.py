@@ -7,19 +7,28 @@ technical guidance", and the SCAP guide). Surplus is counted the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from sufficiency.core.phases import ENTRY_POINTS, LAST_SECONDARY, PHASE_NCY, SIXTH_FORM, phase_rows
 
 
+def whole_cells(pupils: Any, places: Any) -> tuple[Any, Any, Any, Any]:
+    """Pupils and places of each area, year group and year rounded to whole numbers (as the SCAP return counts
+    them), with the places short (pupils above places) and spare (places above pupils) taken from those: the one
+    rule every page counts by. Series in, Series out; arrays in, arrays out."""
+    pupils, places = np.round(pupils), np.round(places)
+    return pupils, places, np.clip(pupils - places, 0.0, None), np.clip(places - pupils, 0.0, None)
+
+
 def places_short(demand: object, capacity: object) -> float:
-    """Place-years short as every page counts them: in each area, year group and year, whole pupils above whole
-    places (each rounded as the SCAP return counts them), summed; never offset by spare places elsewhere. Not the
-    plan's own shortfall, which counts pupils plus its operating margin."""
-    d = np.round(np.nan_to_num(np.asarray(demand, dtype=float)))
-    c = np.round(np.nan_to_num(np.asarray(capacity, dtype=float)))
-    return float(np.clip(d - c, 0.0, None).sum())
+    """Place-years short as every page counts them (`whole_cells`), summed; never offset by spare places
+    elsewhere. Not the plan's own shortfall, which counts pupils plus its operating margin."""
+    short = whole_cells(np.nan_to_num(np.asarray(demand, dtype=float)),
+                        np.nan_to_num(np.asarray(capacity, dtype=float)))[2]
+    return float(short.sum())
 
 
 #: How a school's sixth-form places were found (``sixth_form_places``).
@@ -170,9 +179,8 @@ def planned_cells(table: pd.DataFrame, phases: pd.Series) -> pd.DataFrame:
     numbers (as the SCAP return counts them) and its places needed and surplus taken from those, so every
     sum of them printed anywhere, on the console or in a report, adds up to the same figure."""
     rows = phase_rows(table, phases)
-    pupils, places = rows["pupils"].round(), rows["places"].round()
-    return rows.assign(pupils=pupils, places=places, places_needed=(pupils - places).clip(lower=0),
-                       surplus=(places - pupils).clip(lower=0))
+    pupils, places, needed, surplus = whole_cells(rows["pupils"], rows["places"])
+    return rows.assign(pupils=pupils, places=places, places_needed=needed, surplus=surplus)
 
 
 def summarise(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from api.tables import records as frame_records
 from api.tables import stored_table
 from reports.format import ncy_range_label
 from sufficiency.app.store.models import Dataset, Run, User
-from sufficiency.core.capacity import places_short
+from sufficiency.core.capacity import places_short, whole_cells
 from sufficiency.core.phases import PHASE_NCY, PRIMARY, SECONDARY, span
 from web.charts import fan_chart
 from web.render import PageRoute, render
@@ -72,16 +72,20 @@ def area_totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, dic
     plan's own shortfall of pupils plus its operating margin, which the stored rows after a plan hold)."""
     out: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(
         lambda: {"demand": 0.0, "capacity": 0.0, "surplus": 0.0, "shortfall": 0.0})))
-    for row in rows:
+    pupils, places, short, spare = whole_cells(*_figures(rows))
+    for row, figures in zip(rows, zip(pupils, places, spare, short, strict=True), strict=True):
         phase = _phase_of(row["ncy"])
         if phase is None:
             continue
         cell = out[phase][row["planning_area_id"]][str(row["year"])]
-        pupils, places = round(row["demand"] or 0.0), round(row["capacity"] or 0.0)
-        for key, value in (("demand", pupils), ("capacity", places), ("surplus", max(places - pupils, 0)),
-                           ("shortfall", max(pupils - places, 0))):
-            cell[key] += value
+        for key, value in zip(("demand", "capacity", "surplus", "shortfall"), figures, strict=True):
+            cell[key] += float(value)
     return json.loads(json.dumps(out))
+
+
+def _figures(rows: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
+    """The stored sufficiency rows' pupils (``demand``) and places (``capacity``), a missing one as 0."""
+    return [r["demand"] or 0.0 for r in rows], [r["capacity"] or 0.0 for r in rows]
 
 
 def _plan(run: Run, user: User, session: SessionDep) -> dict[str, Any] | None:
@@ -235,7 +239,9 @@ def area_page(request: Request, run_id: RunId, area_id: Annotated[str, Path(max_
     phase = _area_phases(session, run).get(area_id) or (
         PRIMARY if any(r["ncy"] in PHASE_NCY[PRIMARY] and (r["demand"] or 0) > 0 for r in rows) else SECONDARY)
     taught = [n for n in ncys if n in PHASE_NCY.get(phase, ())] or ncys
-    table = {(r["year"], r["ncy"]): {**r, "needed": places_short_after([r])} for r in rows if r["ncy"] in taught}
+    kept = [r for r in rows if r["ncy"] in taught]
+    needed = whole_cells(*_figures(kept))[2]
+    table = {(r["year"], r["ncy"]): {**r, "needed": float(n)} for r, n in zip(kept, needed, strict=True)}
     located = [f["properties"] for f in _schools(session, run)]
     schools = [p for p in located if p.get("planning_area_id") == area_id]
     named = {p["school_id"]: p.get("name") or p["school_id"] for p in located}
@@ -256,7 +262,15 @@ SORTABLE = ("year", "kind", "planning_area_id", "school_id", "places", "capital_
 def places_short_after(rows: list[dict[str, Any]]) -> float:
     """Place-years short after the programme as the report counts them (`sufficiency.core.capacity.places_short`),
     from the stored sufficiency rows; on the rows before a plan, the places needed without one."""
-    return places_short([r["demand"] or 0.0 for r in rows], [r["capacity"] or 0.0 for r in rows])
+    return places_short(*_figures(rows))
+
+
+def _short_after(run: Run, summary: dict[str, Any] | None, user: User, session: SessionDep) -> float:
+    """A run's place-years short as the report counts them: stored with the plan's summary, or (a run stored before
+    the summary held it, or one without a plan) counted from its sufficiency rows."""
+    if summary is not None and summary.get("places_short_after") is not None:
+        return float(summary["places_short_after"])
+    return places_short_after(_sufficiency(run, user, session, "after" if summary is not None else "before"))
 
 
 @router.get("/runs/{run_id}/programme")
@@ -283,7 +297,7 @@ def programme_page(request: Request, run_id: RunId, user: PageUser, session: Ses
         by_year[s["year"]] += s["capital_cost"] or 0.0
     return render(request, "programme.html", {
         "run": run, "summary": plan["summary"],
-        "short_after": places_short_after(_sufficiency(run, user, session, "after")), "schemes": shown,
+        "short_after": _short_after(run, plan["summary"], user, session), "schemes": shown,
         "all": schemes, "by_year": sorted(by_year.items()),
         "kinds": sorted({s["kind"] for s in schemes}), "areas": sorted({s["planning_area_id"] or "" for s in schemes}),
         "years": sorted({s["year"] for s in schemes}), "sort": sort, "order": order,
@@ -299,7 +313,7 @@ def compare_page(request: Request, user: PageUser, session: SessionDep,
     columns: list[dict[str, Any]] = []
     for r in runs:
         plan = _plan(r, user, session)
-        needed = places_short_after(_sufficiency(r, user, session, "after" if plan else "before"))
+        needed = _short_after(r, plan["summary"] if plan else None, user, session)
         schemes = plan["schemes"] if plan else []
         columns.append({"run": r, "summary": plan["summary"] if plan else None, "needed": needed,
                         "schemes": {(s["option_id"], s["year"]): s for s in schemes},

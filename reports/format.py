@@ -58,13 +58,15 @@ HEADERS = {
     # the post-16 and standards tables
     "la": "This authority", "england": "England", "region": "Region", "rank": "Rank", "of": "Of (authorities)",
     "gap_to_target": "Gap to target (% points)", "gap_to_england": "Gap to England (% points)",
-    "cohort_share_pct": "Share of the cohort (%)", "fsm_la": "Pupils eligible for free school meals (%)",
+    "cohort_share_pct": "Share of the cohort (%)",
+    "fsm_la": "This authority, pupils eligible for free school meals (%)",
     "year12": "Year 12", "year13": "Year 13", "retention_12_to_13_pct": "Year 12 staying on to Year 13 (%)",
     "kpi_id": "KPI", "providers_short": "Providers short",
 }
 
-#: The plan's own table counts against pupils plus the operating margin it keeps (`optimiser.config`).
-PLAN_HEADERS = {"capacity": "Places (plan)", "surplus": "Spare places beyond pupils plus margin (plan)",
+#: The plan's own table: its shortfall counts pupils plus the operating margin it keeps (`optimiser.config`);
+#: its surplus is places less pupils, unclipped (`optimiser.plan`).
+PLAN_HEADERS = {"capacity": "Places (plan)", "surplus": "Places less pupils (plan; negative where short)",
                 "shortfall": "Places short of pupils plus margin (plan)"}
 
 

@@ -139,6 +139,7 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     from rich.table import Table
 
     from optimiser.plan import COST_UNITS, SHORTFALL_CAUSE_TEXT
+    from sufficiency.core.capacity import places_short
     from sufficiency.core.display import frame_table
 
     names = schools.set_index("school_id")["name"].to_dict()
@@ -183,8 +184,10 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     if plan.total_shortfall > 0:
+        after = plan.sufficiency_after
         console.print(f"[red]Shortfall: {plan.total_shortfall:,.0f} place-years short of {against} cannot be "
-                      "met[/] (the report counts places short of pupils alone)")
+                      f"met[/] (the report counts pupils above places alone: "
+                      f"{places_short(after['demand'], after['capacity']):,.0f} place-years)")
         by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()
         for cause, total in by_cause.items():
             console.print(f"  {total:,.0f} place-years {SHORTFALL_CAUSE_TEXT.get(cause, cause)}")

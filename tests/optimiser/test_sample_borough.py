@@ -57,3 +57,7 @@ def test_plan_command_writes_both_files(tmp_path):
     assert list(after.columns) == ["planning_area_id", "year", "ncy", "demand", "capacity", "surplus", "shortfall"]
     assert plan["reason"].notna().all() and len(plan) > 0
     assert "Capital programme" in result.output
+    # The shortfall line gives the report's figure beside the plan's own (whole pupils above whole places).
+    by_hand = (after["demand"].round() - after["capacity"].round()).clip(lower=0).sum()
+    output = " ".join(result.output.split())
+    assert f"the report counts pupils above places alone: {by_hand:,.0f} place-years" in output

@@ -8,8 +8,10 @@ mean of ratios. Prints, by phase (Reception-Year 6, Years 7-11) and horizon, the
 absolute % error and the mean signed error of each LA's phase total; Reception against the GLA's
 published backtest; interval coverage at LA × year group, LA total and England total;
 accuracy by size band; by origin, phase totals and Reception against the 3-year-mean CSR
-with and without births; and, beyond the census's three years, Reception's own trend 1-10 years
-ahead with each LA's live births 1992-2022 as the series. Run: ``python -m benchmarks
+with and without births; the later years the DfE School Places Scorecards publish (LA primary and
+secondary rolls of 2018/19 and 2023/24-2025/26, forecast from 2014-2016, 2-11 years ahead, with births
+as known at the origin and to 2022); and, beyond the census's three years, Reception's own trend 1-10
+years ahead with each LA's live births 1992-2022 as the series. Run: ``python -m benchmarks
 forecast_accuracy_england [--shared DIR] [--pupils FILE] [--origins ...]``.
 
 A longer panel (``england/pupils/la_ncy_2011_2022.csv``, say, from the same GLA file) is picked up
@@ -30,13 +32,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from machine import load_average, machine
+from sklearn.base import clone
 
 from forecasting import ForecastConfig
-from forecasting.backtest import backtest_errors, summarise_errors
+from forecasting.backtest import backtest_errors, baselines, summarise_errors
 from forecasting.cohort import CohortSurvival
-from forecasting.external import births_as_rolls, midyear_entry_cohort, read_england_panel
+from forecasting.external import (
+    SCORECARD_ROLLS,
+    births_as_rolls,
+    midyear_entry_cohort,
+    read_england_panel,
+    read_scorecard_rolls,
+)
 from forecasting.forecast import make_model
 from forecasting.intake import IntakeModel
+from forecasting.panel import as_panel
+from forecasting.uncertainty import simulate_intervals
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SUFFICIENCY_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -176,6 +187,81 @@ def origin_table(with_births: pd.DataFrame, rolls_alone: pd.DataFrame) -> pd.Dat
                            kind="stable").reset_index(drop=True)
 
 
+#: Origins of the later-years test: the census panel's last three years.
+LATER_ORIGINS = (2014, 2015, 2016)
+
+
+def later_errors(shared: Path, births_known: str = "origin", config: ForecastConfig | None = None,
+                 origins: tuple[int, ...] = LATER_ORIGINS, n_paths: int = 500) -> pd.DataFrame:
+    """Phase totals forecast from the census panel's last origins, scored on the scorecards' later rolls.
+
+    ``births_known``: "origin" gives births known by each origin, as the forecast would have had them;
+    "all" gives every births year the file has (to 2022), as a forecast made later with these rolls would,
+    so the intake ratio and progression are scored apart from births not yet born. Each forecast is put
+    on the scorecards' definition by the LA's own ratio of the two in 2014/15. Returns ``model, origin,
+    year, horizon, phase, area, forecast, actual, pe, ape, in_80, in_95`` (intervals: ours only).
+    """
+    config = config or ForecastConfig()
+    england = shared / "england"
+    rolls, born = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv", england / "births" / "la_births.csv")
+    panel = as_panel(rolls)
+    cards = shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv"
+    actual = read_scorecard_rolls(cards).set_index(["planning_area_id", "phase", "year"])["pupils"]
+    areas = panel.areas.astype(str)
+    base = panel.values[:, list(panel.years).index(2014)]
+    groups = np.array([(np.arange(panel.values.shape[2]) >= lo) & (np.arange(panel.values.shape[2]) <= hi)
+                       for lo, hi in PHASES.values()])
+    rows = []
+    for origin in origins:
+        cut = panel.up_to(origin)
+        horizon = max(SCORECARD_ROLLS) - origin
+        cohort = midyear_entry_cohort(born, known_by=origin if births_known == "origin" else None)
+        ours = make_model(config).fit(cut, entry_cohort=cohort)
+        iv = simulate_intervals(ours, horizon, (0.8, 0.95), n_paths, random_state=config.random_state, groups=groups)
+        forecasts = {"sufficiency": ours.predict_array(horizon)}
+        for name in ("csr_mean_3", "persistence"):
+            forecasts[name] = clone(baselines()[name]).fit(cut, entry_cohort=cohort).predict_array(horizon)
+        for j, phase in enumerate(PHASES):
+            scale = actual.xs((phase, 2014), level=("phase", "year")).reindex(areas) / (base @ groups[j])
+            for year in (y for y in SCORECARD_ROLLS if y > origin):
+                k = year - origin - 1
+                outturn = actual.xs((phase, year), level=("phase", "year")).reindex(areas).to_numpy(float)
+                for name, f in forecasts.items():
+                    fc = (f[:, k] @ groups[j]) * scale.to_numpy(float)
+                    lo80, hi80 = (b[:, k, j] * scale.to_numpy(float) for b in iv.bounds(0.8, "groups"))
+                    lo95, hi95 = (b[:, k, j] * scale.to_numpy(float) for b in iv.bounds(0.95, "groups"))
+                    ok = np.isfinite(fc) & np.isfinite(outturn)
+                    pe = (fc / outturn - 1) * 100
+                    ours_ = name == "sufficiency"
+                    rows.append(pd.DataFrame({
+                        "model": name, "origin": origin, "year": year, "horizon": year - origin, "phase": phase,
+                        "area": areas[ok], "forecast": fc[ok], "actual": outturn[ok], "pe": pe[ok],
+                        "ape": np.abs(pe[ok]),
+                        "in_80": ((outturn >= lo80) & (outturn <= hi80))[ok] if ours_ else np.nan,
+                        "in_95": ((outturn >= lo95) & (outturn <= hi95))[ok] if ours_ else np.nan}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def later_table(errors: pd.DataFrame) -> pd.DataFrame:
+    """By phase and year: each model's median absolute / mean signed % error of LA phase totals (pooled over
+    the origins), England's total error, and how often our 80% and 95% intervals held the outturn."""
+    g = errors.groupby(["phase", "year", "model"], sort=False)
+    t = g.agg(median=("ape", "median"), signed=("pe", "mean"))
+    t["england"] = g.apply(lambda d: (d["forecast"].sum() / d["actual"].sum() - 1) * 100, include_groups=False)
+    out = pd.DataFrame(index=t.index.droplevel("model").unique())
+    for model, label in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR"),
+                         ("persistence", "persistence")):
+        m = t.xs(model, level="model")
+        out[label] = [f"{a:.2f} / {b:+.2f}" for a, b in zip(m["median"], m["signed"], strict=True)]
+        out[f"England, {label}"] = m["england"].map("{:+.2f}".format).to_numpy()
+    ours = errors[errors["model"] == "sufficiency"].groupby(["phase", "year"], sort=False)
+    out["years ahead"] = ours["horizon"].agg(lambda h: "-".join(map(str, sorted({h.min(), h.max()})))).to_numpy()
+    out["80% covered"] = ours["in_80"].mean().round(2).to_numpy()
+    out["95% covered"] = ours["in_95"].mean().round(2).to_numpy()
+    out["n"] = ours.size().to_numpy()
+    return out.reset_index()
+
+
 #: Longest horizon of the births stand-in test; its earliest origin has this many growths behind it.
 STAND_IN_HORIZON = 10
 STAND_IN_HISTORY = ForecastConfig().n_years
@@ -270,6 +356,16 @@ def main() -> int:
     print("\n## By origin: median absolute / mean signed % error, sufficiency against the 3-yr-mean CSR\n")
     print("LA phase totals, and LA x Reception cells (Reception), with and without births.\n")
     print(markdown(origin_table(by_births[True], by_births[False])))
+    start = time.perf_counter()
+    later = {known: later_errors(args.shared, known) for known in ("origin", "all")}
+    print(f"\n## Later years: LA phase totals of 2018/19 and 2023/24-2025/26 (School Places Scorecards), forecast from "
+          f"{', '.join(map(str, LATER_ORIGINS))} ({time.perf_counter() - start:.1f} s)\n")
+    print("Median absolute / mean signed % error over the origins, England's total error, and our intervals' "
+          "coverage. Births as known at each origin (a forecast made then), and then every births year to 2022 "
+          "(as a forecast made later with these rolls would have them).\n")
+    for known, label in (("origin", "births known by the origin"), ("all", "births known to 2022")):
+        print(f"### {label}\n")
+        print(markdown(later_table(later[known])) + "\n")
     start = time.perf_counter()
     stand_in = stand_in_errors(args.shared)
     print(f"\n## Reception's own trend over three decades: each LA's births as the series "

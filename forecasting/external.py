@@ -143,3 +143,51 @@ def births_as_rolls(born: pd.DataFrame) -> pd.DataFrame:
     first, last = int(series["year"].min()), int(series["year"].max())
     rolls = pd.concat([series.assign(ncy=0), series.assign(year=series["year"] + 1, ncy=1)])
     return rolls[rolls["year"].between(first + 1, last)].reset_index(drop=True)
+
+
+#: The rolls the DfE School Places Scorecards publish per LA (state-funded mainstream Reception-Year 6 and
+#: Years 7-11, January census, dual registrations included), by academic year (its autumn): the scorecard
+#: (``Year``) and the primary and secondary columns holding them. The DfE's technical guidance dates each:
+#: PRI_NoR15 / SEC_NoR15 are January 2015 (2014/15), PRI_NoR19 / SEC_NoR19 January 2019 (2018/19), and the
+#: scorecards labelled 2022/23, 2023/24 and 2024/25 carry the rolls of January 2024, 2025 and 2026 in
+#: PriNOR / SecNOR. 2014/15 is also in the census panel (`read_england_panel`): each LA's Reception-Year 6
+#: there equals PRI_NoR15 to a median ratio of 1.0000 (Years 7-11: 0.995), which ties the two together.
+SCORECARD_ROLLS = {2014: ("2024/25", "PRI_NoR15", "SEC_NoR15"), 2018: ("2024/25", "PRI_NoR19", "SEC_NoR19"),
+                   2023: ("2022/23", "PriNOR", "SecNOR"), 2024: ("2023/24", "PriNOR", "SecNOR"),
+                   2025: ("2024/25", "PriNOR", "SecNOR")}
+
+
+def read_scorecard_rolls(path: str | Path) -> pd.DataFrame:
+    """Each LA's primary and secondary roll from the DfE School Places Scorecards (`SCORECARD_ROLLS`).
+
+    Parameters
+    ----------
+    path
+        ``scorecard_data_2025_2023.csv`` (the scorecards of 2022/23-2024/25 in one table: ``geographic_level,
+        Year, LANumber`` and the roll columns).
+
+    Returns
+    -------
+    DataFrame
+        ``planning_area_id, phase, year, pupils`` ("primary" Reception-Year 6, "secondary" Years 7-11; ``year``
+        the autumn of the academic year), on the census panel's area codes: reorganised authorities summed
+        (`ENGLAND_MERGED_AREAS`), and counted only where every part has its roll; rows without a roll dropped.
+    """
+    columns = ["geographic_level", "Year", "LANumber", *{c for _, *pair in SCORECARD_ROLLS.values() for c in pair}]
+    cards = pd.read_csv(path, dtype={"LANumber": str}, usecols=lambda c: c in columns)
+    missing = set(columns) - set(cards.columns)
+    if missing:
+        raise ValueError(f"{path}: columns {sorted(missing)} missing; expected the DfE School Places Scorecards "
+                         "of 2022/23-2024/25 in one table (scorecard_data_2025_2023.csv)")
+    cards = cards[cards["geographic_level"] == "Local authority"]
+    cards = cards.assign(area=cards["LANumber"].replace(ENGLAND_MERGED_AREAS))
+    parts = []
+    for year, (edition, primary, secondary) in SCORECARD_ROLLS.items():
+        one = cards[cards["Year"] == edition]
+        for phase, column in (("primary", primary), ("secondary", secondary)):
+            pupils = pd.to_numeric(one[column], errors="coerce").groupby(one["area"]).agg(
+                lambda parts: parts.sum() if parts.notna().all() else float("nan"))
+            parts.append(pd.DataFrame({"planning_area_id": pupils.index, "phase": phase, "year": year,
+                                       "pupils": pupils.to_numpy()}))
+    out = pd.concat(parts, ignore_index=True).dropna()
+    return out[out["pupils"] > 0].reset_index(drop=True)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecasting.cohort import CohortSurvival, _check_horizon
+from forecasting.config import MAX_HORIZON
 from forecasting.feeders import previous_cohort_paths
-from forecasting.intake import IntakeModel
+from forecasting.intake import IntakeModel, own_trend_share
 from forecasting.ratios import RatioFit
 
 #: Share of each year's own ratio error that stays in the area's ratio for the years after (a
@@ -251,13 +252,16 @@ class _UnknownCohorts:
     part shared by every area, as births across an authority rise and fall together), and these
     accumulate; the error of estimating the growth from a few years compounds, damped. Without it
     the intervals of later years counted only the intake ratio's error, as if those children's
-    numbers were known. Scaled by the share of Reception that comes from the cohort.
+    numbers were known. Scaled by the share of Reception that comes from the cohort that year
+    (`forecasting.intake.own_trend_share`: all of it once Reception's own trend has faded out).
     """
 
-    def __init__(self, growth: RatioFit, known: np.ndarray, use: np.ndarray, weight: float, n_paths: int) -> None:
+    def __init__(self, growth: RatioFit, known: np.ndarray, use: np.ndarray, cohort_share: np.ndarray,
+                 n_paths: int) -> None:
         self.growth, self.known, self.n_paths = growth, known, n_paths
-        self.share = np.where(use, weight, 0.0).astype(np.float32)
-        self.scale = (_idio_sd(growth)[:, 0] * self.share).astype(np.float32)
+        self.use = use.astype(np.float32)
+        self.cohort_share = cohort_share.astype(np.float32)
+        self.scale = (_idio_sd(growth)[:, 0] * self.use).astype(np.float32)
         self.carry = np.float32(np.sqrt(max(growth.inflation**2 - 1.0, 0.0)))
         self.level: np.ndarray | None = None  # drawn once the first unknown year comes
         # Every area errs as a trend once past its last known year (before it, its errors are zero).
@@ -270,7 +274,8 @@ class _UnknownCohorts:
         growth, known = intake.entry_growth_, intake.entry_known_
         if growth is None or known is None:  # no area's Reception comes from an entry cohort
             return None
-        return cls(growth, known, intake.use_entry_, float(intake.entry_weight), n_paths)
+        share = 1.0 - own_trend_share(float(intake.entry_weight), MAX_HORIZON, intake.trend_years)
+        return cls(growth, known, intake.use_entry_, share, n_paths)
 
     def step(self, k: int, rng: np.random.Generator, phi: np.float32) -> np.ndarray:
         """The accumulated relative error of the cohorts ``k + 1`` years ahead, (areas, paths)."""
@@ -280,10 +285,10 @@ class _UnknownCohorts:
                 self.level = _draw(self.growth, rng, len(self.known), self.n_paths)[0] * self.carry
             beyond = phi ** np.maximum(k + 1 - self.known, 1).astype(np.float32)
             fresh = _draw(self.growth, rng, len(self.known), self.n_paths)[0] * self.scale[:, None]
-            fresh += _shared_shock(self.growth, rng, self.n_paths)[0][None, :] * self.share[:, None]
+            fresh += _shared_shock(self.growth, rng, self.n_paths)[0][None, :] * self.use[:, None]
             self.estimation += np.where(past, self.level * (beyond * self.scale)[:, None], np.float32(0.0))
             self.error = self.trend.add(np.where(past, fresh, np.float32(0.0))) + self.estimation
-        return self.error
+        return self.error * self.cohort_share[k]
 
 
 class _TrendError:

@@ -15,8 +15,9 @@ import pytest
 
 from forecasting import ForecastConfig
 from forecasting.backtest import backtest_errors, baselines, summarise_errors
-from forecasting.external import births_as_rolls, midyear_entry_cohort, read_england_panel
+from forecasting.external import births_as_rolls, midyear_entry_cohort, read_england_panel, read_scorecard_rolls
 from forecasting.forecast import make_model
+from forecasting.intake import own_trend_share
 from forecasting.panel import Panel
 from forecasting.ratios import combination_weights, national_drift, year_effects
 from forecasting.uncertainty import simulate_intervals
@@ -285,3 +286,93 @@ def test_local_level_widens_later_years_only(make_synthetic):
     # The first year ahead is drawn identically; the part of its error that stays widens the next years.
     assert width["drifting"][0] == pytest.approx(width["independent"][0])
     assert width["drifting"][2] > 1.03 * width["independent"][2]
+
+
+def test_own_trend_share_by_hand():
+    """Reception's own trend keeps its share while it runs (3 years), then loses a quarter of it a year."""
+    share = own_trend_share(0.75, 8, 3)
+    assert share.tolist() == pytest.approx([0.25, 0.25, 0.25, 0.1875, 0.125, 0.0625, 0.0, 0.0])
+    assert own_trend_share(0.75, 5, None).tolist() == pytest.approx([0.25] * 5)  # the trend runs on, and so its share
+    assert not own_trend_share(1.0, 5, 3).any()
+
+
+def test_reception_follows_births_alone_once_its_own_trend_has_faded():
+    """An area whose Reception grew 10% a year while its births fell: with a quarter on Reception's own trend,
+    from 7 years ahead (3 years held, then 3 fading) Reception is the births-based forecast alone."""
+    years = np.arange(2010, 2015)
+    reception = 100 * 1.1 ** np.arange(5)
+    rolls = pd.DataFrame({"planning_area_id": "A", "year": np.repeat(years, 2), "ncy": np.tile([0, 1], 5),
+                          "pupils": np.repeat(reception, 2)})
+    cohort = pd.DataFrame({"planning_area_id": "A", "year": np.arange(2010, 2025),
+                           "cohort": 120 * 0.97 ** np.arange(15)})
+    births_alone = make_model(ForecastConfig()).fit(rolls, entry_cohort=cohort).intake_.predict_array(9)[0]
+    blended = make_model(ForecastConfig(intake_entry_weight=0.75)).fit(rolls, entry_cohort=cohort)
+    got = blended.intake_.predict_array(9)[0]
+    assert (got[:6] > births_alone[:6]).all()  # the rising trend holds Reception up while it has a share
+    assert got[6:].tolist() == pytest.approx(births_alone[6:].tolist())
+
+
+def test_scorecard_rolls_by_hand(tmp_path):
+    """Rolls by academic year from the scorecards: Dorset (838) and BCP (839) summed as the census panel's one
+    area, and dropped in a year one of them lacks; the national row and non-numbers left out."""
+    rows = []
+    for edition, n in (("2022/23", 0), ("2023/24", 1), ("2024/25", 2)):
+        for la, base in (("838", 1000), ("839", 2000), ("330", 5000)):
+            rows.append({"geographic_level": "Local authority", "Year": edition, "LANumber": la,
+                         "PriNOR": base + n, "SecNOR": base // 2 + n,
+                         "PRI_NoR15": base - 10, "SEC_NoR15": base // 2 - 10,
+                         "PRI_NoR19": base + 50, "SEC_NoR19": "x" if la == "839" else base // 2 + 50})
+        rows.append({"geographic_level": "National", "Year": edition, "LANumber": None, "PriNOR": 1e6,
+                     "SecNOR": 1e6, "PRI_NoR15": 1e6, "SEC_NoR15": 1e6, "PRI_NoR19": 1e6, "SEC_NoR19": 1e6})
+    pd.DataFrame(rows).to_csv(tmp_path / "cards.csv", index=False)
+    got = read_scorecard_rolls(tmp_path / "cards.csv").set_index(["planning_area_id", "phase", "year"])["pupils"]
+    assert got[("838_839", "primary", 2014)] == 990 + 1990  # January 2015
+    assert got[("838_839", "primary", 2023)] == 3000  # the 2022/23 scorecard holds January 2024
+    assert got[("838_839", "primary", 2025)] == 3004
+    assert got[("330", "secondary", 2018)] == 2550
+    assert ("838_839", "secondary", 2018) not in got.index  # BCP's roll is not a number: no sum of one part
+    assert set(got.index.get_level_values(0)) == {"838_839", "330"}
+
+
+def test_scorecard_rolls_without_their_columns_are_refused(tmp_path):
+    pd.DataFrame({"geographic_level": ["Local authority"], "Year": ["2024/25"], "LANumber": ["330"]}).to_csv(
+        tmp_path / "cards.csv", index=False)
+    with pytest.raises(ValueError, match="PRI_NoR15"):
+        read_scorecard_rolls(tmp_path / "cards.csv")
+
+
+@pytest.fixture(scope="module")
+def later_years(shared_data):
+    """From the census panel's last year (2016/17), with every births year given: each LA's primary total
+    forecast, put on the scorecards' count by its 2014/15 ratio, against the scorecards' later rolls."""
+    england = shared_data / "england"
+    rolls, born = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv", england / "births" / "la_births.csv")
+    cards = read_scorecard_rolls(england / "scorecards" / "scorecard_data_2025_2023.csv")
+    primary = cards[cards.phase == "primary"].pivot(index="planning_area_id", columns="year", values="pupils")
+    census = rolls[rolls.ncy.between(0, 6)].groupby(["planning_area_id", "year"])["pupils"].sum().unstack()
+    scale = primary[2014] / census[2014]
+    out = {}
+    for name, weight in (("births alone", 1.0), ("combination", 0.75)):
+        model = make_model(ForecastConfig(intake_entry_weight=weight)).fit(
+            rolls[rolls.year <= 2016], entry_cohort=midyear_entry_cohort(born))
+        totals = pd.DataFrame(model.predict_array(9)[:, :, :7].sum(axis=2), index=model.panel_.areas,
+                              columns=range(2017, 2026))
+        out[name] = (totals[[2018, 2023, 2024, 2025]].mul(scale, axis=0) / primary[[2018, 2023, 2024, 2025]] - 1) * 100
+    return {"scale": scale, **out}
+
+
+@pytest.mark.shared
+def test_scorecard_rolls_are_the_census_panels_count(later_years):
+    """2014/15 is in both: the scorecards' Reception-Year 6 per LA is the census panel's, to a median of 0.01%."""
+    assert later_years["scale"].dropna().size >= 145
+    assert later_years["scale"].median() == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.shared
+def test_births_alone_beat_the_combination_with_reception_own_trend_on_later_years(later_years):
+    """The evidence behind `intake_entry_weight` = 1: from 2016/17 with the births known, the combination with
+    Reception's own trend over-forecasts every later primary roll by more, and misses 2018/19 by more."""
+    alone, combined = later_years["births alone"], later_years["combination"]
+    assert (combined.mean() > alone.mean()).all(), (combined.mean(), alone.mean())
+    assert combined[2018].abs().median() > alone[2018].abs().median()
+    assert alone[[2023, 2024, 2025]].mean().abs().max() < 2.0  # within 2% on average 7-9 years ahead

@@ -90,6 +90,12 @@ def number(value: Any, decimals: int = 0) -> str:
     return f"{MINUS}{text}" if float(value) < 0 else text
 
 
+def place_years(value: Any) -> str:
+    """``1 place-year``, ``1,066 place-years``: a count of place-years, whole, with its noun."""
+    text = number(value)
+    return f"{text} place-year" if text == "1" else f"{text} place-years"
+
+
 def money(value: Any) -> str:
     """Pounds in full with thousands separators: £1,234,567."""
     if _missing(value):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.format import money_short, number
+from reports.format import money_short, number, place_years
 from sufficiency.core.stages import ReportSection
 
 
@@ -138,7 +138,7 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         f"{len(contingent)} bulge classes, each with the intake that triggers it; the officer watches the trigger.",
         f"Expected over the futures, the robust plan costs {_pounds(v['robust_controllable'])} controllable "
         f"against {_pounds(v['principal_controllable'])} for the principal plan, and leaves "
-        f"{number(v['robust_shortfall'])} place-years short against {number(v['principal_shortfall'])}. "
+        f"{place_years(v['robust_shortfall'])} short against {number(v['principal_shortfall'])}. "
         f"Place-years short on this page count pupils plus {kept} the optimiser keeps (its own measure); page "
         "one counts pupils above places, without the margin, so its figure is the smaller. Capital here is "
         "expected over the futures, each buying the bulge classes it needs; page one's is the principal plan's "
@@ -148,14 +148,14 @@ def sections(scenario_result: Any) -> list[ReportSection]:
         paragraphs.append(
             f"Value of the stochastic solution (the principal plan's expected cost less the robust plan's, on the "
             f"objective, discounted pounds with each place-year short weighted at the shortfall penalty): "
-            f"{_pounds(v['vss_objective'])}, {number(v['vss_shortfall'])} place-years of shortfall avoided for "
+            f"{_pounds(v['vss_objective'])}, {place_years(v['vss_shortfall'])} of shortfall avoided for "
             f"{_more_or_less(-v['vss_controllable'])} controllable cost. It is never negative: the principal plan's "
             "schemes are open to the robust plan.")
     if "evpi_objective" in v:
         paragraphs.append(
             f"Expected value of perfect information (the robust plan against each future's own best plan): "
             f"{_pounds(v['evpi_objective'])} on the objective (discounted), {_pounds(v['evpi_controllable'])} "
-            f"controllable and {number(v['evpi_shortfall'])} place-years: the most better forecasting could be worth.")
+            f"controllable and {place_years(v['evpi_shortfall'])}: the most better forecasting could be worth.")
     s = robust.solve
     notes = ["A trigger counts the planning area's own entry intake (Reception, Year 7) against the committed places "
              f"and the likelier bulge classes before it, with {kept}; pupils placed in a neighbouring "

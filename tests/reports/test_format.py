@@ -13,6 +13,7 @@ from reports.format import (
     ncy_short,
     number,
     percent,
+    place_years,
     risk_reasons_text,
     year_label,
 )
@@ -23,6 +24,13 @@ from reports.format import (
 ])
 def test_number(value, text):
     assert number(value) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (1, "1 place-year"), (0.6, "1 place-year"), (0, "0 place-years"), (1066, "1,066 place-years"),
+])
+def test_place_years(value, text):
+    assert place_years(value) == text
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -197,7 +197,8 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
 
     ``births_known``: "origin" gives births known by each origin, as the forecast would have had them;
     "all" gives every births year the file has (to 2022), as a forecast made later with these rolls would,
-    so the intake ratio and progression are scored apart from births not yet born. Each forecast is put
+    so the intake ratio and progression are scored apart from births not yet born; "none" gives no births
+    (Reception from its own trend, as for a council without births). Each forecast is put
     on the scorecards' definition by the LA's own ratio of the two in 2014/15. Returns ``model, origin,
     year, horizon, phase, area, forecast, actual, pe, ape, in_80, in_95`` (intervals: ours only).
     """
@@ -215,7 +216,8 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
     for origin in origins:
         cut = panel.up_to(origin)
         horizon = max(SCORECARD_ROLLS) - origin
-        cohort = midyear_entry_cohort(born, known_by=origin if births_known == "origin" else None)
+        cohort = (None if births_known == "none"
+                  else midyear_entry_cohort(born, known_by=origin if births_known == "origin" else None))
         ours = make_model(config).fit(cut, entry_cohort=cohort)
         iv = simulate_intervals(ours, horizon, (0.8, 0.95), n_paths, random_state=config.random_state, groups=groups)
         forecasts = {"sufficiency": ours.predict_array(horizon)}
@@ -357,13 +359,14 @@ def main() -> int:
     print("LA phase totals, and LA x Reception cells (Reception), with and without births.\n")
     print(markdown(origin_table(by_births[True], by_births[False])))
     start = time.perf_counter()
-    later = {known: later_errors(args.shared, known) for known in ("origin", "all")}
+    later = {known: later_errors(args.shared, known) for known in ("origin", "all", "none")}
     print(f"\n## Later years: LA phase totals of 2018/19 and 2023/24-2025/26 (School Places Scorecards), forecast from "
           f"{', '.join(map(str, LATER_ORIGINS))} ({time.perf_counter() - start:.1f} s)\n")
     print("Median absolute / mean signed % error over the origins, England's total error, and our intervals' "
           "coverage. Births as known at each origin (a forecast made then), and then every births year to 2022 "
-          "(as a forecast made later with these rolls would have them).\n")
-    for known, label in (("origin", "births known by the origin"), ("all", "births known to 2022")):
+          "(as a forecast made later with these rolls would have them), and without births.\n")
+    for known, label in (("origin", "births known by the origin"), ("all", "births known to 2022"),
+                         ("none", "without births (rolls alone)")):
         print(f"### {label}\n")
         print(markdown(later_table(later[known])) + "\n")
     start = time.perf_counter()

@@ -104,7 +104,8 @@ def make_model(config: ForecastConfig) -> CohortSurvival:
                            growth_method=config.intake_growth_method, growth_shrinkage=config.intake_growth_shrinkage,
                            ratio_method=config.intake_ratio_method,
                            ratio_trend_damping=config.intake_ratio_trend_damping,
-                           entry_weight=config.intake_entry_weight, trend_years=config.intake_trend_years),
+                           entry_weight=config.intake_entry_weight, trend_years=config.intake_trend_years,
+                           trend_ebb=config.intake_trend_ebb),
         transfer_self_share=config.transfer_self_share, transfer_test_share=config.transfer_test_share,
         residual_scale_exponent=config.residual_scale_exponent, min_history_years=config.min_history_years,
         ratio_trend_damping=config.ratio_trend_damping,
@@ -206,7 +207,10 @@ def reception_notes(model: CohortSurvival, base_year: int, horizon: int) -> list
             return "hold at the level of the last year given"
         if years is None or first + years >= horizon:
             return f"{verb} to the end of the forecast"
-        return f"{verb} for {years} year{'s' * (years != 1)} (to {academic_year(base_year + first + years)}), then hold"
+        after = {1: "hold", 0: "return to the level of the last year given"}.get(
+            intake.trend_ebb, "ebb back towards the level of the last year given")
+        return (f"{verb} for {years} year{'s' * (years != 1)} (to {academic_year(base_year + first + years)}), "
+                f"then {after}")
 
     notes = []
     known = intake.entry_known_

@@ -39,27 +39,36 @@ def test_intake_damped_trend_by_hand(two_area_rolls):
     assert m.intake_.predict_array(2)[1] == pytest.approx([40, 40])  # B's Reception never changed
 
 
-def test_intake_trend_holds_after_trend_years_by_hand(two_area_rolls):
+def test_intake_trend_stops_after_trend_years_and_its_gain_ebbs_by_hand(two_area_rolls):
     g = (110 / 100 + 120 / 110) / 2 - 1  # A's mean Reception growth
     path = [120 * (1 + g * 0.5)]
     path.append(path[-1] * (1 + g * 0.25))
-    held = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=2))
+    held = CohortSurvival(ratio_method="mean", shrinkage="none",
+                          intake=IntakeModel(damping=0.5, trend_years=2, trend_ebb=1.0))
     # Two years of damped growth, then the level holds.
     assert held.fit(two_area_rolls).intake_.predict_array(4)[0] == pytest.approx(path + [path[-1]] * 2)
+    # By default the gain ebbs: half of it (in logs) is kept each year after, back towards 2024's 120.
+    ebbing = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=2))
+    gain = path[-1] / 120
+    assert ebbing.fit(two_area_rolls).intake_.predict_array(4)[0] == pytest.approx(
+        path + [120 * gain ** 0.5, 120 * gain ** 0.25])
     running = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=None))
     path.append(path[-1] * (1 + g * 0.125))
     assert running.fit(two_area_rolls).intake_.predict_array(3)[0] == pytest.approx(path)
 
 
-def test_entry_cohort_trend_holds_after_trend_years_past_the_last_known_year(two_area_rolls):
+def test_entry_cohort_trend_stops_after_trend_years_past_the_last_known_year(two_area_rolls):
     cohort = pd.DataFrame({"planning_area_id": ["A"] * 4, "year": [2022, 2023, 2024, 2025],
                            "cohort": [200, 220, 240, 300]})
-    model = CohortSurvival(ratio_method="mean", shrinkage="none", intake=IntakeModel(damping=0.5, trend_years=1))
-    reception = model.fit(two_area_rolls, entry_cohort=cohort).intake_.predict_array(4)[0]
     # A's intake ratio is 0.5 every year; the cohort is known to 2025, grows one year (damped by
-    # 0.5) past it, then holds.
+    # 0.5) past it, then holds, or (by default) ebbs back towards 2025's 300 by half a year in logs.
     g = (220 / 200 + 240 / 220 + 300 / 240) / 3 - 1
-    assert reception == pytest.approx([150, 150 * (1 + g * 0.5), 150 * (1 + g * 0.5), 150 * (1 + g * 0.5)])
+    step = 1 + g * 0.5
+    for ebb, later in ((1.0, [step, step]), (0.5, [step ** 0.5, step ** 0.25])):
+        model = CohortSurvival(ratio_method="mean", shrinkage="none",
+                               intake=IntakeModel(damping=0.5, trend_years=1, trend_ebb=ebb))
+        reception = model.fit(two_area_rolls, entry_cohort=cohort).intake_.predict_array(4)[0]
+        assert reception == pytest.approx([150, 150 * step] + [150 * f for f in later])
 
 
 def test_intake_from_entry_cohort(two_area_rolls):

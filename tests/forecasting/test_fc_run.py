@@ -128,13 +128,14 @@ def test_notes_say_what_reception_rests_on(two_area_rolls):
     assert reception_notes(model, 2024, 2) == []
     (note,) = reception_notes(model, 2024, 8)
     assert note.startswith("Reception from 2027/28 counts children not yet born")
-    assert "for 3 years (to 2029/30), then hold" in note and "8.5% five years on" in note
+    assert "for 3 years (to 2029/30), then ebb back towards the level of the last year given" in note
+    assert "7.7% five years on" in note
     (short,) = reception_notes(model, 2024, 4)
     assert "to the end of the forecast" in short
     trend = CohortSurvival().fit(two_area_rolls)
     (alone,) = reception_notes(trend, 2024, 5)
     assert alone.startswith("Reception in 2 planning areas (A, B) has no births or population given")
-    assert "(to 2027/28), then hold" in alone and alone.endswith("give births or population where they exist.")
+    assert "(to 2027/28), then ebb back" in alone and alone.endswith("give births or population where they exist.")
 
 
 def test_forecast_notes_reach_the_forecast(two_areas):

@@ -214,7 +214,7 @@ class ForecastConfig(BaseModel):
         description=(
             "Where births or population are given, Reception is this share of the births-based "
             "forecast plus the rest of Reception's own damped trend (a forecast combination), the "
-            "trend's share fading to nothing over the years after it holds; 1 uses births alone. "
+            "trend's share fading to nothing over the years after it stops; 1 uses births alone. "
             "Default 1: scored on the rolls the DfE School Places Scorecards publish for 2018/19 "
             "and 2023/24-2025/26 (years after the census panel 0.75 was chosen on), births alone "
             "beat 0.75 in primary 2-4 years ahead (2018/19: median 1.08% against 1.29%, bias +0.85% "

@@ -130,7 +130,7 @@ class IntakeModel(BaseEstimator):
     entry_weight : float, default=1.0
         Where the entry cohort is used, Reception is this share of the cohort-based forecast plus
         the rest of Reception's own trend (a forecast combination); 1 uses the cohort alone. Once
-        Reception's own trend holds (``trend_years``), its share fades to nothing (`own_trend_share`).
+        Reception's own trend stops (``trend_years``), its share fades to nothing (`own_trend_share`).
     ratio_method : {'exponential', 'weighted', 'mean', 'median', 'last', 'combination'} or None, \
 default=None
         How each area's yearly intake ratios (Reception ÷ entry cohort) are summarised:

@@ -211,7 +211,7 @@ def _steps(model: CohortSurvival, horizon: int, n_paths: int, variant: dict | No
     trend_area = np.ones(n_areas, dtype=bool) if cumulative is None else cumulative
     accumulated = _TrendError(trend_area, n_paths)
     # The estimation error persists: in an intake ratio it stays as it is; in a trend's growth it
-    # compounds, damped as the growth itself is, and on after the trend holds (IntakeModel.trend_years:
+    # compounds, damped as the growth itself is, and on after the trend stops (IntakeModel.trend_years:
     # the level beyond is no better known).
     estimation_error = np.where(trend_area[:, None], np.float32(0.0), intake_level)
     phi = np.float32(model.intake_.damping)

@@ -224,14 +224,15 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
         for name in ("csr_mean_3", "persistence"):
             forecasts[name] = clone(baselines()[name]).fit(cut, entry_cohort=cohort).predict_array(horizon)
         for j, phase in enumerate(PHASES):
-            scale = actual.xs((phase, 2014), level=("phase", "year")).reindex(areas) / (base @ groups[j])
+            # Onto the scorecards' count: each LA's ratio of the two in 2014/15, a year both hold.
+            scale = (actual.xs((phase, 2014), level=("phase", "year")).reindex(areas) / (base @ groups[j])).to_numpy()
             for year in (y for y in SCORECARD_ROLLS if y > origin):
                 k = year - origin - 1
                 outturn = actual.xs((phase, year), level=("phase", "year")).reindex(areas).to_numpy(float)
+                inside = {level: (outturn >= lo[:, k, j] * scale) & (outturn <= hi[:, k, j] * scale)
+                          for level, (lo, hi) in ((80, iv.bounds(0.8, "groups")), (95, iv.bounds(0.95, "groups")))}
                 for name, f in forecasts.items():
-                    fc = (f[:, k] @ groups[j]) * scale.to_numpy(float)
-                    lo80, hi80 = (b[:, k, j] * scale.to_numpy(float) for b in iv.bounds(0.8, "groups"))
-                    lo95, hi95 = (b[:, k, j] * scale.to_numpy(float) for b in iv.bounds(0.95, "groups"))
+                    fc = (f[:, k] @ groups[j]) * scale
                     ok = np.isfinite(fc) & np.isfinite(outturn)
                     pe = (fc / outturn - 1) * 100
                     ours_ = name == "sufficiency"
@@ -239,8 +240,7 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
                         "model": name, "origin": origin, "year": year, "horizon": year - origin, "phase": phase,
                         "area": areas[ok], "forecast": fc[ok], "actual": outturn[ok], "pe": pe[ok],
                         "ape": np.abs(pe[ok]),
-                        "in_80": ((outturn >= lo80) & (outturn <= hi80))[ok] if ours_ else np.nan,
-                        "in_95": ((outturn >= lo95) & (outturn <= hi95))[ok] if ours_ else np.nan}))
+                        "in_80": inside[80][ok] if ours_ else np.nan, "in_95": inside[95][ok] if ours_ else np.nan}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -209,7 +209,8 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
     cards = shared / "england" / "scorecards" / "scorecard_data_2025_2023.csv"
     actual = read_scorecard_rolls(cards).set_index(["planning_area_id", "phase", "year"])["pupils"]
     areas = panel.areas.astype(str)
-    base = panel.values[:, list(panel.years).index(2014)]
+    anchor = min(SCORECARD_ROLLS)  # 2014/15: in the census panel and the scorecards both
+    base = panel.values[:, list(panel.years).index(anchor)]
     groups = np.array([(np.arange(panel.values.shape[2]) >= lo) & (np.arange(panel.values.shape[2]) <= hi)
                        for lo, hi in PHASES.values()])
     rows = []
@@ -225,7 +226,7 @@ def later_errors(shared: Path, births_known: str = "origin", config: ForecastCon
             forecasts[name] = clone(baselines()[name]).fit(cut, entry_cohort=cohort).predict_array(horizon)
         for j, phase in enumerate(PHASES):
             # Onto the scorecards' count: each LA's ratio of the two in 2014/15, a year both hold.
-            scale = (actual.xs((phase, 2014), level=("phase", "year")).reindex(areas) / (base @ groups[j])).to_numpy()
+            scale = (actual.xs((phase, anchor), level=("phase", "year")).reindex(areas) / (base @ groups[j])).to_numpy()
             for year in (y for y in SCORECARD_ROLLS if y > origin):
                 k = year - origin - 1
                 outturn = actual.xs((phase, year), level=("phase", "year")).reindex(areas).to_numpy(float)

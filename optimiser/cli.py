@@ -84,6 +84,7 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
     from rich.table import Table
 
     from optimiser.plan import margin_words
+    from sufficiency.core.display import count_words
 
     names = schools.set_index("school_id")["name"].to_dict()
     table = Table(title="Robust capital programme: committed now, and contingent on what comes")
@@ -115,13 +116,13 @@ def print_robust(robust: Any, schools: pd.DataFrame) -> None:
         extra = -v["vss_controllable"]
         lines.append(f"Value of the stochastic solution: £{v['vss_objective'] / 1e6:,.2f}m on the objective "
                      "(discounted pounds, each place-year short weighted at the shortfall penalty): "
-                     f"{round(v['vss_shortfall']):,} place-year{'' if round(v['vss_shortfall']) == 1 else 's'} less "
-                     f"shortfall for £{abs(extra) / 1e6:,.2f}m "
+                     f"{count_words(round(v['vss_shortfall']), 'place-year')} less shortfall for "
+                     f"£{abs(extra) / 1e6:,.2f}m "
                      f"{'more' if extra >= 0 else 'less'} controllable cost.")
     if "evpi_objective" in v:
         lines.append(f"Expected value of perfect information: £{v['evpi_objective'] / 1e6:,.2f}m on the objective "
-                     f"(discounted; £{v['evpi_controllable'] / 1e6:,.2f}m controllable, {round(v['evpi_shortfall']):,} "
-                     f"place-year{'' if round(v['evpi_shortfall']) == 1 else 's'}).")
+                     f"(discounted; £{v['evpi_controllable'] / 1e6:,.2f}m controllable, "
+                     f"{count_words(round(v['evpi_shortfall']), 'place-year')}).")
     s = robust.solve
     lines.append(f"Solved by the {robust.method} form: {s.status}, within {s.gap:.2%} of the best bound on the "
                  f"expected controllable cost (£{s.controllable / 1e6:.2f}m), {s.seconds:.1f} s "

@@ -184,13 +184,13 @@ def _scheme_table(model: PlanModel, chosen: pd.DataFrame) -> pd.DataFrame:
     }).sort_values(["year", "planning_area_id", "kind"]).reset_index(drop=True)
 
 
-SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
-#: Each cause in words, to follow a number of place-years.
 def margin_words(margin: float | None) -> str:
     """The operating margin a plan's shortfall counts beyond pupils, in words: "the 2% operating margin"."""
     return f"the {margin:.0%} operating margin" if margin is not None else "the operating margin"
 
 
+SHORTFALL_CAUSES = ("in school", "no scheme in time", "limits")
+#: Each cause in words, to follow a number of place-years.
 SHORTFALL_CAUSE_TEXT = {
     "in school": "in cohorts already in school, to which no scheme can add places (met in practice by "
                  "admitting above the admission number)",

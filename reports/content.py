@@ -16,6 +16,7 @@ import pandas as pd
 from reports.areas import GROWTH, phase_rows
 from reports.format import KIND_LABELS, money_short, ncy_range_label, number, year_label
 from reports.measures import area_years, cells, peaks, phase_years
+from sufficiency.core.display import count_words
 from sufficiency.core.stages import REGISTRY
 
 if TYPE_CHECKING:
@@ -114,10 +115,10 @@ class ReportData:
             out.append("The recommended programme gives every forecast pupil a place in every planning area, year "
                        "group and year of the plan period.")
         out += self._need_lines()
-        text = (f"The recommended programme has {_count(len(growth), 'growth scheme')} adding "
+        text = (f"The recommended programme has {count_words(len(growth), 'growth scheme')} adding "
                 f"{number(growth['places'].sum())} places for {money_short(self.capital_total)} of capital")
         if len(cuts):
-            text += (f", and {_count(len(cuts), 'reduction or closure', 'reductions or closures')} removing "
+            text += (f", and {count_words(len(cuts), 'reduction or closure', 'reductions or closures')} removing "
                      f"{number(-cuts['places'].sum())} surplus places")
         out.append(text + " (places once each scheme is fully in).")
         if self.budget is not None:
@@ -137,11 +138,6 @@ class ReportData:
             return ["Without new schemes, no year group in any planning area is short of places."]
         return ["Without new schemes, the places needed peak at " + " and ".join(parts)
                 + " (counted per planning area and year group, as DfE counts them)."]
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    """``3 schemes``, ``1 scheme``: a count with its noun."""
-    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def places_needed(cell_table: pd.DataFrame) -> pd.DataFrame:
@@ -266,7 +262,7 @@ def biggest_risks(data: ReportData, count: int = 3) -> list[str]:
     if len(growth):
         first = growth[growth["year"] == growth["year"].min()]
         found.append((first["places"].sum() / 2,
-                      f"{_count(len(first), 'scheme')} adding {number(first['places'].sum())} "
+                      f"{count_words(len(first), 'scheme')} adding {number(first['places'].sum())} "
                       f"places must be ready for {year_label(first['year'].min())}; "
                       "any delay in delivery leaves pupils without a local place."))
     found.sort(key=lambda item: -item[0])

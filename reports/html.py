@@ -32,6 +32,7 @@ from reports.format import (
     year_label,
 )
 from reports.pageone import accuracy_sentence, range_sentence, reductions, reductions_note
+from sufficiency.core.display import count_words
 
 #: How a figure the data does not hold reads in a table.
 NOT_AVAILABLE = "not available"
@@ -186,7 +187,7 @@ def _areas_table(data: ReportData) -> tuple[Table | None, str]:
                                 ("capital_cost", "Capital (£)", money), ("driver", "What drives it", None)],
                         "Where places are needed, and why", css="small", widths=[19, 8, 15, 15, 11, 32])
     rest = frame.iloc[TOP:]
-    line = (f"{_count(len(rest), 'more area')} need places or have schemes (peak places needed "
+    line = (f"{count_words(len(rest), 'more area')} need places or have schemes (peak places needed "
             f"{number(rest['peak_needed'].max())} or fewer): see 'Planning areas'." if len(rest) else "")
     return table, line
 
@@ -206,7 +207,7 @@ def _top_schemes_table(data: ReportData) -> tuple[Table | None, str]:
                         f"The largest growth schemes ({min(TOP, len(frame))} of {len(frame)})", css="small",
                         widths=[25, 10, 7, 6, 9, 43])
     rest = frame.iloc[TOP:]
-    line = (f"{_count(len(rest), 'more growth scheme')} {'adds' if len(rest) == 1 else 'add'} "
+    line = (f"{count_words(len(rest), 'more growth scheme')} {'adds' if len(rest) == 1 else 'add'} "
             f"{number(rest['places'].sum())} places for "
             f"{money_short(rest['capital_cost'].sum())}: every scheme is listed under 'The recommended programme'."
             if len(rest) else "")
@@ -253,10 +254,6 @@ def _reductions_table(frame: pd.DataFrame) -> tuple[Table | None, str, Table | N
             f"{'removes' if len(rest) == 1 else 'remove'} {number(rest['places_removed'].sum())} places from "
             f"{year_label(int(rest['year'].min()))} on: every one is listed under 'The recommended programme'.")
     return first, line, frame_table(frame, columns, f"{title}: every one ({len(frame)})", css="small", widths=widths)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _schemes_table(data: ReportData) -> Table | None:

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 #: One console for every command. In a terminal Rich uses its width; piped or captured output
 #: (CI logs, files) gets 160 columns rather than Rich's default of 80, so tables stay unwrapped.
 console = Console(width=None if sys.stdout.isatty() else 160)
+def count_words(n: int, noun: str, plural: str | None = None) -> str:
+    """``3 schemes``, ``1 scheme``, ``1 place-year``: a whole count with its noun, singular for one."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 #: Columns holding codes, printed as they are (no thousands separator in a year).
 _CODES = {"year", "ncy", "base_year", "school_id", "urn", "la_code"}
 

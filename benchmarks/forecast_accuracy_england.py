@@ -10,7 +10,8 @@ published backtest; interval coverage at LA × year group, LA total and England 
 accuracy by size band; by origin, phase totals and Reception against the 3-year-mean CSR
 with and without births; the later years the DfE School Places Scorecards publish (LA primary and
 secondary rolls of 2018/19 and 2023/24-2025/26, forecast from 2014-2016, 2-11 years ahead, with births
-as known at the origin and to 2022); and, beyond the census's three years, Reception's own trend 1-10
+as known at the origin and to 2022); Reception of 2017/18 and 2018/19 scored on the DfE's on-time
+applications; and, beyond the census's three years, Reception's own trend 1-10
 years ahead with each LA's live births 1992-2022 as the series. Run: ``python -m benchmarks
 forecast_accuracy_england [--shared DIR] [--pupils FILE] [--origins ...]``.
 
@@ -38,6 +39,7 @@ from forecasting import ForecastConfig
 from forecasting.backtest import backtest_errors, baselines, summarise_errors
 from forecasting.cohort import CohortSurvival
 from forecasting.external import (
+    ENGLAND_MERGED_AREAS,
     SCORECARD_ROLLS,
     births_as_rolls,
     midyear_entry_cohort,
@@ -265,6 +267,85 @@ def later_table(errors: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+#: Entries after the census panel that the DfE's applications and offers hold (offers for September 2017 and
+#: 2018: Reception of 2017/18 and 2018/19), and the years both hold, on which applications are put on the roll.
+APPLICATION_YEARS = (2017, 2018)
+APPLICATION_ANCHOR = (2014, 2015, 2016)
+
+
+def application_errors(shared: Path, config: ForecastConfig | None = None,
+                       origins: tuple[int, ...] = LATER_ORIGINS, n_paths: int = 500) -> pd.DataFrame:
+    """LA Reception of 2017/18 and 2018/19, forecast from 2014-2016 with births as known then, scored on each
+    LA's on-time applications for a Reception place in those Septembers.
+
+    The applications (DfE "Secondary and primary school applications and offers", shipped with the admissions
+    engine: `admissions.dfe.offers_data`) count the LA's resident families; the census counts the pupils in its
+    schools in January. Each LA's applications are put on its roll by its mean ratio of the two in 2014-2016
+    (`APPLICATION_ANCHOR`; English median 1.03, varying 1.2% from year to year in the median LA: an error
+    every model's score shares). Returns ``model, origin, year, horizon, area, forecast, actual, pe, ape, in_80,
+    in_95`` (intervals: ours only).
+    """
+    from admissions.dfe import offers_data  # the shipped copy: the benchmark needs no other admissions file
+
+    config = config or ForecastConfig()
+    england = shared / "england"
+    rolls, born = read_england_panel(england / "pupils" / "la_ncy_2011_2016.csv", england / "births" / "la_births.csv")
+    panel = as_panel(rolls)
+    areas = panel.areas.astype(str)
+    offers = offers_data()
+    primary = offers[offers["school_phase"] == "primary"]
+    applied = (primary.assign(area=primary["old_la_code"].replace(ENGLAND_MERGED_AREAS))
+               .groupby(["area", "time_period"])["applications_received"].sum().unstack().reindex(areas))
+    reception = pd.DataFrame(panel.values[:, :, 0], index=areas, columns=panel.years)
+    anchor = list(APPLICATION_ANCHOR)
+    scale = (reception[anchor] / applied[anchor].where(applied[anchor] > 0)).mean(axis=1)
+    rows = []
+    for origin in origins:
+        cut = panel.up_to(origin)
+        horizon = max(APPLICATION_YEARS) - origin
+        cohort = midyear_entry_cohort(born, known_by=origin)
+        ours = make_model(config).fit(cut, entry_cohort=cohort)
+        lo80, hi80 = (b[:, :, 0] for b in
+                      simulate_intervals(ours, horizon, (0.8,), n_paths, random_state=config.random_state).bounds(0.8))
+        forecasts = {"sufficiency": ours.predict_array(horizon)[:, :, 0]}
+        for name in ("csr_mean_3", "persistence"):
+            forecasts[name] = clone(baselines()[name]).fit(cut, entry_cohort=cohort).predict_array(horizon)[:, :, 0]
+        for year in APPLICATION_YEARS:
+            k = year - origin - 1
+            outturn = (applied[year] * scale).to_numpy(float)
+            for name, f in forecasts.items():
+                ok = np.isfinite(outturn) & (outturn > 0)
+                pe = (f[:, k] / outturn - 1) * 100
+                inside = (outturn >= lo80[:, k]) & (outturn <= hi80[:, k])
+                rows.append(pd.DataFrame({
+                    "model": name, "origin": origin, "year": year, "horizon": year - origin, "area": areas[ok],
+                    "forecast": f[ok, k], "actual": outturn[ok], "pe": pe[ok], "ape": np.abs(pe[ok]),
+                    "in_80": inside[ok] if name == "sufficiency" else np.nan}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def application_table(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """By years ahead: each model's median absolute / mean signed % error of LA Reception and of Reception summed
+    to regions (the GLA's backtests: about 0.9, 0.9, 1.1% median 1-3 years ahead), and our 80% coverage."""
+    keys = ["model", "origin", "year", "horizon", "region"]
+    regional = (errors.assign(region=errors["area"].map(region_of))
+                .groupby(keys, as_index=False)[["forecast", "actual"]].sum())
+    regional["pe"] = (regional["forecast"] / regional["actual"] - 1) * 100
+    regional["ape"] = regional["pe"].abs()
+    out = pd.DataFrame(index=pd.Index(sorted(errors["horizon"].unique()), name="years ahead"))
+    for level, e in (("LA", errors), ("region", regional)):
+        t = e.groupby(["horizon", "model"]).agg(median=("ape", "median"), signed=("pe", "mean"))
+        for model, label in (("sufficiency", "sufficiency"), ("csr_mean_3", "3-yr-mean CSR"),
+                             ("persistence", "persistence")):
+            m = t.xs(model, level="model")
+            out[f"{level}: {label}"] = [f"{a:.2f} / {b:+.2f}" for a, b in zip(m["median"], m["signed"], strict=True)]
+    ours = errors[errors["model"] == "sufficiency"].groupby("horizon")
+    out["80% covered (LA)"] = ours["in_80"].mean().round(2)
+    out["n (LA / region)"] = [f"{a} / {b}" for a, b in zip(
+        ours.size(), regional[regional["model"] == "sufficiency"].groupby("horizon").size(), strict=True)]
+    return out.reset_index()
+
+
 #: Longest horizon of the births stand-in test; its earliest origin has this many growths behind it.
 STAND_IN_HORIZON = 10
 STAND_IN_HISTORY = ForecastConfig().n_years
@@ -370,6 +451,14 @@ def main() -> int:
                          ("none", "without births (rolls alone)")):
         print(f"### {label}\n")
         print(markdown(later_table(later[known])) + "\n")
+    start = time.perf_counter()
+    applied = application_errors(args.shared)
+    print(f"\n## Reception of 2017/18 and 2018/19: on-time applications (DfE), forecast from "
+          f"{', '.join(map(str, LATER_ORIGINS))} with births as known then ({time.perf_counter() - start:.1f} s)\n")
+    print("Median absolute / mean signed % error of LA Reception and of Reception summed to regions, each LA's "
+          f"applications put on its roll by its mean ratio of the two in {APPLICATION_ANCHOR[0]}-"
+          f"{APPLICATION_ANCHOR[-1]}.\n")
+    print(markdown(application_table(applied, regions(args.shared))))
     start = time.perf_counter()
     stand_in = stand_in_errors(args.shared)
     print(f"\n## Reception's own trend over three decades: each LA's births as the series "

@@ -146,12 +146,19 @@ def regions(shared: Path) -> pd.Series:
     return pd.concat([found, pd.Series(FORMER_REGIONS)])
 
 
-def reception_by_region(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
-    """Reception summed over each region's LAs, against the GLA's published backtests by region."""
-    rec = errors[(errors.level == "area_ncy") & (errors.ncy == 0)].assign(region=lambda d: d.area.map(region_of))
-    g = rec.groupby(["model", "origin", "horizon", "region"], as_index=False)[["forecast", "actual"]].sum()
+def summed_to_regions(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """LA forecasts and outturns summed to regions, by model, origin and horizon (and year, where ``errors`` has
+    it), with the regions' % errors (``pe``, ``ape``)."""
+    keys = ["model", "origin", *(["year"] if "year" in errors else []), "horizon", "region"]
+    g = errors.assign(region=errors["area"].map(region_of)).groupby(keys, as_index=False)[["forecast", "actual"]].sum()
     g["pe"] = (g["forecast"] / g["actual"] - 1) * 100
     g["ape"] = g["pe"].abs()
+    return g
+
+
+def reception_by_region(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
+    """Reception summed over each region's LAs, against the GLA's published backtests by region."""
+    g = summed_to_regions(errors[(errors.level == "area_ncy") & (errors.ncy == 0)], region_of)
     t = g.groupby(["horizon", "model"], sort=False).agg(
         median_ape=("ape", "median"), mape=("ape", "mean"), mean_signed_error=("pe", "mean"), n=("pe", "size"))
     return t.reset_index().sort_values(["horizon", "model"], key=lambda s: s.map(
@@ -282,8 +289,8 @@ def application_errors(shared: Path, config: ForecastConfig | None = None,
     engine: `admissions.dfe.offers_data`) count the LA's resident families; the census counts the pupils in its
     schools in January. Each LA's applications are put on its roll by its mean ratio of the two in 2014-2016
     (`APPLICATION_ANCHOR`; English median 1.03, varying 1.2% from year to year in the median LA: an error
-    every model's score shares). Returns ``model, origin, year, horizon, area, forecast, actual, pe, ape, in_80,
-    in_95`` (intervals: ours only).
+    every model's score shares). Returns ``model, origin, year, horizon, area, forecast, actual, pe, ape, in_80``
+    (our 80% interval only).
     """
     from admissions.dfe import offers_data  # the shipped copy: the benchmark needs no other admissions file
 
@@ -313,25 +320,21 @@ def application_errors(shared: Path, config: ForecastConfig | None = None,
         for year in APPLICATION_YEARS:
             k = year - origin - 1
             outturn = (applied[year] * scale).to_numpy(float)
+            ok = np.isfinite(outturn) & (outturn > 0)
+            inside = ((outturn >= lo80[:, k]) & (outturn <= hi80[:, k]))[ok]
             for name, f in forecasts.items():
-                ok = np.isfinite(outturn) & (outturn > 0)
-                pe = (f[:, k] / outturn - 1) * 100
-                inside = (outturn >= lo80[:, k]) & (outturn <= hi80[:, k])
+                pe = (f[ok, k] / outturn[ok] - 1) * 100
                 rows.append(pd.DataFrame({
                     "model": name, "origin": origin, "year": year, "horizon": year - origin, "area": areas[ok],
-                    "forecast": f[ok, k], "actual": outturn[ok], "pe": pe[ok], "ape": np.abs(pe[ok]),
-                    "in_80": inside[ok] if name == "sufficiency" else np.nan}))
+                    "forecast": f[ok, k], "actual": outturn[ok], "pe": pe, "ape": np.abs(pe),
+                    "in_80": inside if name == "sufficiency" else np.nan}))
     return pd.concat(rows, ignore_index=True)
 
 
 def application_table(errors: pd.DataFrame, region_of: pd.Series) -> pd.DataFrame:
     """By years ahead: each model's median absolute / mean signed % error of LA Reception and of Reception summed
     to regions (the GLA's backtests: about 0.9, 0.9, 1.1% median 1-3 years ahead), and our 80% coverage."""
-    keys = ["model", "origin", "year", "horizon", "region"]
-    regional = (errors.assign(region=errors["area"].map(region_of))
-                .groupby(keys, as_index=False)[["forecast", "actual"]].sum())
-    regional["pe"] = (regional["forecast"] / regional["actual"] - 1) * 100
-    regional["ape"] = regional["pe"].abs()
+    regional = summed_to_regions(errors, region_of)
     out = pd.DataFrame(index=pd.Index(sorted(errors["horizon"].unique()), name="years ahead"))
     for level, e in (("LA", errors), ("region", regional)):
         t = e.groupby(["horizon", "model"]).agg(median=("ape", "median"), signed=("pe", "mean"))

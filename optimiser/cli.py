@@ -13,7 +13,7 @@ import typer
 
 from sufficiency.core.cells import csv_frame
 from sufficiency.core.commands import DataDir, ScenarioFile, load_or_exit, run_or_exit, scenario_file_or_exit
-from sufficiency.core.display import console
+from sufficiency.core.display import console, whole_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -191,7 +191,7 @@ def print_plan(plan: Any, schools: pd.DataFrame) -> None:
                       f"met[/] (the report counts pupils above places alone: "
                       f"{places_short(after['demand'], after['capacity']):,.0f} place-years)")
         by_cause = plan.shortfall.groupby("cause")["shortfall"].sum()
-        for cause, total in by_cause.items():
-            console.print(f"  {total:,.0f} place-years {SHORTFALL_CAUSE_TEXT.get(cause, cause)}")
+        for cause, total in zip(by_cause.index, whole_parts(by_cause.to_numpy()), strict=True):
+            console.print(f"  {total:,} place-years {SHORTFALL_CAUSE_TEXT.get(cause, cause)}")
         worst = plan.shortfall.sort_values("shortfall", ascending=False).head(5)
         console.print(frame_table(worst, f"Largest shortfalls (pupils and places; shortfall of {against})"))

@@ -26,6 +26,23 @@ def count_words(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
 
 
+def whole_parts(values: Sequence[float]) -> list[int]:
+    """Whole numbers for the parts of a total, summing to the total rounded: a breakdown printed beside its total
+    adds up (1,190.8 place-years as 487.4 + 703.4 reads 1,191 = 488 + 703, not 487 + 703). Each part is its value
+    rounded down or up, the ups going to the largest fractions (the largest-remainder method); numpy and pandas
+    round each value alone, which is what lets a breakdown miss its total."""
+    import math
+
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    floor = np.floor(v)
+    ups = round(math.fsum(v)) - int(floor.sum())
+    parts = floor.astype(int)
+    parts[np.argsort(floor - v, kind="stable")[:ups]] += 1
+    return [int(x) for x in parts]
+
+
 #: Columns holding codes, printed as they are (no thousands separator in a year).
 _CODES = {"year", "ncy", "base_year", "school_id", "urn", "la_code"}
 

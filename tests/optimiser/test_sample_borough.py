@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -61,3 +63,8 @@ def test_plan_command_writes_both_files(tmp_path):
     by_hand = (after["demand"].round() - after["capacity"].round()).clip(lower=0).sum()
     output = " ".join(result.output.split())
     assert f"the report counts pupils above places alone: {by_hand:,.0f} place-years" in output
+    # The causes printed under the shortfall add up to the shortfall printed above them.
+    total = re.search(r"Shortfall: ([\d,]+) place-years short", output)
+    parts = re.findall(r"\b([\d,]+) place-years (?:in cohorts already in school|where no candidate scheme)", output)
+    assert total and parts
+    assert sum(int(p.replace(",", "")) for p in parts) == int(total.group(1).replace(",", ""))

@@ -281,9 +281,11 @@ APPLICATION_ANCHOR = (2014, 2015, 2016)
 
 
 def application_errors(shared: Path, config: ForecastConfig | None = None,
-                       origins: tuple[int, ...] = LATER_ORIGINS, n_paths: int = 500) -> pd.DataFrame:
-    """LA Reception of 2017/18 and 2018/19, forecast from 2014-2016 with births as known then, scored on each
-    LA's on-time applications for a Reception place in those Septembers.
+                       origins: tuple[int, ...] = LATER_ORIGINS, n_paths: int = 500,
+                       births: bool = True) -> pd.DataFrame:
+    """LA Reception of 2017/18 and 2018/19, forecast from 2014-2016 with births as known then (or, with
+    ``births=False``, from the rolls alone), scored on each LA's on-time applications for a Reception place in
+    those Septembers.
 
     The applications (DfE "Secondary and primary school applications and offers", shipped with the admissions
     engine: `admissions.dfe.offers_data`) count the LA's resident families; the census counts the pupils in its
@@ -310,7 +312,7 @@ def application_errors(shared: Path, config: ForecastConfig | None = None,
     for origin in origins:
         cut = panel.up_to(origin)
         horizon = max(APPLICATION_YEARS) - origin
-        cohort = midyear_entry_cohort(born, known_by=origin)
+        cohort = midyear_entry_cohort(born, known_by=origin) if births else None
         ours = make_model(config).fit(cut, entry_cohort=cohort)
         lo80, hi80 = (b[:, :, 0] for b in
                       simulate_intervals(ours, horizon, (0.8,), n_paths, random_state=config.random_state).bounds(0.8))
@@ -457,11 +459,14 @@ def main() -> int:
     start = time.perf_counter()
     applied = application_errors(args.shared)
     print(f"\n## Reception of 2017/18 and 2018/19: on-time applications (DfE), forecast from "
-          f"{', '.join(map(str, LATER_ORIGINS))} with births as known then ({time.perf_counter() - start:.1f} s)\n")
+          f"{', '.join(map(str, LATER_ORIGINS))} with births as known then, and without births "
+          f"({time.perf_counter() - start:.1f} s with births)\n")
     print("Median absolute / mean signed % error of LA Reception and of Reception summed to regions, each LA's "
           f"applications put on its roll by its mean ratio of the two in {APPLICATION_ANCHOR[0]}-"
           f"{APPLICATION_ANCHOR[-1]}.\n")
     print(markdown(application_table(applied, regions(args.shared))))
+    print("\n### Without births (rolls alone: Reception from its own trend)\n")
+    print(markdown(application_table(application_errors(args.shared, births=False), regions(args.shared))))
     start = time.perf_counter()
     stand_in = stand_in_errors(args.shared)
     print(f"\n## Reception's own trend over three decades: each LA's births as the series "

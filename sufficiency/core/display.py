@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -31,10 +33,6 @@ def whole_parts(values: Sequence[float]) -> list[int]:
     adds up (1,190.8 place-years as 487.4 + 703.4 reads 1,191 = 488 + 703, not 487 + 703). Each part is its value
     rounded down or up, the ups going to the largest fractions (the largest-remainder method); numpy and pandas
     round each value alone, which is what lets a breakdown miss its total."""
-    import math
-
-    import numpy as np
-
     v = np.asarray(values, dtype=float)
     floor = np.floor(v)
     ups = round(math.fsum(v)) - int(floor.sum())

@@ -85,7 +85,7 @@ CASES: dict[str, Case] = {
     # Reception's own trend stops after a year; held (1) rather than ebbing, every later year differs.
     "forecast.intake_trend_ebb": Case(1.0, base={"forecast.intake_source": "trend", "forecast.intake_trend_years": 1}),
     "forecast.intake_ratio_method": Case("mean"),  # the fixture has births: its intake ratios are summarised
-    "forecast.intake_ratio_trend_damping": Case(0.9),
+    "forecast.intake_ratio_trend_damping": Case(0.9),  # the fixture's ratio to births moves: a trend carries it on
     "forecast.ratio_trend_damping": Case(0.8),
     # District X's Grade 9 follows the city's Grade 8, not its own: tested, it is fed by the others.
     "forecast.transfer_test_share": Case(None, fixture="forecast_city"),

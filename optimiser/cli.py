@@ -57,10 +57,12 @@ def plan_command(
     options = {"paths": paths, "variants": [] if paths else None, "method": method}
     result = run_or_exit(inputs, ["plan", "robust"] if robust else ["plan"], options=options,
                          label="Choosing the capital programme...")
+    from optimiser.stage import files as plan_files
+
     plan = result.plan
     out.mkdir(parents=True, exist_ok=True)
     csv_frame(plan.schemes).to_csv(out / "plan.csv", index=False)
-    csv_frame(plan.sufficiency_after).to_csv(out / "sufficiency_after.csv", index=False)
+    csv_frame(plan_files(plan)["sufficiency_after"]).to_csv(out / "sufficiency_after.csv", index=False)
     print_plan(plan, inputs.schools)
     written = [out / "plan.csv", out / "sufficiency_after.csv"]
     if robust:

@@ -35,8 +35,11 @@ def tables(plan: Plan) -> dict[str, pd.DataFrame]:
 
 
 def files(plan: Plan) -> dict[str, pd.DataFrame]:
-    """What a run writes: plan.csv and sufficiency_after.csv."""
-    return {"plan": plan.schemes, "sufficiency_after": plan.sufficiency_after}
+    """What a run writes: plan.csv and sufficiency_after.csv (with each cell's whole places short, as the report
+    counts them)."""
+    from sufficiency.core.capacity import with_places_short
+
+    return {"plan": plan.schemes, "sufficiency_after": with_places_short(plan.sufficiency_after)}
 
 
 STAGE = Stage(

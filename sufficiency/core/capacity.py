@@ -23,6 +23,13 @@ def whole_cells(pupils: Any, places: Any) -> tuple[Any, Any, Any, Any]:
     return pupils, places, np.clip(pupils - places, 0.0, None), np.clip(places - pupils, 0.0, None)
 
 
+def with_places_short(frame: pd.DataFrame, pupils: str = "demand", places: str = "capacity") -> pd.DataFrame:
+    """``frame`` with ``places_short``: each cell's whole pupils above its whole places (`whole_cells`), the count
+    the report, the web app and the console sum. Written beside one-decimal figures, which can round a cell the
+    other way (467.52 pupils written 467.5), so that the file sums to the report's place-years."""
+    return frame.assign(places_short=whole_cells(frame[pupils].fillna(0.0), frame[places].fillna(0.0))[2].astype(int))
+
+
 def places_short(demand: object, capacity: object) -> float:
     """Place-years short as every page counts them (`whole_cells`), summed; never offset by spare places
     elsewhere. Not the plan's own shortfall, which counts pupils plus its operating margin."""

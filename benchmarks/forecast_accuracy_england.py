@@ -416,6 +416,7 @@ def main() -> int:
         print(f"skipped: the English LA panel is not under {args.shared} (set SUFFICIENCY_SHARED_DATA)")
         return 0
     args.origins = args.origins or default_origins(args.pupils)
+    region_of = regions(args.shared)  # read once: every regional table sums LAs by it
     print(f"machine: {machine(load_average())}")
     print(f"panel: {args.pupils}")
     by_births = {}
@@ -435,7 +436,7 @@ def main() -> int:
         print("\n### Reception (LA x Reception)\n")
         print(markdown(reception_table(errors)))
         print("\n### Reception summed to regions (the GLA's backtests: about 0.9, 0.9, 1.1% median)\n")
-        print(markdown(reception_by_region(errors, regions(args.shared))))
+        print(markdown(reception_by_region(errors, region_of)))
         print("\n### Coverage of our intervals\n")
         print(markdown(coverage_table(errors)))
         print("\n### Coverage of the 80% interval by origin\n")
@@ -457,16 +458,16 @@ def main() -> int:
         print(f"### {label}\n")
         print(markdown(later_table(later[known])) + "\n")
     start = time.perf_counter()
-    applied = application_errors(args.shared)
+    applied = {births: application_errors(args.shared, births=births) for births in (True, False)}
     print(f"\n## Reception of 2017/18 and 2018/19: on-time applications (DfE), forecast from "
           f"{', '.join(map(str, LATER_ORIGINS))} with births as known then, and without births "
-          f"({time.perf_counter() - start:.1f} s with births)\n")
+          f"({time.perf_counter() - start:.1f} s)\n")
     print("Median absolute / mean signed % error of LA Reception and of Reception summed to regions, each LA's "
           f"applications put on its roll by its mean ratio of the two in {APPLICATION_ANCHOR[0]}-"
           f"{APPLICATION_ANCHOR[-1]}.\n")
-    print(markdown(application_table(applied, regions(args.shared))))
+    print(markdown(application_table(applied[True], region_of)))
     print("\n### Without births (rolls alone: Reception from its own trend)\n")
-    print(markdown(application_table(application_errors(args.shared, births=False), regions(args.shared))))
+    print(markdown(application_table(applied[False], region_of)))
     start = time.perf_counter()
     stand_in = stand_in_errors(args.shared)
     print(f"\n## Reception's own trend over three decades: each LA's births as the series "

@@ -58,20 +58,15 @@ def plan_command(
     result = run_or_exit(inputs, ["plan", "robust"] if robust else ["plan"], options=options,
                          label="Choosing the capital programme...")
     from optimiser.stage import files as plan_files
+    from optimiser.stage import robust_files
 
     plan = result.plan
     out.mkdir(parents=True, exist_ok=True)
-    csv_frame(plan.schemes).to_csv(out / "plan.csv", index=False)
-    csv_frame(plan_files(plan)["sufficiency_after"]).to_csv(out / "sufficiency_after.csv", index=False)
+    written = _write_csv(plan_files(plan), out)
     print_plan(plan, inputs.schools)
-    written = [out / "plan.csv", out / "sufficiency_after.csv"]
     if robust:
-        from optimiser.stage import robust_files
-
         print_robust(result.results["robust"], inputs.schools)
-        for name, frame in robust_files(result.results["robust"]).items():
-            csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
-            written.append(out / f"{name}.csv")
+        written += _write_csv(robust_files(result.results["robust"]), out)
     console.print("\n".join(f"wrote {p}" for p in written))
 
 
@@ -137,6 +132,14 @@ def print_result(result: ScenarioResult) -> None:
     """The capital programme part of a run."""
     print_plan(result.plan, result.inputs.schools)
 
+
+def _write_csv(frames: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Each stage file as ``out/{name}.csv``, the paths written."""
+    paths = []
+    for name, frame in frames.items():
+        csv_frame(frame).to_csv(out / f"{name}.csv", index=False)
+        paths.append(out / f"{name}.csv")
+    return paths
 
 def print_plan(plan: Any, schools: pd.DataFrame) -> None:
     """Print the programme, the cost beside the greedy baseline, and any shortfall."""

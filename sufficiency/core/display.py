@@ -38,7 +38,7 @@ def whole_parts(values: Sequence[float]) -> list[int]:
     ups = round(math.fsum(v)) - int(floor.sum())
     parts = floor.astype(int)
     parts[np.argsort(floor - v, kind="stable")[:ups]] += 1
-    return [int(x) for x in parts]
+    return parts.tolist()
 
 
 #: Columns holding codes, printed as they are (no thousands separator in a year).
